@@ -1,0 +1,329 @@
+//===- SASOps.td - SAS dialect operations ------------------*- tablegen -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SAS_DIALECT_SAS_IR_SASOPS_TD
+#define SAS_DIALECT_SAS_IR_SASOPS_TD
+
+include "sas/Dialect/SAS/IR/SASDialect.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// HeadSimOp
+//===----------------------------------------------------------------------===//
+
+def SAS_HeadSimOp : SAS_Op<"head_sim", [Pure]> {
+  let summary = "head simulation: mix H heads into H' heads per token";
+  let description = [{
+    For every token, with `X` its `H x D` matrix (rows are heads), computes
+
+    ```
+    Y[o, j] = b[o] + sum_{c < H, i < K} w[o, c, i] * X[c, j + i - p]
+    S       = Y + conv_res(relu(Y))
+    ```
+
+    where `p = (K - 1) / 2`, `X` is zero outside `0 .. D-1`, and `conv_res`
+    is a convolution of the same form with weights `res_w` and bias `res_b`.
+    This is a 1-D convolution whose channels are the heads and which slides
+    along the feature axis. With `K = 1` it is a plain head-mixing matmul.
+
+    | operand | shape | PyTorch name (for q) |
+    | --- | --- | --- |
+    | `x` | `[B, T, H, D]` | |
+    | `w` | `[H', H, K]` | `sas_q.0.weight` |
+    | `b` | `[H']` | `sas_q.0.bias` |
+    | `res_w` | `[H', H', K]` | `sas_q.1.process.weight` |
+    | `res_b` | `[H']` | `sas_q.1.process.bias` |
+
+    The result is `[B, T, H', D]`. `K` must be odd.
+
+    Example:
+
+    ```mlir
+    %s = sas.head_sim %x weights(%w, %b) residual(%rw, %rb)
+        : (tensor<?x?x12x64xf32>, tensor<24x12x3xf32>, tensor<24xf32>,
+           tensor<24x24x3xf32>, tensor<24xf32>) -> tensor<?x?x24x64xf32>
+    ```
+  }];
+
+  let arguments = (ins SAS_FloatTensor:$x, SAS_FloatTensor:$w,
+                       SAS_FloatTensor:$b, SAS_FloatTensor:$res_w,
+                       SAS_FloatTensor:$res_b);
+  let results = (outs SAS_FloatTensor:$result);
+
+  let assemblyFormat = [{
+    $x `weights` `(` $w `,` $b `)` `residual` `(` $res_w `,` $res_b `)`
+    attr-dict `:` functional-type(operands, results)
+  }];
+
+  let builders = [
+    OpBuilder<(ins "Value":$x, "Value":$w, "Value":$b, "Value":$res_w,
+                   "Value":$res_b), [{
+      build($_builder, $_state, inferResultType(x.getType(), w.getType()),
+            x, w, b, res_w, res_b);
+    }]>
+  ];
+
+  let extraClassDeclaration = [{
+    /// The result type for input `x` ([B, T, H, D]) and weights `w`
+    /// ([H', H, K]): [B, T, H', D]. Expects types that pass the verifier.
+    static RankedTensorType inferResultType(Type x, Type w);
+
+    /// The convolution kernel size K.
+    int64_t getKernelSize() { return getW().getType().getDimSize(2); }
+  }];
+
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// FeatureSimOp
+//===----------------------------------------------------------------------===//
+
+def SAS_FeatureSimOp : SAS_Op<"feature_sim", [Pure]> {
+  let summary = "feature simulation: widen every head from D to D' features";
+  let description = [{
+    For every token and head, with `s` its feature vector of size `D`:
+
+    ```
+    f = w . s + b                      // D' values
+    z = f + res_w . relu(f) + res_b    // D' values
+    ```
+
+    | operand | shape | PyTorch name (for q) |
+    | --- | --- | --- |
+    | `x` | `[B, T, H', D]` | |
+    | `w` | `[D', D]` | `sas_q.2.weight` |
+    | `b` | `[D']` | `sas_q.2.bias` |
+    | `res_w` | `[D', D']` | `sas_q.3.process.weight` |
+    | `res_b` | `[D']` | `sas_q.3.process.bias` |
+
+    The result is `[B, T, H', D']`.
+
+    Example:
+
+    ```mlir
+    %z = sas.feature_sim %s weights(%w, %b) residual(%rw, %rb)
+        : (tensor<?x?x24x64xf32>, tensor<128x64xf32>, tensor<128xf32>,
+           tensor<128x128xf32>, tensor<128xf32>) -> tensor<?x?x24x128xf32>
+    ```
+  }];
+
+  let arguments = (ins SAS_FloatTensor:$x, SAS_FloatTensor:$w,
+                       SAS_FloatTensor:$b, SAS_FloatTensor:$res_w,
+                       SAS_FloatTensor:$res_b);
+  let results = (outs SAS_FloatTensor:$result);
+
+  let assemblyFormat = [{
+    $x `weights` `(` $w `,` $b `)` `residual` `(` $res_w `,` $res_b `)`
+    attr-dict `:` functional-type(operands, results)
+  }];
+
+  let builders = [
+    OpBuilder<(ins "Value":$x, "Value":$w, "Value":$b, "Value":$res_w,
+                   "Value":$res_b), [{
+      build($_builder, $_state, inferResultType(x.getType(), w.getType()),
+            x, w, b, res_w, res_b);
+    }]>
+  ];
+
+  let extraClassDeclaration = [{
+    /// The result type for input `x` ([B, T, H', D]) and weights `w`
+    /// ([D', D]): [B, T, H', D']. Expects types that pass the verifier.
+    static RankedTensorType inferResultType(Type x, Type w);
+  }];
+
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+def SAS_AttentionOp : SAS_Op<"attention", [Pure]> {
+  let summary = "softmax attention whose query/key and value sizes may differ";
+  let description = [{
+    For every batch `b` and head `n`:
+
+    ```
+    result[b, :, n, :] = softmax(q[b, :, n, :] . k[b, :, n, :]^T * scale + M)
+                         . v[b, :, n, :]
+    ```
+
+    | operand | shape |
+    | --- | --- |
+    | `q` | `[B, T, N, E]` |
+    | `k` | `[B, S, N, E]` |
+    | `v` | `[B, S, N, F]` |
+
+    The result is `[B, T, N, F]`. `scale` defaults to `1 / sqrt(E)`. With
+    `causal`, `M` masks key `j` from query `i` when `j > i` (aligned at the
+    top left) and `T` must equal `S`; without it, `M` is zero.
+
+    Example:
+
+    ```mlir
+    %o = sas.attention %q, %k, %v causal
+        : (tensor<1x512x24x128xf32>, tensor<1x512x24x128xf32>,
+           tensor<1x512x24x64xf32>) -> tensor<1x512x24x64xf32>
+    ```
+  }];
+
+  let arguments = (ins SAS_FloatTensor:$q, SAS_FloatTensor:$k,
+                       SAS_FloatTensor:$v, UnitAttr:$causal,
+                       OptionalAttr<F32Attr>:$scale);
+  let results = (outs SAS_FloatTensor:$result);
+
+  let assemblyFormat = [{
+    $q `,` $k `,` $v (`causal` $causal^)? (`scale` `(` $scale^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+
+  let builders = [
+    OpBuilder<(ins "Value":$q, "Value":$k, "Value":$v, "bool":$causal,
+                   "FloatAttr":$scale), [{
+      build($_builder, $_state, inferResultType(q.getType(), v.getType()),
+            q, k, v, causal, scale);
+    }]>
+  ];
+
+  let extraClassDeclaration = [{
+    /// The result type for `q` ([B, T, N, E]) and `v` ([B, S, N, F]):
+    /// [B, T, N, F]. Expects types that pass the verifier.
+    static RankedTensorType inferResultType(Type q, Type v);
+
+    /// The softmax scale: the `scale` attribute, or 1/sqrt(E) without it.
+    double getScaleValue();
+  }];
+
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// PeaaOp
+//===----------------------------------------------------------------------===//
+
+def SAS_PeaaOp : SAS_Op<"peaa", [Pure]> {
+  let summary = "parameter-efficient attention aggregation";
+  let description = [{
+    Views the `H'` heads of every token of `o` as `G = H' / H` groups of `H`
+    consecutive heads, applies one dense layer (`w`, `b`) to each group's
+    `H * F` vector, and averages the `G` results:
+
+    ```
+    result[b, t, :] = 1/G * sum_{g < G} (w . o[b, t, gH : gH+H, :] + b)
+    ```
+
+    | operand | shape | PyTorch name |
+    | --- | --- | --- |
+    | `o` | `[B, T, H', F]` | |
+    | `w` | `[H * F, H * F]` | `output_dense.weight` |
+    | `b` | `[H * F]` | `output_dense.bias` |
+
+    `H` is `w`'s size divided by `F`; `H'` must be a multiple of `H`. The
+    result is `[B, T, H * F]`.
+
+    Example:
+
+    ```mlir
+    %r = sas.peaa %o dense(%w, %b)
+        : (tensor<1x512x24x64xf32>, tensor<768x768xf32>, tensor<768xf32>)
+        -> tensor<1x512x768xf32>
+    ```
+  }];
+
+  let arguments = (ins SAS_FloatTensor:$o, SAS_FloatTensor:$w,
+                       SAS_FloatTensor:$b);
+  let results = (outs SAS_FloatTensor:$result);
+
+  let assemblyFormat = [{
+    $o `dense` `(` $w `,` $b `)` attr-dict `:` functional-type(operands, results)
+  }];
+
+  let builders = [
+    OpBuilder<(ins "Value":$o, "Value":$w, "Value":$b), [{
+      build($_builder, $_state, inferResultType(o.getType(), w.getType()),
+            o, w, b);
+    }]>
+  ];
+
+  let extraClassDeclaration = [{
+    /// The result type for `o` ([B, T, H', F]) and `w` ([H*F, H*F]):
+    /// [B, T, H*F]. Expects types that pass the verifier.
+    static RankedTensorType inferResultType(Type o, Type w);
+  }];
+
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// LayerOp
+//===----------------------------------------------------------------------===//
+
+def SAS_LayerOp : SAS_Op<"layer", [Pure]> {
+  let summary = "a whole SAS attention block";
+  let description = [{
+    The SAS block of a layer with `H` heads of size `D`, simulating `H'`
+    heads with query/key size `D'`:
+
+    ```
+    zq = feature_sim(head_sim(q, q_head_*), q_feat_*)   // [B, T, H', D']
+    zk = feature_sim(head_sim(k, k_head_*), k_feat_*)   // [B, T, H', D']
+    sv = head_sim(v, v_head_*)                          // [B, T, H', D]
+    result = peaa(attention(zq, zk, sv), out_w, out_b)  // [B, T, H * D]
+    ```
+
+    Operands in PyTorch state-dict order (`sas_q.0.weight` is `q_head_w`,
+    `sas_q.1.process.*` is `q_head_res_*`, `sas_q.2.*` is `q_feat_*`,
+    `sas_q.3.process.*` is `q_feat_res_*`, the same for `k` and `v`, and
+    `output_dense.*` is `out_*`). `causal` and `scale` are those of
+    `sas.attention`; the default scale is `1 / sqrt(D')`.
+
+    Example:
+
+    ```mlir
+    %r = sas.layer %q, %k, %v
+        q_head(%qhw, %qhb, %qhrw, %qhrb) q_feat(%qfw, %qfb, %qfrw, %qfrb)
+        k_head(%khw, %khb, %khrw, %khrb) k_feat(%kfw, %kfb, %kfrw, %kfrb)
+        v_head(%vhw, %vhb, %vhrw, %vhrb) out(%ow, %ob) causal
+        : (...) -> tensor<1x512x768xf32>
+    ```
+
+    `sas-expand` rewrites it into `sas.head_sim`, `sas.feature_sim`,
+    `sas.attention` and `sas.peaa`.
+  }];
+
+  let arguments = (ins
+    SAS_FloatTensor:$q, SAS_FloatTensor:$k, SAS_FloatTensor:$v,
+    SAS_FloatTensor:$q_head_w, SAS_FloatTensor:$q_head_b,
+    SAS_FloatTensor:$q_head_res_w, SAS_FloatTensor:$q_head_res_b,
+    SAS_FloatTensor:$q_feat_w, SAS_FloatTensor:$q_feat_b,
+    SAS_FloatTensor:$q_feat_res_w, SAS_FloatTensor:$q_feat_res_b,
+    SAS_FloatTensor:$k_head_w, SAS_FloatTensor:$k_head_b,
+    SAS_FloatTensor:$k_head_res_w, SAS_FloatTensor:$k_head_res_b,
+    SAS_FloatTensor:$k_feat_w, SAS_FloatTensor:$k_feat_b,
+    SAS_FloatTensor:$k_feat_res_w, SAS_FloatTensor:$k_feat_res_b,
+    SAS_FloatTensor:$v_head_w, SAS_FloatTensor:$v_head_b,
+    SAS_FloatTensor:$v_head_res_w, SAS_FloatTensor:$v_head_res_b,
+    SAS_FloatTensor:$out_w, SAS_FloatTensor:$out_b,
+    UnitAttr:$causal, OptionalAttr<F32Attr>:$scale);
+  let results = (outs SAS_FloatTensor:$result);
+
+  let assemblyFormat = [{
+    $q `,` $k `,` $v
+    `q_head` `(` $q_head_w `,` $q_head_b `,` $q_head_res_w `,` $q_head_res_b `)`
+    `q_feat` `(` $q_feat_w `,` $q_feat_b `,` $q_feat_res_w `,` $q_feat_res_b `)`
+    `k_head` `(` $k_head_w `,` $k_head_b `,` $k_head_res_w `,` $k_head_res_b `)`
+    `k_feat` `(` $k_feat_w `,` $k_feat_b `,` $k_feat_res_w `,` $k_feat_res_b `)`
+    `v_head` `(` $v_head_w `,` $v_head_b `,` $v_head_res_w `,` $v_head_res_b `)`
+    `out` `(` $out_w `,` $out_b `)`
+    (`causal` $causal^)? (`scale` `(` $scale^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+
+  let hasVerifier = 1;
+}
+
+#endif // SAS_DIALECT_SAS_IR_SASOPS_TD

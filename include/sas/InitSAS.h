@@ -1,0 +1,35 @@
+//===- InitSAS.h - Register everything SAS provides -------------*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// For tools that embed SAS: one call for the dialect, one for the passes and
+// pipelines, in the style of mlir/InitAllDialects.h and InitAllPasses.h.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SAS_INITSAS_H
+#define SAS_INITSAS_H
+
+#include "mlir/IR/DialectRegistry.h"
+#include "sas/Dialect/SAS/IR/SASDialect.h"
+#include "sas/Dialect/SAS/Transforms/Passes.h"
+#include "sas/Pipelines/Pipelines.h"
+
+namespace mlir {
+namespace sas {
+
+/// Adds the SAS dialect to `registry`.
+inline void registerSASDialect(DialectRegistry &registry) {
+  registry.insert<SASDialect>();
+}
+
+/// Registers all SAS passes and pipelines with the global registry.
+inline void registerSASPassesAndPipelines() {
+  registerSASPasses();
+  registerSASPipelines();
+}
+
+} // namespace sas
+} // namespace mlir
+
+#endif // SAS_INITSAS_H

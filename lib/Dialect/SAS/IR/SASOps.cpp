@@ -1,0 +1,452 @@
+//===- SASOps.cpp - SAS dialect operations ----------------------*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// Verifiers and helpers of the SAS ops. Every size of a SAS op is derived
+// from its operand types, so the verifiers are shape checks: each broken rule
+// gets one diagnostic that names the operand, the dimension and both sizes.
+// The checks of the primitive ops are written once, over named operands, and
+// reused by `sas.layer`, which chains them through its intermediate values.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sas/Dialect/SAS/IR/SASOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::sas;
+
+namespace {
+
+/// Dimension names of each operand layout, used in diagnostics.
+constexpr StringLiteral kHeadSimX[] = {"B", "T", "H", "D"};
+constexpr StringLiteral kHeadSimW[] = {"H'", "H", "K"};
+constexpr StringLiteral kHeadSimResW[] = {"H'", "H'", "K"};
+constexpr StringLiteral kHeadSimBias[] = {"H'"};
+constexpr StringLiteral kFeatureSimX[] = {"B", "T", "H'", "D"};
+constexpr StringLiteral kFeatureSimW[] = {"D'", "D"};
+constexpr StringLiteral kFeatureSimResW[] = {"D'", "D'"};
+constexpr StringLiteral kFeatureSimBias[] = {"D'"};
+constexpr StringLiteral kAttentionQ[] = {"B", "T", "N", "E"};
+constexpr StringLiteral kAttentionK[] = {"B", "S", "N", "E"};
+constexpr StringLiteral kAttentionV[] = {"B", "S", "N", "F"};
+constexpr StringLiteral kPeaaO[] = {"B", "T", "H'", "F"};
+constexpr StringLiteral kPeaaW[] = {"H*F", "H*F"};
+constexpr StringLiteral kPeaaBias[] = {"H*F"};
+
+/// An operand of a SAS op, or an intermediate value of `sas.layer`, with the
+/// name and dimension names that diagnostics use for it.
+struct NamedTensor {
+  StringRef name;
+  RankedTensorType type;
+  ArrayRef<StringLiteral> dims;
+
+  int64_t size(unsigned i) const { return type.getDimSize(i); }
+};
+
+/// Emits the shape diagnostics of one op.
+class ShapeVerifier {
+public:
+  explicit ShapeVerifier(Operation *op) : op(op) {}
+
+  /// Checks that `t` has one dimension per name in its layout, that all but
+  /// its first `numDynamic` dimensions are static, and that every static
+  /// dimension is positive.
+  LogicalResult checkLayout(const NamedTensor &t, unsigned numDynamic) {
+    if (t.type.getRank() != static_cast<int64_t>(t.dims.size()))
+      return op->emitOpError()
+             << "'" << t.name << "' must have rank " << t.dims.size() << " "
+             << formatLayout(t.dims) << ", got " << t.type;
+    for (auto [i, dimName] : llvm::enumerate(t.dims)) {
+      if (t.type.isDynamicDim(i)) {
+        if (i < numDynamic)
+          continue;
+        return op->emitOpError()
+               << "dimension " << dimName << " of '" << t.name
+               << "' must be static, got " << t.type;
+      }
+      if (t.size(i) <= 0)
+        return op->emitOpError()
+               << "dimension " << dimName << " of '" << t.name
+               << "' must be positive, got " << t.type;
+    }
+    return success();
+  }
+
+  /// Checks that dimension `i` of `a` equals dimension `j` of `b` when both
+  /// are static.
+  LogicalResult checkSameDim(const NamedTensor &a, unsigned i,
+                             const NamedTensor &b, unsigned j) {
+    if (ShapedType::isDynamic(a.size(i)) || ShapedType::isDynamic(b.size(j)) ||
+        a.size(i) == b.size(j))
+      return success();
+    return op->emitOpError()
+           << "dimension " << a.dims[i] << " of '" << a.name << "' is "
+           << a.size(i) << ", but '" << b.name << "' has " << b.dims[j]
+           << " = " << b.size(j);
+  }
+
+  /// Checks that the result type is `expected`.
+  LogicalResult checkResult(RankedTensorType expected, StringRef layout) {
+    Type actual = op->getResult(0).getType();
+    if (actual == expected)
+      return success();
+    return op->emitOpError() << "result type " << actual
+                             << " does not match the expected " << expected
+                             << " " << layout;
+  }
+
+  Operation *getOp() const { return op; }
+
+private:
+  static std::string formatLayout(ArrayRef<StringLiteral> dims) {
+    std::string s = "[";
+    llvm::raw_string_ostream os(s);
+    llvm::interleaveComma(dims, os);
+    os << "]";
+    return s;
+  }
+
+  Operation *op;
+};
+
+} // namespace
+
+/// Checks that all operands and the result of `op` share one element type.
+/// `names` are the operand names in order.
+static LogicalResult verifyElementTypes(Operation *op,
+                                        ArrayRef<StringRef> names) {
+  Type expected = getElementTypeOrSelf(op->getOperand(0).getType());
+  for (auto [name, operand] : llvm::zip_equal(names, op->getOperands())) {
+    Type actual = getElementTypeOrSelf(operand.getType());
+    if (actual != expected)
+      return op->emitOpError()
+             << "operands must share one element type, but '" << names[0]
+             << "' has " << expected << " and '" << name << "' has " << actual;
+  }
+  Type result = getElementTypeOrSelf(op->getResult(0).getType());
+  if (result != expected)
+    return op->emitOpError() << "result element type " << result
+                             << " does not match the operands' " << expected;
+  return success();
+}
+
+static NamedTensor named(StringRef name, Value v,
+                         ArrayRef<StringLiteral> dims) {
+  return {name, cast<RankedTensorType>(v.getType()), dims};
+}
+
+static NamedTensor named(StringRef name, RankedTensorType t,
+                         ArrayRef<StringLiteral> dims) {
+  return {name, t, dims};
+}
+
+//===----------------------------------------------------------------------===//
+// Shape rules of the primitives, shared with sas.layer
+//===----------------------------------------------------------------------===//
+
+static RankedTensorType replaceInnerDims(RankedTensorType t,
+                                         ArrayRef<int64_t> inner) {
+  SmallVector<int64_t> shape(t.getShape().take_front(2));
+  llvm::append_range(shape, inner);
+  return RankedTensorType::get(shape, t.getElementType());
+}
+
+/// x [B, T, H, D], w [H', H, K], b [H'], resW [H', H', K], resB [H'].
+static FailureOr<RankedTensorType>
+verifyHeadSimShapes(ShapeVerifier &v, const NamedTensor &x,
+                    const NamedTensor &w, const NamedTensor &b,
+                    const NamedTensor &resW, const NamedTensor &resB) {
+  if (failed(v.checkLayout(x, 2)) || failed(v.checkLayout(w, 0)) ||
+      failed(v.checkLayout(b, 0)) || failed(v.checkLayout(resW, 0)) ||
+      failed(v.checkLayout(resB, 0)))
+    return failure();
+  if (failed(v.checkSameDim(w, 1, x, 2)))
+    return failure();
+  if (w.size(2) % 2 == 0)
+    return v.getOp()->emitOpError()
+           << "kernel size K (dimension 2 of '" << w.name
+           << "') must be odd, got " << w.size(2);
+  if (failed(v.checkSameDim(b, 0, w, 0)) ||
+      failed(v.checkSameDim(resW, 0, w, 0)) ||
+      failed(v.checkSameDim(resW, 1, w, 0)) ||
+      failed(v.checkSameDim(resW, 2, w, 2)) ||
+      failed(v.checkSameDim(resB, 0, w, 0)))
+    return failure();
+  return replaceInnerDims(x.type, {w.size(0), x.size(3)});
+}
+
+/// x [B, T, H', D], w [D', D], b [D'], resW [D', D'], resB [D'].
+static FailureOr<RankedTensorType>
+verifyFeatureSimShapes(ShapeVerifier &v, const NamedTensor &x,
+                       const NamedTensor &w, const NamedTensor &b,
+                       const NamedTensor &resW, const NamedTensor &resB) {
+  if (failed(v.checkLayout(x, 2)) || failed(v.checkLayout(w, 0)) ||
+      failed(v.checkLayout(b, 0)) || failed(v.checkLayout(resW, 0)) ||
+      failed(v.checkLayout(resB, 0)))
+    return failure();
+  if (failed(v.checkSameDim(w, 1, x, 3)) ||
+      failed(v.checkSameDim(b, 0, w, 0)) ||
+      failed(v.checkSameDim(resW, 0, w, 0)) ||
+      failed(v.checkSameDim(resW, 1, w, 0)) ||
+      failed(v.checkSameDim(resB, 0, w, 0)))
+    return failure();
+  return replaceInnerDims(x.type, {x.size(2), w.size(0)});
+}
+
+/// q [B, T, N, E], k [B, S, N, E], v [B, S, N, F].
+static FailureOr<RankedTensorType>
+verifyAttentionShapes(ShapeVerifier &v, const NamedTensor &q,
+                      const NamedTensor &k, const NamedTensor &val,
+                      bool causal, std::optional<APFloat> scale) {
+  if (failed(v.checkLayout(q, 2)) || failed(v.checkLayout(k, 2)) ||
+      failed(v.checkLayout(val, 2)))
+    return failure();
+  if (failed(v.checkSameDim(k, 0, q, 0)) ||
+      failed(v.checkSameDim(val, 0, q, 0)) ||
+      failed(v.checkSameDim(val, 1, k, 1)) ||
+      failed(v.checkSameDim(k, 2, q, 2)) ||
+      failed(v.checkSameDim(val, 2, q, 2)) ||
+      failed(v.checkSameDim(k, 3, q, 3)))
+    return failure();
+  if (causal && !q.type.isDynamicDim(1) && !k.type.isDynamicDim(1) &&
+      q.size(1) != k.size(1))
+    return v.getOp()->emitOpError()
+           << "causal attention needs as many queries as keys, but '" << q.name
+           << "' has T = " << q.size(1) << " and '" << k.name
+           << "' has S = " << k.size(1);
+  if (scale && (!scale->isFiniteNonZero() || scale->isNegative()))
+    return v.getOp()->emitOpError()
+           << "'scale' must be a positive finite number, got "
+           << scale->convertToDouble();
+  SmallVector<int64_t> shape(q.type.getShape().take_front(3));
+  shape.push_back(val.size(3));
+  return RankedTensorType::get(shape, q.type.getElementType());
+}
+
+/// o [B, T, H', F], w [H*F, H*F], b [H*F]; H' a multiple of H.
+static FailureOr<RankedTensorType>
+verifyPeaaShapes(ShapeVerifier &v, const NamedTensor &o, const NamedTensor &w,
+                 const NamedTensor &b) {
+  if (failed(v.checkLayout(o, 2)) || failed(v.checkLayout(w, 0)) ||
+      failed(v.checkLayout(b, 0)))
+    return failure();
+  if (failed(v.checkSameDim(w, 1, w, 0)) || failed(v.checkSameDim(b, 0, w, 0)))
+    return failure();
+  int64_t hf = w.size(0), numSimHeads = o.size(2), f = o.size(3);
+  if (hf % f != 0)
+    return v.getOp()->emitOpError()
+           << "dimension H*F of '" << w.name << "' is " << hf
+           << ", which is not a multiple of the head size F = " << f
+           << " of '" << o.name << "'";
+  int64_t h = hf / f;
+  if (numSimHeads % h != 0)
+    return v.getOp()->emitOpError()
+           << "the " << numSimHeads << " heads H' of '" << o.name
+           << "' must be a multiple of H = " << h << " (H*F = " << hf
+           << " of '" << w.name << "' over F = " << f << ")";
+  return RankedTensorType::get({o.size(0), o.size(1), hf},
+                               o.type.getElementType());
+}
+
+//===----------------------------------------------------------------------===//
+// HeadSimOp
+//===----------------------------------------------------------------------===//
+
+RankedTensorType HeadSimOp::inferResultType(Type x, Type w) {
+  auto xType = cast<RankedTensorType>(x);
+  return replaceInnerDims(xType, {cast<RankedTensorType>(w).getDimSize(0),
+                                  xType.getDimSize(3)});
+}
+
+LogicalResult HeadSimOp::verify() {
+  if (failed(verifyElementTypes(*this, {"x", "w", "b", "res_w", "res_b"})))
+    return failure();
+  ShapeVerifier v(*this);
+  FailureOr<RankedTensorType> expected = verifyHeadSimShapes(
+      v, named("x", getX(), kHeadSimX), named("w", getW(), kHeadSimW),
+      named("b", getB(), kHeadSimBias), named("res_w", getResW(), kHeadSimResW),
+      named("res_b", getResB(), kHeadSimBias));
+  if (failed(expected))
+    return failure();
+  return v.checkResult(*expected, "[B, T, H', D]");
+}
+
+//===----------------------------------------------------------------------===//
+// FeatureSimOp
+//===----------------------------------------------------------------------===//
+
+RankedTensorType FeatureSimOp::inferResultType(Type x, Type w) {
+  auto xType = cast<RankedTensorType>(x);
+  return replaceInnerDims(xType, {xType.getDimSize(2),
+                                  cast<RankedTensorType>(w).getDimSize(0)});
+}
+
+LogicalResult FeatureSimOp::verify() {
+  if (failed(verifyElementTypes(*this, {"x", "w", "b", "res_w", "res_b"})))
+    return failure();
+  ShapeVerifier v(*this);
+  FailureOr<RankedTensorType> expected = verifyFeatureSimShapes(
+      v, named("x", getX(), kFeatureSimX), named("w", getW(), kFeatureSimW),
+      named("b", getB(), kFeatureSimBias),
+      named("res_w", getResW(), kFeatureSimResW),
+      named("res_b", getResB(), kFeatureSimBias));
+  if (failed(expected))
+    return failure();
+  return v.checkResult(*expected, "[B, T, H', D']");
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+RankedTensorType AttentionOp::inferResultType(Type q, Type v) {
+  auto qType = cast<RankedTensorType>(q);
+  SmallVector<int64_t> shape(qType.getShape().take_front(3));
+  shape.push_back(cast<RankedTensorType>(v).getDimSize(3));
+  return RankedTensorType::get(shape, qType.getElementType());
+}
+
+double AttentionOp::getScaleValue() {
+  if (std::optional<APFloat> scale = getScale())
+    return scale->convertToDouble();
+  return 1.0 / std::sqrt(static_cast<double>(getQ().getType().getDimSize(3)));
+}
+
+LogicalResult AttentionOp::verify() {
+  if (failed(verifyElementTypes(*this, {"q", "k", "v"})))
+    return failure();
+  ShapeVerifier v(*this);
+  FailureOr<RankedTensorType> expected = verifyAttentionShapes(
+      v, named("q", getQ(), kAttentionQ), named("k", getK(), kAttentionK),
+      named("v", getV(), kAttentionV), getCausal(), getScale());
+  if (failed(expected))
+    return failure();
+  return v.checkResult(*expected, "[B, T, N, F]");
+}
+
+//===----------------------------------------------------------------------===//
+// PeaaOp
+//===----------------------------------------------------------------------===//
+
+RankedTensorType PeaaOp::inferResultType(Type o, Type w) {
+  auto oType = cast<RankedTensorType>(o);
+  return RankedTensorType::get({oType.getDimSize(0), oType.getDimSize(1),
+                                cast<RankedTensorType>(w).getDimSize(0)},
+                               oType.getElementType());
+}
+
+LogicalResult PeaaOp::verify() {
+  if (failed(verifyElementTypes(*this, {"o", "w", "b"})))
+    return failure();
+  ShapeVerifier v(*this);
+  FailureOr<RankedTensorType> expected =
+      verifyPeaaShapes(v, named("o", getO(), kPeaaO),
+                       named("w", getW(), kPeaaW), named("b", getB(), kPeaaBias));
+  if (failed(expected))
+    return failure();
+  return v.checkResult(*expected, "[B, T, H*F]");
+}
+
+//===----------------------------------------------------------------------===//
+// LayerOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LayerOp::verify() {
+  if (failed(verifyElementTypes(
+          *this,
+          {"q",           "k",           "v",           "q_head_w",
+           "q_head_b",    "q_head_res_w", "q_head_res_b", "q_feat_w",
+           "q_feat_b",    "q_feat_res_w", "q_feat_res_b", "k_head_w",
+           "k_head_b",    "k_head_res_w", "k_head_res_b", "k_feat_w",
+           "k_feat_b",    "k_feat_res_w", "k_feat_res_b", "v_head_w",
+           "v_head_b",    "v_head_res_w", "v_head_res_b", "out_w",
+           "out_b"})))
+    return failure();
+
+  ShapeVerifier v(*this);
+  NamedTensor q = named("q", getQ(), kHeadSimX);
+  NamedTensor k = named("k", getK(), kHeadSimX);
+  NamedTensor val = named("v", getV(), kHeadSimX);
+  // q, k and v are the per-head projections of one MHA layer: the same B, H
+  // and D, and k and v the same T.
+  if (failed(v.checkLayout(q, 2)) || failed(v.checkLayout(k, 2)) ||
+      failed(v.checkLayout(val, 2)))
+    return failure();
+  for (unsigned i : {0u, 2u, 3u})
+    if (failed(v.checkSameDim(k, i, q, i)) ||
+        failed(v.checkSameDim(val, i, q, i)))
+      return failure();
+  if (failed(v.checkSameDim(val, 1, k, 1)))
+    return failure();
+
+  FailureOr<RankedTensorType> qHead = verifyHeadSimShapes(
+      v, q, named("q_head_w", getQHeadW(), kHeadSimW),
+      named("q_head_b", getQHeadB(), kHeadSimBias),
+      named("q_head_res_w", getQHeadResW(), kHeadSimResW),
+      named("q_head_res_b", getQHeadResB(), kHeadSimBias));
+  if (failed(qHead))
+    return failure();
+  FailureOr<RankedTensorType> qFeat = verifyFeatureSimShapes(
+      v, named("head_sim(q)", *qHead, kFeatureSimX),
+      named("q_feat_w", getQFeatW(), kFeatureSimW),
+      named("q_feat_b", getQFeatB(), kFeatureSimBias),
+      named("q_feat_res_w", getQFeatResW(), kFeatureSimResW),
+      named("q_feat_res_b", getQFeatResB(), kFeatureSimBias));
+  if (failed(qFeat))
+    return failure();
+
+  FailureOr<RankedTensorType> kHead = verifyHeadSimShapes(
+      v, k, named("k_head_w", getKHeadW(), kHeadSimW),
+      named("k_head_b", getKHeadB(), kHeadSimBias),
+      named("k_head_res_w", getKHeadResW(), kHeadSimResW),
+      named("k_head_res_b", getKHeadResB(), kHeadSimBias));
+  if (failed(kHead))
+    return failure();
+  FailureOr<RankedTensorType> kFeat = verifyFeatureSimShapes(
+      v, named("head_sim(k)", *kHead, kFeatureSimX),
+      named("k_feat_w", getKFeatW(), kFeatureSimW),
+      named("k_feat_b", getKFeatB(), kFeatureSimBias),
+      named("k_feat_res_w", getKFeatResW(), kFeatureSimResW),
+      named("k_feat_res_b", getKFeatResB(), kFeatureSimBias));
+  if (failed(kFeat))
+    return failure();
+
+  FailureOr<RankedTensorType> vHead = verifyHeadSimShapes(
+      v, val, named("v_head_w", getVHeadW(), kHeadSimW),
+      named("v_head_b", getVHeadB(), kHeadSimBias),
+      named("v_head_res_w", getVHeadResW(), kHeadSimResW),
+      named("v_head_res_b", getVHeadResB(), kHeadSimBias));
+  if (failed(vHead))
+    return failure();
+
+  FailureOr<RankedTensorType> attention = verifyAttentionShapes(
+      v, named("feature_sim(q)", *qFeat, kAttentionQ),
+      named("feature_sim(k)", *kFeat, kAttentionK),
+      named("head_sim(v)", *vHead, kAttentionV), getCausal(), getScale());
+  if (failed(attention))
+    return failure();
+
+  NamedTensor outW = named("out_w", getOutW(), kPeaaW);
+  FailureOr<RankedTensorType> peaa =
+      verifyPeaaShapes(v, named("attention", *attention, kPeaaO), outW,
+                       named("out_b", getOutB(), kPeaaBias));
+  if (failed(peaa))
+    return failure();
+  // PEAA averages back to the H heads of the layer: out_w is [H*D, H*D].
+  int64_t hd = val.size(2) * val.size(3);
+  if (outW.size(0) != hd)
+    return emitOpError() << "dimension H*F of 'out_w' is " << outW.size(0)
+                         << ", but 'v' has H*D = " << val.size(2) << "*"
+                         << val.size(3) << " = " << hd;
+  return v.checkResult(*peaa, "[B, T, H*D]");
+}
+
+#define GET_OP_CLASSES
+#include "sas/Dialect/SAS/IR/SASOps.cpp.inc"

@@ -1,0 +1,49 @@
+# -*- Python -*-
+# lit configuration of the SAS regression tests.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "SAS"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.sas_obj_root, "test")
+# Inputs used by tests, not tests themselves.
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
+config.substitutions.append(("%sas_src_root", config.sas_src_root))
+config.substitutions.append(("%sas_obj_root", config.sas_obj_root))
+config.substitutions.append(
+    ("%sas_plugin", os.path.join(config.sas_lib_dir, "SASPlugin" + config.llvm_shlib_ext))
+)
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(
+    ("%check_each_split", config.python_executable + " "
+     + os.path.join(config.sas_src_root, "test", "Utils", "check_each_split.py"))
+)
+config.substitutions.append(("%cmake", config.cmake_command))
+config.substitutions.append(("%cmake_generator", config.cmake_generator))
+config.substitutions.append(("%cxx", config.cxx_compiler))
+config.substitutions.append(("%cxx_launcher", config.cxx_compiler_launcher))
+config.substitutions.append(("%mlir_dir", config.mlir_dir))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP",
+                                     "CCACHE_DIR"])
+llvm_config.use_default_substitutions()
+
+# The SAS tools come first on PATH, then LLVM's (FileCheck, not, mlir-opt).
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.sas_tools_dir, append_path=True)
+
+tools = [
+    "sas-opt",
+    # The stock mlir-opt of the MLIR we build against, for the plugin test.
+    ToolSubst("%mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")),
+]
+llvm_config.add_tool_substitutions(tools, [config.sas_tools_dir, config.llvm_tools_dir])
