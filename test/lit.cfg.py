@@ -28,8 +28,8 @@ config.substitutions.append(
      + os.path.join(config.sas_src_root, "test", "Utils", "check_each_split.py"))
 )
 config.substitutions.append(("%cmake", config.cmake_command))
-config.substitutions.append(("%cmake_generator", config.cmake_generator))
-config.substitutions.append(("%cxx", config.cxx_compiler))
+config.substitutions.append(("%generator", config.cmake_generator))
+config.substitutions.append(("%host_cxx", config.cxx_compiler))
 config.substitutions.append(("%cxx_launcher", config.cxx_compiler_launcher))
 config.substitutions.append(("%mlir_dir", config.mlir_dir))
 

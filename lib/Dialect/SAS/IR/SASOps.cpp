@@ -237,7 +237,11 @@ verifyPeaaShapes(ShapeVerifier &v, const NamedTensor &o, const NamedTensor &w,
   if (failed(v.checkLayout(o, 2)) || failed(v.checkLayout(w, 0)) ||
       failed(v.checkLayout(b, 0)))
     return failure();
-  if (failed(v.checkSameDim(w, 1, w, 0)) || failed(v.checkSameDim(b, 0, w, 0)))
+  if (w.size(0) != w.size(1))
+    return v.getOp()->emitOpError() << "'" << w.name
+                                    << "' must be square [H*F, H*F], got "
+                                    << w.type;
+  if (failed(v.checkSameDim(b, 0, w, 0)))
     return failure();
   int64_t hf = w.size(0), numSimHeads = o.size(2), f = o.size(3);
   if (hf % f != 0)
