@@ -11,6 +11,7 @@
 #define SAS_INITSAS_H
 
 #include "mlir/IR/DialectRegistry.h"
+#include "sas/Conversion/Passes.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
 #include "sas/Dialect/SAS/Transforms/Passes.h"
 #include "sas/Pipelines/Pipelines.h"
@@ -26,6 +27,7 @@ inline void registerSASDialect(DialectRegistry &registry) {
 /// Registers all SAS passes and pipelines with the global registry.
 inline void registerSASPassesAndPipelines() {
   registerSASPasses();
+  registerSASConversionPasses();
   registerSASPipelines();
 }
 

@@ -5,8 +5,16 @@
 //===----------------------------------------------------------------------===//
 
 #include "sas/Pipelines/Pipelines.h"
+#include "sas/Conversion/SASToLinalg/SASToLinalg.h"
 #include "sas/Dialect/SAS/Transforms/Passes.h"
 
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -19,9 +27,56 @@ void sas::buildSASPrimitivesPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
+void sas::buildSASCPUPipeline(OpPassManager &pm,
+                              const SASCPUPipelineOptions &options) {
+  // SAS ops -> tiled linalg/scf on tensors.
+  pm.addPass(createConvertSASToLinalg(
+      {options.queryTile, options.keyTile, options.literalPeaa}));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // Tensors -> buffers.
+  bufferization::OneShotBufferizePassOptions bufferization;
+  bufferization.bufferizeFunctionBoundaries = true;
+  bufferization.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  // Score and statistics buffers of the key loop have static sizes: allocate
+  // them once per tile, not once per key block (before deallocations exist).
+  pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+
+  // Loops; attention tiles run on OpenMP threads.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  // The OpenMP conversion wraps each parallel body in memref.alloca_scope;
+  // without allocas inside, canonicalization inlines it, which must happen
+  // before SCF becomes a CFG (alloca_scope holds a single block).
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+
+  // LLVM dialect.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
 void sas::registerSASPipelines() {
   PassPipelineRegistration<>(
       "sas-primitives-pipeline",
       "Expand sas.layer into the primitive SAS ops, then canonicalize and CSE",
       buildSASPrimitivesPipeline);
+  PassPipelineRegistration<SASCPUPipelineOptions>(
+      "sas-cpu-pipeline",
+      "Compile sas ops to the LLVM dialect for the host CPU (OpenMP threads)",
+      buildSASCPUPipeline);
 }

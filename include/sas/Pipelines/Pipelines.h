@@ -7,6 +7,8 @@
 #ifndef SAS_PIPELINES_PIPELINES_H
 #define SAS_PIPELINES_PIPELINES_H
 
+#include "mlir/Pass/PassOptions.h"
+
 namespace mlir {
 class OpPassManager;
 
@@ -16,6 +18,28 @@ namespace sas {
 /// ops, then canonicalizes and removes common subexpressions (q, k and v of
 /// self-attention are often one value, and so are shared weights).
 void buildSASPrimitivesPipeline(OpPassManager &pm);
+
+/// Options of sas-cpu-pipeline.
+struct SASCPUPipelineOptions
+    : public PassPipelineOptions<SASCPUPipelineOptions> {
+  PassOptions::Option<int64_t> queryTile{
+      *this, "query-tile",
+      llvm::cl::desc("Queries per attention tile"), llvm::cl::init(64)};
+  PassOptions::Option<int64_t> keyTile{
+      *this, "key-tile", llvm::cl::desc("Keys per online-softmax step"),
+      llvm::cl::init(64)};
+  PassOptions::Option<bool> literalPeaa{
+      *this, "literal-peaa",
+      llvm::cl::desc("Lower sas.peaa in its literal per-group form"),
+      llvm::cl::init(false)};
+};
+
+/// sas-cpu-pipeline: from sas ops on tensors to the LLVM dialect for the host
+/// CPU: lower to tiled linalg, bufferize, run the attention tiles on OpenMP
+/// threads, lower to LLVM. Functions may take tensors (bufferized with
+/// identity layouts) or memrefs.
+void buildSASCPUPipeline(OpPassManager &pm,
+                         const SASCPUPipelineOptions &options);
 
 /// Registers the SAS pipelines with the global pass registry.
 void registerSASPipelines();

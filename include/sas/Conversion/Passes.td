@@ -1,0 +1,53 @@
+//===- Passes.td - SAS conversion passes -------------------*- tablegen -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SAS_CONVERSION_PASSES_TD
+#define SAS_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertSASToLinalg : Pass<"convert-sas-to-linalg"> {
+  let summary = "Lower the sas ops to tiled linalg, tensor, scf and math";
+  let description = [{
+    Lowers every sas op (expanding `sas.layer` first) to tensor IR that the
+    upstream CPU and GPU pipelines compile:
+
+    - `sas.head_sim`: two `linalg.conv_1d_ncw_fcw` over the tokens (channels
+      are the heads, the window slides along the zero-padded feature axis),
+      the first initialized with its bias, the second (on the ReLU) with the
+      first's result plus its bias, so bias and residual cost no extra pass.
+    - `sas.feature_sim`: two `linalg.matmul` over all tokens and heads, with
+      the same bias/residual initialization.
+    - `sas.attention`: flash-style online softmax. An `scf.forall` over
+      (batch, head, query block) runs an `scf.for` over key blocks that keeps
+      the running row max, row sum and output in f32; no T x S score matrix
+      is ever built. Under `causal`, key blocks past the diagonal are not
+      visited at all, and only blocks that cross the diagonal (or the end of
+      the keys) are masked. The scale is folded into q once per tile.
+    - `sas.peaa`: the reassociated form (average the G head groups, then one
+      dense layer) or, with `literal-peaa`, one dense layer per group and the
+      mean of the results.
+
+    f16 and bf16 storage is read into f32, computed in f32 and truncated once
+    per op result.
+  }];
+  let options = [
+    Option<"queryTile", "query-tile", "int64_t", /*default=*/"64",
+           "Queries per attention tile (rows of the running statistics)">,
+    Option<"keyTile", "key-tile", "int64_t", /*default=*/"64",
+           "Keys per step of the online-softmax loop">,
+    Option<"literalPeaa", "literal-peaa", "bool", /*default=*/"false",
+           "Lower sas.peaa as one dense layer per head group followed by "
+           "the mean, instead of the mean followed by one dense layer">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+  ];
+}
+
+#endif // SAS_CONVERSION_PASSES_TD

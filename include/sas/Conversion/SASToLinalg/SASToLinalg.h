@@ -1,0 +1,38 @@
+//===- SASToLinalg.h - Lower sas ops to linalg ------------------*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SAS_CONVERSION_SASTOLINALG_SASTOLINALG_H
+#define SAS_CONVERSION_SASTOLINALG_SASTOLINALG_H
+
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewritePatternSet;
+
+namespace sas {
+
+#define GEN_PASS_DECL_CONVERTSASTOLINALG
+#include "sas/Conversion/Passes.h.inc"
+
+/// Adds the patterns lowering sas.head_sim and sas.feature_sim.
+void populateLowerSimulationPatterns(RewritePatternSet &patterns);
+
+/// Adds the pattern lowering sas.attention to an online-softmax loop nest
+/// with `queryTile` x `keyTile` score blocks.
+void populateLowerAttentionPatterns(RewritePatternSet &patterns,
+                                    int64_t queryTile, int64_t keyTile);
+
+/// Adds the pattern lowering sas.peaa, reassociated unless `literal`.
+void populateLowerPeaaPatterns(RewritePatternSet &patterns, bool literal);
+
+/// All of the above, with the options of convert-sas-to-linalg.
+void populateSASToLinalgConversionPatterns(
+    RewritePatternSet &patterns, const ConvertSASToLinalgOptions &options);
+
+} // namespace sas
+} // namespace mlir
+
+#endif // SAS_CONVERSION_SASTOLINALG_SASTOLINALG_H

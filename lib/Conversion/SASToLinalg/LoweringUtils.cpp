@@ -1,0 +1,202 @@
+//===- LoweringUtils.cpp - Builders shared by the SAS lowerings -*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+
+using namespace mlir;
+using namespace mlir::sas;
+using namespace mlir::sas::lowering;
+
+static RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+Value lowering::emptyLike(OpBuilder &b, Location loc, Value like,
+                        Type elementType) {
+  return tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, like),
+                                 elementType);
+}
+
+Value lowering::castScalar(OpBuilder &b, Location loc, Value v, Type type) {
+  Type from = v.getType();
+  if (from == type)
+    return v;
+  if (cast<FloatType>(from).getWidth() < cast<FloatType>(type).getWidth())
+    return arith::ExtFOp::create(b, loc, type, v);
+  return arith::TruncFOp::create(b, loc, type, v);
+}
+
+Value lowering::buildElementwise(
+    OpBuilder &b, Location loc, ValueRange inputs,
+    ArrayRef<std::pair<unsigned, unsigned>> vectorDims, Type resultType,
+    ElementwiseBody body) {
+  MLIRContext *ctx = b.getContext();
+  unsigned rank = tensorType(inputs[0]).getRank();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  SmallVector<AffineMap> maps(inputs.size(), identity);
+  for (auto [input, dim] : vectorDims)
+    maps[input] = AffineMap::get(rank, 0, getAffineDimExpr(dim, ctx));
+  maps.push_back(identity);
+  Value init = emptyLike(b, loc, inputs[0], resultType);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  Type f32 = b.getF32Type();
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), inputs, init, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        SmallVector<Value> values;
+        for (Value arg : args.drop_back())
+          values.push_back(castScalar(nb, nloc, arg, f32));
+        Value result = castScalar(nb, nloc, body(nb, nloc, values), resultType);
+        linalg::YieldOp::create(nb, nloc, result);
+      });
+  return generic.getResult(0);
+}
+
+Value lowering::broadcastBias(OpBuilder &b, Location loc, Value bias,
+                            ArrayRef<OpFoldResult> shape, unsigned dim) {
+  MLIRContext *ctx = b.getContext();
+  unsigned rank = shape.size();
+  Type f32 = b.getF32Type();
+  Value init = tensor::EmptyOp::create(b, loc, shape, f32);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(rank, 0, getAffineDimExpr(dim, ctx)),
+      b.getMultiDimIdentityMap(rank)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), bias, init, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        linalg::YieldOp::create(nb, nloc, castScalar(nb, nloc, args[0], f32));
+      });
+  return generic.getResult(0);
+}
+
+Value lowering::buildRelu(OpBuilder &b, Location loc, Value x) {
+  return buildElementwise(
+      b, loc, x, {}, b.getF32Type(),
+      [](OpBuilder &nb, Location nloc, ValueRange v) -> Value {
+        Value zero = arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(0));
+        return arith::MaximumFOp::create(nb, nloc, v[0], zero);
+      });
+}
+
+Value lowering::buildAddBias(OpBuilder &b, Location loc, Value x, Value bias,
+                           unsigned dim) {
+  return buildElementwise(
+      b, loc, {x, bias}, {{1, dim}}, b.getF32Type(),
+      [](OpBuilder &nb, Location nloc, ValueRange v) -> Value {
+        return arith::AddFOp::create(nb, nloc, v[0], v[1]);
+      });
+}
+
+Value lowering::buildCast(OpBuilder &b, Location loc, Value x, Type type) {
+  if (tensorType(x).getElementType() == type)
+    return x;
+  return buildElementwise(
+      b, loc, x, {}, type,
+      [](OpBuilder &, Location, ValueRange v) -> Value { return v[0]; });
+}
+
+Value lowering::padLastDim(OpBuilder &b, Location loc, Value x, int64_t pad) {
+  if (pad == 0)
+    return x;
+  RankedTensorType type = tensorType(x);
+  SmallVector<OpFoldResult> low(type.getRank(), b.getIndexAttr(0));
+  low.back() = b.getIndexAttr(pad);
+  SmallVector<int64_t> shape(type.getShape());
+  shape.back() += 2 * pad;
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  Value zero = arith::ConstantOp::create(
+      b, loc, b.getFloatAttr(type.getElementType(), 0.0));
+  return tensor::PadOp::create(b, loc, resultType, x, low, low, zero,
+                               /*nofold=*/false);
+}
+
+Value lowering::padToMultiple(OpBuilder &b, Location loc, Value x, unsigned dim,
+                            int64_t tile) {
+  RankedTensorType type = tensorType(x);
+  int64_t size = type.getDimSize(dim);
+  if (!ShapedType::isDynamic(size) && size % tile == 0)
+    return x;
+  AffineExpr d0 = b.getAffineDimExpr(0);
+  OpFoldResult dimSize = tensor::getMixedSize(b, loc, x, dim);
+  // High padding: ceil(size / tile) * tile - size.
+  OpFoldResult high = affine::makeComposedFoldedAffineApply(
+      b, loc, d0.ceilDiv(tile) * tile - d0, {dimSize});
+  SmallVector<OpFoldResult> lows(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> highs(type.getRank(), b.getIndexAttr(0));
+  highs[dim] = high;
+  SmallVector<int64_t> shape(type.getShape());
+  if (!ShapedType::isDynamic(size))
+    shape[dim] = llvm::divideCeil(size, tile) * tile;
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  Value zero = arith::ConstantOp::create(
+      b, loc, b.getFloatAttr(type.getElementType(), 0.0));
+  return tensor::PadOp::create(b, loc, resultType, x, lows, highs, zero,
+                               /*nofold=*/false);
+}
+
+Value lowering::collapse(OpBuilder &b, Location loc, Value x,
+                       ArrayRef<ReassociationIndices> reassociation) {
+  return tensor::CollapseShapeOp::create(b, loc, x, reassociation);
+}
+
+Value lowering::expandLike(OpBuilder &b, Location loc, Value x,
+                         RankedTensorType resultType,
+                         ArrayRef<ReassociationIndices> reassociation,
+                         ArrayRef<OpFoldResult> outputShape) {
+  return tensor::ExpandShapeOp::create(b, loc, resultType, x, reassociation,
+                                       outputShape);
+}
+
+static Value buildMatmulWithMaps(OpBuilder &b, Location loc, Value lhs,
+                                 Value rhs, Value init, AffineMap rhsMap) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  auto maps = b.getAffineMapArrayAttr(
+      {AffineMap::get(3, 0, {m, k}, ctx), rhsMap,
+       AffineMap::get(3, 0, {m, n}, ctx)});
+  auto matmul = linalg::MatmulOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{lhs, rhs}, ValueRange{init},
+      {b.getNamedAttr("indexing_maps", maps)});
+  return matmul.getResult(0);
+}
+
+Value lowering::buildMatmulTransposedB(OpBuilder &b, Location loc, Value lhs,
+                                     Value rhs, Value init) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  return buildMatmulWithMaps(b, loc, lhs, rhs, init,
+                             AffineMap::get(3, 0, {n, k}, ctx));
+}
+
+Value lowering::buildMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                          Value init) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  return buildMatmulWithMaps(b, loc, lhs, rhs, init,
+                             AffineMap::get(3, 0, {k, n}, ctx));
+}
+
+Value lowering::buildFilled(OpBuilder &b, Location loc,
+                          ArrayRef<OpFoldResult> shape, Type elementType,
+                          double value) {
+  Value empty = tensor::EmptyOp::create(b, loc, shape, elementType);
+  Value scalar = arith::ConstantOp::create(b, loc,
+                                           b.getFloatAttr(elementType, value));
+  return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
+}

@@ -1,0 +1,88 @@
+//===- LoweringUtils.h - Builders shared by the SAS lowerings ---*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// Small builders of linalg/tensor IR that the SAS op lowerings share. All
+// arithmetic is done in f32: values of f16/bf16 storage are extended where
+// they are read and truncated once, where a lowering writes its result.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SAS_LIB_CONVERSION_SASTOLINALG_LOWERINGUTILS_H
+#define SAS_LIB_CONVERSION_SASTOLINALG_LOWERINGUTILS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Value.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+
+namespace mlir {
+namespace sas {
+namespace lowering {
+
+/// Body of an elementwise op: gets the f32 values of its inputs.
+using ElementwiseBody =
+    function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// An empty tensor with the shape of `like` and element type `elementType`.
+Value emptyLike(OpBuilder &b, Location loc, Value like, Type elementType);
+
+/// Extends (or truncates) a float scalar to `type`; no-op when equal.
+Value castScalar(OpBuilder &b, Location loc, Value v, Type type);
+
+/// An elementwise linalg.generic over the shape of `inputs[0]`: every input
+/// is read at the same index, except that a 1-D input listed in `vectorDims`
+/// (input index -> dimension) is broadcast along that one dimension. Inputs
+/// are extended to f32 before `body`; the result has element type `resultType`.
+Value buildElementwise(OpBuilder &b, Location loc, ValueRange inputs,
+                       ArrayRef<std::pair<unsigned, unsigned>> vectorDims,
+                       Type resultType, ElementwiseBody body);
+
+/// f32 tensor of shape `shape` holding `bias` broadcast along `dim`.
+Value broadcastBias(OpBuilder &b, Location loc, Value bias,
+                    ArrayRef<OpFoldResult> shape, unsigned dim);
+
+/// relu(x) in f32.
+Value buildRelu(OpBuilder &b, Location loc, Value x);
+
+/// x + bias (broadcast along `dim`) in f32.
+Value buildAddBias(OpBuilder &b, Location loc, Value x, Value bias,
+                   unsigned dim);
+
+/// `x` converted elementwise to element type `type` (no-op when equal).
+Value buildCast(OpBuilder &b, Location loc, Value x, Type type);
+
+/// Zero-pads the last dimension of `x` by `pad` on both sides.
+Value padLastDim(OpBuilder &b, Location loc, Value x, int64_t pad);
+
+/// Zero-pads dimension `dim` of `x` at the high end to a multiple of `tile`.
+Value padToMultiple(OpBuilder &b, Location loc, Value x, unsigned dim,
+                    int64_t tile);
+
+/// Collapses `x` with `reassociation`.
+Value collapse(OpBuilder &b, Location loc, Value x,
+               ArrayRef<ReassociationIndices> reassociation);
+
+/// Expands `x` to `resultType` of sizes `outputShape`.
+Value expandLike(OpBuilder &b, Location loc, Value x,
+                 RankedTensorType resultType,
+                 ArrayRef<ReassociationIndices> reassociation,
+                 ArrayRef<OpFoldResult> outputShape);
+
+/// linalg.matmul computing init += lhs * rhs^T (rhs is [N, K]), in f32.
+Value buildMatmulTransposedB(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                             Value init);
+
+/// linalg.matmul computing init += lhs * rhs (rhs is [K, N]), in f32.
+Value buildMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                  Value init);
+
+/// A tensor of shape `shape` and type `elementType` filled with `value`.
+Value buildFilled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> shape,
+                  Type elementType, double value);
+
+} // namespace lowering
+} // namespace sas
+} // namespace mlir
+
+#endif // SAS_LIB_CONVERSION_SASTOLINALG_LOWERINGUTILS_H

@@ -1,0 +1,64 @@
+//===- SASToLinalg.cpp - The convert-sas-to-linalg pass ---------*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sas/Conversion/SASToLinalg/SASToLinalg.h"
+#include "sas/Dialect/SAS/IR/SASDialect.h"
+#include "sas/Dialect/SAS/Transforms/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir {
+namespace sas {
+#define GEN_PASS_DEF_CONVERTSASTOLINALG
+#include "sas/Conversion/Passes.h.inc"
+} // namespace sas
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::sas;
+
+void mlir::sas::populateSASToLinalgConversionPatterns(
+    RewritePatternSet &patterns, const ConvertSASToLinalgOptions &options) {
+  populateExpandLayerPatterns(patterns);
+  populateLowerSimulationPatterns(patterns);
+  populateLowerAttentionPatterns(patterns, options.queryTile,
+                                 options.keyTile);
+  populateLowerPeaaPatterns(patterns, options.literalPeaa);
+}
+
+namespace {
+
+struct ConvertSASToLinalgPass
+    : sas::impl::ConvertSASToLinalgBase<ConvertSASToLinalgPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (queryTile <= 0 || keyTile <= 0) {
+      getOperation()->emitError()
+          << "convert-sas-to-linalg: query-tile and key-tile must be "
+             "positive, got "
+          << queryTile << " and " << keyTile;
+      return signalPassFailure();
+    }
+    ConversionTarget target(getContext());
+    target.addIllegalDialect<SASDialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    RewritePatternSet patterns(&getContext());
+    populateSASToLinalgConversionPatterns(
+        patterns, {queryTile, keyTile, literalPeaa});
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
