@@ -1,0 +1,87 @@
+//===- LayerRunner.h - Compile and run SAS layers on the CPU ----*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// Builds (or takes) a function holding one sas.layer, compiles it with
+// sas-cpu-pipeline and the MLIR ExecutionEngine JIT, and runs it on host
+// tensors laid out as PyTorch lays them out.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SAS_RUNNER_LAYERRUNNER_H
+#define SAS_RUNNER_LAYERRUNNER_H
+
+#include "sas/Pipelines/Pipelines.h"
+#include "sas/Runner/HostTensor.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <memory>
+
+namespace mlir {
+class ExecutionEngine;
+class MLIRContext;
+
+namespace sas {
+
+/// The sizes and attributes of one SAS layer.
+struct LayerConfig {
+  int64_t batch = 1, seqLen = 1;
+  int64_t heads = 0, simHeads = 0, headDim = 0, simHeadDim = 0, kernel = 0;
+  bool causal = true;
+  std::optional<float> scale;
+  StorageType storage = StorageType::F32;
+
+  /// The 22 parameters in sas.layer operand order, by PyTorch state-dict key.
+  static llvm::ArrayRef<llvm::StringLiteral> getParameterNames();
+  /// The expected shape of parameter `index` (of getParameterNames()).
+  llvm::SmallVector<int64_t> getParameterShape(unsigned index) const;
+  /// [B, T, H, D] of q, k and v.
+  llvm::SmallVector<int64_t> getInputShape() const;
+  /// [B, T, H*D].
+  llvm::SmallVector<int64_t> getOutputShape() const;
+};
+
+/// A module with `func.func @sas_layer`, taking q, k, v and the 22
+/// parameters as tensors and returning the layer output.
+OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
+                                       const LayerConfig &config);
+
+/// Finds the function of `module` that holds a sas.layer whose 25 operands
+/// are its arguments, and reads the layer's configuration from it.
+llvm::Expected<std::pair<func::FuncOp, LayerConfig>>
+findLayerFunction(ModuleOp module);
+
+/// A SAS layer compiled for the host CPU.
+class CompiledLayer {
+public:
+  /// Compiles `function` of `module` (as found by findLayerFunction) for
+  /// batch and length `config.batch` and `config.seqLen`. `sharedLibs` are
+  /// loaded into the JIT (the OpenMP runtime).
+  static llvm::Expected<std::unique_ptr<CompiledLayer>>
+  compile(ModuleOp module, func::FuncOp function, const LayerConfig &config,
+          const SASCPUPipelineOptions &options,
+          llvm::ArrayRef<llvm::StringRef> sharedLibs);
+
+  ~CompiledLayer();
+
+  /// Runs the layer: `inputs` are q, k, v then the 22 parameters, in the
+  /// layer's storage type; `output` must be [B, T, H*D] of that type.
+  llvm::Error run(llvm::ArrayRef<const HostTensor *> inputs,
+                  HostTensor &output);
+
+  const LayerConfig &getConfig() const { return config; }
+
+private:
+  CompiledLayer(LayerConfig config, std::unique_ptr<ExecutionEngine> engine);
+
+  LayerConfig config;
+  std::unique_ptr<ExecutionEngine> engine;
+};
+
+} // namespace sas
+} // namespace mlir
+
+#endif // SAS_RUNNER_LAYERRUNNER_H

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Runs sas-run on fresh random data and compares it with the float64
+reference (sas_reference.py) by ||out - ref|| / ||ref||.
+
+Prints one line starting with PASS or FAIL and exits non-zero on FAIL. The
+random seed is fresh each run and printed, so a failure can be replayed with
+--seed.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sas_reference as ref  # noqa: E402
+
+THRESHOLDS = {"f32": 1e-5, "f16": 2e-2, "bf16": 2e-2}
+
+
+def round_to(x, dtype):
+    """The values `x` takes in storage type `dtype`, as float32."""
+    x = np.asarray(x, np.float32)
+    if dtype == "f16":
+        return x.astype(np.float16).astype(np.float32)
+    if dtype == "bf16":
+        bits = x.view(np.uint32).astype(np.uint64)
+        bits = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16 << 16
+        return bits.astype(np.uint32).view(np.float32)
+    return x
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sas-run", default="sas-run")
+    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--seq", type=int, required=True)
+    ap.add_argument("--heads", type=int, required=True)
+    ap.add_argument("--sim-heads", type=int, required=True)
+    ap.add_argument("--head-dim", type=int, required=True)
+    ap.add_argument("--sim-head-dim", type=int, required=True)
+    ap.add_argument("--kernel", type=int, required=True)
+    ap.add_argument("--dtype", default="f32", choices=THRESHOLDS)
+    ap.add_argument("--no-causal", action="store_true")
+    ap.add_argument("--scale", type=float)
+    ap.add_argument("--file-dtype", default="float32",
+                    choices=["float32", "float16"],
+                    help="dtype of the .npy files handed to sas-run")
+    ap.add_argument("--input", help="pass this .mlir file to sas-run --input")
+    ap.add_argument("--seed", type=int)
+    ap.add_argument("extra", nargs="*", help="more sas-run flags (after --)")
+    a = ap.parse_args()
+
+    seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little")
+    rng = np.random.default_rng(seed)
+    shapes = ref.parameter_shapes(a.heads, a.sim_heads, a.head_dim,
+                                  a.sim_head_dim, a.kernel)
+    params = {}
+    for name, shape in shapes.items():
+        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else shape[0]
+        params[name] = rng.standard_normal(shape) / np.sqrt(fan_in)
+    qkv = [rng.standard_normal((a.batch, a.seq, a.heads, a.head_dim))
+           for _ in range(3)]
+
+    # What sas-run computes on: the values rounded to the file type, then to
+    # the storage type.
+    def stored(x):
+        return round_to(np.asarray(x, a.file_dtype).astype(np.float32), a.dtype)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        wdir = os.path.join(tmp, "weights")
+        os.mkdir(wdir)
+        for name, value in params.items():
+            np.save(os.path.join(wdir, name + ".npy"), value.astype(a.file_dtype))
+        paths = []
+        for label, x in zip("qkv", qkv):
+            paths.append(os.path.join(tmp, label + ".npy"))
+            np.save(paths[-1], x.astype(a.file_dtype))
+        out_path = os.path.join(tmp, "out.npy")
+        cmd = [a.sas_run, "--weights", wdir, "--q", paths[0], "--k", paths[1],
+               "--v", paths[2], "--out", out_path]
+        if a.input:
+            cmd += ["--input", a.input]
+        else:
+            cmd += ["--heads", str(a.heads), "--sim-heads", str(a.sim_heads),
+                    "--head-dim", str(a.head_dim), "--sim-head-dim",
+                    str(a.sim_head_dim), "--kernel", str(a.kernel),
+                    "--dtype", a.dtype]
+            if a.no_causal:
+                cmd.append("--no-causal")
+            if a.scale is not None:
+                cmd += ["--scale", str(a.scale)]
+        cmd += a.extra
+        run = subprocess.run(cmd, capture_output=True, text=True)
+        if run.returncode != 0:
+            print(f"FAIL: sas-run exited with {run.returncode}\n{run.stderr}")
+            return 1
+        out = np.load(out_path)
+
+    expected = ref.sas_layer(*(stored(x) for x in qkv),
+                             {n: stored(p) for n, p in params.items()},
+                             causal=not a.no_causal, scale=a.scale)
+    if out.shape != expected.shape:
+        print(f"FAIL: output shape {out.shape}, expected {expected.shape}")
+        return 1
+    if not np.all(np.isfinite(out)):
+        print(f"FAIL: {np.sum(~np.isfinite(out))} non-finite outputs (seed {seed})")
+        return 1
+    err = np.linalg.norm(out - expected) / np.linalg.norm(expected)
+    limit = THRESHOLDS[a.dtype]
+    verdict = "PASS" if err < limit else "FAIL"
+    print(f"{verdict}: {a.dtype} B={a.batch} T={a.seq} H={a.heads} "
+          f"H'={a.sim_heads} D={a.head_dim} D'={a.sim_head_dim} K={a.kernel} "
+          f"causal={not a.no_causal} rel_err={err:.3e} (limit {limit:g}, "
+          f"seed {seed})")
+    return 0 if verdict == "PASS" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,287 @@
+//===- sas-run.cpp - Compile and run a SAS layer on the CPU -----*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// sas-run --heads H --sim-heads H' --head-dim D --sim-head-dim D' --kernel K
+//         [--no-causal] [--scale S] [--dtype f32|f16|bf16] --weights DIR
+//         --q Q.npy --k K.npy --v V.npy --out OUT.npy [--threads N]
+//         [--repeat N] [--input FILE.mlir]
+//
+// Weights are one <PyTorch state-dict key>.npy per parameter in DIR. Inputs
+// are [B, T, H, D]; the output is [B, T, H*D] float32.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sas/Dialect/SAS/IR/SASDialect.h"
+#include "sas/Runner/LayerRunner.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+
+using namespace mlir;
+using namespace mlir::sas;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("sas-run options");
+
+static cl::opt<int64_t> heads("heads", cl::desc("Heads H of q, k and v"),
+                              cl::init(0), cl::cat(category));
+static cl::opt<int64_t> simHeads("sim-heads", cl::desc("Simulated heads H'"),
+                                 cl::init(0), cl::cat(category));
+static cl::opt<int64_t> headDim("head-dim", cl::desc("Head size D"),
+                                cl::init(0), cl::cat(category));
+static cl::opt<int64_t> simHeadDim("sim-head-dim",
+                                   cl::desc("Simulated q/k head size D'"),
+                                   cl::init(0), cl::cat(category));
+static cl::opt<int64_t> kernel("kernel", cl::desc("Convolution kernel size K"),
+                               cl::init(0), cl::cat(category));
+static cl::opt<bool> noCausal("no-causal", cl::desc("Attend to all keys"),
+                              cl::cat(category));
+static cl::opt<float> scale("scale",
+                            cl::desc("Softmax scale (default 1/sqrt(D'))"),
+                            cl::cat(category));
+static cl::opt<std::string> dtype("dtype",
+                                  cl::desc("Storage type: f32, f16 or bf16"),
+                                  cl::init("f32"), cl::cat(category));
+static cl::opt<std::string> weightsDir(
+    "weights", cl::desc("Directory of <state-dict key>.npy parameter files"),
+    cl::value_desc("DIR"), cl::cat(category));
+static cl::opt<std::string> qPath("q", cl::desc("q, [B, T, H, D] .npy"),
+                                  cl::value_desc("Q.npy"), cl::cat(category));
+static cl::opt<std::string> kPath("k", cl::desc("k, [B, T, H, D] .npy"),
+                                  cl::value_desc("K.npy"), cl::cat(category));
+static cl::opt<std::string> vPath("v", cl::desc("v, [B, T, H, D] .npy"),
+                                  cl::value_desc("V.npy"), cl::cat(category));
+static cl::opt<std::string> outPath("out",
+                                    cl::desc("Output, [B, T, H*D] float32"),
+                                    cl::value_desc("OUT.npy"),
+                                    cl::cat(category));
+static cl::opt<int> repeat("repeat",
+                           cl::desc("Run N times and print the median time"),
+                           cl::init(1), cl::cat(category));
+static cl::opt<std::string> inputFile(
+    "input", cl::desc("Run the function holding a sas.layer in this file"),
+    cl::value_desc("FILE.mlir"), cl::cat(category));
+static cl::opt<int64_t> queryTile("query-tile",
+                                  cl::desc("Queries per attention tile"),
+                                  cl::init(64), cl::cat(category));
+static cl::opt<int64_t> keyTile("key-tile",
+                                cl::desc("Keys per online-softmax step"),
+                                cl::init(64), cl::cat(category));
+static cl::opt<bool> literalPeaa("literal-peaa",
+                                 cl::desc("Use the literal per-group PEAA"),
+                                 cl::cat(category));
+
+/// Prints `message` and exits with status 1.
+[[noreturn]] static void fail(const llvm::Twine &message) {
+  llvm::errs() << "sas-run: error: " << message << "\n";
+  std::exit(1);
+}
+
+static void check(llvm::Error err) {
+  if (err)
+    fail(llvm::toString(std::move(err)));
+}
+
+template <typename T>
+static T check(llvm::Expected<T> value) {
+  if (!value)
+    fail(llvm::toString(value.takeError()));
+  return std::move(*value);
+}
+
+static HostTensor loadTensor(StringRef path, StringRef what,
+                             ArrayRef<int64_t> expected, StorageType storage) {
+  if (path.empty())
+    fail("missing --" + what);
+  HostTensor t = check(readNpy(path));
+  if (ArrayRef<int64_t>(t.shape) != expected)
+    fail("'" + path + "' (" + what + ") has shape " + formatShape(t.shape) +
+         ", expected " + formatShape(expected));
+  return t.convertTo(storage);
+}
+
+/// Removes `--threads N` / `--threads=N` from the arguments and returns N
+/// (0 when absent). LLVM already registers a global option of that name, so
+/// sas-run reads its own before the command line parser sees it.
+static int extractThreads(std::vector<char *> &args) {
+  int threads = 0;
+  for (size_t i = 1; i < args.size(); ++i) {
+    StringRef arg = args[i];
+    if (!arg.consume_front("--") && !arg.consume_front("-"))
+      continue;
+    std::optional<StringRef> value;
+    if (arg == "threads") {
+      if (i + 1 == args.size())
+        fail("--threads needs a value");
+      value = args[i + 1];
+      args.erase(args.begin() + i, args.begin() + i + 2);
+    } else if (arg.consume_front("threads=")) {
+      value = arg;
+      args.erase(args.begin() + i);
+    } else {
+      continue;
+    }
+    if (value->getAsInteger(10, threads) || threads <= 0)
+      fail("--threads must be a positive integer, got '" + *value + "'");
+    --i;
+  }
+  return threads;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  std::vector<char *> cliArgs(argv, argv + argc);
+  int threads = extractThreads(cliArgs);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      static_cast<int>(cliArgs.size()), cliArgs.data(),
+      "sas-run: compile a SAS layer with sas-cpu-pipeline and run it on .npy "
+      "files\n\n"
+      "  --threads=<N>      Worker threads (default: all cores)\n");
+
+  if (qPath.empty() || kPath.empty() || vPath.empty())
+    fail("--q, --k and --v are required");
+  if (outPath.empty())
+    fail("--out is required");
+  if (weightsDir.empty())
+    fail("--weights is required");
+  if (repeat < 1)
+    fail("--repeat must be at least 1");
+  std::optional<StorageType> storage = parseStorageType(dtype);
+  if (!storage)
+    fail("--dtype must be f32, f16 or bf16, got '" + dtype + "'");
+  if (threads > 0)
+    ::setenv("OMP_NUM_THREADS", std::to_string(threads).c_str(), 1);
+
+  // q, k, v give B and T; the shape of q is checked against the layer below.
+  HostTensor q = check(readNpy(qPath));
+  if (q.shape.size() != 4)
+    fail("'" + qPath + "' (q) must be [B, T, H, D], got " +
+         formatShape(q.shape));
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<SASDialect>();
+  MLIRContext context(registry);
+
+  OwningOpRef<ModuleOp> module;
+  LayerConfig config;
+  if (!inputFile.empty()) {
+    llvm::SourceMgr sourceMgr;
+    std::string parseErrors;
+    llvm::raw_string_ostream errorOS(parseErrors);
+    SourceMgrDiagnosticHandler handler(sourceMgr, &context, errorOS);
+    module = parseSourceFile<ModuleOp>(inputFile, sourceMgr,
+                                       ParserConfig(&context));
+    if (!module)
+      fail("cannot load '" + inputFile + "':\n" + parseErrors);
+    config = check(findLayerFunction(*module)).second;
+    if (dtype.getNumOccurrences() && config.storage != *storage)
+      fail("--dtype " + dtype + " does not match the layer's element type " +
+           stringifyStorageType(config.storage));
+    auto dynamicOr = [](int64_t layerSize, int64_t fileSize) {
+      return ShapedType::isDynamic(layerSize) || layerSize == fileSize;
+    };
+    if (!dynamicOr(config.batch, q.shape[0]) ||
+        !dynamicOr(config.seqLen, q.shape[1]))
+      fail("'" + qPath + "' has shape " + formatShape(q.shape) +
+           ", which the layer in '" + inputFile + "' does not accept");
+  } else {
+    if (heads <= 0 || simHeads <= 0 || headDim <= 0 || simHeadDim <= 0 ||
+        kernel <= 0)
+      fail("--heads, --sim-heads, --head-dim, --sim-head-dim and --kernel "
+           "must be given as positive sizes (or use --input)");
+    if (kernel % 2 == 0)
+      fail("--kernel must be odd, got " + llvm::Twine(kernel.getValue()));
+    if (simHeads % heads != 0)
+      fail("--sim-heads (" + llvm::Twine(simHeads.getValue()) +
+           ") must be a multiple of --heads (" + llvm::Twine(heads.getValue()) +
+           ")");
+    if (scale.getNumOccurrences() && !(scale > 0 && std::isfinite(scale)))
+      fail("--scale must be a positive finite number");
+    config.heads = heads;
+    config.simHeads = simHeads;
+    config.headDim = headDim;
+    config.simHeadDim = simHeadDim;
+    config.kernel = kernel;
+    config.causal = !noCausal;
+    if (scale.getNumOccurrences())
+      config.scale = scale;
+    config.storage = *storage;
+  }
+  config.batch = q.shape[0];
+  config.seqLen = q.shape[1];
+  if (inputFile.empty())
+    module = buildLayerModule(context, config);
+  else if (q.shape[2] != config.heads || q.shape[3] != config.headDim)
+    fail("'" + qPath + "' has shape " + formatShape(q.shape) +
+         ", but the layer has H = " + llvm::Twine(config.heads) +
+         " and D = " + llvm::Twine(config.headDim));
+
+  // Load and convert everything before compiling, so bad files fail fast.
+  std::vector<HostTensor> inputs;
+  inputs.push_back(loadTensor(qPath, "q", config.getInputShape(),
+                              config.storage));
+  inputs.push_back(loadTensor(kPath, "k", config.getInputShape(),
+                              config.storage));
+  inputs.push_back(loadTensor(vPath, "v", config.getInputShape(),
+                              config.storage));
+  for (auto [i, name] : llvm::enumerate(LayerConfig::getParameterNames())) {
+    llvm::SmallString<256> path(weightsDir.getValue());
+    llvm::sys::path::append(path, name + ".npy");
+    if (!llvm::sys::fs::exists(path))
+      fail("missing parameter file '" + path + "'");
+    inputs.push_back(
+        loadTensor(path, name, config.getParameterShape(i), config.storage));
+  }
+
+  func::FuncOp function = check(findLayerFunction(*module)).first;
+  SASCPUPipelineOptions options;
+  options.queryTile = queryTile;
+  options.keyTile = keyTile;
+  options.literalPeaa = literalPeaa;
+  SmallVector<StringRef> runtimeLibs = {SAS_OPENMP_RUNTIME, SAS_C_RUNNER_UTILS};
+  for (StringRef lib : runtimeLibs)
+    if (!llvm::sys::fs::exists(lib))
+      fail("the runtime library '" + lib +
+           "' is missing (install libomp-22-dev and libmlir-22-dev)");
+  std::unique_ptr<CompiledLayer> layer = check(CompiledLayer::compile(
+      *module, function, config, options, runtimeLibs));
+
+  SmallVector<const HostTensor *> args;
+  for (const HostTensor &t : inputs)
+    args.push_back(&t);
+  HostTensor out = HostTensor::zeros(config.getOutputShape(), config.storage);
+  std::vector<double> times;
+  for (int i = 0; i < repeat; ++i) {
+    out.poison();
+    auto start = std::chrono::steady_clock::now();
+    check(layer->run(args, out));
+    auto stop = std::chrono::steady_clock::now();
+    times.push_back(
+        std::chrono::duration<double, std::milli>(stop - start).count());
+  }
+  check(writeNpyF32(outPath, out));
+  if (repeat > 1) {
+    std::sort(times.begin(), times.end());
+    llvm::outs() << llvm::format("sas-run: median %.3f ms over %d runs\n",
+                                 times[times.size() / 2], repeat.getValue());
+  }
+  return 0;
+}
