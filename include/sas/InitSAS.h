@@ -11,6 +11,7 @@
 #define SAS_INITSAS_H
 
 #include "mlir/IR/DialectRegistry.h"
+#include "sas/Codegen/Passes.h"
 #include "sas/Conversion/Passes.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
 #include "sas/Dialect/SAS/Transforms/Passes.h"
@@ -28,6 +29,7 @@ inline void registerSASDialect(DialectRegistry &registry) {
 inline void registerSASPassesAndPipelines() {
   registerSASPasses();
   registerSASConversionPasses();
+  registerSASCodegenPasses();
   registerSASPipelines();
 }
 

@@ -5,16 +5,19 @@
 //===----------------------------------------------------------------------===//
 
 #include "sas/Pipelines/Pipelines.h"
+#include "sas/Codegen/Passes.h"
 #include "sas/Conversion/SASToLinalg/SASToLinalg.h"
 #include "sas/Dialect/SAS/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -34,6 +37,10 @@ void sas::buildSASCPUPipeline(OpPassManager &pm,
       {options.queryTile, options.keyTile, options.literalPeaa}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Register tiles as vector ops, still on tensors.
+  pm.addNestedPass<func::FuncOp>(createSASCPUVectorize());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 
   // Tensors -> buffers.
   bufferization::OneShotBufferizePassOptions bufferization;
@@ -45,6 +52,8 @@ void sas::buildSASCPUPipeline(OpPassManager &pm,
   // them once per tile, not once per key block (before deallocations exist).
   pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
   bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addNestedPass<func::FuncOp>(createSASHoistVectorTransfers());
+  pm.addPass(createCanonicalizerPass());
 
   // Loops; attention tiles run on OpenMP threads.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
@@ -54,12 +63,23 @@ void sas::buildSASCPUPipeline(OpPassManager &pm,
   // without allocas inside, canonicalization inlines it, which must happen
   // before SCF becomes a CFG (alloca_scope holds a single block).
   pm.addPass(createCanonicalizerPass());
+  // Row reductions -> 1-D reductions; n-D vector transfers -> unrolled 1-D
+  // transfers.
+  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass(
+      vector::VectorMultiReductionLowering::InnerReduction));
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
 
   // LLVM dialect.
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  // Contractions become broadcast + FMA rank-1 updates.
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.vectorContractLowering =
+      vector::VectorContractLowering::OuterProduct;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
@@ -67,6 +87,7 @@ void sas::buildSASCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 

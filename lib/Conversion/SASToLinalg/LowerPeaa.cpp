@@ -60,66 +60,56 @@ struct LowerPeaa : OpRewritePattern<PeaaOp> {
 
     SmallVector<OpFoldResult> oShape =
         tensor::getMixedSizes(rewriter, loc, op.getO());
-    // [B, T, H', F] -> [B, T, G, H, F]: group g is heads gH .. gH+H-1.
+    OpFoldResult batch = oShape[0], seqLen = oShape[1];
+    // [B, T, H', F] -> [B, T, G, H, F] -> [B, T, G, H*F]: group g is heads
+    // gH .. gH+H-1. B and T stay separate dimensions.
     auto groupedType = RankedTensorType::get(
         {oType.getDimSize(0), oType.getDimSize(1), g, h, f},
         oType.getElementType());
     Value grouped = expandLike(
         rewriter, loc, op.getO(), groupedType, {{0}, {1}, {2, 3}, {4}},
-        {oShape[0], oShape[1], rewriter.getIndexAttr(g),
-         rewriter.getIndexAttr(h), rewriter.getIndexAttr(f)});
-    // [B*T, G, H*F]
-    Value rows = collapse(rewriter, loc, grouped, {{0, 1}, {2}, {3, 4}});
-    OpFoldResult numRows = tensor::getMixedSize(rewriter, loc, rows, 0);
-    AffineExpr d0, d1, d2, d3;
-    bindDims(ctx, d0, d1, d2, d3);
+        {batch, seqLen, rewriter.getIndexAttr(g), rewriter.getIndexAttr(h),
+         rewriter.getIndexAttr(f)});
+    Value rows = collapse(rewriter, loc, grouped, {{0}, {1}, {2}, {3, 4}});
+    Value weightT = transposeWeight(rewriter, loc, op.getW());
+    OpFoldResult hfSize = rewriter.getIndexAttr(hf);
+    AffineExpr d0, d1, d2, d3, d4;
+    bindDims(ctx, d0, d1, d2, d3, d4);
 
     Value y;
     if (!literal) {
-      // mean[r, k] = 1/G sum_g rows[r, g, k]; y = mean * W^T + b.
+      // mean[b, t, k] = 1/G sum_g rows[b, t, g, k]; y = mean * W^T + bias.
       Value mean = buildScaledSum(
           rewriter, loc, rows,
-          buildFilled(rewriter, loc, {numRows, rewriter.getIndexAttr(hf)}, f32,
-                      0.0),
-          {AffineMap::get(3, 0, {d0, d2, d1}, ctx),
-           AffineMap::get(3, 0, {d0, d1}, ctx)},
+          buildFilled(rewriter, loc, {batch, seqLen, hfSize}, f32, 0.0),
+          {AffineMap::get(4, 0, {d0, d1, d3, d2}, ctx),
+           AffineMap::get(4, 0, {d0, d1, d2}, ctx)},
           1.0 / g);
-      y = buildMatmulTransposedB(
-          rewriter, loc, mean, op.getW(),
-          broadcastBias(rewriter, loc, op.getB(),
-                        {numRows, rewriter.getIndexAttr(hf)}, 1));
+      y = buildContraction(
+          rewriter, loc, mean, weightT,
+          broadcastBias(rewriter, loc, op.getB(), {batch, seqLen, hfSize}, 2),
+          {AffineMap::get(4, 0, {d0, d1, d3}, ctx),
+           AffineMap::get(4, 0, {d3, d2}, ctx),
+           AffineMap::get(4, 0, {d0, d1, d2}, ctx)});
     } else {
-      // dense[r, g, n] = b[n] + sum_k rows[r, g, k] * W[n, k]; y = mean_g.
-      Value init = broadcastBias(
-          rewriter, loc, op.getB(),
-          {numRows, rewriter.getIndexAttr(g), rewriter.getIndexAttr(hf)}, 2);
-      auto dense = linalg::GenericOp::create(
-          rewriter, loc, init.getType(), ValueRange{rows, op.getW()}, init,
-          ArrayRef<AffineMap>{AffineMap::get(4, 0, {d0, d1, d3}, ctx),
-                              AffineMap::get(4, 0, {d2, d3}, ctx),
-                              AffineMap::get(4, 0, {d0, d1, d2}, ctx)},
-          ArrayRef<utils::IteratorType>{
-              utils::IteratorType::parallel, utils::IteratorType::parallel,
-              utils::IteratorType::parallel, utils::IteratorType::reduction},
-          [&](OpBuilder &nb, Location nloc, ValueRange args) {
-            Value a = castScalar(nb, nloc, args[0], f32);
-            Value w = castScalar(nb, nloc, args[1], f32);
-            Value sum = arith::AddFOp::create(
-                nb, nloc, args[2], arith::MulFOp::create(nb, nloc, a, w));
-            linalg::YieldOp::create(nb, nloc, sum);
-          });
+      // dense[b, t, g, n] = bias[n] + sum_k rows[b, t, g, k] * W[n, k];
+      // y = mean over g.
+      Value dense = buildContraction(
+          rewriter, loc, rows, weightT,
+          broadcastBias(rewriter, loc, op.getB(),
+                        {batch, seqLen, rewriter.getIndexAttr(g), hfSize}, 3),
+          {AffineMap::get(5, 0, {d0, d1, d2, d4}, ctx),
+           AffineMap::get(5, 0, {d4, d3}, ctx),
+           AffineMap::get(5, 0, {d0, d1, d2, d3}, ctx)});
       y = buildScaledSum(
-          rewriter, loc, dense.getResult(0),
-          buildFilled(rewriter, loc, {numRows, rewriter.getIndexAttr(hf)}, f32,
-                      0.0),
-          {AffineMap::get(3, 0, {d0, d2, d1}, ctx),
-           AffineMap::get(3, 0, {d0, d1}, ctx)},
+          rewriter, loc, dense,
+          buildFilled(rewriter, loc, {batch, seqLen, hfSize}, f32, 0.0),
+          {AffineMap::get(4, 0, {d0, d1, d3, d2}, ctx),
+           AffineMap::get(4, 0, {d0, d1, d2}, ctx)},
           1.0 / g);
     }
-    y = buildCast(rewriter, loc, y, resultType.getElementType());
-    rewriter.replaceOp(
-        op, expandLike(rewriter, loc, y, resultType, {{0, 1}, {2}},
-                       {oShape[0], oShape[1], rewriter.getIndexAttr(hf)}));
+    rewriter.replaceOp(op,
+                       buildCast(rewriter, loc, y, resultType.getElementType()));
     return success();
   }
 

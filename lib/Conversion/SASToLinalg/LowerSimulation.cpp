@@ -3,8 +3,9 @@
 // Part of the SAS-MLIR project.
 //
 // Head and feature simulation are per token: tokens never mix. Both lower to
-// whole-tensor linalg ops over the flattened tokens, and the bias and the
-// residual are folded into the init operand of the second contraction.
+// contractions over all tokens that keep [B, T] as leading loop dimensions
+// (never collapsed, so dynamic B and T stay independent), and the bias and
+// the residual are folded into the init operand of the second contraction.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,23 +21,62 @@ using namespace mlir;
 using namespace mlir::sas;
 using namespace mlir::sas::lowering;
 
-/// out[n, o, j] = init[n, o, j] + sum_{c, i} w[o, c, i] * x[n, c, j + i - p]
-/// with x zero outside 0..D-1: a 1-D NCW convolution whose channels are the
-/// heads.
+/// out[b, t, o, j] = init[b, t, o, j]
+///                 + sum_{c, i} w[o, c, i] * x[b, t, c, j + i - p]
+/// with x zero outside 0..D-1: a 1-D convolution whose channels are the
+/// heads. Emitted as K contractions over shifted windows of the padded input
+/// (one per tap): each is a small matmul (H' x H times H x D per token) that
+/// vectorizes like one.
 static Value buildHeadConv(OpBuilder &b, Location loc, Value x, Value w,
                            Value init, int64_t kernel) {
+  MLIRContext *ctx = b.getContext();
   Value padded = padLastDim(b, loc, x, (kernel - 1) / 2);
-  auto conv = linalg::Conv1DNcwFcwOp::create(
-      b, loc, TypeRange{init.getType()}, ValueRange{padded, w},
-      ValueRange{init},
-      {b.getNamedAttr("strides", b.getI64TensorAttr({1})),
-       b.getNamedAttr("dilations", b.getI64TensorAttr({1}))});
-  return conv.getResult(0);
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  int64_t heads = xType.getDimSize(2);
+  int64_t outHeads = wType.getDimSize(0);
+  SmallVector<OpFoldResult> windowSizes = tensor::getMixedSizes(b, loc, x);
+  AffineExpr bt, t, o, j, c;
+  bindDims(ctx, bt, t, o, j, c);
+  SmallVector<AffineMap> maps = {AffineMap::get(5, 0, {o, c}, ctx),
+                                 AffineMap::get(5, 0, {bt, t, c, j}, ctx),
+                                 AffineMap::get(5, 0, {bt, t, o, j}, ctx)};
+
+  Value acc = init;
+  for (int64_t tap = 0; tap < kernel; ++tap) {
+    SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+    offsets[3] = b.getIndexAttr(tap);
+    Value window = tensor::ExtractSliceOp::create(
+        b, loc, padded, offsets, windowSizes,
+        SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+    Value tapWeights = tensor::ExtractSliceOp::create(
+        b, loc,
+        RankedTensorType::get({outHeads, heads}, wType.getElementType()), w,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0),
+                               b.getIndexAttr(tap)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(outHeads), b.getIndexAttr(heads),
+                               b.getIndexAttr(1)},
+        SmallVector<OpFoldResult>(3, b.getIndexAttr(1)));
+    acc = buildContraction(b, loc, tapWeights, window, acc, maps);
+  }
+  return acc;
+}
+
+/// out[b, t, h, n] = init[b, t, h, n] + sum_k x[b, t, h, k] * w[n, k].
+static Value buildTokenLinear(OpBuilder &b, Location loc, Value x, Value w,
+                              Value init) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr bt, t, h, n, k;
+  bindDims(ctx, bt, t, h, n, k);
+  return buildContraction(b, loc, x, transposeWeight(b, loc, w), init,
+                          {AffineMap::get(5, 0, {bt, t, h, k}, ctx),
+                           AffineMap::get(5, 0, {k, n}, ctx),
+                           AffineMap::get(5, 0, {bt, t, h, n}, ctx)});
 }
 
 namespace {
 
-/// S = Y + conv_r(relu(Y)), Y = conv(x) + b, over [B*T, H, D].
+/// S = Y + conv_r(relu(Y)), Y = conv(x) + b.
 struct LowerHeadSim : OpRewritePattern<HeadSimOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -45,30 +85,23 @@ struct LowerHeadSim : OpRewritePattern<HeadSimOp> {
     Location loc = op.getLoc();
     RankedTensorType resultType = op.getType();
     int64_t kernel = op.getKernelSize();
-    SmallVector<OpFoldResult> outShape =
+    SmallVector<OpFoldResult> shape =
         tensor::getMixedSizes(rewriter, loc, op.getX());
-    outShape[2] = rewriter.getIndexAttr(resultType.getDimSize(2));
+    shape[2] = rewriter.getIndexAttr(resultType.getDimSize(2));
 
-    Value x = collapse(rewriter, loc, op.getX(), {{0, 1}, {2}, {3}});
-    SmallVector<OpFoldResult> tokenShape =
-        tensor::getMixedSizes(rewriter, loc, x);
-    tokenShape[1] = outShape[2];
-
-    Value y = buildHeadConv(rewriter, loc, x, op.getW(),
-                            broadcastBias(rewriter, loc, op.getB(), tokenShape,
-                                          /*dim=*/1),
-                            kernel);
-    Value residualInit = buildAddBias(rewriter, loc, y, op.getResB(), 1);
+    Value y = buildHeadConv(
+        rewriter, loc, op.getX(), op.getW(),
+        broadcastBias(rewriter, loc, op.getB(), shape, /*dim=*/2), kernel);
+    Value residualInit = buildAddBias(rewriter, loc, y, op.getResB(), 2);
     Value s = buildHeadConv(rewriter, loc, buildRelu(rewriter, loc, y),
                             op.getResW(), residualInit, kernel);
-    s = buildCast(rewriter, loc, s, resultType.getElementType());
-    rewriter.replaceOp(op, expandLike(rewriter, loc, s, resultType,
-                                      {{0, 1}, {2}, {3}}, outShape));
+    rewriter.replaceOp(op,
+                       buildCast(rewriter, loc, s, resultType.getElementType()));
     return success();
   }
 };
 
-/// Z = F + relu(F) * Wg^T + bg, F = X * Wf^T + bf, over [B*T*H', D].
+/// Z = F + relu(F) * Wg^T + bg, F = X * Wf^T + bf.
 struct LowerFeatureSim : OpRewritePattern<FeatureSimOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -76,23 +109,18 @@ struct LowerFeatureSim : OpRewritePattern<FeatureSimOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     RankedTensorType resultType = op.getType();
-    SmallVector<OpFoldResult> outShape =
+    SmallVector<OpFoldResult> shape =
         tensor::getMixedSizes(rewriter, loc, op.getX());
-    outShape[3] = rewriter.getIndexAttr(resultType.getDimSize(3));
+    shape[3] = rewriter.getIndexAttr(resultType.getDimSize(3));
 
-    Value x = collapse(rewriter, loc, op.getX(), {{0, 1, 2}, {3}});
-    SmallVector<OpFoldResult> rowShape = tensor::getMixedSizes(rewriter, loc, x);
-    rowShape[1] = outShape[3];
-
-    Value f = buildMatmulTransposedB(
-        rewriter, loc, x, op.getW(),
-        broadcastBias(rewriter, loc, op.getB(), rowShape, /*dim=*/1));
-    Value residualInit = buildAddBias(rewriter, loc, f, op.getResB(), 1);
-    Value z = buildMatmulTransposedB(rewriter, loc, buildRelu(rewriter, loc, f),
-                                     op.getResW(), residualInit);
-    z = buildCast(rewriter, loc, z, resultType.getElementType());
-    rewriter.replaceOp(op, expandLike(rewriter, loc, z, resultType,
-                                      {{0, 1, 2}, {3}}, outShape));
+    Value f = buildTokenLinear(
+        rewriter, loc, op.getX(), op.getW(),
+        broadcastBias(rewriter, loc, op.getB(), shape, /*dim=*/3));
+    Value residualInit = buildAddBias(rewriter, loc, f, op.getResB(), 3);
+    Value z = buildTokenLinear(rewriter, loc, buildRelu(rewriter, loc, f),
+                               op.getResW(), residualInit);
+    rewriter.replaceOp(op,
+                       buildCast(rewriter, loc, z, resultType.getElementType()));
     return success();
   }
 };

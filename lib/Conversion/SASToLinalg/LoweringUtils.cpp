@@ -160,36 +160,44 @@ Value lowering::expandLike(OpBuilder &b, Location loc, Value x,
                                        outputShape);
 }
 
-static Value buildMatmulWithMaps(OpBuilder &b, Location loc, Value lhs,
-                                 Value rhs, Value init, AffineMap rhsMap) {
-  MLIRContext *ctx = b.getContext();
-  AffineExpr m, n, k;
-  bindDims(ctx, m, n, k);
-  auto maps = b.getAffineMapArrayAttr(
-      {AffineMap::get(3, 0, {m, k}, ctx), rhsMap,
-       AffineMap::get(3, 0, {m, n}, ctx)});
-  auto matmul = linalg::MatmulOp::create(
-      b, loc, TypeRange{init.getType()}, ValueRange{lhs, rhs}, ValueRange{init},
-      {b.getNamedAttr("indexing_maps", maps)});
-  return matmul.getResult(0);
+Value lowering::transposeWeight(OpBuilder &b, Location loc, Value weight) {
+  auto type = cast<RankedTensorType>(weight.getType());
+  Value init = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{type.getDimSize(1), type.getDimSize(0)},
+      type.getElementType());
+  return linalg::TransposeOp::create(b, loc, weight, init,
+                                     ArrayRef<int64_t>{1, 0})
+      .getResult()[0];
 }
 
-Value lowering::buildMatmulTransposedB(OpBuilder &b, Location loc, Value lhs,
-                                     Value rhs, Value init) {
-  MLIRContext *ctx = b.getContext();
-  AffineExpr m, n, k;
-  bindDims(ctx, m, n, k);
-  return buildMatmulWithMaps(b, loc, lhs, rhs, init,
-                             AffineMap::get(3, 0, {n, k}, ctx));
+Value lowering::buildContraction(OpBuilder &b, Location loc, Value lhs,
+                                 Value rhs, Value init,
+                                 ArrayRef<AffineMap> maps) {
+  unsigned numLoops = maps[2].getNumDims();
+  SmallVector<utils::IteratorType> iterators(numLoops,
+                                             utils::IteratorType::reduction);
+  for (AffineExpr e : maps[2].getResults())
+    iterators[cast<AffineDimExpr>(e).getPosition()] =
+        utils::IteratorType::parallel;
+  Type f32 = b.getF32Type();
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{lhs, rhs}, init, maps,
+             iterators,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               Value x = castScalar(nb, nloc, args[0], f32);
+               Value y = castScalar(nb, nloc, args[1], f32);
+               Value sum = arith::AddFOp::create(
+                   nb, nloc, args[2], arith::MulFOp::create(nb, nloc, x, y));
+               linalg::YieldOp::create(nb, nloc, sum);
+             })
+      .getResult(0);
 }
 
 Value lowering::buildMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                          Value init) {
-  MLIRContext *ctx = b.getContext();
-  AffineExpr m, n, k;
-  bindDims(ctx, m, n, k);
-  return buildMatmulWithMaps(b, loc, lhs, rhs, init,
-                             AffineMap::get(3, 0, {k, n}, ctx));
+                           Value init) {
+  return linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
+                                  ValueRange{lhs, rhs}, ValueRange{init})
+      .getResult(0);
 }
 
 Value lowering::buildFilled(OpBuilder &b, Location loc,

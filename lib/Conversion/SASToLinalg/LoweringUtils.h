@@ -69,13 +69,18 @@ Value expandLike(OpBuilder &b, Location loc, Value x,
                  ArrayRef<ReassociationIndices> reassociation,
                  ArrayRef<OpFoldResult> outputShape);
 
-/// linalg.matmul computing init += lhs * rhs^T (rhs is [N, K]), in f32.
-Value buildMatmulTransposedB(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                             Value init);
-
 /// linalg.matmul computing init += lhs * rhs (rhs is [K, N]), in f32.
 Value buildMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
                   Value init);
+
+/// A linalg.generic computing init += lhs * rhs in f32, indexed by `maps`
+/// (lhs, rhs, init); loops absent from init's map are reductions.
+Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                       Value init, ArrayRef<AffineMap> maps);
+
+/// The [K, N] transpose of a weight in PyTorch's [N, K] layout, so that
+/// contractions read rows of the output dimension contiguously.
+Value transposeWeight(OpBuilder &b, Location loc, Value weight);
 
 /// A tensor of shape `shape` and type `elementType` filled with `value`.
 Value buildFilled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> shape,

@@ -1,0 +1,58 @@
+//===- Passes.td - SAS code generation passes --------------*- tablegen -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SAS_CODEGEN_PASSES_TD
+#define SAS_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def SASCPUVectorize : Pass<"sas-cpu-vectorize", "func::FuncOp"> {
+  let summary = "Tile linalg ops to register tiles and vectorize them";
+  let description = [{
+    The CPU code generation strategy of the SAS pipeline, on tensors. Every
+    linalg op with static shapes is tiled with `scf.for` to a register tile
+    and vectorized:
+
+    - contractions (matmuls and the per-tap head convolutions) get an
+      `mr x nr` tile of their output's two innermost dimensions and a
+      reduction step of 1, so each step is a rank-1 update that lowers to
+      `nr / 8` FMAs per row on AVX2 once the accumulator is hoisted;
+    - other ops (elementwise, broadcasts, row reductions, transposes) keep
+      their innermost loop dimension (up to `max-vector-size`) as the vector
+      and step through the others one at a time.
+
+    A tile size is the largest divisor of the dimension not above its target,
+    so every tile is static and no masking is needed. Vector `math.exp` is
+    replaced by its polynomial approximation, so softmax stays vectorized.
+    Ops that cannot be vectorized are left as they are (they become loops).
+  }];
+  let options = [
+    Option<"rowTile", "row-tile", "int64_t", /*default=*/"4",
+           "Output rows per contraction register tile (mr)">,
+    Option<"columnTile", "column-tile", "int64_t", /*default=*/"16",
+           "Output columns per contraction register tile (nr)">,
+    Option<"maxVectorSize", "max-vector-size", "int64_t", /*default=*/"64",
+           "Longest vector for non-contraction ops">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect",
+  ];
+}
+
+def SASHoistVectorTransfers : Pass<"sas-hoist-vector-transfers",
+                                   "func::FuncOp"> {
+  let summary = "Keep loop-carried vector accumulators in registers";
+  let description = [{
+    After bufferization, moves vector transfers of loop-invariant buffers
+    out of `scf.for` loops (upstream `linalg::hoistRedundantVectorTransfers`),
+    so a contraction's accumulator tile is read once before its reduction
+    loop and written once after it. Runs before the parallel loops become
+    OpenMP regions.
+  }];
+}
+
+#endif // SAS_CODEGEN_PASSES_TD

@@ -1,0 +1,140 @@
+//===- TileAndVectorize.cpp - Register tiling and vectorization -*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sas/Codegen/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir {
+namespace sas {
+#define GEN_PASS_DEF_SASCPUVECTORIZE
+#include "sas/Codegen/Passes.h.inc"
+} // namespace sas
+} // namespace mlir
+
+using namespace mlir;
+
+/// The largest divisor of `size` that is at most `target`: tiles then cover
+/// the dimension exactly and stay static.
+static int64_t largestDivisorAtMost(int64_t size, int64_t target) {
+  for (int64_t t = std::min(size, target); t > 1; --t)
+    if (size % t == 0)
+      return t;
+  return 1;
+}
+
+namespace {
+
+struct SASCPUVectorizePass
+    : sas::impl::SASCPUVectorizeBase<SASCPUVectorizePass> {
+  using Base::Base;
+
+  /// Register tile of each loop of `op` (0: not tiled), or nullopt for ops
+  /// that are left alone (dynamic shapes).
+  std::optional<SmallVector<int64_t>> getTileSizes(linalg::LinalgOp op) const {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (llvm::any_of(ranges, ShapedType::isDynamic) || ranges.empty())
+      return std::nullopt;
+    SmallVector<int64_t> tiles(ranges.size(), 1);
+    AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+
+    if (linalg::isaContractionOpInterface(op) && outMap.getNumResults() >= 2) {
+      // Output rows x columns in registers, one reduction step at a time.
+      unsigned rows = outMap.getNumResults() - 2;
+      unsigned rowDim = outMap.getDimPosition(rows);
+      unsigned colDim = outMap.getDimPosition(rows + 1);
+      tiles[rowDim] = largestDivisorAtMost(ranges[rowDim], rowTile);
+      tiles[colDim] = largestDivisorAtMost(ranges[colDim], columnTile);
+    } else {
+      // One vector dimension: the output's innermost for maps and
+      // broadcasts, the first input's innermost (contiguous) for reductions.
+      AffineMap vectorMap =
+          op.getNumReductionLoops() > 0 && op.getNumDpsInputs() > 0
+              ? op.getMatchingIndexingMap(op.getDpsInputOperand(0))
+              : outMap;
+      if (vectorMap.getNumResults() == 0)
+        return std::nullopt;
+      AffineExpr inner = vectorMap.getResults().back();
+      auto dimExpr = dyn_cast<AffineDimExpr>(inner);
+      if (!dimExpr)
+        return std::nullopt;
+      unsigned dim = dimExpr.getPosition();
+      tiles[dim] = largestDivisorAtMost(ranges[dim], maxVectorSize);
+    }
+    // A tile as large as its dimension means no loop at all.
+    for (auto [tile, range] : llvm::zip(tiles, ranges))
+      if (tile == range)
+        tile = 0;
+    return tiles;
+  }
+
+  void runOnOperation() override {
+    if (rowTile <= 0 || columnTile <= 0 || maxVectorSize <= 0) {
+      getOperation()->emitError(
+          "sas-cpu-vectorize: tile and vector sizes must be positive");
+      return signalPassFailure();
+    }
+    MLIRContext *ctx = &getContext();
+    IRRewriter rewriter(ctx);
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics())
+        ops.push_back(op);
+    });
+
+    for (linalg::LinalgOp op : ops) {
+      std::optional<SmallVector<int64_t>> tiles = getTileSizes(op);
+      if (!tiles)
+        continue;
+      Operation *target = op;
+      if (llvm::any_of(*tiles, [](int64_t t) { return t != 0; })) {
+        rewriter.setInsertionPoint(op);
+        scf::SCFTilingOptions options;
+        options.setTileSizes(getAsIndexOpFoldResult(ctx, *tiles));
+        FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+            rewriter, cast<TilingInterface>(op.getOperation()), options);
+        if (failed(tiled))
+          continue;
+        rewriter.replaceOp(op, tiled->replacements);
+        target = tiled->tiledOps.back();
+      }
+      rewriter.setInsertionPoint(target);
+      FailureOr<linalg::VectorizationResult> vectorized =
+          linalg::vectorize(rewriter, target);
+      if (succeeded(vectorized))
+        rewriter.replaceOp(target, vectorized->replacements);
+    }
+
+    RewritePatternSet patterns(ctx);
+    // mul + multi_reduction -> vector.contract, unit dims away, slices of
+    // tensors folded into the transfers that read and write them.
+    vector::populateVectorReductionToContractPatterns(patterns);
+    vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+    vector::populateSinkVectorOpsPatterns(patterns);
+    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+    vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
+    vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
+    // Softmax exponentials as polynomials: vectorizable, unlike libm's expf.
+    populateMathPolynomialApproximationPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
