@@ -61,6 +61,9 @@ struct SASCPUVectorizePass
       unsigned colDim = outMap.getDimPosition(rows + 1);
       tiles[rowDim] = largestDivisorAtMost(ranges[rowDim], rowTile);
       tiles[colDim] = largestDivisorAtMost(ranges[colDim], columnTile);
+      for (auto [i, it] : llvm::enumerate(op.getIteratorTypesArray()))
+        if (it == utils::IteratorType::reduction)
+          tiles[i] = largestDivisorAtMost(ranges[i], reductionTile);
     } else {
       // One vector dimension: the output's innermost for maps and
       // broadcasts, the first input's innermost (contiguous) for reductions.
@@ -114,9 +117,38 @@ struct SASCPUVectorizePass
         rewriter.replaceOp(op, tiled->replacements);
         target = tiled->tiledOps.back();
       }
+      // Unit parallel loops (batch and token of a register tile) go away, so
+      // contractions vectorize to plain [mr, nr, kc] vector.contract ops.
+      if (auto generic = dyn_cast<linalg::GenericOp>(target)) {
+        linalg::ControlDropUnitDims control;
+        control.rankReductionStrategy = linalg::ControlDropUnitDims::
+            RankReductionStrategy::ExtractInsertSlice;
+        control.controlFn = [](Operation *op) {
+          auto g = cast<linalg::GenericOp>(op);
+          SmallVector<unsigned> dims;
+          SmallVector<int64_t> ranges = g.getStaticLoopRanges();
+          for (auto [i, it] : llvm::enumerate(g.getIteratorTypesArray()))
+            if (it == utils::IteratorType::parallel && ranges[i] == 1)
+              dims.push_back(i);
+          return dims;
+        };
+        rewriter.setInsertionPoint(generic);
+        FailureOr<linalg::DropUnitDimsResult> dropped =
+            linalg::dropUnitDims(rewriter, generic, control);
+        if (succeeded(dropped)) {
+          rewriter.replaceOp(generic, dropped->replacements);
+          target = dropped->resultOp;
+        }
+      }
       rewriter.setInsertionPoint(target);
-      FailureOr<linalg::VectorizationResult> vectorized =
-          linalg::vectorize(rewriter, target);
+      // Contractions straight to vector.contract with their own indexing
+      // maps, instead of broadcast operands that lower to scalar loads.
+      FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+          rewriter, target, /*inputVectorSizes=*/{},
+          /*inputScalableVecDims=*/{}, /*vectorizeNDExtract=*/false,
+          /*flatten1DDepthwiseConv=*/false,
+          /*assumeDynamicDimsMatchVecSizes=*/false,
+          /*createNamedContraction=*/true);
       if (succeeded(vectorized))
         rewriter.replaceOp(target, vectorized->replacements);
     }
@@ -125,6 +157,7 @@ struct SASCPUVectorizePass
     // mul + multi_reduction -> vector.contract, unit dims away, slices of
     // tensors folded into the transfers that read and write them.
     vector::populateVectorReductionToContractPatterns(patterns);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
     vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
     vector::populateSinkVectorOpsPatterns(patterns);
     tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);

@@ -52,6 +52,9 @@ void sas::buildSASCPUPipeline(OpPassManager &pm,
   // them once per tile, not once per key block (before deallocations exist).
   pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
   bufferization::buildBufferDeallocationPipeline(pm);
+  // Subviews folded into transfer indices, so that the reads and writes of
+  // an accumulator tile match and can be hoisted out of the reduction loop.
+  pm.addPass(memref::createFoldMemRefAliasOpsPass());
   pm.addNestedPass<func::FuncOp>(createSASHoistVectorTransfers());
   pm.addPass(createCanonicalizerPass());
 

@@ -34,6 +34,8 @@ def SASCPUVectorize : Pass<"sas-cpu-vectorize", "func::FuncOp"> {
            "Output rows per contraction register tile (mr)">,
     Option<"columnTile", "column-tile", "int64_t", /*default=*/"16",
            "Output columns per contraction register tile (nr)">,
+    Option<"reductionTile", "reduction-tile", "int64_t", /*default=*/"1",
+           "Reduction steps per contraction register tile (kc)">,
     Option<"maxVectorSize", "max-vector-size", "int64_t", /*default=*/"64",
            "Longest vector for non-contraction ops">,
   ];
