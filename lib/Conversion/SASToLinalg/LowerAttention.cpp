@@ -47,8 +47,8 @@ namespace {
 /// Everything one online-softmax step needs besides its loop-carried values.
 struct AttentionTile {
   Value q;          // [bq, E] f32, pre-scaled
-  Value kT;         // [B, N, E, Sp] storage type
-  Value v;          // [B, N, Sp, F] storage type
+  Value kT;         // [B, N, E, Sp] f32
+  Value v;          // [B, N, Sp, F] f32
   Value batch, head;
   OpFoldResult queryOffset;
   Value numKeys;    // S, for masking padded keys
@@ -305,10 +305,15 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
       return linalg::TransposeOp::create(rewriter, loc, x, init, perm)
           .getResult()[0];
     };
-    Value kT = padToMultiple(rewriter, loc,
-                             transposed(op.getK(), {0, 2, 3, 1}), 3, bk);
-    Value v = padToMultiple(rewriter, loc,
-                            transposed(op.getV(), {0, 2, 1, 3}), 2, bk);
+    // Both in f32, so the contractions multiply operands of one type.
+    Value kT = padToMultiple(
+        rewriter, loc,
+        transposed(buildCast(rewriter, loc, op.getK(), f32), {0, 2, 3, 1}), 3,
+        bk);
+    Value v = padToMultiple(
+        rewriter, loc,
+        transposed(buildCast(rewriter, loc, op.getV(), f32), {0, 2, 1, 3}), 2,
+        bk);
 
     // Output [B, N, Tp, F], written one tile at a time.
     SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(rewriter, loc, q);

@@ -180,6 +180,12 @@ Value lowering::buildContraction(OpBuilder &b, Location loc, Value lhs,
     iterators[cast<AffineDimExpr>(e).getPosition()] =
         utils::IteratorType::parallel;
   Type f32 = b.getF32Type();
+  // vector.contract multiplies operands of one element type: when they
+  // differ (an f32 activation times a bf16 weight), widen the narrow one.
+  if (tensorType(lhs).getElementType() != tensorType(rhs).getElementType()) {
+    lhs = buildCast(b, loc, lhs, f32);
+    rhs = buildCast(b, loc, rhs, f32);
+  }
   return linalg::GenericOp::create(
              b, loc, init.getType(), ValueRange{lhs, rhs}, init, maps,
              iterators,
