@@ -27,6 +27,18 @@ config.substitutions.append(
     ("%check_each_split", config.python_executable + " "
      + os.path.join(config.sas_src_root, "test", "Utils", "check_each_split.py"))
 )
+config.substitutions.append(
+    ("%check_sas_run", config.python_executable + " "
+     + os.path.join(config.sas_src_root, "test", "Integration", "check_sas_run.py")
+     + " --sas-run " + os.path.join(config.sas_tools_dir, "sas-run"))
+)
+# mlir-runner with the runtime libraries that sas-cpu-pipeline output needs.
+runtime_libs = ",".join(
+    os.path.join(config.llvm_lib_dir, lib + config.llvm_shlib_ext)
+    for lib in ("libmlir_c_runner_utils", "libmlir_runner_utils", "libomp"))
+config.substitutions.append(
+    ("%mlir_runner", os.path.join(config.llvm_tools_dir, "mlir-runner")
+     + " -shared-libs=" + runtime_libs))
 config.substitutions.append(("%cmake", config.cmake_command))
 config.substitutions.append(("%generator", config.cmake_generator))
 config.substitutions.append(("%host_cxx", config.cxx_compiler))

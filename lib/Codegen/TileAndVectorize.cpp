@@ -88,7 +88,8 @@ struct SASCPUVectorizePass
   }
 
   void runOnOperation() override {
-    if (rowTile <= 0 || columnTile <= 0 || maxVectorSize <= 0) {
+    if (rowTile <= 0 || columnTile <= 0 || reductionTile <= 0 ||
+        maxVectorSize <= 0) {
       getOperation()->emitError(
           "sas-cpu-vectorize: tile and vector sizes must be positive");
       return signalPassFailure();

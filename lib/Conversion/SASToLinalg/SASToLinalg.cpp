@@ -43,10 +43,11 @@ struct ConvertSASToLinalgPass
 
   void runOnOperation() override {
     if (queryTile <= 0 || keyTile <= 0) {
-      getOperation()->emitError()
+      emitError(getOperation()->getLoc())
           << "convert-sas-to-linalg: query-tile and key-tile must be "
              "positive, got "
-          << queryTile << " and " << keyTile;
+          << static_cast<int64_t>(queryTile) << " and "
+          << static_cast<int64_t>(keyTile);
       return signalPassFailure();
     }
     ConversionTarget target(getContext());
