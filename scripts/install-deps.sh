@@ -7,10 +7,12 @@ packages=(
   # LLVM/MLIR 22: libMLIR.so, headers, CMake packages, mlir-tblgen, mlir-opt,
   # FileCheck, lit, not.
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
+  # The OpenMP runtime that the CPU pipeline's parallel loops call.
+  libomp-22-dev
   # The build.
   cmake ninja-build g++ ccache
-  # Debian's python3 runs lit and the test helpers.
-  python3
+  # Debian's python3 runs lit, the test helpers and the float64 reference.
+  python3 python3-numpy
 )
 
 missing=()

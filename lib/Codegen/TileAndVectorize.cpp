@@ -39,6 +39,13 @@ static int64_t largestDivisorAtMost(int64_t size, int64_t target) {
   return 1;
 }
 
+/// Ops with fewer loop iterations than this run on one thread: a parallel
+/// region costs microseconds, such an op less.
+static constexpr int64_t kMinParallelWork = 1 << 16;
+/// Chunks per parallel op: several per thread, so that uneven chunks (and
+/// other processes) do not leave a core idle at the end.
+static constexpr int64_t kNumChunks = 16;
+
 namespace {
 
 struct SASCPUVectorizePass
@@ -87,6 +94,29 @@ struct SASCPUVectorizePass
     return tiles;
   }
 
+  /// Tile sizes splitting the outermost parallel dimension of `op` into
+  /// chunks for threads, or nullopt when `op` is already inside a parallel
+  /// loop or too small to be worth a parallel region.
+  std::optional<SmallVector<int64_t>>
+  getThreadChunks(linalg::LinalgOp op) const {
+    if (op->getParentOfType<scf::ForallOp>())
+      return std::nullopt;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t work = 1;
+    for (int64_t r : ranges)
+      work *= r;
+    if (work < kMinParallelWork)
+      return std::nullopt;
+    for (auto [i, it] : llvm::enumerate(op.getIteratorTypesArray())) {
+      if (it != utils::IteratorType::parallel || ranges[i] < kNumChunks)
+        continue;
+      SmallVector<int64_t> chunks(ranges.size(), 0);
+      chunks[i] = largestDivisorAtMost(ranges[i], ranges[i] / kNumChunks);
+      return chunks;
+    }
+    return std::nullopt;
+  }
+
   void runOnOperation() override {
     if (rowTile <= 0 || columnTile <= 0 || reductionTile <= 0 ||
         maxVectorSize <= 0) {
@@ -107,15 +137,29 @@ struct SASCPUVectorizePass
       if (!tiles)
         continue;
       Operation *target = op;
-      if (llvm::any_of(*tiles, [](int64_t t) { return t != 0; })) {
+      // Ops outside the attention's parallel loop get their own: chunks of
+      // the outermost parallel dimension run on different threads.
+      if (std::optional<SmallVector<int64_t>> chunks = getThreadChunks(op)) {
         rewriter.setInsertionPoint(op);
+        scf::SCFTilingOptions options;
+        options.setTileSizes(getAsIndexOpFoldResult(ctx, *chunks));
+        options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+        FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+            rewriter, cast<TilingInterface>(op.getOperation()), options);
+        if (succeeded(tiled)) {
+          rewriter.replaceOp(op, tiled->replacements);
+          target = tiled->tiledOps.back();
+        }
+      }
+      if (llvm::any_of(*tiles, [](int64_t t) { return t != 0; })) {
+        rewriter.setInsertionPoint(target);
         scf::SCFTilingOptions options;
         options.setTileSizes(getAsIndexOpFoldResult(ctx, *tiles));
         FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-            rewriter, cast<TilingInterface>(op.getOperation()), options);
+            rewriter, cast<TilingInterface>(target), options);
         if (failed(tiled))
           continue;
-        rewriter.replaceOp(op, tiled->replacements);
+        rewriter.replaceOp(target, tiled->replacements);
         target = tiled->tiledOps.back();
       }
       // Unit parallel loops (batch and token of a register tile) go away, so

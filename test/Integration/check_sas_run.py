@@ -99,6 +99,8 @@ def main():
             print(f"FAIL: sas-run exited with {run.returncode}\n{run.stderr}")
             return 1
         out = np.load(out_path)
+        if run.stdout:
+            print(run.stdout.strip())
 
     expected = ref.sas_layer(*(stored(x) for x in qkv),
                              {n: stored(p) for n, p in params.items()},
