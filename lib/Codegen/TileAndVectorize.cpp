@@ -94,11 +94,11 @@ struct SASCPUVectorizePass
     return tiles;
   }
 
-  /// Tile sizes splitting the outermost parallel dimension of `op` into
-  /// chunks for threads, or nullopt when `op` is already inside a parallel
+  /// Tile sizes splitting the outermost parallel dimension of `op` that the
+  /// register tile steps through one at a time into chunks for threads, or nullopt when `op` is already inside a parallel
   /// loop or too small to be worth a parallel region.
   std::optional<SmallVector<int64_t>>
-  getThreadChunks(linalg::LinalgOp op) const {
+  getThreadChunks(linalg::LinalgOp op, ArrayRef<int64_t> registerTiles) const {
     if (op->getParentOfType<scf::ForallOp>())
       return std::nullopt;
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -108,7 +108,10 @@ struct SASCPUVectorizePass
     if (work < kMinParallelWork)
       return std::nullopt;
     for (auto [i, it] : llvm::enumerate(op.getIteratorTypesArray())) {
-      if (it != utils::IteratorType::parallel || ranges[i] < kNumChunks)
+      // Only dimensions the register tile steps through one at a time, so
+      // chunking never shrinks a register tile.
+      if (it != utils::IteratorType::parallel || ranges[i] < kNumChunks ||
+          registerTiles[i] != 1)
         continue;
       SmallVector<int64_t> chunks(ranges.size(), 0);
       chunks[i] = largestDivisorAtMost(ranges[i], ranges[i] / kNumChunks);
@@ -139,7 +142,8 @@ struct SASCPUVectorizePass
       Operation *target = op;
       // Ops outside the attention's parallel loop get their own: chunks of
       // the outermost parallel dimension run on different threads.
-      if (std::optional<SmallVector<int64_t>> chunks = getThreadChunks(op)) {
+      if (std::optional<SmallVector<int64_t>> chunks =
+              getThreadChunks(op, *tiles)) {
         rewriter.setInsertionPoint(op);
         scf::SCFTilingOptions options;
         options.setTileSizes(getAsIndexOpFoldResult(ctx, *chunks));

@@ -52,6 +52,7 @@ void sas::buildSASCPUPipeline(OpPassManager &pm,
   // them once per tile, not once per key block (before deallocations exist).
   pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
   bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addNestedPass<func::FuncOp>(createSASShortenBufferLifetimes());
   // Subviews folded into transfer indices, so that the reads and writes of
   // an accumulator tile match and can be hoisted out of the reduction loop.
   pm.addPass(memref::createFoldMemRefAliasOpsPass());

@@ -57,4 +57,18 @@ def SASHoistVectorTransfers : Pass<"sas-hoist-vector-transfers",
   }];
 }
 
+def SASShortenBufferLifetimes : Pass<"sas-shorten-buffer-lifetimes",
+                                     "func::FuncOp"> {
+  let summary = "Free each buffer right after its last use";
+  let description = [{
+    The ownership-based deallocation pipeline frees a buffer at the end of the
+    block that allocates it, so every intermediate of a SAS layer stays alive
+    until the function returns and peak memory grows with the number of ops.
+    This pass moves each `memref.dealloc` up to just after the last operation
+    of its block that uses the buffer or a view of it (subviews, reshapes,
+    casts), so only the intermediates still needed are alive at any time.
+    Deallocations whose buffer escapes the block are left where they are.
+  }];
+}
+
 #endif // SAS_CODEGEN_PASSES_TD
