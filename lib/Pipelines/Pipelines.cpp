@@ -38,7 +38,10 @@ void sas::buildSASCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Register tiles as vector ops, still on tensors.
-  pm.addNestedPass<func::FuncOp>(createSASCPUVectorize());
+  SASCPUVectorizeOptions vectorize;
+  vectorize.rowTile = options.rowTile;
+  vectorize.columnTile = options.columnTile;
+  pm.addNestedPass<func::FuncOp>(createSASCPUVectorize(vectorize));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 

@@ -27,6 +27,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <algorithm>
 #include <chrono>
@@ -82,6 +83,16 @@ static cl::opt<int64_t> queryTile("query-tile",
 static cl::opt<int64_t> keyTile("key-tile",
                                 cl::desc("Keys per online-softmax step"),
                                 cl::init(64), cl::cat(category));
+static cl::opt<int64_t> rowTile(
+    "row-tile",
+    cl::desc("Output rows per contraction register tile (default: 8 with "
+             "AVX-512, else 4)"),
+    cl::init(0), cl::cat(category));
+static cl::opt<int64_t> columnTile(
+    "column-tile",
+    cl::desc("Output columns per contraction register tile (default: 32 "
+             "with AVX-512, else 16)"),
+    cl::init(0), cl::cat(category));
 static cl::opt<bool> literalPeaa("literal-peaa",
                                  cl::desc("Use the literal per-group PEAA"),
                                  cl::cat(category));
@@ -256,6 +267,14 @@ int main(int argc, char **argv) {
   options.queryTile = queryTile;
   options.keyTile = keyTile;
   options.literalPeaa = literalPeaa;
+  // Register tiles that fit the host's vector registers: 8 x 32 f32
+  // accumulators are 16 of AVX-512's 32 zmm registers; with AVX2's 16 ymm
+  // registers, 4 x 16 (8 registers) leaves room for the operands.
+  bool avx512 = llvm::sys::getHostCPUFeatures().lookup("avx512f");
+  options.rowTile = rowTile ? rowTile : (avx512 ? 8 : 4);
+  options.columnTile = columnTile ? columnTile : (avx512 ? 32 : 16);
+  if (rowTile < 0 || columnTile < 0)
+    fail("--row-tile and --column-tile must be positive");
   SmallVector<StringRef> runtimeLibs = {SAS_OPENMP_RUNTIME, SAS_C_RUNNER_UTILS};
   for (StringRef lib : runtimeLibs)
     if (!llvm::sys::fs::exists(lib))

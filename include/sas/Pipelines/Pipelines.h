@@ -28,6 +28,14 @@ struct SASCPUPipelineOptions
   PassOptions::Option<int64_t> keyTile{
       *this, "key-tile", llvm::cl::desc("Keys per online-softmax step"),
       llvm::cl::init(64)};
+  PassOptions::Option<int64_t> rowTile{
+      *this, "row-tile",
+      llvm::cl::desc("Output rows per contraction register tile"),
+      llvm::cl::init(4)};
+  PassOptions::Option<int64_t> columnTile{
+      *this, "column-tile",
+      llvm::cl::desc("Output columns per contraction register tile"),
+      llvm::cl::init(16)};
   PassOptions::Option<bool> literalPeaa{
       *this, "literal-peaa",
       llvm::cl::desc("Lower sas.peaa in its literal per-group form"),
