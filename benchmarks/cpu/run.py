@@ -8,12 +8,12 @@ For each configuration prints the median time of each, GFLOP/s (FLOPs by the
 formulas of DESIGN.md section 1), the fraction of the sgemm peak measured
 here in this run (PyTorch's 2048^3 f32 matmul), the speedup, the relative
 difference of the two outputs, and sas-run's peak resident memory next to
-what the T x T score matrices of all heads would take.
+what the T x T score matrices of all heads would take (needs GNU time,
+Debian's `time` package).
 """
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -100,10 +100,14 @@ def main():
                    "--k", os.path.join(tmp, "k.npy"), "--v",
                    os.path.join(tmp, "v.npy"), "--out", out, "--threads",
                    str(a.threads), "--repeat", str(a.repeat)]
-            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            run = subprocess.run(cmd, capture_output=True, text=True, check=True)
-            rss_mb = max(before, resource.getrusage(
-                resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+            # GNU time reports the peak RSS of sas-run itself (a fork's own
+            # rusage would include this Python process from before exec).
+            rss_file = os.path.join(tmp, "rss")
+            run = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file]
+                                 + cmd, capture_output=True, text=True,
+                                 check=True)
+            with open(rss_file) as f:
+                rss_mb = int(f.read().split()[-1]) / 1024
             sas_ms = float(run.stdout.split("median ")[1].split(" ms")[0])
             got = np.load(out)
 
