@@ -42,6 +42,18 @@ static Value buildScaledSum(OpBuilder &b, Location loc, Value x, Value init,
   return generic.getResult(0);
 }
 
+Value lowering::buildPeaaDense(OpBuilder &b, Location loc, Value mean, Value w,
+                              Value bias) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr bt, t, n, k;
+  bindDims(ctx, bt, t, n, k);
+  return buildContraction(
+      b, loc, mean, transposeWeight(b, loc, w),
+      broadcastBias(b, loc, bias, tensor::getMixedSizes(b, loc, mean), 2),
+      {AffineMap::get(4, 0, {bt, t, k}, ctx), AffineMap::get(4, 0, {k, n}, ctx),
+       AffineMap::get(4, 0, {bt, t, n}, ctx)});
+}
+
 namespace {
 
 struct LowerPeaa : OpRewritePattern<PeaaOp> {
@@ -71,7 +83,6 @@ struct LowerPeaa : OpRewritePattern<PeaaOp> {
         {batch, seqLen, rewriter.getIndexAttr(g), rewriter.getIndexAttr(h),
          rewriter.getIndexAttr(f)});
     Value rows = collapse(rewriter, loc, grouped, {{0}, {1}, {2}, {3, 4}});
-    Value weightT = transposeWeight(rewriter, loc, op.getW());
     OpFoldResult hfSize = rewriter.getIndexAttr(hf);
     AffineExpr d0, d1, d2, d3, d4;
     bindDims(ctx, d0, d1, d2, d3, d4);
@@ -85,17 +96,12 @@ struct LowerPeaa : OpRewritePattern<PeaaOp> {
           {AffineMap::get(4, 0, {d0, d1, d3, d2}, ctx),
            AffineMap::get(4, 0, {d0, d1, d2}, ctx)},
           1.0 / g);
-      y = buildContraction(
-          rewriter, loc, mean, weightT,
-          broadcastBias(rewriter, loc, op.getB(), {batch, seqLen, hfSize}, 2),
-          {AffineMap::get(4, 0, {d0, d1, d3}, ctx),
-           AffineMap::get(4, 0, {d3, d2}, ctx),
-           AffineMap::get(4, 0, {d0, d1, d2}, ctx)});
+      y = buildPeaaDense(rewriter, loc, mean, op.getW(), op.getB());
     } else {
       // dense[b, t, g, n] = bias[n] + sum_k rows[b, t, g, k] * W[n, k];
       // y = mean over g.
       Value dense = buildContraction(
-          rewriter, loc, rows, weightT,
+          rewriter, loc, rows, transposeWeight(rewriter, loc, op.getW()),
           broadcastBias(rewriter, loc, op.getB(),
                         {batch, seqLen, rewriter.getIndexAttr(g), hfSize}, 3),
           {AffineMap::get(5, 0, {d0, d1, d2, d4}, ctx),

@@ -74,53 +74,52 @@ static Value buildTokenLinear(OpBuilder &b, Location loc, Value x, Value w,
                            AffineMap::get(5, 0, {bt, t, h, n}, ctx)});
 }
 
+Value lowering::buildHeadSim(OpBuilder &b, Location loc, Value x, Value w,
+                            Value bias, Value resW, Value resBias) {
+  int64_t kernel = cast<RankedTensorType>(w.getType()).getDimSize(2);
+  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, loc, x);
+  shape[2] = b.getIndexAttr(cast<RankedTensorType>(w.getType()).getDimSize(0));
+  Value y = buildHeadConv(b, loc, x, w,
+                          broadcastBias(b, loc, bias, shape, /*dim=*/2), kernel);
+  Value residualInit = buildAddBias(b, loc, y, resBias, 2);
+  return buildHeadConv(b, loc, buildRelu(b, loc, y), resW, residualInit,
+                       kernel);
+}
+
+Value lowering::buildFeatureSim(OpBuilder &b, Location loc, Value x, Value w,
+                               Value bias, Value resW, Value resBias) {
+  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, loc, x);
+  shape[3] = b.getIndexAttr(cast<RankedTensorType>(w.getType()).getDimSize(0));
+  Value f = buildTokenLinear(b, loc, x, w,
+                             broadcastBias(b, loc, bias, shape, /*dim=*/3));
+  Value residualInit = buildAddBias(b, loc, f, resBias, 3);
+  return buildTokenLinear(b, loc, buildRelu(b, loc, f), resW, residualInit);
+}
+
 namespace {
 
-/// S = Y + conv_r(relu(Y)), Y = conv(x) + b.
 struct LowerHeadSim : OpRewritePattern<HeadSimOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(HeadSimOp op,
                                 PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    RankedTensorType resultType = op.getType();
-    int64_t kernel = op.getKernelSize();
-    SmallVector<OpFoldResult> shape =
-        tensor::getMixedSizes(rewriter, loc, op.getX());
-    shape[2] = rewriter.getIndexAttr(resultType.getDimSize(2));
-
-    Value y = buildHeadConv(
-        rewriter, loc, op.getX(), op.getW(),
-        broadcastBias(rewriter, loc, op.getB(), shape, /*dim=*/2), kernel);
-    Value residualInit = buildAddBias(rewriter, loc, y, op.getResB(), 2);
-    Value s = buildHeadConv(rewriter, loc, buildRelu(rewriter, loc, y),
-                            op.getResW(), residualInit, kernel);
-    rewriter.replaceOp(op,
-                       buildCast(rewriter, loc, s, resultType.getElementType()));
+    Value s = buildHeadSim(rewriter, op.getLoc(), op.getX(), op.getW(),
+                           op.getB(), op.getResW(), op.getResB());
+    rewriter.replaceOp(op, buildCast(rewriter, op.getLoc(), s,
+                                     op.getType().getElementType()));
     return success();
   }
 };
 
-/// Z = F + relu(F) * Wg^T + bg, F = X * Wf^T + bf.
 struct LowerFeatureSim : OpRewritePattern<FeatureSimOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(FeatureSimOp op,
                                 PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    RankedTensorType resultType = op.getType();
-    SmallVector<OpFoldResult> shape =
-        tensor::getMixedSizes(rewriter, loc, op.getX());
-    shape[3] = rewriter.getIndexAttr(resultType.getDimSize(3));
-
-    Value f = buildTokenLinear(
-        rewriter, loc, op.getX(), op.getW(),
-        broadcastBias(rewriter, loc, op.getB(), shape, /*dim=*/3));
-    Value residualInit = buildAddBias(rewriter, loc, f, op.getResB(), 3);
-    Value z = buildTokenLinear(rewriter, loc, buildRelu(rewriter, loc, f),
-                               op.getResW(), residualInit);
-    rewriter.replaceOp(op,
-                       buildCast(rewriter, loc, z, resultType.getElementType()));
+    Value z = buildFeatureSim(rewriter, op.getLoc(), op.getX(), op.getW(),
+                              op.getB(), op.getResW(), op.getResB());
+    rewriter.replaceOp(op, buildCast(rewriter, op.getLoc(), z,
+                                     op.getType().getElementType()));
     return success();
   }
 };

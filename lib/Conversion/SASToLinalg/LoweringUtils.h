@@ -82,6 +82,21 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
 /// contractions read rows of the output dimension contiguously.
 Value transposeWeight(OpBuilder &b, Location loc, Value weight);
 
+/// Head simulation S = Y + conv_r(relu(Y)), Y = conv(x) + b, of x
+/// [B, T, H, D] (any B, T: a whole tensor or a tile of tokens), in f32.
+Value buildHeadSim(OpBuilder &b, Location loc, Value x, Value w, Value bias,
+                   Value resW, Value resBias);
+
+/// Feature simulation Z = F + relu(F) Wg^T + bg, F = x Wf^T + bf, of x
+/// [B, T, H', D], in f32.
+Value buildFeatureSim(OpBuilder &b, Location loc, Value x, Value w, Value bias,
+                      Value resW, Value resBias);
+
+/// The dense layer of PEAA on the head-group mean [B, T, H*F] (f32):
+/// mean W^T + bias, in f32.
+Value buildPeaaDense(OpBuilder &b, Location loc, Value mean, Value w,
+                     Value bias);
+
 /// A tensor of shape `shape` and type `elementType` filled with `value`.
 Value buildFilled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> shape,
                   Type elementType, double value);

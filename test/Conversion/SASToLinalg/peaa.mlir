@@ -8,9 +8,9 @@
 // MEAN-LABEL: func @peaa
 //       MEAN:   %[[G:.*]] = tensor.expand_shape %arg0 {{\[}}[0], [1], [2, 3], [4]] output_shape [%{{.*}}, 5, 3, 2, 4]
 //       MEAN:   %[[ROWS:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0], [1], [2], [3, 4]] : tensor<?x5x3x2x4xf32> into tensor<?x5x3x8xf32>
-//       MEAN:   %[[WT:.*]] = linalg.transpose ins(%arg1
 //       MEAN:   %[[MEAN:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[ROWS]] : tensor<?x5x3x8xf32>) outs(%{{.*}} : tensor<?x5x8xf32>)
 //       MEAN:     arith.constant 0.33333{{.*}} : f32
+//       MEAN:   %[[WT:.*]] = linalg.transpose ins(%arg1
 //       MEAN:   linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[MEAN]], %[[WT]] : tensor<?x5x8xf32>, tensor<8x8xf32>) outs(%{{.*}} : tensor<?x5x8xf32>)
 //   MEAN-NOT:   linalg.generic {{.*}}tensor<?x5x3x8xf32>) outs
 //       MEAN:   return
