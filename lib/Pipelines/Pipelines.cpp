@@ -34,7 +34,8 @@ void sas::buildSASCPUPipeline(OpPassManager &pm,
                               const SASCPUPipelineOptions &options) {
   // SAS ops -> tiled linalg/scf on tensors.
   pm.addPass(createConvertSASToLinalg(
-      {options.queryTile, options.keyTile, options.literalPeaa}));
+      {options.queryTile, options.keyTile, options.fuseQSimulation,
+       options.fusePeaaMean, options.literalPeaa}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Register tiles as vector ops, still on tensors.

@@ -1,7 +1,7 @@
 // sas-cpu-pipeline takes a whole layer to the LLVM dialect: nothing of the
 // sas, linalg, tensor, vector or scf dialects is left; the attention tiles run
 // in an OpenMP parallel region.
-// RUN: sas-opt %s --sas-cpu-pipeline | FileCheck %s
+// RUN: sas-opt %s --sas-cpu-pipeline="query-tile=16" | FileCheck %s
 // CHECK: llvm.func @layer
 // CHECK: omp.parallel
 // CHECK: omp.wsloop

@@ -93,6 +93,14 @@ static cl::opt<int64_t> columnTile(
     cl::desc("Output columns per contraction register tile (default: 32 "
              "with AVX-512, else 16)"),
     cl::init(0), cl::cat(category));
+static cl::opt<bool> fuseQSimulation(
+    "fuse-q-simulation",
+    cl::desc("Compute the simulation of q inside each query tile"),
+    cl::init(true), cl::cat(category));
+static cl::opt<bool> fusePeaaMean(
+    "fuse-peaa-mean",
+    cl::desc("Accumulate PEAA's head-group mean in the attention epilogue"),
+    cl::init(true), cl::cat(category));
 static cl::opt<bool> literalPeaa("literal-peaa",
                                  cl::desc("Use the literal per-group PEAA"),
                                  cl::cat(category));
@@ -267,6 +275,8 @@ int main(int argc, char **argv) {
   options.queryTile = queryTile;
   options.keyTile = keyTile;
   options.literalPeaa = literalPeaa;
+  options.fuseQSimulation = fuseQSimulation;
+  options.fusePeaaMean = fusePeaaMean;
   // Register tiles that fit the host's vector registers: 8 x 32 f32
   // accumulators are 16 of AVX-512's 32 zmm registers; with AVX2's 16 ymm
   // registers, 4 x 16 (8 registers) leaves room for the operands.

@@ -22,11 +22,20 @@ def ConvertSASToLinalg : Pass<"convert-sas-to-linalg"> {
     - `sas.feature_sim`: two `linalg.matmul` over all tokens and heads, with
       the same bias/residual initialization.
     - `sas.attention`: flash-style online softmax. An `scf.forall` over
-      (batch, head, query block) runs an `scf.for` over key blocks that keeps
-      the running row max, row sum and output in f32; no T x S score matrix
-      is ever built. Under `causal`, key blocks past the diagonal are not
-      visited at all, and only blocks that cross the diagonal (or the end of
-      the keys) are masked. The scale is folded into q once per tile.
+      (batch, query block) owns all heads of its tokens; per head, an
+      `scf.for` over key blocks keeps the running row max, row sum and
+      output in f32; no T x S score matrix is ever built. Under `causal`, key
+      blocks past the diagonal are not visited at all, and only blocks that
+      cross the diagonal (or the end of the keys) are masked. The scale is
+      folded into q once per tile. Query blocks are visited in the order
+      0, n-1, 1, n-2, ... so static thread schedules stay balanced.
+    - Fusion (DESIGN.md section 2): when q is `feature_sim(head_sim(x))`
+      with no other users, the simulation runs inside each query tile, on
+      all heads of its tokens at once (`fuse-q-simulation`); when the
+      attention's only user is `sas.peaa`, the head-group mean is
+      accumulated in the tile epilogue and only the dense layer remains
+      (`fuse-peaa-mean`). Simulated k and v are materialized once: fusing
+      them into the key loop would redo them for every query tile.
     - `sas.peaa`: the reassociated form (average the G head groups, then one
       dense layer) or, with `literal-peaa`, one dense layer per group and the
       mean of the results.
@@ -39,6 +48,11 @@ def ConvertSASToLinalg : Pass<"convert-sas-to-linalg"> {
            "Queries per attention tile (rows of the running statistics)">,
     Option<"keyTile", "key-tile", "int64_t", /*default=*/"64",
            "Keys per step of the online-softmax loop">,
+    Option<"fuseQSimulation", "fuse-q-simulation", "bool", /*default=*/"true",
+           "Compute the simulation of q inside each query tile">,
+    Option<"fusePeaaMean", "fuse-peaa-mean", "bool", /*default=*/"true",
+           "Accumulate PEAA's head-group mean in the attention epilogue "
+           "(not with literal-peaa)">,
     Option<"literalPeaa", "literal-peaa", "bool", /*default=*/"false",
            "Lower sas.peaa as one dense layer per head group followed by "
            "the mean, instead of the mean followed by one dense layer">,

@@ -36,6 +36,15 @@ struct SASCPUPipelineOptions
       *this, "column-tile",
       llvm::cl::desc("Output columns per contraction register tile"),
       llvm::cl::init(16)};
+  PassOptions::Option<bool> fuseQSimulation{
+      *this, "fuse-q-simulation",
+      llvm::cl::desc("Compute the simulation of q inside each query tile"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> fusePeaaMean{
+      *this, "fuse-peaa-mean",
+      llvm::cl::desc("Accumulate PEAA's head-group mean in the attention "
+                     "epilogue"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> literalPeaa{
       *this, "literal-peaa",
       llvm::cl::desc("Lower sas.peaa in its literal per-group form"),

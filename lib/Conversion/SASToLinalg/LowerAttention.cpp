@@ -91,6 +91,17 @@ static Value extractTile(OpBuilder &b, Location loc, Value src, Value batch,
                                         strides);
 }
 
+/// The rank-reduced [rows, cols] slice at [index, 0, 0] of a rank-3 tensor.
+static Value extractTile3(OpBuilder &b, Location loc, Value src, Value index,
+                          int64_t rows, int64_t cols) {
+  auto srcType = cast<RankedTensorType>(src.getType());
+  auto type = RankedTensorType::get({rows, cols}, srcType.getElementType());
+  return tensor::ExtractSliceOp::create(
+      b, loc, type, src, {index, b.getIndexAttr(0), b.getIndexAttr(0)},
+      {b.getIndexAttr(1), b.getIndexAttr(rows), b.getIndexAttr(cols)},
+      SmallVector<OpFoldResult>(3, b.getIndexAttr(1)));
+}
+
 /// Sets scores of keys a query may not see to -inf: keys past the query
 /// under `causal`, and padded keys.
 static Value maskScores(OpBuilder &b, Location loc, Value scores,
@@ -242,185 +253,334 @@ static SoftmaxState buildKeyLoop(OpBuilder &b, Location loc,
   return {loop.getResult(0), loop.getResult(1), loop.getResult(2)};
 }
 
-namespace {
-
-struct LowerAttention : OpRewritePattern<AttentionOp> {
-  LowerAttention(MLIRContext *ctx, int64_t queryTile, int64_t keyTile)
-      : OpRewritePattern(ctx), queryTile(queryTile), keyTile(keyTile) {}
-
-  LogicalResult matchAndRewrite(AttentionOp op,
-                                PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    RankedTensorType qType = op.getQ().getType();
-    RankedTensorType vType = op.getV().getType();
-    RankedTensorType resultType = op.getType();
-    Type f32 = rewriter.getF32Type();
-    Type storage = qType.getElementType();
-    int64_t e = qType.getDimSize(3), f = vType.getDimSize(3);
-
-    // A tile larger than a static sequence would only add padding.
-    int64_t bq = queryTile, bk = keyTile;
-    if (!qType.isDynamicDim(1))
-      bq = std::min(bq, qType.getDimSize(1));
-    if (!vType.isDynamicDim(1))
-      bk = std::min(bk, vType.getDimSize(1));
-
-    AffineExpr d0, d1, d2, d3;
-    bindDims(ctx, d0, d1, d2, d3);
-
-    // q: [B, T, N, E] -> f32 [B, N, T, E] scaled, padded to whole blocks.
-    SmallVector<OpFoldResult> qSizes =
-        tensor::getMixedSizes(rewriter, loc, op.getQ());
-    Value qInit = tensor::EmptyOp::create(
-        rewriter, loc,
-        SmallVector<OpFoldResult>{qSizes[0], qSizes[2], qSizes[1], qSizes[3]},
-        f32);
-    double scale = op.getScaleValue();
-    Value q =
+/// Finishes one head of a query tile: out = acc / l. With PEAA fused
+/// (`hf` > 0), adds out / G into columns [(head mod H) * F, +F) of the tile's
+/// [bq, H*F] head-group mean; otherwise writes out, in the storage type, as
+/// row block `head` of the tile's [N, bq, F] output.
+static Value buildTileEpilogue(OpBuilder &b, Location loc, SoftmaxState state,
+                               Value tileOut, Value head, int64_t hf,
+                               int64_t groups, Type storage) {
+  MLIRContext *ctx = b.getContext();
+  auto accType = cast<RankedTensorType>(state.acc.getType());
+  int64_t bq = accType.getDimSize(0), f = accType.getDimSize(1);
+  AffineMap rowCol = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap row = AffineMap::get(2, 0, {b.getAffineDimExpr(0)}, ctx);
+  SmallVector<OpFoldResult> ones2(2, b.getIndexAttr(1));
+  if (hf > 0) {
+    OpFoldResult column = affine::makeComposedFoldedAffineApply(
+        b, loc, (b.getAffineDimExpr(0) % (hf / f)) * f, {OpFoldResult(head)});
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), column};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(bq), b.getIndexAttr(f)};
+    Value slice =
+        tensor::ExtractSliceOp::create(b, loc, tileOut, offsets, sizes, ones2);
+    Value updated =
         linalg::GenericOp::create(
-            rewriter, loc, qInit.getType(), op.getQ(), qInit,
-            ArrayRef<AffineMap>{AffineMap::get(4, 0, {d0, d2, d1, d3}, ctx),
-                                AffineMap::getMultiDimIdentityMap(4, ctx)},
-            iterators(4),
+            b, loc, slice.getType(), ValueRange{state.acc, state.sum}, slice,
+            ArrayRef<AffineMap>{rowCol, row, rowCol}, iterators(2),
             [&](OpBuilder &nb, Location nloc, ValueRange args) {
-              Value x = castScalar(nb, nloc, args[0], f32);
-              Value s = arith::ConstantOp::create(
-                  nb, nloc, nb.getF32FloatAttr(static_cast<float>(scale)));
-              yieldValue(nb, nloc,
-                                      arith::MulFOp::create(nb, nloc, x, s));
+              Value o = arith::DivFOp::create(nb, nloc, args[0], args[1]);
+              Value w = arith::ConstantOp::create(
+                  nb, nloc, nb.getF32FloatAttr(1.0f / groups));
+              Value sum = arith::AddFOp::create(
+                  nb, nloc, args[2], arith::MulFOp::create(nb, nloc, o, w));
+              yieldValue(nb, nloc, sum);
             })
             .getResult(0);
-    q = padToMultiple(rewriter, loc, q, 2, bq);
+    return tensor::InsertSliceOp::create(b, loc, updated, tileOut, offsets,
+                                         sizes, ones2);
+  }
+  Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{bq, f},
+                                       storage);
+  Value out =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{state.acc, state.sum}, init,
+          ArrayRef<AffineMap>{rowCol, row, rowCol}, iterators(2),
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value o = arith::DivFOp::create(nb, nloc, args[0], args[1]);
+            yieldValue(nb, nloc, castScalar(nb, nloc, o, storage));
+          })
+          .getResult(0);
+  return tensor::InsertSliceOp::create(
+      b, loc, out, tileOut, {head, b.getIndexAttr(0), b.getIndexAttr(0)},
+      {b.getIndexAttr(1), b.getIndexAttr(bq), b.getIndexAttr(f)},
+      SmallVector<OpFoldResult>(3, b.getIndexAttr(1)));
+}
 
-    // k: [B, S, N, E] -> [B, N, E, S]; v: [B, S, N, F] -> [B, N, S, F].
-    auto transposed = [&](Value x, ArrayRef<int64_t> perm) {
-      SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, x);
-      SmallVector<OpFoldResult> permuted;
-      for (int64_t p : perm)
-        permuted.push_back(sizes[p]);
-      Value init = tensor::EmptyOp::create(
-          rewriter, loc, permuted,
-          cast<RankedTensorType>(x.getType()).getElementType());
-      return linalg::TransposeOp::create(rewriter, loc, x, init, perm)
-          .getResult()[0];
-    };
-    // Both in f32, so the contractions multiply operands of one type.
-    Value kT = padToMultiple(
-        rewriter, loc,
-        transposed(buildCast(rewriter, loc, op.getK(), f32), {0, 2, 3, 1}), 3,
-        bk);
-    Value v = padToMultiple(
-        rewriter, loc,
-        transposed(buildCast(rewriter, loc, op.getV(), f32), {0, 2, 1, 3}), 2,
-        bk);
+namespace {
 
-    // Output [B, N, Tp, F], written one tile at a time.
-    SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(rewriter, loc, q);
-    outSizes[3] = rewriter.getIndexAttr(f);
-    Value out = tensor::EmptyOp::create(rewriter, loc, outSizes, storage);
+/// Producers and the consumer of an attention op that its lowering absorbs.
+struct AttentionFusion {
+  /// With qFeature: q simulation computed per query tile, from qHead's input.
+  HeadSimOp qHead;
+  FeatureSimOp qFeature;
+  /// The PEAA whose head-group mean goes into the tile epilogue.
+  PeaaOp peaa;
+};
 
-    OpFoldResult numQueryBlocks = affine::makeComposedFoldedAffineApply(
-        rewriter, loc, d0.floorDiv(bq), {outSizes[2]});
-    OpFoldResult numKeyBlocks = affine::makeComposedFoldedAffineApply(
-        rewriter, loc, d0.floorDiv(bk),
-        {tensor::getMixedSize(rewriter, loc, kT, 3)});
-    OpFoldResult numKeys = tensor::getMixedSize(rewriter, loc, op.getK(), 1);
-    bool causal = op.getCausal();
+} // namespace
 
-    auto forall = scf::ForallOp::create(
-        rewriter, loc, {outSizes[0], outSizes[1], numQueryBlocks}, out,
-        std::nullopt);
-    {
-      OpBuilder::InsertionGuard guard(rewriter);
-      rewriter.setInsertionPointToStart(forall.getBody());
-      ValueRange ivs = forall.getInductionVars();
-      Value batch = ivs[0], head = ivs[1], queryBlock = ivs[2];
-      OpFoldResult queryOffset = affine::makeComposedFoldedAffineApply(
-          rewriter, loc, d0 * bq, {OpFoldResult(queryBlock)});
+/// The query block a parallel iteration `i` of `n` handles: 0, n-1, 1, n-2,
+/// ... Under a causal mask block j costs j+1 key blocks, so any contiguous
+/// range of iterations (what a static OpenMP schedule hands a thread) gets a
+/// balanced mix of cheap and expensive blocks.
+static Value balancedQueryBlock(OpBuilder &b, Location loc, Value i,
+                                OpFoldResult n) {
+  AffineExpr d0 = b.getAffineDimExpr(0);
+  AffineExpr s0 = b.getAffineSymbolExpr(0);
+  Value half = getValueOrCreateConstantIndexOp(
+      b, loc, affine::makeComposedFoldedAffineApply(b, loc, d0.floorDiv(2),
+                                                    {OpFoldResult(i)}));
+  Value fromEnd = getValueOrCreateConstantIndexOp(
+      b, loc,
+      affine::makeComposedFoldedAffineApply(
+          b, loc, AffineMap::get(1, 1, s0 - 1 - d0.floorDiv(2)),
+          {OpFoldResult(i), n}));
+  Value odd = getValueOrCreateConstantIndexOp(
+      b, loc, affine::makeComposedFoldedAffineApply(b, loc, d0 % 2, {OpFoldResult(i)}));
+  Value isOdd = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::ne, odd,
+      arith::ConstantIndexOp::create(b, loc, 0));
+  return arith::SelectOp::create(b, loc, isOdd, fromEnd, half);
+}
 
-      AttentionTile tile;
-      tile.q = extractTile(rewriter, loc, q, batch, head, queryOffset,
-                           rewriter.getIndexAttr(0), bq, e);
-      tile.kT = kT;
-      tile.v = v;
-      tile.batch = batch;
-      tile.head = head;
-      tile.queryOffset = queryOffset;
-      tile.numKeys = getValueOrCreateConstantIndexOp(rewriter, loc, numKeys);
-      tile.bq = bq;
-      tile.bk = bk;
-      tile.e = e;
-      tile.f = f;
-      tile.causal = causal;
+/// Lowers `op` (and what `fusion` names) to an scf.forall over (batch, query
+/// block) whose tiles own all N heads: per tile, q (simulated here when
+/// fused) is scaled and laid out [N, bq, E] once, then an scf.for over heads
+/// runs the online-softmax key loops of each head.
+static void lowerAttention(PatternRewriter &rewriter, AttentionOp op,
+                           AttentionFusion fusion, int64_t queryTile,
+                           int64_t keyTile) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  RankedTensorType qType = op.getQ().getType();
+  RankedTensorType vType = op.getV().getType();
+  Type f32 = rewriter.getF32Type();
+  Type storage = qType.getElementType();
+  int64_t numHeads = qType.getDimSize(2);
+  int64_t e = qType.getDimSize(3), f = vType.getDimSize(3);
+  bool fuseQ = fusion.qHead && fusion.qFeature;
+  PeaaOp peaa = fusion.peaa;
 
-      // Key blocks [0, full) need no mask; [full, end) do.
-      OpFoldResult full, end;
-      if (causal) {
-        // Blocks whose last key precedes or is the tile's first query.
-        full = affine::makeComposedFoldedAffineMin(
-            rewriter, loc,
-            AffineMap::get(2, 0, {(d0 * bq + 1).floorDiv(bk), d1.floorDiv(bk)},
-                           ctx),
-            {OpFoldResult(queryBlock), numKeys});
-        // Blocks up to the one holding the tile's last query.
-        end = affine::makeComposedFoldedAffineMin(
-            rewriter, loc,
-            AffineMap::get(2, 0, {((d0 + 1) * bq).ceilDiv(bk), d1}, ctx),
-            {OpFoldResult(queryBlock), numKeyBlocks});
-      } else {
-        full = affine::makeComposedFoldedAffineApply(rewriter, loc,
-                                                     d0.floorDiv(bk), numKeys);
-        end = numKeyBlocks;
-      }
+  // A tile larger than a static sequence would only add padding.
+  int64_t bq = queryTile, bk = keyTile;
+  if (!qType.isDynamicDim(1))
+    bq = std::min(bq, qType.getDimSize(1));
+  if (!vType.isDynamicDim(1))
+    bk = std::min(bk, vType.getDimSize(1));
 
-      SoftmaxState state = {
-          buildFilled(rewriter, loc, {rewriter.getIndexAttr(bq)}, f32,
-                      -std::numeric_limits<double>::infinity()),
-          buildFilled(rewriter, loc, {rewriter.getIndexAttr(bq)}, f32, 0.0),
-          buildFilled(rewriter, loc,
-                      {rewriter.getIndexAttr(bq), rewriter.getIndexAttr(f)},
-                      f32, 0.0)};
-      state = buildKeyLoop(rewriter, loc, tile, rewriter.getIndexAttr(0), full,
-                           state, /*masked=*/false);
-      state = buildKeyLoop(rewriter, loc, tile, full, end, state,
-                           /*masked=*/true);
+  AffineExpr d0, d1;
+  bindDims(ctx, d0, d1);
 
-      // out = acc / l
-      AffineMap rowCol = AffineMap::get(2, 0, {d0, d1}, ctx);
-      AffineMap row = AffineMap::get(2, 0, {d0}, ctx);
-      Value tileOut = tensor::EmptyOp::create(
-          rewriter, loc, ArrayRef<int64_t>{bq, f}, storage);
-      tileOut =
-          linalg::GenericOp::create(
-              rewriter, loc, tileOut.getType(), ValueRange{state.acc, state.sum},
-              tileOut, ArrayRef<AffineMap>{rowCol, row, rowCol}, iterators(2),
-              [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                Value r = arith::DivFOp::create(nb, nloc, args[0], args[1]);
-                linalg::YieldOp::create(nb, nloc,
-                                        castScalar(nb, nloc, r, storage));
-              })
-              .getResult(0);
+  // Where query tiles come from: q itself, or the input of its simulation.
+  // B and T come from it too: a fused q is erased below, so no size may be
+  // read from it.
+  Value qSource = fuseQ ? fusion.qHead.getX() : op.getQ();
+  SmallVector<OpFoldResult> qSizes =
+      tensor::getMixedSizes(rewriter, loc, qSource);
+  qSizes[2] = rewriter.getIndexAttr(numHeads);
+  qSizes[3] = rewriter.getIndexAttr(e);
+  qSource = padToMultiple(rewriter, loc, qSource, 1, bq);
 
-      rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
-      SmallVector<OpFoldResult> offsets = {batch, head, queryOffset,
-                                           rewriter.getIndexAttr(0)};
-      SmallVector<OpFoldResult> sizes = {
-          rewriter.getIndexAttr(1), rewriter.getIndexAttr(1),
-          rewriter.getIndexAttr(bq), rewriter.getIndexAttr(f)};
-      SmallVector<OpFoldResult> strides(4, rewriter.getIndexAttr(1));
-      tensor::ParallelInsertSliceOp::create(rewriter, loc, tileOut,
-                                            forall.getRegionIterArgs()[0],
-                                            offsets, sizes, strides);
+  // k: [B, S, N, E] -> [B, N, E, S]; v: [B, S, N, F] -> [B, N, S, F]; both
+  // in f32, so the contractions multiply operands of one type.
+  auto transposed = [&](Value x, ArrayRef<int64_t> perm) {
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, x);
+    SmallVector<OpFoldResult> permuted;
+    for (int64_t p : perm)
+      permuted.push_back(sizes[p]);
+    Value init = tensor::EmptyOp::create(rewriter, loc, permuted, f32);
+    return linalg::TransposeOp::create(rewriter, loc,
+                                       buildCast(rewriter, loc, x, f32), init,
+                                       perm)
+        .getResult()[0];
+  };
+  Value kT =
+      padToMultiple(rewriter, loc, transposed(op.getK(), {0, 2, 3, 1}), 3, bk);
+  Value v =
+      padToMultiple(rewriter, loc, transposed(op.getV(), {0, 2, 1, 3}), 2, bk);
+
+  OpFoldResult batch = qSizes[0];
+  OpFoldResult paddedLen = tensor::getMixedSize(rewriter, loc, qSource, 1);
+  OpFoldResult numQueryBlocks = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, d0.floorDiv(bq), {paddedLen});
+  OpFoldResult numKeyBlocks = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, d0.floorDiv(bk),
+      {tensor::getMixedSize(rewriter, loc, kT, 3)});
+  OpFoldResult numKeys = tensor::getMixedSize(rewriter, loc, op.getK(), 1);
+
+  // The output: the PEAA head-group mean [B, Tp, H*F] in f32, or the
+  // attention output [B, N, Tp, F].
+  int64_t hf = peaa ? peaa.getW().getType().getDimSize(0) : 0;
+  int64_t groups = peaa ? numHeads * f / hf : 0;
+  Value out =
+      peaa ? buildFilled(rewriter, loc,
+                         {batch, paddedLen, rewriter.getIndexAttr(hf)}, f32, 0.0)
+           : tensor::EmptyOp::create(
+                 rewriter, loc,
+                 SmallVector<OpFoldResult>{batch,
+                                           rewriter.getIndexAttr(numHeads),
+                                           paddedLen, rewriter.getIndexAttr(f)},
+                 storage);
+
+  auto forall = scf::ForallOp::create(
+      rewriter, loc, {batch, numQueryBlocks}, out, std::nullopt);
+  {
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(forall.getBody());
+    ValueRange ivs = forall.getInductionVars();
+    Value b = ivs[0];
+    Value queryBlock =
+        balancedQueryBlock(rewriter, loc, ivs[1], numQueryBlocks);
+    OpFoldResult queryOffset = affine::makeComposedFoldedAffineApply(
+        rewriter, loc, d0 * bq, {OpFoldResult(queryBlock)});
+
+    // The tile's queries: [1, bq, ., .], simulated when fused.
+    auto srcType = cast<RankedTensorType>(qSource.getType());
+    SmallVector<OpFoldResult> tileOffsets = {b, queryOffset,
+                                             rewriter.getIndexAttr(0),
+                                             rewriter.getIndexAttr(0)};
+    SmallVector<OpFoldResult> tileSizes = {
+        rewriter.getIndexAttr(1), rewriter.getIndexAttr(bq),
+        rewriter.getIndexAttr(srcType.getDimSize(2)),
+        rewriter.getIndexAttr(srcType.getDimSize(3))};
+    SmallVector<OpFoldResult> ones4(4, rewriter.getIndexAttr(1));
+    Value qTile = tensor::ExtractSliceOp::create(rewriter, loc, qSource,
+                                                 tileOffsets, tileSizes, ones4);
+    if (fuseQ) {
+      HeadSimOp h = fusion.qHead;
+      FeatureSimOp fs = fusion.qFeature;
+      // All heads of these tokens at once: the cross-head convolutions run
+      // once per tile, not once per head.
+      qTile = buildHeadSim(rewriter, loc, qTile, h.getW(), h.getB(),
+                           h.getResW(), h.getResB());
+      qTile = buildFeatureSim(rewriter, loc, qTile, fs.getW(), fs.getB(),
+                              fs.getResW(), fs.getResB());
+    }
+    // [1, bq, N, E] -> [N, bq, E] in f32, pre-scaled.
+    double scale = op.getScaleValue();
+    Value qInit = tensor::EmptyOp::create(
+        rewriter, loc, ArrayRef<int64_t>{numHeads, bq, e}, f32);
+    AffineExpr n, t, c;
+    bindDims(ctx, n, t, c);
+    Value queries =
+        linalg::GenericOp::create(
+            rewriter, loc, qInit.getType(), qTile, qInit,
+            ArrayRef<AffineMap>{
+                AffineMap::get(3, 0,
+                               {rewriter.getAffineConstantExpr(0), t, n, c},
+                               ctx),
+                AffineMap::getMultiDimIdentityMap(3, ctx)},
+            iterators(3),
+            [&](OpBuilder &nb, Location nloc, ValueRange args) {
+              Value x = castScalar(nb, nloc, args[0], f32);
+              Value sv = arith::ConstantOp::create(
+                  nb, nloc, nb.getF32FloatAttr(static_cast<float>(scale)));
+              yieldValue(nb, nloc, arith::MulFOp::create(nb, nloc, x, sv));
+            })
+            .getResult(0);
+
+    // Key blocks [0, full) need no mask; [full, end) do.
+    OpFoldResult full, end;
+    if (op.getCausal()) {
+      // Blocks whose last key precedes or is the tile's first query.
+      full = affine::makeComposedFoldedAffineMin(
+          rewriter, loc,
+          AffineMap::get(2, 0, {(d0 * bq + 1).floorDiv(bk), d1.floorDiv(bk)},
+                         ctx),
+          {OpFoldResult(queryBlock), numKeys});
+      // Blocks up to the one holding the tile's last query.
+      end = affine::makeComposedFoldedAffineMin(
+          rewriter, loc,
+          AffineMap::get(2, 0, {((d0 + 1) * bq).ceilDiv(bk), d1}, ctx),
+          {OpFoldResult(queryBlock), numKeyBlocks});
+    } else {
+      full = affine::makeComposedFoldedAffineApply(rewriter, loc,
+                                                   d0.floorDiv(bk), numKeys);
+      end = numKeyBlocks;
     }
 
+    Value tileInit =
+        peaa ? buildFilled(rewriter, loc,
+                           {rewriter.getIndexAttr(bq), rewriter.getIndexAttr(hf)},
+                           f32, 0.0)
+             : tensor::EmptyOp::create(rewriter, loc,
+                                       ArrayRef<int64_t>{numHeads, bq, f},
+                                       storage)
+                   .getResult();
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value headCount = arith::ConstantIndexOp::create(rewriter, loc, numHeads);
+    auto headLoop = scf::ForOp::create(
+        rewriter, loc, zero, headCount, one, ValueRange{tileInit},
+        [&](OpBuilder &nb, Location nloc, Value head, ValueRange args) {
+          AttentionTile tile;
+          tile.q = extractTile3(nb, nloc, queries, head, bq, e);
+          tile.kT = kT;
+          tile.v = v;
+          tile.batch = b;
+          tile.head = head;
+          tile.queryOffset = queryOffset;
+          tile.numKeys = getValueOrCreateConstantIndexOp(nb, nloc, numKeys);
+          tile.bq = bq;
+          tile.bk = bk;
+          tile.e = e;
+          tile.f = f;
+          tile.causal = op.getCausal();
+          SoftmaxState state = {
+              buildFilled(nb, nloc, {nb.getIndexAttr(bq)}, f32,
+                          -std::numeric_limits<double>::infinity()),
+              buildFilled(nb, nloc, {nb.getIndexAttr(bq)}, f32, 0.0),
+              buildFilled(nb, nloc, {nb.getIndexAttr(bq), nb.getIndexAttr(f)},
+                          f32, 0.0)};
+          state = buildKeyLoop(nb, nloc, tile, nb.getIndexAttr(0), full,
+                               state, /*masked=*/false);
+          state = buildKeyLoop(nb, nloc, tile, full, end, state,
+                               /*masked=*/true);
+          Value result = buildTileEpilogue(nb, nloc, state, args[0], head,
+                                           peaa ? hf : 0, groups, storage);
+          scf::YieldOp::create(nb, nloc, result);
+        });
+
+    rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+    Value tileOut = headLoop.getResult(0);
+    if (peaa) {
+      tensor::ParallelInsertSliceOp::create(
+          rewriter, loc, tileOut, forall.getRegionIterArgs()[0],
+          {b, queryOffset, rewriter.getIndexAttr(0)},
+          {rewriter.getIndexAttr(1), rewriter.getIndexAttr(bq),
+           rewriter.getIndexAttr(hf)},
+          SmallVector<OpFoldResult>(3, rewriter.getIndexAttr(1)));
+    } else {
+      tensor::ParallelInsertSliceOp::create(
+          rewriter, loc, tileOut, forall.getRegionIterArgs()[0],
+          {b, rewriter.getIndexAttr(0), queryOffset, rewriter.getIndexAttr(0)},
+          {rewriter.getIndexAttr(1), rewriter.getIndexAttr(numHeads),
+           rewriter.getIndexAttr(bq), rewriter.getIndexAttr(f)},
+          ones4);
+    }
+  }
+
+  if (peaa) {
+    // [B, Tp, H*F] -> [B, T, H*F] -> dense layer.
+    Value mean = tensor::ExtractSliceOp::create(
+        rewriter, loc, forall.getResult(0),
+        SmallVector<OpFoldResult>(3, rewriter.getIndexAttr(0)),
+        {batch, qSizes[1], rewriter.getIndexAttr(hf)},
+        SmallVector<OpFoldResult>(3, rewriter.getIndexAttr(1)));
+    Value y = buildPeaaDense(rewriter, loc, mean, peaa.getW(), peaa.getB());
+    y = buildCast(rewriter, loc, y, peaa.getType().getElementType());
+    if (y.getType() != peaa.getType())
+      y = tensor::CastOp::create(rewriter, loc, peaa.getType(), y);
+    rewriter.replaceOp(peaa, y);
+    rewriter.eraseOp(op);
+  } else {
     // [B, N, Tp, F] -> [B, N, T, F] -> [B, T, N, F]
-    SmallVector<OpFoldResult> keep = outSizes;
-    keep[2] = qSizes[1];
-    SmallVector<OpFoldResult> zeros(4, rewriter.getIndexAttr(0));
-    SmallVector<OpFoldResult> ones(4, rewriter.getIndexAttr(1));
+    SmallVector<OpFoldResult> keep = {batch, rewriter.getIndexAttr(numHeads),
+                                      qSizes[1], rewriter.getIndexAttr(f)};
     Value result = tensor::ExtractSliceOp::create(
-        rewriter, loc, forall.getResult(0), zeros, keep, ones);
+        rewriter, loc, forall.getResult(0),
+        SmallVector<OpFoldResult>(4, rewriter.getIndexAttr(0)), keep,
+        SmallVector<OpFoldResult>(4, rewriter.getIndexAttr(1)));
     Value resultInit = tensor::EmptyOp::create(
         rewriter, loc,
         SmallVector<OpFoldResult>{qSizes[0], qSizes[1], qSizes[2],
@@ -429,13 +589,68 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     result = linalg::TransposeOp::create(rewriter, loc, result, resultInit,
                                          ArrayRef<int64_t>{0, 2, 1, 3})
                  .getResult()[0];
-    if (result.getType() != resultType)
-      result = tensor::CastOp::create(rewriter, loc, resultType, result);
+    if (result.getType() != op.getType())
+      result = tensor::CastOp::create(rewriter, loc, op.getType(), result);
     rewriter.replaceOp(op, result);
+  }
+  if (fuseQ) {
+    rewriter.eraseOp(fusion.qFeature);
+    rewriter.eraseOp(fusion.qHead);
+  }
+}
+
+namespace {
+
+/// Plain lowering of sas.attention (nothing fused).
+struct LowerAttention : OpRewritePattern<AttentionOp> {
+  LowerAttention(MLIRContext *ctx, int64_t queryTile, int64_t keyTile)
+      : OpRewritePattern(ctx), queryTile(queryTile), keyTile(keyTile) {}
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    lowerAttention(rewriter, op, {}, queryTile, keyTile);
     return success();
   }
 
   int64_t queryTile, keyTile;
+};
+
+/// Lowers sas.attention together with the simulation of its q and the
+/// PEAA that consumes it, when those have no other users.
+struct FuseIntoAttention : OpRewritePattern<AttentionOp> {
+  FuseIntoAttention(MLIRContext *ctx, const AttentionFusionOptions &options)
+      : OpRewritePattern(ctx), options(options) {}
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    AttentionFusion fusion;
+    if (options.fuseQSimulation) {
+      auto feature = op.getQ().getDefiningOp<FeatureSimOp>();
+      HeadSimOp head =
+          feature ? feature.getX().getDefiningOp<HeadSimOp>() : HeadSimOp();
+      if (head && feature->hasOneUse() && head->hasOneUse()) {
+        fusion.qHead = head;
+        fusion.qFeature = feature;
+      }
+    }
+    if (options.fusePeaaMean && op->hasOneUse()) {
+      auto peaa = dyn_cast<PeaaOp>(*op->user_begin());
+      // The dense layer's operands must be available where the attention is.
+      auto dominates = [&](Value v) {
+        Operation *def = v.getDefiningOp();
+        return !def || def->getBlock() != op->getBlock() ||
+               def->isBeforeInBlock(op);
+      };
+      if (peaa && dominates(peaa.getW()) && dominates(peaa.getB()))
+        fusion.peaa = peaa;
+    }
+    if (!fusion.qHead && !fusion.peaa)
+      return rewriter.notifyMatchFailure(op, "nothing to fuse");
+    lowerAttention(rewriter, op, fusion, options.queryTile, options.keyTile);
+    return success();
+  }
+
+  AttentionFusionOptions options;
 };
 
 } // namespace
@@ -444,4 +659,9 @@ void mlir::sas::populateLowerAttentionPatterns(RewritePatternSet &patterns,
                                                int64_t queryTile,
                                                int64_t keyTile) {
   patterns.add<LowerAttention>(patterns.getContext(), queryTile, keyTile);
+}
+
+void mlir::sas::populateFuseIntoAttentionPatterns(
+    RewritePatternSet &patterns, const AttentionFusionOptions &options) {
+  patterns.add<FuseIntoAttention>(patterns.getContext(), options);
 }

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir {
 namespace sas {
@@ -50,12 +51,26 @@ struct ConvertSASToLinalgPass
           << static_cast<int64_t>(keyTile);
       return signalPassFailure();
     }
+    // Fused lowerings first, while the producers and consumers they absorb
+    // are still sas ops.
+    {
+      RewritePatternSet fusion(&getContext());
+      populateExpandLayerPatterns(fusion);
+      // The literal PEAA form applies the dense layer before the mean: there
+      // is no mean to fuse.
+      populateFuseIntoAttentionPatterns(
+          fusion, {queryTile, keyTile, fuseQSimulation,
+                   fusePeaaMean && !literalPeaa});
+      if (failed(applyPatternsGreedily(getOperation(), std::move(fusion))))
+        return signalPassFailure();
+    }
     ConversionTarget target(getContext());
     target.addIllegalDialect<SASDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
     populateSASToLinalgConversionPatterns(
-        patterns, {queryTile, keyTile, literalPeaa});
+        patterns, {queryTile, keyTile, fuseQSimulation, fusePeaaMean,
+                   literalPeaa});
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -25,6 +25,23 @@ void populateLowerSimulationPatterns(RewritePatternSet &patterns);
 void populateLowerAttentionPatterns(RewritePatternSet &patterns,
                                     int64_t queryTile, int64_t keyTile);
 
+/// What the fused attention lowering may absorb.
+struct AttentionFusionOptions {
+  int64_t queryTile = 64, keyTile = 64;
+  /// Compute q's head and feature simulation inside each query tile (for all
+  /// heads of its tokens at once) instead of materializing simulated q.
+  bool fuseQSimulation = true;
+  /// Accumulate PEAA's head-group mean in the tile epilogue, leaving only
+  /// its dense layer as a separate op.
+  bool fusePeaaMean = true;
+};
+
+/// Adds the pattern lowering sas.attention together with the simulation of
+/// its q and its PEAA consumer (each when single-use and enabled). It must
+/// run before the per-op patterns lower those producers and consumers.
+void populateFuseIntoAttentionPatterns(RewritePatternSet &patterns,
+                                       const AttentionFusionOptions &options);
+
 /// Adds the pattern lowering sas.peaa, reassociated unless `literal`.
 void populateLowerPeaaPatterns(RewritePatternSet &patterns, bool literal);
 
