@@ -24,3 +24,7 @@ func.func @layer(%q: tensor<1x37x2x4xf32>, %hw: tensor<4x2x3xf32>,
          tensor<8x8xf32>, tensor<8xf32>) -> tensor<1x37x8xf32>
   return %0 : tensor<1x37x8xf32>
 }
+
+// Every op of the dialect, with static and dynamic B and T, compiles to LLVM.
+// RUN: sas-opt %S/../Dialect/SAS/ops.mlir --sas-cpu-pipeline | FileCheck %s --check-prefix=ALL
+// ALL-COUNT-11: llvm.func @{{(head_sim|feature_sim|attention|peaa|layer)_}}

@@ -75,6 +75,20 @@ static SmallVector<utils::IteratorType> iterators(unsigned numParallel,
   return its;
 }
 
+/// init = fn(input, init) elementwise over the loops of `maps` (input's map,
+/// then init's): a linalg.generic that updates `init` in place.
+static Value
+buildUpdate(OpBuilder &b, Location loc, Value input, Value init,
+            ArrayRef<AffineMap> maps, ArrayRef<utils::IteratorType> its,
+            function_ref<Value(OpBuilder &, Location, Value, Value)> fn) {
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), input, init, maps, its,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               yieldValue(nb, nloc, fn(nb, nloc, args[0], args[1]));
+             })
+      .getResult(0);
+}
+
 /// A rank-reduced [rows, cols] slice of a rank-4 tensor at
 /// [batch, head, off2, off3].
 static Value extractTile(OpBuilder &b, Location loc, Value src, Value batch,
@@ -165,17 +179,14 @@ static SoftmaxState buildStep(OpBuilder &b, Location loc,
   // replaces, so the loop-carried state bufferizes in place (no copies, no
   // allocations per key block).
   // rowmax = max_j s
-  Value rowMax =
-      linalg::GenericOp::create(
-          b, loc, state.max.getType(), scores,
-          buildFilled(b, loc, {b.getIndexAttr(t.bq)}, f32,
-                      -std::numeric_limits<double>::infinity()),
-          ArrayRef<AffineMap>{rowCol, row}, iterators(1, 1),
-          [](OpBuilder &nb, Location nloc, ValueRange args) {
-            yieldValue(nb, nloc,
-                       arith::MaximumFOp::create(nb, nloc, args[0], args[1]));
-          })
-          .getResult(0);
+  Value rowMax = buildUpdate(
+      b, loc, scores,
+      buildFilled(b, loc, {b.getIndexAttr(t.bq)}, f32,
+                  -std::numeric_limits<double>::infinity()),
+      {rowCol, row}, iterators(1, 1),
+      [](OpBuilder &nb, Location nloc, Value s, Value m) -> Value {
+        return arith::MaximumFOp::create(nb, nloc, s, m);
+      });
   // m' = max(m, rowmax) and c = exp(m - m'), the correction of everything
   // accumulated so far, in one op that reads m before overwriting it.
   auto maxAndCorrection = linalg::GenericOp::create(
@@ -192,44 +203,27 @@ static SoftmaxState buildStep(OpBuilder &b, Location loc,
   Value newMax = maxAndCorrection.getResult(0);
   Value correction = maxAndCorrection.getResult(1);
   // p = exp(s - m')
-  Value probs =
-      linalg::GenericOp::create(
-          b, loc, scores.getType(), ValueRange{newMax}, scores,
-          ArrayRef<AffineMap>{row, rowCol}, iterators(2),
-          [](OpBuilder &nb, Location nloc, ValueRange args) {
-            Value d = arith::SubFOp::create(nb, nloc, args[1], args[0]);
-            yieldValue(nb, nloc, math::ExpOp::create(nb, nloc, d));
-          })
-          .getResult(0);
+  Value probs = buildUpdate(
+      b, loc, newMax, scores, {row, rowCol}, iterators(2),
+      [](OpBuilder &nb, Location nloc, Value m, Value s) -> Value {
+        return math::ExpOp::create(nb, nloc,
+                                   arith::SubFOp::create(nb, nloc, s, m));
+      });
+  auto scale = [](OpBuilder &nb, Location nloc, Value c, Value x) -> Value {
+    return arith::MulFOp::create(nb, nloc, x, c);
+  };
   // l' = l * c + rowsum p
-  Value scaledSum =
-      linalg::GenericOp::create(
-          b, loc, state.sum.getType(), ValueRange{correction}, state.sum,
-          ArrayRef<AffineMap>{row1, row1}, iterators(1),
-          [](OpBuilder &nb, Location nloc, ValueRange args) {
-            yieldValue(nb, nloc,
-                       arith::MulFOp::create(nb, nloc, args[1], args[0]));
-          })
-          .getResult(0);
-  Value newSum =
-      linalg::GenericOp::create(
-          b, loc, scaledSum.getType(), probs, scaledSum,
-          ArrayRef<AffineMap>{rowCol, row}, iterators(1, 1),
-          [](OpBuilder &nb, Location nloc, ValueRange args) {
-            yieldValue(nb, nloc,
-                       arith::AddFOp::create(nb, nloc, args[0], args[1]));
-          })
-          .getResult(0);
+  Value newSum = buildUpdate(
+      b, loc, probs,
+      buildUpdate(b, loc, correction, state.sum, {row1, row1}, iterators(1),
+                  scale),
+      {rowCol, row}, iterators(1, 1),
+      [](OpBuilder &nb, Location nloc, Value p, Value l) -> Value {
+        return arith::AddFOp::create(nb, nloc, p, l);
+      });
   // acc' = acc * c + p * v
-  Value scaledAcc =
-      linalg::GenericOp::create(
-          b, loc, state.acc.getType(), ValueRange{correction}, state.acc,
-          ArrayRef<AffineMap>{row, rowCol}, iterators(2),
-          [](OpBuilder &nb, Location nloc, ValueRange args) {
-            yieldValue(nb, nloc,
-                       arith::MulFOp::create(nb, nloc, args[1], args[0]));
-          })
-          .getResult(0);
+  Value scaledAcc = buildUpdate(b, loc, correction, state.acc, {row, rowCol},
+                                iterators(2), scale);
   Value newAcc = buildMatmul(b, loc, probs, v, scaledAcc);
   return {newMax, newSum, newAcc};
 }

@@ -98,27 +98,18 @@ Value lowering::buildFeatureSim(OpBuilder &b, Location loc, Value x, Value w,
 
 namespace {
 
-struct LowerHeadSim : OpRewritePattern<HeadSimOp> {
-  using OpRewritePattern::OpRewritePattern;
+/// Lowers a simulation op with `build` (buildHeadSim or buildFeatureSim) and
+/// truncates the f32 result to the op's storage type.
+template <typename OpTy, Value (*build)(OpBuilder &, Location, Value, Value,
+                                        Value, Value, Value)>
+struct LowerSimulation : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
 
-  LogicalResult matchAndRewrite(HeadSimOp op,
+  LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    Value s = buildHeadSim(rewriter, op.getLoc(), op.getX(), op.getW(),
-                           op.getB(), op.getResW(), op.getResB());
-    rewriter.replaceOp(op, buildCast(rewriter, op.getLoc(), s,
-                                     op.getType().getElementType()));
-    return success();
-  }
-};
-
-struct LowerFeatureSim : OpRewritePattern<FeatureSimOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(FeatureSimOp op,
-                                PatternRewriter &rewriter) const override {
-    Value z = buildFeatureSim(rewriter, op.getLoc(), op.getX(), op.getW(),
-                              op.getB(), op.getResW(), op.getResB());
-    rewriter.replaceOp(op, buildCast(rewriter, op.getLoc(), z,
+    Value result = build(rewriter, op.getLoc(), op.getX(), op.getW(),
+                         op.getB(), op.getResW(), op.getResB());
+    rewriter.replaceOp(op, buildCast(rewriter, op.getLoc(), result,
                                      op.getType().getElementType()));
     return success();
   }
@@ -127,5 +118,7 @@ struct LowerFeatureSim : OpRewritePattern<FeatureSimOp> {
 } // namespace
 
 void mlir::sas::populateLowerSimulationPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerHeadSim, LowerFeatureSim>(patterns.getContext());
+  patterns.add<LowerSimulation<HeadSimOp, buildHeadSim>,
+               LowerSimulation<FeatureSimOp, buildFeatureSim>>(
+      patterns.getContext());
 }
