@@ -1,15 +1,15 @@
 // RUN: sas-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sas-cpu-vectorize))" | FileCheck %s
 
 // A per-token contraction (B, T, H', D', D): register tiles of 4 x 16 outputs
-// with one reduction step each; unit loops are dropped, so the step is a
-// plain rank-1 vector.contract.
+// (the pass defaults), 4 reduction steps at a time; unit loops are dropped,
+// so each step is a plain [4, 16, 4] vector.contract.
 // CHECK-LABEL: func @token_linear
 //       CHECK:   scf.for {{.*}} to %c2 step %c1
 //       CHECK:     scf.for {{.*}} to %c8 step %c1
 //       CHECK:       scf.for {{.*}} to %c24 step %c4
 //       CHECK:         scf.for {{.*}} to %c32 step %c16
-//       CHECK:           scf.for {{.*}} to %c64 step %c1
-//       CHECK:             vector.contract {{.*}} : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
+//       CHECK:           scf.for {{.*}} to %c64 step %c4
+//       CHECK:             vector.contract {{.*}} : vector<4x4xf32>, vector<4x16xf32> into vector<4x16xf32>
 //   CHECK-NOT:   linalg.generic
 func.func @token_linear(%x: tensor<2x8x24x64xf32>, %w: tensor<64x32xf32>,
     %init: tensor<2x8x24x32xf32>) -> tensor<2x8x24x32xf32> {
