@@ -9,7 +9,7 @@ from lit.llvm.subst import ToolSubst
 
 config.name = "SAS"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir", ".test"]
+config.suffixes = [".mlir", ".test", ".c"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.sas_obj_root, "test")
 # Inputs used by tests, not tests themselves.
@@ -55,6 +55,7 @@ llvm_config.with_environment("PATH", config.sas_tools_dir, append_path=True)
 
 tools = [
     "sas-opt",
+    "sas-capi-test",
     # The stock mlir-opt of the MLIR we build against, for the plugin test.
     ToolSubst("%mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")),
 ]

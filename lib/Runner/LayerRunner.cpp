@@ -22,6 +22,7 @@
 
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 using namespace mlir::sas;
@@ -269,40 +270,34 @@ CompiledLayer::compile(ModuleOp module, func::FuncOp function,
       new CompiledLayer(config, std::move(*engineOr)));
 }
 
+std::pair<int64_t, int64_t> CompiledLayer::getHostRegisterTile() {
+  if (llvm::sys::getHostCPUFeatures().lookup("avx512f"))
+    return {8, 32};
+  return {4, 16};
+}
+
+SmallVector<StringRef> CompiledLayer::getRuntimeLibraries() {
+  return {SAS_OPENMP_RUNTIME, SAS_C_RUNNER_UTILS};
+}
+
 llvm::Error CompiledLayer::run(ArrayRef<const HostTensor *> inputs,
                                HostTensor &output) {
   if (inputs.size() != 25)
     return createStringError(std::errc::invalid_argument,
                              "expected 25 inputs, got %zu", inputs.size());
-  // One strided memref descriptor per buffer, as the C interface lays it
-  // out: allocated and aligned pointers, offset, sizes, strides.
-  std::vector<std::vector<int64_t>> descriptors;
-  auto addDescriptor = [&](const HostTensor &t, const void *data) {
-    std::vector<int64_t> d;
-    d.push_back(reinterpret_cast<int64_t>(data));
-    d.push_back(reinterpret_cast<int64_t>(data));
-    d.push_back(0);
-    d.insert(d.end(), t.shape.begin(), t.shape.end());
-    int64_t stride = 1;
-    std::vector<int64_t> strides(t.shape.size());
-    for (int64_t i = static_cast<int64_t>(t.shape.size()) - 1; i >= 0; --i) {
-      strides[i] = stride;
-      stride *= t.shape[i];
-    }
-    d.insert(d.end(), strides.begin(), strides.end());
-    descriptors.push_back(std::move(d));
-  };
+  SmallVector<const void *> buffers;
   for (auto [i, t] : llvm::enumerate(inputs)) {
     SmallVector<int64_t> expected =
         i < 3 ? config.getInputShape() : config.getParameterShape(i - 3);
-    if (t->type != config.storage || ArrayRef<int64_t>(t->shape) != ArrayRef<int64_t>(expected))
+    if (t->type != config.storage ||
+        ArrayRef<int64_t>(t->shape) != ArrayRef<int64_t>(expected))
       return createStringError(
           std::errc::invalid_argument, "input %zu must be %s %s, got %s %s", i,
           stringifyStorageType(config.storage).str().c_str(),
           formatShape(expected).c_str(),
           stringifyStorageType(t->type).str().c_str(),
           formatShape(t->shape).c_str());
-    addDescriptor(*t, t->bytes.data());
+    buffers.push_back(t->bytes.data());
   }
   if (output.type != config.storage ||
       ArrayRef<int64_t>(output.shape) !=
@@ -311,15 +306,40 @@ llvm::Error CompiledLayer::run(ArrayRef<const HostTensor *> inputs,
                              "the output buffer must be %s %s",
                              stringifyStorageType(config.storage).str().c_str(),
                              formatShape(config.getOutputShape()).c_str());
-  addDescriptor(output, output.bytes.data());
+  return runOnBuffers(buffers, output.bytes.data());
+}
+
+llvm::Error CompiledLayer::runOnBuffers(ArrayRef<const void *> inputs,
+                                        void *output) {
+  if (inputs.size() != 25)
+    return createStringError(std::errc::invalid_argument,
+                             "expected 25 inputs, got %zu", inputs.size());
+  // One strided memref descriptor per buffer, as the C interface lays it
+  // out: allocated and aligned pointers, offset, sizes, strides.
+  std::vector<std::vector<int64_t>> descriptors;
+  auto addDescriptor = [&](ArrayRef<int64_t> shape, const void *data) {
+    std::vector<int64_t> d = {reinterpret_cast<int64_t>(data),
+                              reinterpret_cast<int64_t>(data), 0};
+    d.insert(d.end(), shape.begin(), shape.end());
+    std::vector<int64_t> strides(shape.size());
+    int64_t stride = 1;
+    for (int64_t i = static_cast<int64_t>(shape.size()) - 1; i >= 0; --i) {
+      strides[i] = stride;
+      stride *= shape[i];
+    }
+    d.insert(d.end(), strides.begin(), strides.end());
+    descriptors.push_back(std::move(d));
+  };
+  for (auto [i, data] : llvm::enumerate(inputs))
+    addDescriptor(i < 3 ? config.getInputShape()
+                        : config.getParameterShape(i - 3),
+                  data);
+  addDescriptor(config.getOutputShape(), output);
 
   SmallVector<void *> pointers, args;
   for (std::vector<int64_t> &d : descriptors)
     pointers.push_back(d.data());
   for (void *&p : pointers)
     args.push_back(&p);
-  if (llvm::Error err = engine->invokePacked(
-          ("_mlir_ciface_" + kEntryName).str(), args))
-    return err;
-  return llvm::Error::success();
+  return engine->invokePacked(("_mlir_ciface_" + kEntryName).str(), args);
 }

@@ -27,7 +27,6 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
-#include "llvm/TargetParser/Host.h"
 
 #include <algorithm>
 #include <chrono>
@@ -277,15 +276,12 @@ int main(int argc, char **argv) {
   options.literalPeaa = literalPeaa;
   options.fuseQSimulation = fuseQSimulation;
   options.fusePeaaMean = fusePeaaMean;
-  // Register tiles that fit the host's vector registers: 8 x 32 f32
-  // accumulators are 16 of AVX-512's 32 zmm registers; with AVX2's 16 ymm
-  // registers, 4 x 16 (8 registers) leaves room for the operands.
-  bool avx512 = llvm::sys::getHostCPUFeatures().lookup("avx512f");
-  options.rowTile = rowTile ? rowTile : (avx512 ? 8 : 4);
-  options.columnTile = columnTile ? columnTile : (avx512 ? 32 : 16);
+  auto [hostRows, hostColumns] = CompiledLayer::getHostRegisterTile();
+  options.rowTile = rowTile ? rowTile : hostRows;
+  options.columnTile = columnTile ? columnTile : hostColumns;
   if (rowTile < 0 || columnTile < 0)
     fail("--row-tile and --column-tile must be positive");
-  SmallVector<StringRef> runtimeLibs = {SAS_OPENMP_RUNTIME, SAS_C_RUNNER_UTILS};
+  SmallVector<StringRef> runtimeLibs = CompiledLayer::getRuntimeLibraries();
   for (StringRef lib : runtimeLibs)
     if (!llvm::sys::fs::exists(lib))
       fail("the runtime library '" + lib +

@@ -72,6 +72,20 @@ public:
   llvm::Error run(llvm::ArrayRef<const HostTensor *> inputs,
                   HostTensor &output);
 
+  /// Runs the layer on caller-owned dense row-major buffers of the shapes
+  /// and storage type of getConfig() (q, k, v, the 22 parameters, output).
+  llvm::Error runOnBuffers(llvm::ArrayRef<const void *> inputs, void *output);
+
+  /// The contraction register tile (rows, columns) that fits the host's
+  /// vector registers: 8 x 32 f32 accumulators are 16 of AVX-512's 32 zmm
+  /// registers; with AVX2's 16 ymm registers, 4 x 16 (8 registers) leaves
+  /// room for the operands.
+  static std::pair<int64_t, int64_t> getHostRegisterTile();
+
+  /// The runtime libraries compiled layers call: the OpenMP runtime and
+  /// MLIR's C runner utilities of the LLVM this project was built with.
+  static llvm::SmallVector<llvm::StringRef> getRuntimeLibraries();
+
   const LayerConfig &getConfig() const { return config; }
 
 private:

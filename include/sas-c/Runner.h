@@ -1,0 +1,97 @@
+/*===- Runner.h - C API to build, compile and run SAS layers -----*- C -*-===*\
+|*                                                                            *|
+|* Part of the SAS-MLIR project.                                              *|
+|*                                                                            *|
+|* A narrow compiler facade: a context with everything SAS needs, layer       *|
+|* modules from sizes, pass pipelines by name, and layers compiled for the    *|
+|* host CPU and run on caller-owned buffers. Errors are reported through a    *|
+|* string callback and a failed MlirLogicalResult or a null handle.           *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef SAS_C_RUNNER_H
+#define SAS_C_RUNNER_H
+
+#include "mlir-c/IR.h"
+#include "mlir-c/Support.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Element types of SAS storage (f16 and bf16 compute in f32).
+typedef enum SasStorageType {
+  SasStorageF32 = 0,
+  SasStorageF16 = 1,
+  SasStorageBF16 = 2,
+} SasStorageType;
+
+/// The sizes and attributes of a SAS layer (DESIGN.md section 1).
+typedef struct SasLayerConfig {
+  int64_t heads, simHeads, headDim, simHeadDim, kernel;
+  bool causal;
+  /// Without a scale, 1/sqrt(simHeadDim).
+  bool hasScale;
+  float scale;
+  SasStorageType storage;
+} SasLayerConfig;
+
+/// A context with the sas dialect, every upstream dialect, and the LLVM
+/// translations the CPU JIT needs. Destroy with mlirContextDestroy.
+MLIR_CAPI_EXPORTED MlirContext sasContextCreate(void);
+
+/// A module with `func.func @sas_layer` taking q, k, v ([B, T, H, D]) and the
+/// 22 parameters (PyTorch layouts and state-dict order) and returning
+/// [B, T, H*D]. A negative batch or seqLen is a dynamic size. Returns a null
+/// module, after reporting why, for sizes the verifier rejects.
+MLIR_CAPI_EXPORTED MlirModule sasBuildLayerModule(
+    MlirContext context, SasLayerConfig config, int64_t batch, int64_t seqLen,
+    MlirStringCallback errorCallback, void *userData);
+
+/// Runs a textual pass pipeline (e.g. "builtin.module(sas-expand)") on
+/// `module`, reporting parse errors and diagnostics.
+MLIR_CAPI_EXPORTED MlirLogicalResult
+sasRunPassPipeline(MlirModule module, MlirStringRef pipeline,
+                   MlirStringCallback errorCallback, void *userData);
+
+/// A layer compiled for the host CPU.
+typedef struct SasCompiledLayer {
+  void *ptr;
+} SasCompiledLayer;
+
+static inline bool sasCompiledLayerIsNull(SasCompiledLayer layer) {
+  return !layer.ptr;
+}
+
+/// Compiles the function of `module` holding its one sas.layer (whose 25
+/// operands must be the function's arguments) for `batch` x `seqLen` tokens
+/// with sas-cpu-pipeline; `pipelineOptions` is that pipeline's option string
+/// ("query-tile=32 fuse-peaa-mean=false", may be empty). `module` is
+/// lowered in place. Returns a null handle after reporting why on failure.
+MLIR_CAPI_EXPORTED SasCompiledLayer sasCompileLayer(
+    MlirModule module, int64_t batch, int64_t seqLen,
+    MlirStringRef pipelineOptions, MlirStringCallback errorCallback,
+    void *userData);
+
+/// The configuration of a compiled layer (with its batch and length).
+MLIR_CAPI_EXPORTED SasLayerConfig sasCompiledLayerGetConfig(
+    SasCompiledLayer layer, int64_t *batch, int64_t *seqLen);
+
+/// Runs the layer on caller-owned dense row-major buffers in the layer's
+/// storage type: `inputs` holds 25 pointers (q, k, v, then the 22
+/// parameters in state-dict order), `output` is [B, T, H*D]. Safe to call
+/// from several threads on different buffers.
+MLIR_CAPI_EXPORTED MlirLogicalResult sasCompiledLayerRun(
+    SasCompiledLayer layer, const void *const *inputs, void *output,
+    MlirStringCallback errorCallback, void *userData);
+
+MLIR_CAPI_EXPORTED void sasCompiledLayerDestroy(SasCompiledLayer layer);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif // SAS_C_RUNNER_H

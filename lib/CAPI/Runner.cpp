@@ -1,0 +1,219 @@
+//===- Runner.cpp - C API to build, compile and run SAS layers --*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sas-c/Runner.h"
+#include "sas/InitSAS.h"
+#include "sas/Runner/LayerRunner.h"
+
+#include "mlir/CAPI/IR.h"
+#include "mlir/CAPI/Support.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::sas;
+
+/// Sends `message` to the caller's callback, if any.
+static void report(MlirStringCallback callback, void *userData,
+                   const llvm::Twine &message) {
+  if (!callback)
+    return;
+  std::string text = message.str();
+  callback(mlirStringRefCreate(text.data(), text.size()), userData);
+}
+
+/// Collects the diagnostics emitted while alive into one string.
+struct DiagnosticCollector {
+  explicit DiagnosticCollector(MLIRContext *ctx)
+      : handler(ctx, [this](Diagnostic &diag) {
+          llvm::raw_string_ostream os(text);
+          os << diag.getLocation() << ": " << diag << "\n";
+          for (Diagnostic &note : diag.getNotes())
+            os << note.getLocation() << ": note: " << note << "\n";
+          return success();
+        }) {}
+  std::string text;
+  ScopedDiagnosticHandler handler;
+};
+
+static LayerConfig unwrapConfig(SasLayerConfig c, int64_t batch,
+                                int64_t seqLen) {
+  LayerConfig config;
+  config.batch = batch < 0 ? ShapedType::kDynamic : batch;
+  config.seqLen = seqLen < 0 ? ShapedType::kDynamic : seqLen;
+  config.heads = c.heads;
+  config.simHeads = c.simHeads;
+  config.headDim = c.headDim;
+  config.simHeadDim = c.simHeadDim;
+  config.kernel = c.kernel;
+  config.causal = c.causal;
+  if (c.hasScale)
+    config.scale = c.scale;
+  config.storage = c.storage == SasStorageF16    ? StorageType::F16
+                   : c.storage == SasStorageBF16 ? StorageType::BF16
+                                                 : StorageType::F32;
+  return config;
+}
+
+static SasLayerConfig wrapConfig(const LayerConfig &config) {
+  SasLayerConfig c;
+  c.heads = config.heads;
+  c.simHeads = config.simHeads;
+  c.headDim = config.headDim;
+  c.simHeadDim = config.simHeadDim;
+  c.kernel = config.kernel;
+  c.causal = config.causal;
+  c.hasScale = config.scale.has_value();
+  c.scale = config.scale.value_or(0.0f);
+  c.storage = config.storage == StorageType::F16    ? SasStorageF16
+              : config.storage == StorageType::BF16 ? SasStorageBF16
+                                                    : SasStorageF32;
+  return c;
+}
+
+MlirContext sasContextCreate(void) {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerSASDialect(registry);
+  auto *context = new MLIRContext(registry);
+  context->loadAllAvailableDialects();
+  // Passes and pipelines are global; registering twice is harmless.
+  static bool registered = (registerSASPassesAndPipelines(), true);
+  (void)registered;
+  return wrap(context);
+}
+
+MlirModule sasBuildLayerModule(MlirContext context, SasLayerConfig config,
+                               int64_t batch, int64_t seqLen,
+                               MlirStringCallback errorCallback,
+                               void *userData) {
+  MLIRContext *ctx = unwrap(context);
+  for (int64_t size : {config.heads, config.simHeads, config.headDim,
+                       config.simHeadDim, config.kernel})
+    if (size <= 0) {
+      report(errorCallback, userData,
+             "all head and feature sizes and the kernel size must be "
+             "positive");
+      return MlirModule{nullptr};
+    }
+  DiagnosticCollector diagnostics(ctx);
+  OwningOpRef<ModuleOp> module =
+      buildLayerModule(*ctx, unwrapConfig(config, batch, seqLen));
+  if (failed(verify(*module))) {
+    report(errorCallback, userData, "invalid SAS layer:\n" + diagnostics.text);
+    return MlirModule{nullptr};
+  }
+  return wrap(module.release());
+}
+
+MlirLogicalResult sasRunPassPipeline(MlirModule module, MlirStringRef pipeline,
+                                     MlirStringCallback errorCallback,
+                                     void *userData) {
+  ModuleOp op = unwrap(module);
+  MLIRContext *ctx = op.getContext();
+  std::string parseErrors;
+  llvm::raw_string_ostream errorStream(parseErrors);
+  PassManager pm(ctx, op.getOperationName());
+  if (failed(parsePassPipeline(unwrap(pipeline), pm, errorStream))) {
+    report(errorCallback, userData,
+           "cannot parse the pass pipeline: " + parseErrors);
+    return mlirLogicalResultFailure();
+  }
+  DiagnosticCollector diagnostics(ctx);
+  if (failed(pm.run(op))) {
+    report(errorCallback, userData,
+           "the pass pipeline failed:\n" + diagnostics.text);
+    return mlirLogicalResultFailure();
+  }
+  return mlirLogicalResultSuccess();
+}
+
+SasCompiledLayer sasCompileLayer(MlirModule module, int64_t batch,
+                                 int64_t seqLen, MlirStringRef pipelineOptions,
+                                 MlirStringCallback errorCallback,
+                                 void *userData) {
+  if (batch <= 0 || seqLen <= 0) {
+    report(errorCallback, userData,
+           "batch and sequence length must be positive to compile");
+    return SasCompiledLayer{nullptr};
+  }
+  ModuleOp op = unwrap(module);
+  auto found = findLayerFunction(op);
+  if (!found) {
+    report(errorCallback, userData, llvm::toString(found.takeError()));
+    return SasCompiledLayer{nullptr};
+  }
+  auto [function, config] = *found;
+  auto fits = [](int64_t layerSize, int64_t size) {
+    return ShapedType::isDynamic(layerSize) || layerSize == size;
+  };
+  if (!fits(config.batch, batch) || !fits(config.seqLen, seqLen)) {
+    report(errorCallback, userData,
+           "the layer has static batch or length sizes other than " +
+               llvm::Twine(batch) + " x " + llvm::Twine(seqLen));
+    return SasCompiledLayer{nullptr};
+  }
+  config.batch = batch;
+  config.seqLen = seqLen;
+
+  std::string optionErrors;
+  llvm::raw_string_ostream optionStream(optionErrors);
+  SASCPUPipelineOptions options;
+  if (failed(options.parseFromString(unwrap(pipelineOptions), optionStream))) {
+    report(errorCallback, userData,
+           "bad sas-cpu-pipeline options '" + unwrap(pipelineOptions) +
+               "': " + optionErrors);
+    return SasCompiledLayer{nullptr};
+  }
+  // Register tiles for the host unless the caller chose them.
+  auto [hostRows, hostColumns] = CompiledLayer::getHostRegisterTile();
+  if (!options.rowTile.getNumOccurrences())
+    options.rowTile = hostRows;
+  if (!options.columnTile.getNumOccurrences())
+    options.columnTile = hostColumns;
+  auto compiled = CompiledLayer::compile(op, function, config, options,
+                                         CompiledLayer::getRuntimeLibraries());
+  if (!compiled) {
+    report(errorCallback, userData, llvm::toString(compiled.takeError()));
+    return SasCompiledLayer{nullptr};
+  }
+  return SasCompiledLayer{compiled->release()};
+}
+
+SasLayerConfig sasCompiledLayerGetConfig(SasCompiledLayer layer,
+                                         int64_t *batch, int64_t *seqLen) {
+  const LayerConfig &config =
+      static_cast<CompiledLayer *>(layer.ptr)->getConfig();
+  if (batch)
+    *batch = config.batch;
+  if (seqLen)
+    *seqLen = config.seqLen;
+  return wrapConfig(config);
+}
+
+MlirLogicalResult sasCompiledLayerRun(SasCompiledLayer layer,
+                                      const void *const *inputs, void *output,
+                                      MlirStringCallback errorCallback,
+                                      void *userData) {
+  auto *compiled = static_cast<CompiledLayer *>(layer.ptr);
+  if (llvm::Error err = compiled->runOnBuffers(
+          llvm::ArrayRef<const void *>(inputs, 25), output)) {
+    report(errorCallback, userData, llvm::toString(std::move(err)));
+    return mlirLogicalResultFailure();
+  }
+  return mlirLogicalResultSuccess();
+}
+
+void sasCompiledLayerDestroy(SasCompiledLayer layer) {
+  delete static_cast<CompiledLayer *>(layer.ptr);
+}

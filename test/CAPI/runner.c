@@ -1,0 +1,155 @@
+/*===- runner.c - Test of the SAS C API ---------------------------*- C -*-===*\
+|*                                                                            *|
+|* Part of the SAS-MLIR project.                                              *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+/* RUN: sas-capi-test 2>&1 | FileCheck %s */
+
+#include "sas-c/Dialects.h"
+#include "sas-c/Runner.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void printString(MlirStringRef s, void *userData) {
+  fwrite(s.data, 1, s.length, (FILE *)userData);
+}
+
+static void printModule(MlirModule module) {
+  mlirOperationPrint(mlirModuleGetOperation(module), printString, stdout);
+  fprintf(stdout, "\n");
+}
+
+static SasLayerConfig smallConfig(void) {
+  SasLayerConfig c = {/*heads=*/2,     /*simHeads=*/4, /*headDim=*/4,
+                      /*simHeadDim=*/6, /*kernel=*/3,  /*causal=*/true,
+                      /*hasScale=*/false, /*scale=*/0.0f, SasStorageF32};
+  return c;
+}
+
+static void testBuildAndExpand(MlirContext ctx) {
+  fprintf(stdout, "-- build and expand\n");
+  MlirModule module =
+      sasBuildLayerModule(ctx, smallConfig(), -1, -1, printString, stderr);
+  // CHECK-LABEL: -- build and expand
+  // CHECK: func.func @sas_layer(%arg0: tensor<?x?x2x4xf32>
+  // CHECK: sas.layer {{.*}} causal
+  printModule(module);
+  MlirLogicalResult r = sasRunPassPipeline(
+      module, mlirStringRefCreateFromCString("builtin.module(sas-expand)"),
+      printString, stderr);
+  // CHECK: expanded: 1
+  // CHECK: sas.attention
+  fprintf(stdout, "expanded: %d\n", mlirLogicalResultIsSuccess(r));
+  printModule(module);
+  mlirModuleDestroy(module);
+}
+
+static void testErrors(MlirContext ctx) {
+  fprintf(stdout, "-- errors\n");
+  fflush(stdout);
+  // CHECK-LABEL: -- errors
+  SasLayerConfig bad = smallConfig();
+  bad.kernel = 4;
+  MlirModule module = sasBuildLayerModule(ctx, bad, 1, 5, printString, stdout);
+  // CHECK: invalid SAS layer:
+  // CHECK: kernel size K (dimension 2 of 'q_head_w') must be odd, got 4
+  // CHECK: null module: 1
+  fprintf(stdout, "\nnull module: %d\n", mlirModuleIsNull(module));
+
+  module = sasBuildLayerModule(ctx, smallConfig(), 1, 5, printString, stdout);
+  MlirLogicalResult r = sasRunPassPipeline(
+      module, mlirStringRefCreateFromCString("builtin.module(no-such-pass)"),
+      printString, stdout);
+  // CHECK: cannot parse the pass pipeline: {{.*}}no-such-pass
+  // CHECK: pipeline failed: 1
+  fprintf(stdout, "\npipeline failed: %d\n", mlirLogicalResultIsFailure(r));
+
+  SasCompiledLayer layer = sasCompileLayer(
+      module, 1, 5, mlirStringRefCreateFromCString("query-tile=banana"),
+      printString, stdout);
+  // CHECK: bad sas-cpu-pipeline options 'query-tile=banana'
+  // CHECK: null layer: 1
+  fprintf(stdout, "\nnull layer: %d\n", sasCompiledLayerIsNull(layer));
+  mlirModuleDestroy(module);
+}
+
+/* With all weights zero except sas_v.0.bias = 2, output_dense.weight =
+ * 0.5 * identity and output_dense.bias = 1.5, every simulated value head is
+ * 2, every attention output is 2 (any softmax weights), the head-group mean
+ * is 2, and every output is 0.5 * 2 + 1.5 = 2.5. */
+static void testCompileAndRun(MlirContext ctx) {
+  fprintf(stdout, "-- compile and run\n");
+  // CHECK-LABEL: -- compile and run
+  SasLayerConfig config = smallConfig();
+  const int64_t b = 2, t = 5, h = 2, hs = 4, d = 4, ds = 6, k = 3;
+  MlirModule module = sasBuildLayerModule(ctx, config, b, t, printString, stdout);
+  SasCompiledLayer layer =
+      sasCompileLayer(module, b, t, mlirStringRefCreateFromCString(""),
+                      printString, stdout);
+  int64_t batch, seqLen;
+  SasLayerConfig got = sasCompiledLayerGetConfig(layer, &batch, &seqLen);
+  // CHECK: compiled: 1, B=2 T=5 H'=4 D'=6 K=3
+  fprintf(stdout, "compiled: %d, B=%ld T=%ld H'=%ld D'=%ld K=%ld\n",
+          !sasCompiledLayerIsNull(layer), (long)batch, (long)seqLen,
+          (long)got.simHeads, (long)got.simHeadDim, (long)got.kernel);
+
+  /* Element counts of q, k, v and the 22 parameters in state-dict order. */
+  int64_t sizes[25];
+  for (int i = 0; i < 3; ++i)
+    sizes[i] = b * t * h * d;
+  const int64_t stream[8] = {hs * h * k, hs, hs * hs * k, hs,
+                             ds * d,     ds, ds * ds,     ds};
+  for (int i = 0; i < 16; ++i)
+    sizes[3 + i] = stream[i % 8];
+  for (int i = 0; i < 4; ++i)
+    sizes[19 + i] = stream[i];
+  sizes[23] = (h * d) * (h * d);
+  sizes[24] = h * d;
+  float *buffers[25];
+  const void *inputs[25];
+  for (int i = 0; i < 25; ++i) {
+    buffers[i] = calloc((size_t)sizes[i], sizeof(float));
+    inputs[i] = buffers[i];
+  }
+  for (int64_t i = 0; i < sizes[0]; ++i)
+    buffers[0][i] = buffers[1][i] = buffers[2][i] = (float)(i % 7) - 3.0f;
+  for (int64_t i = 0; i < hs; ++i)
+    buffers[20][i] = 2.0f; /* sas_v.0.bias */
+  for (int64_t i = 0; i < h * d; ++i) {
+    buffers[23][i * (h * d) + i] = 0.5f; /* output_dense.weight */
+    buffers[24][i] = 1.5f;               /* output_dense.bias */
+  }
+  int64_t outSize = b * t * h * d;
+  float *out = malloc((size_t)outSize * sizeof(float));
+  for (int64_t i = 0; i < outSize; ++i)
+    out[i] = NAN;
+  MlirLogicalResult r =
+      sasCompiledLayerRun(layer, inputs, out, printString, stdout);
+  float maxError = 0.0f;
+  for (int64_t i = 0; i < outSize; ++i) {
+    float e = fabsf(out[i] - 2.5f);
+    if (!(e <= maxError))
+      maxError = isnan(e) ? INFINITY : e;
+  }
+  // CHECK: ran: 1, max |out - 2.5| = 0
+  fprintf(stdout, "ran: %d, max |out - 2.5| = %g\n",
+          mlirLogicalResultIsSuccess(r), maxError);
+  for (int i = 0; i < 25; ++i)
+    free(buffers[i]);
+  free(out);
+  sasCompiledLayerDestroy(layer);
+  mlirModuleDestroy(module);
+}
+
+int main(void) {
+  MlirContext ctx = sasContextCreate();
+  testBuildAndExpand(ctx);
+  testErrors(ctx);
+  testCompileAndRun(ctx);
+  mlirContextDestroy(ctx);
+  return 0;
+}
