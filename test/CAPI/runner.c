@@ -4,7 +4,7 @@
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
-/* RUN: sas-capi-test 2>&1 | FileCheck %s */
+// RUN: sas-capi-test 2>&1 | FileCheck %s
 
 #include "sas-c/Dialects.h"
 #include "sas-c/Runner.h"
