@@ -123,12 +123,16 @@ MlirLogicalResult sasRunPassPipeline(MlirModule module, MlirStringRef pipeline,
   MLIRContext *ctx = op.getContext();
   std::string parseErrors;
   llvm::raw_string_ostream errorStream(parseErrors);
-  PassManager pm(ctx, op.getOperationName());
-  if (failed(parsePassPipeline(unwrap(pipeline), pm, errorStream))) {
+  // The pipeline names its own anchor ("builtin.module(...)").
+  FailureOr<OpPassManager> parsed =
+      parsePassPipeline(unwrap(pipeline), errorStream);
+  if (failed(parsed)) {
     report(errorCallback, userData,
            "cannot parse the pass pipeline: " + parseErrors);
     return mlirLogicalResultFailure();
   }
+  PassManager pm(ctx, parsed->getOpAnchorName());
+  static_cast<OpPassManager &>(pm) = std::move(*parsed);
   DiagnosticCollector diagnostics(ctx);
   if (failed(pm.run(op))) {
     report(errorCallback, userData,
