@@ -11,8 +11,9 @@ packages=(
   libomp-22-dev
   # The build.
   cmake ninja-build g++ ccache
-  # Debian's python3 runs lit, the test helpers and the float64 reference.
-  python3 python3-numpy
+  # Debian's python3 runs lit, the test helpers and the float64 reference;
+  # the sas_mlir Python package builds with pybind11 and is tested by pytest.
+  python3 python3-numpy python3-dev pybind11-dev python3-pytest
 )
 
 missing=()

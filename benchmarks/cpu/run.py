@@ -25,8 +25,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "..", "test", "Integration"))
-import sas_reference  # noqa: E402
+                                "..", "..", "python-bindings", "sas_mlir"))
+import reference as sas_reference  # noqa: E402
 import sas_torch  # noqa: E402
 
 

@@ -10,8 +10,11 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import sas_reference as ref  # noqa: E402
+# The float64 reference of the sas_mlir package, imported as a plain module
+# (no compiled extension needed).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "python-bindings", "sas_mlir"))
+import reference as ref  # noqa: E402
 
 
 def main():

@@ -1,0 +1,201 @@
+"""sas_mlir: build, compile and run SAS attention layers from Python.
+
+    import sas_mlir
+    config = sas_mlir.LayerConfig(heads=12, sim_heads=24, head_dim=64,
+                                  sim_head_dim=128, kernel_size=3)
+    layer = sas_mlir.compile(config)
+    out = layer(q, k, v, weights)   # q, k, v: [B, T, H, D]; weights: a dict
+                                    # keyed by PyTorch state-dict names
+"""
+
+import threading
+from dataclasses import dataclass
+from typing import Dict, Optional
+
+import numpy as np
+
+from . import reference as _reference
+from ._sas_mlir import CompileError
+from . import _sas_mlir
+
+__all__ = ["LayerConfig", "CompileError", "CompiledLayer", "build_layer",
+           "run_pipeline", "compile", "reference", "PARAMETER_NAMES"]
+
+#: The 22 parameters of a layer in sas.layer operand order.
+PARAMETER_NAMES = list(_reference.PARAMETER_NAMES)
+
+_DTYPES = ("f32", "f16", "bf16")
+
+
+@dataclass(frozen=True)
+class LayerConfig:
+    """The sizes of a SAS layer (DESIGN.md section 1)."""
+    heads: int
+    sim_heads: int
+    head_dim: int
+    sim_head_dim: int
+    kernel_size: int
+    causal: bool = True
+    scale: Optional[float] = None
+    dtype: str = "f32"
+
+    def __post_init__(self):
+        for name in ("heads", "sim_heads", "head_dim", "sim_head_dim",
+                     "kernel_size"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, "
+                                 f"got {value!r}")
+        if self.kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd, got {self.kernel_size}")
+        if self.sim_heads % self.heads:
+            raise ValueError(f"sim_heads ({self.sim_heads}) must be a "
+                             f"multiple of heads ({self.heads})")
+        if self.dtype not in _DTYPES:
+            raise ValueError(f"dtype must be one of {_DTYPES}, "
+                             f"got {self.dtype!r}")
+        if self.scale is not None and not (np.isfinite(self.scale)
+                                           and self.scale > 0):
+            raise ValueError(f"scale must be a positive finite number, "
+                             f"got {self.scale!r}")
+
+    def parameter_shapes(self) -> Dict[str, tuple]:
+        """Expected shape of each parameter, by state-dict name."""
+        return _reference.parameter_shapes(self.heads, self.sim_heads,
+                                           self.head_dim, self.sim_head_dim,
+                                           self.kernel_size)
+
+
+def build_layer(config: LayerConfig, batch: Optional[int] = None,
+                seq_len: Optional[int] = None) -> str:
+    """MLIR text of a function holding one sas.layer (dynamic B/T if None)."""
+    return _sas_mlir.build_layer(
+        config.heads, config.sim_heads, config.head_dim, config.sim_head_dim,
+        config.kernel_size, config.causal, config.scale, config.dtype,
+        -1 if batch is None else batch, -1 if seq_len is None else seq_len)
+
+
+def run_pipeline(mlir_text: str, pipeline: str) -> str:
+    """Runs a textual pass pipeline, e.g. 'builtin.module(sas-expand)'."""
+    return _sas_mlir.run_pipeline(mlir_text, pipeline)
+
+
+def _to_storage(array: np.ndarray, dtype: str) -> np.ndarray:
+    """`array` in the layer's storage type: float32, float16, or bfloat16
+    bits in uint16 (rounded to nearest even)."""
+    x = np.ascontiguousarray(array, dtype=np.float32)
+    if dtype == "f32":
+        return x
+    if dtype == "f16":
+        return x.astype(np.float16)
+    bits = x.view(np.uint32).astype(np.uint64)
+    nan = np.isnan(x)
+    bits = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
+    out = bits.astype(np.uint16)
+    out[nan] = (x.view(np.uint32)[nan] >> 16).astype(np.uint16) | 0x40
+    return out
+
+
+def _from_storage(array: np.ndarray, dtype: str) -> np.ndarray:
+    if dtype == "bf16":
+        return (array.astype(np.uint32) << 16).view(np.float32)
+    return array.astype(np.float32)
+
+
+_STORAGE_NUMPY = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16}
+
+
+class CompiledLayer:
+    """A SAS layer compiled for the host CPU. Calling it compiles (once per
+    batch size and sequence length, cached) and runs."""
+
+    def __init__(self, mlir_text: str, config: LayerConfig, options: str):
+        self.mlir_text = mlir_text
+        self.config = config
+        self.options = options
+        self._compiled = {}
+        self._lock = threading.Lock()
+
+    def _for_shape(self, batch: int, seq_len: int):
+        with self._lock:
+            key = (batch, seq_len)
+            if key not in self._compiled:
+                self._compiled[key] = _sas_mlir.CompiledLayer(
+                    self.mlir_text, batch, seq_len, self.options)
+            return self._compiled[key]
+
+    def __call__(self, q, k, v, weights: Dict[str, np.ndarray]) -> np.ndarray:
+        c = self.config
+        q, k, v = (np.asarray(x) for x in (q, k, v))
+        for name, x in zip("qkv", (q, k, v)):
+            if x.ndim != 4 or x.shape[2:] != (c.heads, c.head_dim):
+                raise ValueError(
+                    f"{name} must be [B, T, {c.heads}, {c.head_dim}], "
+                    f"got {list(x.shape)}")
+            if x.dtype not in (np.float32, np.float16, np.float64):
+                raise ValueError(f"{name} must hold floats, got {x.dtype}")
+        if not (q.shape == k.shape == v.shape):
+            raise ValueError(f"q, k and v must have one shape, got "
+                             f"{list(q.shape)}, {list(k.shape)}, {list(v.shape)}")
+        batch, seq_len = q.shape[:2]
+        if batch == 0 or seq_len == 0:
+            raise ValueError("batch and sequence length must be positive")
+        expected = c.parameter_shapes()
+        unknown = sorted(set(weights) - set(expected))
+        if unknown:
+            raise ValueError(f"unknown weight {unknown[0]!r}; expected the "
+                             f"state-dict names {PARAMETER_NAMES}")
+        inputs = [_to_storage(x, c.dtype) for x in (q, k, v)]
+        for name in PARAMETER_NAMES:
+            if name not in weights:
+                raise ValueError(f"missing weight {name!r} of shape "
+                                 f"{list(expected[name])}")
+            w = np.asarray(weights[name])
+            if w.shape != tuple(expected[name]):
+                raise ValueError(f"weight {name!r} must have shape "
+                                 f"{list(expected[name])}, got {list(w.shape)}")
+            inputs.append(_to_storage(w, c.dtype))
+        # Poisoned, so that elements the compiled code does not write show.
+        out = _to_storage(np.full((batch, seq_len, c.heads * c.head_dim),
+                                  np.nan, dtype=np.float32), c.dtype)
+        self._for_shape(batch, seq_len).run(inputs, out)
+        return _from_storage(out, c.dtype)
+
+
+_cache = {}
+_cache_lock = threading.Lock()
+
+
+def compile(config_or_text, target: str = "cpu", **pipeline_options):
+    """Compiles a LayerConfig, or MLIR text holding a function with one
+    sas.layer (then `config=` gives its sizes for argument checks), for
+    `target` ("cpu"). `pipeline_options` are sas-cpu-pipeline options
+    (query_tile=32, fuse_peaa_mean=False, ...). Compiling the same layer
+    with the same options again returns the cached CompiledLayer."""
+    if target != "cpu":
+        raise ValueError(f"unknown target {target!r}; available: 'cpu'")
+    config = pipeline_options.pop("config", None)
+    if isinstance(config_or_text, LayerConfig):
+        config = config_or_text
+        text = build_layer(config)
+    elif isinstance(config_or_text, str):
+        if config is None:
+            raise ValueError("compiling MLIR text needs config=LayerConfig(...)"
+                             " describing its layer")
+        text = config_or_text
+    else:
+        raise TypeError("compile() takes a LayerConfig or MLIR text")
+    options = " ".join(
+        f"{key.replace('_', '-')}={str(value).lower() if isinstance(value, bool) else value}"
+        for key, value in sorted(pipeline_options.items()))
+    key = (text, config, options)
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = CompiledLayer(text, config, options)
+        return _cache[key]
+
+
+def reference(q, k, v, weights, config: LayerConfig) -> np.ndarray:
+    """The float64 NumPy reference of DESIGN.md section 1."""
+    return _reference.sas_layer(q, k, v, weights, causal=config.causal,
+                                scale=config.scale)
