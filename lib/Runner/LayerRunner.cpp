@@ -238,6 +238,29 @@ CompiledLayer::compile(ModuleOp module, func::FuncOp function,
     return success();
   });
 
+  // The CPU code generation vectorizes static shapes only: a layer function
+  // with dynamic batch or length is rebuilt at this call's sizes. That is
+  // exact only for a function that holds nothing but the layer.
+  auto isDynamic = [](Type t) { return !cast<ShapedType>(t).hasStaticShape(); };
+  if (llvm::any_of(function.getArgumentTypes(), isDynamic) ||
+      llvm::any_of(function.getResultTypes(), isDynamic)) {
+    Block &body = function.getBody().front();
+    if (!llvm::hasSingleElement(body.without_terminator()) ||
+        !isa<LayerOp>(body.front()))
+      return createStringError(
+          std::errc::invalid_argument,
+          "@%s has dynamic batch or length and holds more than its "
+          "sas.layer: give it static shapes to compile it",
+          function.getName().str().c_str());
+    OwningOpRef<ModuleOp> specialized = buildLayerModule(*ctx, config);
+    auto staticFunction =
+        cast<func::FuncOp>(specialized->getBody()->front().clone());
+    staticFunction.setName(function.getName());
+    module.getBody()->getOperations().insert(Block::iterator(function),
+                                             staticFunction);
+    function.erase();
+    function = staticFunction;
+  }
   buildEntryPoint(module, function, config);
   if (failed(verify(module)))
     return createStringError(std::errc::invalid_argument,
