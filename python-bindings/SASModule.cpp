@@ -132,6 +132,32 @@ std::string runPipeline(const std::string &text, const std::string &pipeline) {
   return print(m.module);
 }
 
+/// The configuration of the layer in `text`, as keyword arguments of
+/// sas_mlir.LayerConfig plus "batch" and "seq_len" (None when dynamic).
+py::dict layerConfig(const std::string &text) {
+  Module m = parse(text);
+  SasLayerConfig c;
+  int64_t batch, seqLen;
+  std::string errors;
+  if (mlirLogicalResultIsFailure(sasGetLayerConfig(m.module, &c, &batch,
+                                                   &seqLen, appendString,
+                                                   &errors)))
+    throw CompileError(errors);
+  static const char *dtypes[] = {"f32", "f16", "bf16"};
+  py::dict d;
+  d["heads"] = c.heads;
+  d["sim_heads"] = c.simHeads;
+  d["head_dim"] = c.headDim;
+  d["sim_head_dim"] = c.simHeadDim;
+  d["kernel_size"] = c.kernel;
+  d["causal"] = c.causal;
+  d["scale"] = c.hasScale ? py::object(py::float_(c.scale)) : py::none();
+  d["dtype"] = dtypes[c.storage];
+  d["batch"] = batch < 0 ? py::object(py::none()) : py::int_(batch);
+  d["seq_len"] = seqLen < 0 ? py::object(py::none()) : py::int_(seqLen);
+  return d;
+}
+
 /// A layer compiled for one batch size and sequence length.
 class CompiledLayer {
 public:
@@ -192,6 +218,8 @@ PYBIND11_MODULE(_sas_mlir, m) {
         "(negative batch/seq_len: dynamic)");
   m.def("run_pipeline", &runPipeline, py::arg("mlir_text"),
         py::arg("pipeline"), "Run a textual pass pipeline, return the IR");
+  m.def("layer_config", &layerConfig, py::arg("mlir_text"),
+        "Sizes of the sas.layer in the MLIR text, as a dict");
   py::class_<CompiledLayer>(m, "CompiledLayer")
       .def(py::init<const std::string &, int64_t, int64_t,
                     const std::string &>(),

@@ -57,6 +57,13 @@ MLIR_CAPI_EXPORTED MlirLogicalResult
 sasRunPassPipeline(MlirModule module, MlirStringRef pipeline,
                    MlirStringCallback errorCallback, void *userData);
 
+/// Reads the configuration of the one sas.layer in `module` (held by a
+/// function that takes its 25 operands as arguments). Batch and length are
+/// -1 when dynamic. Fails, after reporting why, for any other module.
+MLIR_CAPI_EXPORTED MlirLogicalResult sasGetLayerConfig(
+    MlirModule module, SasLayerConfig *config, int64_t *batch,
+    int64_t *seqLen, MlirStringCallback errorCallback, void *userData);
+
 /// A layer compiled for the host CPU.
 typedef struct SasCompiledLayer {
   void *ptr;

@@ -142,6 +142,22 @@ MlirLogicalResult sasRunPassPipeline(MlirModule module, MlirStringRef pipeline,
   return mlirLogicalResultSuccess();
 }
 
+MlirLogicalResult sasGetLayerConfig(MlirModule module, SasLayerConfig *config,
+                                    int64_t *batch, int64_t *seqLen,
+                                    MlirStringCallback errorCallback,
+                                    void *userData) {
+  auto found = findLayerFunction(unwrap(module));
+  if (!found) {
+    report(errorCallback, userData, llvm::toString(found.takeError()));
+    return mlirLogicalResultFailure();
+  }
+  const LayerConfig &c = found->second;
+  *config = wrapConfig(c);
+  *batch = ShapedType::isDynamic(c.batch) ? -1 : c.batch;
+  *seqLen = ShapedType::isDynamic(c.seqLen) ? -1 : c.seqLen;
+  return mlirLogicalResultSuccess();
+}
+
 SasCompiledLayer sasCompileLayer(MlirModule module, int64_t batch,
                                  int64_t seqLen, MlirStringRef pipelineOptions,
                                  MlirStringCallback errorCallback,

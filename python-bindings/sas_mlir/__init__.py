@@ -19,7 +19,8 @@ from ._sas_mlir import CompileError
 from . import _sas_mlir
 
 __all__ = ["LayerConfig", "CompileError", "CompiledLayer", "build_layer",
-           "run_pipeline", "compile", "reference", "PARAMETER_NAMES"]
+           "run_pipeline", "layer_config", "compile", "reference",
+           "PARAMETER_NAMES"]
 
 #: The 22 parameters of a layer in sas.layer operand order.
 PARAMETER_NAMES = list(_reference.PARAMETER_NAMES)
@@ -166,23 +167,27 @@ _cache = {}
 _cache_lock = threading.Lock()
 
 
+def layer_config(mlir_text: str) -> LayerConfig:
+    """The LayerConfig of the one sas.layer in `mlir_text`."""
+    sizes = _sas_mlir.layer_config(mlir_text)
+    sizes.pop("batch")
+    sizes.pop("seq_len")
+    return LayerConfig(**sizes)
+
+
 def compile(config_or_text, target: str = "cpu", **pipeline_options):
     """Compiles a LayerConfig, or MLIR text holding a function with one
-    sas.layer (then `config=` gives its sizes for argument checks), for
-    `target` ("cpu"). `pipeline_options` are sas-cpu-pipeline options
+    sas.layer whose 25 operands are its arguments, for `target` ("cpu"). `pipeline_options` are sas-cpu-pipeline options
     (query_tile=32, fuse_peaa_mean=False, ...). Compiling the same layer
     with the same options again returns the cached CompiledLayer."""
     if target != "cpu":
         raise ValueError(f"unknown target {target!r}; available: 'cpu'")
-    config = pipeline_options.pop("config", None)
     if isinstance(config_or_text, LayerConfig):
         config = config_or_text
         text = build_layer(config)
     elif isinstance(config_or_text, str):
-        if config is None:
-            raise ValueError("compiling MLIR text needs config=LayerConfig(...)"
-                             " describing its layer")
         text = config_or_text
+        config = layer_config(text)
     else:
         raise TypeError("compile() takes a LayerConfig or MLIR text")
     options = " ".join(

@@ -87,8 +87,10 @@ def test_build_layer_and_pipeline():
 
 def test_compile_mlir_text():
     rng = np.random.default_rng()
-    config = sas_mlir.LayerConfig(2, 4, 8, 12, 3, causal=False)
-    layer = sas_mlir.compile(sas_mlir.build_layer(config), config=config)
+    config = sas_mlir.LayerConfig(2, 4, 8, 12, 3, causal=False, scale=0.25)
+    text = sas_mlir.build_layer(config)
+    assert sas_mlir.layer_config(text) == config
+    layer = sas_mlir.compile(text)
     weights = random_weights(config, rng)
     q, k, v = (rng.standard_normal((1, 20, 2, 8)).astype(np.float32)
                for _ in range(3))
@@ -154,6 +156,8 @@ def test_config_errors():
 def test_compile_errors_raise_with_diagnostics():
     with pytest.raises(sas_mlir.CompileError, match=r"cannot parse the MLIR text"):
         sas_mlir.run_pipeline("func.func @f( {", "builtin.module(sas-expand)")
+    with pytest.raises(sas_mlir.CompileError, match=r"the input must hold exactly one sas.layer, it holds 0"):
+        sas_mlir.compile("func.func @f() { return }")
     with pytest.raises(sas_mlir.CompileError, match=r"no-such-pass"):
         sas_mlir.run_pipeline(sas_mlir.build_layer(
             sas_mlir.LayerConfig(2, 4, 8, 12, 3)), "builtin.module(no-such-pass)")
