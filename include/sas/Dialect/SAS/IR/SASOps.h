@@ -11,7 +11,10 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "sas/Dialect/SAS/IR/SASCost.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
+
+#include "sas/Dialect/SAS/IR/SASInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "sas/Dialect/SAS/IR/SASOps.h.inc"

@@ -9,12 +9,14 @@
 
 include "sas/Dialect/SAS/IR/SASDialect.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "sas/Dialect/SAS/IR/SASInterfaces.td"
 
 //===----------------------------------------------------------------------===//
 // HeadSimOp
 //===----------------------------------------------------------------------===//
 
-def SAS_HeadSimOp : SAS_Op<"head_sim", [Pure]> {
+def SAS_HeadSimOp : SAS_Op<"head_sim", [Pure,
+    DeclareOpInterfaceMethods<SAS_CostOpInterface>]> {
   let summary = "head simulation: mix H heads into H' heads per token";
   let description = [{
     For every token, with `X` its `H x D` matrix (rows are heads), computes
@@ -82,7 +84,8 @@ def SAS_HeadSimOp : SAS_Op<"head_sim", [Pure]> {
 // FeatureSimOp
 //===----------------------------------------------------------------------===//
 
-def SAS_FeatureSimOp : SAS_Op<"feature_sim", [Pure]> {
+def SAS_FeatureSimOp : SAS_Op<"feature_sim", [Pure,
+    DeclareOpInterfaceMethods<SAS_CostOpInterface>]> {
   let summary = "feature simulation: widen every head from D to D' features";
   let description = [{
     For every token and head, with `s` its feature vector of size `D`:
@@ -142,7 +145,8 @@ def SAS_FeatureSimOp : SAS_Op<"feature_sim", [Pure]> {
 // AttentionOp
 //===----------------------------------------------------------------------===//
 
-def SAS_AttentionOp : SAS_Op<"attention", [Pure]> {
+def SAS_AttentionOp : SAS_Op<"attention", [Pure,
+    DeclareOpInterfaceMethods<SAS_CostOpInterface>]> {
   let summary = "softmax attention whose query/key and value sizes may differ";
   let description = [{
     For every batch `b` and head `n`:
@@ -205,7 +209,8 @@ def SAS_AttentionOp : SAS_Op<"attention", [Pure]> {
 // PeaaOp
 //===----------------------------------------------------------------------===//
 
-def SAS_PeaaOp : SAS_Op<"peaa", [Pure]> {
+def SAS_PeaaOp : SAS_Op<"peaa", [Pure,
+    DeclareOpInterfaceMethods<SAS_CostOpInterface>]> {
   let summary = "parameter-efficient attention aggregation";
   let description = [{
     Views the `H'` heads of every token of `o` as `G = H' / H` groups of `H`
@@ -262,7 +267,8 @@ def SAS_PeaaOp : SAS_Op<"peaa", [Pure]> {
 // LayerOp
 //===----------------------------------------------------------------------===//
 
-def SAS_LayerOp : SAS_Op<"layer", [Pure]> {
+def SAS_LayerOp : SAS_Op<"layer", [Pure,
+    DeclareOpInterfaceMethods<SAS_CostOpInterface>]> {
   let summary = "a whole SAS attention block";
   let description = [{
     The SAS block of a layer with `H` heads of size `D`, simulating `H'`

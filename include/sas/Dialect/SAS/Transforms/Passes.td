@@ -39,4 +39,29 @@ def SASExpand : Pass<"sas-expand"> {
   let dependentDialects = ["::mlir::sas::SASDialect"];
 }
 
+def SASCostReport : Pass<"sas-cost-report", "ModuleOp"> {
+  let summary = "Print the FLOPs, bytes and parameters of every sas op";
+  let description = [{
+    An analysis: for each function, one row per sas op (from its
+    CostOpInterface) and a total: GFLOP, MB moved at least, arithmetic
+    intensity (FLOP/byte), parameters, dominant term. For each `sas.layer`,
+    the same for the multi-head attention layer it replaces (same B, T, H, D:
+    attention plus output dense; the q/k/v projections are common to both and
+    not counted) and two MHA layers that spend the same FLOPs as the SAS
+    layer: one with as many heads of size D' as that takes, one with H heads
+    widened until it does. The IR is not changed.
+
+    `format=json` prints one JSON object instead of tables; `batch` and
+    `seq-len` give sizes for dynamic dimensions.
+  }];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"text\"",
+           "Output format: text or json">,
+    Option<"batch", "batch", "int64_t", /*default=*/"0",
+           "Batch size for dynamic batch dimensions">,
+    Option<"seqLen", "seq-len", "int64_t", /*default=*/"0",
+           "Sequence length for dynamic sequence dimensions">,
+  ];
+}
+
 #endif // SAS_DIALECT_SAS_TRANSFORMS_PASSES_TD

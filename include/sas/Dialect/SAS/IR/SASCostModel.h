@@ -1,0 +1,50 @@
+//===- SASCostModel.h - FLOP formulas of SAS and MHA ------------*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// The FLOP formulas of DESIGN.md section 1 (a multiply-add is 2 FLOPs), shared
+// by the ops' CostOpInterface and the cost report.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SAS_DIALECT_SAS_IR_SASCOSTMODEL_H
+#define SAS_DIALECT_SAS_IR_SASCOSTMODEL_H
+
+#include "mlir/Support/LLVM.h"
+
+#include <cstdint>
+
+namespace mlir {
+namespace sas {
+namespace cost {
+
+/// Head simulation of `tokens` tokens: 2 H' K D (H + H') each.
+double headSimFlops(double tokens, int64_t heads, int64_t simHeads,
+                    int64_t headDim, int64_t kernel);
+/// Feature simulation: 2 H' D' (D + D') per token.
+double featureSimFlops(double tokens, int64_t simHeads, int64_t headDim,
+                       int64_t simHeadDim);
+/// (query, key) pairs attention scores: T (T + 1) / 2 per head and batch
+/// under the causal mask, T S otherwise.
+double attentionPairs(double batch, int64_t heads, double seqLen,
+                      double keyLen, bool causal);
+/// PEAA, reassociated: one dense layer of `width` = H F per token.
+double peaaFlops(double tokens, int64_t width);
+
+/// The FLOPs of a whole SAS layer, by term.
+struct LayerTerms {
+  double headSimulation = 0, featureSimulation = 0, attention = 0, peaa = 0;
+  double total() const {
+    return headSimulation + featureSimulation + attention + peaa;
+  }
+  StringRef dominant() const;
+};
+LayerTerms getLayerTerms(double batch, double seqLen, double keyLen,
+                         int64_t heads, int64_t simHeads, int64_t headDim,
+                         int64_t simHeadDim, int64_t kernel, bool causal);
+
+} // namespace cost
+} // namespace sas
+} // namespace mlir
+
+#endif // SAS_DIALECT_SAS_IR_SASCOSTMODEL_H

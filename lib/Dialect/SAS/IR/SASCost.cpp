@@ -1,0 +1,188 @@
+//===- SASCost.cpp - Cost estimates of SAS ops ------------------*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// The formulas of DESIGN.md section 1, per op, from the operand types: FLOPs
+// of the contractions (a multiply-add is 2 FLOPs), the fewest bytes moved
+// (operands read once, the result written once), and parameters.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sas/Dialect/SAS/IR/SASCostModel.h"
+#include "sas/Dialect/SAS/IR/SASOps.h"
+
+using namespace mlir;
+using namespace mlir::sas;
+
+#include "sas/Dialect/SAS/IR/SASInterfaces.cpp.inc"
+
+double cost::headSimFlops(double tokens, int64_t heads, int64_t simHeads,
+                          int64_t headDim, int64_t kernel) {
+  return tokens * 2.0 * simHeads * kernel * headDim * (heads + simHeads);
+}
+
+double cost::featureSimFlops(double tokens, int64_t simHeads, int64_t headDim,
+                             int64_t simHeadDim) {
+  return tokens * 2.0 * simHeads * simHeadDim * (headDim + simHeadDim);
+}
+
+double cost::attentionPairs(double batch, int64_t heads, double seqLen,
+                            double keyLen, bool causal) {
+  // Causal: query i sees keys 0..i, the lower triangle with its diagonal.
+  double perHead = causal ? seqLen * (seqLen + 1) / 2 : seqLen * keyLen;
+  return batch * heads * perHead;
+}
+
+double cost::peaaFlops(double tokens, int64_t width) {
+  return tokens * 2.0 * width * width;
+}
+
+/// Size `i` of `v`'s type, or the given size when it is dynamic.
+static FailureOr<double> getSize(Value v, unsigned i,
+                                 std::optional<int64_t> dynamicSize) {
+  int64_t size = cast<ShapedType>(v.getType()).getDimSize(i);
+  if (!ShapedType::isDynamic(size))
+    return static_cast<double>(size);
+  if (!dynamicSize)
+    return failure();
+  return static_cast<double>(*dynamicSize);
+}
+
+/// Bytes of `v`, whose dimensions 0 and 1 are batch and sequence when
+/// dynamic.
+static FailureOr<double> getBytes(Value v, const CostSizes &sizes) {
+  auto type = cast<ShapedType>(v.getType());
+  double n = type.getElementTypeBitWidth() / 8.0;
+  for (unsigned i = 0, e = type.getRank(); i < e; ++i) {
+    FailureOr<double> size =
+        getSize(v, i, i == 0 ? sizes.batch : i == 1 ? sizes.seqLen
+                                                    : std::nullopt);
+    if (failed(size))
+      return failure();
+    n *= *size;
+  }
+  return n;
+}
+
+/// Operand and result bytes of `op`, and the elements of its operands after
+/// the first `numActivations` (its parameters).
+static FailureOr<CostEstimate> getTraffic(Operation *op,
+                                          unsigned numActivations,
+                                          const CostSizes &sizes) {
+  CostEstimate estimate;
+  for (Value v : llvm::concat<Value>(op->getOperands(), op->getResults())) {
+    FailureOr<double> bytes = getBytes(v, sizes);
+    if (failed(bytes))
+      return failure();
+    estimate.bytes += *bytes;
+  }
+  for (Value v : op->getOperands().drop_front(numActivations))
+    estimate.parameters += cast<ShapedType>(v.getType()).getNumElements();
+  return estimate;
+}
+
+/// Batch x sequence of an activation operand.
+static FailureOr<double> getTokens(Value v, const CostSizes &sizes) {
+  FailureOr<double> b = getSize(v, 0, sizes.batch);
+  FailureOr<double> t = getSize(v, 1, sizes.seqLen);
+  if (failed(b) || failed(t))
+    return failure();
+  return *b * *t;
+}
+
+static int64_t dim(Value v, unsigned i) {
+  return cast<ShapedType>(v.getType()).getDimSize(i);
+}
+
+FailureOr<CostEstimate> HeadSimOp::estimateCost(const CostSizes &sizes) {
+  FailureOr<CostEstimate> estimate = getTraffic(*this, 1, sizes);
+  FailureOr<double> tokens = getTokens(getX(), sizes);
+  if (failed(estimate) || failed(tokens))
+    return failure();
+  int64_t h = dim(getX(), 2), d = dim(getX(), 3), hs = dim(getW(), 0);
+  estimate->flops = cost::headSimFlops(*tokens, h, hs, d, getKernelSize());
+  estimate->dominantTerm = hs >= h ? "residual convolution" : "convolution";
+  return estimate;
+}
+
+FailureOr<CostEstimate> FeatureSimOp::estimateCost(const CostSizes &sizes) {
+  FailureOr<CostEstimate> estimate = getTraffic(*this, 1, sizes);
+  FailureOr<double> tokens = getTokens(getX(), sizes);
+  if (failed(estimate) || failed(tokens))
+    return failure();
+  int64_t hs = dim(getX(), 2), d = dim(getX(), 3), ds = dim(getW(), 0);
+  estimate->flops = cost::featureSimFlops(*tokens, hs, d, ds);
+  estimate->dominantTerm = ds >= d ? "residual MLP" : "linear";
+  return estimate;
+}
+
+FailureOr<CostEstimate> AttentionOp::estimateCost(const CostSizes &sizes) {
+  FailureOr<CostEstimate> estimate = getTraffic(*this, 3, sizes);
+  FailureOr<double> b = getSize(getQ(), 0, sizes.batch);
+  FailureOr<double> t = getSize(getQ(), 1, sizes.seqLen);
+  FailureOr<double> s = getSize(getK(), 1, sizes.seqLen);
+  if (failed(estimate) || failed(b) || failed(t) || failed(s))
+    return failure();
+  int64_t n = dim(getQ(), 2), e = dim(getQ(), 3), f = dim(getV(), 3);
+  double pairs = cost::attentionPairs(*b, n, *t, *s, getCausal());
+  estimate->flops = 2 * pairs * (e + f);
+  estimate->dominantTerm = e >= f ? "scores" : "weighted values";
+  return estimate;
+}
+
+FailureOr<CostEstimate> PeaaOp::estimateCost(const CostSizes &sizes) {
+  FailureOr<CostEstimate> estimate = getTraffic(*this, 1, sizes);
+  FailureOr<double> tokens = getTokens(getO(), sizes);
+  if (failed(estimate) || failed(tokens))
+    return failure();
+  // Reassociated: the group mean, then one dense layer.
+  estimate->flops = cost::peaaFlops(*tokens, dim(getW(), 0));
+  estimate->dominantTerm = "dense layer";
+  return estimate;
+}
+
+FailureOr<CostEstimate> LayerOp::estimateCost(const CostSizes &sizes) {
+  FailureOr<CostEstimate> estimate = getTraffic(*this, 3, sizes);
+  FailureOr<double> b = getSize(getQ(), 0, sizes.batch);
+  FailureOr<double> t = getSize(getQ(), 1, sizes.seqLen);
+  FailureOr<double> s = getSize(getK(), 1, sizes.seqLen);
+  if (failed(estimate) || failed(b) || failed(t) || failed(s))
+    return failure();
+  cost::LayerTerms terms = cost::getLayerTerms(
+      *b, *t, *s, dim(getQ(), 2), dim(getQHeadW(), 0), dim(getQ(), 3),
+      dim(getQFeatW(), 0), dim(getQHeadW(), 2), getCausal());
+  estimate->flops = terms.total();
+  estimate->dominantTerm = terms.dominant();
+  return estimate;
+}
+
+cost::LayerTerms cost::getLayerTerms(double batch, double seqLen,
+                                     double keyLen, int64_t heads,
+                                     int64_t simHeads, int64_t headDim,
+                                     int64_t simHeadDim, int64_t kernel,
+                                     bool causal) {
+  LayerTerms terms;
+  double queries = batch * seqLen, keys = batch * keyLen;
+  terms.headSimulation =
+      headSimFlops(queries, heads, simHeads, headDim, kernel) +
+      2 * headSimFlops(keys, heads, simHeads, headDim, kernel);
+  terms.featureSimulation =
+      featureSimFlops(queries, simHeads, headDim, simHeadDim) +
+      featureSimFlops(keys, simHeads, headDim, simHeadDim);
+  terms.attention = 2 *
+                    attentionPairs(batch, simHeads, seqLen, keyLen, causal) *
+                    (simHeadDim + headDim);
+  terms.peaa = peaaFlops(queries, heads * headDim);
+  return terms;
+}
+
+StringRef cost::LayerTerms::dominant() const {
+  std::pair<double, StringRef> terms[] = {
+      {headSimulation, "head simulation"},
+      {featureSimulation, "feature simulation"},
+      {attention, "attention"},
+      {peaa, "PEAA"}};
+  return llvm::max_element(terms, [](auto &a, auto &b) {
+           return a.first < b.first;
+         })->second;
+}

@@ -1,0 +1,202 @@
+//===- CostReport.cpp - The sas-cost-report analysis pass -------*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sas/Dialect/SAS/IR/SASCostModel.h"
+#include "sas/Dialect/SAS/IR/SASOps.h"
+#include "sas/Dialect/SAS/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+namespace mlir {
+namespace sas {
+#define GEN_PASS_DEF_SASCOSTREPORT
+#include "sas/Dialect/SAS/Transforms/Passes.h.inc"
+} // namespace sas
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::sas;
+
+namespace {
+
+/// One row of a report.
+struct Row {
+  std::string name;
+  CostEstimate cost;
+};
+
+/// A SAS layer next to the MHA layers it is compared with.
+struct LayerComparison {
+  CostEstimate sas, mha;
+  double matchedHeads = 0;   // heads of size D' with the SAS FLOPs
+  int64_t simHeadDim = 0;
+  double matchedHeadDim = 0; // head size of H heads with the SAS FLOPs
+  int64_t heads = 0;
+};
+
+/// The MHA comparisons of DESIGN.md section 1 for `layer`.
+LayerComparison compareWithMha(LayerOp layer, const CostEstimate &sas,
+                               const CostSizes &sizes) {
+  auto dim = [](Value v, unsigned i) {
+    return cast<ShapedType>(v.getType()).getDimSize(i);
+  };
+  auto resolve = [](int64_t size, std::optional<int64_t> dynamic) {
+    return static_cast<double>(ShapedType::isDynamic(size) ? *dynamic : size);
+  };
+  double b = resolve(dim(layer.getQ(), 0), sizes.batch);
+  double t = resolve(dim(layer.getQ(), 1), sizes.seqLen);
+  double s = resolve(dim(layer.getK(), 1), sizes.seqLen);
+  int64_t h = dim(layer.getQ(), 2), d = dim(layer.getQ(), 3);
+  int64_t ds = dim(layer.getQFeatW(), 0);
+  double tokens = b * t;
+  double pairsPerHead = cost::attentionPairs(b, 1, t, s, layer.getCausal());
+  unsigned elementBytes =
+      layer.getQ().getType().getElementTypeBitWidth() / 8;
+
+  LayerComparison c;
+  c.sas = sas;
+  c.heads = h;
+  c.simHeadDim = ds;
+  // MHA: causal attention over H heads of D, then the output dense layer.
+  c.mha.flops = 2 * pairsPerHead * h * (2 * d) + cost::peaaFlops(tokens, h * d);
+  c.mha.parameters = h * d * h * d + h * d;
+  c.mha.bytes =
+      elementBytes * (3 * tokens * h * d + c.mha.parameters + tokens * h * d);
+  c.mha.dominantTerm = 2 * pairsPerHead * h * 2 * d > cost::peaaFlops(tokens, h * d)
+                           ? "attention"
+                           : "output dense";
+  // n heads of size D' (q, k and v), output dense n D' -> H D: linear in n.
+  double perHead = 2 * pairsPerHead * 2 * ds + 2 * tokens * ds * (h * d);
+  c.matchedHeads = sas.flops / perHead;
+  // H heads of size w: 2 T H^2 w^2 + 4 P H w = SAS FLOPs.
+  double qa = 2 * tokens * h * h, qb = 4 * pairsPerHead * h, qc = -sas.flops;
+  c.matchedHeadDim = (-qb + std::sqrt(qb * qb - 4 * qa * qc)) / (2 * qa);
+  return c;
+}
+
+llvm::json::Object toJson(const CostEstimate &c) {
+  return llvm::json::Object{{"flops", c.flops},
+                            {"bytes", c.bytes},
+                            {"intensity", c.bytes ? c.flops / c.bytes : 0.0},
+                            {"parameters", c.parameters},
+                            {"dominant", c.dominantTerm.str()}};
+}
+
+void printRow(llvm::raw_ostream &os, StringRef name, const CostEstimate &c) {
+  os << llvm::format("  %-20s %12.6f %12.6f %10.2f %12lld  %s\n",
+                     name.str().c_str(), c.flops / 1e9, c.bytes / 1e6,
+                     c.bytes ? c.flops / c.bytes : 0.0,
+                     static_cast<long long>(c.parameters),
+                     c.dominantTerm.str().c_str());
+}
+
+struct SASCostReportPass : sas::impl::SASCostReportBase<SASCostReportPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (format != "text" && format != "json") {
+      emitError(getOperation().getLoc())
+          << "sas-cost-report: format must be 'text' or 'json', got '"
+          << format << "'";
+      return signalPassFailure();
+    }
+    CostSizes sizes;
+    if (batch > 0)
+      sizes.batch = batch;
+    if (seqLen > 0)
+      sizes.seqLen = seqLen;
+
+    llvm::json::Array functions;
+    llvm::raw_ostream &os = llvm::outs();
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      SmallVector<Row> rows;
+      SmallVector<LayerComparison> layers;
+      CostEstimate total;
+      bool failedEstimate = false;
+      func.walk([&](CostOpInterface op) {
+        FailureOr<CostEstimate> estimate = op.estimateCost(sizes);
+        if (failed(estimate)) {
+          op->emitError("sas-cost-report: dynamic batch or sequence size; "
+                        "give them with batch=N seq-len=N");
+          failedEstimate = true;
+          return;
+        }
+        rows.push_back({op->getName().getStringRef().str(), *estimate});
+        total.flops += estimate->flops;
+        total.bytes += estimate->bytes;
+        total.parameters += estimate->parameters;
+        if (auto layer = dyn_cast<LayerOp>(op.getOperation()))
+          layers.push_back(compareWithMha(layer, *estimate, sizes));
+      });
+      if (failedEstimate)
+        return signalPassFailure();
+      if (rows.empty())
+        continue;
+      const Row *largest = &rows.front();
+      for (const Row &r : rows)
+        if (r.cost.flops > largest->cost.flops)
+          largest = &r;
+      total.dominantTerm = largest->name;
+
+      if (format == "json") {
+        llvm::json::Array ops, comparisons;
+        for (const Row &r : rows) {
+          llvm::json::Object o = toJson(r.cost);
+          o["op"] = r.name;
+          ops.push_back(std::move(o));
+        }
+        for (const LayerComparison &c : layers)
+          comparisons.push_back(llvm::json::Object{
+              {"sas", toJson(c.sas)},
+              {"mha", toJson(c.mha)},
+              {"flop_ratio", c.sas.flops / c.mha.flops},
+              {"mha_matched_heads",
+               llvm::json::Object{{"heads", c.matchedHeads},
+                                  {"head_dim", c.simHeadDim}}},
+              {"mha_matched_width",
+               llvm::json::Object{{"heads", c.heads},
+                                  {"head_dim", c.matchedHeadDim},
+                                  {"width", c.heads * c.matchedHeadDim}}}});
+        functions.push_back(llvm::json::Object{
+            {"function", func.getName().str()},
+            {"ops", std::move(ops)},
+            {"total", toJson(total)},
+            {"layers", std::move(comparisons)}});
+        continue;
+      }
+      os << "sas-cost-report: @" << func.getName() << "\n";
+      os << llvm::format("  %-20s %12s %12s %10s %12s  %s\n", "op", "GFLOP",
+                         "MB", "FLOP/B", "parameters", "dominant");
+      for (const Row &r : rows)
+        printRow(os, r.name, r.cost);
+      printRow(os, "total", total);
+      for (const LayerComparison &c : layers) {
+        printRow(os, "MHA (same B,T,H,D)", c.mha);
+        os << llvm::format(
+            "  SAS / MHA FLOPs: %.2fx; MHA with the SAS FLOPs: %.2f heads "
+            "of %lld, or %lld heads of %.2f (width %.1f)\n",
+            c.sas.flops / c.mha.flops, c.matchedHeads,
+            static_cast<long long>(c.simHeadDim),
+            static_cast<long long>(c.heads), c.matchedHeadDim,
+            c.heads * c.matchedHeadDim);
+      }
+    }
+    if (format == "json")
+      os << llvm::formatv("{0:2}",
+                          llvm::json::Value(llvm::json::Object{
+                              {"functions", std::move(functions)}}))
+         << "\n";
+    markAllAnalysesPreserved();
+  }
+};
+
+} // namespace
