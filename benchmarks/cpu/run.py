@@ -60,6 +60,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--seqs", default="512,2048")
+    ap.add_argument("--json", help="also write the results to this file")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -73,6 +74,7 @@ def main():
           f"{'rel diff':>9} {'sas-run RSS':>12} {'T*T scores':>11}")
 
     rng = np.random.default_rng()
+    results = []
     for t in (int(s) for s in a.seqs.split(",")):
         params = {}
         for name, shape in sas_reference.parameter_shapes(h, hs, d, ds, k).items():
@@ -111,6 +113,15 @@ def main():
             sas_ms = float(run.stdout.split("median ")[1].split(" ms")[0])
             got = np.load(out)
 
+        # The MHA layer SAS replaces (same B, T, H, D): causal attention and
+        # the output dense layer, for the time-vs-FLOPs comparison.
+        mha_w = torch.from_numpy(params["output_dense.weight"])
+        mha_b = torch.from_numpy(params["output_dense.bias"])
+        with torch.no_grad():
+            mha_ms = timed(lambda: torch.nn.functional.linear(
+                sas_torch.attention(*tq, True, 1.0 / np.sqrt(d)).reshape(1, t, h * d),
+                mha_w, mha_b), a.repeat)
+
         diff = np.linalg.norm(got - expected.numpy()) / np.linalg.norm(expected.numpy())
         gf = flops(1, t, h, hs, d, ds, k) / 1e9
         scores_mb = t * t * hs * 4 / 2 ** 20
@@ -119,6 +130,27 @@ def main():
               f"{gf / sas_ms * 1e3:>8.1f} {gf / sas_ms * 1e3 / peak:>6.0%} "
               f"{torch_ms / sas_ms:>7.2f}x {diff:>9.1e} {rss_mb:>9.0f} MB "
               f"{scores_mb:>8.0f} MB")
+        results.append({"batch": 1, "seq_len": t, "heads": h, "sim_heads": hs,
+                        "head_dim": d, "sim_head_dim": ds, "kernel": k,
+                        "gflop": gf, "torch_sas_ms": torch_ms,
+                        "sas_run_ms": sas_ms, "torch_mha_ms": mha_ms,
+                        "sgemm_gflops": peak, "rel_diff": float(diff),
+                        "sas_run_rss_mb": rss_mb})
+        print(f"{'':>6} PyTorch MHA (same B, T, H, D): {mha_ms:.1f} ms")
+    if a.json:
+        import json
+        import platform
+        with open(a.json, "w") as f:
+            model = platform.machine()
+            with open("/proc/cpuinfo") as cpuinfo:
+                for line in cpuinfo:
+                    if line.startswith("model name"):
+                        model = line.split(":", 1)[1].strip()
+                        break
+            json.dump({"date": time.strftime("%Y-%m-%d"),
+                       "machine": f"{model}, {os.cpu_count()} cores",
+                       "torch": torch.__version__, "threads": a.threads,
+                       "results": results}, f, indent=2)
 
 
 if __name__ == "__main__":
