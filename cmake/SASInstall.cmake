@@ -23,7 +23,7 @@ function(sas_install_library name)
 endfunction()
 
 function(sas_install_package)
-  install(DIRECTORY ${SAS_SOURCE_DIR}/include/sas
+  install(DIRECTORY ${SAS_SOURCE_DIR}/include/sas ${SAS_SOURCE_DIR}/include/sas-c
     DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
     FILES_MATCHING PATTERN "*.h" PATTERN "*.td")
   install(DIRECTORY ${SAS_BINARY_DIR}/include/sas
