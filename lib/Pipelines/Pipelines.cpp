@@ -33,9 +33,15 @@ void sas::buildSASPrimitivesPipeline(OpPassManager &pm) {
 void sas::buildSASCPUPipeline(OpPassManager &pm,
                               const SASCPUPipelineOptions &options) {
   // SAS ops -> tiled linalg/scf on tensors.
-  pm.addPass(createConvertSASToLinalg(
-      {options.queryTile, options.keyTile, options.fuseQSimulation,
-       options.fusePeaaMean, options.literalPeaa}));
+  ConvertSASToLinalgOptions lowering;
+  lowering.queryTile = options.queryTile;
+  lowering.keyTile = options.keyTile;
+  lowering.fuseQSimulation = options.fuseQSimulation;
+  lowering.fusePeaaMean = options.fusePeaaMean;
+  lowering.kvSimulation = options.kvSimulation;
+  lowering.fusionRemarks = options.fusionRemarks;
+  lowering.literalPeaa = options.literalPeaa;
+  pm.addPass(createConvertSASToLinalg(lowering));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Register tiles as vector ops, still on tensors.

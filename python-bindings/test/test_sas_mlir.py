@@ -70,7 +70,8 @@ def test_pipeline_options_and_explicit_scale():
                for _ in range(3))
     expected = sas_mlir.reference(q, k, v, weights, config)
     for options in ({}, {"query_tile": 16, "key_tile": 8},
-                    {"fuse_q_simulation": False, "fuse_peaa_mean": False}):
+                    {"fuse_q_simulation": False, "fuse_peaa_mean": False},
+                    {"kv_simulation": "fuse"}, {"kv_simulation": "materialize"}):
         out = sas_mlir.compile(config, **options)(q, k, v, weights)
         assert np.linalg.norm(out - expected) / np.linalg.norm(expected) < 1e-5
 

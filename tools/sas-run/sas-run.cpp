@@ -100,6 +100,11 @@ static cl::opt<bool> fusePeaaMean(
     "fuse-peaa-mean",
     cl::desc("Accumulate PEAA's head-group mean in the attention epilogue"),
     cl::init(true), cl::cat(category));
+static cl::opt<std::string> kvSimulation(
+    "kv-simulation",
+    cl::desc("Simulate k and v per query tile (fuse), once (materialize), or "
+             "as the cost model decides (auto)"),
+    cl::init("auto"), cl::cat(category));
 static cl::opt<bool> literalPeaa("literal-peaa",
                                  cl::desc("Use the literal per-group PEAA"),
                                  cl::cat(category));
@@ -276,6 +281,7 @@ int main(int argc, char **argv) {
   options.literalPeaa = literalPeaa;
   options.fuseQSimulation = fuseQSimulation;
   options.fusePeaaMean = fusePeaaMean;
+  options.kvSimulation = kvSimulation;
   auto [hostRows, hostColumns] = CompiledLayer::getHostRegisterTile();
   options.rowTile = rowTile ? rowTile : hostRows;
   options.columnTile = columnTile ? columnTile : hostColumns;

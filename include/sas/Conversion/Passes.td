@@ -34,8 +34,12 @@ def ConvertSASToLinalg : Pass<"convert-sas-to-linalg"> {
       all heads of its tokens at once (`fuse-q-simulation`); when the
       attention's only user is `sas.peaa`, the head-group mean is
       accumulated in the tile epilogue and only the dense layer remains
-      (`fuse-peaa-mean`). Simulated k and v are materialized once: fusing
-      them into the key loop would redo them for every query tile.
+      (`fuse-peaa-mean`). Simulating k and v inside each query tile saves
+      materializing them but redoes them for every query tile: the cost
+      model (`kv-simulation=auto`) prices the recomputed FLOPs against the
+      bytes saved at `peak-gflops` and `bandwidth-gbps`, so short sequences
+      (one query tile) fuse what long ones materialize;
+      `fusion-remarks` reports each decision with its numbers.
     - `sas.peaa`: the reassociated form (average the G head groups, then one
       dense layer) or, with `literal-peaa`, one dense layer per group and the
       mean of the results.
@@ -53,6 +57,15 @@ def ConvertSASToLinalg : Pass<"convert-sas-to-linalg"> {
     Option<"fusePeaaMean", "fuse-peaa-mean", "bool", /*default=*/"true",
            "Accumulate PEAA's head-group mean in the attention epilogue "
            "(not with literal-peaa)">,
+    Option<"kvSimulation", "kv-simulation", "std::string", /*default=*/"\"auto\"",
+           "Simulate k and v per query tile ('fuse'), once ('materialize'), "
+           "or as the cost model decides ('auto')">,
+    Option<"fusionRemarks", "fusion-remarks", "bool", /*default=*/"false",
+           "Report fusion decisions and their costs as remarks">,
+    Option<"peakGflops", "peak-gflops", "double", /*default=*/"100",
+           "Compute rate the cost model assumes (GFLOP/s)">,
+    Option<"bandwidthGbps", "bandwidth-gbps", "double", /*default=*/"20",
+           "Memory bandwidth the cost model assumes (GB/s)">,
     Option<"literalPeaa", "literal-peaa", "bool", /*default=*/"false",
            "Lower sas.peaa as one dense layer per head group followed by "
            "the mean, instead of the mean followed by one dense layer">,

@@ -45,6 +45,15 @@ struct SASCPUPipelineOptions
       llvm::cl::desc("Accumulate PEAA's head-group mean in the attention "
                      "epilogue"),
       llvm::cl::init(true)};
+  PassOptions::Option<std::string> kvSimulation{
+      *this, "kv-simulation",
+      llvm::cl::desc("Simulate k and v per query tile (fuse), once "
+                     "(materialize), or as the cost model decides (auto)"),
+      llvm::cl::init("auto")};
+  PassOptions::Option<bool> fusionRemarks{
+      *this, "fusion-remarks",
+      llvm::cl::desc("Report fusion decisions and their costs as remarks"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> literalPeaa{
       *this, "literal-peaa",
       llvm::cl::desc("Lower sas.peaa in its literal per-group form"),

@@ -25,6 +25,7 @@
 
 #include "LoweringUtils.h"
 #include "sas/Conversion/SASToLinalg/SASToLinalg.h"
+#include "sas/Dialect/SAS/IR/SASCostModel.h"
 #include "sas/Dialect/SAS/IR/SASOps.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -35,6 +36,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
+
+#include "llvm/Support/FormatVariadic.h"
 
 #include <limits>
 
@@ -309,6 +312,9 @@ struct AttentionFusion {
   FeatureSimOp qFeature;
   /// The PEAA whose head-group mean goes into the tile epilogue.
   PeaaOp peaa;
+  /// With all three: k and v simulated inside each query tile.
+  HeadSimOp kHead, vHead;
+  FeatureSimOp kFeature;
 };
 
 } // namespace
@@ -353,6 +359,7 @@ static void lowerAttention(PatternRewriter &rewriter, AttentionOp op,
   int64_t numHeads = qType.getDimSize(2);
   int64_t e = qType.getDimSize(3), f = vType.getDimSize(3);
   bool fuseQ = fusion.qHead && fusion.qFeature;
+  bool fuseKV = fusion.kHead && fusion.kFeature && fusion.vHead;
   PeaaOp peaa = fusion.peaa;
 
   // A tile larger than a static sequence would only add padding.
@@ -388,19 +395,30 @@ static void lowerAttention(PatternRewriter &rewriter, AttentionOp op,
                                        perm)
         .getResult()[0];
   };
-  Value kT =
-      padToMultiple(rewriter, loc, transposed(op.getK(), {0, 2, 3, 1}), 3, bk);
-  Value v =
-      padToMultiple(rewriter, loc, transposed(op.getV(), {0, 2, 1, 3}), 2, bk);
+  // Materialized: kT [B, N, E, Sp] and v [B, N, Sp, F] once for all tiles.
+  // Fused: the padded inputs of the k and v simulation, simulated per tile.
+  Value kT, v, kSource, vSource;
+  OpFoldResult paddedKeys, numKeys;
+  if (fuseKV) {
+    kSource = padToMultiple(rewriter, loc, fusion.kHead.getX(), 1, bk);
+    vSource = padToMultiple(rewriter, loc, fusion.vHead.getX(), 1, bk);
+    paddedKeys = tensor::getMixedSize(rewriter, loc, kSource, 1);
+    numKeys = tensor::getMixedSize(rewriter, loc, fusion.kHead.getX(), 1);
+  } else {
+    kT = padToMultiple(rewriter, loc, transposed(op.getK(), {0, 2, 3, 1}), 3,
+                       bk);
+    v = padToMultiple(rewriter, loc, transposed(op.getV(), {0, 2, 1, 3}), 2,
+                      bk);
+    paddedKeys = tensor::getMixedSize(rewriter, loc, kT, 3);
+    numKeys = tensor::getMixedSize(rewriter, loc, op.getK(), 1);
+  }
 
   OpFoldResult batch = qSizes[0];
   OpFoldResult paddedLen = tensor::getMixedSize(rewriter, loc, qSource, 1);
   OpFoldResult numQueryBlocks = affine::makeComposedFoldedAffineApply(
       rewriter, loc, d0.floorDiv(bq), {paddedLen});
   OpFoldResult numKeyBlocks = affine::makeComposedFoldedAffineApply(
-      rewriter, loc, d0.floorDiv(bk),
-      {tensor::getMixedSize(rewriter, loc, kT, 3)});
-  OpFoldResult numKeys = tensor::getMixedSize(rewriter, loc, op.getK(), 1);
+      rewriter, loc, d0.floorDiv(bk), {paddedKeys});
 
   // The output: the PEAA head-group mean [B, Tp, H*F] in f32, or the
   // attention output [B, N, Tp, F].
@@ -473,6 +491,35 @@ static void lowerAttention(PatternRewriter &rewriter, AttentionOp op,
             })
             .getResult(0);
 
+    // Fused k/v: all keys of this batch simulated here, all heads at once,
+    // laid out as the materialized tensors with a batch of one.
+    Value tileKT = kT, tileV = v, kvBatch = b;
+    if (fuseKV) {
+      auto batchSlice = [&](Value src) {
+        SmallVector<OpFoldResult> sizes =
+            tensor::getMixedSizes(rewriter, loc, src);
+        sizes[0] = rewriter.getIndexAttr(1);
+        return tensor::ExtractSliceOp::create(
+                   rewriter, loc, src,
+                   {b, rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+                    rewriter.getIndexAttr(0)},
+                   sizes, ones4)
+            .getResult();
+      };
+      HeadSimOp kh = fusion.kHead, vh = fusion.vHead;
+      FeatureSimOp kf = fusion.kFeature;
+      Value keys = buildHeadSim(rewriter, loc, batchSlice(kSource), kh.getW(),
+                                kh.getB(), kh.getResW(), kh.getResB());
+      keys = buildFeatureSim(rewriter, loc, keys, kf.getW(), kf.getB(),
+                             kf.getResW(), kf.getResB());
+      Value values = buildHeadSim(rewriter, loc, batchSlice(vSource),
+                                  vh.getW(), vh.getB(), vh.getResW(),
+                                  vh.getResB());
+      tileKT = transposed(keys, {0, 2, 3, 1});
+      tileV = transposed(values, {0, 2, 1, 3});
+      kvBatch = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    }
+
     // Key blocks [0, full) need no mask; [full, end) do.
     OpFoldResult full, end;
     if (op.getCausal()) {
@@ -509,9 +556,9 @@ static void lowerAttention(PatternRewriter &rewriter, AttentionOp op,
         [&](OpBuilder &nb, Location nloc, Value head, ValueRange args) {
           AttentionTile tile;
           tile.q = extractTile3(nb, nloc, queries, head, bq, e);
-          tile.kT = kT;
-          tile.v = v;
-          tile.batch = b;
+          tile.kT = tileKT;
+          tile.v = tileV;
+          tile.batch = kvBatch;
           tile.head = head;
           tile.queryOffset = queryOffset;
           tile.numKeys = getValueOrCreateConstantIndexOp(nb, nloc, numKeys);
@@ -591,6 +638,11 @@ static void lowerAttention(PatternRewriter &rewriter, AttentionOp op,
     rewriter.eraseOp(fusion.qFeature);
     rewriter.eraseOp(fusion.qHead);
   }
+  if (fuseKV) {
+    rewriter.eraseOp(fusion.kFeature);
+    rewriter.eraseOp(fusion.kHead);
+    rewriter.eraseOp(fusion.vHead);
+  }
 }
 
 namespace {
@@ -638,10 +690,59 @@ struct FuseIntoAttention : OpRewritePattern<AttentionOp> {
       if (peaa && dominates(peaa.getW()) && dominates(peaa.getB()))
         fusion.peaa = peaa;
     }
-    if (!fusion.qHead && !fusion.peaa)
+    decideKeyValueFusion(op, fusion);
+    if (!fusion.qHead && !fusion.peaa && !fusion.kHead)
       return rewriter.notifyMatchFailure(op, "nothing to fuse");
     lowerAttention(rewriter, op, fusion, options.queryTile, options.keyTile);
     return success();
+  }
+
+  /// Fills the k/v fields of `fusion` when k is feature_sim(head_sim(x))
+  /// and v is head_sim(y), single-use, and the option or the cost model says
+  /// so; reports the decision as a remark when asked.
+  void decideKeyValueFusion(AttentionOp op, AttentionFusion &fusion) const {
+    if (options.kvSimulation == "materialize")
+      return;
+    auto kFeature = op.getK().getDefiningOp<FeatureSimOp>();
+    HeadSimOp kHead =
+        kFeature ? kFeature.getX().getDefiningOp<HeadSimOp>() : HeadSimOp();
+    auto vHead = op.getV().getDefiningOp<HeadSimOp>();
+    if (!kHead || !vHead || !kFeature->hasOneUse() || !kHead->hasOneUse() ||
+        !vHead->hasOneUse() || kHead == vHead)
+      return;
+    auto qType = op.getQ().getType();
+    auto xType = kHead.getX().getType();
+    if (xType.isDynamicDim(0) || xType.isDynamicDim(1) ||
+        qType.isDynamicDim(1)) {
+      if (options.fusionRemarks)
+        op->emitRemark("sas fusion: k and v simulation materialized: dynamic "
+                       "sizes leave the cost model nothing to price");
+      return;
+    }
+    int64_t t = qType.getDimSize(1);
+    int64_t bq = std::min(options.queryTile, t);
+    cost::KeyValueFusionCost c = cost::priceKeyValueFusion(
+        xType.getDimSize(0), xType.getDimSize(1), llvm::divideCeil(t, bq),
+        xType.getDimSize(2), kHead.getW().getType().getDimSize(0),
+        xType.getDimSize(3), kFeature.getW().getType().getDimSize(0),
+        kHead.getKernelSize(), options.peakGflops * 1e9,
+        options.bandwidthGbps * 1e9);
+    bool fuse = options.kvSimulation == "fuse" || c.fuse();
+    if (options.fusionRemarks)
+      op->emitRemark() << llvm::formatv(
+          "sas fusion: k and v simulation {0} ({1}): recomputing it per "
+          "query tile costs {2:F3} GFLOP ({3:F3} ms at {4} GFLOP/s), "
+          "materializing it moves {5:F3} MB ({6:F3} ms at {7} GB/s)",
+          fuse ? "fused into the query tiles" : "materialized",
+          options.kvSimulation == "auto" ? "cost model" : "forced",
+          c.recomputeFlops / 1e9, c.recomputeSeconds * 1e3,
+          options.peakGflops, c.savedBytes / 1e6, c.savedSeconds * 1e3,
+          options.bandwidthGbps);
+    if (!fuse)
+      return;
+    fusion.kHead = kHead;
+    fusion.kFeature = kFeature;
+    fusion.vHead = vHead;
   }
 
   AttentionFusionOptions options;

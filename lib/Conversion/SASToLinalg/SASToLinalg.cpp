@@ -43,6 +43,14 @@ struct ConvertSASToLinalgPass
   using Base::Base;
 
   void runOnOperation() override {
+    if (kvSimulation != "auto" && kvSimulation != "fuse" &&
+        kvSimulation != "materialize") {
+      emitError(getOperation()->getLoc())
+          << "convert-sas-to-linalg: kv-simulation must be auto, fuse or "
+             "materialize, got '"
+          << kvSimulation << "'";
+      return signalPassFailure();
+    }
     if (queryTile <= 0 || keyTile <= 0) {
       emitError(getOperation()->getLoc())
           << "convert-sas-to-linalg: query-tile and key-tile must be "
@@ -58,9 +66,16 @@ struct ConvertSASToLinalgPass
       populateExpandLayerPatterns(fusion);
       // The literal PEAA form applies the dense layer before the mean: there
       // is no mean to fuse.
-      populateFuseIntoAttentionPatterns(
-          fusion, {queryTile, keyTile, fuseQSimulation,
-                   fusePeaaMean && !literalPeaa});
+      AttentionFusionOptions fusionOptions;
+      fusionOptions.queryTile = queryTile;
+      fusionOptions.keyTile = keyTile;
+      fusionOptions.fuseQSimulation = fuseQSimulation;
+      fusionOptions.fusePeaaMean = fusePeaaMean && !literalPeaa;
+      fusionOptions.kvSimulation = kvSimulation;
+      fusionOptions.fusionRemarks = fusionRemarks;
+      fusionOptions.peakGflops = peakGflops;
+      fusionOptions.bandwidthGbps = bandwidthGbps;
+      populateFuseIntoAttentionPatterns(fusion, fusionOptions);
       if (failed(applyPatternsGreedily(getOperation(), std::move(fusion))))
         return signalPassFailure();
     }
@@ -68,9 +83,11 @@ struct ConvertSASToLinalgPass
     target.addIllegalDialect<SASDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
-    populateSASToLinalgConversionPatterns(
-        patterns, {queryTile, keyTile, fuseQSimulation, fusePeaaMean,
-                   literalPeaa});
+    ConvertSASToLinalgOptions options;
+    options.queryTile = queryTile;
+    options.keyTile = keyTile;
+    options.literalPeaa = literalPeaa;
+    populateSASToLinalgConversionPatterns(patterns, options);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -9,6 +9,8 @@
 
 #include "mlir/Pass/Pass.h"
 
+#include <string>
+
 namespace mlir {
 class RewritePatternSet;
 
@@ -34,6 +36,13 @@ struct AttentionFusionOptions {
   /// Accumulate PEAA's head-group mean in the tile epilogue, leaving only
   /// its dense layer as a separate op.
   bool fusePeaaMean = true;
+  /// Simulate k and v inside each query tile ("fuse"), once for all keys
+  /// ("materialize"), or as the cost model decides ("auto").
+  std::string kvSimulation = "auto";
+  /// Report each decision as a remark on the attention op.
+  bool fusionRemarks = false;
+  /// The machine the cost model prices time on.
+  double peakGflops = 100, bandwidthGbps = 20;
 };
 
 /// Adds the pattern lowering sas.attention together with the simulation of

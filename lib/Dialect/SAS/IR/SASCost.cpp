@@ -186,3 +186,19 @@ StringRef cost::LayerTerms::dominant() const {
            return a.first < b.first;
          })->second;
 }
+
+cost::KeyValueFusionCost cost::priceKeyValueFusion(
+    double batch, double keyLen, double numQueryTiles, int64_t heads,
+    int64_t simHeads, int64_t headDim, int64_t simHeadDim, int64_t kernel,
+    double peakFlops, double bandwidth) {
+  double simFlopsPerKey = 2 * headSimFlops(1, heads, simHeads, headDim, kernel) +
+                          featureSimFlops(1, simHeads, headDim, simHeadDim);
+  // Simulated k ([H', D']) and v ([H', D]) in f32, written once and read back.
+  double bytesPerKey = 2.0 * 4 * simHeads * (simHeadDim + headDim);
+  KeyValueFusionCost c;
+  c.recomputeFlops = batch * (numQueryTiles - 1) * keyLen * simFlopsPerKey;
+  c.savedBytes = batch * keyLen * bytesPerKey;
+  c.recomputeSeconds = c.recomputeFlops / peakFlops;
+  c.savedSeconds = c.savedBytes / bandwidth;
+  return c;
+}

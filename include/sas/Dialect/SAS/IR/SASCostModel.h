@@ -43,6 +43,22 @@ LayerTerms getLayerTerms(double batch, double seqLen, double keyLen,
                          int64_t heads, int64_t simHeads, int64_t headDim,
                          int64_t simHeadDim, int64_t kernel, bool causal);
 
+/// Whether to simulate k and v inside each query tile instead of once for
+/// all keys: per batch, every query tile after the first recomputes the
+/// simulation of all `keyLen` keys, and fusing saves writing and reading back
+/// the materialized simulated k and v. Priced as time at `peakFlops` FLOP/s
+/// and `bandwidth` bytes/s.
+struct KeyValueFusionCost {
+  double recomputeFlops = 0, savedBytes = 0;
+  double recomputeSeconds = 0, savedSeconds = 0;
+  bool fuse() const { return recomputeSeconds < savedSeconds; }
+};
+KeyValueFusionCost priceKeyValueFusion(double batch, double keyLen,
+                                       double numQueryTiles, int64_t heads,
+                                       int64_t simHeads, int64_t headDim,
+                                       int64_t simHeadDim, int64_t kernel,
+                                       double peakFlops, double bandwidth);
+
 } // namespace cost
 } // namespace sas
 } // namespace mlir
