@@ -691,10 +691,33 @@ struct FuseIntoAttention : OpRewritePattern<AttentionOp> {
         fusion.peaa = peaa;
     }
     decideKeyValueFusion(op, fusion);
+    if (options.fusionRemarks)
+      remarkStaticFusions(op, fusion);
     if (!fusion.qHead && !fusion.peaa && !fusion.kHead)
       return rewriter.notifyMatchFailure(op, "nothing to fuse");
     lowerAttention(rewriter, op, fusion, options.queryTile, options.keyTile);
     return success();
+  }
+
+  /// q simulation and the PEAA mean are fused whenever they are enabled and
+  /// single-use: neither recomputes anything (a tile owns all heads of its
+  /// tokens, the mean is linear), so the model has no trade-off to weigh;
+  /// the remark states what each saves.
+  void remarkStaticFusions(AttentionOp op,
+                           const AttentionFusion &fusion) const {
+    RankedTensorType q = op.getQ().getType(), o = op.getType();
+    if (!q.hasStaticShape() || !o.hasStaticShape())
+      return;
+    // The tensor each fusion avoids, in f32, written once and read back.
+    double simulatedQ = 2.0 * 4 * q.getNumElements();
+    double attentionOut = 2.0 * 4 * o.getNumElements();
+    op->emitRemark() << llvm::formatv(
+        "sas fusion: q simulation {0} (saves {1:F3} MB, recomputes nothing); "
+        "PEAA mean {2} (saves {3:F3} MB)",
+        fusion.qHead ? "fused into the query tiles" : "materialized",
+        fusion.qHead ? simulatedQ / 1e6 : 0.0,
+        fusion.peaa ? "in the attention epilogue" : "a separate op",
+        fusion.peaa ? attentionOut / 1e6 : 0.0);
   }
 
   /// Fills the k/v fields of `fusion` when k is feature_sim(head_sim(x))
