@@ -77,19 +77,27 @@ def main():
       "output dense layer (the q/k/v projections are common to both and not counted). The two "
       "compute-matched MHAs spend SAS's FLOPs: one with more heads of size D', one with H heads "
       "of a larger size.\n")
+    w("Parameters and bytes count what these layers themselves hold and move: the output "
+      "dense layer (and SAS's simulation weights), q, k, v, and the output. The q/k/v "
+      "projections are left out for all of them; a wider compute-matched MHA would also need "
+      "wider projections (model width × its q/k/v width, three times).\n")
     w("## FLOPs, bytes and parameters\n")
     w("| B, T, H, D → H', D', K | SAS GFLOP | MHA GFLOP | SAS / MHA | SAS params | MHA params "
-      "| SAS MB | SAS FLOP/B | MHA with SAS FLOPs: heads × D' | or H × head size |")
-    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+      "| SAS MB | MHA MB | SAS FLOP/B | MHA with SAS FLOPs: heads × D' (params, MB) "
+      "| or H × head size (params, MB) |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for c, whole, _ in analysed:
         s, m = whole["sas"], whole["mha"]
         heads = whole["mha_matched_heads"]
         width = whole["mha_matched_width"]
+        hc, wc = heads["cost"], width["cost"]
         w(f"| {name(c)} | {s['flops'] / 1e9:.1f} | {m['flops'] / 1e9:.1f} | "
           f"{whole['flop_ratio']:.2f}× | {s['parameters'] / 1e6:.3f} M | "
           f"{m['parameters'] / 1e6:.3f} M | {s['bytes'] / 1e6:.0f} | "
-          f"{s['intensity']:.0f} | {heads['heads']:.1f} × {heads['head_dim']} | "
-          f"{width['heads']} × {width['head_dim']:.0f} |")
+          f"{m['bytes'] / 1e6:.0f} | {s['intensity']:.0f} | "
+          f"{heads['heads']:.1f} × {heads['head_dim']} ({hc['parameters'] / 1e6:.2f} M, "
+          f"{hc['bytes'] / 1e6:.0f}) | {width['heads']} × {width['head_dim']:.0f} "
+          f"({wc['parameters'] / 1e6:.2f} M, {wc['bytes'] / 1e6:.0f}) |")
     w("")
     w("DESIGN.md §5 lists larger SAS GFLOP for the same configurations: it counts PEAA in its "
       "literal form (the dense layer applied to each of the G head groups), which the reference "

@@ -37,6 +37,8 @@ struct Row {
 /// A SAS layer next to the MHA layers it is compared with.
 struct LayerComparison {
   CostEstimate sas, mha;
+  /// The two compute-matched MHAs (their FLOPs are the SAS FLOPs).
+  CostEstimate headsMatched, widthMatched;
   double matchedHeads = 0;   // heads of size D' with the SAS FLOPs
   int64_t simHeadDim = 0;
   double matchedHeadDim = 0; // head size of H heads with the SAS FLOPs
@@ -80,6 +82,20 @@ LayerComparison compareWithMha(LayerOp layer, const CostEstimate &sas,
   // H heads of size w: 2 T H^2 w^2 + 4 P H w = SAS FLOPs.
   double qa = 2 * tokens * h * h, qb = 4 * pairsPerHead * h, qc = -sas.flops;
   c.matchedHeadDim = (-qb + std::sqrt(qb * qb - 4 * qa * qc)) / (2 * qa);
+  // Their parameters (output dense; projections not counted, as for MHA)
+  // and bytes (q, k, v of their width, parameters, the [B, T, H*D] output).
+  double headsWidth = c.matchedHeads * ds, width = h * c.matchedHeadDim;
+  auto matched = [&](double qkvWidth, double outWidth, StringRef dominant) {
+    CostEstimate m;
+    m.flops = sas.flops;
+    m.parameters = static_cast<int64_t>(std::llround(qkvWidth * outWidth + outWidth));
+    m.bytes = elementBytes *
+              (3 * tokens * qkvWidth + m.parameters + tokens * outWidth);
+    m.dominantTerm = dominant;
+    return m;
+  };
+  c.headsMatched = matched(headsWidth, h * d, "attention");
+  c.widthMatched = matched(width, width, "attention");
   return c;
 }
 
@@ -161,11 +177,13 @@ struct SASCostReportPass : sas::impl::SASCostReportBase<SASCostReportPass> {
               {"flop_ratio", c.sas.flops / c.mha.flops},
               {"mha_matched_heads",
                llvm::json::Object{{"heads", c.matchedHeads},
-                                  {"head_dim", c.simHeadDim}}},
+                                  {"head_dim", c.simHeadDim},
+                                  {"cost", toJson(c.headsMatched)}}},
               {"mha_matched_width",
                llvm::json::Object{{"heads", c.heads},
                                   {"head_dim", c.matchedHeadDim},
-                                  {"width", c.heads * c.matchedHeadDim}}}});
+                                  {"width", c.heads * c.matchedHeadDim},
+                                  {"cost", toJson(c.widthMatched)}}}});
         functions.push_back(llvm::json::Object{
             {"function", func.getName().str()},
             {"ops", std::move(ops)},

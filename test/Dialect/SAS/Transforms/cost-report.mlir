@@ -23,10 +23,10 @@
 //  CHECK-NEXT:     "bytes": 152,
 //       CHECK:     "flops": 112,
 //       CHECK:   "mha_matched_heads": {
-//  CHECK-NEXT:     "head_dim": 3,
+//       CHECK:     "head_dim": 3,
 //  CHECK-NEXT:     "heads": 5.952380
 //       CHECK:   "mha_matched_width": {
-//  CHECK-NEXT:     "head_dim": 8.956
+//       CHECK:     "head_dim": 8.956
 //       CHECK:   "sas": {
 //  CHECK-NEXT:     "bytes": 440,
 //  CHECK-NEXT:     "dominant": "feature simulation",
