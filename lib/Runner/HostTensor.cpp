@@ -13,6 +13,7 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/bit.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -250,12 +251,18 @@ llvm::Expected<HostTensor> sas::readNpy(StringRef path) {
     shape.push_back(size);
   }
 
-  HostTensor t = HostTensor::zeros(shape, type);
-  size_t expected = t.bytes.size(), available = data.size() - headerStart -
-                                                 headerLen;
+  // Size the data before allocating anything: a corrupt or hostile header
+  // may name sizes whose product overflows or exceeds the file.
+  size_t available = data.size() - headerStart - headerLen;
+  uint64_t expected = getStorageBytes(type);
+  for (int64_t size : shape)
+    if (llvm::MulOverflow(expected, static_cast<uint64_t>(size), expected))
+      return bad("shape " + formatShape(shape) +
+                 " has more bytes than 64 bits can count");
   if (available != expected)
     return bad("shape " + formatShape(shape) + " needs " + Twine(expected) +
                " bytes of data, the file has " + Twine(available));
+  HostTensor t = HostTensor::zeros(shape, type);
   std::memcpy(t.bytes.data(), data.data() + headerStart + headerLen, expected);
   return t;
 }

@@ -47,15 +47,22 @@ def feature_sim(s, w, b, res_w, res_b):
     return f + np.maximum(f, 0) @ res_w.T + res_b
 
 
-def attention(q, k, v, causal, scale):
-    s = np.einsum("btne,bsne->bnts", q, k) * scale
-    if causal:
-        t, n = q.shape[1], k.shape[1]
-        s = np.where(np.triu(np.ones((t, n), bool), 1), -np.inf, s)
-    s = s - s.max(axis=-1, keepdims=True)
-    p = np.exp(s)
-    p /= p.sum(axis=-1, keepdims=True)
-    return np.einsum("bnts,bsnf->btnf", p, v)
+def attention(q, k, v, causal, scale, chunk=1024):
+    """Softmax attention with the full (masked) score matrix of each block of
+    `chunk` queries, so long sequences fit in memory."""
+    t, n = q.shape[1], k.shape[1]
+    out = np.empty(q.shape[:3] + (v.shape[3],))
+    for start in range(0, t, chunk):
+        stop = min(start + chunk, t)
+        s = np.einsum("btne,bsne->bnts", q[:, start:stop], k) * scale
+        if causal:
+            future = np.arange(n)[None, :] > np.arange(start, stop)[:, None]
+            s = np.where(future, -np.inf, s)
+        s = s - s.max(axis=-1, keepdims=True)
+        p = np.exp(s)
+        p /= p.sum(axis=-1, keepdims=True)
+        out[:, start:stop] = np.einsum("bnts,bsnf->btnf", p, v)
+    return out
 
 
 def peaa(o, w, b):

@@ -54,6 +54,9 @@ def main():
                     help="dtype of the .npy files handed to sas-run")
     ap.add_argument("--input", help="pass this .mlir file to sas-run --input")
     ap.add_argument("--seed", type=int)
+    ap.add_argument("--logit-scale", type=float, default=1.0,
+                    help="scale the q/k feature-simulation weights and biases "
+                         "by this factor: attention scores grow by its square")
     ap.add_argument("extra", nargs="*", help="more sas-run flags (after --)")
     a = ap.parse_args()
 
@@ -65,6 +68,8 @@ def main():
     for name, shape in shapes.items():
         fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else shape[0]
         params[name] = rng.standard_normal(shape) / np.sqrt(fan_in)
+        if name.startswith(("sas_q.2.", "sas_k.2.")):
+            params[name] *= a.logit_scale
     qkv = [rng.standard_normal((a.batch, a.seq, a.heads, a.head_dim))
            for _ in range(3)]
 
@@ -115,6 +120,21 @@ def main():
         print(f"FAIL: {np.sum(~np.isfinite(out))} non-finite outputs (seed {seed})")
         return 1
     err = np.linalg.norm(out - expected) / np.linalg.norm(expected)
+    if a.logit_scale != 1.0:
+        def simulated(x, name):
+            p = {n: np.asarray(stored(params[f"sas_{name}.{n}"]), np.float64)
+                 for n in ("0.weight", "0.bias", "1.process.weight",
+                           "1.process.bias", "2.weight", "2.bias",
+                           "3.process.weight", "3.process.bias")}
+            return ref.feature_sim(
+                ref.head_sim(np.asarray(stored(x), np.float64), p["0.weight"],
+                             p["0.bias"], p["1.process.weight"],
+                             p["1.process.bias"]),
+                p["2.weight"], p["2.bias"], p["3.process.weight"],
+                p["3.process.bias"])
+        scores = np.einsum("btne,bsne->bnts", simulated(qkv[0], "q"),
+                           simulated(qkv[1], "k"))
+        print(f"largest |score| before scale: {np.abs(scores).max():.3g}")
     limit = THRESHOLDS[a.dtype]
     verdict = "PASS" if err < limit else "FAIL"
     print(f"{verdict}: {a.dtype} B={a.batch} T={a.seq} H={a.heads} "
