@@ -255,10 +255,14 @@ llvm::Expected<HostTensor> sas::readNpy(StringRef path) {
   // may name sizes whose product overflows or exceeds the file.
   size_t available = data.size() - headerStart - headerLen;
   uint64_t expected = getStorageBytes(type);
-  for (int64_t size : shape)
-    if (llvm::MulOverflow(expected, static_cast<uint64_t>(size), expected))
+  for (int64_t size : shape) {
+    bool overflow = false;
+    expected = llvm::SaturatingMultiply(expected, static_cast<uint64_t>(size),
+                                        &overflow);
+    if (overflow)
       return bad("shape " + formatShape(shape) +
                  " has more bytes than 64 bits can count");
+  }
   if (available != expected)
     return bad("shape " + formatShape(shape) + " needs " + Twine(expected) +
                " bytes of data, the file has " + Twine(available));
