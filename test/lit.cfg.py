@@ -13,7 +13,7 @@ config.suffixes = [".mlir", ".test", ".c"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.sas_obj_root, "test")
 # Inputs used by tests, not tests themselves.
-config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["Inputs", "corpus", "crashes", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
@@ -56,6 +56,7 @@ llvm_config.with_environment("PATH", config.sas_tools_dir, append_path=True)
 tools = [
     "sas-opt",
     "sas-capi-test",
+    "sas-fuzz-replay",
     # The stock mlir-opt of the MLIR we build against, for the plugin test.
     ToolSubst("%mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")),
 ]

@@ -467,3 +467,28 @@ func.func @layer_result_dynamic(
          tensor<8xf32>) -> tensor<1x5x8xf32>
   return
 }
+
+// -----
+
+// Sizes whose product does not fit in 64 bits are an error, not an overflow.
+func.func @layer_huge_width(
+    %q: tensor<1x5x4294967296x4294967296xf32>, %hw: tensor<4x4294967296x3xf32>,
+    %hb: tensor<4xf32>, %hrw: tensor<4x4x3xf32>, %hrb: tensor<4xf32>,
+    %fw: tensor<6x4294967296xf32>, %fb: tensor<6xf32>, %frw: tensor<6x6xf32>,
+    %frb: tensor<6xf32>, %vhw: tensor<4x4294967296x3xf32>, %ow: tensor<8x8xf32>,
+    %ob: tensor<8xf32>) {
+  // expected-error @+1 {{H*D = 4294967296*4294967296 does not fit in 64 bits}}
+  %0 = sas.layer %q, %q, %q q_head(%hw, %hb, %hrw, %hrb)
+      q_feat(%fw, %fb, %frw, %frb) k_head(%hw, %hb, %hrw, %hrb)
+      k_feat(%fw, %fb, %frw, %frb) v_head(%vhw, %hb, %hrw, %hrb)
+      out(%ow, %ob)
+      : (tensor<1x5x4294967296x4294967296xf32>, tensor<1x5x4294967296x4294967296xf32>,
+         tensor<1x5x4294967296x4294967296xf32>,
+         tensor<4x4294967296x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>,
+         tensor<6x4294967296xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>,
+         tensor<4x4294967296x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>,
+         tensor<6x4294967296xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>,
+         tensor<4x4294967296x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>,
+         tensor<8x8xf32>, tensor<8xf32>) -> tensor<1x5x8xf32>
+  return
+}

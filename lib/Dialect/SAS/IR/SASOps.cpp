@@ -16,6 +16,7 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 
@@ -389,6 +390,10 @@ LogicalResult LayerOp::verify() {
       return failure();
   if (failed(v.checkSameDim(val, 1, k, 1)))
     return failure();
+  int64_t hd;
+  if (llvm::MulOverflow(val.size(2), val.size(3), hd))
+    return emitOpError() << "H*D = " << val.size(2) << "*" << val.size(3)
+                         << " does not fit in 64 bits";
 
   FailureOr<RankedTensorType> qHead = verifyHeadSimShapes(
       v, q, named("q_head_w", getQHeadW(), kHeadSimW),
@@ -444,7 +449,6 @@ LogicalResult LayerOp::verify() {
   if (failed(peaa))
     return failure();
   // PEAA averages back to the H heads of the layer: out_w is [H*D, H*D].
-  int64_t hd = val.size(2) * val.size(3);
   if (outW.size(0) != hd)
     return emitOpError() << "dimension H*F of 'out_w' is " << outW.size(0)
                          << ", but 'v' has H*D = " << val.size(2) << "*"
