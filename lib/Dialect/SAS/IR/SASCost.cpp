@@ -116,15 +116,28 @@ FailureOr<CostEstimate> FeatureSimOp::estimateCost(const CostSizes &sizes) {
   return estimate;
 }
 
+/// Batch, query length and key length of attention over `q` and `k`.
+struct AttentionSizes {
+  double batch, seqLen, keyLen;
+};
+static FailureOr<AttentionSizes> getAttentionSizes(Value q, Value k,
+                                                   const CostSizes &sizes) {
+  FailureOr<double> b = getSize(q, 0, sizes.batch);
+  FailureOr<double> t = getSize(q, 1, sizes.seqLen);
+  FailureOr<double> s = getSize(k, 1, sizes.seqLen);
+  if (failed(b) || failed(t) || failed(s))
+    return failure();
+  return AttentionSizes{*b, *t, *s};
+}
+
 FailureOr<CostEstimate> AttentionOp::estimateCost(const CostSizes &sizes) {
   FailureOr<CostEstimate> estimate = getTraffic(*this, 3, sizes);
-  FailureOr<double> b = getSize(getQ(), 0, sizes.batch);
-  FailureOr<double> t = getSize(getQ(), 1, sizes.seqLen);
-  FailureOr<double> s = getSize(getK(), 1, sizes.seqLen);
-  if (failed(estimate) || failed(b) || failed(t) || failed(s))
+  FailureOr<AttentionSizes> a = getAttentionSizes(getQ(), getK(), sizes);
+  if (failed(estimate) || failed(a))
     return failure();
   int64_t n = dim(getQ(), 2), e = dim(getQ(), 3), f = dim(getV(), 3);
-  double pairs = cost::attentionPairs(*b, n, *t, *s, getCausal());
+  double pairs =
+      cost::attentionPairs(a->batch, n, a->seqLen, a->keyLen, getCausal());
   estimate->flops = 2 * pairs * (e + f);
   estimate->dominantTerm = e >= f ? "scores" : "weighted values";
   return estimate;
@@ -143,13 +156,11 @@ FailureOr<CostEstimate> PeaaOp::estimateCost(const CostSizes &sizes) {
 
 FailureOr<CostEstimate> LayerOp::estimateCost(const CostSizes &sizes) {
   FailureOr<CostEstimate> estimate = getTraffic(*this, 3, sizes);
-  FailureOr<double> b = getSize(getQ(), 0, sizes.batch);
-  FailureOr<double> t = getSize(getQ(), 1, sizes.seqLen);
-  FailureOr<double> s = getSize(getK(), 1, sizes.seqLen);
-  if (failed(estimate) || failed(b) || failed(t) || failed(s))
+  FailureOr<AttentionSizes> a = getAttentionSizes(getQ(), getK(), sizes);
+  if (failed(estimate) || failed(a))
     return failure();
   cost::LayerTerms terms = cost::getLayerTerms(
-      *b, *t, *s, dim(getQ(), 2), dim(getQHeadW(), 0), dim(getQ(), 3),
+      a->batch, a->seqLen, a->keyLen, dim(getQ(), 2), dim(getQHeadW(), 0), dim(getQ(), 3),
       dim(getQFeatW(), 0), dim(getQHeadW(), 2), getCausal());
   estimate->flops = terms.total();
   estimate->dominantTerm = terms.dominant();
