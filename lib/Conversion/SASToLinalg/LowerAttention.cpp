@@ -4,11 +4,15 @@
 //
 // sas.attention becomes flash-style attention on tensors:
 //
-//   scf.forall (b, n, query block) {
-//     m = -inf, l = 0, acc = 0                    // f32, per query row
-//     scf.for key block in [0, full)     { step } // no mask needed
-//     scf.for key block in [full, end)   { step } // crosses diagonal or end
-//     out = acc / l
+//   scf.forall (b, query block) {               // the tile owns all heads
+//     q tile (simulated here when fused), scaled, [N, bq, E]
+//     k, v (simulated here when fused, else materialized once outside)
+//     scf.for head n {
+//       m = -inf, l = 0, acc = 0                    // f32, per query row
+//       scf.for key block in [0, full)     { step } // no mask needed
+//       scf.for key block in [full, end)   { step } // crosses diagonal/end
+//       out = acc / l      // or: PEAA group mean += out / G, when fused
+//     }
 //   }
 //   step: s = q * k^T; m' = max(m, rowmax s); p = exp(s - m');
 //         l = l * exp(m - m') + rowsum p; acc = acc * exp(m - m') + p * v
