@@ -15,6 +15,11 @@ config.test_exec_root = os.path.join(config.sas_obj_root, "test")
 # Inputs used by tests, not tests themselves.
 config.excludes = ["Inputs", "corpus", "crashes", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 
+# Sanitized builds: the plugin cannot load into the uninstrumented stock
+# mlir-opt, and the installed static libraries need the sanitizer runtime.
+if config.sas_sanitizers:
+    config.available_features.add("sanitizers")
+
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
 config.substitutions.append(("%sas_src_root", config.sas_src_root))

@@ -1,3 +1,4 @@
+// UNSUPPORTED: sanitizers
 // The stock mlir-opt loads the SAS plugin, parses sas IR and runs sas-expand.
 // RUN: %mlir_opt %s --load-dialect-plugin=%sas_plugin --load-pass-plugin=%sas_plugin --pass-pipeline="builtin.module(sas-expand)" | FileCheck %s
 // RUN: %mlir_opt %s --load-dialect-plugin=%sas_plugin --load-pass-plugin=%sas_plugin --pass-pipeline="builtin.module(sas-primitives-pipeline)" | FileCheck %s --check-prefix=PIPELINE
