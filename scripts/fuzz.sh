@@ -7,21 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-for p in clang-22 libclang-rt-22-dev; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-    { $sudo apt-get update -qq; DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$p" >/dev/null; }
-done
-
 build=build-fuzz
-if [ ! -f "$build/build.ninja" ]; then
-  cmake -G Ninja -S . -B "$build" -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
-    -DLLVM_ENABLE_ASSERTIONS=ON -DSAS_ENABLE_SANITIZERS=ON \
-    -DSAS_ENABLE_FUZZER=ON -DSAS_ENABLE_PYTHON=OFF \
-    -DMLIR_DIR="$(llvm-config-22 --prefix)/lib/cmake/mlir"
-fi
+bash scripts/configure-clang.sh "$build" -DSAS_ENABLE_FUZZER=ON
 ninja -C "$build" -j"${SAS_JOBS:-2}" sas-fuzz
 
 # Seeds: the committed corpus and every // ----- chunk of the sas tests.

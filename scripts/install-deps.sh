@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs, with apt, whatever SAS-MLIR needs that this Debian 12 machine lacks.
 # Safe to run again: installed packages are skipped and apt is not called.
+#   install-deps.sh          the build and test dependencies
+#   install-deps.sh clang    also clang-22 and its sanitizer/fuzzer runtimes
 set -euo pipefail
 
 packages=(
@@ -15,6 +17,9 @@ packages=(
   # the sas_mlir Python package builds with pybind11 and is tested by pytest.
   python3 python3-numpy python3-dev pybind11-dev python3-pytest
 )
+if [ "${1:-}" = clang ]; then
+  packages+=(clang-22 libclang-rt-22-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
