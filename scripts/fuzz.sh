@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target (clang-22, ASan + UBSan) in build-fuzz/ and runs
+# Builds the libFuzzer target (clang-22, ASan + UBSan) in build-asan/ and runs
 # it for $1 seconds (default 60) on test/Fuzz/corpus plus the sas test
 # inputs. Exits non-zero on any crash, leak or sanitizer report; the
-# reproducer is left as build-fuzz/crash-*.
+# reproducer is left as build-asan/crash-*. New inputs go to $SAS_FUZZ_CORPUS
+# (default test/Fuzz/corpus, so that a long run can be minimized and kept).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 
-build=build-fuzz
-bash scripts/configure-clang.sh "$build" -DSAS_ENABLE_FUZZER=ON
+build=$(bash scripts/configure-clang.sh)
 ninja -C "$build" -j"${SAS_JOBS:-2}" sas-fuzz
 
 # Seeds: the committed corpus and every // ----- chunk of the sas tests.
@@ -25,10 +25,11 @@ for root in sys.argv[2:]:
                     name = hashlib.sha1(chunk.encode()).hexdigest()
                     open(os.path.join(out, name), "w").write(chunk)
 PY
-mkdir -p test/Fuzz/corpus
+corpus=${SAS_FUZZ_CORPUS:-test/Fuzz/corpus}
+mkdir -p "$corpus"
 # detect_leaks=0: leak checking needs ptrace-like access LSan lacks in some
 # sandboxes; ASan and UBSan still report every memory and UB error.
 ASAN_OPTIONS=detect_leaks=${SAS_FUZZ_LEAKS:-1} \
   "$build/bin/sas-fuzz" -max_total_time="$seconds" -timeout=30 \
   -rss_limit_mb=4096 -max_len=16384 -print_final_stats=1 \
-  -artifact_prefix="$build/" test/Fuzz/corpus "$seeds"
+  -artifact_prefix="$build/" "$corpus" test/Fuzz/corpus "$seeds"

@@ -6,6 +6,7 @@
 
 #include "sas/Pipelines/Pipelines.h"
 #include "sas/Codegen/Passes.h"
+#include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Conversion/SASToLinalg/SASToLinalg.h"
 #include "sas/Dialect/SAS/Transforms/Passes.h"
 
@@ -14,6 +15,8 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
@@ -105,6 +108,74 @@ void sas::buildSASCPUPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+std::optional<std::string> sas::getNVVMFeatures(llvm::StringRef chip) {
+  if (chip == "sm_90a")
+    return std::string("+ptx80");
+  if (chip == "sm_90" || chip == "sm_80")
+    return std::string();
+  return std::nullopt;
+}
+
+void sas::buildSASGPUPipeline(OpPassManager &pm,
+                              const SASGPUPipelineOptions &options) {
+  // Attention -> block-mapped tiles; the rest -> linalg over all tokens.
+  pm.addPass(createSASExpand());
+  ConvertSASAttentionToGPUOptions attention;
+  attention.queryTile = options.queryTile;
+  attention.keyTile = options.keyTile;
+  pm.addPass(createConvertSASAttentionToGPU(attention));
+  // Per-token ops materialized: on the GPU they are separate kernels.
+  ConvertSASToLinalgOptions lowering;
+  lowering.fuseQSimulation = false;
+  lowering.fusePeaaMean = false;
+  lowering.kvSimulation = "materialize";
+  pm.addPass(createConvertSASToLinalg(lowering));
+  pm.addPass(createInlinerPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // Tensors -> device buffers.
+  bufferization::OneShotBufferizePassOptions bufferization;
+  bufferization.bufferizeFunctionBoundaries = true;
+  bufferization.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addNestedPass<func::FuncOp>(createSASShortenBufferLifetimes());
+  pm.addNestedPass<func::FuncOp>(createSASGPUHostBuffers());
+  pm.addPass(createCanonicalizerPass());
+
+  // Loops -> kernels.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  SASGPUMapToLaunchOptions mapping;
+  mapping.blockThreads = options.blockThreads;
+  mapping.elementwiseThreads = options.elementwiseThreads;
+  pm.addNestedPass<func::FuncOp>(createSASGPUMapToLaunch(mapping));
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // NVVM kernels and LLVM host code.
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features = getNVVMFeatures(options.chip).value_or("");
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
+  pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createCSEPass());
+  GpuToLLVMConversionPassOptions host;
+  host.hostBarePtrCallConv = true;
+  pm.addPass(createGpuToLLVMConversionPass(host));
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.toolkitPath = options.toolkit;
+  binary.compilationTarget = options.format;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
 void sas::registerSASPipelines() {
   PassPipelineRegistration<>(
       "sas-primitives-pipeline",
@@ -114,4 +185,9 @@ void sas::registerSASPipelines() {
       "sas-cpu-pipeline",
       "Compile sas ops to the LLVM dialect for the host CPU (OpenMP threads)",
       buildSASCPUPipeline);
+  PassPipelineRegistration<SASGPUPipelineOptions>(
+      "sas-gpu-pipeline",
+      "Compile sas ops to LLVM host code launching NVVM kernels (cubin or "
+      "PTX in a gpu.binary)",
+      buildSASGPUPipeline);
 }

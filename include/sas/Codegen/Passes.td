@@ -72,4 +72,50 @@ def SASShortenBufferLifetimes : Pass<"sas-shorten-buffer-lifetimes",
   }];
 }
 
+def SASGPUHostBuffers : Pass<"sas-gpu-host-buffers", "func::FuncOp"> {
+  let summary = "Allocate the host function's buffers on the GPU";
+  let description = [{
+    In a host function whose buffers all live on the device, turns every
+    `memref.alloc` / `memref.dealloc` outside kernels and workgroup memory
+    into `gpu.alloc` / `gpu.dealloc` (stream-ordered: each in its own
+    `gpu.wait async` chain, which the SAS CUDA runtime places on the
+    caller's stream), and every host `memref.copy` into a `linalg.copy`, so
+    that it runs as a kernel like every other linalg op. Runs after
+    bufferization, before the linalg ops become loops.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
+def SASGPUMapToLaunch : Pass<"sas-gpu-map-to-launch", "func::FuncOp"> {
+  let summary = "Map block-mapped scf.forall and parallel loops to gpu.launch";
+  let description = [{
+    Turns the loops of a bufferized host function into GPU kernels:
+
+    - an `scf.forall` mapped to `#gpu.block<...>` (lower bounds 0, steps 1)
+      becomes a `gpu.launch` with one block per iteration and `block-threads`
+      threads. In its body, every outermost `scf.parallel` (a linalg op
+      lowered by `convert-linalg-to-parallel-loops`) is spread over the
+      block's threads, linearized, in an `scf.for` starting at the thread id
+      and striding by the block size, followed by a `gpu.barrier`; every
+      `memref.alloc` in workgroup memory becomes a workgroup attribution of
+      the launch (its deallocations are dropped);
+    - every other outermost `scf.parallel` becomes a `gpu.launch` with one
+      thread per iteration in blocks of `elementwise-threads`.
+
+    Afterwards no operation outside a kernel may touch memory (loads,
+    stores, linalg ops, copies): the pass reports any that does.
+  }];
+  let options = [
+    Option<"blockThreads", "block-threads", "int64_t", /*default=*/"128",
+           "Threads of a block that runs a block-mapped scf.forall">,
+    Option<"elementwiseThreads", "elementwise-threads", "int64_t",
+           /*default=*/"256",
+           "Threads per block of the launches of other parallel loops">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 #endif // SAS_CODEGEN_PASSES_TD

@@ -77,4 +77,41 @@ def ConvertSASToLinalg : Pass<"convert-sas-to-linalg"> {
   ];
 }
 
+def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
+  let summary = "Lower sas.attention to block-mapped online-softmax tiles";
+  let description = [{
+    Lowers every `sas.attention` to flash-style attention for a GPU: an
+    `scf.forall` over (batch, simulated head, query block) mapped to
+    `#gpu.block<z, y, x>`; each block keeps its running row max, row sum and
+    output in workgroup (shared) memory, in f32, and visits the key blocks in
+    an `scf.for` (under `causal`, only those up to the diagonal). Every step
+    of a key block (stage the k and v tiles, scores, mask and scale, row
+    max, exponentials, row sums, rescale, P V) is one linalg op on the
+    shared tiles, which `sas-gpu-map-to-launch` distributes over the
+    block's threads with a barrier after each. The scale is folded into the
+    scores together with log2(e), so the exponentials are `exp2`.
+
+    The operands are read through `bufferization.to_buffer` and the result
+    is a `bufferization.to_tensor` of a new buffer: run this pass on
+    tensors, before one-shot bufferization. Tiles shrink (keys first) until
+    they fit in `shared-memory-bytes`; a head too large for any tile is an
+    error.
+  }];
+  let options = [
+    Option<"queryTile", "query-tile", "int64_t", /*default=*/"32",
+           "Queries per block">,
+    Option<"keyTile", "key-tile", "int64_t", /*default=*/"32",
+           "Keys per step of the online-softmax loop">,
+    Option<"sharedMemoryBytes", "shared-memory-bytes", "int64_t",
+           /*default=*/"49152",
+           "Workgroup memory one block may use (48 KiB: the static limit)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // SAS_CONVERSION_PASSES_TD

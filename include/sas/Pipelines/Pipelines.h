@@ -9,6 +9,9 @@
 
 #include "mlir/Pass/PassOptions.h"
 
+#include <optional>
+#include <string>
+
 namespace mlir {
 class OpPassManager;
 
@@ -66,6 +69,49 @@ struct SASCPUPipelineOptions
 /// identity layouts) or memrefs.
 void buildSASCPUPipeline(OpPassManager &pm,
                          const SASCPUPipelineOptions &options);
+
+/// Options of sas-gpu-pipeline.
+struct SASGPUPipelineOptions
+    : public PassPipelineOptions<SASGPUPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("NVIDIA GPU architecture: sm_90a, sm_90 or sm_80"),
+      llvm::cl::init("sm_90a")};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Kernel binary: bin (cubin, needs ptxas), fatbin, or "
+                     "isa (PTX, needs only LLVM)"),
+      llvm::cl::init("bin")};
+  PassOptions::Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit holding ptxas and libdevice"),
+      llvm::cl::init("/usr/local/cuda")};
+  PassOptions::Option<int64_t> queryTile{
+      *this, "query-tile", llvm::cl::desc("Queries per attention block"),
+      llvm::cl::init(32)};
+  PassOptions::Option<int64_t> keyTile{
+      *this, "key-tile", llvm::cl::desc("Keys per online-softmax step"),
+      llvm::cl::init(32)};
+  PassOptions::Option<int64_t> blockThreads{
+      *this, "block-threads",
+      llvm::cl::desc("Threads of an attention block"), llvm::cl::init(128)};
+  PassOptions::Option<int64_t> elementwiseThreads{
+      *this, "elementwise-threads",
+      llvm::cl::desc("Threads per block of the per-token kernels"),
+      llvm::cl::init(256)};
+};
+
+/// The NVVM target features `chip` needs: sm_90a's wgmma/TMA instructions
+/// exist only from PTX 8.0 on. Empty for an unknown chip.
+std::optional<std::string> getNVVMFeatures(llvm::StringRef chip);
+
+/// sas-gpu-pipeline: from sas ops on tensors to host code in the LLVM
+/// dialect that launches NVVM kernels held in a gpu.binary: attention as
+/// block-mapped online-softmax tiles in shared memory, the per-token ops as
+/// one kernel per linalg op, intermediates in device memory. Host functions
+/// take bare pointers to static-shape buffers.
+void buildSASGPUPipeline(OpPassManager &pm,
+                         const SASGPUPipelineOptions &options);
 
 /// Registers the SAS pipelines with the global pass registry.
 void registerSASPipelines();

@@ -1,0 +1,416 @@
+//===- LowerAttentionToGPU.cpp - sas.attention as GPU block tiles -*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// sas.attention becomes flash-style attention with one GPU block per
+// (batch, simulated head, query block):
+//
+//   scf.forall (b, n, query block) mapping [#gpu.block<z, y, x>] {
+//     shared: k tile [bk, E], v tile [bk, F], scores [bq, bk],
+//             acc [bq, F], m, l, m', c [bq]                     // all f32
+//     m = -inf, l = 0, acc = 0
+//     scf.for key block in [0, end) {    // end: the diagonal under causal
+//       k, v tiles <- global                          (f32)
+//       s = q k^T; s = s * scale * log2(e), masked to -inf past the diagonal
+//       m' = max(m, rowmax s); s = exp2(s - m')
+//       c = exp2(m - m'); l = l * c; m = m'; l += rowsum s
+//       acc = acc * c + s v
+//     }
+//     out = acc / l
+//   }
+//
+// Each step is one linalg op on (dynamic-size views of) the shared tiles:
+// the tile tails past the end of the sequence are never read or written, so
+// stale shared memory cannot leak into the result. sas-gpu-map-to-launch
+// turns the forall into a gpu.launch and spreads every step over the
+// block's threads with a barrier after it. q is read from global memory by
+// the score step (it is read once per key block and stays in L1/L2): shared
+// memory holds what is reused by all rows.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sas/Conversion/SASToGPU/SASToGPU.h"
+#include "sas/Dialect/SAS/IR/SASDialect.h"
+#include "sas/Dialect/SAS/IR/SASOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
+#include <cmath>
+#include <limits>
+
+namespace mlir {
+namespace sas {
+#define GEN_PASS_DEF_CONVERTSASATTENTIONTOGPU
+#include "sas/Conversion/Passes.h.inc"
+} // namespace sas
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::sas;
+
+namespace {
+
+/// f32 bytes of the shared tiles of one block.
+int64_t sharedTileBytes(int64_t bq, int64_t bk, int64_t e, int64_t f) {
+  return 4 * (bk * e + bk * f + bq * bk + bq * f + 4 * bq);
+}
+
+/// Builds the linalg ops of one block on memrefs. Loops are ordered with the
+/// parallel dimensions first, so that each op becomes one scf.parallel (with
+/// its reduction as an inner scf.for) that the threads can share.
+class BlockBuilder {
+public:
+  BlockBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  Value f32(double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value toF32(Value v) {
+    if (v.getType().isF32())
+      return v;
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+  }
+
+  /// A workgroup-memory f32 buffer.
+  Value shared(ArrayRef<int64_t> shape) {
+    auto space = gpu::AddressSpaceAttr::get(b.getContext(),
+                                            gpu::AddressSpace::Workgroup);
+    auto type = MemRefType::get(shape, b.getF32Type(), MemRefLayoutAttrInterface{},
+                                space);
+    return memref::AllocOp::create(b, loc, type);
+  }
+
+  /// The view [sizes] at `offsets` of `source`, dropping the unit dims
+  /// listed in `dropped`.
+  Value view(Value source, ArrayRef<OpFoldResult> offsets,
+             ArrayRef<OpFoldResult> sizes, ArrayRef<int64_t> resultShape) {
+    auto type = cast<MemRefType>(source.getType());
+    SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+    auto resultType = memref::SubViewOp::inferRankReducedResultType(
+        resultShape, type, offsets, sizes, strides);
+    return memref::SubViewOp::create(b, loc, cast<MemRefType>(resultType),
+                                     source, offsets, sizes, strides);
+  }
+
+  /// A linalg.generic over memrefs with `numLoops` loops, the first
+  /// `numParallel` of them parallel and the rest reductions.
+  void generic(ValueRange inputs, ValueRange outputs, ArrayRef<AffineMap> maps,
+               unsigned numLoops, unsigned numParallel,
+               function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+    SmallVector<utils::IteratorType> iterators(numLoops,
+                                               utils::IteratorType::reduction);
+    for (unsigned i = 0; i < numParallel; ++i)
+      iterators[i] = utils::IteratorType::parallel;
+    linalg::GenericOp::create(b, loc, TypeRange{}, inputs, outputs, maps,
+                              iterators, body);
+  }
+
+  void fill(Value buffer, double value) {
+    linalg::FillOp::create(b, loc, ValueRange{f32(value)}, ValueRange{buffer});
+  }
+
+  AffineMap map(unsigned numLoops, ArrayRef<unsigned> dims) {
+    SmallVector<AffineExpr> exprs;
+    for (unsigned d : dims)
+      exprs.push_back(b.getAffineDimExpr(d));
+    return AffineMap::get(numLoops, 0, exprs, b.getContext());
+  }
+
+  OpBuilder &b;
+  Location loc;
+};
+
+struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
+  LowerAttentionToGPUPattern(MLIRContext *ctx, const GPUAttentionTiling &tiling)
+      : OpRewritePattern(ctx), tiling(tiling) {}
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    auto qType = cast<RankedTensorType>(op.getQ().getType());
+    auto kType = cast<RankedTensorType>(op.getK().getType());
+    auto vType = cast<RankedTensorType>(op.getV().getType());
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    int64_t numHeads = qType.getDimSize(2), e = qType.getDimSize(3),
+            f = vType.getDimSize(3);
+    if (ShapedType::isDynamic(numHeads) || ShapedType::isDynamic(e) ||
+        ShapedType::isDynamic(f))
+      return op.emitOpError("needs static heads and head sizes for the GPU "
+                            "tiles");
+
+    // Shrink the tiles, keys first, until they fit in shared memory.
+    int64_t bq = tiling.queryTile, bk = tiling.keyTile;
+    while (sharedTileBytes(bq, bk, e, f) > tiling.sharedMemoryBytes &&
+           (bk > 1 || bq > 1)) {
+      if (bk >= bq && bk > 1)
+        bk = (bk + 1) / 2;
+      else
+        bq = (bq + 1) / 2;
+    }
+    if (sharedTileBytes(bq, bk, e, f) > tiling.sharedMemoryBytes)
+      return op.emitOpError()
+             << "heads of size " << e << " (q, k) and " << f
+             << " (v) do not fit in " << tiling.sharedMemoryBytes
+             << " bytes of shared memory";
+
+    Location loc = op.getLoc();
+    OpBuilder::InsertionGuard guard(rewriter);
+    auto memrefOf = [](RankedTensorType t) {
+      return MemRefType::get(t.getShape(), t.getElementType());
+    };
+    Value q = bufferization::ToBufferOp::create(rewriter, loc, memrefOf(qType),
+                                                op.getQ(), /*read_only=*/true);
+    Value k = bufferization::ToBufferOp::create(rewriter, loc, memrefOf(kType),
+                                                op.getK(), /*read_only=*/true);
+    Value v = bufferization::ToBufferOp::create(rewriter, loc, memrefOf(vType),
+                                                op.getV(), /*read_only=*/true);
+    SmallVector<Value> dynamicSizes;
+    for (int64_t d = 0; d < resultType.getRank(); ++d)
+      if (resultType.isDynamicDim(d))
+        dynamicSizes.push_back(memref::DimOp::create(rewriter, loc, q, d));
+    Value out = memref::AllocOp::create(rewriter, loc, memrefOf(resultType),
+                                        dynamicSizes);
+
+    BlockBuilder bb(rewriter, loc);
+    Value batch = memref::DimOp::create(rewriter, loc, q, 0);
+    Value queries = memref::DimOp::create(rewriter, loc, q, 1);
+    Value keys = memref::DimOp::create(rewriter, loc, k, 1);
+    Value bqV = bb.index(bq);
+    Value queryBlocks = arith::CeilDivUIOp::create(rewriter, loc, queries, bqV);
+    MLIRContext *ctx = rewriter.getContext();
+    auto block = [&](gpu::MappingId id) {
+      return gpu::GPUBlockMappingAttr::get(ctx, id);
+    };
+    ArrayAttr mapping = rewriter.getArrayAttr(
+        {block(gpu::MappingId::DimZ), block(gpu::MappingId::DimY),
+         block(gpu::MappingId::DimX)});
+    Value zero = bb.index(0), one = bb.index(1);
+    auto forall = scf::ForallOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{zero, zero, zero},
+        ArrayRef<OpFoldResult>{batch, bb.index(numHeads), queryBlocks},
+        ArrayRef<OpFoldResult>{one, one, one}, ValueRange{}, mapping);
+    rewriter.setInsertionPointToStart(forall.getBody());
+    buildBlock(bb, forall.getInductionVars(), q, k, v, out, queries, keys, bq,
+               bk, e, f, op.getCausal(), op.getScaleValue());
+
+    rewriter.setInsertionPointAfter(forall);
+    rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
+        op, resultType, out, /*restrict=*/true, /*writable=*/true);
+    return success();
+  }
+
+  /// The body of one block: see the file header.
+  static void buildBlock(BlockBuilder &bb, ValueRange ivs, Value q, Value k,
+                         Value v, Value out, Value queries, Value keys,
+                         int64_t bq, int64_t bk, int64_t e, int64_t f,
+                         bool causal, double scale) {
+    OpBuilder &b = bb.b;
+    Location loc = bb.loc;
+    Value batch = ivs[0], head = ivs[1];
+    Value q0 = arith::MulIOp::create(b, loc, ivs[2], bb.index(bq));
+    Value rows = arith::MinSIOp::create(
+        b, loc, bb.index(bq), arith::SubIOp::create(b, loc, queries, q0));
+
+    Value kTile = bb.shared({bk, e}), vTile = bb.shared({bk, f});
+    Value scores = bb.shared({bq, bk}), acc = bb.shared({bq, f});
+    Value rowMax = bb.shared({bq}), rowSum = bb.shared({bq});
+    Value newMax = bb.shared({bq}), correction = bb.shared({bq});
+    bb.fill(rowMax, -std::numeric_limits<double>::infinity());
+    bb.fill(rowSum, 0.0);
+    bb.fill(acc, 0.0);
+
+    OpFoldResult zeroI = b.getIndexAttr(0), oneI = b.getIndexAttr(1);
+    auto rowsView = [&](Value buffer) {
+      return bb.view(buffer, {zeroI}, {rows}, {ShapedType::kDynamic});
+    };
+    Value m = rowsView(rowMax), l = rowsView(rowSum), m2 = rowsView(newMax),
+          c = rowsView(correction);
+    Value accRows = bb.view(acc, {zeroI, zeroI}, {rows, b.getIndexAttr(f)},
+                            {ShapedType::kDynamic, f});
+    Value qRows = bb.view(q, {batch, q0, head, zeroI},
+                          {oneI, rows, oneI, b.getIndexAttr(e)},
+                          {ShapedType::kDynamic, e});
+
+    // Under causal, the last key block is the one holding the last query.
+    Value keyEnd = keys;
+    if (causal)
+      keyEnd = arith::MinSIOp::create(
+          b, loc, keys, arith::AddIOp::create(b, loc, q0, rows));
+    Value keyBlocks = arith::CeilDivUIOp::create(b, loc, keyEnd, bb.index(bk));
+    auto loop = scf::ForOp::create(b, loc, bb.index(0), keyBlocks, bb.index(1));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      buildKeyStep(bb, loop.getInductionVar(), batch, head, q0, rows, qRows,
+                   k, v, keyEnd, kTile, vTile, scores, accRows, m, l, m2, c,
+                   bk, e, f, causal, scale);
+    }
+
+    // out = acc / l, in the result's element type.
+    Value outRows = bb.view(out, {batch, q0, head, zeroI},
+                            {oneI, rows, oneI, b.getIndexAttr(f)},
+                            {ShapedType::kDynamic, f});
+    Type outType = cast<MemRefType>(out.getType()).getElementType();
+    bb.generic({accRows, l}, {outRows},
+               {bb.map(2, {0, 1}), bb.map(2, {0}), bb.map(2, {0, 1})}, 2, 2,
+               [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                 Value r = arith::DivFOp::create(nb, nloc, args[0], args[1]);
+                 if (outType != r.getType())
+                   r = arith::TruncFOp::create(nb, nloc, outType, r);
+                 linalg::YieldOp::create(nb, nloc, r);
+               });
+  }
+
+  static void buildKeyStep(BlockBuilder &bb, Value keyBlock, Value batch,
+                           Value head, Value q0, Value rows, Value qRows,
+                           Value k, Value v, Value keyEnd, Value kTile,
+                           Value vTile, Value scores, Value accRows, Value m,
+                           Value l, Value m2, Value c, int64_t bk, int64_t e,
+                           int64_t f, bool causal, double scale) {
+    OpBuilder &b = bb.b;
+    Location loc = bb.loc;
+    OpFoldResult zeroI = b.getIndexAttr(0), oneI = b.getIndexAttr(1);
+    int64_t dyn = ShapedType::kDynamic;
+    Value k0 = arith::MulIOp::create(b, loc, keyBlock, bb.index(bk));
+    Value cols = arith::MinSIOp::create(
+        b, loc, bb.index(bk), arith::SubIOp::create(b, loc, keyEnd, k0));
+
+    // Stage the k and v tiles in f32.
+    auto stage = [&](Value source, Value tile, int64_t width) {
+      Value from = bb.view(source, {batch, k0, head, zeroI},
+                           {oneI, cols, oneI, b.getIndexAttr(width)},
+                           {dyn, width});
+      Value to = bb.view(tile, {zeroI, zeroI}, {cols, b.getIndexAttr(width)},
+                         {dyn, width});
+      bb.generic({from}, {to}, {bb.map(2, {0, 1}), bb.map(2, {0, 1})}, 2, 2,
+                 [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                   BlockBuilder inner(nb, nloc);
+                   linalg::YieldOp::create(nb, nloc, inner.toF32(args[0]));
+                 });
+      return to;
+    };
+    Value kCols = stage(k, kTile, e);
+    Value vCols = stage(v, vTile, f);
+
+    // s = q k^T.
+    Value s = bb.view(scores, {zeroI, zeroI}, {rows, cols}, {dyn, dyn});
+    bb.fill(s, 0.0);
+    bb.generic({qRows, kCols}, {s},
+               {bb.map(3, {0, 2}), bb.map(3, {1, 2}), bb.map(3, {0, 1})}, 3, 2,
+               [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                 BlockBuilder inner(nb, nloc);
+                 Value p = arith::MulFOp::create(nb, nloc,
+                                                 inner.toF32(args[0]), args[1]);
+                 linalg::YieldOp::create(nb, nloc, (Value)arith::AddFOp::create(nb, nloc, args[2], p));
+               });
+
+    // Scale (with log2(e), for exp2) and mask keys past the query.
+    double scaleLog2 = scale / std::log(2.0);
+    bb.generic({}, {s}, {bb.map(2, {0, 1})}, 2, 2,
+               [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                 BlockBuilder inner(nb, nloc);
+                 Value x = arith::MulFOp::create(nb, nloc, args[0],
+                                                 inner.f32(scaleLog2));
+                 if (causal) {
+                   Value i = linalg::IndexOp::create(nb, nloc, 0);
+                   Value j = linalg::IndexOp::create(nb, nloc, 1);
+                   Value query = arith::AddIOp::create(nb, nloc, q0, i);
+                   Value key = arith::AddIOp::create(nb, nloc, k0, j);
+                   Value masked = arith::CmpIOp::create(
+                       nb, nloc, arith::CmpIPredicate::sgt, key, query);
+                   x = arith::SelectOp::create(
+                       nb, nloc, masked,
+                       inner.f32(-std::numeric_limits<double>::infinity()), x);
+                 }
+                 linalg::YieldOp::create(nb, nloc, x);
+               });
+
+    // m' = max(m, rowmax s). The first key block holds key 0, which every
+    // query sees, so m' is finite from the first step on.
+    bb.generic({m}, {m2}, {bb.map(1, {0}), bb.map(1, {0})}, 1, 1,
+               [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                 linalg::YieldOp::create(nb, nloc, args[0]);
+               });
+    bb.generic({s}, {m2}, {bb.map(2, {0, 1}), bb.map(2, {0})}, 2, 1,
+               [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                 linalg::YieldOp::create(nb, nloc, (Value)arith::MaximumFOp::create(nb, nloc, args[0], args[1]));
+               });
+    // s = exp2(s - m').
+    bb.generic({m2}, {s}, {bb.map(2, {0}), bb.map(2, {0, 1})}, 2, 2,
+               [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                 Value d = arith::SubFOp::create(nb, nloc, args[1], args[0]);
+                 linalg::YieldOp::create(nb, nloc, (Value)math::Exp2Op::create(nb, nloc, d));
+               });
+    // c = exp2(m - m'); l = l * c; m = m'.
+    bb.generic({m2}, {c, l, m},
+               {bb.map(1, {0}), bb.map(1, {0}), bb.map(1, {0}),
+                bb.map(1, {0})},
+               1, 1, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                 Value d = arith::SubFOp::create(nb, nloc, args[3], args[0]);
+                 Value corr = math::Exp2Op::create(nb, nloc, d);
+                 Value sum = arith::MulFOp::create(nb, nloc, args[2], corr);
+                 linalg::YieldOp::create(nb, nloc,
+                                         ValueRange{corr, sum, args[0]});
+               });
+    // l += rowsum s.
+    bb.generic({s}, {l}, {bb.map(2, {0, 1}), bb.map(2, {0})}, 2, 1,
+               [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                 linalg::YieldOp::create(nb, nloc, (Value)arith::AddFOp::create(nb, nloc, args[1], args[0]));
+               });
+    // acc = acc * c + s v, in one op: the reduction starts from the rescaled
+    // accumulator at j = 0.
+    bb.generic({c}, {accRows}, {bb.map(2, {0}), bb.map(2, {0, 1})}, 2, 2,
+               [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                 linalg::YieldOp::create(nb, nloc, (Value)arith::MulFOp::create(nb, nloc, args[1], args[0]));
+               });
+    bb.generic({s, vCols}, {accRows},
+               {bb.map(3, {0, 2}), bb.map(3, {2, 1}), bb.map(3, {0, 1})}, 3, 2,
+               [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                 Value p = arith::MulFOp::create(nb, nloc, args[0], args[1]);
+                 linalg::YieldOp::create(nb, nloc, (Value)arith::AddFOp::create(nb, nloc, args[2], p));
+               });
+  }
+
+  GPUAttentionTiling tiling;
+};
+
+struct ConvertSASAttentionToGPUPass
+    : sas::impl::ConvertSASAttentionToGPUBase<ConvertSASAttentionToGPUPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (queryTile <= 0 || keyTile <= 0 || sharedMemoryBytes <= 0) {
+      emitError(getOperation()->getLoc())
+          << "convert-sas-attention-to-gpu: query-tile, key-tile and "
+             "shared-memory-bytes must be positive";
+      return signalPassFailure();
+    }
+    GPUAttentionTiling tiling;
+    tiling.queryTile = queryTile;
+    tiling.keyTile = keyTile;
+    tiling.sharedMemoryBytes = sharedMemoryBytes;
+    RewritePatternSet patterns(&getContext());
+    populateLowerAttentionToGPUPatterns(patterns, tiling);
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+    // The pattern reports why it did not apply.
+    if (getOperation()->walk([](AttentionOp) { return WalkResult::interrupt(); })
+            .wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mlir::sas::populateLowerAttentionToGPUPatterns(
+    RewritePatternSet &patterns, const GPUAttentionTiling &tiling) {
+  patterns.add<LowerAttentionToGPUPattern>(patterns.getContext(), tiling);
+}

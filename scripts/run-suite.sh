@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs the whole SAS test suite of one build directory: the lit suite (IR,
+# tools, C API, numerics against the float64 reference) and the pytest suite
+# of the Python package. Prints "N passed, N failed" last; exits non-zero
+# when any test fails. run-suite.sh BUILD_DIR; SAS_PYTEST_PRELOAD names a
+# library to preload into Python (the ASan runtime of a sanitized build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir=$1
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+
+# The check-sas target builds what the tests need (docs, plugin) and runs lit.
+LIT_OPTS="-sv" ninja -C "$build_dir" -j"${SAS_JOBS:-2}" check-sas 2>&1 | tee "$log" ||
+  status=$?
+# lit's summary lines read "  Passed: 31" or, aligned, "  Passed     : 29 (93.55%)".
+count() { sed -nE "s/^ *$1 *: *([0-9]+).*/\\1/p" "$log" | tail -1; }
+passed=$(count Passed); passed=${passed:-0}
+failed=0
+for k in Failed Unresolved "Timed Out" "Unexpectedly Passed"; do
+  n=$(count "$k"); failed=$((failed + ${n:-0}))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1 # lit or the build failed without counting a test
+fi
+
+# The Python package, when it was built (pybind11 found).
+if [ -d "$build_dir/python_packages/sas_mlir" ]; then
+  pystatus=0
+  PYTHONPATH="$build_dir/python_packages" LD_PRELOAD="${SAS_PYTEST_PRELOAD:-}" \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider python-bindings/test 2>&1 |
+    tee "$log" || pystatus=$?
+  summary=$(tail -1 "$log")
+  pypassed=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || true)
+  pyfailed=$({ echo "$summary" | grep -oE '[0-9]+ (failed|error|errors)' ||
+    true; } | awk '{s += $1} END {print s + 0}')
+  passed=$((passed + ${pypassed:-0}))
+  failed=$((failed + ${pyfailed:-0}))
+  if [ "$pystatus" -ne 0 ] && [ "${pyfailed:-0}" -eq 0 ]; then
+    failed=$((failed + 1)) # pytest failed without counting a test
+  fi
+  [ "$pystatus" -eq 0 ] || status=1
+else
+  echo "run-suite.sh: no Python package was built in $build_dir (pybind11 missing?)"
+  failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
