@@ -20,6 +20,12 @@ config.excludes = ["Inputs", "corpus", "crashes", "CMakeLists.txt", "lit.cfg.py"
 if config.sas_sanitizers:
     config.available_features.add("sanitizers")
 
+# Cubins need the CUDA toolkit's ptxas (PTX needs only LLVM).
+cuda_toolkit = os.environ.get("SAS_CUDA_TOOLKIT", "/usr/local/cuda")
+if os.path.exists(os.path.join(cuda_toolkit, "bin", "ptxas")):
+    config.available_features.add("ptxas")
+config.substitutions.append(("%cuda_toolkit", cuda_toolkit))
+
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
 config.substitutions.append(("%sas_src_root", config.sas_src_root))

@@ -52,11 +52,13 @@ void cloneIteration(OpBuilder &b, Location loc, scf::ParallelOp loop,
   Value rest = linear;
   for (int64_t d = loop.getNumLoops() - 1; d >= 0; --d) {
     Value lb = loop.getLowerBound()[d], step = loop.getStep()[d];
-    Value span = arith::SubIOp::create(b, loc, loop.getUpperBound()[d], lb);
-    Value n = arith::CeilDivUIOp::create(b, loc, span, step);
-    Value position = d == 0 ? rest : arith::RemUIOp::create(b, loc, rest, n);
-    if (d != 0)
+    Value position = rest;
+    if (d != 0) {
+      Value span = arith::SubIOp::create(b, loc, loop.getUpperBound()[d], lb);
+      Value n = arith::CeilDivUIOp::create(b, loc, span, step);
+      position = arith::RemUIOp::create(b, loc, rest, n);
       rest = arith::DivUIOp::create(b, loc, rest, n);
+    }
     Value iv = arith::AddIOp::create(
         b, loc, lb, arith::MulIOp::create(b, loc, position, step));
     mapping.map(loop.getInductionVars()[d], iv);

@@ -116,6 +116,20 @@ std::optional<std::string> sas::getNVVMFeatures(llvm::StringRef chip) {
   return std::nullopt;
 }
 
+std::optional<std::string>
+sas::checkSASGPUPipelineOptions(const SASGPUPipelineOptions &options) {
+  if (!getNVVMFeatures(options.chip))
+    return "chip must be sm_90a, sm_90 or sm_80, got '" + options.chip + "'";
+  if (options.format != "bin" && options.format != "fatbin" &&
+      options.format != "isa")
+    return "format must be bin, fatbin or isa, got '" + options.format + "'";
+  if (options.queryTile <= 0 || options.keyTile <= 0 ||
+      options.blockThreads <= 0 || options.elementwiseThreads <= 0)
+    return std::string("query-tile, key-tile, block-threads and "
+                       "elementwise-threads must be positive");
+  return std::nullopt;
+}
+
 void sas::buildSASGPUPipeline(OpPassManager &pm,
                               const SASGPUPipelineOptions &options) {
   // Attention -> block-mapped tiles; the rest -> linalg over all tokens.
@@ -185,9 +199,24 @@ void sas::registerSASPipelines() {
       "sas-cpu-pipeline",
       "Compile sas ops to the LLVM dialect for the host CPU (OpenMP threads)",
       buildSASCPUPipeline);
-  PassPipelineRegistration<SASGPUPipelineOptions>(
+  // Registered by hand (not PassPipelineRegistration) to reject bad options
+  // with a message instead of building a pipeline that fails late.
+  registerPassPipeline(
       "sas-gpu-pipeline",
       "Compile sas ops to LLVM host code launching NVVM kernels (cubin or "
       "PTX in a gpu.binary)",
-      buildSASGPUPipeline);
+      [](OpPassManager &pm, StringRef text,
+         function_ref<LogicalResult(const Twine &)> errorHandler) {
+        SASGPUPipelineOptions options;
+        if (failed(options.parseFromString(text)))
+          return failure();
+        if (std::optional<std::string> error =
+                checkSASGPUPipelineOptions(options))
+          return errorHandler("sas-gpu-pipeline: " + *error);
+        buildSASGPUPipeline(pm, options);
+        return success();
+      },
+      [](function_ref<void(const detail::PassOptions &)> handler) {
+        handler(SASGPUPipelineOptions());
+      });
 }

@@ -168,10 +168,9 @@ sas::findLayerFunction(ModuleOp module) {
   return std::make_pair(func, config);
 }
 
-/// Adds `func.func @sas_run(memref..., %out: memref)` that calls `callee` on
-/// the buffers of static shape and writes its result into %out.
-static void buildEntryPoint(ModuleOp module, func::FuncOp callee,
-                            const LayerConfig &config) {
+void sas::buildLayerEntryPoint(ModuleOp module, func::FuncOp callee,
+                               const LayerConfig &config, StringRef name,
+                               bool cInterface) {
   MLIRContext *ctx = module.getContext();
   ctx->loadDialect<bufferization::BufferizationDialect, tensor::TensorDialect,
                    memref::MemRefDialect>();
@@ -190,9 +189,10 @@ static void buildEntryPoint(ModuleOp module, func::FuncOp callee,
     memrefTypes.push_back(MemRefType::get(t.getShape(), element));
 
   b.setInsertionPointToEnd(module.getBody());
-  auto entry = func::FuncOp::create(b, loc, kEntryName,
+  auto entry = func::FuncOp::create(b, loc, name,
                                     b.getFunctionType(memrefTypes, {}));
-  entry->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  if (cInterface)
+    entry->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   Block *body = entry.addEntryBlock();
   b.setInsertionPointToStart(body);
   SmallVector<Value> args;
@@ -261,7 +261,8 @@ CompiledLayer::compile(ModuleOp module, func::FuncOp function,
     function.erase();
     function = staticFunction;
   }
-  buildEntryPoint(module, function, config);
+  buildLayerEntryPoint(module, function, config, kEntryName,
+                       /*cInterface=*/true);
   if (failed(verify(module)))
     return createStringError(std::errc::invalid_argument,
                              "invalid layer IR:\n%s", diagnostics.c_str());

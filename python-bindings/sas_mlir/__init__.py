@@ -15,8 +15,27 @@ from typing import Dict, Optional
 import numpy as np
 
 from . import reference as _reference
-from ._sas_mlir import CompileError
-from . import _sas_mlir
+
+try:
+    from . import _sas_mlir
+    from ._sas_mlir import CompileError
+except ImportError as _error:
+    # Without the compiled extension (a GPU machine with PyTorch only), the
+    # package still holds the reference and sas_mlir.cuda, which loads layer
+    # libraries built elsewhere; compiling needs the extension.
+    _extension_error = _error
+
+    class CompileError(RuntimeError):
+        """MLIR diagnostics of a failed compilation."""
+
+    class _MissingExtension:
+        def __getattr__(self, name):
+            raise ImportError(
+                "sas_mlir was imported without its compiled extension "
+                f"(_sas_mlir: {_extension_error}); only sas_mlir.reference "
+                "and sas_mlir.cuda work")
+
+    _sas_mlir = _MissingExtension()
 
 __all__ = ["LayerConfig", "CompileError", "CompiledLayer", "build_layer",
            "run_pipeline", "layer_config", "compile", "reference",

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sas/Dialect/SAS/IR/SASDialect.h"
+#include "sas/Runner/CudaLibrary.h"
 #include "sas/Runner/LayerRunner.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -108,6 +109,31 @@ static cl::opt<std::string> kvSimulation(
 static cl::opt<bool> literalPeaa("literal-peaa",
                                  cl::desc("Use the literal per-group PEAA"),
                                  cl::cat(category));
+static cl::opt<std::string> target(
+    "target",
+    cl::desc("cpu: compile and run here; cuda: write a CUDA layer library "
+             "(--emit-lib)"),
+    cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string> emitLib(
+    "emit-lib",
+    cl::desc("With --target cuda: write the layer library to this path"),
+    cl::value_desc("OUT.so"), cl::cat(category));
+static cl::opt<int64_t> batch("batch",
+                              cl::desc("With --emit-lib: the batch size B"),
+                              cl::init(0), cl::cat(category));
+static cl::opt<int64_t> seqLen("seq-len",
+                               cl::desc("With --emit-lib: the length T"),
+                               cl::init(0), cl::cat(category));
+static cl::opt<std::string> chip(
+    "chip", cl::desc("With --target cuda: sm_90a, sm_90 or sm_80"),
+    cl::init("sm_90a"), cl::cat(category));
+static cl::opt<std::string> cudaToolkit(
+    "cuda-toolkit",
+    cl::desc("With --target cuda: the CUDA toolkit (ptxas, libdevice)"),
+    cl::init("/usr/local/cuda"), cl::cat(category));
+static cl::opt<std::string> linker(
+    "linker", cl::desc("With --emit-lib: the C++ driver that links it"),
+    cl::init("c++"), cl::cat(category));
 
 /// Prints `message` and exits with status 1.
 [[noreturn]] static void fail(const llvm::Twine &message) {
@@ -166,6 +192,65 @@ static int extractThreads(std::vector<char *> &args) {
   return threads;
 }
 
+/// The layer the size flags describe (B and T are set by the caller).
+static LayerConfig configFromFlags(StorageType storage) {
+  LayerConfig config;
+  if (heads <= 0 || simHeads <= 0 || headDim <= 0 || simHeadDim <= 0 ||
+      kernel <= 0)
+    fail("--heads, --sim-heads, --head-dim, --sim-head-dim and --kernel "
+         "must be given as positive sizes (or use --input)");
+  if (kernel % 2 == 0)
+    fail("--kernel must be odd, got " + llvm::Twine(kernel.getValue()));
+  if (simHeads % heads != 0)
+    fail("--sim-heads (" + llvm::Twine(simHeads.getValue()) +
+         ") must be a multiple of --heads (" + llvm::Twine(heads.getValue()) +
+         ")");
+  if (scale.getNumOccurrences() && !(scale > 0 && std::isfinite(scale)))
+    fail("--scale must be a positive finite number");
+  config.heads = heads;
+  config.simHeads = simHeads;
+  config.headDim = headDim;
+  config.simHeadDim = simHeadDim;
+  config.kernel = kernel;
+  config.causal = !noCausal;
+  if (scale.getNumOccurrences())
+    config.scale = scale;
+  config.storage = storage;
+  return config;
+}
+
+/// --target cuda: compiles the layer for the GPU into a shared library.
+static int emitCudaLibrary(const char *argv0, StorageType storage) {
+  if (emitLib.empty())
+    fail("--target cuda needs --emit-lib OUT.so");
+  if (!inputFile.empty() || !qPath.empty() || !outPath.empty())
+    fail("--target cuda takes the size flags, not --input, --q or --out");
+  if (batch <= 0 || seqLen <= 0)
+    fail("--emit-lib needs --batch and --seq-len as positive sizes");
+  if (!getNVVMFeatures(chip))
+    fail("--chip must be sm_90a, sm_90 or sm_80, got '" + chip + "'");
+  LayerConfig config = configFromFlags(storage);
+  config.batch = batch;
+  config.seqLen = seqLen;
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<SASDialect>();
+  MLIRContext context(registry);
+  SASGPUPipelineOptions options;
+  options.chip = chip;
+  options.toolkit = cudaToolkit;
+  if (queryTile.getNumOccurrences())
+    options.queryTile = queryTile;
+  if (keyTile.getNumOccurrences())
+    options.keyTile = keyTile;
+  static int anchor;
+  check(emitCudaLayerLibrary(context, config, options, emitLib,
+                             findCudaRuntimeArchive(argv0, &anchor), linker));
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   std::vector<char *> cliArgs(argv, argv + argc);
@@ -174,9 +259,18 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       static_cast<int>(cliArgs.size()), cliArgs.data(),
       "sas-run: compile a SAS layer with sas-cpu-pipeline and run it on .npy "
-      "files\n\n"
+      "files, or (--target cuda --emit-lib) write a CUDA layer library\n\n"
       "  --threads=<N>      Worker threads (default: all cores)\n");
 
+  std::optional<StorageType> storage = parseStorageType(dtype);
+  if (!storage)
+    fail("--dtype must be f32, f16 or bf16, got '" + dtype + "'");
+  if (target == "cuda")
+    return emitCudaLibrary(argv[0], *storage);
+  if (target != "cpu")
+    fail("--target must be cpu or cuda, got '" + target + "'");
+  if (!emitLib.empty() || batch || seqLen)
+    fail("--emit-lib, --batch and --seq-len need --target cuda");
   if (qPath.empty() || kPath.empty() || vPath.empty())
     fail("--q, --k and --v are required");
   if (outPath.empty())
@@ -185,9 +279,6 @@ int main(int argc, char **argv) {
     fail("--weights is required");
   if (repeat < 1)
     fail("--repeat must be at least 1");
-  std::optional<StorageType> storage = parseStorageType(dtype);
-  if (!storage)
-    fail("--dtype must be f32, f16 or bf16, got '" + dtype + "'");
   if (threads > 0)
     ::setenv("OMP_NUM_THREADS", std::to_string(threads).c_str(), 1);
 
@@ -226,27 +317,7 @@ int main(int argc, char **argv) {
       fail("'" + qPath + "' has shape " + formatShape(q.shape) +
            ", which the layer in '" + inputFile + "' does not accept");
   } else {
-    if (heads <= 0 || simHeads <= 0 || headDim <= 0 || simHeadDim <= 0 ||
-        kernel <= 0)
-      fail("--heads, --sim-heads, --head-dim, --sim-head-dim and --kernel "
-           "must be given as positive sizes (or use --input)");
-    if (kernel % 2 == 0)
-      fail("--kernel must be odd, got " + llvm::Twine(kernel.getValue()));
-    if (simHeads % heads != 0)
-      fail("--sim-heads (" + llvm::Twine(simHeads.getValue()) +
-           ") must be a multiple of --heads (" + llvm::Twine(heads.getValue()) +
-           ")");
-    if (scale.getNumOccurrences() && !(scale > 0 && std::isfinite(scale)))
-      fail("--scale must be a positive finite number");
-    config.heads = heads;
-    config.simHeads = simHeads;
-    config.headDim = headDim;
-    config.simHeadDim = simHeadDim;
-    config.kernel = kernel;
-    config.causal = !noCausal;
-    if (scale.getNumOccurrences())
-      config.scale = scale;
-    config.storage = *storage;
+    config = configFromFlags(*storage);
   }
   config.batch = q.shape[0];
   config.seqLen = q.shape[1];

@@ -105,6 +105,11 @@ struct SASGPUPipelineOptions
 /// exist only from PTX 8.0 on. Empty for an unknown chip.
 std::optional<std::string> getNVVMFeatures(llvm::StringRef chip);
 
+/// Why `options` cannot build a GPU pipeline (unknown chip or format,
+/// non-positive sizes), or nothing when they can.
+std::optional<std::string>
+checkSASGPUPipelineOptions(const SASGPUPipelineOptions &options);
+
 /// sas-gpu-pipeline: from sas ops on tensors to host code in the LLVM
 /// dialect that launches NVVM kernels held in a gpu.binary: attention as
 /// block-mapped online-softmax tiles in shared memory, the per-token ops as

@@ -1,0 +1,124 @@
+"""Times the SAS layer libraries against PyTorch on the GPU, in one run.
+
+For each config of cases.BENCH_CONFIGS (DESIGN.md section 5, bf16, causal),
+on the same inputs: the reference module (sas_module.py, SDPA attention)
+eager and under torch.compile, plain causal MHA (SDPA over H heads of D plus
+the output dense layer), SDPA alone at the simulated size (H' heads, D' for
+q/k, D for v), and the project's layer library. Median of CUDA-event times
+after warm-up; TFLOP/s from DESIGN.md section 1's counts (SAS with PEAA
+literal, as section 5); ratios against the library.
+
+    python3 benchmarks/gpu/bench.py --libs gpu-libs/libs [--json OUT]
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "python-bindings"))
+import cases  # noqa: E402
+import sas_mlir.cuda  # noqa: E402
+from sas_module import SASAttention, mha_flops, sas_flops  # noqa: E402
+
+
+def time_ms(fn, warmup, iters):
+    for _ in range(warmup):
+        fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(iters):
+        start = torch.cuda.Event(enable_timing=True)
+        stop = torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        stop.record()
+        stop.synchronize()
+        times.append(start.elapsed_time(stop))
+    times.sort()
+    return times[len(times) // 2]
+
+
+def bench_config(libs, case, iters, compile_module):
+    b, t, h, d, hs, ds, k, causal, dtype = case
+    dev, bf16 = torch.device("cuda"), torch.bfloat16
+    torch.manual_seed(0)
+    module = SASAttention(h, hs, d, ds, k, causal=causal).to(dev, bf16).eval()
+    q, kk, v = (torch.randn(b, t, h, d, device=dev, dtype=bf16)
+                for _ in range(3))
+    state = {n: p.detach().contiguous() for n, p in module.state_dict().items()}
+    layer = sas_mlir.cuda.load(os.path.join(libs, cases.lib_name(*case)))
+    dense = torch.nn.Linear(h * d, h * d).to(dev, bf16)
+    qs = torch.randn(b, hs, t, ds, device=dev, dtype=bf16)
+    ks = torch.randn(b, hs, t, ds, device=dev, dtype=bf16)
+    vs = torch.randn(b, hs, t, d, device=dev, dtype=bf16)
+
+    def mha():
+        o = F.scaled_dot_product_attention(q.transpose(1, 2), kk.transpose(1, 2),
+                                           v.transpose(1, 2), is_causal=causal)
+        return dense(o.transpose(1, 2).reshape(b, t, h * d))
+
+    runs = {}
+    with torch.no_grad():
+        runs["sas_eager"] = lambda: module(q, kk, v)
+        if compile_module:
+            compiled = torch.compile(module)
+            runs["sas_compiled"] = lambda: compiled(q, kk, v)
+        runs["mha"] = mha
+        runs["core_sim_size"] = lambda: F.scaled_dot_product_attention(
+            qs, ks, vs, is_causal=causal)
+        runs["sas_mlir"] = lambda: layer(q, kk, v, state)
+        out_lib, out_eager = runs["sas_mlir"](), runs["sas_eager"]()
+        torch.cuda.synchronize()
+        agreement = float((out_lib.double() - out_eager.double()).norm()
+                          / out_eager.double().norm())
+        times = {name: time_ms(fn, 3, iters) for name, fn in runs.items()}
+    flops = {"sas_eager": sas_flops(b, t, h, d, hs, ds, k, causal),
+             "mha": mha_flops(b, t, h, d, causal)}
+    flops["sas_compiled"] = flops["sas_mlir"] = flops["sas_eager"]
+    keys = (t + 1) / 2 if causal else t
+    flops["core_sim_size"] = b * t * 2 * keys * hs * (ds + d)
+    return dict(config=dict(batch=b, seq_len=t, heads=h, head_dim=d,
+                            sim_heads=hs, sim_head_dim=ds, kernel=k),
+                ms=times,
+                tflops={n: flops[n] / (times[n] * 1e-3) / 1e12 for n in times},
+                gflop={n: flops[n] / 1e9 for n in times},
+                agreement_with_eager=agreement)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--libs", default="gpu-libs/libs")
+    parser.add_argument("--json")
+    parser.add_argument("--iters", type=int, default=20)
+    parser.add_argument("--no-compile", action="store_true",
+                        help="skip torch.compile (it compiles for minutes)")
+    args = parser.parse_args()
+    device = torch.cuda.get_device_name()
+    print(f"bench.py: {device}, torch {torch.__version__}, bf16, median of "
+          f"{args.iters}", flush=True)
+    results = []
+    for case in cases.bench_cases():
+        r = bench_config(args.libs, case, args.iters, not args.no_compile)
+        results.append(r)
+        c, ms = r["config"], r["ms"]
+        print(f"B={c['batch']} T={c['seq_len']} H={c['heads']} D="
+              f"{c['head_dim']} -> H'={c['sim_heads']} D'={c['sim_head_dim']}"
+              f" K={c['kernel']}  (library vs eager: rel. diff "
+              f"{r['agreement_with_eager']:.1e})", flush=True)
+        for name, t in ms.items():
+            print(f"  {name:14s} {t:9.3f} ms {r['tflops'][name]:8.1f} TFLOP/s"
+                  f"  library/this {ms['sas_mlir'] / t:7.2f}x", flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(dict(device=device, torch=torch.__version__,
+                           results=results), f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

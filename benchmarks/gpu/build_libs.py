@@ -1,0 +1,64 @@
+"""Builds the layer libraries of the GPU check and benchmark (cases.py)
+with sas-run --target cuda, in parallel, into DIR/, and packs them into
+DIR.tar.xz (the cubins compress about 20 times) for the GPU machine.
+
+    /usr/bin/python3 benchmarks/gpu/build_libs.py [--sas-run build/bin/sas-run]
+        [--out gpu-libs] [--jobs 2] [--only check|bench] [--force]
+"""
+
+import argparse
+import concurrent.futures
+import os
+import subprocess
+import sys
+import tarfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cases  # noqa: E402
+
+
+def build(sas_run, out_dir, case, force):
+    b, t, h, d, hs, ds, k, causal, dtype = case
+    path = os.path.join(out_dir, cases.lib_name(*case))
+    if os.path.exists(path) and not force:
+        return path
+    cmd = [sas_run, "--target", "cuda", "--emit-lib", path, "--batch", str(b),
+           "--seq-len", str(t), "--heads", str(h), "--head-dim", str(d),
+           "--sim-heads", str(hs), "--sim-head-dim", str(ds), "--kernel",
+           str(k), "--dtype", dtype]
+    if not causal:
+        cmd.append("--no-causal")
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)}\n{result.stderr}")
+    return path
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sas-run", default="build/bin/sas-run")
+    parser.add_argument("--out", default="gpu-libs")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--only", choices=("check", "bench"))
+    parser.add_argument("--force", action="store_true",
+                        help="rebuild libraries that exist")
+    args = parser.parse_args()
+    todo = []
+    if args.only != "bench":
+        todo += list(cases.check_cases())
+    if args.only != "check":
+        todo += list(cases.bench_cases())
+    libs = os.path.join(args.out, "libs")
+    os.makedirs(libs, exist_ok=True)
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        paths = list(pool.map(lambda c: build(args.sas_run, libs, c, args.force), todo))
+    archive = os.path.join(args.out, "libs.tar.xz")
+    with tarfile.open(archive, "w:xz") as tar:
+        for path in paths:
+            tar.add(path, arcname=os.path.basename(path))
+    print(f"built {len(paths)} libraries into {libs}, packed into {archive} "
+          f"({os.path.getsize(archive) / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""The layer libraries the GPU check and benchmark use, by name.
+
+build_libs.py writes them on the build machine (sas-run --target cuda);
+check.py and bench.py load them on the GPU machine. Needs only Python.
+"""
+
+import itertools
+
+# The check matrix of issue 6: K in {1, 3}, G in {1, 2}, D' in {D, 2D},
+# T in {37, 1024}, B in {1, 2}, causal and not, three dtypes. H and D are
+# small and D is not a multiple of the tile sizes.
+CHECK_HEADS, CHECK_HEAD_DIM = 2, 48
+
+# DESIGN.md section 5: B, T, H, D, H', D', K (causal, bf16).
+BENCH_CONFIGS = [
+    (8, 1024, 12, 64, 24, 128, 3),
+    (4, 4096, 12, 64, 24, 128, 3),
+    (4, 2048, 16, 64, 32, 128, 3),
+    (2, 4096, 32, 64, 64, 128, 3),
+    (4, 4096, 12, 64, 24, 64, 3),
+]
+
+
+def lib_name(b, t, h, d, sim_heads, sim_head_dim, kernel, causal, dtype):
+    return (f"sas_b{b}_t{t}_h{h}_d{d}_hs{sim_heads}_ds{sim_head_dim}"
+            f"_k{kernel}_{'causal' if causal else 'full'}_{dtype}.so")
+
+
+def check_cases():
+    """(b, t, h, d, sim_heads, sim_head_dim, kernel, causal, dtype)."""
+    h, d = CHECK_HEADS, CHECK_HEAD_DIM
+    for kernel, g, dsim, t, b, causal, dtype in itertools.product(
+            (1, 3), (1, 2), (d, 2 * d), (37, 1024), (1, 2), (True, False),
+            ("bf16", "f16", "f32")):
+        yield (b, t, h, d, g * h, dsim, kernel, causal, dtype)
+
+
+def bench_cases():
+    for b, t, h, d, hs, ds, k in BENCH_CONFIGS:
+        yield (b, t, h, d, hs, ds, k, True, "bf16")

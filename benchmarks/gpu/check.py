@@ -1,0 +1,96 @@
+"""Checks SAS layer libraries on the GPU against a float64 reference.
+
+For every case of cases.check_cases() (K, G, D', T, B, causal, dtype):
+fresh random inputs and weights (seed printed), the reference module of
+sas_module.py in float64 with the softmax spelled out (attention="math")
+and PEAA literal, fed the same values the library gets (rounded to its
+dtype), the output poisoned with NaN before the library runs, and
+||out - ref|| / ||ref|| against DESIGN.md section 4's thresholds (f32
+1e-5, f16/bf16 2e-2). Needs PyTorch and a GPU, not MLIR.
+
+    python3 benchmarks/gpu/check.py --libs gpu-libs/libs [--json OUT]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "python-bindings"))
+import cases  # noqa: E402
+import sas_mlir.cuda  # noqa: E402
+from sas_module import SASAttention  # noqa: E402
+
+THRESHOLDS = {"f32": 1e-5, "f16": 2e-2, "bf16": 2e-2}
+DTYPES = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}
+
+
+def run_case(libs, case, seed):
+    b, t, h, d, hs, ds, k, causal, dtype = case
+    torch.manual_seed(seed)
+    device = torch.device("cuda")
+    ref_module = SASAttention(h, hs, d, ds, k, causal=causal,
+                              attention="math").to(device, torch.float64)
+    # Biases are zero-free already (uniform init); make the residual
+    # branches matter as much as the main ones.
+    with torch.no_grad():
+        for p in ref_module.parameters():
+            p.mul_(2.0)
+    storage = DTYPES[dtype]
+    state = {n: p.detach().to(storage).contiguous()
+             for n, p in ref_module.state_dict().items()}
+    qkv = [torch.randn(b, t, h, d, device=device).to(storage)
+           for _ in range(3)]
+    with torch.no_grad():
+        ref_module.load_state_dict({n: p.double() for n, p in state.items()})
+        ref = ref_module(*[x.double() for x in qkv])
+    layer = sas_mlir.cuda.load(os.path.join(libs, cases.lib_name(*case)))
+    out = torch.full(layer.output_shape, float("nan"), dtype=storage,
+                     device=device)
+    layer(*qkv, state, out=out)
+    torch.cuda.synchronize()
+    out64 = out.double()
+    finite = bool(torch.isfinite(out64).all())
+    error = float((out64 - ref).norm() / ref.norm()) if finite else float("inf")
+    return error, finite
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--libs", default="gpu-libs/libs")
+    parser.add_argument("--json")
+    parser.add_argument("--seed", type=int, default=int(time.time()))
+    args = parser.parse_args()
+    print(f"check.py: seed {args.seed}, {torch.cuda.get_device_name()}, "
+          f"torch {torch.__version__}", flush=True)
+    results, failures = [], 0
+    for i, case in enumerate(cases.check_cases()):
+        b, t, h, d, hs, ds, k, causal, dtype = case
+        try:
+            error, finite = run_case(args.libs, case, args.seed + i)
+            ok = finite and error < THRESHOLDS[dtype]
+            message = f"rel. error {error:.2e}"
+        except Exception as e:  # report and go on with the other cases
+            error, ok, message = None, False, f"{type(e).__name__}: {e}"
+        failures += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} K={k} G={hs // h} D'={ds} T={t} "
+              f"B={b} {'causal' if causal else 'full  '} {dtype:4s} "
+              f"{message}", flush=True)
+        results.append(dict(kernel=k, groups=hs // h, sim_head_dim=ds,
+                            seq_len=t, batch=b, causal=causal, dtype=dtype,
+                            error=error, passed=ok, seed=args.seed + i))
+    print(f"check.py: {len(results) - failures} passed, {failures} failed")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(dict(seed=args.seed, device=torch.cuda.get_device_name(),
+                           results=results), f, indent=1)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+/*===- LayerLibrary.h - The C interface of SAS CUDA layer libraries -*- C -*-===*\
+|*                                                                            *|
+|* Part of the SAS-MLIR project.                                              *|
+|*                                                                            *|
+|* A library written by `sas-run --target cuda --emit-lib OUT.so` runs one    *|
+|* compiled SAS layer on an NVIDIA GPU. It needs nothing but the CUDA driver  *|
+|* (libcuda.so.1, opened on first use) and exports the functions below.       *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef SAS_C_LAYERLIBRARY_H
+#define SAS_C_LAYERLIBRARY_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Runs the layer on the CUDA stream `stream` (a CUstream; NULL is the
+/// legacy default stream) of the calling thread's current context (the
+/// primary context of device 0 when there is none). All pointers are device
+/// pointers to contiguous row-major arrays of the library's dtype: q, k and
+/// v are [B, T, H, D], `out` is [B, T, H*D], `params` the 22 parameters in
+/// the state-dict order of sas_layer_config(). Work, temporary allocations
+/// and frees are enqueued on `stream`; the call does not synchronize. B and
+/// T must be the sizes the library was built for. Returns 0 on success;
+/// otherwise nothing more is enqueued and sas_last_error() says why.
+int sas_layer_forward(const void *q, const void *k, const void *v,
+                      const void *const *params, void *out, int64_t B,
+                      int64_t T, void *stream);
+
+/// JSON: sizes, dtype, causal, scale, chip, and the parameters (state-dict
+/// key and shape) in the order sas_layer_forward takes them.
+const char *sas_layer_config(void);
+
+/// The message of the calling thread's last failed call ("" if none),
+/// naming the CUDA call and its error.
+const char *sas_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SAS_C_LAYERLIBRARY_H */

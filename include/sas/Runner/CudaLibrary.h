@@ -1,0 +1,47 @@
+//===- CudaLibrary.h - Ahead-of-time CUDA layer libraries -------*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SAS_RUNNER_CUDALIBRARY_H
+#define SAS_RUNNER_CUDALIBRARY_H
+
+#include "sas/Pipelines/Pipelines.h"
+#include "sas/Runner/LayerRunner.h"
+
+#include "llvm/Support/Error.h"
+
+#include <string>
+
+namespace mlir {
+class MLIRContext;
+
+namespace sas {
+
+/// The JSON that sas_layer_config() of a layer library returns: sizes,
+/// dtype, causal, scale, chip, and the parameters (state-dict key and shape)
+/// in the order sas_layer_forward takes them.
+std::string getLayerConfigJson(const LayerConfig &config,
+                               llvm::StringRef chip);
+
+/// Compiles the layer `config` with sas-gpu-pipeline and writes a shared
+/// library exporting the API of sas-c/LayerLibrary.h to `outputPath`: the
+/// host code as an x86-64 object, the kernels embedded in it, linked with
+/// the SAS CUDA runtime archive `runtimeArchive` by the C++ compiler driver
+/// `linker`. `context` needs the dialects and extensions of sas-opt.
+llvm::Error emitCudaLayerLibrary(MLIRContext &context,
+                                 const LayerConfig &config,
+                                 const SASGPUPipelineOptions &options,
+                                 llvm::StringRef outputPath,
+                                 llvm::StringRef runtimeArchive,
+                                 llvm::StringRef linker);
+
+/// The SAS CUDA runtime archive next to the tool `argv0`
+/// (<prefix>/lib/libSASCUDARuntime.a, build tree and install tree alike).
+std::string findCudaRuntimeArchive(const char *argv0, void *mainAddress);
+
+} // namespace sas
+} // namespace mlir
+
+#endif // SAS_RUNNER_CUDALIBRARY_H

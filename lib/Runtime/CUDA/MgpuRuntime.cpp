@@ -1,0 +1,147 @@
+//===- MgpuRuntime.cpp - The mgpu* calls of gpu-to-llvm host code -*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// Host code lowered by gpu-to-llvm calls these entry points (Debian ships no
+// libmlir_cuda_runtime). Unlike upstream's runtime they never abort and
+// never synchronize:
+//
+// - every "stream" is the stream of the running layer call, so kernels,
+//   temporary allocations (cuMemAllocAsync) and frees are ordered on the
+//   caller's stream and the call returns without waiting;
+// - modules are loaded lazily, per context, at the first kernel lookup: the
+//   module constructors run at dlopen time, when there may be no context
+//   (and no GPU at all);
+// - the first failing driver call is recorded (sas_last_error) and every
+//   later launch, copy and allocation of the call is skipped; frees still
+//   run so that nothing leaks.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CudaDriver.h"
+
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace sas::cuda;
+
+namespace {
+
+/// A kernel binary and the modules loaded from it, one per context.
+struct LazyModule {
+  const void *data;
+  std::mutex mutex;
+  std::vector<std::pair<CUcontext, CUmodule>> loaded;
+};
+
+/// cuLaunchKernel's limits on grid dimensions.
+constexpr int64_t kMaxGrid[3] = {2147483647, 65535, 65535};
+
+} // namespace
+
+extern "C" {
+
+void *mgpuModuleLoad(void *data, size_t /*size*/) {
+  auto *module = new LazyModule();
+  module->data = data;
+  return module;
+}
+
+void mgpuModuleUnload(void *handle) {
+  auto *module = static_cast<LazyModule *>(handle);
+  // At exit the driver may already be gone: unloading is best effort.
+  if (const Driver *driver = module->loaded.empty() ? nullptr : getDriver())
+    for (auto &[context, loaded] : module->loaded)
+      driver->cuModuleUnload(loaded);
+  delete module;
+}
+
+void *mgpuModuleGetFunction(void *handle, const char *name) {
+  if (hasError() || !ensureContext())
+    return nullptr;
+  const Driver *driver = getDriver();
+  auto *module = static_cast<LazyModule *>(handle);
+  CUcontext context = nullptr;
+  if (!check("cuCtxGetCurrent", driver->cuCtxGetCurrent(&context)))
+    return nullptr;
+  CUmodule loaded = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(module->mutex);
+    for (auto &[c, m] : module->loaded)
+      if (c == context)
+        loaded = m;
+    if (!loaded) {
+      if (!check("cuModuleLoadData (the layer's kernels; built for another "
+                 "GPU architecture?)",
+                 driver->cuModuleLoadData(&loaded, module->data)))
+        return nullptr;
+      module->loaded.emplace_back(context, loaded);
+    }
+  }
+  CUfunction function = nullptr;
+  if (!check((std::string("cuModuleGetFunction(") + name + ")").c_str(),
+             driver->cuModuleGetFunction(&function, loaded, name)))
+    return nullptr;
+  return function;
+}
+
+void *mgpuStreamCreate() { return getCurrentStream(); }
+void mgpuStreamDestroy(void *) {}
+// Ordering on the caller's stream is all the host code needs.
+void mgpuStreamSynchronize(void *) {}
+
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t smem, void *stream,
+                      void **params, void **extra, size_t /*paramsCount*/) {
+  if (hasError() || !function)
+    return;
+  intptr_t grid[3] = {gridX, gridY, gridZ};
+  for (int d = 0; d < 3; ++d) {
+    if (grid[d] == 0)
+      return; // An empty launch: nothing to do.
+    if (grid[d] < 0 || grid[d] > kMaxGrid[d]) {
+      recordError("kernel launch: grid dimension " + std::to_string(d) +
+                  " is " + std::to_string(grid[d]) + ", above the limit " +
+                  std::to_string(kMaxGrid[d]));
+      return;
+    }
+  }
+  check("cuLaunchKernel",
+        getDriver()->cuLaunchKernel(
+            static_cast<CUfunction>(function), gridX, gridY, gridZ, blockX,
+            blockY, blockZ, smem, static_cast<CUstream>(stream), params, extra));
+}
+
+void *mgpuMemAlloc(uint64_t size, void *stream, bool /*isHostShared*/) {
+  if (hasError() || size == 0 || !ensureContext())
+    return nullptr;
+  CUdeviceptr pointer = 0;
+  if (!check("cuMemAllocAsync",
+             getDriver()->cuMemAllocAsync(&pointer, size,
+                                          static_cast<CUstream>(stream))))
+    return nullptr;
+  return reinterpret_cast<void *>(pointer);
+}
+
+void mgpuMemFree(void *pointer, void *stream) {
+  if (!pointer)
+    return;
+  if (const Driver *driver = getDriver())
+    check("cuMemFreeAsync",
+          driver->cuMemFreeAsync(reinterpret_cast<CUdeviceptr>(pointer),
+                                 static_cast<CUstream>(stream)));
+}
+
+void mgpuMemcpy(void *dst, void *src, size_t size, void *stream) {
+  if (hasError() || size == 0)
+    return;
+  check("cuMemcpyAsync",
+        getDriver()->cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
+                                   reinterpret_cast<CUdeviceptr>(src), size,
+                                   static_cast<CUstream>(stream)));
+}
+
+} // extern "C"

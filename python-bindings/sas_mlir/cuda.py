@@ -1,0 +1,122 @@
+"""sas_mlir.cuda: run SAS CUDA layer libraries from PyTorch.
+
+A layer library is written on the build machine by
+
+    sas-run --target cuda --emit-lib layer.so --batch B --seq-len T \\
+        --heads H --sim-heads H' --head-dim D --sim-head-dim D' --kernel K \\
+        [--no-causal] [--scale S] --dtype bf16
+
+and needs only the CUDA driver where it runs. This module needs only
+PyTorch (not MLIR, not the project's compiled extension):
+
+    import sas_mlir.cuda
+    layer = sas_mlir.cuda.load("layer.so")
+    out = layer(q, k, v, module.state_dict())   # [B, T, H*D], on q's device
+
+The call checks device, dtype, contiguity and shapes against the library's
+configuration and runs on PyTorch's current stream of q's device, without
+synchronizing.
+"""
+
+import ctypes
+import json
+import os
+
+import torch
+
+__all__ = ["LayerLibrary", "load"]
+
+_TORCH_DTYPES = {"f32": torch.float32, "f16": torch.float16,
+                 "bf16": torch.bfloat16}
+
+
+class LayerLibrary:
+    """A loaded layer library; call it like a module's forward."""
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+        try:
+            self._lib = ctypes.CDLL(os.path.abspath(self.path))
+        except OSError as error:
+            raise OSError(f"cannot load the SAS layer library "
+                          f"'{self.path}': {error}") from None
+        try:
+            self._lib.sas_layer_config.restype = ctypes.c_char_p
+            self._lib.sas_last_error.restype = ctypes.c_char_p
+            self._forward = self._lib.sas_layer_forward
+        except AttributeError:
+            raise OSError(f"'{self.path}' is not a SAS layer library (it "
+                          "lacks the sas_layer_* functions)") from None
+        self._forward.restype = ctypes.c_int
+        self._forward.argtypes = [
+            ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+            ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_int64,
+            ctypes.c_int64, ctypes.c_void_p]
+        #: The library's configuration (sas_layer_config()).
+        self.config = json.loads(self._lib.sas_layer_config().decode())
+        self.dtype = _TORCH_DTYPES[self.config["dtype"]]
+        self.input_shape = tuple(self.config["input_shape"])
+        self.output_shape = tuple(self.config["output_shape"])
+        #: (state-dict key, shape) in the order the library takes them.
+        self.parameters = [(p["name"], tuple(p["shape"]))
+                           for p in self.config["parameters"]]
+
+    def _check(self, name, tensor, shape, device):
+        if not isinstance(tensor, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got "
+                            f"{type(tensor).__name__}")
+        if tensor.device.type != "cuda":
+            raise ValueError(f"{name} must be on a CUDA device, it is on "
+                             f"{tensor.device}")
+        if device is not None and tensor.device != device:
+            raise ValueError(f"{name} is on {tensor.device}, q on {device}")
+        if tensor.dtype != self.dtype:
+            raise ValueError(f"{name} must be {self.dtype} (the library's "
+                             f"dtype), got {tensor.dtype}")
+        if tuple(tensor.shape) != shape:
+            raise ValueError(f"{name} must have shape {list(shape)}, got "
+                             f"{list(tensor.shape)}")
+        if not tensor.is_contiguous():
+            raise ValueError(f"{name} must be contiguous (call "
+                             ".contiguous())")
+
+    def __call__(self, q, k, v, state_dict, out=None):
+        """The layer's output [B, T, H*D] for q, k, v [B, T, H, D] and the
+        22 parameters in `state_dict` (PyTorch state-dict keys), written
+        into `out` when given (contiguous, the library's dtype)."""
+        self._check("q", q, self.input_shape, None)
+        device = q.device
+        self._check("k", k, self.input_shape, device)
+        self._check("v", v, self.input_shape, device)
+        names = [name for name, _ in self.parameters]
+        missing = [n for n in names if n not in state_dict]
+        unknown = [n for n in state_dict if n not in names]
+        if missing or unknown:
+            raise KeyError(f"state_dict: missing {missing}, unknown {unknown}"
+                           f" (expected exactly {names})")
+        params = []
+        for name, shape in self.parameters:
+            tensor = state_dict[name]
+            self._check(f"state_dict['{name}']", tensor, shape, device)
+            params.append(tensor)
+        if out is None:
+            out = torch.empty(self.output_shape, dtype=self.dtype,
+                              device=device)
+        self._check("out", out, self.output_shape, device)
+        pointers = (ctypes.c_void_p * len(params))(
+            *[t.data_ptr() for t in params])
+        batch, seq_len = self.input_shape[:2]
+        with torch.cuda.device(device):
+            stream = torch.cuda.current_stream(device).cuda_stream
+            status = self._forward(q.data_ptr(), k.data_ptr(), v.data_ptr(),
+                                   pointers, out.data_ptr(), batch, seq_len,
+                                   stream)
+        if status != 0:
+            raise RuntimeError(f"{self.path}: "
+                               f"{self._lib.sas_last_error().decode()}")
+        return out
+
+
+def load(path):
+    """Loads the layer library at `path` (see the module docstring)."""
+    return LayerLibrary(path)

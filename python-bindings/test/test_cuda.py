@@ -1,0 +1,87 @@
+"""sas_mlir.cuda: loading layer libraries and checking arguments, on the
+build machine (no GPU: the checks that run before the library is called).
+The numerics on the GPU are benchmarks/gpu/check.py's job."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import sas_mlir
+
+torch = pytest.importorskip("torch")
+import sas_mlir.cuda  # noqa: E402
+
+BUILD = os.path.dirname(os.path.dirname(os.path.dirname(sas_mlir.__file__)))
+SAS_RUN = os.path.join(BUILD, "bin", "sas-run")
+TOOLKIT = os.environ.get("SAS_CUDA_TOOLKIT", "/usr/local/cuda")
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    if not os.path.exists(os.path.join(TOOLKIT, "bin", "ptxas")):
+        pytest.skip("no CUDA toolkit (ptxas) to build a layer library")
+    path = str(tmp_path_factory.mktemp("lib") / "layer.so")
+    subprocess.run([SAS_RUN, "--target", "cuda", "--emit-lib", path,
+                    "--batch", "1", "--seq-len", "5", "--heads", "2",
+                    "--sim-heads", "4", "--head-dim", "4", "--sim-head-dim",
+                    "8", "--kernel", "3", "--dtype", "f16",
+                    "--cuda-toolkit", TOOLKIT], check=True)
+    return sas_mlir.cuda.load(path)
+
+
+def test_config(library):
+    assert library.dtype == torch.float16
+    assert library.input_shape == (1, 5, 2, 4)
+    assert library.output_shape == (1, 5, 8)
+    assert library.parameters[0] == ("sas_q.0.weight", (4, 2, 3))
+    assert library.parameters[-1] == ("output_dense.bias", (8,))
+    assert library.config["causal"] is True
+
+
+def _arguments(library, device="cpu", dtype=torch.float16):
+    qkv = [torch.zeros(library.input_shape, dtype=dtype, device=device)
+           for _ in range(3)]
+    state = {n: torch.zeros(s, dtype=dtype, device=device)
+             for n, s in library.parameters}
+    return qkv, state
+
+
+def test_rejects_host_tensors(library):
+    qkv, state = _arguments(library)
+    with pytest.raises(ValueError, match="q must be on a CUDA device"):
+        library(*qkv, state)
+
+
+def test_rejects_non_tensors(library):
+    qkv, state = _arguments(library)
+    with pytest.raises(TypeError, match="q must be a torch.Tensor"):
+        library(qkv[0].numpy(), qkv[1], qkv[2], state)
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(OSError, match="cannot load the SAS layer library"):
+        sas_mlir.cuda.load(tmp_path / "missing.so")
+    # A shared library, but not a layer library: the project's extension.
+    with pytest.raises(OSError, match="is not a SAS layer library"):
+        sas_mlir.cuda.load(sas_mlir._sas_mlir.__file__)
+
+
+def test_import_without_extension(tmp_path):
+    """A machine with PyTorch but no MLIR: the package without its compiled
+    extension still loads sas_mlir.cuda; compiling says what is missing."""
+    package = tmp_path / "sas_mlir"
+    shutil.copytree(os.path.dirname(sas_mlir.__file__), package,
+                    ignore=shutil.ignore_patterns("_sas_mlir*", "__pycache__"))
+    script = ("import sas_mlir.cuda, sas_mlir\n"
+              "try:\n"
+              "    sas_mlir.build_layer(sas_mlir.LayerConfig(1, 1, 1, 1, 1))\n"
+              "except ImportError as e:\n"
+              "    print('ImportError:', e)\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path,
+                            env=dict(os.environ, PYTHONPATH=str(tmp_path)),
+                            capture_output=True, text=True, check=True)
+    assert "ImportError: sas_mlir was imported without its compiled " \
+           "extension" in result.stdout

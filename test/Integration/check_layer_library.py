@@ -1,0 +1,45 @@
+"""Loads a SAS CUDA layer library with ctypes (no GPU needed) and prints
+what it reports: its configuration and the errors of calls it must refuse.
+
+    check_layer_library.py LAYER.so
+"""
+
+import ctypes
+import ctypes.util
+import json
+import sys
+
+lib = ctypes.CDLL(sys.argv[1])
+lib.sas_layer_config.restype = ctypes.c_char_p
+lib.sas_last_error.restype = ctypes.c_char_p
+lib.sas_layer_forward.restype = ctypes.c_int
+lib.sas_layer_forward.argtypes = [ctypes.c_void_p] * 3 + [
+    ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_int64,
+    ctypes.c_int64, ctypes.c_void_p]
+
+config = json.loads(lib.sas_layer_config())
+for key in ("batch", "seq_len", "heads", "sim_heads", "head_dim",
+            "sim_head_dim", "kernel", "causal", "dtype", "chip",
+            "input_shape", "output_shape"):
+    print(f"{key}: {json.dumps(config[key])}")
+print(f"scale: {config['scale']:.6f}")
+print("parameters:", " ".join(f"{p['name']}{p['shape']}".replace(" ", "")
+                              for p in config["parameters"]))
+print(f"last error before any call: '{lib.sas_last_error().decode()}'")
+
+fake = ctypes.c_void_p(0x1000)
+params = (ctypes.c_void_p * 22)(*([0x1000] * 22))
+b, t = config["batch"], config["seq_len"]
+status = lib.sas_layer_forward(fake, fake, fake, params, fake, b + 1, t, None)
+print(f"wrong batch: {status} {lib.sas_last_error().decode()}")
+params[5] = None
+status = lib.sas_layer_forward(fake, fake, fake, params, fake, b, t, None)
+print(f"null parameter: {status} {lib.sas_last_error().decode()}")
+# Without a CUDA driver the call fails before touching the pointers; with
+# one, these fake pointers must not reach a kernel.
+if ctypes.util.find_library("cuda") is None:
+    params[5] = 0x1000
+    status = lib.sas_layer_forward(fake, fake, fake, params, fake, b, t, None)
+    print(f"no driver: {status} {lib.sas_last_error().decode()}")
+else:
+    print("no driver: skipped (this machine has libcuda)")
