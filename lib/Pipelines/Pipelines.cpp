@@ -180,9 +180,10 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
   pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createCSEPass());
-  GpuToLLVMConversionPassOptions host;
-  host.hostBarePtrCallConv = true;
-  pm.addPass(createGpuToLLVMConversionPass(host));
+  // Memref descriptors on both sides: kernels take views with dynamic
+  // offsets and sizes, and gpu-to-llvm passes launch operands in the host's
+  // convention.
+  pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   GpuModuleToBinaryPassOptions binary;
   binary.toolkitPath = options.toolkit;

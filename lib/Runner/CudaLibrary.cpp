@@ -91,6 +91,25 @@ static void addLayerGlobals(ModuleOp module, const LayerConfig &config,
       ArrayRef<int64_t>{config.batch, config.seqLen});
   LLVM::GlobalOp::create(b, loc, i64Array, /*isConstant=*/true,
                          LLVM::Linkage::External, "sas_layer_sizes", sizes);
+  // The shape of each argument of the entry (q, k, v, the 22 parameters,
+  // out) as rank, sizes...: the runtime builds their memref descriptors.
+  SmallVector<int64_t> shapes;
+  auto addShape = [&](ArrayRef<int64_t> shape) {
+    shapes.push_back(shape.size());
+    llvm::append_range(shapes, shape);
+  };
+  for (int i = 0; i < 3; ++i)
+    addShape(config.getInputShape());
+  for (unsigned i = 0; i < 22; ++i)
+    addShape(config.getParameterShape(i));
+  addShape(config.getOutputShape());
+  auto shapesType = LLVM::LLVMArrayType::get(b.getI64Type(), shapes.size());
+  LLVM::GlobalOp::create(
+      b, loc, shapesType, /*isConstant=*/true, LLVM::Linkage::External,
+      "sas_layer_arg_shapes",
+      DenseElementsAttr::get(
+          RankedTensorType::get({int64_t(shapes.size())}, b.getI64Type()),
+          ArrayRef<int64_t>(shapes)));
 }
 
 /// Writes `module` as a position-independent object for the host.
@@ -158,7 +177,7 @@ llvm::Error sas::emitCudaLayerLibrary(MLIRContext &context,
   // Private, so that the inliner drops it once inlined into the entry.
   layer.setPrivate();
   buildLayerEntryPoint(*module, layer, config, "sas_layer_device",
-                       /*cInterface=*/false);
+                       /*cInterface=*/true);
   addLayerGlobals(*module, config, options.chip);
   if (failed(verify(*module)))
     return llvm::createStringError("invalid layer IR:\n%s",

@@ -113,8 +113,7 @@ checkSASGPUPipelineOptions(const SASGPUPipelineOptions &options);
 /// sas-gpu-pipeline: from sas ops on tensors to host code in the LLVM
 /// dialect that launches NVVM kernels held in a gpu.binary: attention as
 /// block-mapped online-softmax tiles in shared memory, the per-token ops as
-/// one kernel per linalg op, intermediates in device memory. Host functions
-/// take bare pointers to static-shape buffers.
+/// one kernel per linalg op, intermediates in device memory.
 void buildSASGPUPipeline(OpPassManager &pm,
                          const SASGPUPipelineOptions &options);
 

@@ -6,6 +6,8 @@
 
 #include "CudaDriver.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <dlfcn.h>
 #include <mutex>
 
@@ -46,12 +48,12 @@ const Driver *openDriver(std::string &error) {
   resolve(driver.cuCtxGetCurrent, "cuCtxGetCurrent");
   resolve(driver.cuCtxSetCurrent, "cuCtxSetCurrent");
   resolve(driver.cuModuleLoadData, "cuModuleLoadData");
-  resolve(driver.cuModuleUnload, "cuModuleUnload");
   resolve(driver.cuModuleGetFunction, "cuModuleGetFunction");
   resolve(driver.cuLaunchKernel, "cuLaunchKernel");
   resolve(driver.cuMemAllocAsync, "cuMemAllocAsync");
   resolve(driver.cuMemFreeAsync, "cuMemFreeAsync");
   resolve(driver.cuMemcpyAsync, "cuMemcpyAsync");
+  resolve(driver.cuFuncGetAttribute, "cuFuncGetAttribute");
   if (!complete)
     return nullptr;
   CUresult result = driver.cuInit(0);
@@ -95,7 +97,14 @@ void sas::cuda::recordError(const std::string &call, CUresult result) {
               (description ? std::string(" (") + description + ")" : ""));
 }
 
+bool sas::cuda::isLogging() {
+  static const bool logging = std::getenv("SAS_CUDA_LOG") != nullptr;
+  return logging;
+}
+
 bool sas::cuda::check(const char *call, CUresult result) {
+  if (isLogging())
+    std::fprintf(stderr, "sas-cuda: %s -> %d\n", call, result);
   if (result == CUDA_SUCCESS)
     return true;
   recordError(call, result);

@@ -38,7 +38,6 @@ struct Driver {
   CUresult (*cuCtxGetCurrent)(CUcontext *);
   CUresult (*cuCtxSetCurrent)(CUcontext);
   CUresult (*cuModuleLoadData)(CUmodule *, const void *);
-  CUresult (*cuModuleUnload)(CUmodule);
   CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
   CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
                              unsigned, unsigned, unsigned, unsigned, CUstream,
@@ -46,7 +45,16 @@ struct Driver {
   CUresult (*cuMemAllocAsync)(CUdeviceptr *, size_t, CUstream);
   CUresult (*cuMemFreeAsync)(CUdeviceptr, CUstream);
   CUresult (*cuMemcpyAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
+  CUresult (*cuFuncGetAttribute)(int *, int, CUfunction);
 };
+
+/// CUfunction_attribute values the launch diagnostics report.
+constexpr int CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK = 0;
+constexpr int CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES = 1;
+constexpr int CU_FUNC_ATTRIBUTE_NUM_REGS = 4;
+
+/// Whether SAS_CUDA_LOG is set: every driver call is then logged to stderr.
+bool isLogging();
 
 /// The driver, opened and initialized on the first call; null after
 /// recording an error when libcuda.so.1 or one of its entry points is

@@ -3,9 +3,10 @@
 // Part of the SAS-MLIR project.
 //
 // sas-run --emit-lib links this runtime with the compiled layer, which
-// defines the symbols declared below: the host function of the layer (bare
-// pointers: q, k, v, the 22 parameters, out), its configuration as JSON and
-// the batch and sequence length it was built for.
+// defines the symbols declared below: the host function of the layer (the C
+// interface of MLIR: a pointer to the memref descriptor of each of q, k, v,
+// the 22 parameters and out), the shapes of those 26 buffers, its
+// configuration as JSON and the batch and sequence length it was built for.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,21 +14,46 @@
 
 #include "CudaDriver.h"
 
+#include <new>
 #include <string>
 
 using namespace sas::cuda;
 
 extern "C" {
-void sas_layer_device(const void *, const void *, const void *, const void *,
-                      const void *, const void *, const void *, const void *,
-                      const void *, const void *, const void *, const void *,
-                      const void *, const void *, const void *, const void *,
-                      const void *, const void *, const void *, const void *,
-                      const void *, const void *, const void *, const void *,
-                      const void *, void *);
+void _mlir_ciface_sas_layer_device(void *, void *, void *, void *, void *,
+                                   void *, void *, void *, void *, void *,
+                                   void *, void *, void *, void *, void *,
+                                   void *, void *, void *, void *, void *,
+                                   void *, void *, void *, void *, void *,
+                                   void *);
 extern const char sas_layer_config_json[];
 extern const int64_t sas_layer_sizes[2];
+extern const int64_t sas_layer_arg_shapes[];
 }
+
+namespace {
+constexpr int kNumArgs = 26;
+constexpr int kMaxRank = 4;
+
+/// A ranked memref descriptor of a contiguous row-major buffer, laid out as
+/// MLIR's C interface expects: allocated and aligned pointers, offset,
+/// sizes, strides.
+struct Descriptor {
+  const void *allocated, *aligned;
+  int64_t offset;
+  int64_t sizesAndStrides[2 * kMaxRank];
+
+  Descriptor(const void *data, const int64_t *shape, int64_t rank)
+      : allocated(data), aligned(data), offset(0) {
+    int64_t stride = 1;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      sizesAndStrides[d] = shape[d];
+      sizesAndStrides[rank + d] = stride;
+      stride *= shape[d];
+    }
+  }
+};
+} // namespace
 
 #define SAS_EXPORT __attribute__((visibility("default")))
 
@@ -57,10 +83,22 @@ extern "C" SAS_EXPORT int sas_layer_forward(const void *q, const void *k,
   if (!ensureContext())
     return 1;
   setCurrentStream(static_cast<CUstream>(stream));
-  const void *const *p = params;
-  sas_layer_device(q, k, v, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7],
-                   p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16],
-                   p[17], p[18], p[19], p[20], p[21], out);
+  const void *buffers[kNumArgs] = {q, k, v};
+  for (int i = 0; i < 22; ++i)
+    buffers[3 + i] = params[i];
+  buffers[kNumArgs - 1] = out;
+  // Descriptors in place, no allocation: ranks are at most kMaxRank.
+  alignas(Descriptor) unsigned char storage[kNumArgs][sizeof(Descriptor)];
+  Descriptor *d[kNumArgs];
+  const int64_t *shape = sas_layer_arg_shapes;
+  for (int i = 0; i < kNumArgs; ++i) {
+    d[i] = new (storage[i]) Descriptor(buffers[i], shape + 1, shape[0]);
+    shape += 1 + shape[0];
+  }
+  _mlir_ciface_sas_layer_device(
+      d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10],
+      d[11], d[12], d[13], d[14], d[15], d[16], d[17], d[18], d[19], d[20],
+      d[21], d[22], d[23], d[24], d[25]);
   setCurrentStream(nullptr);
   return hasError() ? 1 : 0;
 }

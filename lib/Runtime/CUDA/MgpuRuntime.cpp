@@ -50,12 +50,10 @@ void *mgpuModuleLoad(void *data, size_t /*size*/) {
 }
 
 void mgpuModuleUnload(void *handle) {
-  auto *module = static_cast<LazyModule *>(handle);
-  // At exit the driver may already be gone: unloading is best effort.
-  if (const Driver *driver = module->loaded.empty() ? nullptr : getDriver())
-    for (auto &[context, loaded] : module->loaded)
-      driver->cuModuleUnload(loaded);
-  delete module;
+  // Called from a destructor at exit, when the driver and the contexts may
+  // already be gone: the modules are left to their contexts, which free
+  // them when they are destroyed.
+  delete static_cast<LazyModule *>(handle);
 }
 
 void *mgpuModuleGetFunction(void *handle, const char *name) {
@@ -95,7 +93,7 @@ void mgpuStreamSynchronize(void *) {}
 void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       intptr_t gridZ, intptr_t blockX, intptr_t blockY,
                       intptr_t blockZ, int32_t smem, void *stream,
-                      void **params, void **extra, size_t /*paramsCount*/) {
+                      void **params, void **extra, size_t paramsCount) {
   if (hasError() || !function)
     return;
   intptr_t grid[3] = {gridX, gridY, gridZ};
@@ -109,10 +107,32 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
       return;
     }
   }
-  check("cuLaunchKernel",
-        getDriver()->cuLaunchKernel(
-            static_cast<CUfunction>(function), gridX, gridY, gridZ, blockX,
-            blockY, blockZ, smem, static_cast<CUstream>(stream), params, extra));
+  const Driver *driver = getDriver();
+  auto kernel = static_cast<CUfunction>(function);
+  // The launch and the kernel's limits, for the message if it fails.
+  auto attribute = [&](int which) {
+    int value = -1;
+    driver->cuFuncGetAttribute(&value, which, kernel);
+    return std::to_string(value);
+  };
+  std::string call = "cuLaunchKernel(grid " + std::to_string(gridX) + "x" +
+                     std::to_string(gridY) + "x" + std::to_string(gridZ) +
+                     ", block " + std::to_string(blockX) + "x" +
+                     std::to_string(blockY) + "x" + std::to_string(blockZ) +
+                     ", " + std::to_string(smem) +
+                     " B dynamic shared memory, " +
+                     std::to_string(paramsCount) + " parameters)";
+  CUresult result = driver->cuLaunchKernel(
+      kernel, gridX, gridY, gridZ, blockX, blockY, blockZ, smem,
+      static_cast<CUstream>(stream), params, extra);
+  if (result != CUDA_SUCCESS)
+    call += " of a kernel with at most " +
+            attribute(CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK) +
+            " threads per block, " +
+            attribute(CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES) +
+            " B static shared memory, " +
+            attribute(CU_FUNC_ATTRIBUTE_NUM_REGS) + " registers";
+  check(call.c_str(), result);
 }
 
 void *mgpuMemAlloc(uint64_t size, void *stream, bool /*isHostShared*/) {
