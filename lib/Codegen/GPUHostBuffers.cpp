@@ -1,4 +1,4 @@
-//===- GPUHostBuffers.cpp - Host buffers as device allocations ---*- C++ -*-===//
+//===- GPUHostBuffers.cpp - Host buffers on the device ----------*- C++ -*-===//
 //
 // Part of the SAS-MLIR project.
 //
@@ -59,8 +59,8 @@ struct SASGPUHostBuffersPass
         // so the allocation is ordered on the stream like a kernel.
         auto gpuAlloc = gpu::AllocOp::create(
             b, loc, alloc.getType(), b.getType<gpu::AsyncTokenType>(),
-            ValueRange{newToken(b, loc)}, alloc.getDynamicSizes(),
-            ValueRange{}, /*hostShared=*/false);
+            ValueRange{newToken(b, loc)}, alloc.getDynamicSizes(), ValueRange{},
+            /*hostShared=*/false);
         gpu::WaitOp::create(b, loc, Type(),
                             ValueRange{gpuAlloc.getAsyncToken()});
         alloc.replaceAllUsesWith(gpuAlloc.getMemref());

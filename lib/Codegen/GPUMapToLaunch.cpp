@@ -1,4 +1,4 @@
-//===- GPUMapToLaunch.cpp - Loops of a host function as kernels --*- C++ -*-===//
+//===- GPUMapToLaunch.cpp - Loops of a host function as kernels -*- C++ -*-===//
 //
 // Part of the SAS-MLIR project.
 //
@@ -35,8 +35,8 @@ namespace {
 /// The number of iterations of `loop`, linearized.
 Value buildTripCount(OpBuilder &b, Location loc, scf::ParallelOp loop) {
   Value total = arith::ConstantIndexOp::create(b, loc, 1);
-  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
-                                       loop.getUpperBound(), loop.getStep())) {
+  for (auto [lb, ub, step] :
+       llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
     Value span = arith::SubIOp::create(b, loc, ub, lb);
     Value n = arith::CeilDivUIOp::create(b, loc, span, step);
     total = arith::MulIOp::create(b, loc, total, n);
@@ -105,8 +105,8 @@ struct SASGPUMapToLaunchPass
 
   /// A gpu.launch of `grid` blocks of `threads` threads before `op`, with a
   /// terminated body; the builder is left at the start of the body.
-  gpu::LaunchOp createLaunch(OpBuilder &b, Location loc,
-                             ArrayRef<Value> grid, int64_t threads) {
+  gpu::LaunchOp createLaunch(OpBuilder &b, Location loc, ArrayRef<Value> grid,
+                             int64_t threads) {
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
     Value blockSize = arith::ConstantIndexOp::create(b, loc, threads);
     auto launch = gpu::LaunchOp::create(b, loc, grid[0], grid[1], grid[2],
@@ -133,8 +133,8 @@ struct SASGPUMapToLaunchPass
     OpBuilder b(forall);
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
     SmallVector<Value> grid(3, one);
-    SmallVector<Value> ubs = getValueOrCreateConstantIndexOp(
-        b, loc, forall.getMixedUpperBound());
+    SmallVector<Value> ubs =
+        getValueOrCreateConstantIndexOp(b, loc, forall.getMixedUpperBound());
     for (auto [attr, ub] : llvm::zip(*mapping, ubs))
       grid[cast<gpu::GPUBlockMappingAttr>(attr).getMappingId()] = ub;
     gpu::LaunchOp launch = createLaunch(b, loc, grid, blockThreads);
@@ -143,7 +143,8 @@ struct SASGPUMapToLaunchPass
     gpu::KernelDim3 ids = launch.getBlockIds();
     Value idValues[3] = {ids.x, ids.y, ids.z};
     for (auto [attr, iv] : llvm::zip(*mapping, forall.getInductionVars()))
-      ivs.map(iv, idValues[cast<gpu::GPUBlockMappingAttr>(attr).getMappingId()]);
+      ivs.map(iv,
+              idValues[cast<gpu::GPUBlockMappingAttr>(attr).getMappingId()]);
     for (Operation &op : forall.getBody()->without_terminator())
       b.clone(op, ivs);
     forall.erase();
@@ -206,8 +207,8 @@ struct SASGPUMapToLaunchPass
         arith::MulIOp::create(b, loc, launch.getBlockIds().x,
                               launch.getBlockSizeX()),
         launch.getThreadIds().x);
-    Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                          linear, total);
+    Value inRange =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, linear, total);
     auto guard = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
     b.setInsertionPointToStart(guard.thenBlock());
     cloneIteration(b, loc, loop, linear);

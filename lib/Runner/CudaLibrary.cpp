@@ -1,4 +1,4 @@
-//===- CudaLibrary.cpp - Ahead-of-time CUDA layer libraries ------*- C++ -*-===//
+//===- CudaLibrary.cpp - Ahead-of-time CUDA layer libraries -----*- C++ -*-===//
 //
 // Part of the SAS-MLIR project.
 //
@@ -39,8 +39,7 @@
 using namespace mlir;
 using namespace mlir::sas;
 
-std::string sas::getLayerConfigJson(const LayerConfig &config,
-                                    StringRef chip) {
+std::string sas::getLayerConfigJson(const LayerConfig &config, StringRef chip) {
   llvm::json::Array parameters;
   for (auto [i, name] : llvm::enumerate(LayerConfig::getParameterNames())) {
     llvm::json::Array shape;
@@ -49,8 +48,8 @@ std::string sas::getLayerConfigJson(const LayerConfig &config,
     parameters.push_back(
         llvm::json::Object{{"name", name.str()}, {"shape", std::move(shape)}});
   }
-  double scale = config.scale ? *config.scale
-                              : 1.0 / std::sqrt(double(config.simHeadDim));
+  double scale =
+      config.scale ? *config.scale : 1.0 / std::sqrt(double(config.simHeadDim));
   llvm::json::Object root{
       {"batch", config.batch},
       {"seq_len", config.seqLen},
@@ -86,9 +85,9 @@ static void addLayerGlobals(ModuleOp module, const LayerConfig &config,
                          LLVM::Linkage::External, "sas_layer_config_json",
                          b.getStringAttr(json));
   auto i64Array = LLVM::LLVMArrayType::get(b.getI64Type(), 2);
-  auto sizes = DenseElementsAttr::get(
-      RankedTensorType::get({2}, b.getI64Type()),
-      ArrayRef<int64_t>{config.batch, config.seqLen});
+  auto sizes =
+      DenseElementsAttr::get(RankedTensorType::get({2}, b.getI64Type()),
+                             ArrayRef<int64_t>{config.batch, config.seqLen});
   LLVM::GlobalOp::create(b, loc, i64Array, /*isConstant=*/true,
                          LLVM::Linkage::External, "sas_layer_sizes", sizes);
   // The shape of each argument of the entry (q, k, v, the 22 parameters,
@@ -210,31 +209,25 @@ llvm::Error sas::emitCudaLayerLibrary(MLIRContext &context,
         "cannot find the C++ compiler driver '%s' to link the library",
         linker.str().c_str());
   // The whole archive: nothing in the object refers to the exported API.
-  SmallVector<StringRef> args = {*driver,
-                                 "-shared",
-                                 "-o",
-                                 outputPath,
-                                 object,
-                                 "-Wl,--whole-archive",
-                                 runtimeArchive,
-                                 "-Wl,--no-whole-archive",
-                                 "-ldl",
-                                 "-Wl,--no-undefined"};
+  SmallVector<StringRef> args = {*driver,        "-shared",
+                                 "-o",           outputPath,
+                                 object,         "-Wl,--whole-archive",
+                                 runtimeArchive, "-Wl,--no-whole-archive",
+                                 "-ldl",         "-Wl,--no-undefined"};
   std::string message;
   int status = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0,
                                          &message);
   if (status != 0)
     return llvm::createStringError(
         "linking %s with %s failed (exit %d)%s%s", outputPath.str().c_str(),
-        driver->c_str(), status, message.empty() ? "" : ": ",
-        message.c_str());
+        driver->c_str(), status, message.empty() ? "" : ": ", message.c_str());
   return llvm::Error::success();
 }
 
 std::string sas::findCudaRuntimeArchive(const char *argv0, void *mainAddress) {
   std::string executable = llvm::sys::fs::getMainExecutable(argv0, mainAddress);
-  SmallString<256> path(llvm::sys::path::parent_path(
-      llvm::sys::path::parent_path(executable)));
+  SmallString<256> path(
+      llvm::sys::path::parent_path(llvm::sys::path::parent_path(executable)));
   llvm::sys::path::append(path, "lib", "libSASCUDARuntime.a");
   return std::string(path);
 }

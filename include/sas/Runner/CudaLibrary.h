@@ -22,8 +22,7 @@ namespace sas {
 /// The JSON that sas_layer_config() of a layer library returns: sizes,
 /// dtype, causal, scale, chip, and the parameters (state-dict key and shape)
 /// in the order sas_layer_forward takes them.
-std::string getLayerConfigJson(const LayerConfig &config,
-                               llvm::StringRef chip);
+std::string getLayerConfigJson(const LayerConfig &config, llvm::StringRef chip);
 
 /// Compiles the layer `config` with sas-gpu-pipeline and writes a shared
 /// library exporting the API of sas-c/LayerLibrary.h to `outputPath`: the

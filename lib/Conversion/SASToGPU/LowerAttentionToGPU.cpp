@@ -1,4 +1,4 @@
-//===- LowerAttentionToGPU.cpp - sas.attention as GPU block tiles -*- C++ -*-===//
+//===- LowerAttentionToGPU.cpp - Attention as GPU block tiles ---*- C++ -*-===//
 //
 // Part of the SAS-MLIR project.
 //
@@ -6,7 +6,7 @@
 // (batch, simulated head, query block):
 //
 //   scf.forall (b, n, query block) mapping [#gpu.block<z, y, x>] {
-//     shared: k tile [bk, E], v tile [bk, F], scores [bq, bk],
+//     shared: k tile [bk, E+1], v tile [bk, F], scores [bq, bk+1],
 //             acc [bq, F], m, l, m', c [bq]                     // all f32
 //     m = -inf, l = 0, acc = 0
 //     scf.for key block in [0, end) {    // end: the diagonal under causal
@@ -59,9 +59,16 @@ using namespace mlir::sas;
 
 namespace {
 
+/// Tiles read down a column by the threads of a warp (k by the score step,
+/// scores by the row reductions) get one padding column: with a row stride
+/// that is a multiple of 32 words, 32 threads reading one column hit one
+/// shared-memory bank, a 32-way conflict.
+constexpr int64_t kBankPadding = 1;
+
 /// f32 bytes of the shared tiles of one block.
 int64_t sharedTileBytes(int64_t bq, int64_t bk, int64_t e, int64_t f) {
-  return 4 * (bk * e + bk * f + bq * bk + bq * f + 4 * bq);
+  return 4 * (bk * (e + kBankPadding) + bk * f + bq * (bk + kBankPadding) +
+              bq * f + 4 * bq);
 }
 
 /// Builds the linalg ops of one block on memrefs. Loops are ordered with the
@@ -85,8 +92,8 @@ public:
   Value shared(ArrayRef<int64_t> shape) {
     auto space = gpu::AddressSpaceAttr::get(b.getContext(),
                                             gpu::AddressSpace::Workgroup);
-    auto type = MemRefType::get(shape, b.getF32Type(), MemRefLayoutAttrInterface{},
-                                space);
+    auto type = MemRefType::get(shape, b.getF32Type(),
+                                MemRefLayoutAttrInterface{}, space);
     return memref::AllocOp::create(b, loc, type);
   }
 
@@ -190,9 +197,9 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
     auto block = [&](gpu::MappingId id) {
       return gpu::GPUBlockMappingAttr::get(ctx, id);
     };
-    ArrayAttr mapping = rewriter.getArrayAttr(
-        {block(gpu::MappingId::DimZ), block(gpu::MappingId::DimY),
-         block(gpu::MappingId::DimX)});
+    ArrayAttr mapping = rewriter.getArrayAttr({block(gpu::MappingId::DimZ),
+                                               block(gpu::MappingId::DimY),
+                                               block(gpu::MappingId::DimX)});
     Value zero = bb.index(0), one = bb.index(1);
     auto forall = scf::ForallOp::create(
         rewriter, loc, ArrayRef<OpFoldResult>{zero, zero, zero},
@@ -220,8 +227,10 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
     Value rows = arith::MinSIOp::create(
         b, loc, bb.index(bq), arith::SubIOp::create(b, loc, queries, q0));
 
-    Value kTile = bb.shared({bk, e}), vTile = bb.shared({bk, f});
-    Value scores = bb.shared({bq, bk}), acc = bb.shared({bq, f});
+    Value kTile = bb.shared({bk, e + kBankPadding});
+    Value vTile = bb.shared({bk, f});
+    Value scores = bb.shared({bq, bk + kBankPadding});
+    Value acc = bb.shared({bq, f});
     Value rowMax = bb.shared({bq}), rowSum = bb.shared({bq});
     Value newMax = bb.shared({bq}), correction = bb.shared({bq});
     bb.fill(rowMax, -std::numeric_limits<double>::infinity());
@@ -243,16 +252,16 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
     // Under causal, the last key block is the one holding the last query.
     Value keyEnd = keys;
     if (causal)
-      keyEnd = arith::MinSIOp::create(
-          b, loc, keys, arith::AddIOp::create(b, loc, q0, rows));
+      keyEnd = arith::MinSIOp::create(b, loc, keys,
+                                      arith::AddIOp::create(b, loc, q0, rows));
     Value keyBlocks = arith::CeilDivUIOp::create(b, loc, keyEnd, bb.index(bk));
     auto loop = scf::ForOp::create(b, loc, bb.index(0), keyBlocks, bb.index(1));
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
-      buildKeyStep(bb, loop.getInductionVar(), batch, head, q0, rows, qRows,
-                   k, v, keyEnd, kTile, vTile, scores, accRows, m, l, m2, c,
-                   bk, e, f, causal, scale);
+      buildKeyStep(bb, loop.getInductionVar(), batch, head, q0, rows, qRows, k,
+                   v, keyEnd, kTile, vTile, scores, accRows, m, l, m2, c, bk, e,
+                   f, causal, scale);
     }
 
     // out = acc / l, in the result's element type.
@@ -286,9 +295,9 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
 
     // Stage the k and v tiles in f32.
     auto stage = [&](Value source, Value tile, int64_t width) {
-      Value from = bb.view(source, {batch, k0, head, zeroI},
-                           {oneI, cols, oneI, b.getIndexAttr(width)},
-                           {dyn, width});
+      Value from =
+          bb.view(source, {batch, k0, head, zeroI},
+                  {oneI, cols, oneI, b.getIndexAttr(width)}, {dyn, width});
       Value to = bb.view(tile, {zeroI, zeroI}, {cols, b.getIndexAttr(width)},
                          {dyn, width});
       bb.generic({from}, {to}, {bb.map(2, {0, 1}), bb.map(2, {0, 1})}, 2, 2,
@@ -304,14 +313,16 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
     // s = q k^T.
     Value s = bb.view(scores, {zeroI, zeroI}, {rows, cols}, {dyn, dyn});
     bb.fill(s, 0.0);
-    bb.generic({qRows, kCols}, {s},
-               {bb.map(3, {0, 2}), bb.map(3, {1, 2}), bb.map(3, {0, 1})}, 3, 2,
-               [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                 BlockBuilder inner(nb, nloc);
-                 Value p = arith::MulFOp::create(nb, nloc,
-                                                 inner.toF32(args[0]), args[1]);
-                 linalg::YieldOp::create(nb, nloc, (Value)arith::AddFOp::create(nb, nloc, args[2], p));
-               });
+    bb.generic(
+        {qRows, kCols}, {s},
+        {bb.map(3, {0, 2}), bb.map(3, {1, 2}), bb.map(3, {0, 1})}, 3, 2,
+        [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          BlockBuilder inner(nb, nloc);
+          Value p =
+              arith::MulFOp::create(nb, nloc, inner.toF32(args[0]), args[1]);
+          linalg::YieldOp::create(
+              nb, nloc, (Value)arith::AddFOp::create(nb, nloc, args[2], p));
+        });
 
     // Scale (with log2(e), for exp2) and mask keys past the query.
     double scaleLog2 = scale / std::log(2.0);
@@ -342,41 +353,49 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
                });
     bb.generic({s}, {m2}, {bb.map(2, {0, 1}), bb.map(2, {0})}, 2, 1,
                [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                 linalg::YieldOp::create(nb, nloc, (Value)arith::MaximumFOp::create(nb, nloc, args[0], args[1]));
+                 linalg::YieldOp::create(nb, nloc,
+                                         (Value)arith::MaximumFOp::create(
+                                             nb, nloc, args[0], args[1]));
                });
     // s = exp2(s - m').
     bb.generic({m2}, {s}, {bb.map(2, {0}), bb.map(2, {0, 1})}, 2, 2,
                [&](OpBuilder &nb, Location nloc, ValueRange args) {
                  Value d = arith::SubFOp::create(nb, nloc, args[1], args[0]);
-                 linalg::YieldOp::create(nb, nloc, (Value)math::Exp2Op::create(nb, nloc, d));
+                 linalg::YieldOp::create(
+                     nb, nloc, (Value)math::Exp2Op::create(nb, nloc, d));
                });
     // c = exp2(m - m'); l = l * c; m = m'.
-    bb.generic({m2}, {c, l, m},
-               {bb.map(1, {0}), bb.map(1, {0}), bb.map(1, {0}),
-                bb.map(1, {0})},
-               1, 1, [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                 Value d = arith::SubFOp::create(nb, nloc, args[3], args[0]);
-                 Value corr = math::Exp2Op::create(nb, nloc, d);
-                 Value sum = arith::MulFOp::create(nb, nloc, args[2], corr);
-                 linalg::YieldOp::create(nb, nloc,
-                                         ValueRange{corr, sum, args[0]});
-               });
+    bb.generic(
+        {m2}, {c, l, m},
+        {bb.map(1, {0}), bb.map(1, {0}), bb.map(1, {0}), bb.map(1, {0})}, 1, 1,
+        [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          Value d = arith::SubFOp::create(nb, nloc, args[3], args[0]);
+          Value corr = math::Exp2Op::create(nb, nloc, d);
+          Value sum = arith::MulFOp::create(nb, nloc, args[2], corr);
+          linalg::YieldOp::create(nb, nloc, ValueRange{corr, sum, args[0]});
+        });
     // l += rowsum s.
     bb.generic({s}, {l}, {bb.map(2, {0, 1}), bb.map(2, {0})}, 2, 1,
                [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                 linalg::YieldOp::create(nb, nloc, (Value)arith::AddFOp::create(nb, nloc, args[1], args[0]));
+                 linalg::YieldOp::create(
+                     nb, nloc,
+                     (Value)arith::AddFOp::create(nb, nloc, args[1], args[0]));
                });
     // acc = acc * c + s v, in one op: the reduction starts from the rescaled
     // accumulator at j = 0.
     bb.generic({c}, {accRows}, {bb.map(2, {0}), bb.map(2, {0, 1})}, 2, 2,
                [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                 linalg::YieldOp::create(nb, nloc, (Value)arith::MulFOp::create(nb, nloc, args[1], args[0]));
+                 linalg::YieldOp::create(
+                     nb, nloc,
+                     (Value)arith::MulFOp::create(nb, nloc, args[1], args[0]));
                });
     bb.generic({s, vCols}, {accRows},
                {bb.map(3, {0, 2}), bb.map(3, {2, 1}), bb.map(3, {0, 1})}, 3, 2,
                [&](OpBuilder &nb, Location nloc, ValueRange args) {
                  Value p = arith::MulFOp::create(nb, nloc, args[0], args[1]);
-                 linalg::YieldOp::create(nb, nloc, (Value)arith::AddFOp::create(nb, nloc, args[2], p));
+                 linalg::YieldOp::create(
+                     nb, nloc,
+                     (Value)arith::AddFOp::create(nb, nloc, args[2], p));
                });
   }
 
@@ -402,7 +421,8 @@ struct ConvertSASAttentionToGPUPass
     populateLowerAttentionToGPUPatterns(patterns, tiling);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
     // The pattern reports why it did not apply.
-    if (getOperation()->walk([](AttentionOp) { return WalkResult::interrupt(); })
+    if (getOperation()
+            ->walk([](AttentionOp) { return WalkResult::interrupt(); })
             .wasInterrupted())
       signalPassFailure();
   }

@@ -1,4 +1,4 @@
-//===- CudaDriver.cpp - The CUDA driver API, opened at run time --*- C++ -*-===//
+//===- CudaDriver.cpp - The CUDA driver, opened at run time -----*- C++ -*-===//
 //
 // Part of the SAS-MLIR project.
 //
@@ -92,8 +92,8 @@ void sas::cuda::recordError(const std::string &call, CUresult result) {
     driver->cuGetErrorName(result, &name);
     driver->cuGetErrorString(result, &description);
   }
-  recordError(call + " failed: " + (name ? name : "CUDA error " +
-                                                      std::to_string(result)) +
+  recordError(call + " failed: " +
+              (name ? name : "CUDA error " + std::to_string(result)) +
               (description ? std::string(" (") + description + ")" : ""));
 }
 

@@ -1,4 +1,4 @@
-//===- LayerEntry.cpp - The exported API of a SAS layer library --*- C++ -*-===//
+//===- LayerEntry.cpp - The API of a SAS layer library ----------*- C++ -*-===//
 //
 // Part of the SAS-MLIR project.
 //
@@ -95,10 +95,10 @@ extern "C" SAS_EXPORT int sas_layer_forward(const void *q, const void *k,
     d[i] = new (storage[i]) Descriptor(buffers[i], shape + 1, shape[0]);
     shape += 1 + shape[0];
   }
-  _mlir_ciface_sas_layer_device(
-      d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10],
-      d[11], d[12], d[13], d[14], d[15], d[16], d[17], d[18], d[19], d[20],
-      d[21], d[22], d[23], d[24], d[25]);
+  _mlir_ciface_sas_layer_device(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7],
+                                d[8], d[9], d[10], d[11], d[12], d[13], d[14],
+                                d[15], d[16], d[17], d[18], d[19], d[20], d[21],
+                                d[22], d[23], d[24], d[25]);
   setCurrentStream(nullptr);
   return hasError() ? 1 : 0;
 }

@@ -1,4 +1,4 @@
-//===- MgpuRuntime.cpp - The mgpu* calls of gpu-to-llvm host code -*- C++ -*-===//
+//===- MgpuRuntime.cpp - The mgpu* calls of gpu-to-llvm ---------*- C++ -*-===//
 //
 // Part of the SAS-MLIR project.
 //
