@@ -24,11 +24,14 @@ def library(tmp_path_factory):
     if not os.path.exists(os.path.join(TOOLKIT, "bin", "ptxas")):
         pytest.skip("no CUDA toolkit (ptxas) to build a layer library")
     path = str(tmp_path_factory.mktemp("lib") / "layer.so")
+    # Not the ASan runtime a sanitized test run preloads into Python: a
+    # sanitized sas-run carries its own.
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
     subprocess.run([SAS_RUN, "--target", "cuda", "--emit-lib", path,
                     "--batch", "1", "--seq-len", "5", "--heads", "2",
                     "--sim-heads", "4", "--head-dim", "4", "--sim-head-dim",
                     "8", "--kernel", "3", "--dtype", "f16",
-                    "--cuda-toolkit", TOOLKIT], check=True)
+                    "--cuda-toolkit", TOOLKIT], check=True, env=env)
     return sas_mlir.cuda.load(path)
 
 
