@@ -1,7 +1,7 @@
 """Times the SAS layer libraries against PyTorch on the GPU, in one run.
 
 For each config of cases.BENCH_CONFIGS (DESIGN.md section 5, bf16, causal),
-on the same inputs: the reference module (sas_module.py, SDPA attention)
+on the same inputs: the reference module (sas_mlir.torch_module, SDPA attention)
 eager and under torch.compile, plain causal MHA (SDPA over H heads of D plus
 the output dense layer), SDPA alone at the simulated size (H' heads, D' for
 q/k, D for v), and the project's layer library. Median of CUDA-event times
@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "python-bindings"))
 import cases  # noqa: E402
 import sas_mlir.cuda  # noqa: E402
-from sas_module import SASAttention, mha_flops, sas_flops  # noqa: E402
+from flops import mha_flops, sas_flops  # noqa: E402
+from sas_mlir.torch_module import SASAttention  # noqa: E402
 
 
 def time_ms(fn, warmup, iters):

@@ -2,7 +2,7 @@
 
 For every case of cases.check_cases() (K, G, D', T, B, causal, dtype):
 fresh random inputs and weights (seed printed), the reference module of
-sas_module.py in float64 with the softmax spelled out (attention="math")
+sas_mlir.torch_module in float64 with the softmax spelled out (attention="math")
 and PEAA literal, fed the same values the library gets (rounded to its
 dtype), the output poisoned with NaN before the library runs, and
 ||out - ref|| / ||ref|| against DESIGN.md section 4's thresholds (f32
@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "python-bindings"))
 import cases  # noqa: E402
 import sas_mlir.cuda  # noqa: E402
-from sas_module import SASAttention  # noqa: E402
+from sas_mlir.torch_module import SASAttention  # noqa: E402
 
 THRESHOLDS = {"f32": 1e-5, "f16": 2e-2, "bf16": 2e-2}
 DTYPES = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}

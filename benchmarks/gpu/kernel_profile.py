@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "python-bindings"))
 import cases  # noqa: E402
 import sas_mlir.cuda  # noqa: E402
-from sas_module import SASAttention  # noqa: E402
+from sas_mlir.torch_module import SASAttention  # noqa: E402
 
 
 def main():

@@ -27,6 +27,16 @@
 
 using namespace mlir;
 
+/// One-shot bufferization of whole modules; function arguments and results
+/// get identity layouts, the contiguous buffers callers pass.
+static void addOneShotBufferize(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions options;
+  options.bufferizeFunctionBoundaries = true;
+  options.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(options));
+}
+
 void sas::buildSASPrimitivesPipeline(OpPassManager &pm) {
   pm.addPass(createSASExpand());
   pm.addPass(createCanonicalizerPass());
@@ -56,11 +66,7 @@ void sas::buildSASCPUPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 
   // Tensors -> buffers.
-  bufferization::OneShotBufferizePassOptions bufferization;
-  bufferization.bufferizeFunctionBoundaries = true;
-  bufferization.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  addOneShotBufferize(pm);
   // Score and statistics buffers of the key loop have static sizes: allocate
   // them once per tile, not once per key block (before deallocations exist).
   pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
@@ -149,11 +155,7 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 
   // Tensors -> device buffers.
-  bufferization::OneShotBufferizePassOptions bufferization;
-  bufferization.bufferizeFunctionBoundaries = true;
-  bufferization.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  addOneShotBufferize(pm);
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(createSASShortenBufferLifetimes());
   pm.addNestedPass<func::FuncOp>(createSASGPUHostBuffers());

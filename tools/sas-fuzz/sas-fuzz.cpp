@@ -4,7 +4,8 @@
 //
 // Feeds arbitrary bytes to the MLIR parser with the sas dialect loaded, runs
 // the verifiers on whatever parses, and compiles whatever verifies through
-// sas-cpu-pipeline. Diagnostics are expected and swallowed; a crash, a
+// sas-cpu-pipeline and sas-gpu-pipeline (to PTX: LLVM's NVPTX backend, no
+// CUDA toolkit). Diagnostics are expected and swallowed; a crash, a
 // sanitizer report or a leak is a bug.
 //
 //===----------------------------------------------------------------------===//
@@ -23,6 +24,7 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -42,6 +44,7 @@ static MLIRContext &getContext() {
     DialectRegistry registry;
     registerAllDialects(registry);
     registerAllExtensions(registry);
+    registerAllGPUToLLVMIRTranslations(registry);
     sas::registerSASDialect(registry);
     auto *ctx = new MLIRContext(registry, MLIRContext::Threading::DISABLED);
     ctx->loadAllAvailableDialects();
@@ -83,10 +86,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   });
   if (!hasSAS || !isSmallAndStatic(*module))
     return 0;
-  PassManager pm(&ctx);
-  sas::SASCPUPipelineOptions options;
-  sas::buildSASCPUPipeline(pm, options);
-  (void)pm.run(*module);
+  OwningOpRef<ModuleOp> gpuModule = module->clone();
+  PassManager cpu(&ctx);
+  sas::buildSASCPUPipeline(cpu, sas::SASCPUPipelineOptions());
+  (void)cpu.run(*module);
+  PassManager gpu(&ctx);
+  sas::SASGPUPipelineOptions gpuOptions;
+  gpuOptions.format = "isa";
+  sas::buildSASGPUPipeline(gpu, gpuOptions);
+  (void)gpu.run(*gpuModule);
   return 0;
 }
 

@@ -1,9 +1,11 @@
-"""The SAS layer as a PyTorch module, written from DESIGN.md section 1.
+"""sas_mlir.torch_module: the SAS layer as a PyTorch module, written from
+DESIGN.md section 1 (needs PyTorch, not the compiled extension).
 
 Its state_dict() keys are the layer's parameter names (sas_q.0.weight, ...),
-so a layer library takes them unchanged. `attention="sdpa"` is what a
+so sas_mlir.compile and CUDA layer libraries take them unchanged. `attention="sdpa"` is what a
 PyTorch user runs (the benchmark's baseline); `attention="math"` spells the
-masked softmax out, for the float64 reference of the GPU check. PEAA is in
+masked softmax out (the float64 reference of the GPU check; PyTorch before
+2.0 has no SDPA). PEAA is in
 its literal form, as the paper defines it: the dense layer on each head
 group, then the mean of the G results.
 """
@@ -75,20 +77,3 @@ class SASAttention(nn.Module):
         groups = self.sim_heads // self.heads
         o = o.transpose(1, 2).reshape(b, t, groups, h * d)
         return self.output_dense(o).mean(dim=2)
-
-
-def sas_flops(b, t, h, d, sim_heads, sim_head_dim, kernel, causal=True):
-    """Forward FLOPs of DESIGN.md section 1, PEAA literal (as section 5)."""
-    g = sim_heads // h
-    keys = (t + 1) / 2 if causal else t
-    per_token = (3 * 2 * sim_heads * kernel * d * (h + sim_heads)
-                 + 2 * 2 * sim_heads * sim_head_dim * (d + sim_head_dim)
-                 + 2 * keys * sim_heads * (sim_head_dim + d)
-                 + 2 * g * (h * d) ** 2)
-    return b * t * per_token
-
-
-def mha_flops(b, t, h, d, causal=True):
-    """Causal attention over H heads of D plus the output dense layer."""
-    keys = (t + 1) / 2 if causal else t
-    return b * t * (2 * keys * h * 2 * d + 2 * (h * d) ** 2)
