@@ -97,8 +97,8 @@ public:
     return memref::AllocOp::create(b, loc, type);
   }
 
-  /// The view [sizes] at `offsets` of `source`, dropping the unit dims
-  /// listed in `dropped`.
+  /// The view [sizes] at `offsets` of `source` (unit strides), rank-reduced
+  /// to `resultShape` by dropping unit dimensions.
   Value view(Value source, ArrayRef<OpFoldResult> offsets,
              ArrayRef<OpFoldResult> sizes, ArrayRef<int64_t> resultShape) {
     auto type = cast<MemRefType>(source.getType());
