@@ -22,10 +22,11 @@ def build(sas_run, out_dir, case, force):
     path = os.path.join(out_dir, cases.lib_name(*case))
     if os.path.exists(path) and not force:
         return path
-    cmd = [sas_run, "--target", "cuda", "--emit-lib", path, "--batch", str(b),
-           "--seq-len", str(t), "--heads", str(h), "--head-dim", str(d),
-           "--sim-heads", str(hs), "--sim-head-dim", str(ds), "--kernel",
-           str(k), "--dtype", dtype]
+    cmd = [sas_run, "--target", "cuda", "--emit-lib", path, "--heads", str(h),
+           "--head-dim", str(d), "--sim-heads", str(hs), "--sim-head-dim",
+           str(ds), "--kernel", str(k), "--dtype", dtype]
+    if b is not None:
+        cmd += ["--batch", str(b), "--seq-len", str(t)]
     if not causal:
         cmd.append("--no-causal")
     result = subprocess.run(cmd, capture_output=True, text=True)
@@ -45,7 +46,7 @@ def main():
     args = parser.parse_args()
     todo = []
     if args.only != "bench":
-        todo += list(cases.check_cases())
+        todo += cases.check_libraries()
     if args.only != "check":
         todo += list(cases.bench_cases())
     libs = os.path.join(args.out, "libs")

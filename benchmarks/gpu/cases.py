@@ -22,8 +22,15 @@ BENCH_CONFIGS = [
 
 
 def lib_name(b, t, h, d, sim_heads, sim_head_dim, kernel, causal, dtype):
-    return (f"sas_b{b}_t{t}_h{h}_d{d}_hs{sim_heads}_ds{sim_head_dim}"
-            f"_k{kernel}_{'causal' if causal else 'full'}_{dtype}.so")
+    """b and t are None for a library that takes any B and T."""
+    return (f"sas_b{b or 'any'}_t{t or 'any'}_h{h}_d{d}_hs{sim_heads}"
+            f"_ds{sim_head_dim}_k{kernel}_{'causal' if causal else 'full'}"
+            f"_{dtype}.so")
+
+
+def any_size(case):
+    """The case's library that takes any B and T."""
+    return (None, None) + tuple(case[2:])
 
 
 def check_cases():
@@ -33,6 +40,18 @@ def check_cases():
             (1, 3), (1, 2), (d, 2 * d), (37, 1024), (1, 2), (True, False),
             ("bf16", "f16", "f32")):
         yield (b, t, h, d, g * h, dsim, kernel, causal, dtype)
+
+
+def check_libraries():
+    """Every library check.py loads: one per case, and one for any B and T
+    per configuration (each case runs on both)."""
+    cases, seen = [], set()
+    for case in check_cases():
+        cases.append(case)
+        if any_size(case) not in seen:
+            seen.add(any_size(case))
+            cases.append(any_size(case))
+    return cases
 
 
 def bench_cases():

@@ -4,11 +4,10 @@ from PyTorch's profiler (CUPTI sees the driver-API launches of the library).
     python3 benchmarks/gpu/kernel_profile.py --libs gpu-libs/libs
         [--config N] [--json OUT]
 
-Every kernel of a library is named after the host function
-(sas_layer_device_kernel, each in its own module), so kernels are reported
-by their position in the call (#0, #1, ... in the order of the host code)
-with their grid and block; the attention kernel is the one with a 3-D grid
-(query blocks, heads, batch) of 128-thread blocks.
+Kernels are named by sas-gpu-map-to-launch in the order of the host code:
+sas_layer_device_blocks_<n> is the attention kernel (a 3-D grid of query
+blocks, heads and batch, 128 threads a block), sas_layer_device_loop_<n> the
+per-token kernels (one thread per output element).
 """
 
 import argparse
@@ -70,7 +69,7 @@ def main():
           f"{len(rows)} kernels, {total / 1e3:.3f} ms of kernel time per call")
     for r in rows:
         print(f"  {r['us'] / 1e3:9.3f} ms {100 * r['us'] / total:5.1f}%  "
-              f"#{r['position']:<3d} grid {r['grid']} block {r['block']} "
+              f"{r['name']:28s} grid {r['grid']} block {r['block']} "
               f"shared {r['shared']}")
     if args.json:
         with open(args.json, "w") as f:

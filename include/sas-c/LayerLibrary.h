@@ -24,14 +24,16 @@ extern "C" {
 /// v are [B, T, H, D], `out` is [B, T, H*D], `params` the 22 parameters in
 /// the state-dict order of sas_layer_config(). Work, temporary allocations
 /// and frees are enqueued on `stream`; the call does not synchronize. B and
-/// T must be the sizes the library was built for. Returns 0 on success;
-/// otherwise nothing more is enqueued and sas_last_error() says why.
+/// T are any positive sizes for a library built without --batch/--seq-len,
+/// else the sizes it was built for. Returns 0 on success; otherwise nothing
+/// more is enqueued and sas_last_error() says why.
 int sas_layer_forward(const void *q, const void *k, const void *v,
                       const void *const *params, void *out, int64_t B,
                       int64_t T, void *stream);
 
-/// JSON: sizes, dtype, causal, scale, chip, and the parameters (state-dict
-/// key and shape) in the order sas_layer_forward takes them.
+/// JSON: sizes (batch and seq_len null when any), dtype, causal, scale,
+/// chip, and the parameters (state-dict key and shape) in the order
+/// sas_layer_forward takes them.
 const char *sas_layer_config(void);
 
 /// The message of the calling thread's last failed call ("" if none),

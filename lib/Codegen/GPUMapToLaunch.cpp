@@ -82,6 +82,7 @@ struct SASGPUMapToLaunchPass
   using Base::Base;
 
   void runOnOperation() override {
+    numLaunches = 0;
     if (blockThreads <= 0 || elementwiseThreads <= 0) {
       emitError(getOperation().getLoc())
           << "sas-gpu-map-to-launch: thread counts must be positive";
@@ -106,11 +107,19 @@ struct SASGPUMapToLaunchPass
   /// A gpu.launch of `grid` blocks of `threads` threads before `op`, with a
   /// terminated body; the builder is left at the start of the body.
   gpu::LaunchOp createLaunch(OpBuilder &b, Location loc, ArrayRef<Value> grid,
-                             int64_t threads) {
+                             int64_t threads, StringRef kind) {
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
     Value blockSize = arith::ConstantIndexOp::create(b, loc, threads);
     auto launch = gpu::LaunchOp::create(b, loc, grid[0], grid[1], grid[2],
                                         blockSize, one, one);
+    // Kernel and module names that say what a kernel is and where it sits
+    // (profilers list kernels by name): <function>_<kind>_<n>.
+    auto name = FlatSymbolRefAttr::get(
+        b.getContext(),
+        (getOperation().getName() + "_" + kind + "_" + Twine(numLaunches++))
+            .str());
+    launch.setFunctionAttr(name);
+    launch.setModuleAttr(name);
     b.setInsertionPointToEnd(&launch.getBody().front());
     gpu::TerminatorOp::create(b, loc);
     b.setInsertionPointToStart(&launch.getBody().front());
@@ -137,7 +146,7 @@ struct SASGPUMapToLaunchPass
         getValueOrCreateConstantIndexOp(b, loc, forall.getMixedUpperBound());
     for (auto [attr, ub] : llvm::zip(*mapping, ubs))
       grid[cast<gpu::GPUBlockMappingAttr>(attr).getMappingId()] = ub;
-    gpu::LaunchOp launch = createLaunch(b, loc, grid, blockThreads);
+    gpu::LaunchOp launch = createLaunch(b, loc, grid, blockThreads, "blocks");
 
     IRMapping ivs;
     gpu::KernelDim3 ids = launch.getBlockIds();
@@ -201,7 +210,7 @@ struct SASGPUMapToLaunchPass
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
     Value blocks = arith::CeilDivUIOp::create(b, loc, total, threads);
     gpu::LaunchOp launch =
-        createLaunch(b, loc, {blocks, one, one}, elementwiseThreads);
+        createLaunch(b, loc, {blocks, one, one}, elementwiseThreads, "loop");
     Value linear = arith::AddIOp::create(
         b, loc,
         arith::MulIOp::create(b, loc, launch.getBlockIds().x,
@@ -215,6 +224,8 @@ struct SASGPUMapToLaunchPass
     loop.erase();
     return success();
   }
+
+  unsigned numLaunches = 0;
 
   /// After mapping, the host only allocates, views and launches.
   LogicalResult checkHostCode() {

@@ -40,19 +40,27 @@ using namespace mlir;
 using namespace mlir::sas;
 
 std::string sas::getLayerConfigJson(const LayerConfig &config, StringRef chip) {
+  // Dynamic sizes (B, T chosen at each call) are null.
+  auto size = [](int64_t s) -> llvm::json::Value {
+    if (ShapedType::isDynamic(s))
+      return nullptr;
+    return s;
+  };
+  auto shape = [&](ArrayRef<int64_t> dims) {
+    llvm::json::Array array;
+    for (int64_t d : dims)
+      array.push_back(size(d));
+    return array;
+  };
   llvm::json::Array parameters;
-  for (auto [i, name] : llvm::enumerate(LayerConfig::getParameterNames())) {
-    llvm::json::Array shape;
-    for (int64_t d : config.getParameterShape(i))
-      shape.push_back(d);
-    parameters.push_back(
-        llvm::json::Object{{"name", name.str()}, {"shape", std::move(shape)}});
-  }
+  for (auto [i, name] : llvm::enumerate(LayerConfig::getParameterNames()))
+    parameters.push_back(llvm::json::Object{
+        {"name", name.str()}, {"shape", shape(config.getParameterShape(i))}});
   double scale =
       config.scale ? *config.scale : 1.0 / std::sqrt(double(config.simHeadDim));
   llvm::json::Object root{
-      {"batch", config.batch},
-      {"seq_len", config.seqLen},
+      {"batch", size(config.batch)},
+      {"seq_len", size(config.seqLen)},
       {"heads", config.heads},
       {"sim_heads", config.simHeads},
       {"head_dim", config.headDim},
@@ -62,8 +70,8 @@ std::string sas::getLayerConfigJson(const LayerConfig &config, StringRef chip) {
       {"scale", scale},
       {"dtype", stringifyStorageType(config.storage).str()},
       {"chip", chip.str()},
-      {"input_shape", llvm::json::Array(config.getInputShape())},
-      {"output_shape", llvm::json::Array(config.getOutputShape())},
+      {"input_shape", shape(config.getInputShape())},
+      {"output_shape", shape(config.getOutputShape())},
       {"parameters", std::move(parameters)},
   };
   std::string json;
@@ -72,8 +80,9 @@ std::string sas::getLayerConfigJson(const LayerConfig &config, StringRef chip) {
   return json;
 }
 
-/// Adds the constants the runtime reads: the configuration JSON and the
-/// batch and sequence length.
+/// Adds the constants the runtime reads: the configuration JSON, the batch
+/// and sequence length (-1 when dynamic) and the shapes of the entry's
+/// arguments.
 static void addLayerGlobals(ModuleOp module, const LayerConfig &config,
                             StringRef chip) {
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
@@ -85,17 +94,23 @@ static void addLayerGlobals(ModuleOp module, const LayerConfig &config,
                          LLVM::Linkage::External, "sas_layer_config_json",
                          b.getStringAttr(json));
   auto i64Array = LLVM::LLVMArrayType::get(b.getI64Type(), 2);
-  auto sizes =
-      DenseElementsAttr::get(RankedTensorType::get({2}, b.getI64Type()),
-                             ArrayRef<int64_t>{config.batch, config.seqLen});
+  auto orMinusOne = [](int64_t s) {
+    return ShapedType::isDynamic(s) ? int64_t(-1) : s;
+  };
+  auto sizes = DenseElementsAttr::get(
+      RankedTensorType::get({2}, b.getI64Type()),
+      ArrayRef<int64_t>{orMinusOne(config.batch), orMinusOne(config.seqLen)});
   LLVM::GlobalOp::create(b, loc, i64Array, /*isConstant=*/true,
                          LLVM::Linkage::External, "sas_layer_sizes", sizes);
   // The shape of each argument of the entry (q, k, v, the 22 parameters,
   // out) as rank, sizes...: the runtime builds their memref descriptors.
+  // A dynamic batch is -1, a dynamic length -2 (dimensions 0 and 1 of q, k,
+  // v and out): the runtime puts in the call's B and T.
   SmallVector<int64_t> shapes;
   auto addShape = [&](ArrayRef<int64_t> shape) {
     shapes.push_back(shape.size());
-    llvm::append_range(shapes, shape);
+    for (auto [i, d] : llvm::enumerate(shape))
+      shapes.push_back(ShapedType::isDynamic(d) ? -1 - int64_t(i) : d);
   };
   for (int i = 0; i < 3; ++i)
     addShape(config.getInputShape());

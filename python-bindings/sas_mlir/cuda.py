@@ -2,11 +2,12 @@
 
 A layer library is written on the build machine by
 
-    sas-run --target cuda --emit-lib layer.so --batch B --seq-len T \\
+    sas-run --target cuda --emit-lib layer.so [--batch B] [--seq-len T] \\
         --heads H --sim-heads H' --head-dim D --sim-head-dim D' --kernel K \\
         [--no-causal] [--scale S] --dtype bf16
 
-and needs only the CUDA driver where it runs. This module needs only
+and needs only the CUDA driver where it runs. Without --batch/--seq-len it
+takes any B and T. This module needs only
 PyTorch (not MLIR, not the project's compiled extension):
 
     import sas_mlir.cuda
@@ -55,6 +56,8 @@ class LayerLibrary:
         #: The library's configuration (sas_layer_config()).
         self.config = json.loads(self._lib.sas_layer_config().decode())
         self.dtype = _TORCH_DTYPES[self.config["dtype"]]
+        #: [B, T, H, D] and [B, T, H*D]; B and T are None when the library
+        #: takes any.
         self.input_shape = tuple(self.config["input_shape"])
         self.output_shape = tuple(self.config["output_shape"])
         #: (state-dict key, shape) in the order the library takes them.
@@ -84,10 +87,21 @@ class LayerLibrary:
         """The layer's output [B, T, H*D] for q, k, v [B, T, H, D] and the
         22 parameters in `state_dict` (PyTorch state-dict keys), written
         into `out` when given (contiguous, the library's dtype)."""
-        self._check("q", q, self.input_shape, None)
+        if isinstance(q, torch.Tensor) and q.dim() == 4:
+            batch, seq_len = q.shape[:2]
+        else:
+            batch, seq_len = self.input_shape[:2]
+
+        def resolve(shape):
+            return tuple(s if s is not None else (batch, seq_len)[i]
+                         for i, s in enumerate(shape))
+
+        input_shape, output_shape = resolve(self.input_shape), \
+            resolve(self.output_shape)
+        self._check("q", q, input_shape, None)
         device = q.device
-        self._check("k", k, self.input_shape, device)
-        self._check("v", v, self.input_shape, device)
+        self._check("k", k, input_shape, device)
+        self._check("v", v, input_shape, device)
         names = [name for name, _ in self.parameters]
         missing = [n for n in names if n not in state_dict]
         unknown = [n for n in state_dict if n not in names]
@@ -100,12 +114,10 @@ class LayerLibrary:
             self._check(f"state_dict['{name}']", tensor, shape, device)
             params.append(tensor)
         if out is None:
-            out = torch.empty(self.output_shape, dtype=self.dtype,
-                              device=device)
-        self._check("out", out, self.output_shape, device)
+            out = torch.empty(output_shape, dtype=self.dtype, device=device)
+        self._check("out", out, output_shape, device)
         pointers = (ctypes.c_void_p * len(params))(
             *[t.data_ptr() for t in params])
-        batch, seq_len = self.input_shape[:2]
         with torch.cuda.device(device):
             stream = torch.cuda.current_stream(device).cuda_stream
             status = self._forward(q.data_ptr(), k.data_ptr(), v.data_ptr(),

@@ -19,20 +19,31 @@ SAS_RUN = os.path.join(BUILD, "bin", "sas-run")
 TOOLKIT = os.environ.get("SAS_CUDA_TOOLKIT", "/usr/local/cuda")
 
 
-@pytest.fixture(scope="module")
-def library(tmp_path_factory):
+def _build(directory, sizes):
     if not os.path.exists(os.path.join(TOOLKIT, "bin", "ptxas")):
         pytest.skip("no CUDA toolkit (ptxas) to build a layer library")
-    path = str(tmp_path_factory.mktemp("lib") / "layer.so")
+    path = str(directory / "layer.so")
     # Not the ASan runtime a sanitized test run preloads into Python: a
     # sanitized sas-run carries its own.
     env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
-    subprocess.run([SAS_RUN, "--target", "cuda", "--emit-lib", path,
-                    "--batch", "1", "--seq-len", "5", "--heads", "2",
-                    "--sim-heads", "4", "--head-dim", "4", "--sim-head-dim",
-                    "8", "--kernel", "3", "--dtype", "f16",
+    subprocess.run([SAS_RUN, "--target", "cuda", "--emit-lib", path, *sizes,
+                    "--heads", "2", "--sim-heads", "4", "--head-dim", "4",
+                    "--sim-head-dim", "8", "--kernel", "3", "--dtype", "f16",
                     "--cuda-toolkit", TOOLKIT], check=True, env=env)
     return sas_mlir.cuda.load(path)
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    return _build(tmp_path_factory.mktemp("lib"),
+                  ["--batch", "1", "--seq-len", "5"])
+
+
+def test_config_any_size(tmp_path):
+    layer = _build(tmp_path, [])
+    assert layer.input_shape == (None, None, 2, 4)
+    assert layer.output_shape == (None, None, 8)
+    assert layer.config["batch"] is None
 
 
 def test_config(library):

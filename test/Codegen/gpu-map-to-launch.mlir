@@ -8,6 +8,7 @@
 //   CHECK-DAG:   %[[C64:.*]] = arith.constant 64 : index
 //   CHECK-DAG:   %[[C3:.*]] = arith.constant 3 : index
 //       CHECK:   gpu.launch blocks(%[[BX:[^,]*]], {{[^)]*}}) in ({{[^=]*}}= %[[N]], {{[^=]*}}= %[[C3]], {{[^)]*}}) threads(%[[TX:[^,]*]], {{[^)]*}}) in ({{[^=]*}}= %[[C64]], {{[^)]*}})
+//  CHECK-SAME:     module(@block_loop_blocks_0) function(@block_loop_blocks_0)
 //  CHECK-SAME:     workgroup(%[[TILE:[^ ]*]] : memref<8x4xf32, #gpu.address_space<workgroup>>)
 //       CHECK:     scf.for %[[I:.*]] = %[[TX]] to %{{.*}} step %[[C64]]
 //       CHECK:       arith.remui %[[I]]
@@ -44,11 +45,12 @@ func.func @block_loop(%in: memref<8x?xf32>, %n: index, %out: memref<3xf32>) {
 // -----
 
 // Any other parallel loop becomes a launch with one thread per iteration,
-// guarded against the rounded-up grid.
+// guarded against the rounded-up grid. Kernels are named after their
+// function, kind and launch order.
 // CHECK-LABEL: func @elementwise
 //   CHECK-DAG:   %[[C128:.*]] = arith.constant 128 : index
 //       CHECK:   %[[BLOCKS:.*]] = arith.ceildivui %{{.*}}, %[[C128]]
-//       CHECK:   gpu.launch blocks(%[[BX:[^,]*]], {{[^)]*}}) in ({{[^=]*}}= %[[BLOCKS]], {{[^)]*}}) threads(%[[TX:[^,]*]], {{[^)]*}}) in ({{[^=]*}}= %[[C128B:c128[_0-9]*]],
+//       CHECK:   gpu.launch blocks(%[[BX:[^,]*]], {{[^)]*}}) in ({{[^=]*}}= %[[BLOCKS]], {{[^)]*}}) threads(%[[TX:[^,]*]], {{[^)]*}}) in ({{[^=]*}}= %[[C128B:c128[_0-9]*]], {{[^)]*}}) module(@elementwise_loop_0) function(@elementwise_loop_0)
 //       CHECK:     %[[BASE:.*]] = arith.muli %[[BX]], %[[C128B]]
 //       CHECK:     %[[LINEAR:.*]] = arith.addi %[[BASE]], %[[TX]]
 //       CHECK:     %[[IN:.*]] = arith.cmpi ult, %[[LINEAR]]

@@ -29,9 +29,13 @@ print(f"last error before any call: '{lib.sas_last_error().decode()}'")
 
 fake = ctypes.c_void_p(0x1000)
 params = (ctypes.c_void_p * 22)(*([0x1000] * 22))
-b, t = config["batch"], config["seq_len"]
-status = lib.sas_layer_forward(fake, fake, fake, params, fake, b + 1, t, None)
-print(f"wrong batch: {status} {lib.sas_last_error().decode()}")
+b, t = config["batch"] or 3, config["seq_len"] or 5
+if config["batch"] is not None:
+    status = lib.sas_layer_forward(fake, fake, fake, params, fake, b + 1, t,
+                                   None)
+    print(f"wrong batch: {status} {lib.sas_last_error().decode()}")
+status = lib.sas_layer_forward(fake, fake, fake, params, fake, b, 0, None)
+print(f"empty: {status} {lib.sas_last_error().decode()}")
 params[5] = None
 status = lib.sas_layer_forward(fake, fake, fake, params, fake, b, t, None)
 print(f"null parameter: {status} {lib.sas_last_error().decode()}")

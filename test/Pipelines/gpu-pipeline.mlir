@@ -5,12 +5,16 @@
 // stream-ordered device allocations.
 // RUN: sas-opt %s --sas-gpu-pipeline="format=isa" | FileCheck %s
 // RUN: sas-opt %s --sas-gpu-pipeline="format=isa" | FileCheck %s --check-prefix=LOWERED
+// One attention kernel (block-mapped); the other 25 are per-token loops.
+// RUN: sas-opt %s --sas-gpu-pipeline="format=isa" | FileCheck %s --check-prefix=BLOCKS
+// BLOCKS-COUNT-1: gpu.launch_func @layer_blocks_{{[0-9]+}}::@layer_blocks_{{[0-9]+}} blocks in
+// BLOCKS-NOT: gpu.launch_func @layer_blocks_
 // LOWERED-NOT: {{(= |^ *)(sas|linalg|tensor|vector|scf|memref|arith)\.}}
 // CHECK: llvm.func @layer
 // CHECK: llvm.call @mgpuMemAlloc
-// CHECK-COUNT-26: gpu.launch_func @layer_kernel
+// CHECK-COUNT-26: gpu.launch_func @layer_{{(loop|blocks)_[0-9]+}}::@layer_
 // CHECK: llvm.call @mgpuMemFree
-// CHECK: gpu.binary @layer_kernel [#gpu.object<#nvvm.target<chip = "sm_90a", features = "+ptx80">
+// CHECK: gpu.binary @layer_{{(loop|blocks)_[0-9]+}} [#gpu.object<#nvvm.target<chip = "sm_90a", features = "+ptx80">
 // CHECK-DAG: .version 8.0
 // CHECK-DAG: .target sm_90a
 // CHECK-DAG: .shared .align 4 .b8
@@ -19,7 +23,7 @@
 
 // With the CUDA toolkit, the kernels are a cubin (an ELF) made by ptxas.
 // RUN: %if ptxas %{ sas-opt %s --sas-gpu-pipeline="toolkit=%cuda_toolkit chip=sm_90" | FileCheck %s --check-prefix=CUBIN %}
-// CUBIN: gpu.binary @layer_kernel [#gpu.object<#nvvm.target<chip = "sm_90">, properties = {{.*}}, bin = "\7FELF
+// CUBIN: gpu.binary @layer_{{(loop|blocks)_[0-9]+}} [#gpu.object<#nvvm.target<chip = "sm_90">, properties = {{.*}}, bin = "\7FELF
 
 // Unknown chips are rejected before any kernel is built.
 // RUN: not sas-opt %s --sas-gpu-pipeline="chip=sm_42" 2>&1 | FileCheck %s --check-prefix=CHIP

@@ -118,12 +118,16 @@ static cl::opt<std::string> emitLib(
     "emit-lib",
     cl::desc("With --target cuda: write the layer library to this path"),
     cl::value_desc("OUT.so"), cl::cat(category));
-static cl::opt<int64_t> batch("batch",
-                              cl::desc("With --emit-lib: the batch size B"),
-                              cl::init(0), cl::cat(category));
-static cl::opt<int64_t> seqLen("seq-len",
-                               cl::desc("With --emit-lib: the length T"),
-                               cl::init(0), cl::cat(category));
+static cl::opt<int64_t>
+    batch("batch",
+          cl::desc("With --emit-lib: the batch size B (default: any, given "
+                   "at each call)"),
+          cl::init(0), cl::cat(category));
+static cl::opt<int64_t>
+    seqLen("seq-len",
+           cl::desc("With --emit-lib: the length T (default: any, given at "
+                    "each call)"),
+           cl::init(0), cl::cat(category));
 static cl::opt<std::string> chip(
     "chip", cl::desc("With --target cuda: sm_90a, sm_90 or sm_80"),
     cl::init("sm_90a"), cl::cat(category));
@@ -225,13 +229,15 @@ static int emitCudaLibrary(const char *argv0, StorageType storage) {
     fail("--target cuda needs --emit-lib OUT.so");
   if (!inputFile.empty() || !qPath.empty() || !outPath.empty())
     fail("--target cuda takes the size flags, not --input, --q or --out");
-  if (batch <= 0 || seqLen <= 0)
-    fail("--emit-lib needs --batch and --seq-len as positive sizes");
+  if ((batch.getNumOccurrences() && batch <= 0) ||
+      (seqLen.getNumOccurrences() && seqLen <= 0))
+    fail("--batch and --seq-len must be positive sizes (leave them out for "
+         "a library that takes any)");
   if (!getNVVMFeatures(chip))
     fail("--chip must be sm_90a, sm_90 or sm_80, got '" + chip + "'");
   LayerConfig config = configFromFlags(storage);
-  config.batch = batch;
-  config.seqLen = seqLen;
+  config.batch = batch.getNumOccurrences() ? batch : ShapedType::kDynamic;
+  config.seqLen = seqLen.getNumOccurrences() ? seqLen : ShapedType::kDynamic;
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -269,7 +275,8 @@ int main(int argc, char **argv) {
     return emitCudaLibrary(argv[0], *storage);
   if (target != "cpu")
     fail("--target must be cpu or cuda, got '" + target + "'");
-  if (!emitLib.empty() || batch || seqLen)
+  if (!emitLib.empty() || batch.getNumOccurrences() ||
+      seqLen.getNumOccurrences())
     fail("--emit-lib, --batch and --seq-len need --target cuda");
   if (qPath.empty() || kPath.empty() || vPath.empty())
     fail("--q, --k and --v are required");

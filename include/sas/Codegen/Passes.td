@@ -103,8 +103,10 @@ def SASGPUMapToLaunch : Pass<"sas-gpu-map-to-launch", "func::FuncOp"> {
     - every other outermost `scf.parallel` becomes a `gpu.launch` with one
       thread per iteration in blocks of `elementwise-threads`.
 
-    Afterwards no operation outside a kernel may touch memory (loads,
-    stores, linalg ops, copies): the pass reports any that does.
+    Kernels are named `<function>_blocks_<n>` and `<function>_loop_<n>` in
+    launch order (each in a module of the same name), so that profilers tell
+    them apart. Afterwards no operation outside a kernel may touch memory
+    (loads, stores, linalg ops, copies): the pass reports any that does.
   }];
   let options = [
     Option<"blockThreads", "block-threads", "int64_t", /*default=*/"128",

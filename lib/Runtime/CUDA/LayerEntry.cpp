@@ -43,13 +43,16 @@ struct Descriptor {
   int64_t offset;
   int64_t sizesAndStrides[2 * kMaxRank];
 
-  Descriptor(const void *data, const int64_t *shape, int64_t rank)
+  /// `shape` holds -1 for a dynamic batch and -2 for a dynamic length.
+  Descriptor(const void *data, const int64_t *shape, int64_t rank, int64_t b,
+             int64_t t)
       : allocated(data), aligned(data), offset(0) {
     int64_t stride = 1;
     for (int64_t d = rank - 1; d >= 0; --d) {
-      sizesAndStrides[d] = shape[d];
+      int64_t size = shape[d] == -1 ? b : shape[d] == -2 ? t : shape[d];
+      sizesAndStrides[d] = size;
       sizesAndStrides[rank + d] = stride;
-      stride *= shape[d];
+      stride *= size;
     }
   }
 };
@@ -63,11 +66,19 @@ extern "C" SAS_EXPORT int sas_layer_forward(const void *q, const void *k,
                                             void *out, int64_t B, int64_t T,
                                             void *stream) {
   clearError();
-  if (B != sas_layer_sizes[0] || T != sas_layer_sizes[1]) {
+  if (B <= 0 || T <= 0) {
+    recordError("sas_layer_forward: B and T must be positive, got " +
+                std::to_string(B) + " and " + std::to_string(T));
+    return 1;
+  }
+  if ((sas_layer_sizes[0] >= 0 && B != sas_layer_sizes[0]) ||
+      (sas_layer_sizes[1] >= 0 && T != sas_layer_sizes[1])) {
+    auto built = [](int64_t size) {
+      return size < 0 ? std::string("any") : std::to_string(size);
+    };
     recordError("sas_layer_forward: B, T = " + std::to_string(B) + ", " +
                 std::to_string(T) + " but this library was built for B, T = " +
-                std::to_string(sas_layer_sizes[0]) + ", " +
-                std::to_string(sas_layer_sizes[1]));
+                built(sas_layer_sizes[0]) + ", " + built(sas_layer_sizes[1]));
     return 1;
   }
   if (!q || !k || !v || !out || !params) {
@@ -92,7 +103,7 @@ extern "C" SAS_EXPORT int sas_layer_forward(const void *q, const void *k,
   Descriptor *d[kNumArgs];
   const int64_t *shape = sas_layer_arg_shapes;
   for (int i = 0; i < kNumArgs; ++i) {
-    d[i] = new (storage[i]) Descriptor(buffers[i], shape + 1, shape[0]);
+    d[i] = new (storage[i]) Descriptor(buffers[i], shape + 1, shape[0], B, T);
     shape += 1 + shape[0];
   }
   _mlir_ciface_sas_layer_device(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7],
