@@ -21,6 +21,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 
+#include "llvm/ADT/SmallBitVector.h"
+
 namespace mlir {
 namespace sas {
 #define GEN_PASS_DEF_SASGPUMAPTOLAUNCH
@@ -104,8 +106,9 @@ struct SASGPUMapToLaunchPass
       signalPassFailure();
   }
 
-  /// A gpu.launch of `grid` blocks of `threads` threads before `op`, with a
-  /// terminated body; the builder is left at the start of the body.
+  /// A gpu.launch of `grid` blocks of `threads` threads at the builder's
+  /// insertion point, with a terminated body; the builder is left at the
+  /// start of the body.
   gpu::LaunchOp createLaunch(OpBuilder &b, Location loc, ArrayRef<Value> grid,
                              int64_t threads, StringRef kind) {
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
@@ -134,6 +137,15 @@ struct SASGPUMapToLaunchPass
       return forall.emitOpError(
           "must be mapped to at most three #gpu.block dimensions and have no "
           "results to become a kernel");
+    // x, y and z, each at most once (not the linear mapping ids).
+    llvm::SmallBitVector used(3);
+    for (Attribute attr : *mapping) {
+      int64_t id = cast<gpu::GPUBlockMappingAttr>(attr).getMappingId();
+      if (id > 2 || used.test(id))
+        return forall.emitOpError("must map each loop to a different one of "
+                                  "#gpu.block<x>, <y> and <z>");
+      used.set(id);
+    }
     if (!llvm::all_of(forall.getMixedLowerBound(), isZeroInteger) ||
         !llvm::all_of(forall.getMixedStep(), isOneInteger))
       return forall.emitOpError("must have lower bounds 0 and steps 1 to "

@@ -81,6 +81,28 @@ func.func @unmapped(%out: memref<4xf32>) {
 
 // -----
 
+func.func @same_dimension_twice(%out: memref<4x4xf32>) {
+  %f = arith.constant 1.0 : f32
+  // expected-error @below {{must map each loop to a different one of #gpu.block<x>, <y> and <z>}}
+  scf.forall (%i, %j) in (4, 4) {
+    memref.store %f, %out[%i, %j] : memref<4x4xf32>
+  } {mapping = [#gpu.block<x>, #gpu.block<x>]}
+  return
+}
+
+// -----
+
+func.func @linear_mapping(%out: memref<4xf32>) {
+  %f = arith.constant 1.0 : f32
+  // expected-error @below {{must map each loop to a different one of #gpu.block<x>, <y> and <z>}}
+  scf.forall (%i) in (4) {
+    memref.store %f, %out[%i] : memref<4xf32>
+  } {mapping = [#gpu.block<linear_dim_0>]}
+  return
+}
+
+// -----
+
 func.func @host_access(%out: memref<4xf32>) {
   %c0 = arith.constant 0 : index
   %f = arith.constant 1.0 : f32
