@@ -163,6 +163,7 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
 
   // Loops -> kernels.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createSASPromoteLoopAccumulators());
   SASGPUMapToLaunchOptions mapping;
   mapping.blockThreads = options.blockThreads;
   mapping.elementwiseThreads = options.elementwiseThreads;

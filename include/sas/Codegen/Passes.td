@@ -87,6 +87,23 @@ def SASGPUHostBuffers : Pass<"sas-gpu-host-buffers", "func::FuncOp"> {
                            "::mlir::linalg::LinalgDialect"];
 }
 
+def SASPromoteLoopAccumulators : Pass<"sas-promote-loop-accumulators",
+                                      "func::FuncOp"> {
+  let summary = "Keep the output element of a reduction loop in a register";
+  let description = [{
+    A linalg reduction lowered to loops loads and stores its output element
+    in every iteration of the reduction loop. When an `scf.for` body loads
+    and later stores the same loop-invariant element of a buffer, and nothing
+    else in the loop writes memory or reads that buffer (distinct root
+    buffers are taken not to overlap, as linalg's inputs and outputs), the
+    element is loaded once before the loop, carried as an `iter_args`
+    value, and stored once after it. Inner loops first, so accumulators of
+    nested reduction loops move out of all of them.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def SASGPUMapToLaunch : Pass<"sas-gpu-map-to-launch", "func::FuncOp"> {
   let summary = "Map block-mapped scf.forall and parallel loops to gpu.launch";
   let description = [{
