@@ -190,8 +190,7 @@ llvm::Error sas::emitCudaLayerLibrary(MLIRContext &context,
   auto layer = cast<func::FuncOp>(module->getBody()->front());
   // Private, so that the inliner drops it once inlined into the entry.
   layer.setPrivate();
-  buildLayerEntryPoint(*module, layer, config, "sas_layer_device",
-                       /*cInterface=*/true);
+  buildLayerEntryPoint(*module, layer, config, "sas_layer_device");
   addLayerGlobals(*module, config, options.chip);
   if (failed(verify(*module)))
     return llvm::createStringError("invalid layer IR:\n%s",

@@ -169,8 +169,7 @@ sas::findLayerFunction(ModuleOp module) {
 }
 
 void sas::buildLayerEntryPoint(ModuleOp module, func::FuncOp callee,
-                               const LayerConfig &config, StringRef name,
-                               bool cInterface) {
+                               const LayerConfig &config, StringRef name) {
   MLIRContext *ctx = module.getContext();
   ctx->loadDialect<bufferization::BufferizationDialect, tensor::TensorDialect,
                    memref::MemRefDialect>();
@@ -191,8 +190,7 @@ void sas::buildLayerEntryPoint(ModuleOp module, func::FuncOp callee,
   b.setInsertionPointToEnd(module.getBody());
   auto entry = func::FuncOp::create(b, loc, name,
                                     b.getFunctionType(memrefTypes, {}));
-  if (cInterface)
-    entry->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  entry->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   Block *body = entry.addEntryBlock();
   b.setInsertionPointToStart(body);
   SmallVector<Value> args;
@@ -261,8 +259,7 @@ CompiledLayer::compile(ModuleOp module, func::FuncOp function,
     function.erase();
     function = staticFunction;
   }
-  buildLayerEntryPoint(module, function, config, kEntryName,
-                       /*cInterface=*/true);
+  buildLayerEntryPoint(module, function, config, kEntryName);
   if (failed(verify(module)))
     return createStringError(std::errc::invalid_argument,
                              "invalid layer IR:\n%s", diagnostics.c_str());

@@ -233,8 +233,6 @@ static int emitCudaLibrary(const char *argv0, StorageType storage) {
       (seqLen.getNumOccurrences() && seqLen <= 0))
     fail("--batch and --seq-len must be positive sizes (leave them out for "
          "a library that takes any)");
-  if (!getNVVMFeatures(chip))
-    fail("--chip must be sm_90a, sm_90 or sm_80, got '" + chip + "'");
   LayerConfig config = configFromFlags(storage);
   config.batch = batch.getNumOccurrences() ? batch : ShapedType::kDynamic;
   config.seqLen = seqLen.getNumOccurrences() ? seqLen : ShapedType::kDynamic;

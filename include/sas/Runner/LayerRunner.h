@@ -54,12 +54,11 @@ OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
 llvm::Expected<std::pair<func::FuncOp, LayerConfig>>
 findLayerFunction(ModuleOp module);
 
-/// Adds `func.func @<name>(memref..., %out: memref)`: q, k, v, the 22
-/// parameters and the output as buffers of static shape, calling `callee`
-/// and writing its result into %out (with a C interface if `cInterface`).
+/// Adds `func.func @<name>(memref..., %out: memref)` with MLIR's C
+/// interface: q, k, v, the 22 parameters and the output as buffers of the
+/// config's shape, calling `callee` and writing its result into %out.
 void buildLayerEntryPoint(ModuleOp module, func::FuncOp callee,
-                          const LayerConfig &config, llvm::StringRef name,
-                          bool cInterface);
+                          const LayerConfig &config, llvm::StringRef name);
 
 /// A SAS layer compiled for the host CPU.
 class CompiledLayer {

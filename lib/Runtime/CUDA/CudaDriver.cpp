@@ -52,7 +52,6 @@ const Driver *openDriver(std::string &error) {
   resolve(driver.cuLaunchKernel, "cuLaunchKernel");
   resolve(driver.cuMemAllocAsync, "cuMemAllocAsync");
   resolve(driver.cuMemFreeAsync, "cuMemFreeAsync");
-  resolve(driver.cuMemcpyAsync, "cuMemcpyAsync");
   resolve(driver.cuFuncGetAttribute, "cuFuncGetAttribute");
   if (!complete)
     return nullptr;

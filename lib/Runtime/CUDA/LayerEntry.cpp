@@ -14,7 +14,6 @@
 
 #include "CudaDriver.h"
 
-#include <new>
 #include <string>
 
 using namespace sas::cuda;
@@ -39,14 +38,14 @@ constexpr int kMaxRank = 4;
 /// MLIR's C interface expects: allocated and aligned pointers, offset,
 /// sizes, strides.
 struct Descriptor {
-  const void *allocated, *aligned;
-  int64_t offset;
-  int64_t sizesAndStrides[2 * kMaxRank];
+  const void *allocated = nullptr, *aligned = nullptr;
+  int64_t offset = 0;
+  int64_t sizesAndStrides[2 * kMaxRank] = {};
 
   /// `shape` holds -1 for a dynamic batch and -2 for a dynamic length.
-  Descriptor(const void *data, const int64_t *shape, int64_t rank, int64_t b,
-             int64_t t)
-      : allocated(data), aligned(data), offset(0) {
+  void set(const void *data, const int64_t *shape, int64_t rank, int64_t b,
+           int64_t t) {
+    allocated = aligned = data;
     int64_t stride = 1;
     for (int64_t d = rank - 1; d >= 0; --d) {
       int64_t size = shape[d] == -1 ? b : shape[d] == -2 ? t : shape[d];
@@ -98,18 +97,16 @@ extern "C" SAS_EXPORT int sas_layer_forward(const void *q, const void *k,
   for (int i = 0; i < 22; ++i)
     buffers[3 + i] = params[i];
   buffers[kNumArgs - 1] = out;
-  // Descriptors in place, no allocation: ranks are at most kMaxRank.
-  alignas(Descriptor) unsigned char storage[kNumArgs][sizeof(Descriptor)];
-  Descriptor *d[kNumArgs];
+  Descriptor d[kNumArgs];
   const int64_t *shape = sas_layer_arg_shapes;
   for (int i = 0; i < kNumArgs; ++i) {
-    d[i] = new (storage[i]) Descriptor(buffers[i], shape + 1, shape[0], B, T);
+    d[i].set(buffers[i], shape + 1, shape[0], B, T);
     shape += 1 + shape[0];
   }
-  _mlir_ciface_sas_layer_device(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7],
-                                d[8], d[9], d[10], d[11], d[12], d[13], d[14],
-                                d[15], d[16], d[17], d[18], d[19], d[20], d[21],
-                                d[22], d[23], d[24], d[25]);
+  _mlir_ciface_sas_layer_device(
+      &d[0], &d[1], &d[2], &d[3], &d[4], &d[5], &d[6], &d[7], &d[8], &d[9],
+      &d[10], &d[11], &d[12], &d[13], &d[14], &d[15], &d[16], &d[17], &d[18],
+      &d[19], &d[20], &d[21], &d[22], &d[23], &d[24], &d[25]);
   setCurrentStream(nullptr);
   return hasError() ? 1 : 0;
 }

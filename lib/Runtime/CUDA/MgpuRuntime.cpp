@@ -13,7 +13,7 @@
 //   module constructors run at dlopen time, when there may be no context
 //   (and no GPU at all);
 // - the first failing driver call is recorded (sas_last_error) and every
-//   later launch, copy and allocation of the call is skipped; frees still
+//   later launch and allocation of the call is skipped; frees still
 //   run so that nothing leaks.
 //
 //===----------------------------------------------------------------------===//
@@ -153,15 +153,6 @@ void mgpuMemFree(void *pointer, void *stream) {
     check("cuMemFreeAsync",
           driver->cuMemFreeAsync(reinterpret_cast<CUdeviceptr>(pointer),
                                  static_cast<CUstream>(stream)));
-}
-
-void mgpuMemcpy(void *dst, void *src, size_t size, void *stream) {
-  if (hasError() || size == 0)
-    return;
-  check("cuMemcpyAsync",
-        getDriver()->cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
-                                   reinterpret_cast<CUdeviceptr>(src), size,
-                                   static_cast<CUstream>(stream)));
 }
 
 } // extern "C"
