@@ -3,7 +3,7 @@ with sas-run --target cuda, in parallel, into DIR/, and packs them into
 DIR.tar.xz (the cubins compress about 20 times) for the GPU machine.
 
     /usr/bin/python3 benchmarks/gpu/build_libs.py [--sas-run build/bin/sas-run]
-        [--out gpu-libs] [--jobs 2] [--only check|bench] [--force]
+        [--out gpu-libs] [--jobs 2] [--only check|bench|attention] [--force]
 """
 
 import argparse
@@ -18,13 +18,14 @@ import cases  # noqa: E402
 
 
 def build(sas_run, out_dir, case, force):
-    b, t, h, d, hs, ds, k, causal, dtype = case
+    b, t, h, d, hs, ds, k, causal, dtype = case[:9]
+    chip = case[9] if len(case) > 9 else "sm_90a"
     path = os.path.join(out_dir, cases.lib_name(*case))
     if os.path.exists(path) and not force:
         return path
     cmd = [sas_run, "--target", "cuda", "--emit-lib", path, "--heads", str(h),
            "--head-dim", str(d), "--sim-heads", str(hs), "--sim-head-dim",
-           str(ds), "--kernel", str(k), "--dtype", dtype]
+           str(ds), "--kernel", str(k), "--dtype", dtype, "--chip", chip]
     if b is not None:
         cmd += ["--batch", str(b), "--seq-len", str(t)]
     if not causal:
@@ -40,15 +41,17 @@ def main():
     parser.add_argument("--sas-run", default="build/bin/sas-run")
     parser.add_argument("--out", default="gpu-libs")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--only", choices=("check", "bench"))
+    parser.add_argument("--only", choices=("check", "bench", "attention"))
     parser.add_argument("--force", action="store_true",
                         help="rebuild libraries that exist")
     args = parser.parse_args()
     todo = []
-    if args.only != "bench":
+    if args.only in (None, "check"):
         todo += cases.check_libraries()
-    if args.only != "check":
-        todo += list(cases.bench_cases())
+    if args.only in (None, "bench"):
+        todo += list(cases.bench_libraries())
+    if args.only in (None, "attention"):
+        todo += list(cases.attention_libraries())
     libs = os.path.join(args.out, "libs")
     os.makedirs(libs, exist_ok=True)
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:

@@ -21,11 +21,13 @@ BENCH_CONFIGS = [
 ]
 
 
-def lib_name(b, t, h, d, sim_heads, sim_head_dim, kernel, causal, dtype):
-    """b and t are None for a library that takes any B and T."""
+def lib_name(b, t, h, d, sim_heads, sim_head_dim, kernel, causal, dtype,
+             chip="sm_90a"):
+    """b and t are None for a library that takes any B and T. Libraries
+    for the default chip (sm_90a) carry no chip in their name."""
     return (f"sas_b{b or 'any'}_t{t or 'any'}_h{h}_d{d}_hs{sim_heads}"
             f"_ds{sim_head_dim}_k{kernel}_{'causal' if causal else 'full'}"
-            f"_{dtype}.so")
+            f"_{dtype}{'' if chip == 'sm_90a' else '_' + chip}.so")
 
 
 def any_size(case):
@@ -57,3 +59,30 @@ def check_libraries():
 def bench_cases():
     for b, t, h, d, hs, ds, k in BENCH_CONFIGS:
         yield (b, t, h, d, hs, ds, k, True, "bf16")
+
+
+# The attention core alone (each library's sas_attention_forward): sequence
+# lengths that are not multiples of any tile (and T = 1), several B, with
+# the mma.sync kernel compiled for sm_90 and for sm_90a (an sm_80 cubin does
+# not load on the H200: the libraries carry no PTX to recompile). Shapes:
+# (H, D, H', D') of the benchmark configs and of the check matrix (D = 48:
+# a head size that is a multiple of 16 but not of 32).
+ATTENTION_SHAPES = [(12, 64, 24, 128), (12, 64, 24, 64), (2, 48, 4, 96),
+                    (2, 48, 2, 48)]
+ATTENTION_LENGTHS = [1, 17, 64, 100, 1000, 1031]
+ATTENTION_BATCHES = [1, 3]
+
+
+def attention_libraries():
+    """(b, t, h, d, sim_heads, sim_head_dim, kernel, causal, dtype, chip)
+    of the any-size libraries attention.py checks."""
+    for (h, d, hs, ds), causal, dtype, chip in itertools.product(
+            ATTENTION_SHAPES, (True, False), ("bf16", "f16"),
+            ("sm_90", "sm_90a")):
+        yield (None, None, h, d, hs, ds, 1, causal, dtype, chip)
+
+
+def bench_libraries():
+    """The benchmark configs' libraries (sm_90a)."""
+    for case in bench_cases():
+        yield case + ("sm_90a",)

@@ -143,6 +143,10 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   ConvertSASAttentionToGPUOptions attention;
   attention.queryTile = options.queryTile;
   attention.keyTile = options.keyTile;
+  attention.tensorCores = options.tensorCores;
+  attention.mmaWarps = options.mmaWarps;
+  attention.mmaKeyTile = options.mmaKeyTile;
+  attention.mmaStages = options.mmaStages;
   pm.addPass(createConvertSASAttentionToGPU(attention));
   // Per-token ops materialized: on the GPU they are separate kernels.
   ConvertSASToLinalgOptions lowering;
@@ -160,6 +164,8 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createSASShortenBufferLifetimes());
   pm.addNestedPass<func::FuncOp>(createSASGPUHostBuffers());
   pm.addPass(createCanonicalizerPass());
+  // Tensor-core attention kernels, built on the final buffers.
+  pm.addNestedPass<func::FuncOp>(createConvertSASMmaAttentionToNVVM());
 
   // Loops -> kernels.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());

@@ -11,6 +11,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "sas/Runner/CudaLibrary.h"
+#include "sas/Dialect/SAS/IR/SASOps.h"
+#include "sas/Runtime/LayerLibraryABI.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -80,9 +84,41 @@ std::string sas::getLayerConfigJson(const LayerConfig &config, StringRef chip) {
   return json;
 }
 
+/// The shapes of the arguments of [`shapes`] as the runtime reads them
+/// (sas/Runtime/LayerLibraryABI.h): rank, then sizes, a dynamic batch
+/// (dimension 0) as kBatch and a dynamic length (dimension 1) as kLength.
+static void addShapeTable(OpBuilder &b, Location loc, StringRef name,
+                          ArrayRef<SmallVector<int64_t>> shapes) {
+  SmallVector<int64_t> table;
+  for (ArrayRef<int64_t> shape : shapes) {
+    table.push_back(shape.size());
+    for (auto [i, d] : llvm::enumerate(shape))
+      table.push_back(!ShapedType::isDynamic(d) ? d
+                      : i == 0                  ? abi::kBatch
+                                                : abi::kLength);
+  }
+  auto type = LLVM::LLVMArrayType::get(b.getI64Type(), table.size());
+  LLVM::GlobalOp::create(
+      b, loc, type, /*isConstant=*/true, LLVM::Linkage::External, name,
+      DenseElementsAttr::get(
+          RankedTensorType::get({int64_t(table.size())}, b.getI64Type()),
+          ArrayRef<int64_t>(table)));
+}
+
+/// The shapes of the attention core at the simulated sizes: q and k
+/// [B, T, H', D'], v and out [B, T, H', D].
+static SmallVector<SmallVector<int64_t>>
+getAttentionShapes(const LayerConfig &config) {
+  SmallVector<int64_t> qk{config.batch, config.seqLen, config.simHeads,
+                          config.simHeadDim};
+  SmallVector<int64_t> v{config.batch, config.seqLen, config.simHeads,
+                         config.headDim};
+  return {qk, qk, v, v};
+}
+
 /// Adds the constants the runtime reads: the configuration JSON, the batch
-/// and sequence length (-1 when dynamic) and the shapes of the entry's
-/// arguments.
+/// and sequence length (kDynamic when dynamic) and the shape tables of the
+/// layer's and the attention core's arguments.
 static void addLayerGlobals(ModuleOp module, const LayerConfig &config,
                             StringRef chip) {
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
@@ -91,39 +127,61 @@ static void addLayerGlobals(ModuleOp module, const LayerConfig &config,
   json.push_back('\0');
   auto i8Array = LLVM::LLVMArrayType::get(b.getI8Type(), json.size());
   LLVM::GlobalOp::create(b, loc, i8Array, /*isConstant=*/true,
-                         LLVM::Linkage::External, "sas_layer_config_json",
+                         LLVM::Linkage::External, abi::kConfigJson,
                          b.getStringAttr(json));
   auto i64Array = LLVM::LLVMArrayType::get(b.getI64Type(), 2);
-  auto orMinusOne = [](int64_t s) {
-    return ShapedType::isDynamic(s) ? int64_t(-1) : s;
+  auto orDynamic = [](int64_t s) {
+    return ShapedType::isDynamic(s) ? abi::kDynamic : s;
   };
   auto sizes = DenseElementsAttr::get(
       RankedTensorType::get({2}, b.getI64Type()),
-      ArrayRef<int64_t>{orMinusOne(config.batch), orMinusOne(config.seqLen)});
+      ArrayRef<int64_t>{orDynamic(config.batch), orDynamic(config.seqLen)});
   LLVM::GlobalOp::create(b, loc, i64Array, /*isConstant=*/true,
-                         LLVM::Linkage::External, "sas_layer_sizes", sizes);
-  // The shape of each argument of the entry (q, k, v, the 22 parameters,
-  // out) as rank, sizes...: the runtime builds their memref descriptors.
-  // A dynamic batch is -1, a dynamic length -2 (dimensions 0 and 1 of q, k,
-  // v and out): the runtime puts in the call's B and T.
-  SmallVector<int64_t> shapes;
-  auto addShape = [&](ArrayRef<int64_t> shape) {
-    shapes.push_back(shape.size());
-    for (auto [i, d] : llvm::enumerate(shape))
-      shapes.push_back(ShapedType::isDynamic(d) ? -1 - int64_t(i) : d);
-  };
+                         LLVM::Linkage::External, abi::kSizes, sizes);
+  SmallVector<SmallVector<int64_t>> layerShapes(
+      3, SmallVector<int64_t>(config.getInputShape()));
+  for (int i = 0; i < abi::kNumParameters; ++i)
+    layerShapes.push_back(SmallVector<int64_t>(config.getParameterShape(i)));
+  layerShapes.push_back(SmallVector<int64_t>(config.getOutputShape()));
+  addShapeTable(b, loc, abi::kLayerShapes, layerShapes);
+  addShapeTable(b, loc, abi::kAttentionShapes, getAttentionShapes(config));
+}
+
+/// The attention core of the layer alone, on buffers (q, k, v, out), with
+/// MLIR's C interface: the library's sas_attention_forward, which measures
+/// the attention kernel against other attention implementations.
+static void buildAttentionEntryPoint(ModuleOp module,
+                                     const LayerConfig &config,
+                                     Type element) {
+  MLIRContext *ctx = module.getContext();
+  ctx->loadDialect<bufferization::BufferizationDialect, SASDialect>();
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Location loc = module.getLoc();
+  SmallVector<Type> memrefTypes;
+  SmallVector<RankedTensorType> tensorTypes;
+  for (ArrayRef<int64_t> shape : getAttentionShapes(config)) {
+    tensorTypes.push_back(RankedTensorType::get(shape, element));
+    memrefTypes.push_back(MemRefType::get(shape, element));
+  }
+  auto entry = func::FuncOp::create(b, loc, abi::kAttentionFunction,
+                                    b.getFunctionType(memrefTypes, {}));
+  entry->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  Block *body = entry.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  SmallVector<Value> operands;
   for (int i = 0; i < 3; ++i)
-    addShape(config.getInputShape());
-  for (unsigned i = 0; i < 22; ++i)
-    addShape(config.getParameterShape(i));
-  addShape(config.getOutputShape());
-  auto shapesType = LLVM::LLVMArrayType::get(b.getI64Type(), shapes.size());
-  LLVM::GlobalOp::create(
-      b, loc, shapesType, /*isConstant=*/true, LLVM::Linkage::External,
-      "sas_layer_arg_shapes",
-      DenseElementsAttr::get(
-          RankedTensorType::get({int64_t(shapes.size())}, b.getI64Type()),
-          ArrayRef<int64_t>(shapes)));
+    operands.push_back(bufferization::ToTensorOp::create(
+        b, loc, tensorTypes[i], body->getArgument(i), /*restrict=*/true));
+  FloatAttr scale;
+  if (config.scale)
+    scale = b.getF32FloatAttr(*config.scale);
+  Value result = AttentionOp::create(b, loc, operands[0], operands[1],
+                                     operands[2], config.causal, scale);
+  auto store = bufferization::MaterializeInDestinationOp::create(
+      b, loc, result, body->getArgument(3));
+  store.setRestrict(true);
+  store.setWritable(true);
+  func::ReturnOp::create(b, loc);
 }
 
 /// Writes `module` as a position-independent object for the host.
@@ -190,7 +248,10 @@ llvm::Error sas::emitCudaLayerLibrary(MLIRContext &context,
   auto layer = cast<func::FuncOp>(module->getBody()->front());
   // Private, so that the inliner drops it once inlined into the entry.
   layer.setPrivate();
-  buildLayerEntryPoint(*module, layer, config, "sas_layer_device");
+  buildLayerEntryPoint(*module, layer, config, abi::kLayerFunction);
+  buildAttentionEntryPoint(
+      *module, config,
+      cast<ShapedType>(layer.getArgumentTypes()[0]).getElementType());
   addLayerGlobals(*module, config, options.chip);
   if (failed(verify(*module)))
     return llvm::createStringError("invalid layer IR:\n%s",
@@ -222,12 +283,31 @@ llvm::Error sas::emitCudaLayerLibrary(MLIRContext &context,
     return llvm::createStringError(
         "cannot find the C++ compiler driver '%s' to link the library",
         linker.str().c_str());
+  // Only the C API of sas-c/LayerLibrary.h leaves the library: the compiled
+  // functions, constants and runtime internals stay local.
+  SmallString<128> exports;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("sas-layer", "map", exports))
+    return llvm::createStringError("cannot create a temporary file: %s",
+                                   ec.message().c_str());
+  llvm::FileRemover removeExports(exports);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(exports, ec);
+    os << "{\n  global:\n    sas_layer_forward;\n    sas_attention_forward;\n"
+          "    sas_layer_config;\n    sas_last_error;\n  local: *;\n};\n";
+    if (ec)
+      return llvm::createStringError("cannot write %s: %s",
+                                     exports.c_str(), ec.message().c_str());
+  }
+  std::string versionScript = ("-Wl,--version-script=" + exports).str();
   // The whole archive: nothing in the object refers to the exported API.
   SmallVector<StringRef> args = {*driver,        "-shared",
                                  "-o",           outputPath,
                                  object,         "-Wl,--whole-archive",
                                  runtimeArchive, "-Wl,--no-whole-archive",
-                                 "-ldl",         "-Wl,--no-undefined"};
+                                 "-ldl",         "-Wl,--no-undefined",
+                                 versionScript};
   std::string message;
   int status = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0,
                                          &message);

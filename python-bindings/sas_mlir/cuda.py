@@ -16,7 +16,9 @@ PyTorch (not MLIR, not the project's compiled extension):
 
 The call checks device, dtype, contiguity and shapes against the library's
 configuration and runs on PyTorch's current stream of q's device, without
-synchronizing.
+synchronizing. `layer.attention(q, k, v)` runs the layer's attention core
+alone (sas_attention_forward) on already simulated q, k [B, T, H', D'] and
+v [B, T, H', D], to measure the attention kernel by itself.
 """
 
 import ctypes
@@ -48,6 +50,10 @@ class LayerLibrary:
         except AttributeError:
             raise OSError(f"'{self.path}' is not a SAS layer library (it "
                           "lacks the sas_layer_* functions)") from None
+        self._attention = self._lib.sas_attention_forward
+        self._attention.restype = ctypes.c_int
+        self._attention.argtypes = [ctypes.c_void_p] * 4 + [
+            ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
         self._forward.restype = ctypes.c_int
         self._forward.argtypes = [
             ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
@@ -123,6 +129,35 @@ class LayerLibrary:
             status = self._forward(q.data_ptr(), k.data_ptr(), v.data_ptr(),
                                    pointers, out.data_ptr(), batch, seq_len,
                                    stream)
+        if status != 0:
+            raise RuntimeError(f"{self.path}: "
+                               f"{self._lib.sas_last_error().decode()}")
+        return out
+
+    def attention(self, q, k, v, out=None):
+        """The layer's attention core alone: softmax(q k^T * scale + mask) v
+        per simulated head, q and k [B, T, H', D'], v and the result
+        [B, T, H', D]."""
+        c = self.config
+        if not isinstance(q, torch.Tensor) or q.dim() != 4:
+            raise ValueError("q must be a 4-D torch.Tensor [B, T, H', D']")
+        batch, seq_len = q.shape[:2]
+        for name, size in (("batch", batch), ("seq_len", seq_len)):
+            if c[name] is not None and c[name] != size:
+                raise ValueError(f"this library was built for {name} = "
+                                 f"{c[name]}, q has {size}")
+        qk_shape = (batch, seq_len, c["sim_heads"], c["sim_head_dim"])
+        v_shape = (batch, seq_len, c["sim_heads"], c["head_dim"])
+        self._check("q", q, qk_shape, None)
+        self._check("k", k, qk_shape, q.device)
+        self._check("v", v, v_shape, q.device)
+        if out is None:
+            out = torch.empty(v_shape, dtype=self.dtype, device=q.device)
+        self._check("out", out, v_shape, q.device)
+        with torch.cuda.device(q.device):
+            stream = torch.cuda.current_stream(q.device).cuda_stream
+            status = self._attention(q.data_ptr(), k.data_ptr(), v.data_ptr(),
+                                     out.data_ptr(), batch, seq_len, stream)
         if status != 0:
             raise RuntimeError(f"{self.path}: "
                                f"{self._lib.sas_last_error().decode()}")

@@ -7,6 +7,7 @@ what it reports: its configuration and the errors of calls it must refuse.
 import ctypes
 import ctypes.util
 import json
+import subprocess
 import sys
 
 lib = ctypes.CDLL(sys.argv[1])
@@ -16,6 +17,17 @@ lib.sas_layer_forward.restype = ctypes.c_int
 lib.sas_layer_forward.argtypes = [ctypes.c_void_p] * 3 + [
     ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_int64,
     ctypes.c_int64, ctypes.c_void_p]
+
+lib.sas_attention_forward.restype = ctypes.c_int
+lib.sas_attention_forward.argtypes = [ctypes.c_void_p] * 4 + [
+    ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+
+# Only the documented C API leaves the library.
+exported = subprocess.run(["nm", "-D", "--defined-only", sys.argv[1]],
+                          capture_output=True, text=True, check=True).stdout
+print("exports:", " ".join(sorted(line.split()[-1]
+                                  for line in exported.splitlines()
+                                  if line.split()[-2] in "TDRB")))
 
 config = json.loads(lib.sas_layer_config())
 for key in ("batch", "seq_len", "heads", "sim_heads", "head_dim",
@@ -36,6 +48,10 @@ if config["batch"] is not None:
     print(f"wrong batch: {status} {lib.sas_last_error().decode()}")
 status = lib.sas_layer_forward(fake, fake, fake, params, fake, b, 0, None)
 print(f"empty: {status} {lib.sas_last_error().decode()}")
+status = lib.sas_attention_forward(fake, fake, None, fake, b, t, None)
+print(f"attention null v: {status} {lib.sas_last_error().decode()}")
+status = lib.sas_attention_forward(fake, fake, fake, fake, -1, t, None)
+print(f"attention empty: {status} {lib.sas_last_error().decode()}")
 params[5] = None
 status = lib.sas_layer_forward(fake, fake, fake, params, fake, b, t, None)
 print(f"null parameter: {status} {lib.sas_last_error().decode()}")

@@ -131,6 +131,11 @@ static cl::opt<int64_t>
 static cl::opt<std::string> chip(
     "chip", cl::desc("With --target cuda: sm_90a, sm_90 or sm_80"),
     cl::init("sm_90a"), cl::cat(category));
+static cl::opt<std::string> gpuPipelineOptions(
+    "gpu-pipeline-options",
+    cl::desc("With --target cuda: more sas-gpu-pipeline options, as in "
+             "--sas-gpu-pipeline='...' (e.g. 'mma-warps=8 mma-stages=3')"),
+    cl::value_desc("OPTIONS"), cl::init(""), cl::cat(category));
 static cl::opt<std::string> cudaToolkit(
     "cuda-toolkit",
     cl::desc("With --target cuda: the CUDA toolkit (ptxas, libdevice)"),
@@ -243,6 +248,8 @@ static int emitCudaLibrary(const char *argv0, StorageType storage) {
   registry.insert<SASDialect>();
   MLIRContext context(registry);
   SASGPUPipelineOptions options;
+  if (failed(options.parseFromString(gpuPipelineOptions)))
+    fail("--gpu-pipeline-options: cannot parse '" + gpuPipelineOptions + "'");
   options.chip = chip;
   options.toolkit = cudaToolkit;
   if (queryTile.getNumOccurrences())

@@ -96,6 +96,15 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
     tensors, before one-shot bufferization. Tiles shrink (keys first) until
     they fit in `shared-memory-bytes`; a head too large for any tile is an
     error.
+
+    With `tensor-cores` (the default), f16 and bf16 attention whose head
+    sizes are multiples of 16 and at most 128 becomes `sas.mma_attention`
+    instead, on buffers, which `convert-sas-mma-attention-to-nvvm` turns
+    into a tensor-core kernel after bufferization (`mma-warps`,
+    `mma-key-tile`, `mma-stages`; values outside the kernel's limits are
+    an error naming the limit). f32 attention, and head sizes the kernel
+    cannot take, keep the linalg block body above: it is exact in f32, and
+    a head of another size is compiled correctly rather than padded.
   }];
   let options = [
     Option<"queryTile", "query-tile", "int64_t", /*default=*/"32",
@@ -105,12 +114,50 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
     Option<"sharedMemoryBytes", "shared-memory-bytes", "int64_t",
            /*default=*/"49152",
            "Workgroup memory one block may use (48 KiB: the static limit)">,
+    Option<"tensorCores", "tensor-cores", "bool", /*default=*/"true",
+           "Lower f16/bf16 attention whose head sizes the tensor-core kernel "
+           "takes to sas.mma_attention">,
+    Option<"mmaWarps", "mma-warps", "int64_t", /*default=*/"4",
+           "Warps of a tensor-core attention block (16 queries each)">,
+    Option<"mmaKeyTile", "mma-key-tile", "int64_t", /*default=*/"64",
+           "Keys per step of the tensor-core kernel (a multiple of 16)">,
+    Option<"mmaStages", "mma-stages", "int64_t", /*default=*/"2",
+           "Shared-memory k/v buffers of the tensor-core kernel's copy ring">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
     "::mlir::gpu::GPUDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def ConvertSASMmaAttentionToNVVM : Pass<"convert-sas-mma-attention-to-nvvm"> {
+  let summary = "Build the tensor-core kernels of sas.mma_attention";
+  let description = [{
+    Replaces every `sas.mma_attention` with a `gpu.launch` whose body is a
+    FlashAttention-2-style kernel for sm_80 and later, in NVVM, GPU, arith,
+    math and scf ops: one block of `warps` warps per (batch, head,
+    16 * `warps` queries); q held in registers as mma.sync A fragments; k
+    and v tiles staged in their 16-bit type through a ring of `stages`
+    shared-memory buffers filled by `cp.async` (rows past the keys
+    zero-filled, never read); scores and `p v` on `mma.sync.m16n8k16` with
+    f32 accumulators, k read by `ldmatrix`, v by `ldmatrix.trans`; the
+    online softmax in registers, row reductions by quad shuffles, `exp2`
+    with scale * log2(e) folded into one fma; `p` packed to 16-bit pairs in
+    registers as the A operand of `p v`. Under `causal`, key blocks past
+    the diagonal are never visited and only blocks that cross the diagonal
+    or the end of the keys are masked. Kernels are named
+    `<function>_attention_mma_<n>`.
+
+    Run it after bufferization (the op works on buffers) and before
+    `gpu-kernel-outlining`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::NVVM::NVVMDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
   ];
 }
 

@@ -99,6 +99,23 @@ struct SASGPUPipelineOptions
       *this, "elementwise-threads",
       llvm::cl::desc("Threads per block of the per-token kernels"),
       llvm::cl::init(256)};
+  PassOptions::Option<bool> tensorCores{
+      *this, "tensor-cores",
+      llvm::cl::desc("Attention on tensor cores (mma.sync) for f16/bf16 "
+                     "heads that are multiples of 16, at most 128"),
+      llvm::cl::init(true)};
+  PassOptions::Option<int64_t> mmaWarps{
+      *this, "mma-warps",
+      llvm::cl::desc("Warps of a tensor-core attention block"),
+      llvm::cl::init(4)};
+  PassOptions::Option<int64_t> mmaKeyTile{
+      *this, "mma-key-tile",
+      llvm::cl::desc("Keys per step of the tensor-core attention kernel"),
+      llvm::cl::init(64)};
+  PassOptions::Option<int64_t> mmaStages{
+      *this, "mma-stages",
+      llvm::cl::desc("k/v buffers of the tensor-core kernel's copy ring"),
+      llvm::cl::init(2)};
 };
 
 /// The NVVM target features `chip` needs: sm_90a's wgmma/TMA instructions

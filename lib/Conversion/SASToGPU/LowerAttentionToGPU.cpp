@@ -147,12 +147,11 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
     auto kType = cast<RankedTensorType>(op.getK().getType());
     auto vType = cast<RankedTensorType>(op.getV().getType());
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    // The verifier guarantees static heads and head sizes.
     int64_t numHeads = qType.getDimSize(2), e = qType.getDimSize(3),
             f = vType.getDimSize(3);
-    if (ShapedType::isDynamic(numHeads) || ShapedType::isDynamic(e) ||
-        ShapedType::isDynamic(f))
-      return op.emitOpError("needs static heads and head sizes for the GPU "
-                            "tiles");
+    if (usesTensorCores(qType, e, f))
+      return lowerToMmaAttention(op, rewriter);
 
     // Shrink the tiles, keys first, until they fit in shared memory.
     int64_t bq = tiling.queryTile, bk = tiling.keyTile;
@@ -210,6 +209,52 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
                bk, e, f, op.getCausal(), op.getScaleValue());
 
     rewriter.setInsertionPointAfter(forall);
+    rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
+        op, resultType, out, /*restrict=*/true, /*writable=*/true);
+    return success();
+  }
+
+  /// Whether the tensor-core kernel takes this attention: 16-bit storage and
+  /// head sizes within its limits (the f32 path stays exact).
+  bool usesTensorCores(RankedTensorType qType, int64_t e, int64_t f) const {
+    Type element = qType.getElementType();
+    return tiling.tensorCores && (element.isF16() || element.isBF16()) &&
+           e % 16 == 0 && f % 16 == 0 && e <= kMaxMmaHeadSize &&
+           f <= kMaxMmaHeadSize;
+  }
+
+  /// sas.mma_attention on the operands' buffers into a new buffer; the
+  /// kernel is built after bufferization (convert-sas-mma-attention-to-nvvm).
+  LogicalResult lowerToMmaAttention(AttentionOp op,
+                                    PatternRewriter &rewriter) const {
+    int64_t e = op.getQ().getType().getDimSize(3),
+            f = op.getV().getType().getDimSize(3);
+    if (failed(checkMmaAttentionTiling(e, f, tiling.mmaWarps,
+                                       tiling.mmaKeyTile, tiling.mmaStages,
+                                       [&] { return op.emitOpError(); })))
+      return failure();
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    auto memrefOf = [](Type t) {
+      auto tensor = cast<RankedTensorType>(t);
+      return MemRefType::get(tensor.getShape(), tensor.getElementType());
+    };
+    auto buffer = [&](Value tensor) -> Value {
+      return bufferization::ToBufferOp::create(
+          rewriter, loc, memrefOf(tensor.getType()), tensor,
+          /*read_only=*/true);
+    };
+    Value q = buffer(op.getQ()), k = buffer(op.getK()), v = buffer(op.getV());
+    SmallVector<Value> dynamicSizes;
+    for (int64_t d = 0; d < resultType.getRank(); ++d)
+      if (resultType.isDynamicDim(d))
+        dynamicSizes.push_back(memref::DimOp::create(rewriter, loc, q, d));
+    Value out = memref::AllocOp::create(rewriter, loc, memrefOf(resultType),
+                                        dynamicSizes);
+    MmaAttentionOp::create(
+        rewriter, loc, q, k, v, out, op.getCausal(),
+        llvm::APFloat(static_cast<float>(op.getScaleValue())),
+        tiling.mmaWarps, tiling.mmaKeyTile, tiling.mmaStages);
     rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
         op, resultType, out, /*restrict=*/true, /*writable=*/true);
     return success();
@@ -417,6 +462,18 @@ struct ConvertSASAttentionToGPUPass
     tiling.queryTile = queryTile;
     tiling.keyTile = keyTile;
     tiling.sharedMemoryBytes = sharedMemoryBytes;
+    tiling.tensorCores = tensorCores;
+    tiling.mmaWarps = mmaWarps;
+    tiling.mmaKeyTile = mmaKeyTile;
+    tiling.mmaStages = mmaStages;
+    // Head sizes are checked per op; the tiling alone against the limits.
+    if (tensorCores &&
+        failed(checkMmaAttentionTiling(
+            /*e=*/16, /*f=*/16, mmaWarps, mmaKeyTile, mmaStages, [&] {
+              return emitError(getOperation()->getLoc())
+                     << "convert-sas-attention-to-gpu: ";
+            })))
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateLowerAttentionToGPUPatterns(patterns, tiling);
     walkAndApplyPatterns(getOperation(), std::move(patterns));

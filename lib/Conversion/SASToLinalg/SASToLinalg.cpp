@@ -6,6 +6,7 @@
 
 #include "sas/Conversion/SASToLinalg/SASToLinalg.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
+#include "sas/Dialect/SAS/IR/SASOps.h"
 #include "sas/Dialect/SAS/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -81,6 +82,8 @@ struct ConvertSASToLinalgPass
     }
     ConversionTarget target(getContext());
     target.addIllegalDialect<SASDialect>();
+    // Attention already on buffers, for the GPU's tensor-core kernel.
+    target.addLegalOp<sas::MmaAttentionOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
     ConvertSASToLinalgOptions options;

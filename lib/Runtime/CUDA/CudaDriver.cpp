@@ -53,6 +53,7 @@ const Driver *openDriver(std::string &error) {
   resolve(driver.cuMemAllocAsync, "cuMemAllocAsync");
   resolve(driver.cuMemFreeAsync, "cuMemFreeAsync");
   resolve(driver.cuFuncGetAttribute, "cuFuncGetAttribute");
+  resolve(driver.cuFuncSetAttribute, "cuFuncSetAttribute");
   if (!complete)
     return nullptr;
   CUresult result = driver.cuInit(0);

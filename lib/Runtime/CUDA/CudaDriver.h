@@ -45,12 +45,17 @@ struct Driver {
   CUresult (*cuMemAllocAsync)(CUdeviceptr *, size_t, CUstream);
   CUresult (*cuMemFreeAsync)(CUdeviceptr, CUstream);
   CUresult (*cuFuncGetAttribute)(int *, int, CUfunction);
+  CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
 };
 
 /// CUfunction_attribute values the launch diagnostics report.
 constexpr int CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK = 0;
 constexpr int CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES = 1;
 constexpr int CU_FUNC_ATTRIBUTE_NUM_REGS = 4;
+/// Set before launching a kernel with more than 48 KiB of dynamic shared
+/// memory: the driver refuses such a launch unless the kernel opts in.
+constexpr int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
+constexpr int kDefaultDynamicSharedBytes = 48 * 1024;
 
 /// Whether SAS_CUDA_LOG is set: every driver call is then logged to stderr.
 bool isLogging();

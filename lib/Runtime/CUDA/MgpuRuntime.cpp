@@ -122,6 +122,12 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                      ", " + std::to_string(smem) +
                      " B dynamic shared memory, " +
                      std::to_string(paramsCount) + " parameters)";
+  if (smem > kDefaultDynamicSharedBytes &&
+      !check("cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)",
+             driver->cuFuncSetAttribute(
+                 kernel, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                 smem)))
+    return;
   CUresult result = driver->cuLaunchKernel(
       kernel, gridX, gridY, gridZ, blockX, blockY, blockZ, smem,
       static_cast<CUstream>(stream), params, extra);

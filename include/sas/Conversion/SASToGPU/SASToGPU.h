@@ -15,6 +15,7 @@ class RewritePatternSet;
 namespace sas {
 
 #define GEN_PASS_DECL_CONVERTSASATTENTIONTOGPU
+#define GEN_PASS_DECL_CONVERTSASMMAATTENTIONTONVVM
 #include "sas/Conversion/Passes.h.inc"
 
 /// Tile sizes of the GPU attention lowering.
@@ -22,11 +23,17 @@ struct GPUAttentionTiling {
   int64_t queryTile = 32, keyTile = 32;
   /// Bytes of workgroup (shared) memory one block may use for its tiles.
   int64_t sharedMemoryBytes = 48 * 1024;
+  /// The tensor-core kernel (sas.mma_attention) for f16/bf16 heads it takes,
+  /// and its tiling.
+  bool tensorCores = true;
+  int64_t mmaWarps = 4, mmaKeyTile = 64, mmaStages = 2;
 };
 
 /// Adds the pattern lowering sas.attention to an scf.forall over (batch,
 /// simulated head, query block) mapped to GPU blocks, whose body runs the
-/// online-softmax steps as linalg ops on workgroup-memory tiles.
+/// online-softmax steps as linalg ops on workgroup-memory tiles, or, with
+/// `tiling.tensorCores` and f16/bf16 heads the tensor-core kernel takes, to
+/// sas.mma_attention on buffers.
 void populateLowerAttentionToGPUPatterns(RewritePatternSet &patterns,
                                          const GPUAttentionTiling &tiling);
 

@@ -332,4 +332,54 @@ def SAS_LayerOp : SAS_Op<"layer", [Pure,
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// MmaAttentionOp
+//===----------------------------------------------------------------------===//
+
+def SAS_HalfMemRef : MemRefRankOf<[F16, BF16], [4]>;
+
+def SAS_MmaAttentionOp : SAS_Op<"mma_attention"> {
+  let summary = "attention on buffers, to become a tensor-core kernel";
+  let description = [{
+    `sas.attention` after bufferization, on the path to a tensor-core
+    (mma.sync) flash-attention kernel: reads `q` `[B, T, N, E]`, `k`
+    `[B, S, N, E]`, `v` `[B, S, N, F]` and writes `out` `[B, T, N, F]`, all
+    of one 16-bit element type (f16 or bf16) with identity layouts. The
+    function is that of `sas.attention` (accumulation in f32);
+    `convert-sas-attention-to-gpu` creates it and
+    `convert-sas-mma-attention-to-nvvm` replaces it with the kernel: one
+    block of `warps` warps per (batch, head, 16 * `warps` queries), keys in
+    steps of `key_tile` staged through a ring of `stages` shared-memory
+    buffers. It exists so that bufferization and buffer deallocation, which
+    cannot see through NVVM intrinsics, handle an op with declared effects.
+
+    Example:
+
+    ```mlir
+    sas.mma_attention %q, %k, %v, %out causal scale(0.088388)
+        warps(4) key_tile(64) stages(2)
+        : memref<1x512x24x128xbf16>, memref<1x512x24x128xbf16>,
+          memref<1x512x24x64xbf16>, memref<1x512x24x64xbf16>
+    ```
+  }];
+
+  let arguments = (ins Arg<SAS_HalfMemRef, "queries", [MemRead]>:$q,
+                       Arg<SAS_HalfMemRef, "keys", [MemRead]>:$k,
+                       Arg<SAS_HalfMemRef, "values", [MemRead]>:$v,
+                       Arg<SAS_HalfMemRef, "the result", [MemWrite]>:$out,
+                       UnitAttr:$causal, F32Attr:$scale,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$warps,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$key_tile,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$stages);
+
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $out (`causal` $causal^)? `scale` `(` $scale `)`
+    `warps` `(` $warps `)` `key_tile` `(` $key_tile `)`
+    `stages` `(` $stages `)` attr-dict `:` type($q) `,` type($k) `,`
+    type($v) `,` type($out)
+  }];
+
+  let hasVerifier = 1;
+}
+
 #endif // SAS_DIALECT_SAS_IR_SASOPS_TD

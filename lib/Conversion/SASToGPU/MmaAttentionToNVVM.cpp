@@ -1,0 +1,526 @@
+//===- MmaAttentionToNVVM.cpp - Tensor-core flash attention -----*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// Replaces each sas.mma_attention with a gpu.launch whose body is a
+// FlashAttention-2-style kernel on mma.sync tensor cores (sm_80 and later):
+//
+//   block (query block x, head y, batch z): W warps, 16 query rows each
+//     q fragments <- global                  (registers, for the whole loop)
+//     m = -inf, l = 0, o = 0                 (registers, f32)
+//     ring of `stages` k/v tiles in shared memory, filled by cp.async
+//     for key block j in [0, full):          // below the diagonal: no mask
+//       prefetch block j + stages - 1; wait for block j
+//       s = q k^T                            (mma.sync, k by ldmatrix)
+//       online-softmax step                  (quad shuffles, exp2)
+//       o += p v                             (p packed in registers, v by
+//                                             ldmatrix.trans)
+//     for key block j in [full, end):        // the diagonal and the tail:
+//       the same, with s masked               // keys past the query or S
+//     out <- o / l                           (rows < T only)
+//
+// Under `causal` the loop ends at the block holding the block's last query:
+// key blocks past the diagonal are never visited. The scale is folded with
+// log2(e) into the exponent (p = exp2(s * c - m), one fma and one ex2 an
+// element). k and v stay in their 16-bit type in shared memory; rows past
+// the end of the keys are zero-filled by the copy, never read from global
+// memory; query rows past T are computed but never stored.
+//
+//===----------------------------------------------------------------------===//
+
+#include "DeviceMemory.h"
+#include "WarpFragments.h"
+#include "sas/Conversion/SASToGPU/SASToGPU.h"
+#include "sas/Dialect/SAS/IR/SASDialect.h"
+#include "sas/Dialect/SAS/IR/SASOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
+#include <limits>
+
+namespace mlir {
+namespace sas {
+#define GEN_PASS_DEF_CONVERTSASMMAATTENTIONTONVVM
+#include "sas/Conversion/Passes.h.inc"
+} // namespace sas
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::sas;
+
+namespace {
+
+/// The running softmax state of one warp: the row max (in the exp2 domain)
+/// and this lane's part of the row sum, for the lane's two rows (g, g + 8),
+/// and the output accumulator tiles (F / 8 of them).
+struct SoftmaxState {
+  std::array<Value, 2> max, sum;
+  SmallVector<AccFragment> acc;
+
+  SmallVector<Value> flatten() const {
+    SmallVector<Value> values{max[0], max[1], sum[0], sum[1]};
+    for (const AccFragment &a : acc)
+      values.append(a.begin(), a.end());
+    return values;
+  }
+  static SoftmaxState unflatten(ValueRange values) {
+    SoftmaxState s;
+    s.max = {values[0], values[1]};
+    s.sum = {values[2], values[3]};
+    for (size_t i = 4; i < values.size(); i += 4)
+      s.acc.push_back({values[i], values[i + 1], values[i + 2], values[i + 3]});
+    return s;
+  }
+};
+
+/// Builds the body of one attention kernel; one method per algorithm step.
+class MmaAttentionKernelBuilder {
+public:
+  MmaAttentionKernelBuilder(OpBuilder &b, Location loc, MmaAttentionOp op)
+      : b(b), loc(loc), frag(b, loc, op.getQ().getType().getElementType()),
+        mem(b, loc) {
+    e = op.getQ().getType().getDimSize(3);
+    f = op.getV().getType().getDimSize(3);
+    numHeads = op.getQ().getType().getDimSize(2);
+    warps = op.getWarps();
+    bq = 16 * warps;
+    bk = op.getKeyTile();
+    stages = op.getStages();
+    causal = op.getCausal();
+    scaleLog2 = op.getScale().convertToDouble() / std::log(2.0);
+    kRowBytes = (e + kMmaRowPadding) * 2;
+    vRowBytes = (f + kMmaRowPadding) * 2;
+    stageBytes = bk * (kRowBytes + vRowBytes);
+  }
+
+  /// Emits the kernel body at the builder's insertion point (inside the
+  /// launch): `ids` are the block ids (x, y, z) and the thread id x.
+  void build(MmaAttentionOp op, Value blockX, Value blockY, Value blockZ,
+             Value threadX, Value queries, Value keys, Value queryBlocks);
+
+private:
+  Value i32(int64_t v) { return frag.i32(v); }
+  Value i64(int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
+  }
+  Value toI32(Value index) {
+    return arith::IndexCastUIOp::create(b, loc, b.getI32Type(), index);
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value mulC(Value x, int64_t c) {
+    return mul(x, x.getType().isInteger(64) ? i64(c) : i32(c));
+  }
+  Value addC(Value x, int64_t c) {
+    return add(x, x.getType().isInteger(64) ? i64(c) : i32(c));
+  }
+  Value minS(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+  Value lt(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
+  }
+
+  /// Byte offset of row `token` of head `head` in a [B, L, N, width] tensor
+  /// of batch `batch` (i64: tensors may exceed 2 GiB).
+  Value rowOffset(Value batch, Value length, Value token, int64_t width);
+
+  void loadQueryFragments(Value q);
+  void issueKeyValueLoad(Value keyBlock, Value stage);
+  SmallVector<AccFragment> computeScores(Value stageBase);
+  void maskScores(SmallVector<AccFragment> &s, Value keyStart);
+  SmallVector<AFragment> onlineSoftmaxStep(SoftmaxState &state,
+                                           SmallVector<AccFragment> &s);
+  void accumulateValues(SoftmaxState &state, ArrayRef<AFragment> p,
+                        Value stageBase);
+  SoftmaxState buildKeyLoop(Value lower, Value upper, Value numBlocks,
+                            const SoftmaxState &init, bool masked);
+  void storeOutput(Value out, const SoftmaxState &state);
+
+  OpBuilder &b;
+  Location loc;
+  WarpFragmentBuilder frag;
+  DeviceMemoryBuilder mem;
+
+  int64_t e, f, numHeads, warps, bq, bk, stages;
+  bool causal;
+  double scaleLog2;
+  int64_t kRowBytes, vRowBytes, stageBytes;
+
+  // Values of the kernel, i32 unless said otherwise.
+  Value tid, lane, warp, group, quad;
+  Value batch, head, q0, queries, keys;
+  std::array<Value, 2> rows; // the lane's query rows g and g + 8
+  Value kBase, vBase, smem;  // global k, v (ptr<1>), shared ring (ptr<3>)
+  Value kLaneOffset, vLaneOffset; // lane's ldmatrix row address in a tile
+  SmallVector<AFragment> qFrags;
+};
+
+Value MmaAttentionKernelBuilder::rowOffset(Value batchIndex, Value length,
+                                           Value token, int64_t width) {
+  auto wide = [&](Value v) {
+    return arith::ExtUIOp::create(b, loc, b.getI64Type(), v);
+  };
+  Value row = add(mul(wide(batchIndex), wide(length)), wide(token));
+  row = add(mulC(row, numHeads), wide(head));
+  return mulC(row, width * 2);
+}
+
+/// q rows of this warp as A fragments, one per 16 columns, read once from
+/// global memory (rows past T read row T - 1 and are zeroed).
+void MmaAttentionKernelBuilder::loadQueryFragments(Value q) {
+  Value qBase = mem.globalBase(q);
+  std::array<Value, 2> rowAddress;
+  std::array<Value, 2> valid;
+  for (int r = 0; r < 2; ++r) {
+    valid[r] = lt(rows[r], queries);
+    Value row = minS(rows[r], addC(queries, -1));
+    Value column = mulC(quad, 4); // bytes of 2q elements
+    rowAddress[r] = mem.offset(
+        mem.offset(qBase, rowOffset(batch, queries, row, e)), column);
+  }
+  Value zero = i32(0);
+  for (int64_t kk = 0; kk < e / 16; ++kk) {
+    auto load = [&](int r, int64_t column) {
+      Value v = mem.loadI32(mem.offset(rowAddress[r], i32(column * 2)));
+      return (Value)arith::SelectOp::create(b, loc, valid[r], v, zero);
+    };
+    qFrags.push_back({load(0, 16 * kk), load(1, 16 * kk),
+                      load(0, 16 * kk + 8), load(1, 16 * kk + 8)});
+  }
+}
+
+/// Starts the copies of key block `keyBlock` (k and v rows) into ring slot
+/// `stage`: 16 bytes a thread at a time, consecutive threads along a row so
+/// that a warp reads whole rows. Rows past the keys are zero-filled.
+void MmaAttentionKernelBuilder::issueKeyValueLoad(Value keyBlock,
+                                                  Value stage) {
+  Value keyStart = mulC(keyBlock, bk);
+  Value slot = mem.offset(smem, mulC(stage, stageBytes));
+  int64_t threads = 32 * warps;
+  auto copyTile = [&](Value global, Value tile, int64_t width,
+                      int64_t rowBytes) {
+    int64_t chunksPerRow = width / 8, chunks = bk * width / 8;
+    for (int64_t first = 0; first < chunks; first += threads) {
+      Value chunk = addC(tid, first);
+      auto copyChunk = [&] {
+        Value row = arith::DivUIOp::create(b, loc, chunk, i32(chunksPerRow));
+        Value column = arith::RemUIOp::create(b, loc, chunk, i32(chunksPerRow));
+        Value key = add(keyStart, row);
+        Value inRange = lt(key, keys);
+        Value source = mem.offset(
+            mem.offset(global, rowOffset(batch, keys,
+                                         minS(key, addC(keys, -1)), width)),
+            mulC(column, 16));
+        Value dest = mem.offset(tile, add(mulC(row, rowBytes),
+                                          mulC(column, 16)));
+        mem.copyAsync16(dest, source,
+                        arith::SelectOp::create(b, loc, inRange, i32(16),
+                                                i32(0)));
+      };
+      if (first + threads <= chunks) {
+        copyChunk();
+        continue;
+      }
+      auto guard = scf::IfOp::create(b, loc, lt(chunk, i32(chunks)));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&guard.getThenRegion().front());
+      copyChunk();
+    }
+  };
+  copyTile(kBase, slot, e, kRowBytes);
+  copyTile(vBase, mem.offset(slot, i32(bk * kRowBytes)), f, vRowBytes);
+}
+
+/// s = q k^T for this warp's 16 rows and the bk keys of the slot at
+/// `stageBase`: bk / 8 accumulator tiles. Each ldmatrix.x4 reads the k
+/// rows of two adjacent 8-key tiles at 16 columns: two B fragments.
+SmallVector<AccFragment>
+MmaAttentionKernelBuilder::computeScores(Value stageBase) {
+  SmallVector<AccFragment> s(bk / 8, frag.splat(0.0));
+  Value laneBase = mem.offset(stageBase, kLaneOffset);
+  for (int64_t kk = 0; kk < e / 16; ++kk) {
+    for (int64_t jj = 0; jj < bk / 16; ++jj) {
+      std::array<Value, 4> m = frag.loadMatrixX4(
+          mem.offset(laneBase, i32(16 * jj * kRowBytes + 32 * kk)),
+          /*transpose=*/false);
+      s[2 * jj] = frag.mma(qFrags[kk], {m[0], m[1]}, s[2 * jj]);
+      s[2 * jj + 1] = frag.mma(qFrags[kk], {m[2], m[3]}, s[2 * jj + 1]);
+    }
+  }
+  return s;
+}
+
+/// Scores of keys past the end, or past the query under causal, to -inf.
+void MmaAttentionKernelBuilder::maskScores(SmallVector<AccFragment> &s,
+                                           Value keyStart) {
+  Value minusInf = frag.f32(-std::numeric_limits<double>::infinity());
+  Value laneKey = add(keyStart, mulC(quad, 2));
+  for (int64_t j = 0; j < bk / 8; ++j) {
+    for (int i = 0; i < 4; ++i) {
+      Value key = addC(laneKey, 8 * j + i % 2);
+      Value masked = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                           key, keys);
+      if (causal)
+        masked = arith::OrIOp::create(
+            b, loc, masked,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, key,
+                                  rows[i / 2]));
+      s[j][i] = arith::SelectOp::create(b, loc, masked, minusInf, s[j][i]);
+    }
+  }
+}
+
+/// m' = max(m, c * rowmax s); p = exp2(c * s - m'); l = l * exp2(m - m') +
+/// rowsum p (this lane's part; the quad sum is taken once, at the end);
+/// o = o * exp2(m - m'). Returns p as A fragments for p v. c > 0, so the
+/// scale can be applied after the max.
+SmallVector<AFragment>
+MmaAttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state,
+                                             SmallVector<AccFragment> &s) {
+  Value c = frag.f32(scaleLog2);
+  std::array<Value, 2> correction;
+  std::array<Value, 2> negMax;
+  for (int r = 0; r < 2; ++r) {
+    Value rowMax = s[0][2 * r];
+    for (int64_t j = 0; j < bk / 8; ++j)
+      for (int i = 0; i < 2; ++i)
+        if (j || i)
+          rowMax = arith::MaxNumFOp::create(b, loc, rowMax, s[j][2 * r + i]);
+    rowMax = arith::MulFOp::create(b, loc, frag.quadMax(rowMax), c);
+    Value newMax = arith::MaxNumFOp::create(b, loc, state.max[r], rowMax);
+    correction[r] = math::Exp2Op::create(
+        b, loc, arith::SubFOp::create(b, loc, state.max[r], newMax));
+    negMax[r] = arith::NegFOp::create(b, loc, newMax);
+    state.max[r] = newMax;
+  }
+  std::array<Value, 2> blockSum = {frag.f32(0.0), frag.f32(0.0)};
+  for (int64_t j = 0; j < bk / 8; ++j)
+    for (int i = 0; i < 4; ++i) {
+      Value p = math::Exp2Op::create(
+          b, loc, math::FmaOp::create(b, loc, s[j][i], c, negMax[i / 2]));
+      s[j][i] = p;
+      blockSum[i / 2] = arith::AddFOp::create(b, loc, blockSum[i / 2], p);
+    }
+  for (int r = 0; r < 2; ++r)
+    state.sum[r] = math::FmaOp::create(b, loc, state.sum[r], correction[r],
+                                       blockSum[r]);
+  for (AccFragment &a : state.acc)
+    for (int i = 0; i < 4; ++i)
+      a[i] = arith::MulFOp::create(b, loc, a[i], correction[i / 2]);
+  SmallVector<AFragment> p;
+  for (int64_t kk = 0; kk < bk / 16; ++kk)
+    p.push_back(frag.accumulatorsToA(s[2 * kk], s[2 * kk + 1]));
+  return p;
+}
+
+/// o += p v: v rows of 16 keys by ldmatrix.trans, two 8-column B fragments
+/// per load.
+void MmaAttentionKernelBuilder::accumulateValues(SoftmaxState &state,
+                                                 ArrayRef<AFragment> p,
+                                                 Value stageBase) {
+  Value laneBase =
+      mem.offset(mem.offset(stageBase, i32(bk * kRowBytes)), vLaneOffset);
+  for (int64_t kk = 0; kk < bk / 16; ++kk)
+    for (int64_t jj = 0; jj < f / 16; ++jj) {
+      std::array<Value, 4> m = frag.loadMatrixX4(
+          mem.offset(laneBase, i32(16 * kk * vRowBytes + 32 * jj)),
+          /*transpose=*/true);
+      state.acc[2 * jj] = frag.mma(p[kk], {m[0], m[1]}, state.acc[2 * jj]);
+      state.acc[2 * jj + 1] =
+          frag.mma(p[kk], {m[2], m[3]}, state.acc[2 * jj + 1]);
+    }
+}
+
+/// scf.for over key blocks [lower, upper) with the softmax state in
+/// iter_args. Each step prefetches block j + stages - 1 into the slot that
+/// the previous step finished reading, waits for block j, and computes.
+SoftmaxState MmaAttentionKernelBuilder::buildKeyLoop(Value lower, Value upper,
+                                                     Value numBlocks,
+                                                     const SoftmaxState &init,
+                                                     bool masked) {
+  auto loop = scf::ForOp::create(b, loc, lower, upper, i32(1), init.flatten());
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value j = loop.getInductionVar();
+  SoftmaxState state = SoftmaxState::unflatten(loop.getRegionIterArgs());
+
+  Value next = addC(j, stages - 1);
+  auto prefetch = scf::IfOp::create(b, loc, lt(next, numBlocks));
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&prefetch.getThenRegion().front());
+    issueKeyValueLoad(next, arith::RemUIOp::create(b, loc, next, i32(stages)));
+  }
+  // A group is committed every step, empty or not, so that "all but the
+  // newest stages - 1 groups" is always the group of block j.
+  mem.commitGroup();
+  mem.waitGroups(stages - 1);
+  gpu::BarrierOp::create(b, loc);
+
+  Value stageBase = mem.offset(
+      smem, mulC(arith::RemUIOp::create(b, loc, j, i32(stages)), stageBytes));
+  SmallVector<AccFragment> s = computeScores(stageBase);
+  if (masked)
+    maskScores(s, mulC(j, bk));
+  SmallVector<AFragment> p = onlineSoftmaxStep(state, s);
+  accumulateValues(state, p, stageBase);
+  // The next step's prefetch overwrites the slot read here.
+  gpu::BarrierOp::create(b, loc);
+  scf::YieldOp::create(b, loc, state.flatten());
+  return SoftmaxState::unflatten(loop.getResults());
+}
+
+/// out = o / l for the lane's rows that exist.
+void MmaAttentionKernelBuilder::storeOutput(Value out,
+                                            const SoftmaxState &state) {
+  Value outBase = mem.globalBase(out);
+  for (int r = 0; r < 2; ++r) {
+    Value inverse = arith::DivFOp::create(b, loc, frag.f32(1.0),
+                                          frag.quadSum(state.sum[r]));
+    auto store = scf::IfOp::create(b, loc, lt(rows[r], queries));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&store.getThenRegion().front());
+    Value rowAddress =
+        mem.offset(mem.offset(outBase, rowOffset(batch, queries, rows[r], f)),
+                   mulC(quad, 4));
+    for (int64_t jf = 0; jf < f / 8; ++jf) {
+      Value pair = frag.pack(
+          arith::MulFOp::create(b, loc, state.acc[jf][2 * r], inverse),
+          arith::MulFOp::create(b, loc, state.acc[jf][2 * r + 1], inverse));
+      mem.storeI32(pair, mem.offset(rowAddress, i32(16 * jf)));
+    }
+  }
+}
+
+void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
+                                      Value blockY, Value blockZ,
+                                      Value threadX, Value queryCount,
+                                      Value keyCount, Value queryBlocks) {
+  tid = toI32(threadX);
+  lane = arith::RemUIOp::create(b, loc, tid, i32(32));
+  warp = arith::DivUIOp::create(b, loc, tid, i32(32));
+  group = arith::DivUIOp::create(b, loc, lane, i32(4));
+  quad = arith::RemUIOp::create(b, loc, lane, i32(4));
+  queries = toI32(queryCount);
+  keys = toI32(keyCount);
+  head = toI32(blockY);
+  batch = toI32(blockZ);
+  // Under causal, later query blocks visit more keys: launch them first
+  // so that the last wave is made of short blocks.
+  Value queryBlock = toI32(blockX);
+  if (causal)
+    queryBlock = arith::SubIOp::create(
+        b, loc, addC(toI32(queryBlocks), -1), queryBlock);
+  q0 = mulC(queryBlock, bq);
+  rows[0] = add(add(q0, mulC(warp, 16)), group);
+  rows[1] = addC(rows[0], 8);
+
+  kBase = mem.globalBase(op.getK());
+  vBase = mem.globalBase(op.getV());
+  smem = mem.sharedBase();
+  // ldmatrix row addresses: lane l points at row l % 8 of matrix l / 8.
+  // k: matrices (keys 0-7, cols 0-7), (keys 0-7, cols 8-15), (keys 8-15,
+  // cols 0-7), (keys 8-15, cols 8-15) -> B fragments of two key tiles.
+  Value matrix = arith::DivUIOp::create(b, loc, lane, i32(8));
+  Value matrixRow = arith::RemUIOp::create(b, loc, lane, i32(8));
+  Value matrixLow = arith::RemUIOp::create(b, loc, matrix, i32(2));
+  Value matrixHigh = arith::DivUIOp::create(b, loc, matrix, i32(2));
+  kLaneOffset = add(mulC(add(matrixRow, mulC(matrixHigh, 8)), kRowBytes),
+                    mulC(matrixLow, 16));
+  // v (transposed): matrices (keys 0-7, cols 0-7), (keys 8-15, cols 0-7),
+  // (keys 0-7, cols 8-15), (keys 8-15, cols 8-15) -> B fragments of two
+  // 8-column tiles.
+  vLaneOffset = add(mulC(add(matrixRow, mulC(matrixLow, 8)), vRowBytes),
+                    mulC(matrixHigh, 16));
+
+  loadQueryFragments(op.getQ());
+
+  // Key blocks: all up to the end of the keys, or of the block's queries
+  // under causal; the first `full` need no mask (every key of the block is
+  // visible to the block's first query and exists).
+  Value keyEnd = keys;
+  Value fullEnd = keys;
+  if (causal) {
+    keyEnd = minS(keys, addC(q0, bq));
+    fullEnd = minS(keys, addC(q0, 1));
+  }
+  Value numBlocks = arith::CeilDivUIOp::create(b, loc, keyEnd, i32(bk));
+  Value full = arith::DivUIOp::create(b, loc, fullEnd, i32(bk));
+
+  // Prologue: blocks 0 .. stages - 2 in flight.
+  for (int64_t s = 0; s < stages - 1; ++s) {
+    auto load = scf::IfOp::create(b, loc, lt(i32(s), numBlocks));
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&load.getThenRegion().front());
+      issueKeyValueLoad(i32(s), i32(s));
+    }
+    mem.commitGroup();
+  }
+
+  SoftmaxState state;
+  Value minusInf = frag.f32(-std::numeric_limits<double>::infinity());
+  state.max = {minusInf, minusInf};
+  state.sum = {frag.f32(0.0), frag.f32(0.0)};
+  state.acc.assign(f / 8, frag.splat(0.0));
+  state = buildKeyLoop(i32(0), full, numBlocks, state, /*masked=*/false);
+  state = buildKeyLoop(full, numBlocks, numBlocks, state, /*masked=*/true);
+  storeOutput(op.getOut(), state);
+}
+
+struct ConvertSASMmaAttentionToNVVMPass
+    : sas::impl::ConvertSASMmaAttentionToNVVMBase<
+          ConvertSASMmaAttentionToNVVMPass> {
+  void runOnOperation() override {
+    SmallVector<MmaAttentionOp> ops;
+    getOperation()->walk([&](MmaAttentionOp op) { ops.push_back(op); });
+    unsigned count = 0;
+    for (MmaAttentionOp op : ops) {
+      OpBuilder b(op);
+      Location loc = op.getLoc();
+      int64_t warps = op.getWarps();
+      int64_t e = op.getQ().getType().getDimSize(3),
+              f = op.getV().getType().getDimSize(3);
+      Value queries = memref::DimOp::create(b, loc, op.getQ(), 1);
+      Value keys = memref::DimOp::create(b, loc, op.getK(), 1);
+      Value queryBlocks = arith::CeilDivUIOp::create(
+          b, loc, queries, arith::ConstantIndexOp::create(b, loc, 16 * warps));
+      Value heads = arith::ConstantIndexOp::create(
+          b, loc, op.getQ().getType().getDimSize(2));
+      Value batch = memref::DimOp::create(b, loc, op.getQ(), 0);
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      Value threads = arith::ConstantIndexOp::create(b, loc, 32 * warps);
+      Value sharedBytes = arith::ConstantOp::create(
+          b, loc,
+          b.getI32IntegerAttr(getMmaAttentionSharedBytes(
+              e, f, op.getKeyTile(), op.getStages())));
+      auto launch = gpu::LaunchOp::create(b, loc, queryBlocks, heads, batch,
+                                          threads, one, one, sharedBytes);
+      std::string name;
+      if (auto func = op->getParentOfType<FunctionOpInterface>())
+        name = func.getName().str() + "_";
+      name += "attention_mma_" + std::to_string(count++);
+      auto symbol = FlatSymbolRefAttr::get(b.getContext(), name);
+      launch.setFunctionAttr(symbol);
+      launch.setModuleAttr(symbol);
+      b.setInsertionPointToEnd(&launch.getBody().front());
+      gpu::TerminatorOp::create(b, loc);
+      b.setInsertionPointToStart(&launch.getBody().front());
+      MmaAttentionKernelBuilder kernel(b, loc, op);
+      kernel.build(op, launch.getBlockIds().x, launch.getBlockIds().y,
+                   launch.getBlockIds().z, launch.getThreadIds().x, queries,
+                   keys, queryBlocks);
+      op.erase();
+    }
+  }
+};
+
+} // namespace

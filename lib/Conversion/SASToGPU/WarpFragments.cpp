@@ -1,0 +1,115 @@
+//===- WarpFragments.cpp - mma.sync fragments and their layouts -*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "WarpFragments.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::sas;
+
+Value WarpFragmentBuilder::i32(int64_t v) {
+  return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
+}
+
+Value WarpFragmentBuilder::f32(double v) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+}
+
+AccFragment WarpFragmentBuilder::splat(double value) {
+  Value v = f32(value);
+  return {v, v, v, v};
+}
+
+AccFragment WarpFragmentBuilder::mma(const AFragment &a, const BFragment &bf,
+                                     const AccFragment &c) {
+  Type f32Type = b.getF32Type();
+  auto resultType = LLVM::LLVMStructType::getLiteral(
+      b.getContext(), {f32Type, f32Type, f32Type, f32Type});
+  // nvvm.mma.sync takes bf16 pairs as i32 and f16 pairs as vector<2xf16>.
+  auto operand = [&](Value pair) -> Value {
+    if (elementType.isBF16())
+      return pair;
+    return LLVM::BitcastOp::create(b, loc, VectorType::get(2, elementType),
+                                   pair);
+  };
+  SmallVector<Value, 4> aOps, bOps;
+  for (Value v : a)
+    aOps.push_back(operand(v));
+  for (Value v : bf)
+    bOps.push_back(operand(v));
+  NVVM::MMATypes type =
+      elementType.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  Value d = NVVM::MmaOp::create(
+      b, loc, resultType, aOps, bOps, SmallVector<Value>(c.begin(), c.end()),
+      /*shape=*/{16, 8, 16}, /*b1Op=*/std::nullopt,
+      /*intOverflow=*/std::nullopt,
+      std::array<NVVM::MMATypes, 2>{type, type},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  AccFragment result;
+  for (int i = 0; i < 4; ++i)
+    result[i] = LLVM::ExtractValueOp::create(b, loc, d, i);
+  return result;
+}
+
+std::array<Value, 4> WarpFragmentBuilder::loadMatrixX4(Value sharedAddress,
+                                                       bool transpose) {
+  Type i32Type = b.getI32Type();
+  auto resultType = LLVM::LLVMStructType::getLiteral(
+      b.getContext(), {i32Type, i32Type, i32Type, i32Type});
+  Value m = NVVM::LdMatrixOp::create(
+      b, loc, resultType, sharedAddress, /*num=*/4,
+      transpose ? NVVM::MMALayout::col : NVVM::MMALayout::row,
+      NVVM::LdStMatrixShapeAttr::get(b.getContext(), 8, 8),
+      NVVM::LdStMatrixEltType::B16);
+  std::array<Value, 4> result;
+  for (int i = 0; i < 4; ++i)
+    result[i] = LLVM::ExtractValueOp::create(b, loc, m, i);
+  return result;
+}
+
+Value WarpFragmentBuilder::pack(Value lo, Value hi) {
+  Value pair = vector::FromElementsOp::create(
+      b, loc, VectorType::get(2, elementType),
+      ValueRange{arith::TruncFOp::create(b, loc, elementType, lo),
+                 arith::TruncFOp::create(b, loc, elementType, hi)});
+  return LLVM::BitcastOp::create(b, loc, b.getI32Type(), pair);
+}
+
+std::pair<Value, Value> WarpFragmentBuilder::unpack(Value pair) {
+  Value v =
+      LLVM::BitcastOp::create(b, loc, VectorType::get(2, elementType), pair);
+  auto element = [&](int64_t i) -> Value {
+    Value element = vector::ExtractOp::create(b, loc, v, i);
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), element);
+  };
+  return {element(0), element(1)};
+}
+
+AFragment WarpFragmentBuilder::accumulatorsToA(const AccFragment &left,
+                                               const AccFragment &right) {
+  return {pack(left[0], left[1]), pack(left[2], left[3]),
+          pack(right[0], right[1]), pack(right[2], right[3])};
+}
+
+Value WarpFragmentBuilder::quadReduce(Value v, bool max) {
+  for (int32_t mask : {1, 2}) {
+    Value other = gpu::ShuffleOp::create(b, loc, v, mask, /*width=*/32,
+                                         gpu::ShuffleMode::XOR)
+                      .getShuffleResult();
+    v = max ? (Value)arith::MaxNumFOp::create(b, loc, v, other)
+            : (Value)arith::AddFOp::create(b, loc, v, other);
+  }
+  return v;
+}
+
+Value WarpFragmentBuilder::quadMax(Value v) { return quadReduce(v, true); }
+Value WarpFragmentBuilder::quadSum(Value v) { return quadReduce(v, false); }
