@@ -27,8 +27,9 @@ for root in sys.argv[2:]:
 PY
 corpus=${SAS_FUZZ_CORPUS:-test/Fuzz/corpus}
 mkdir -p "$corpus"
-# detect_leaks=0: leak checking needs ptrace-like access LSan lacks in some
-# sandboxes; ASan and UBSan still report every memory and UB error.
+# Leak detection is on (detect_leaks=1). SAS_FUZZ_LEAKS=0 turns it off where
+# LSan cannot run (it needs ptrace-like access some sandboxes deny); ASan and
+# UBSan still report every memory and UB error then.
 ASAN_OPTIONS=detect_leaks=${SAS_FUZZ_LEAKS:-1} \
   "$build/bin/sas-fuzz" -max_total_time="$seconds" -timeout=30 \
   -rss_limit_mb=4096 -max_len=16384 -print_final_stats=1 \

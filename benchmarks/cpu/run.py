@@ -5,7 +5,7 @@ inputs, same run, same threads.
     /usr/bin/python3 benchmarks/cpu/run.py [--sas-run build/bin/sas-run]
 
 For each configuration prints the median time of each, GFLOP/s (FLOPs by the
-formulas of DESIGN.md section 1), the fraction of the sgemm peak measured
+formulas of docs/spec.md), the fraction of the sgemm peak measured
 here in this run (PyTorch's 2048^3 f32 matmul), the speedup, the relative
 difference of the two outputs, and sas-run's peak resident memory next to
 what the T x T score matrices of all heads would take (needs GNU time,

@@ -1,4 +1,4 @@
-"""SAS attention in PyTorch, written from DESIGN.md section 1: the baseline
+"""SAS attention in PyTorch, written from docs/spec.md: the baseline
 that benchmarks/cpu/run.py times sas-run against.
 
 It is written the way a PyTorch user would write the layer efficiently:

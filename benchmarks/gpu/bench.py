@@ -1,12 +1,12 @@
 """Times the SAS layer libraries against PyTorch on the GPU, in one run.
 
-For each config of cases.BENCH_CONFIGS (DESIGN.md section 5, bf16, causal),
+For each config of cases.BENCH_CONFIGS (docs/baselines.md, bf16, causal),
 on the same inputs: the reference module (sas_mlir.torch_module, SDPA attention)
 eager and under torch.compile, plain causal MHA (SDPA over H heads of D plus
 the output dense layer), SDPA alone at the simulated size (H' heads, D' for
 q/k, D for v), and the project's layer library. Median of CUDA-event times
-after warm-up; TFLOP/s from DESIGN.md section 1's counts (SAS with PEAA
-literal, as section 5); ratios against the library.
+after warm-up; TFLOP/s from docs/spec.md's counts (SAS with PEAA
+literal, as docs/baselines.md); ratios against the library.
 
     python3 benchmarks/gpu/bench.py --libs gpu-libs/libs [--json OUT]
 """

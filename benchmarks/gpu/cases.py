@@ -11,7 +11,7 @@ import itertools
 # small and D is not a multiple of the tile sizes.
 CHECK_HEADS, CHECK_HEAD_DIM = 2, 48
 
-# DESIGN.md section 5: B, T, H, D, H', D', K (causal, bf16).
+# docs/baselines.md: B, T, H, D, H', D', K (causal, bf16).
 BENCH_CONFIGS = [
     (8, 1024, 12, 64, 24, 128, 3),
     (4, 4096, 12, 64, 24, 128, 3),

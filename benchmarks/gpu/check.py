@@ -6,7 +6,7 @@ fresh random inputs and weights (seed printed), the reference module of
 sas_mlir.torch_module in float64 with the softmax spelled out (attention="math")
 and PEAA literal, fed the same values the library gets (rounded to its
 dtype), the output poisoned with NaN before the library runs, and
-||out - ref|| / ||ref|| against DESIGN.md section 4's thresholds (f32
+||out - ref|| / ||ref|| against docs/testing.md's thresholds (f32
 1e-5, f16/bf16 2e-2). Needs PyTorch and a GPU, not MLIR.
 
     python3 benchmarks/gpu/check.py --libs gpu-libs/libs [--json OUT]

@@ -1,8 +1,8 @@
-"""FLOP counts of DESIGN.md section 1 for the GPU benchmark."""
+"""FLOP counts of docs/spec.md for the GPU benchmark."""
 
 
 def sas_flops(b, t, h, d, sim_heads, sim_head_dim, kernel, causal=True):
-    """Forward FLOPs of DESIGN.md section 1, PEAA literal (as section 5)."""
+    """Forward FLOPs of docs/spec.md, PEAA literal (as docs/baselines.md)."""
     g = sim_heads // h
     keys = (t + 1) / 2 if causal else t
     per_token = (3 * 2 * sim_heads * kernel * d * (h + sim_heads)

@@ -5,7 +5,7 @@ module, taken from its state_dict().
     PYTHONPATH=build/python_packages /usr/bin/python3 examples/python/run_state_dict.py
 
 The PyTorch module is sas_mlir.torch_module.SASAttention, a SAS block
-written from DESIGN.md section 1 whose parameter names are the reference
+written from docs/spec.md whose parameter names are the reference
 module's (sas_q.0.weight, sas_q.1.process.weight, ..., output_dense.bias);
 any module with those names works the same way.
 """

@@ -29,7 +29,7 @@ typedef enum SasStorageType {
   SasStorageBF16 = 2,
 } SasStorageType;
 
-/// The sizes and attributes of a SAS layer (DESIGN.md section 1).
+/// The sizes and attributes of a SAS layer (docs/spec.md).
 typedef struct SasLayerConfig {
   int64_t heads, simHeads, headDim, simHeadDim, kernel;
   bool causal;

@@ -49,7 +49,7 @@ _DTYPES = ("f32", "f16", "bf16")
 
 @dataclass(frozen=True)
 class LayerConfig:
-    """The sizes of a SAS layer (DESIGN.md section 1)."""
+    """The sizes of a SAS layer (docs/spec.md)."""
     heads: int
     sim_heads: int
     head_dim: int
@@ -220,6 +220,6 @@ def compile(config_or_text, target: str = "cpu", **pipeline_options):
 
 
 def reference(q, k, v, weights, config: LayerConfig) -> np.ndarray:
-    """The float64 NumPy reference of DESIGN.md section 1."""
+    """The float64 NumPy reference of docs/spec.md."""
     return _reference.sas_layer(q, k, v, weights, causal=config.causal,
                                 scale=config.scale)

@@ -1,4 +1,4 @@
-"""A float64 NumPy reference of the SAS layer, written from DESIGN.md section 1.
+"""A float64 NumPy reference of the SAS layer, written from docs/spec.md.
 
 Independent of the compiler: plain loops over the convolution taps, einsum
 for the contractions, a full (masked) score matrix for attention, and PEAA in

@@ -1,5 +1,5 @@
 """sas_mlir.torch_module: the SAS layer as a PyTorch module, written from
-DESIGN.md section 1 (needs PyTorch, not the compiled extension).
+docs/spec.md (needs PyTorch, not the compiled extension).
 
 Its state_dict() keys are the layer's parameter names (sas_q.0.weight, ...),
 so sas_mlir.compile and CUDA layer libraries take them unchanged. `attention="sdpa"` is what a

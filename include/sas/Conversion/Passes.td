@@ -29,7 +29,7 @@ def ConvertSASToLinalg : Pass<"convert-sas-to-linalg"> {
       cross the diagonal (or the end of the keys) are masked. The scale is
       folded into q once per tile. Query blocks are visited in the order
       0, n-1, 1, n-2, ... so static thread schedules stay balanced.
-    - Fusion (DESIGN.md section 2): when q is `feature_sim(head_sim(x))`
+    - Fusion (docs/architecture.md): when q is `feature_sim(head_sim(x))`
       with no other users, the simulation runs inside each query tile, on
       all heads of its tokens at once (`fuse-q-simulation`); when the
       attention's only user is `sas.peaa`, the head-group mean is

@@ -2,7 +2,7 @@
 //
 // Part of the SAS-MLIR project.
 //
-// The formulas of DESIGN.md section 1, per op, from the operand types: FLOPs
+// The formulas of docs/spec.md, per op, from the operand types: FLOPs
 // of the contractions (a multiply-add is 2 FLOPs), the fewest bytes moved
 // (operands read once, the result written once), and parameters.
 //

@@ -45,7 +45,7 @@ struct LayerComparison {
   int64_t heads = 0;
 };
 
-/// The MHA comparisons of DESIGN.md section 1 for `layer`.
+/// The MHA comparisons of docs/spec.md ("Cost") for `layer`.
 LayerComparison compareWithMha(LayerOp layer, const CostEstimate &sas,
                                const CostSizes &sizes) {
   auto dim = [](Value v, unsigned i) {

@@ -22,7 +22,7 @@ using namespace mlir::sas;
 
 namespace {
 
-/// Rewrites one `sas.layer` into the primitive ops of DESIGN.md section 1.
+/// Rewrites one `sas.layer` into the primitive ops of docs/spec.md.
 struct ExpandLayerPattern : OpRewritePattern<LayerOp> {
   using OpRewritePattern::OpRewritePattern;
 

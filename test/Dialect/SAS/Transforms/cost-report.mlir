@@ -1,4 +1,4 @@
-// Costs against numbers worked out by hand from DESIGN.md section 1.
+// Costs against numbers worked out by hand from the formulas of docs/spec.md.
 // RUN: sas-opt %s --sas-cost-report=format=json -o /dev/null | FileCheck %s
 // RUN: sas-opt %s --sas-expand --sas-cost-report=format=json -o /dev/null | FileCheck %s --check-prefix=EXPANDED
 // RUN: sas-opt %s --sas-cost-report -o /dev/null | FileCheck %s --check-prefix=TEXT

@@ -2,7 +2,7 @@
 //
 // Part of the SAS-MLIR project.
 //
-// The FLOP formulas of DESIGN.md section 1 (a multiply-add is 2 FLOPs), shared
+// The FLOP formulas of docs/spec.md (a multiply-add is 2 FLOPs), shared
 // by the ops' CostOpInterface and the cost report.
 //
 //===----------------------------------------------------------------------===//

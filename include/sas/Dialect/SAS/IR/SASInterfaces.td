@@ -14,7 +14,7 @@ def SAS_CostOpInterface : OpInterface<"CostOpInterface"> {
   let description = [{
     The cost of one forward evaluation of a SAS op, from its operand types:
     FLOPs of its contractions (a multiply-add is 2 FLOPs; elementwise
-    epilogues are not counted, as in DESIGN.md section 1), the fewest bytes
+    epilogues are not counted, as in docs/spec.md), the fewest bytes
     it must move (each operand read once, the result written once, in their
     element types), its parameter count, and its dominant FLOP term. Causal
     attention counts the lower triangle with its diagonal. Dynamic batch and

@@ -12,10 +12,10 @@ include "mlir/Pass/PassBase.td"
 def SASExpand : Pass<"sas-expand"> {
   let summary = "Expand sas.layer into the primitive SAS ops";
   let description = [{
-    Rewrites every `sas.layer` into the ops it is made of, in DESIGN order:
-    three `sas.head_sim` (q, k, v), two `sas.feature_sim` (q, k), one
-    `sas.attention` carrying the layer's `causal` and `scale`, and one
-    `sas.peaa`. Nothing else is changed.
+    Rewrites every `sas.layer` into the ops it is made of, in the order of
+    docs/spec.md: three `sas.head_sim` (q, k, v), two `sas.feature_sim`
+    (q, k), one `sas.attention` carrying the layer's `causal` and `scale`,
+    and one `sas.peaa`. Nothing else is changed.
 
     Example:
 
