@@ -97,8 +97,10 @@ def SASPromoteLoopAccumulators : Pass<"sas-promote-loop-accumulators",
     else in the loop writes memory or reads that buffer (distinct root
     buffers are taken not to overlap, as linalg's inputs and outputs), the
     element is loaded once before the loop, carried as an `iter_args`
-    value, and stored once after it. Inner loops first, so accumulators of
-    nested reduction loops move out of all of them.
+    value, and stored once after it. Only loops that provably run at least
+    once are changed, since the load before the loop runs either way. Inner
+    loops first, so accumulators of nested reduction loops move out of all
+    of them.
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];

@@ -15,12 +15,15 @@ def ConvertSASToLinalg : Pass<"convert-sas-to-linalg"> {
     Lowers every sas op (expanding `sas.layer` first) to tensor IR that the
     upstream CPU and GPU pipelines compile:
 
-    - `sas.head_sim`: two `linalg.conv_1d_ncw_fcw` over the tokens (channels
-      are the heads, the window slides along the zero-padded feature axis),
-      the first initialized with its bias, the second (on the ReLU) with the
-      first's result plus its bias, so bias and residual cost no extra pass.
-    - `sas.feature_sim`: two `linalg.matmul` over all tokens and heads, with
-      the same bias/residual initialization.
+    - `sas.head_sim`: two 1-D convolutions over each token (channels are the
+      heads, the window slides along the zero-padded feature axis), each
+      emitted as one `linalg.generic` contraction per kernel tap (an
+      H' x H by H x D matmul per token on a shifted window); the first is
+      initialized with its bias, the second (on the ReLU) with the first's
+      result plus its bias, so bias and residual cost no extra pass.
+    - `sas.feature_sim`: two `linalg.generic` contractions over all tokens
+      and heads (x times the transposed weight), with the same
+      bias/residual initialization.
     - `sas.attention`: flash-style online softmax. An `scf.forall` over
       (batch, query block) owns all heads of its tokens; per head, an
       `scf.for` over key blocks keeps the running row max, row sum and
