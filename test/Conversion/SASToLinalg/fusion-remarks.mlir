@@ -16,10 +16,12 @@
 // T = 16, one query tile: recomputing costs nothing, materializing moves
 // 16 x 640 bytes.
 // CHECK-LABEL: func @short
-// The simulated keys of a whole batch exist only inside the tile:
+// The simulated keys of a whole batch exist only inside the tile, where
+// they are laid out [B, N, E, S] (simulated q never is):
 //   CHECK-NOT:   -> tensor<1x16x4x12xf32>
+//   CHECK-NOT:   linalg.transpose
 //       CHECK:   scf.forall
-//       CHECK:     -> tensor<1x16x4x12xf32>
+//       CHECK:     linalg.transpose ins(%{{.*}} : tensor<1x16x4x12xf32>) outs(%{{.*}} : tensor<1x4x12x16xf32>) permutation = [0, 2, 3, 1]
 func.func @short(%x: tensor<1x16x2x8xf32>, %hw: tensor<4x2x3xf32>,
     %hb: tensor<4xf32>, %hrw: tensor<4x4x3xf32>, %hrb: tensor<4xf32>,
     %fw: tensor<12x8xf32>, %fb: tensor<12xf32>, %frw: tensor<12x12xf32>,
