@@ -30,9 +30,11 @@ def SASCPUVectorize : Pass<"sas-cpu-vectorize", "func::FuncOp"> {
     Ops that cannot be vectorized are left as they are (they become loops).
   }];
   let options = [
-    Option<"rowTile", "row-tile", "int64_t", /*default=*/"4",
+    Option<"rowTile", "row-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultRowTile",
            "Output rows per contraction register tile (mr)">,
-    Option<"columnTile", "column-tile", "int64_t", /*default=*/"16",
+    Option<"columnTile", "column-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultColumnTile",
            "Output columns per contraction register tile (nr)">,
     Option<"reductionTile", "reduction-tile", "int64_t", /*default=*/"4",
            "Reduction steps per contraction register tile (kc); 4 measured "

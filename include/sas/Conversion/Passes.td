@@ -51,18 +51,22 @@ def ConvertSASToLinalg : Pass<"convert-sas-to-linalg"> {
     per op result.
   }];
   let options = [
-    Option<"queryTile", "query-tile", "int64_t", /*default=*/"64",
+    Option<"queryTile", "query-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultQueryTile",
            "Queries per attention tile (rows of the running statistics)">,
-    Option<"keyTile", "key-tile", "int64_t", /*default=*/"64",
+    Option<"keyTile", "key-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultKeyTile",
            "Keys per step of the online-softmax loop">,
     Option<"fuseQSimulation", "fuse-q-simulation", "bool", /*default=*/"true",
            "Compute the simulation of q inside each query tile">,
     Option<"fusePeaaMean", "fuse-peaa-mean", "bool", /*default=*/"true",
            "Accumulate PEAA's head-group mean in the attention epilogue "
            "(not with literal-peaa)">,
-    Option<"kvSimulation", "kv-simulation", "std::string", /*default=*/"\"auto\"",
+    Option<"kvSimulation", "kv-simulation", "::mlir::sas::KVSimulation",
+           /*default=*/"::mlir::sas::KVSimulation::Auto",
            "Simulate k and v per query tile ('fuse'), once ('materialize'), "
-           "or as the cost model decides ('auto')">,
+           "or as the cost model decides ('auto')",
+           [{::mlir::sas::getKVSimulationValues()}]>,
     Option<"fusionRemarks", "fusion-remarks", "bool", /*default=*/"false",
            "Report fusion decisions and their costs as remarks">,
     Option<"peakGflops", "peak-gflops", "double", /*default=*/"100",

@@ -39,6 +39,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -665,111 +666,164 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
   int64_t queryTile, keyTile;
 };
 
-/// Lowers sas.attention together with the simulation of its q and the
-/// PEAA that consumes it, when those have no other users.
+} // namespace
+
+namespace {
+
+/// What the fused lowering of one attention op absorbs, and the cost model's
+/// prices behind the k/v decision when it had any.
+struct FusionPlan {
+  AttentionFusion fusion;
+  /// k and v are feature_sim(head_sim(x)) and head_sim(y), single-use, and
+  /// kv-simulation is not "materialize".
+  bool kvCandidate = false;
+  std::optional<cost::KeyValueFusionCost> kvCost;
+};
+
+} // namespace
+
+/// q's head and feature simulation, when enabled and single-use.
+static void planQFusion(AttentionOp op, const AttentionFusionOptions &options,
+                        AttentionFusion &fusion) {
+  if (!options.fuseQSimulation)
+    return;
+  auto feature = op.getQ().getDefiningOp<FeatureSimOp>();
+  HeadSimOp head =
+      feature ? feature.getX().getDefiningOp<HeadSimOp>() : HeadSimOp();
+  if (head && feature->hasOneUse() && head->hasOneUse()) {
+    fusion.qHead = head;
+    fusion.qFeature = feature;
+  }
+}
+
+/// The PEAA consuming `op`, when enabled, its only user, and its dense
+/// layer's operands are available where the attention is (the fused lowering
+/// emits the dense layer there).
+static void planPeaaFusion(AttentionOp op,
+                           const AttentionFusionOptions &options,
+                           AttentionFusion &fusion) {
+  if (!options.fusePeaaMean || !op->hasOneUse())
+    return;
+  auto peaa = dyn_cast<PeaaOp>(*op->user_begin());
+  if (!peaa)
+    return;
+  DominanceInfo dominance;
+  if (dominance.properlyDominates(peaa.getW(), op) &&
+      dominance.properlyDominates(peaa.getB(), op))
+    fusion.peaa = peaa;
+}
+
+/// k and v simulation, when they have the fusible form and kv-simulation or
+/// the cost model says so. With dynamic sizes the model has nothing to
+/// price: only "fuse" fuses them.
+static void planKeyValueFusion(AttentionOp op,
+                               const AttentionFusionOptions &options,
+                               FusionPlan &plan) {
+  if (options.kvSimulation == KVSimulation::Materialize)
+    return;
+  auto kFeature = op.getK().getDefiningOp<FeatureSimOp>();
+  HeadSimOp kHead =
+      kFeature ? kFeature.getX().getDefiningOp<HeadSimOp>() : HeadSimOp();
+  auto vHead = op.getV().getDefiningOp<HeadSimOp>();
+  if (!kHead || !vHead || !kFeature->hasOneUse() || !kHead->hasOneUse() ||
+      !vHead->hasOneUse() || kHead == vHead)
+    return;
+  plan.kvCandidate = true;
+  auto qType = op.getQ().getType();
+  auto xType = kHead.getX().getType();
+  if (!xType.isDynamicDim(0) && !xType.isDynamicDim(1) &&
+      !qType.isDynamicDim(1)) {
+    int64_t t = qType.getDimSize(1);
+    int64_t bq = std::min(options.queryTile, t);
+    plan.kvCost = cost::priceKeyValueFusion(
+        xType.getDimSize(0), xType.getDimSize(1), llvm::divideCeil(t, bq),
+        xType.getDimSize(2), kHead.getW().getType().getDimSize(0),
+        xType.getDimSize(3), kFeature.getW().getType().getDimSize(0),
+        kHead.getKernelSize(), options.peakGflops * 1e9,
+        options.bandwidthGbps * 1e9);
+  }
+  bool fuse = options.kvSimulation == KVSimulation::Fuse ||
+              (plan.kvCost && plan.kvCost->fuse());
+  if (!fuse)
+    return;
+  plan.fusion.kHead = kHead;
+  plan.fusion.kFeature = kFeature;
+  plan.fusion.vHead = vHead;
+}
+
+/// Decides what the fused lowering of `op` absorbs. Pure: the pattern and
+/// the remarks of the pass both ask it.
+static FusionPlan planFusion(AttentionOp op,
+                             const AttentionFusionOptions &options) {
+  FusionPlan plan;
+  planQFusion(op, options, plan.fusion);
+  planPeaaFusion(op, options, plan.fusion);
+  planKeyValueFusion(op, options, plan);
+  return plan;
+}
+
+/// Reports the k/v decision of `plan` with its prices.
+static void remarkKeyValueFusion(AttentionOp op, const FusionPlan &plan,
+                                 const AttentionFusionOptions &options) {
+  if (!plan.kvCandidate)
+    return;
+  bool fused = plan.fusion.kHead != nullptr;
+  const char *decision =
+      fused ? "fused into the query tiles" : "materialized";
+  const char *by =
+      options.kvSimulation == KVSimulation::Auto ? "cost model" : "forced";
+  if (!plan.kvCost) {
+    op->emitRemark() << "sas fusion: k and v simulation " << decision << " ("
+                     << by
+                     << "): dynamic sizes leave the cost model nothing to "
+                        "price";
+    return;
+  }
+  const cost::KeyValueFusionCost &c = *plan.kvCost;
+  op->emitRemark() << llvm::formatv(
+      "sas fusion: k and v simulation {0} ({1}): recomputing it per "
+      "query tile costs {2:F3} GFLOP ({3:F3} ms at {4} GFLOP/s), "
+      "materializing it moves {5:F3} MB ({6:F3} ms at {7} GB/s)",
+      decision, by, c.recomputeFlops / 1e9, c.recomputeSeconds * 1e3,
+      options.peakGflops, c.savedBytes / 1e6, c.savedSeconds * 1e3,
+      options.bandwidthGbps);
+}
+
+/// q simulation and the PEAA mean are fused whenever they are enabled and
+/// single-use: neither recomputes anything (a tile owns all heads of its
+/// tokens, the mean is linear), so the model has no trade-off to weigh; the
+/// remark states what each saves.
+static void remarkStaticFusions(AttentionOp op, const AttentionFusion &fusion) {
+  RankedTensorType q = op.getQ().getType(), o = op.getType();
+  if (!q.hasStaticShape() || !o.hasStaticShape())
+    return;
+  // The tensor each fusion avoids, in f32, written once and read back.
+  double simulatedQ = 2.0 * 4 * q.getNumElements();
+  double attentionOut = 2.0 * 4 * o.getNumElements();
+  op->emitRemark() << llvm::formatv(
+      "sas fusion: q simulation {0} (saves {1:F3} MB, recomputes nothing); "
+      "PEAA mean {2} (saves {3:F3} MB)",
+      fusion.qHead ? "fused into the query tiles" : "materialized",
+      fusion.qHead ? simulatedQ / 1e6 : 0.0,
+      fusion.peaa ? "in the attention epilogue" : "a separate op",
+      fusion.peaa ? attentionOut / 1e6 : 0.0);
+}
+
+namespace {
+
+/// Lowers sas.attention together with the simulation of its q (and k, v)
+/// and the PEAA that consumes it, as planFusion decides.
 struct FuseIntoAttention : OpRewritePattern<AttentionOp> {
   FuseIntoAttention(MLIRContext *ctx, const AttentionFusionOptions &options)
       : OpRewritePattern(ctx), options(options) {}
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
-    AttentionFusion fusion;
-    if (options.fuseQSimulation) {
-      auto feature = op.getQ().getDefiningOp<FeatureSimOp>();
-      HeadSimOp head =
-          feature ? feature.getX().getDefiningOp<HeadSimOp>() : HeadSimOp();
-      if (head && feature->hasOneUse() && head->hasOneUse()) {
-        fusion.qHead = head;
-        fusion.qFeature = feature;
-      }
-    }
-    if (options.fusePeaaMean && op->hasOneUse()) {
-      auto peaa = dyn_cast<PeaaOp>(*op->user_begin());
-      // The dense layer's operands must be available where the attention is.
-      auto dominates = [&](Value v) {
-        Operation *def = v.getDefiningOp();
-        return !def || def->getBlock() != op->getBlock() ||
-               def->isBeforeInBlock(op);
-      };
-      if (peaa && dominates(peaa.getW()) && dominates(peaa.getB()))
-        fusion.peaa = peaa;
-    }
-    decideKeyValueFusion(op, fusion);
-    if (options.fusionRemarks)
-      remarkStaticFusions(op, fusion);
+    AttentionFusion fusion = planFusion(op, options).fusion;
     if (!fusion.qHead && !fusion.peaa && !fusion.kHead)
       return rewriter.notifyMatchFailure(op, "nothing to fuse");
     lowerAttention(rewriter, op, fusion, options.queryTile, options.keyTile);
     return success();
-  }
-
-  /// q simulation and the PEAA mean are fused whenever they are enabled and
-  /// single-use: neither recomputes anything (a tile owns all heads of its
-  /// tokens, the mean is linear), so the model has no trade-off to weigh;
-  /// the remark states what each saves.
-  void remarkStaticFusions(AttentionOp op,
-                           const AttentionFusion &fusion) const {
-    RankedTensorType q = op.getQ().getType(), o = op.getType();
-    if (!q.hasStaticShape() || !o.hasStaticShape())
-      return;
-    // The tensor each fusion avoids, in f32, written once and read back.
-    double simulatedQ = 2.0 * 4 * q.getNumElements();
-    double attentionOut = 2.0 * 4 * o.getNumElements();
-    op->emitRemark() << llvm::formatv(
-        "sas fusion: q simulation {0} (saves {1:F3} MB, recomputes nothing); "
-        "PEAA mean {2} (saves {3:F3} MB)",
-        fusion.qHead ? "fused into the query tiles" : "materialized",
-        fusion.qHead ? simulatedQ / 1e6 : 0.0,
-        fusion.peaa ? "in the attention epilogue" : "a separate op",
-        fusion.peaa ? attentionOut / 1e6 : 0.0);
-  }
-
-  /// Fills the k/v fields of `fusion` when k is feature_sim(head_sim(x))
-  /// and v is head_sim(y), single-use, and the option or the cost model says
-  /// so; reports the decision as a remark when asked.
-  void decideKeyValueFusion(AttentionOp op, AttentionFusion &fusion) const {
-    if (options.kvSimulation == "materialize")
-      return;
-    auto kFeature = op.getK().getDefiningOp<FeatureSimOp>();
-    HeadSimOp kHead =
-        kFeature ? kFeature.getX().getDefiningOp<HeadSimOp>() : HeadSimOp();
-    auto vHead = op.getV().getDefiningOp<HeadSimOp>();
-    if (!kHead || !vHead || !kFeature->hasOneUse() || !kHead->hasOneUse() ||
-        !vHead->hasOneUse() || kHead == vHead)
-      return;
-    auto qType = op.getQ().getType();
-    auto xType = kHead.getX().getType();
-    if (xType.isDynamicDim(0) || xType.isDynamicDim(1) ||
-        qType.isDynamicDim(1)) {
-      if (options.fusionRemarks)
-        op->emitRemark("sas fusion: k and v simulation materialized: dynamic "
-                       "sizes leave the cost model nothing to price");
-      return;
-    }
-    int64_t t = qType.getDimSize(1);
-    int64_t bq = std::min(options.queryTile, t);
-    cost::KeyValueFusionCost c = cost::priceKeyValueFusion(
-        xType.getDimSize(0), xType.getDimSize(1), llvm::divideCeil(t, bq),
-        xType.getDimSize(2), kHead.getW().getType().getDimSize(0),
-        xType.getDimSize(3), kFeature.getW().getType().getDimSize(0),
-        kHead.getKernelSize(), options.peakGflops * 1e9,
-        options.bandwidthGbps * 1e9);
-    bool fuse = options.kvSimulation == "fuse" || c.fuse();
-    if (options.fusionRemarks)
-      op->emitRemark() << llvm::formatv(
-          "sas fusion: k and v simulation {0} ({1}): recomputing it per "
-          "query tile costs {2:F3} GFLOP ({3:F3} ms at {4} GFLOP/s), "
-          "materializing it moves {5:F3} MB ({6:F3} ms at {7} GB/s)",
-          fuse ? "fused into the query tiles" : "materialized",
-          options.kvSimulation == "auto" ? "cost model" : "forced",
-          c.recomputeFlops / 1e9, c.recomputeSeconds * 1e3,
-          options.peakGflops, c.savedBytes / 1e6, c.savedSeconds * 1e3,
-          options.bandwidthGbps);
-    if (!fuse)
-      return;
-    fusion.kHead = kHead;
-    fusion.kFeature = kFeature;
-    fusion.vHead = vHead;
   }
 
   AttentionFusionOptions options;
@@ -781,6 +835,15 @@ void mlir::sas::populateLowerAttentionPatterns(RewritePatternSet &patterns,
                                                int64_t queryTile,
                                                int64_t keyTile) {
   patterns.add<LowerAttention>(patterns.getContext(), queryTile, keyTile);
+}
+
+void mlir::sas::remarkAttentionFusion(Operation *root,
+                                     const AttentionFusionOptions &options) {
+  root->walk([&](AttentionOp op) {
+    FusionPlan plan = planFusion(op, options);
+    remarkKeyValueFusion(op, plan, options);
+    remarkStaticFusions(op, plan.fusion);
+  });
 }
 
 void mlir::sas::populateFuseIntoAttentionPatterns(
