@@ -41,8 +41,10 @@ def ConvertSASToLinalg : Pass<"convert-sas-to-linalg"> {
       materializing them but redoes them for every query tile: the cost
       model (`kv-simulation=auto`) prices the recomputed FLOPs against the
       bytes saved at `peak-gflops` and `bandwidth-gbps`, so short sequences
-      (one query tile) fuse what long ones materialize;
-      `fusion-remarks` reports each decision with its numbers.
+      (one query tile) fuse what long ones materialize. With a dynamic
+      batch or length the model has nothing to price: `auto` materializes,
+      `fuse` still fuses. `fusion-remarks` reports each decision with its
+      numbers.
     - `sas.peaa`: the reassociated form (average the G head groups, then one
       dense layer) or, with `literal-peaa`, one dense layer per group and the
       mean of the results.
