@@ -23,6 +23,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir {
@@ -76,9 +77,21 @@ bool isOnlyAccessToItsBuffer(scf::ForOp loop, memref::LoadOp load,
   return !result.wasInterrupted();
 }
 
+/// Whether `loop` provably runs at least once. The promoted load runs
+/// whether or not the loop does, so a loop that may not run (whose element
+/// may then not be valid to read) is left alone.
+bool runsAtLeastOnce(scf::ForOp loop) {
+  return ValueBoundsConstraintSet::compare(
+      getAsOpFoldResult(loop.getLowerBound()),
+      ValueBoundsConstraintSet::ComparisonOperator::LT,
+      getAsOpFoldResult(loop.getUpperBound()));
+}
+
 /// Promotes one accumulator of `loop`: a load and a later store of the same
 /// loop-invariant element in its body. Returns the new loop, or nullptr.
 scf::ForOp promoteOneAccumulator(RewriterBase &rewriter, scf::ForOp loop) {
+  if (!runsAtLeastOnce(loop))
+    return nullptr;
   Block *body = loop.getBody();
   for (auto store : body->getOps<memref::StoreOp>()) {
     auto isInvariant = [&](Value v) { return loop.isDefinedOutsideOfLoop(v); };

@@ -152,7 +152,7 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   ConvertSASToLinalgOptions lowering;
   lowering.fuseQSimulation = false;
   lowering.fusePeaaMean = false;
-  lowering.kvSimulation = "materialize";
+  lowering.kvSimulation = KVSimulation::Materialize;
   pm.addPass(createConvertSASToLinalg(lowering));
   pm.addPass(createInlinerPass());
   pm.addPass(createCanonicalizerPass());

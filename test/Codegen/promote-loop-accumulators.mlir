@@ -56,10 +56,10 @@ func.func @two_reductions(%in: memref<4x4xf32>, %out: memref<1xf32>) {
 // -----
 
 // Not promoted: the loop reads the accumulator's buffer elsewhere (through
-// a view), or writes other memory, or the element depends on the loop.
-// CHECK-LABEL: func @not_promoted
+// a view).
+// CHECK-LABEL: func @reads_through_view
 //   CHECK-NOT:   iter_args
-func.func @not_promoted(%buf: memref<8xf32>, %other: memref<8xf32>) {
+func.func @reads_through_view(%buf: memref<8xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c4 = arith.constant 4 : index
@@ -70,14 +70,88 @@ func.func @not_promoted(%buf: memref<8xf32>, %other: memref<8xf32>) {
     %s = arith.addf %acc, %x : f32
     memref.store %s, %buf[%c0] : memref<8xf32>
   }
+  return
+}
+
+// -----
+
+// Not promoted: the loop writes other memory.
+// CHECK-LABEL: func @writes_other_memory
+//   CHECK-NOT:   iter_args
+func.func @writes_other_memory(%buf: memref<8xf32>, %other: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
   scf.for %k = %c0 to %c4 step %c1 {
     %acc = memref.load %buf[%c1] : memref<8xf32>
     memref.store %acc, %other[%k] : memref<8xf32>
     memref.store %acc, %buf[%c1] : memref<8xf32>
   }
+  return
+}
+
+// -----
+
+// Not promoted: the element depends on the loop.
+// CHECK-LABEL: func @element_varies
+//   CHECK-NOT:   iter_args
+func.func @element_varies(%buf: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
   scf.for %k = %c0 to %c4 step %c1 {
     %acc = memref.load %buf[%k] : memref<8xf32>
     memref.store %acc, %buf[%k] : memref<8xf32>
+  }
+  return
+}
+
+// -----
+
+// Not promoted: the loop may not run (its upper bound is unknown), and the
+// element may not be readable then.
+// CHECK-LABEL: func @unknown_trip_count
+//   CHECK-NOT:   iter_args
+func.func @unknown_trip_count(%buf: memref<8xf32>, %n: index, %i: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %k = %c0 to %n step %c1 {
+    %acc = memref.load %buf[%i] : memref<8xf32>
+    %s = arith.addf %acc, %acc : f32
+    memref.store %s, %buf[%i] : memref<8xf32>
+  }
+  return
+}
+
+// -----
+
+// Not promoted: the loop never runs.
+// CHECK-LABEL: func @zero_trip_count
+//   CHECK-NOT:   iter_args
+func.func @zero_trip_count(%buf: memref<8xf32>, %i: index) {
+  %c4 = arith.constant 4 : index
+  %c1 = arith.constant 1 : index
+  scf.for %k = %c4 to %c4 step %c1 {
+    %acc = memref.load %buf[%i] : memref<8xf32>
+    %s = arith.addf %acc, %acc : f32
+    memref.store %s, %buf[%i] : memref<8xf32>
+  }
+  return
+}
+
+// -----
+
+// Promoted: the trip count is not a constant but provably at least one.
+// CHECK-LABEL: func @dynamic_nonzero_trip_count
+//       CHECK:   scf.for {{.*}} iter_args
+func.func @dynamic_nonzero_trip_count(%buf: memref<8xf32>, %n: index, %i: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %ub = affine.max affine_map<(d0) -> (d0, 1)>(%n)
+  scf.for %k = %c0 to %ub step %c1 {
+    %acc = memref.load %buf[%i] : memref<8xf32>
+    %s = arith.addf %acc, %acc : f32
+    memref.store %s, %buf[%i] : memref<8xf32>
   }
   return
 }

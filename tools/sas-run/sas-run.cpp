@@ -79,10 +79,10 @@ static cl::opt<std::string> inputFile(
     cl::value_desc("FILE.mlir"), cl::cat(category));
 static cl::opt<int64_t> queryTile("query-tile",
                                   cl::desc("Queries per attention tile"),
-                                  cl::init(64), cl::cat(category));
+                                  cl::init(kDefaultQueryTile), cl::cat(category));
 static cl::opt<int64_t> keyTile("key-tile",
                                 cl::desc("Keys per online-softmax step"),
-                                cl::init(64), cl::cat(category));
+                                cl::init(kDefaultKeyTile), cl::cat(category));
 static cl::opt<int64_t> rowTile(
     "row-tile",
     cl::desc("Output rows per contraction register tile (default: 8 with "
@@ -101,11 +101,11 @@ static cl::opt<bool> fusePeaaMean(
     "fuse-peaa-mean",
     cl::desc("Accumulate PEAA's head-group mean in the attention epilogue"),
     cl::init(true), cl::cat(category));
-static cl::opt<std::string> kvSimulation(
+static cl::opt<KVSimulation> kvSimulation(
     "kv-simulation",
     cl::desc("Simulate k and v per query tile (fuse), once (materialize), or "
              "as the cost model decides (auto)"),
-    cl::init("auto"), cl::cat(category));
+    cl::init(KVSimulation::Auto), getKVSimulationValues(), cl::cat(category));
 static cl::opt<bool> literalPeaa("literal-peaa",
                                  cl::desc("Use the literal per-group PEAA"),
                                  cl::cat(category));

@@ -30,9 +30,11 @@ def SASCPUVectorize : Pass<"sas-cpu-vectorize", "func::FuncOp"> {
     Ops that cannot be vectorized are left as they are (they become loops).
   }];
   let options = [
-    Option<"rowTile", "row-tile", "int64_t", /*default=*/"4",
+    Option<"rowTile", "row-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultRowTile",
            "Output rows per contraction register tile (mr)">,
-    Option<"columnTile", "column-tile", "int64_t", /*default=*/"16",
+    Option<"columnTile", "column-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultColumnTile",
            "Output columns per contraction register tile (nr)">,
     Option<"reductionTile", "reduction-tile", "int64_t", /*default=*/"4",
            "Reduction steps per contraction register tile (kc); 4 measured "
@@ -97,8 +99,10 @@ def SASPromoteLoopAccumulators : Pass<"sas-promote-loop-accumulators",
     else in the loop writes memory or reads that buffer (distinct root
     buffers are taken not to overlap, as linalg's inputs and outputs), the
     element is loaded once before the loop, carried as an `iter_args`
-    value, and stored once after it. Inner loops first, so accumulators of
-    nested reduction loops move out of all of them.
+    value, and stored once after it. Only loops that provably run at least
+    once are changed, since the load before the loop runs either way. Inner
+    loops first, so accumulators of nested reduction loops move out of all
+    of them.
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];

@@ -15,12 +15,15 @@ def ConvertSASToLinalg : Pass<"convert-sas-to-linalg"> {
     Lowers every sas op (expanding `sas.layer` first) to tensor IR that the
     upstream CPU and GPU pipelines compile:
 
-    - `sas.head_sim`: two `linalg.conv_1d_ncw_fcw` over the tokens (channels
-      are the heads, the window slides along the zero-padded feature axis),
-      the first initialized with its bias, the second (on the ReLU) with the
-      first's result plus its bias, so bias and residual cost no extra pass.
-    - `sas.feature_sim`: two `linalg.matmul` over all tokens and heads, with
-      the same bias/residual initialization.
+    - `sas.head_sim`: two 1-D convolutions over each token (channels are the
+      heads, the window slides along the zero-padded feature axis), each
+      emitted as one `linalg.generic` contraction per kernel tap (an
+      H' x H by H x D matmul per token on a shifted window); the first is
+      initialized with its bias, the second (on the ReLU) with the first's
+      result plus its bias, so bias and residual cost no extra pass.
+    - `sas.feature_sim`: two `linalg.generic` contractions over all tokens
+      and heads (x times the transposed weight), with the same
+      bias/residual initialization.
     - `sas.attention`: flash-style online softmax. An `scf.forall` over
       (batch, query block) owns all heads of its tokens; per head, an
       `scf.for` over key blocks keeps the running row max, row sum and
@@ -38,8 +41,10 @@ def ConvertSASToLinalg : Pass<"convert-sas-to-linalg"> {
       materializing them but redoes them for every query tile: the cost
       model (`kv-simulation=auto`) prices the recomputed FLOPs against the
       bytes saved at `peak-gflops` and `bandwidth-gbps`, so short sequences
-      (one query tile) fuse what long ones materialize;
-      `fusion-remarks` reports each decision with its numbers.
+      (one query tile) fuse what long ones materialize. With a dynamic
+      batch or length the model has nothing to price: `auto` materializes,
+      `fuse` still fuses. `fusion-remarks` reports each decision with its
+      numbers.
     - `sas.peaa`: the reassociated form (average the G head groups, then one
       dense layer) or, with `literal-peaa`, one dense layer per group and the
       mean of the results.
@@ -48,18 +53,22 @@ def ConvertSASToLinalg : Pass<"convert-sas-to-linalg"> {
     per op result.
   }];
   let options = [
-    Option<"queryTile", "query-tile", "int64_t", /*default=*/"64",
+    Option<"queryTile", "query-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultQueryTile",
            "Queries per attention tile (rows of the running statistics)">,
-    Option<"keyTile", "key-tile", "int64_t", /*default=*/"64",
+    Option<"keyTile", "key-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultKeyTile",
            "Keys per step of the online-softmax loop">,
     Option<"fuseQSimulation", "fuse-q-simulation", "bool", /*default=*/"true",
            "Compute the simulation of q inside each query tile">,
     Option<"fusePeaaMean", "fuse-peaa-mean", "bool", /*default=*/"true",
            "Accumulate PEAA's head-group mean in the attention epilogue "
            "(not with literal-peaa)">,
-    Option<"kvSimulation", "kv-simulation", "std::string", /*default=*/"\"auto\"",
+    Option<"kvSimulation", "kv-simulation", "::mlir::sas::KVSimulation",
+           /*default=*/"::mlir::sas::KVSimulation::Auto",
            "Simulate k and v per query tile ('fuse'), once ('materialize'), "
-           "or as the cost model decides ('auto')">,
+           "or as the cost model decides ('auto')",
+           [{::mlir::sas::getKVSimulationValues()}]>,
     Option<"fusionRemarks", "fusion-remarks", "bool", /*default=*/"false",
            "Report fusion decisions and their costs as remarks">,
     Option<"peakGflops", "peak-gflops", "double", /*default=*/"100",

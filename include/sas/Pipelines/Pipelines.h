@@ -8,6 +8,8 @@
 #define SAS_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassOptions.h"
+#include "sas/Codegen/PassDefaults.h"
+#include "sas/Conversion/PassDefaults.h"
 
 #include <optional>
 #include <string>
@@ -27,18 +29,19 @@ struct SASCPUPipelineOptions
     : public PassPipelineOptions<SASCPUPipelineOptions> {
   PassOptions::Option<int64_t> queryTile{
       *this, "query-tile",
-      llvm::cl::desc("Queries per attention tile"), llvm::cl::init(64)};
+      llvm::cl::desc("Queries per attention tile"),
+      llvm::cl::init(kDefaultQueryTile)};
   PassOptions::Option<int64_t> keyTile{
       *this, "key-tile", llvm::cl::desc("Keys per online-softmax step"),
-      llvm::cl::init(64)};
+      llvm::cl::init(kDefaultKeyTile)};
   PassOptions::Option<int64_t> rowTile{
       *this, "row-tile",
       llvm::cl::desc("Output rows per contraction register tile"),
-      llvm::cl::init(4)};
+      llvm::cl::init(kDefaultRowTile)};
   PassOptions::Option<int64_t> columnTile{
       *this, "column-tile",
       llvm::cl::desc("Output columns per contraction register tile"),
-      llvm::cl::init(16)};
+      llvm::cl::init(kDefaultColumnTile)};
   PassOptions::Option<bool> fuseQSimulation{
       *this, "fuse-q-simulation",
       llvm::cl::desc("Compute the simulation of q inside each query tile"),
@@ -48,11 +51,11 @@ struct SASCPUPipelineOptions
       llvm::cl::desc("Accumulate PEAA's head-group mean in the attention "
                      "epilogue"),
       llvm::cl::init(true)};
-  PassOptions::Option<std::string> kvSimulation{
+  PassOptions::Option<KVSimulation> kvSimulation{
       *this, "kv-simulation",
       llvm::cl::desc("Simulate k and v per query tile (fuse), once "
                      "(materialize), or as the cost model decides (auto)"),
-      llvm::cl::init("auto")};
+      llvm::cl::init(KVSimulation::Auto), getKVSimulationValues()};
   PassOptions::Option<bool> fusionRemarks{
       *this, "fusion-remarks",
       llvm::cl::desc("Report fusion decisions and their costs as remarks"),

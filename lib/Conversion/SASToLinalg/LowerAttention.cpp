@@ -39,6 +39,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -347,87 +348,157 @@ static Value balancedQueryBlock(OpBuilder &b, Location loc, Value i,
   return arith::SelectOp::create(b, loc, isOdd, fromEnd, half);
 }
 
-/// Lowers `op` (and what `fusion` names) to an scf.forall over (batch, query
-/// block) whose tiles own all N heads: per tile, q (simulated here when
-/// fused) is scaled and laid out [N, bq, E] once, then an scf.for over heads
-/// runs the online-softmax key loops of each head.
-static void lowerAttention(PatternRewriter &rewriter, AttentionOp op,
-                           AttentionFusion fusion, int64_t queryTile,
-                           int64_t keyTile) {
-  Location loc = op.getLoc();
-  MLIRContext *ctx = rewriter.getContext();
+namespace {
+
+/// The lowering of one attention op (and what `fusion` names) to an
+/// scf.forall over (batch, query block) whose tiles own all N heads: per
+/// tile, q (simulated here when fused) is scaled and laid out [N, bq, E]
+/// once, then an scf.for over heads runs the online-softmax key loops of
+/// each head. Each step below emits its part of the IR, in order.
+class AttentionLowering {
+public:
+  AttentionLowering(PatternRewriter &rewriter, AttentionOp op,
+                    AttentionFusion fusion, int64_t queryTile,
+                    int64_t keyTile);
+
+  void run();
+
+private:
+  void prepareQueries();
+  void prepareKeysAndValues();
+  void buildOutput();
+  void buildTile();
+  Value buildQueryTile(Value b, OpFoldResult queryOffset);
+  void buildTileKeysAndValues(Value b);
+  void buildKeyBlockRange(Value queryBlock);
+  scf::ForOp buildHeadLoop(Value queries, OpFoldResult queryOffset);
+  void buildTileInsert(Value b, OpFoldResult queryOffset, Value tileOut);
+  void replaceResults();
+  Value transposed(Value x, ArrayRef<int64_t> perm);
+
+  PatternRewriter &rewriter;
+  AttentionOp op;
+  AttentionFusion fusion;
+  Location loc;
+  MLIRContext *ctx;
+  Type f32, storage;
+  int64_t numHeads, e, f;
+  bool fuseQ, fuseKV;
+  PeaaOp peaa;
+  int64_t bq, bk;
+  AffineExpr d0, d1;
+
+  // Where query tiles come from and the sizes of q: prepareQueries.
+  Value qSource;
+  SmallVector<OpFoldResult> qSizes;
+  // Materialized kT [B, N, E, Sp] and v [B, N, Sp, F], or the padded
+  // inputs of the fused k and v simulation: prepareKeysAndValues.
+  Value kT, v, kSource, vSource;
+  OpFoldResult paddedKeys, numKeys;
+  // buildOutput.
+  OpFoldResult batch, paddedLen, numQueryBlocks, numKeyBlocks;
+  int64_t hf = 0, groups = 0;
+  scf::ForallOp forall;
+  // Per tile: the keys and values it reads (buildTileKeysAndValues) and its
+  // key blocks [0, full) without a mask and [full, end) with one
+  // (buildKeyBlockRange).
+  Value tileKT, tileV, kvBatch;
+  OpFoldResult full, end;
+};
+
+} // namespace
+
+AttentionLowering::AttentionLowering(PatternRewriter &rewriter, AttentionOp op,
+                                     AttentionFusion fusion, int64_t queryTile,
+                                     int64_t keyTile)
+    : rewriter(rewriter), op(op), fusion(fusion), loc(op.getLoc()),
+      ctx(rewriter.getContext()) {
   RankedTensorType qType = op.getQ().getType();
   RankedTensorType vType = op.getV().getType();
-  Type f32 = rewriter.getF32Type();
-  Type storage = qType.getElementType();
-  int64_t numHeads = qType.getDimSize(2);
-  int64_t e = qType.getDimSize(3), f = vType.getDimSize(3);
-  bool fuseQ = fusion.qHead && fusion.qFeature;
-  bool fuseKV = fusion.kHead && fusion.kFeature && fusion.vHead;
-  PeaaOp peaa = fusion.peaa;
+  f32 = rewriter.getF32Type();
+  storage = qType.getElementType();
+  numHeads = qType.getDimSize(2);
+  e = qType.getDimSize(3);
+  f = vType.getDimSize(3);
+  fuseQ = fusion.qHead && fusion.qFeature;
+  fuseKV = fusion.kHead && fusion.kFeature && fusion.vHead;
+  peaa = fusion.peaa;
 
   // A tile larger than a static sequence would only add padding.
-  int64_t bq = queryTile, bk = keyTile;
+  bq = queryTile;
+  bk = keyTile;
   if (!qType.isDynamicDim(1))
     bq = std::min(bq, qType.getDimSize(1));
   if (!vType.isDynamicDim(1))
     bk = std::min(bk, vType.getDimSize(1));
-
-  AffineExpr d0, d1;
   bindDims(ctx, d0, d1);
+}
 
-  // Where query tiles come from: q itself, or the input of its simulation.
-  // B and T come from it too: a fused q is erased below, so no size may be
-  // read from it.
-  Value qSource = fuseQ ? fusion.qHead.getX() : op.getQ();
-  SmallVector<OpFoldResult> qSizes =
-      tensor::getMixedSizes(rewriter, loc, qSource);
+void AttentionLowering::run() {
+  prepareQueries();
+  prepareKeysAndValues();
+  buildOutput();
+  buildTile();
+  replaceResults();
+}
+
+/// Where query tiles come from: q itself, or the input of its simulation.
+/// B and T come from it too: a fused q is erased, so no size may be read
+/// from it.
+void AttentionLowering::prepareQueries() {
+  qSource = fuseQ ? fusion.qHead.getX() : op.getQ();
+  qSizes = tensor::getMixedSizes(rewriter, loc, qSource);
   qSizes[2] = rewriter.getIndexAttr(numHeads);
   qSizes[3] = rewriter.getIndexAttr(e);
   qSource = padToMultiple(rewriter, loc, qSource, 1, bq);
+}
 
-  // k: [B, S, N, E] -> [B, N, E, S]; v: [B, S, N, F] -> [B, N, S, F]; both
-  // in f32, so the contractions multiply operands of one type.
-  auto transposed = [&](Value x, ArrayRef<int64_t> perm) {
-    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, x);
-    SmallVector<OpFoldResult> permuted;
-    for (int64_t p : perm)
-      permuted.push_back(sizes[p]);
-    Value init = tensor::EmptyOp::create(rewriter, loc, permuted, f32);
-    return linalg::TransposeOp::create(rewriter, loc,
-                                       buildCast(rewriter, loc, x, f32), init,
-                                       perm)
-        .getResult()[0];
-  };
-  // Materialized: kT [B, N, E, Sp] and v [B, N, Sp, F] once for all tiles.
-  // Fused: the padded inputs of the k and v simulation, simulated per tile.
-  Value kT, v, kSource, vSource;
-  OpFoldResult paddedKeys, numKeys;
+/// `x` permuted by `perm`, in f32, so the contractions multiply operands of
+/// one type.
+Value AttentionLowering::transposed(Value x, ArrayRef<int64_t> perm) {
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, x);
+  SmallVector<OpFoldResult> permuted;
+  for (int64_t p : perm)
+    permuted.push_back(sizes[p]);
+  Value init = tensor::EmptyOp::create(rewriter, loc, permuted, f32);
+  return linalg::TransposeOp::create(rewriter, loc,
+                                     buildCast(rewriter, loc, x, f32), init,
+                                     perm)
+      .getResult()[0];
+}
+
+/// Materialized: k [B, S, N, E] -> kT [B, N, E, Sp] and v [B, S, N, F] ->
+/// [B, N, Sp, F] once for all tiles. Fused: the padded inputs of the k and
+/// v simulation, simulated per tile.
+void AttentionLowering::prepareKeysAndValues() {
   if (fuseKV) {
     kSource = padToMultiple(rewriter, loc, fusion.kHead.getX(), 1, bk);
     vSource = padToMultiple(rewriter, loc, fusion.vHead.getX(), 1, bk);
     paddedKeys = tensor::getMixedSize(rewriter, loc, kSource, 1);
     numKeys = tensor::getMixedSize(rewriter, loc, fusion.kHead.getX(), 1);
-  } else {
-    kT = padToMultiple(rewriter, loc, transposed(op.getK(), {0, 2, 3, 1}), 3,
-                       bk);
-    v = padToMultiple(rewriter, loc, transposed(op.getV(), {0, 2, 1, 3}), 2,
-                      bk);
-    paddedKeys = tensor::getMixedSize(rewriter, loc, kT, 3);
-    numKeys = tensor::getMixedSize(rewriter, loc, op.getK(), 1);
+    return;
   }
+  kT = padToMultiple(rewriter, loc, transposed(op.getK(), {0, 2, 3, 1}), 3,
+                     bk);
+  v = padToMultiple(rewriter, loc, transposed(op.getV(), {0, 2, 1, 3}), 2,
+                    bk);
+  paddedKeys = tensor::getMixedSize(rewriter, loc, kT, 3);
+  numKeys = tensor::getMixedSize(rewriter, loc, op.getK(), 1);
+}
 
-  OpFoldResult batch = qSizes[0];
-  OpFoldResult paddedLen = tensor::getMixedSize(rewriter, loc, qSource, 1);
-  OpFoldResult numQueryBlocks = affine::makeComposedFoldedAffineApply(
+/// The block counts and the scf.forall over (batch, query block) writing
+/// the output: the PEAA head-group mean [B, Tp, H*F] in f32, or the
+/// attention output [B, N, Tp, F].
+void AttentionLowering::buildOutput() {
+  batch = qSizes[0];
+  paddedLen = tensor::getMixedSize(rewriter, loc, qSource, 1);
+  numQueryBlocks = affine::makeComposedFoldedAffineApply(
       rewriter, loc, d0.floorDiv(bq), {paddedLen});
-  OpFoldResult numKeyBlocks = affine::makeComposedFoldedAffineApply(
+  numKeyBlocks = affine::makeComposedFoldedAffineApply(
       rewriter, loc, d0.floorDiv(bk), {paddedKeys});
 
-  // The output: the PEAA head-group mean [B, Tp, H*F] in f32, or the
-  // attention output [B, N, Tp, F].
-  int64_t hf = peaa ? peaa.getW().getType().getDimSize(0) : 0;
-  int64_t groups = peaa ? numHeads * f / hf : 0;
+  hf = peaa ? peaa.getW().getType().getDimSize(0) : 0;
+  groups = peaa ? numHeads * f / hf : 0;
   Value out =
       peaa ? buildFilled(rewriter, loc,
                          {batch, paddedLen, rewriter.getIndexAttr(hf)}, f32, 0.0)
@@ -437,174 +508,197 @@ static void lowerAttention(PatternRewriter &rewriter, AttentionOp op,
                                            rewriter.getIndexAttr(numHeads),
                                            paddedLen, rewriter.getIndexAttr(f)},
                  storage);
+  forall = scf::ForallOp::create(rewriter, loc, {batch, numQueryBlocks}, out,
+                                 std::nullopt);
+}
 
-  auto forall = scf::ForallOp::create(
-      rewriter, loc, {batch, numQueryBlocks}, out, std::nullopt);
-  {
-    OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPointToStart(forall.getBody());
-    ValueRange ivs = forall.getInductionVars();
-    Value b = ivs[0];
-    Value queryBlock =
-        balancedQueryBlock(rewriter, loc, ivs[1], numQueryBlocks);
-    OpFoldResult queryOffset = affine::makeComposedFoldedAffineApply(
-        rewriter, loc, d0 * bq, {OpFoldResult(queryBlock)});
+/// The body of the scf.forall: one query tile of one batch.
+void AttentionLowering::buildTile() {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(forall.getBody());
+  ValueRange ivs = forall.getInductionVars();
+  Value b = ivs[0];
+  Value queryBlock = balancedQueryBlock(rewriter, loc, ivs[1], numQueryBlocks);
+  OpFoldResult queryOffset = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, d0 * bq, {OpFoldResult(queryBlock)});
+  Value queries = buildQueryTile(b, queryOffset);
+  buildTileKeysAndValues(b);
+  buildKeyBlockRange(queryBlock);
+  scf::ForOp headLoop = buildHeadLoop(queries, queryOffset);
+  buildTileInsert(b, queryOffset, headLoop.getResult(0));
+}
 
-    // The tile's queries: [1, bq, ., .], simulated when fused.
-    auto srcType = cast<RankedTensorType>(qSource.getType());
-    SmallVector<OpFoldResult> tileOffsets = {b, queryOffset,
-                                             rewriter.getIndexAttr(0),
-                                             rewriter.getIndexAttr(0)};
-    SmallVector<OpFoldResult> tileSizes = {
-        rewriter.getIndexAttr(1), rewriter.getIndexAttr(bq),
-        rewriter.getIndexAttr(srcType.getDimSize(2)),
-        rewriter.getIndexAttr(srcType.getDimSize(3))};
-    SmallVector<OpFoldResult> ones4(4, rewriter.getIndexAttr(1));
-    Value qTile = tensor::ExtractSliceOp::create(rewriter, loc, qSource,
-                                                 tileOffsets, tileSizes, ones4);
-    if (fuseQ) {
-      HeadSimOp h = fusion.qHead;
-      FeatureSimOp fs = fusion.qFeature;
-      // All heads of these tokens at once: the cross-head convolutions run
-      // once per tile, not once per head.
-      qTile = buildHeadSim(rewriter, loc, qTile, h.getW(), h.getB(),
-                           h.getResW(), h.getResB());
-      qTile = buildFeatureSim(rewriter, loc, qTile, fs.getW(), fs.getB(),
-                              fs.getResW(), fs.getResB());
-    }
-    // [1, bq, N, E] -> [N, bq, E] in f32, pre-scaled.
-    double scale = op.getScaleValue();
-    Value qInit = tensor::EmptyOp::create(
-        rewriter, loc, ArrayRef<int64_t>{numHeads, bq, e}, f32);
-    AffineExpr n, t, c;
-    bindDims(ctx, n, t, c);
-    Value queries =
-        linalg::GenericOp::create(
-            rewriter, loc, qInit.getType(), qTile, qInit,
-            ArrayRef<AffineMap>{
-                AffineMap::get(3, 0,
-                               {rewriter.getAffineConstantExpr(0), t, n, c},
-                               ctx),
-                AffineMap::getMultiDimIdentityMap(3, ctx)},
-            iterators(3),
-            [&](OpBuilder &nb, Location nloc, ValueRange args) {
-              Value x = castScalar(nb, nloc, args[0], f32);
-              Value sv = arith::ConstantOp::create(
-                  nb, nloc, nb.getF32FloatAttr(static_cast<float>(scale)));
-              yieldValue(nb, nloc, arith::MulFOp::create(nb, nloc, x, sv));
-            })
-            .getResult(0);
-
-    // Fused k/v: all keys of this batch simulated here, all heads at once,
-    // laid out as the materialized tensors with a batch of one.
-    Value tileKT = kT, tileV = v, kvBatch = b;
-    if (fuseKV) {
-      auto batchSlice = [&](Value src) {
-        SmallVector<OpFoldResult> sizes =
-            tensor::getMixedSizes(rewriter, loc, src);
-        sizes[0] = rewriter.getIndexAttr(1);
-        return tensor::ExtractSliceOp::create(
-                   rewriter, loc, src,
-                   {b, rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
-                    rewriter.getIndexAttr(0)},
-                   sizes, ones4)
-            .getResult();
-      };
-      HeadSimOp kh = fusion.kHead, vh = fusion.vHead;
-      FeatureSimOp kf = fusion.kFeature;
-      Value keys = buildHeadSim(rewriter, loc, batchSlice(kSource), kh.getW(),
-                                kh.getB(), kh.getResW(), kh.getResB());
-      keys = buildFeatureSim(rewriter, loc, keys, kf.getW(), kf.getB(),
-                             kf.getResW(), kf.getResB());
-      Value values = buildHeadSim(rewriter, loc, batchSlice(vSource),
-                                  vh.getW(), vh.getB(), vh.getResW(),
-                                  vh.getResB());
-      tileKT = transposed(keys, {0, 2, 3, 1});
-      tileV = transposed(values, {0, 2, 1, 3});
-      kvBatch = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    }
-
-    // Key blocks [0, full) need no mask; [full, end) do.
-    OpFoldResult full, end;
-    if (op.getCausal()) {
-      // Blocks whose last key precedes or is the tile's first query.
-      full = affine::makeComposedFoldedAffineMin(
-          rewriter, loc,
-          AffineMap::get(2, 0, {(d0 * bq + 1).floorDiv(bk), d1.floorDiv(bk)},
-                         ctx),
-          {OpFoldResult(queryBlock), numKeys});
-      // Blocks up to the one holding the tile's last query.
-      end = affine::makeComposedFoldedAffineMin(
-          rewriter, loc,
-          AffineMap::get(2, 0, {((d0 + 1) * bq).ceilDiv(bk), d1}, ctx),
-          {OpFoldResult(queryBlock), numKeyBlocks});
-    } else {
-      full = affine::makeComposedFoldedAffineApply(rewriter, loc,
-                                                   d0.floorDiv(bk), numKeys);
-      end = numKeyBlocks;
-    }
-
-    Value tileInit =
-        peaa ? buildFilled(rewriter, loc,
-                           {rewriter.getIndexAttr(bq), rewriter.getIndexAttr(hf)},
-                           f32, 0.0)
-             : tensor::EmptyOp::create(rewriter, loc,
-                                       ArrayRef<int64_t>{numHeads, bq, f},
-                                       storage)
-                   .getResult();
-    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    Value headCount = arith::ConstantIndexOp::create(rewriter, loc, numHeads);
-    auto headLoop = scf::ForOp::create(
-        rewriter, loc, zero, headCount, one, ValueRange{tileInit},
-        [&](OpBuilder &nb, Location nloc, Value head, ValueRange args) {
-          AttentionTile tile;
-          tile.q = extractTile3(nb, nloc, queries, head, bq, e);
-          tile.kT = tileKT;
-          tile.v = tileV;
-          tile.batch = kvBatch;
-          tile.head = head;
-          tile.queryOffset = queryOffset;
-          tile.numKeys = getValueOrCreateConstantIndexOp(nb, nloc, numKeys);
-          tile.bq = bq;
-          tile.bk = bk;
-          tile.e = e;
-          tile.f = f;
-          tile.causal = op.getCausal();
-          SoftmaxState state = {
-              buildFilled(nb, nloc, {nb.getIndexAttr(bq)}, f32,
-                          -std::numeric_limits<double>::infinity()),
-              buildFilled(nb, nloc, {nb.getIndexAttr(bq)}, f32, 0.0),
-              buildFilled(nb, nloc, {nb.getIndexAttr(bq), nb.getIndexAttr(f)},
-                          f32, 0.0)};
-          state = buildKeyLoop(nb, nloc, tile, nb.getIndexAttr(0), full,
-                               state, /*masked=*/false);
-          state = buildKeyLoop(nb, nloc, tile, full, end, state,
-                               /*masked=*/true);
-          Value result = buildTileEpilogue(nb, nloc, state, args[0], head,
-                                           peaa ? hf : 0, groups, storage);
-          scf::YieldOp::create(nb, nloc, result);
-        });
-
-    rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
-    Value tileOut = headLoop.getResult(0);
-    if (peaa) {
-      tensor::ParallelInsertSliceOp::create(
-          rewriter, loc, tileOut, forall.getRegionIterArgs()[0],
-          {b, queryOffset, rewriter.getIndexAttr(0)},
-          {rewriter.getIndexAttr(1), rewriter.getIndexAttr(bq),
-           rewriter.getIndexAttr(hf)},
-          SmallVector<OpFoldResult>(3, rewriter.getIndexAttr(1)));
-    } else {
-      tensor::ParallelInsertSliceOp::create(
-          rewriter, loc, tileOut, forall.getRegionIterArgs()[0],
-          {b, rewriter.getIndexAttr(0), queryOffset, rewriter.getIndexAttr(0)},
-          {rewriter.getIndexAttr(1), rewriter.getIndexAttr(numHeads),
-           rewriter.getIndexAttr(bq), rewriter.getIndexAttr(f)},
-          ones4);
-    }
+/// The tile's queries [1, bq, ., .] (simulated when fused), as [N, bq, E]
+/// in f32, pre-scaled.
+Value AttentionLowering::buildQueryTile(Value b, OpFoldResult queryOffset) {
+  auto srcType = cast<RankedTensorType>(qSource.getType());
+  SmallVector<OpFoldResult> tileOffsets = {b, queryOffset,
+                                           rewriter.getIndexAttr(0),
+                                           rewriter.getIndexAttr(0)};
+  SmallVector<OpFoldResult> tileSizes = {
+      rewriter.getIndexAttr(1), rewriter.getIndexAttr(bq),
+      rewriter.getIndexAttr(srcType.getDimSize(2)),
+      rewriter.getIndexAttr(srcType.getDimSize(3))};
+  SmallVector<OpFoldResult> ones4(4, rewriter.getIndexAttr(1));
+  Value qTile = tensor::ExtractSliceOp::create(rewriter, loc, qSource,
+                                               tileOffsets, tileSizes, ones4);
+  if (fuseQ) {
+    HeadSimOp h = fusion.qHead;
+    FeatureSimOp fs = fusion.qFeature;
+    // All heads of these tokens at once: the cross-head convolutions run
+    // once per tile, not once per head.
+    qTile = buildHeadSim(rewriter, loc, qTile, h.getW(), h.getB(),
+                         h.getResW(), h.getResB());
+    qTile = buildFeatureSim(rewriter, loc, qTile, fs.getW(), fs.getB(),
+                            fs.getResW(), fs.getResB());
   }
+  double scale = op.getScaleValue();
+  Value qInit = tensor::EmptyOp::create(
+      rewriter, loc, ArrayRef<int64_t>{numHeads, bq, e}, f32);
+  AffineExpr n, t, c;
+  bindDims(ctx, n, t, c);
+  return linalg::GenericOp::create(
+             rewriter, loc, qInit.getType(), qTile, qInit,
+             ArrayRef<AffineMap>{
+                 AffineMap::get(3, 0,
+                                {rewriter.getAffineConstantExpr(0), t, n, c},
+                                ctx),
+                 AffineMap::getMultiDimIdentityMap(3, ctx)},
+             iterators(3),
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               Value x = castScalar(nb, nloc, args[0], f32);
+               Value sv = arith::ConstantOp::create(
+                   nb, nloc, nb.getF32FloatAttr(static_cast<float>(scale)));
+               yieldValue(nb, nloc, arith::MulFOp::create(nb, nloc, x, sv));
+             })
+      .getResult(0);
+}
 
+/// The keys and values the tile reads: the materialized tensors, or (fused)
+/// all keys of this batch simulated here, all heads at once, laid out as
+/// the materialized tensors with a batch of one.
+void AttentionLowering::buildTileKeysAndValues(Value b) {
+  tileKT = kT;
+  tileV = v;
+  kvBatch = b;
+  if (!fuseKV)
+    return;
+  SmallVector<OpFoldResult> ones4(4, rewriter.getIndexAttr(1));
+  auto batchSlice = [&](Value src) {
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, src);
+    sizes[0] = rewriter.getIndexAttr(1);
+    return tensor::ExtractSliceOp::create(
+               rewriter, loc, src,
+               {b, rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+                rewriter.getIndexAttr(0)},
+               sizes, ones4)
+        .getResult();
+  };
+  HeadSimOp kh = fusion.kHead, vh = fusion.vHead;
+  FeatureSimOp kf = fusion.kFeature;
+  Value keys = buildHeadSim(rewriter, loc, batchSlice(kSource), kh.getW(),
+                            kh.getB(), kh.getResW(), kh.getResB());
+  keys = buildFeatureSim(rewriter, loc, keys, kf.getW(), kf.getB(),
+                         kf.getResW(), kf.getResB());
+  Value values = buildHeadSim(rewriter, loc, batchSlice(vSource), vh.getW(),
+                              vh.getB(), vh.getResW(), vh.getResB());
+  tileKT = transposed(keys, {0, 2, 3, 1});
+  tileV = transposed(values, {0, 2, 1, 3});
+  kvBatch = arith::ConstantIndexOp::create(rewriter, loc, 0);
+}
+
+/// Key blocks [0, full) need no mask; [full, end) do.
+void AttentionLowering::buildKeyBlockRange(Value queryBlock) {
+  if (op.getCausal()) {
+    // Blocks whose last key precedes or is the tile's first query.
+    full = affine::makeComposedFoldedAffineMin(
+        rewriter, loc,
+        AffineMap::get(2, 0, {(d0 * bq + 1).floorDiv(bk), d1.floorDiv(bk)},
+                       ctx),
+        {OpFoldResult(queryBlock), numKeys});
+    // Blocks up to the one holding the tile's last query.
+    end = affine::makeComposedFoldedAffineMin(
+        rewriter, loc,
+        AffineMap::get(2, 0, {((d0 + 1) * bq).ceilDiv(bk), d1}, ctx),
+        {OpFoldResult(queryBlock), numKeyBlocks});
+    return;
+  }
+  full = affine::makeComposedFoldedAffineApply(rewriter, loc, d0.floorDiv(bk),
+                                               numKeys);
+  end = numKeyBlocks;
+}
+
+/// scf.for over the heads of the tile: per head, the online-softmax key
+/// loops and the epilogue.
+scf::ForOp AttentionLowering::buildHeadLoop(Value queries,
+                                            OpFoldResult queryOffset) {
+  Value tileInit =
+      peaa ? buildFilled(rewriter, loc,
+                         {rewriter.getIndexAttr(bq), rewriter.getIndexAttr(hf)},
+                         f32, 0.0)
+           : tensor::EmptyOp::create(rewriter, loc,
+                                     ArrayRef<int64_t>{numHeads, bq, f},
+                                     storage)
+                 .getResult();
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  Value headCount = arith::ConstantIndexOp::create(rewriter, loc, numHeads);
+  return scf::ForOp::create(
+      rewriter, loc, zero, headCount, one, ValueRange{tileInit},
+      [&](OpBuilder &nb, Location nloc, Value head, ValueRange args) {
+        AttentionTile tile;
+        tile.q = extractTile3(nb, nloc, queries, head, bq, e);
+        tile.kT = tileKT;
+        tile.v = tileV;
+        tile.batch = kvBatch;
+        tile.head = head;
+        tile.queryOffset = queryOffset;
+        tile.numKeys = getValueOrCreateConstantIndexOp(nb, nloc, numKeys);
+        tile.bq = bq;
+        tile.bk = bk;
+        tile.e = e;
+        tile.f = f;
+        tile.causal = op.getCausal();
+        SoftmaxState state = {
+            buildFilled(nb, nloc, {nb.getIndexAttr(bq)}, f32,
+                        -std::numeric_limits<double>::infinity()),
+            buildFilled(nb, nloc, {nb.getIndexAttr(bq)}, f32, 0.0),
+            buildFilled(nb, nloc, {nb.getIndexAttr(bq), nb.getIndexAttr(f)},
+                        f32, 0.0)};
+        state = buildKeyLoop(nb, nloc, tile, nb.getIndexAttr(0), full, state,
+                             /*masked=*/false);
+        state = buildKeyLoop(nb, nloc, tile, full, end, state,
+                             /*masked=*/true);
+        Value result = buildTileEpilogue(nb, nloc, state, args[0], head,
+                                         peaa ? hf : 0, groups, storage);
+        scf::YieldOp::create(nb, nloc, result);
+      });
+}
+
+/// Inserts the tile's output into the forall's result.
+void AttentionLowering::buildTileInsert(Value b, OpFoldResult queryOffset,
+                                        Value tileOut) {
+  rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+  if (peaa) {
+    tensor::ParallelInsertSliceOp::create(
+        rewriter, loc, tileOut, forall.getRegionIterArgs()[0],
+        {b, queryOffset, rewriter.getIndexAttr(0)},
+        {rewriter.getIndexAttr(1), rewriter.getIndexAttr(bq),
+         rewriter.getIndexAttr(hf)},
+        SmallVector<OpFoldResult>(3, rewriter.getIndexAttr(1)));
+    return;
+  }
+  tensor::ParallelInsertSliceOp::create(
+      rewriter, loc, tileOut, forall.getRegionIterArgs()[0],
+      {b, rewriter.getIndexAttr(0), queryOffset, rewriter.getIndexAttr(0)},
+      {rewriter.getIndexAttr(1), rewriter.getIndexAttr(numHeads),
+       rewriter.getIndexAttr(bq), rewriter.getIndexAttr(f)},
+      SmallVector<OpFoldResult>(4, rewriter.getIndexAttr(1)));
+}
+
+/// Replaces the attention (or, fused, its PEAA) by the unpadded result and
+/// erases the fused producers.
+void AttentionLowering::replaceResults() {
   if (peaa) {
     // [B, Tp, H*F] -> [B, T, H*F] -> dense layer.
     Value mean = tensor::ExtractSliceOp::create(
@@ -649,6 +743,13 @@ static void lowerAttention(PatternRewriter &rewriter, AttentionOp op,
   }
 }
 
+/// Lowers `op` (and what `fusion` names): see AttentionLowering.
+static void lowerAttention(PatternRewriter &rewriter, AttentionOp op,
+                           AttentionFusion fusion, int64_t queryTile,
+                           int64_t keyTile) {
+  AttentionLowering(rewriter, op, fusion, queryTile, keyTile).run();
+}
+
 namespace {
 
 /// Plain lowering of sas.attention (nothing fused).
@@ -665,111 +766,164 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
   int64_t queryTile, keyTile;
 };
 
-/// Lowers sas.attention together with the simulation of its q and the
-/// PEAA that consumes it, when those have no other users.
+} // namespace
+
+namespace {
+
+/// What the fused lowering of one attention op absorbs, and the cost model's
+/// prices behind the k/v decision when it had any.
+struct FusionPlan {
+  AttentionFusion fusion;
+  /// k and v are feature_sim(head_sim(x)) and head_sim(y), single-use, and
+  /// kv-simulation is not "materialize".
+  bool kvCandidate = false;
+  std::optional<cost::KeyValueFusionCost> kvCost;
+};
+
+} // namespace
+
+/// q's head and feature simulation, when enabled and single-use.
+static void planQFusion(AttentionOp op, const AttentionFusionOptions &options,
+                        AttentionFusion &fusion) {
+  if (!options.fuseQSimulation)
+    return;
+  auto feature = op.getQ().getDefiningOp<FeatureSimOp>();
+  HeadSimOp head =
+      feature ? feature.getX().getDefiningOp<HeadSimOp>() : HeadSimOp();
+  if (head && feature->hasOneUse() && head->hasOneUse()) {
+    fusion.qHead = head;
+    fusion.qFeature = feature;
+  }
+}
+
+/// The PEAA consuming `op`, when enabled, its only user, and its dense
+/// layer's operands are available where the attention is (the fused lowering
+/// emits the dense layer there).
+static void planPeaaFusion(AttentionOp op,
+                           const AttentionFusionOptions &options,
+                           AttentionFusion &fusion) {
+  if (!options.fusePeaaMean || !op->hasOneUse())
+    return;
+  auto peaa = dyn_cast<PeaaOp>(*op->user_begin());
+  if (!peaa)
+    return;
+  DominanceInfo dominance;
+  if (dominance.properlyDominates(peaa.getW(), op) &&
+      dominance.properlyDominates(peaa.getB(), op))
+    fusion.peaa = peaa;
+}
+
+/// k and v simulation, when they have the fusible form and kv-simulation or
+/// the cost model says so. With dynamic sizes the model has nothing to
+/// price: only "fuse" fuses them.
+static void planKeyValueFusion(AttentionOp op,
+                               const AttentionFusionOptions &options,
+                               FusionPlan &plan) {
+  if (options.kvSimulation == KVSimulation::Materialize)
+    return;
+  auto kFeature = op.getK().getDefiningOp<FeatureSimOp>();
+  HeadSimOp kHead =
+      kFeature ? kFeature.getX().getDefiningOp<HeadSimOp>() : HeadSimOp();
+  auto vHead = op.getV().getDefiningOp<HeadSimOp>();
+  if (!kHead || !vHead || !kFeature->hasOneUse() || !kHead->hasOneUse() ||
+      !vHead->hasOneUse() || kHead == vHead)
+    return;
+  plan.kvCandidate = true;
+  auto qType = op.getQ().getType();
+  auto xType = kHead.getX().getType();
+  if (!xType.isDynamicDim(0) && !xType.isDynamicDim(1) &&
+      !qType.isDynamicDim(1)) {
+    int64_t t = qType.getDimSize(1);
+    int64_t bq = std::min(options.queryTile, t);
+    plan.kvCost = cost::priceKeyValueFusion(
+        xType.getDimSize(0), xType.getDimSize(1), llvm::divideCeil(t, bq),
+        xType.getDimSize(2), kHead.getW().getType().getDimSize(0),
+        xType.getDimSize(3), kFeature.getW().getType().getDimSize(0),
+        kHead.getKernelSize(), options.peakGflops * 1e9,
+        options.bandwidthGbps * 1e9);
+  }
+  bool fuse = options.kvSimulation == KVSimulation::Fuse ||
+              (plan.kvCost && plan.kvCost->fuse());
+  if (!fuse)
+    return;
+  plan.fusion.kHead = kHead;
+  plan.fusion.kFeature = kFeature;
+  plan.fusion.vHead = vHead;
+}
+
+/// Decides what the fused lowering of `op` absorbs. Pure: the pattern and
+/// the remarks of the pass both ask it.
+static FusionPlan planFusion(AttentionOp op,
+                             const AttentionFusionOptions &options) {
+  FusionPlan plan;
+  planQFusion(op, options, plan.fusion);
+  planPeaaFusion(op, options, plan.fusion);
+  planKeyValueFusion(op, options, plan);
+  return plan;
+}
+
+/// Reports the k/v decision of `plan` with its prices.
+static void remarkKeyValueFusion(AttentionOp op, const FusionPlan &plan,
+                                 const AttentionFusionOptions &options) {
+  if (!plan.kvCandidate)
+    return;
+  bool fused = plan.fusion.kHead != nullptr;
+  const char *decision =
+      fused ? "fused into the query tiles" : "materialized";
+  const char *by =
+      options.kvSimulation == KVSimulation::Auto ? "cost model" : "forced";
+  if (!plan.kvCost) {
+    op->emitRemark() << "sas fusion: k and v simulation " << decision << " ("
+                     << by
+                     << "): dynamic sizes leave the cost model nothing to "
+                        "price";
+    return;
+  }
+  const cost::KeyValueFusionCost &c = *plan.kvCost;
+  op->emitRemark() << llvm::formatv(
+      "sas fusion: k and v simulation {0} ({1}): recomputing it per "
+      "query tile costs {2:F3} GFLOP ({3:F3} ms at {4} GFLOP/s), "
+      "materializing it moves {5:F3} MB ({6:F3} ms at {7} GB/s)",
+      decision, by, c.recomputeFlops / 1e9, c.recomputeSeconds * 1e3,
+      options.peakGflops, c.savedBytes / 1e6, c.savedSeconds * 1e3,
+      options.bandwidthGbps);
+}
+
+/// q simulation and the PEAA mean are fused whenever they are enabled and
+/// single-use: neither recomputes anything (a tile owns all heads of its
+/// tokens, the mean is linear), so the model has no trade-off to weigh; the
+/// remark states what each saves.
+static void remarkStaticFusions(AttentionOp op, const AttentionFusion &fusion) {
+  RankedTensorType q = op.getQ().getType(), o = op.getType();
+  if (!q.hasStaticShape() || !o.hasStaticShape())
+    return;
+  // The tensor each fusion avoids, in f32, written once and read back.
+  double simulatedQ = 2.0 * 4 * q.getNumElements();
+  double attentionOut = 2.0 * 4 * o.getNumElements();
+  op->emitRemark() << llvm::formatv(
+      "sas fusion: q simulation {0} (saves {1:F3} MB, recomputes nothing); "
+      "PEAA mean {2} (saves {3:F3} MB)",
+      fusion.qHead ? "fused into the query tiles" : "materialized",
+      fusion.qHead ? simulatedQ / 1e6 : 0.0,
+      fusion.peaa ? "in the attention epilogue" : "a separate op",
+      fusion.peaa ? attentionOut / 1e6 : 0.0);
+}
+
+namespace {
+
+/// Lowers sas.attention together with the simulation of its q (and k, v)
+/// and the PEAA that consumes it, as planFusion decides.
 struct FuseIntoAttention : OpRewritePattern<AttentionOp> {
   FuseIntoAttention(MLIRContext *ctx, const AttentionFusionOptions &options)
       : OpRewritePattern(ctx), options(options) {}
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
-    AttentionFusion fusion;
-    if (options.fuseQSimulation) {
-      auto feature = op.getQ().getDefiningOp<FeatureSimOp>();
-      HeadSimOp head =
-          feature ? feature.getX().getDefiningOp<HeadSimOp>() : HeadSimOp();
-      if (head && feature->hasOneUse() && head->hasOneUse()) {
-        fusion.qHead = head;
-        fusion.qFeature = feature;
-      }
-    }
-    if (options.fusePeaaMean && op->hasOneUse()) {
-      auto peaa = dyn_cast<PeaaOp>(*op->user_begin());
-      // The dense layer's operands must be available where the attention is.
-      auto dominates = [&](Value v) {
-        Operation *def = v.getDefiningOp();
-        return !def || def->getBlock() != op->getBlock() ||
-               def->isBeforeInBlock(op);
-      };
-      if (peaa && dominates(peaa.getW()) && dominates(peaa.getB()))
-        fusion.peaa = peaa;
-    }
-    decideKeyValueFusion(op, fusion);
-    if (options.fusionRemarks)
-      remarkStaticFusions(op, fusion);
+    AttentionFusion fusion = planFusion(op, options).fusion;
     if (!fusion.qHead && !fusion.peaa && !fusion.kHead)
       return rewriter.notifyMatchFailure(op, "nothing to fuse");
     lowerAttention(rewriter, op, fusion, options.queryTile, options.keyTile);
     return success();
-  }
-
-  /// q simulation and the PEAA mean are fused whenever they are enabled and
-  /// single-use: neither recomputes anything (a tile owns all heads of its
-  /// tokens, the mean is linear), so the model has no trade-off to weigh;
-  /// the remark states what each saves.
-  void remarkStaticFusions(AttentionOp op,
-                           const AttentionFusion &fusion) const {
-    RankedTensorType q = op.getQ().getType(), o = op.getType();
-    if (!q.hasStaticShape() || !o.hasStaticShape())
-      return;
-    // The tensor each fusion avoids, in f32, written once and read back.
-    double simulatedQ = 2.0 * 4 * q.getNumElements();
-    double attentionOut = 2.0 * 4 * o.getNumElements();
-    op->emitRemark() << llvm::formatv(
-        "sas fusion: q simulation {0} (saves {1:F3} MB, recomputes nothing); "
-        "PEAA mean {2} (saves {3:F3} MB)",
-        fusion.qHead ? "fused into the query tiles" : "materialized",
-        fusion.qHead ? simulatedQ / 1e6 : 0.0,
-        fusion.peaa ? "in the attention epilogue" : "a separate op",
-        fusion.peaa ? attentionOut / 1e6 : 0.0);
-  }
-
-  /// Fills the k/v fields of `fusion` when k is feature_sim(head_sim(x))
-  /// and v is head_sim(y), single-use, and the option or the cost model says
-  /// so; reports the decision as a remark when asked.
-  void decideKeyValueFusion(AttentionOp op, AttentionFusion &fusion) const {
-    if (options.kvSimulation == "materialize")
-      return;
-    auto kFeature = op.getK().getDefiningOp<FeatureSimOp>();
-    HeadSimOp kHead =
-        kFeature ? kFeature.getX().getDefiningOp<HeadSimOp>() : HeadSimOp();
-    auto vHead = op.getV().getDefiningOp<HeadSimOp>();
-    if (!kHead || !vHead || !kFeature->hasOneUse() || !kHead->hasOneUse() ||
-        !vHead->hasOneUse() || kHead == vHead)
-      return;
-    auto qType = op.getQ().getType();
-    auto xType = kHead.getX().getType();
-    if (xType.isDynamicDim(0) || xType.isDynamicDim(1) ||
-        qType.isDynamicDim(1)) {
-      if (options.fusionRemarks)
-        op->emitRemark("sas fusion: k and v simulation materialized: dynamic "
-                       "sizes leave the cost model nothing to price");
-      return;
-    }
-    int64_t t = qType.getDimSize(1);
-    int64_t bq = std::min(options.queryTile, t);
-    cost::KeyValueFusionCost c = cost::priceKeyValueFusion(
-        xType.getDimSize(0), xType.getDimSize(1), llvm::divideCeil(t, bq),
-        xType.getDimSize(2), kHead.getW().getType().getDimSize(0),
-        xType.getDimSize(3), kFeature.getW().getType().getDimSize(0),
-        kHead.getKernelSize(), options.peakGflops * 1e9,
-        options.bandwidthGbps * 1e9);
-    bool fuse = options.kvSimulation == "fuse" || c.fuse();
-    if (options.fusionRemarks)
-      op->emitRemark() << llvm::formatv(
-          "sas fusion: k and v simulation {0} ({1}): recomputing it per "
-          "query tile costs {2:F3} GFLOP ({3:F3} ms at {4} GFLOP/s), "
-          "materializing it moves {5:F3} MB ({6:F3} ms at {7} GB/s)",
-          fuse ? "fused into the query tiles" : "materialized",
-          options.kvSimulation == "auto" ? "cost model" : "forced",
-          c.recomputeFlops / 1e9, c.recomputeSeconds * 1e3,
-          options.peakGflops, c.savedBytes / 1e6, c.savedSeconds * 1e3,
-          options.bandwidthGbps);
-    if (!fuse)
-      return;
-    fusion.kHead = kHead;
-    fusion.kFeature = kFeature;
-    fusion.vHead = vHead;
   }
 
   AttentionFusionOptions options;
@@ -781,6 +935,15 @@ void mlir::sas::populateLowerAttentionPatterns(RewritePatternSet &patterns,
                                                int64_t queryTile,
                                                int64_t keyTile) {
   patterns.add<LowerAttention>(patterns.getContext(), queryTile, keyTile);
+}
+
+void mlir::sas::remarkAttentionFusion(Operation *root,
+                                     const AttentionFusionOptions &options) {
+  root->walk([&](AttentionOp op) {
+    FusionPlan plan = planFusion(op, options);
+    remarkKeyValueFusion(op, plan, options);
+    remarkStaticFusions(op, plan.fusion);
+  });
 }
 
 void mlir::sas::populateFuseIntoAttentionPatterns(

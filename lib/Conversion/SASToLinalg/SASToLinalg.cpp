@@ -28,6 +28,27 @@ namespace sas {
 using namespace mlir;
 using namespace mlir::sas;
 
+AttentionFusionOptions
+mlir::sas::getAttentionFusionOptions(const ConvertSASToLinalgOptions &options) {
+  AttentionFusionOptions fusion;
+  fusion.queryTile = options.queryTile;
+  fusion.keyTile = options.keyTile;
+  fusion.fuseQSimulation = options.fuseQSimulation;
+  fusion.fusePeaaMean = options.fusePeaaMean && !options.literalPeaa;
+  fusion.kvSimulation = options.kvSimulation;
+  fusion.fusionRemarks = options.fusionRemarks;
+  fusion.peakGflops = options.peakGflops;
+  fusion.bandwidthGbps = options.bandwidthGbps;
+  return fusion;
+}
+
+void mlir::sas::populateSASToLinalgFusionPatterns(
+    RewritePatternSet &patterns, const ConvertSASToLinalgOptions &options) {
+  populateExpandLayerPatterns(patterns);
+  populateFuseIntoAttentionPatterns(patterns,
+                                    getAttentionFusionOptions(options));
+}
+
 void mlir::sas::populateSASToLinalgConversionPatterns(
     RewritePatternSet &patterns, const ConvertSASToLinalgOptions &options) {
   populateExpandLayerPatterns(patterns);
@@ -43,15 +64,22 @@ struct ConvertSASToLinalgPass
     : sas::impl::ConvertSASToLinalgBase<ConvertSASToLinalgPass> {
   using Base::Base;
 
+  /// The options this pass runs with, as one struct.
+  ConvertSASToLinalgOptions getOptions() const {
+    ConvertSASToLinalgOptions options;
+    options.queryTile = queryTile;
+    options.keyTile = keyTile;
+    options.fuseQSimulation = fuseQSimulation;
+    options.fusePeaaMean = fusePeaaMean;
+    options.kvSimulation = kvSimulation;
+    options.fusionRemarks = fusionRemarks;
+    options.peakGflops = peakGflops;
+    options.bandwidthGbps = bandwidthGbps;
+    options.literalPeaa = literalPeaa;
+    return options;
+  }
+
   void runOnOperation() override {
-    if (kvSimulation != "auto" && kvSimulation != "fuse" &&
-        kvSimulation != "materialize") {
-      emitError(getOperation()->getLoc())
-          << "convert-sas-to-linalg: kv-simulation must be auto, fuse or "
-             "materialize, got '"
-          << kvSimulation << "'";
-      return signalPassFailure();
-    }
     if (queryTile <= 0 || keyTile <= 0) {
       emitError(getOperation()->getLoc())
           << "convert-sas-to-linalg: query-tile and key-tile must be "
@@ -60,23 +88,23 @@ struct ConvertSASToLinalgPass
           << static_cast<int64_t>(keyTile);
       return signalPassFailure();
     }
+    ConvertSASToLinalgOptions options = getOptions();
+    // Layers are expanded first, so that the remarks see the attention ops
+    // the fusion patterns will.
+    {
+      RewritePatternSet expand(&getContext());
+      populateExpandLayerPatterns(expand);
+      if (failed(applyPatternsGreedily(getOperation(), std::move(expand))))
+        return signalPassFailure();
+    }
+    if (fusionRemarks)
+      remarkAttentionFusion(getOperation(),
+                            getAttentionFusionOptions(options));
     // Fused lowerings first, while the producers and consumers they absorb
     // are still sas ops.
     {
       RewritePatternSet fusion(&getContext());
-      populateExpandLayerPatterns(fusion);
-      // The literal PEAA form applies the dense layer before the mean: there
-      // is no mean to fuse.
-      AttentionFusionOptions fusionOptions;
-      fusionOptions.queryTile = queryTile;
-      fusionOptions.keyTile = keyTile;
-      fusionOptions.fuseQSimulation = fuseQSimulation;
-      fusionOptions.fusePeaaMean = fusePeaaMean && !literalPeaa;
-      fusionOptions.kvSimulation = kvSimulation;
-      fusionOptions.fusionRemarks = fusionRemarks;
-      fusionOptions.peakGflops = peakGflops;
-      fusionOptions.bandwidthGbps = bandwidthGbps;
-      populateFuseIntoAttentionPatterns(fusion, fusionOptions);
+      populateSASToLinalgFusionPatterns(fusion, options);
       if (failed(applyPatternsGreedily(getOperation(), std::move(fusion))))
         return signalPassFailure();
     }
@@ -86,10 +114,6 @@ struct ConvertSASToLinalgPass
     target.addLegalOp<sas::MmaAttentionOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
-    ConvertSASToLinalgOptions options;
-    options.queryTile = queryTile;
-    options.keyTile = keyTile;
-    options.literalPeaa = literalPeaa;
     populateSASToLinalgConversionPatterns(patterns, options);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

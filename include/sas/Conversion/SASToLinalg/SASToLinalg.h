@@ -8,8 +8,7 @@
 #define SAS_CONVERSION_SASTOLINALG_SASTOLINALG_H
 
 #include "mlir/Pass/Pass.h"
-
-#include <string>
+#include "sas/Conversion/PassDefaults.h"
 
 namespace mlir {
 class RewritePatternSet;
@@ -29,16 +28,15 @@ void populateLowerAttentionPatterns(RewritePatternSet &patterns,
 
 /// What the fused attention lowering may absorb.
 struct AttentionFusionOptions {
-  int64_t queryTile = 64, keyTile = 64;
+  int64_t queryTile = kDefaultQueryTile, keyTile = kDefaultKeyTile;
   /// Compute q's head and feature simulation inside each query tile (for all
   /// heads of its tokens at once) instead of materializing simulated q.
   bool fuseQSimulation = true;
   /// Accumulate PEAA's head-group mean in the tile epilogue, leaving only
   /// its dense layer as a separate op.
   bool fusePeaaMean = true;
-  /// Simulate k and v inside each query tile ("fuse"), once for all keys
-  /// ("materialize"), or as the cost model decides ("auto").
-  std::string kvSimulation = "auto";
+  /// Where k and v are simulated.
+  KVSimulation kvSimulation = KVSimulation::Auto;
   /// Report each decision as a remark on the attention op.
   bool fusionRemarks = false;
   /// The machine the cost model prices time on.
@@ -51,10 +49,28 @@ struct AttentionFusionOptions {
 void populateFuseIntoAttentionPatterns(RewritePatternSet &patterns,
                                        const AttentionFusionOptions &options);
 
+/// Reports, as remarks on each sas.attention under `root`, what
+/// populateFuseIntoAttentionPatterns will fuse into it and why.
+void remarkAttentionFusion(Operation *root,
+                           const AttentionFusionOptions &options);
+
 /// Adds the pattern lowering sas.peaa, reassociated unless `literal`.
 void populateLowerPeaaPatterns(RewritePatternSet &patterns, bool literal);
 
-/// All of the above, with the options of convert-sas-to-linalg.
+/// The fusion options among those of convert-sas-to-linalg. The literal
+/// PEAA form applies the dense layer before the mean: there is no mean to
+/// fuse.
+AttentionFusionOptions
+getAttentionFusionOptions(const ConvertSASToLinalgOptions &options);
+
+/// Adds sas.layer expansion and the fused attention lowering, with the
+/// fusion options of `options`. Apply these (greedily) first, while the
+/// producers and consumers they absorb are still sas ops.
+void populateSASToLinalgFusionPatterns(
+    RewritePatternSet &patterns, const ConvertSASToLinalgOptions &options);
+
+/// Adds the per-op lowerings of every sas op (what the fusion patterns left),
+/// with the tile and PEAA options of `options`.
 void populateSASToLinalgConversionPatterns(
     RewritePatternSet &patterns, const ConvertSASToLinalgOptions &options);
 
