@@ -107,7 +107,8 @@ struct SASGPUPipelineOptions
 std::optional<std::string> getNVVMFeatures(llvm::StringRef chip);
 
 /// Why `options` cannot build a GPU pipeline (unknown chip or format,
-/// non-positive sizes), or nothing when they can.
+/// non-positive sizes, a toolkit without libdevice or, for format=bin|fatbin,
+/// without ptxas), or nothing when they can.
 std::optional<std::string>
 checkSASGPUPipelineOptions(const SASGPUPipelineOptions &options);
 
