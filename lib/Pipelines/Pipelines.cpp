@@ -9,6 +9,7 @@
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Conversion/SASToLinalg/SASToLinalg.h"
 #include "sas/Dialect/SAS/Transforms/Passes.h"
+#include "sas/Pipelines/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
@@ -47,6 +48,7 @@ void sas::buildSASPrimitivesPipeline(OpPassManager &pm) {
 
 void sas::buildSASCPUPipeline(OpPassManager &pm,
                               const SASCPUPipelineOptions &options) {
+  pm.addPass(createSASCheckRegistration());
   // SAS ops -> tiled linalg/scf on tensors.
   ConvertSASToLinalgOptions lowering;
   lowering.queryTile = options.queryTile;
@@ -171,6 +173,8 @@ sas::checkSASGPUPipelineOptions(const SASGPUPipelineOptions &options) {
 
 void sas::buildSASGPUPipeline(OpPassManager &pm,
                               const SASGPUPipelineOptions &options) {
+  pm.addPass(createSASCheckRegistration(SASCheckRegistrationOptions{
+      /*gpu=*/true}));
   // Attention -> block-mapped tiles; the rest -> linalg over all tokens.
   pm.addPass(createSASExpand());
   ConvertSASAttentionToGPUOptions attention;

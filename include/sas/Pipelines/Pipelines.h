@@ -13,6 +13,7 @@
 #include <string>
 
 namespace mlir {
+class DialectRegistry;
 class OpPassManager;
 
 namespace sas {
@@ -121,6 +122,11 @@ void buildSASGPUPipeline(OpPassManager &pm,
 
 /// Registers the SAS pipelines with the global pass registry.
 void registerSASPipelines();
+
+/// Adds to `registry` what the SAS pipelines lower through: every upstream
+/// dialect, the extensions with their interface models, and the LLVM IR
+/// translations. `registerSASDialect` (sas/InitSAS.h) calls it.
+void registerSASPipelineDependencies(DialectRegistry &registry);
 
 } // namespace sas
 } // namespace mlir
