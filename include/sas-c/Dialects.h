@@ -14,7 +14,8 @@ extern "C" {
 #endif
 
 /// mlirGetDialectHandle__sas__(): the sas dialect for an MlirDialectRegistry
-/// or MlirContext.
+/// or MlirContext; inserting it also inserts everything the SAS pipelines
+/// lower through (upstream dialects, extensions, LLVM IR translations).
 MLIR_DECLARE_CAPI_DIALECT_REGISTRATION(SAS, sas);
 
 /// Registers the SAS passes and pipelines (sas-expand,

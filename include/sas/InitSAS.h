@@ -2,7 +2,7 @@
 //
 // Part of the SAS-MLIR project.
 //
-// For tools that embed SAS: one call for the dialect, one for the passes and
+// For tools that embed SAS: one call for the dialects, one for the passes and
 // pipelines, in the style of mlir/InitAllDialects.h and InitAllPasses.h.
 //
 //===----------------------------------------------------------------------===//
@@ -15,14 +15,19 @@
 #include "sas/Conversion/Passes.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
 #include "sas/Dialect/SAS/Transforms/Passes.h"
+#include "sas/Pipelines/Passes.h"
 #include "sas/Pipelines/Pipelines.h"
 
 namespace mlir {
 namespace sas {
 
-/// Adds the SAS dialect to `registry`.
+/// Adds the SAS dialect to `registry` and everything the SAS pipelines lower
+/// through: the upstream dialects, their extensions (interface models) and
+/// the LLVM IR translations. A registry without them makes the pipelines
+/// fail in their first pass, sas-check-registration.
 inline void registerSASDialect(DialectRegistry &registry) {
   registry.insert<SASDialect>();
+  registerSASPipelineDependencies(registry);
 }
 
 /// Registers all SAS passes and pipelines with the global registry.
@@ -30,6 +35,7 @@ inline void registerSASPassesAndPipelines() {
   registerSASPasses();
   registerSASConversionPasses();
   registerSASCodegenPasses();
+  registerSASPipelinesPasses();
   registerSASPipelines();
 }
 

@@ -12,8 +12,6 @@
 #include "mlir/CAPI/Support.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 
@@ -82,8 +80,6 @@ static SasLayerConfig wrapConfig(const LayerConfig &config) {
 
 MlirContext sasContextCreate(void) {
   DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
   registerSASDialect(registry);
   auto *context = new MLIRContext(registry);
   context->loadAllAvailableDialects();

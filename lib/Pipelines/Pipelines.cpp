@@ -9,6 +9,7 @@
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Conversion/SASToLinalg/SASToLinalg.h"
 #include "sas/Dialect/SAS/Transforms/Passes.h"
+#include "sas/Pipelines/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
@@ -24,6 +25,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 
 using namespace mlir;
 
@@ -45,6 +48,7 @@ void sas::buildSASPrimitivesPipeline(OpPassManager &pm) {
 
 void sas::buildSASCPUPipeline(OpPassManager &pm,
                               const SASCPUPipelineOptions &options) {
+  pm.addPass(createSASCheckRegistration());
   // SAS ops -> tiled linalg/scf on tensors.
   ConvertSASToLinalgOptions lowering;
   lowering.queryTile = options.queryTile;
@@ -122,6 +126,37 @@ std::optional<std::string> sas::getNVVMFeatures(llvm::StringRef chip) {
   return std::nullopt;
 }
 
+/// Why the CUDA toolkit of `options` cannot serve gpu-module-to-binary, which
+/// would otherwise report it once per kernel, each time with the kernel.
+/// With a toolkit path it links libdevice from there; cubins need its ptxas.
+static std::optional<std::string>
+checkCUDAToolkit(const sas::SASGPUPipelineOptions &options) {
+  bool needsPtxas = options.format != "isa";
+  const std::string &toolkit = options.toolkit;
+  std::string fix = "install the CUDA toolkit and give its directory with "
+                    "toolkit=DIR, or use format=isa toolkit= (PTX, needs no "
+                    "toolkit)";
+  if (toolkit.empty()) {
+    if (!needsPtxas)
+      return std::nullopt;
+    return "format=" + options.format +
+           " needs the CUDA toolkit's ptxas, but toolkit= is empty; " + fix;
+  }
+  if (!llvm::sys::fs::is_directory(toolkit))
+    return "the CUDA toolkit directory " + toolkit + " does not exist; " + fix;
+  SmallString<128> libdevice(toolkit);
+  llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
+  if (!llvm::sys::fs::is_regular_file(libdevice))
+    return "the CUDA toolkit " + toolkit + " has no " + libdevice.str().str() +
+           "; " + fix;
+  SmallString<128> ptxas(toolkit);
+  llvm::sys::path::append(ptxas, "bin", "ptxas");
+  if (needsPtxas && !llvm::sys::fs::can_execute(ptxas))
+    return "format=" + options.format + " needs the CUDA toolkit's ptxas, but " +
+           ptxas.str().str() + " does not exist or is not executable; " + fix;
+  return std::nullopt;
+}
+
 std::optional<std::string>
 sas::checkSASGPUPipelineOptions(const SASGPUPipelineOptions &options) {
   if (!getNVVMFeatures(options.chip))
@@ -133,11 +168,13 @@ sas::checkSASGPUPipelineOptions(const SASGPUPipelineOptions &options) {
       options.blockThreads <= 0 || options.elementwiseThreads <= 0)
     return std::string("query-tile, key-tile, block-threads and "
                        "elementwise-threads must be positive");
-  return std::nullopt;
+  return checkCUDAToolkit(options);
 }
 
 void sas::buildSASGPUPipeline(OpPassManager &pm,
                               const SASGPUPipelineOptions &options) {
+  pm.addPass(createSASCheckRegistration(SASCheckRegistrationOptions{
+      /*gpu=*/true}));
   // Attention -> block-mapped tiles; the rest -> linalg over all tokens.
   pm.addPass(createSASExpand());
   ConvertSASAttentionToGPUOptions attention;

@@ -3,16 +3,13 @@
 // Part of the SAS-MLIR project.
 //
 // mlir-opt with the SAS dialect, passes and pipelines registered next to all
-// upstream dialects, passes and extensions (the later SAS pipelines lower
-// through linalg, vector, gpu, nvvm and LLVM).
+// upstream dialects, passes and extensions (registerSASDialect adds what the
+// SAS pipelines lower through: every upstream dialect and extension).
 //
 //===----------------------------------------------------------------------===//
 
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "sas/InitSAS.h"
 
@@ -21,10 +18,6 @@ int main(int argc, char **argv) {
   mlir::sas::registerSASPassesAndPipelines();
 
   mlir::DialectRegistry registry;
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
-  // gpu-module-to-binary translates kernels to LLVM IR.
-  mlir::registerAllGPUToLLVMIRTranslations(registry);
   mlir::sas::registerSASDialect(registry);
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(

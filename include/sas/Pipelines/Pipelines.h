@@ -15,6 +15,7 @@
 #include <string>
 
 namespace mlir {
+class DialectRegistry;
 class OpPassManager;
 
 namespace sas {
@@ -121,12 +122,14 @@ struct SASGPUPipelineOptions
       llvm::cl::init(2)};
 };
 
-/// The NVVM target features `chip` needs: sm_90a's wgmma/TMA instructions
-/// exist only from PTX 8.0 on. Empty for an unknown chip.
+/// The NVVM target features `chip` needs: "+ptx80" for sm_90a (its wgmma/TMA
+/// instructions exist only from PTX 8.0 on), an empty string for sm_90 and
+/// sm_80, std::nullopt for any other chip.
 std::optional<std::string> getNVVMFeatures(llvm::StringRef chip);
 
 /// Why `options` cannot build a GPU pipeline (unknown chip or format,
-/// non-positive sizes), or nothing when they can.
+/// non-positive sizes, a toolkit without libdevice or, for format=bin|fatbin,
+/// without ptxas), or nothing when they can.
 std::optional<std::string>
 checkSASGPUPipelineOptions(const SASGPUPipelineOptions &options);
 
@@ -139,6 +142,11 @@ void buildSASGPUPipeline(OpPassManager &pm,
 
 /// Registers the SAS pipelines with the global pass registry.
 void registerSASPipelines();
+
+/// Adds to `registry` what the SAS pipelines lower through: every upstream
+/// dialect, the extensions with their interface models, and the LLVM IR
+/// translations. `registerSASDialect` (sas/InitSAS.h) calls it.
+void registerSASPipelineDependencies(DialectRegistry &registry);
 
 } // namespace sas
 } // namespace mlir
