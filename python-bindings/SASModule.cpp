@@ -120,6 +120,37 @@ std::string buildLayer(int64_t heads, int64_t simHeads, int64_t headDim,
   return print(m.module);
 }
 
+/// Raises ValueError naming the first rule of the sas.layer verifier the
+/// sizes break, by the keyword names of sas_mlir.LayerConfig.
+void verifyLayerConfig(int64_t heads, int64_t simHeads, int64_t headDim,
+                       int64_t simHeadDim, int64_t kernel,
+                       std::optional<float> scale, int64_t batch,
+                       int64_t seqLen) {
+  SasLayerConfig config = {heads,      simHeads, headDim,
+                           simHeadDim, kernel,   true,
+                           scale.has_value(), scale.value_or(0.0f),
+                           SasStorageF32};
+  static const SasLayerSizeNames names = {
+      "batch",    "seq_len",      "heads",       "sim_heads",
+      "head_dim", "sim_head_dim", "kernel_size", "scale"};
+  std::string errors;
+  if (mlirLogicalResultIsFailure(sasVerifyLayerConfig(
+          config, batch, seqLen, &names, appendString, &errors)))
+    throw py::value_error(errors);
+}
+
+/// The names of the sas-cpu-pipeline options.
+std::vector<std::string> cpuPipelineOptionNames() {
+  std::vector<std::string> names;
+  sasGetCPUPipelineOptionNames(
+      [](MlirStringRef name, void *userData) {
+        static_cast<std::vector<std::string> *>(userData)->emplace_back(
+            name.data, name.length);
+      },
+      &names);
+  return names;
+}
+
 std::string runPipeline(const std::string &text, const std::string &pipeline) {
   Module m = parse(text);
   std::string errors;
@@ -216,6 +247,14 @@ PYBIND11_MODULE(_sas_mlir, m) {
         py::arg("batch"), py::arg("seq_len"),
         "MLIR text of a module with func @sas_layer holding one sas.layer "
         "(negative batch/seq_len: dynamic)");
+  m.def("verify_layer_config", &verifyLayerConfig, py::arg("heads"),
+        py::arg("sim_heads"), py::arg("head_dim"), py::arg("sim_head_dim"),
+        py::arg("kernel"), py::arg("scale"), py::arg("batch"),
+        py::arg("seq_len"),
+        "Raise ValueError if sas.layer's verifier rejects these sizes "
+        "(negative batch/seq_len: any)");
+  m.def("cpu_pipeline_options", &cpuPipelineOptionNames,
+        "Names of the sas-cpu-pipeline options");
   m.def("run_pipeline", &runPipeline, py::arg("mlir_text"),
         py::arg("pipeline"), "Run a textual pass pipeline, return the IR");
   m.def("layer_config", &layerConfig, py::arg("mlir_text"),

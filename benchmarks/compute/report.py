@@ -25,7 +25,7 @@ TERMS = {"sas.head_sim": "head simulation", "sas.feature_sim": "feature simulati
 
 def cost_report(sas_opt, text, expand):
     passes = ["--sas-expand"] if expand else []
-    run = subprocess.run([sas_opt, "-", *passes, "--sas-cost-report=format=json",
+    run = subprocess.run([sas_opt, "-", *passes, "--sas-cost-report=format=json output=-",
                           "-o", "/dev/null"], input=text, capture_output=True,
                          text=True, check=True)
     return json.loads(run.stdout)["functions"][0]

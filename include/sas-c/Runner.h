@@ -39,6 +39,24 @@ typedef struct SasLayerConfig {
   SasStorageType storage;
 } SasLayerConfig;
 
+/// What a caller calls each size of a layer, for the messages of
+/// sasVerifyLayerConfig (e.g. its own flags or keyword arguments).
+typedef struct SasLayerSizeNames {
+  const char *batch, *seqLen, *heads, *simHeads, *headDim, *simHeadDim,
+      *kernel, *scale;
+} SasLayerSizeNames;
+
+/// Checks `config` for `batch` x `seqLen` tokens (negative: any) against
+/// the rules of the sas.layer verifier (positive sizes, odd kernel, simHeads
+/// a multiple of heads, a positive finite scale) and the limit of 2^38
+/// elements on one tensor of the layer. Reports the first broken rule,
+/// naming sizes by `names` (NULL: by the fields of SasLayerConfig, "batch"
+/// and "seqLen"), and fails.
+MLIR_CAPI_EXPORTED MlirLogicalResult sasVerifyLayerConfig(
+    SasLayerConfig config, int64_t batch, int64_t seqLen,
+    const SasLayerSizeNames *names, MlirStringCallback errorCallback,
+    void *userData);
+
 /// A context with the sas dialect, every upstream dialect, and the LLVM
 /// translations the CPU JIT needs. Destroy with mlirContextDestroy.
 MLIR_CAPI_EXPORTED MlirContext sasContextCreate(void);
@@ -46,7 +64,7 @@ MLIR_CAPI_EXPORTED MlirContext sasContextCreate(void);
 /// A module with `func.func @sas_layer` taking q, k, v ([B, T, H, D]) and the
 /// 22 parameters (PyTorch layouts and state-dict order) and returning
 /// [B, T, H*D]. A negative batch or seqLen is a dynamic size. Returns a null
-/// module, after reporting why, for sizes the verifier rejects.
+/// module, after reporting why, for sizes sasVerifyLayerConfig rejects.
 MLIR_CAPI_EXPORTED MlirModule sasBuildLayerModule(
     MlirContext context, SasLayerConfig config, int64_t batch, int64_t seqLen,
     MlirStringCallback errorCallback, void *userData);
@@ -72,6 +90,11 @@ typedef struct SasCompiledLayer {
 static inline bool sasCompiledLayerIsNull(SasCompiledLayer layer) {
   return !layer.ptr;
 }
+
+/// Calls `callback` with the name of each sas-cpu-pipeline option
+/// ("query-tile", ...), in alphabetical order.
+MLIR_CAPI_EXPORTED void
+sasGetCPUPipelineOptionNames(MlirStringCallback callback, void *userData);
 
 /// Compiles the function of `module` holding its one sas.layer (whose 25
 /// operands must be the function's arguments) for `batch` x `seqLen` tokens

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sas-c/Runner.h"
+#include "sas/Dialect/SAS/IR/SASOps.h"
 #include "sas/InitSAS.h"
 #include "sas/Runner/LayerRunner.h"
 
@@ -27,6 +28,11 @@ static void report(MlirStringCallback callback, void *userData,
     return;
   std::string text = message.str();
   callback(mlirStringRefCreate(text.data(), text.size()), userData);
+}
+
+/// A string callback appending to the std::string at `userData`.
+static void appendTo(MlirStringRef text, void *userData) {
+  static_cast<std::string *>(userData)->append(text.data, text.length);
 }
 
 /// Collects the diagnostics emitted while alive into one string.
@@ -78,6 +84,38 @@ static SasLayerConfig wrapConfig(const LayerConfig &config) {
   return c;
 }
 
+MlirLogicalResult sasVerifyLayerConfig(SasLayerConfig config, int64_t batch,
+                                       int64_t seqLen,
+                                       const SasLayerSizeNames *names,
+                                       MlirStringCallback errorCallback,
+                                       void *userData) {
+  LayerSizes sizes;
+  sizes.batch = batch < 0 ? ShapedType::kDynamic : batch;
+  sizes.seqLen = seqLen < 0 ? ShapedType::kDynamic : seqLen;
+  sizes.heads = config.heads;
+  sizes.simHeads = config.simHeads;
+  sizes.headDim = config.headDim;
+  sizes.simHeadDim = config.simHeadDim;
+  sizes.kernel = config.kernel;
+  if (config.hasScale)
+    sizes.scale = config.scale;
+  LayerSizeNames sizeNames;
+  sizeNames.batch = names ? names->batch : "batch";
+  sizeNames.seqLen = names ? names->seqLen : "seqLen";
+  sizeNames.heads = names ? names->heads : "heads";
+  sizeNames.simHeads = names ? names->simHeads : "simHeads";
+  sizeNames.headDim = names ? names->headDim : "headDim";
+  sizeNames.simHeadDim = names ? names->simHeadDim : "simHeadDim";
+  sizeNames.kernel = names ? names->kernel : "kernel";
+  sizeNames.scale = names ? names->scale : "scale";
+  std::string error =
+      verifyLayerConfig(sizes, sizeNames, kMaxLayerTensorElements);
+  if (error.empty())
+    return mlirLogicalResultSuccess();
+  report(errorCallback, userData, error);
+  return mlirLogicalResultFailure();
+}
+
 MlirContext sasContextCreate(void) {
   DialectRegistry registry;
   registerSASDialect(registry);
@@ -94,14 +132,12 @@ MlirModule sasBuildLayerModule(MlirContext context, SasLayerConfig config,
                                MlirStringCallback errorCallback,
                                void *userData) {
   MLIRContext *ctx = unwrap(context);
-  for (int64_t size : {config.heads, config.simHeads, config.headDim,
-                       config.simHeadDim, config.kernel})
-    if (size <= 0) {
-      report(errorCallback, userData,
-             "all head and feature sizes and the kernel size must be "
-             "positive");
-      return MlirModule{nullptr};
-    }
+  std::string error;
+  if (mlirLogicalResultIsFailure(sasVerifyLayerConfig(
+          config, batch, seqLen, nullptr, appendTo, &error))) {
+    report(errorCallback, userData, "invalid SAS layer: " + error);
+    return MlirModule{nullptr};
+  }
   DiagnosticCollector diagnostics(ctx);
   OwningOpRef<ModuleOp> module =
       buildLayerModule(*ctx, unwrapConfig(config, batch, seqLen));
@@ -154,6 +190,22 @@ MlirLogicalResult sasGetLayerConfig(MlirModule module, SasLayerConfig *config,
   return mlirLogicalResultSuccess();
 }
 
+void sasGetCPUPipelineOptionNames(MlirStringCallback callback,
+                                  void *userData) {
+  // print() writes "{name=value name=value ...}", sorted by name; values
+  // hold no spaces.
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  SASCPUPipelineOptions().print(os);
+  StringRef options = StringRef(text).trim().drop_front().drop_back();
+  SmallVector<StringRef> entries;
+  options.split(entries, ' ', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (StringRef entry : entries) {
+    StringRef name = entry.split('=').first;
+    callback(mlirStringRefCreate(name.data(), name.size()), userData);
+  }
+}
+
 SasCompiledLayer sasCompileLayer(MlirModule module, int64_t batch,
                                  int64_t seqLen, MlirStringRef pipelineOptions,
                                  MlirStringCallback errorCallback,
@@ -181,6 +233,12 @@ SasCompiledLayer sasCompileLayer(MlirModule module, int64_t batch,
   }
   config.batch = batch;
   config.seqLen = seqLen;
+  // The verifier checked the layer's rules; this adds the limit on what is
+  // allocated at these sizes.
+  if (mlirLogicalResultIsFailure(sasVerifyLayerConfig(
+          wrapConfig(config), batch, seqLen, nullptr, errorCallback,
+          userData)))
+    return SasCompiledLayer{nullptr};
 
   std::string optionErrors;
   llvm::raw_string_ostream optionStream(optionErrors);

@@ -19,6 +19,7 @@ from . import reference as _reference
 try:
     from . import _sas_mlir
     from ._sas_mlir import CompileError
+    _has_extension = True
 except ImportError as _error:
     # Without the compiled extension (a GPU machine with PyTorch only), the
     # package still holds the reference and sas_mlir.cuda, which loads layer
@@ -36,6 +37,7 @@ except ImportError as _error:
                 "and sas_mlir.cuda work")
 
     _sas_mlir = _MissingExtension()
+    _has_extension = False
 
 __all__ = ["LayerConfig", "CompileError", "CompiledLayer", "build_layer",
            "run_pipeline", "layer_config", "compile", "reference",
@@ -63,21 +65,22 @@ class LayerConfig:
         for name in ("heads", "sim_heads", "head_dim", "sim_head_dim",
                      "kernel_size"):
             value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, "
-                                 f"got {value!r}")
-        if self.kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be odd, got {self.kernel_size}")
-        if self.sim_heads % self.heads:
-            raise ValueError(f"sim_heads ({self.sim_heads}) must be a "
-                             f"multiple of heads ({self.heads})")
+            if not isinstance(value, (int, np.integer)):
+                raise ValueError(f"{name} must be an integer, got {value!r}")
         if self.dtype not in _DTYPES:
             raise ValueError(f"dtype must be one of {_DTYPES}, "
                              f"got {self.dtype!r}")
-        if self.scale is not None and not (np.isfinite(self.scale)
-                                           and self.scale > 0):
-            raise ValueError(f"scale must be a positive finite number, "
-                             f"got {self.scale!r}")
+        if self.scale is not None and not isinstance(
+                self.scale, (int, float, np.integer, np.floating)):
+            raise ValueError(f"scale must be a number, got {self.scale!r}")
+        # The layer rules (odd kernel, sim_heads a multiple of heads, ...)
+        # are the sas.layer verifier's, in C++. Without the extension (a GPU
+        # machine that only loads libraries) they are checked where the
+        # library was built.
+        if _has_extension:
+            _sas_mlir.verify_layer_config(
+                self.heads, self.sim_heads, self.head_dim, self.sim_head_dim,
+                self.kernel_size, self.scale, -1, -1)
 
     def parameter_shapes(self) -> Dict[str, tuple]:
         """Expected shape of each parameter, by state-dict name."""
@@ -125,6 +128,27 @@ def _from_storage(array: np.ndarray, dtype: str) -> np.ndarray:
 _STORAGE_NUMPY = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16}
 
 
+def _check_weights(weights: Dict[str, np.ndarray], config: LayerConfig):
+    """The 22 weights of `config` in state-dict order, as arrays; raises
+    ValueError naming any unknown, missing or misshapen weight."""
+    expected = config.parameter_shapes()
+    unknown = sorted(set(weights) - set(expected))
+    if unknown:
+        raise ValueError(f"unknown weight {unknown[0]!r}; expected the "
+                         f"state-dict names {PARAMETER_NAMES}")
+    arrays = []
+    for name in PARAMETER_NAMES:
+        if name not in weights:
+            raise ValueError(f"missing weight {name!r} of shape "
+                             f"{list(expected[name])}")
+        w = np.asarray(weights[name])
+        if w.shape != tuple(expected[name]):
+            raise ValueError(f"weight {name!r} must have shape "
+                             f"{list(expected[name])}, got {list(w.shape)}")
+        arrays.append(w)
+    return arrays
+
+
 class CompiledLayer:
     """A SAS layer compiled for the host CPU. Calling it compiles (once per
     batch size and sequence length, cached) and runs."""
@@ -160,21 +184,8 @@ class CompiledLayer:
         batch, seq_len = q.shape[:2]
         if batch == 0 or seq_len == 0:
             raise ValueError("batch and sequence length must be positive")
-        expected = c.parameter_shapes()
-        unknown = sorted(set(weights) - set(expected))
-        if unknown:
-            raise ValueError(f"unknown weight {unknown[0]!r}; expected the "
-                             f"state-dict names {PARAMETER_NAMES}")
         inputs = [_to_storage(x, c.dtype) for x in (q, k, v)]
-        for name in PARAMETER_NAMES:
-            if name not in weights:
-                raise ValueError(f"missing weight {name!r} of shape "
-                                 f"{list(expected[name])}")
-            w = np.asarray(weights[name])
-            if w.shape != tuple(expected[name]):
-                raise ValueError(f"weight {name!r} must have shape "
-                                 f"{list(expected[name])}, got {list(w.shape)}")
-            inputs.append(_to_storage(w, c.dtype))
+        inputs += [_to_storage(w, c.dtype) for w in _check_weights(weights, c)]
         # Poisoned, so that elements the compiled code does not write show.
         out = _to_storage(np.full((batch, seq_len, c.heads * c.head_dim),
                                   np.nan, dtype=np.float32), c.dtype)
@@ -209,6 +220,12 @@ def compile(config_or_text, target: str = "cpu", **pipeline_options):
         config = layer_config(text)
     else:
         raise TypeError("compile() takes a LayerConfig or MLIR text")
+    valid = sorted(name.replace("-", "_")
+                   for name in _sas_mlir.cpu_pipeline_options())
+    for key in sorted(pipeline_options):
+        if key not in valid:
+            raise ValueError(f"unknown sas-cpu-pipeline option {key!r}; "
+                             f"valid options: {', '.join(valid)}")
     options = " ".join(
         f"{key.replace('_', '-')}={str(value).lower() if isinstance(value, bool) else value}"
         for key, value in sorted(pipeline_options.items()))
@@ -221,5 +238,6 @@ def compile(config_or_text, target: str = "cpu", **pipeline_options):
 
 def reference(q, k, v, weights, config: LayerConfig) -> np.ndarray:
     """The float64 NumPy reference of docs/spec.md."""
+    _check_weights(weights, config)
     return _reference.sas_layer(q, k, v, weights, causal=config.causal,
                                 scale=config.scale)

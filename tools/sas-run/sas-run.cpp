@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sas/Dialect/SAS/IR/SASDialect.h"
+#include "sas/Dialect/SAS/IR/SASOps.h"
 #include "sas/Runner/CudaLibrary.h"
 #include "sas/Runner/LayerRunner.h"
 
@@ -201,21 +202,47 @@ static int extractThreads(std::vector<char *> &args) {
   return threads;
 }
 
+/// The size flags, as verifyLayerConfig names them.
+static LayerSizeNames flagNames() {
+  LayerSizeNames names;
+  names.batch = "--batch";
+  names.seqLen = "--seq-len";
+  names.heads = "--heads";
+  names.simHeads = "--sim-heads";
+  names.headDim = "--head-dim";
+  names.simHeadDim = "--sim-head-dim";
+  names.kernel = "--kernel";
+  names.scale = "--scale";
+  return names;
+}
+
+/// Fails unless `config` (batch and length included) follows the layer
+/// rules and its tensors fit in memory; `names` name its sizes.
+static void verifyConfig(const LayerConfig &config,
+                         const LayerSizeNames &names) {
+  LayerSizes sizes;
+  sizes.batch = config.batch;
+  sizes.seqLen = config.seqLen;
+  sizes.heads = config.heads;
+  sizes.simHeads = config.simHeads;
+  sizes.headDim = config.headDim;
+  sizes.simHeadDim = config.simHeadDim;
+  sizes.kernel = config.kernel;
+  sizes.scale = config.scale;
+  std::string error =
+      verifyLayerConfig(sizes, names, kMaxLayerTensorElements);
+  if (!error.empty())
+    fail(error);
+}
+
 /// The layer the size flags describe (B and T are set by the caller).
 static LayerConfig configFromFlags(StorageType storage) {
-  LayerConfig config;
-  if (heads <= 0 || simHeads <= 0 || headDim <= 0 || simHeadDim <= 0 ||
-      kernel <= 0)
+  if (!heads.getNumOccurrences() || !simHeads.getNumOccurrences() ||
+      !headDim.getNumOccurrences() || !simHeadDim.getNumOccurrences() ||
+      !kernel.getNumOccurrences())
     fail("--heads, --sim-heads, --head-dim, --sim-head-dim and --kernel "
-         "must be given as positive sizes (or use --input)");
-  if (kernel % 2 == 0)
-    fail("--kernel must be odd, got " + llvm::Twine(kernel.getValue()));
-  if (simHeads % heads != 0)
-    fail("--sim-heads (" + llvm::Twine(simHeads.getValue()) +
-         ") must be a multiple of --heads (" + llvm::Twine(heads.getValue()) +
-         ")");
-  if (scale.getNumOccurrences() && !(scale > 0 && std::isfinite(scale)))
-    fail("--scale must be a positive finite number");
+         "must be given (or use --input)");
+  LayerConfig config;
   config.heads = heads;
   config.simHeads = simHeads;
   config.headDim = headDim;
@@ -228,19 +255,27 @@ static LayerConfig configFromFlags(StorageType storage) {
   return config;
 }
 
+/// With --input the layer's sizes and attributes come from the file: a flag
+/// that would set them too is an error, not silently ignored.
+static void rejectLayerFlags() {
+  for (cl::Option *flag : std::initializer_list<cl::Option *>{
+           &heads, &simHeads, &headDim, &simHeadDim, &kernel, &noCausal,
+           &scale})
+    if (flag->getNumOccurrences())
+      fail("--" + flag->ArgStr + " cannot be combined with --input: the "
+           "layer in '" + inputFile + "' has its own");
+}
+
 /// --target cuda: compiles the layer for the GPU into a shared library.
 static int emitCudaLibrary(const char *argv0, StorageType storage) {
   if (emitLib.empty())
     fail("--target cuda needs --emit-lib OUT.so");
   if (!inputFile.empty() || !qPath.empty() || !outPath.empty())
     fail("--target cuda takes the size flags, not --input, --q or --out");
-  if ((batch.getNumOccurrences() && batch <= 0) ||
-      (seqLen.getNumOccurrences() && seqLen <= 0))
-    fail("--batch and --seq-len must be positive sizes (leave them out for "
-         "a library that takes any)");
   LayerConfig config = configFromFlags(storage);
   config.batch = batch.getNumOccurrences() ? batch : ShapedType::kDynamic;
   config.seqLen = seqLen.getNumOccurrences() ? seqLen : ShapedType::kDynamic;
+  verifyConfig(config, flagNames());
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -259,6 +294,7 @@ static int emitCudaLibrary(const char *argv0, StorageType storage) {
   static int anchor;
   check(emitCudaLayerLibrary(context, config, options, emitLib,
                              findCudaRuntimeArchive(argv0, &anchor), linker));
+  llvm::outs() << "sas-run: wrote " << emitLib << "\n";
   return 0;
 }
 
@@ -266,12 +302,20 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   std::vector<char *> cliArgs(argv, argv + argc);
   int threads = extractThreads(cliArgs);
+  // extractThreads() takes the value before the parser sees it; relabel
+  // the option LLVM registers under that name so that --help lists it with
+  // sas-run's own.
+  if (cl::Option *threadsFlag = cl::getRegisteredOptions().lookup("threads")) {
+    threadsFlag->setDescription("Worker threads (default: all cores)");
+    threadsFlag->setValueStr("N");
+    threadsFlag->Categories.assign({&category});
+    threadsFlag->setHiddenFlag(cl::NotHidden);
+  }
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       static_cast<int>(cliArgs.size()), cliArgs.data(),
       "sas-run: compile a SAS layer with sas-cpu-pipeline and run it on .npy "
-      "files, or (--target cuda --emit-lib) write a CUDA layer library\n\n"
-      "  --threads=<N>      Worker threads (default: all cores)\n");
+      "files, or (--target cuda --emit-lib) write a CUDA layer library\n");
 
   std::optional<StorageType> storage = parseStorageType(dtype);
   if (!storage)
@@ -317,6 +361,7 @@ int main(int argc, char **argv) {
                                        ParserConfig(&context));
     if (!module)
       fail("cannot load '" + inputFile + "':\n" + parseErrors);
+    rejectLayerFlags();
     config = check(findLayerFunction(*module)).second;
     if (dtype.getNumOccurrences() && config.storage != *storage)
       fail("--dtype " + dtype + " does not match the layer's element type " +
@@ -333,6 +378,12 @@ int main(int argc, char **argv) {
   }
   config.batch = q.shape[0];
   config.seqLen = q.shape[1];
+  LayerSizeNames names = flagNames();
+  if (!inputFile.empty())
+    names = LayerSizeNames();
+  names.batch = "B of --q";
+  names.seqLen = "T of --q";
+  verifyConfig(config, names);
   if (inputFile.empty())
     module = buildLayerModule(context, config);
   else if (q.shape[2] != config.heads || q.shape[3] != config.headDim)
@@ -392,6 +443,8 @@ int main(int argc, char **argv) {
         std::chrono::duration<double, std::milli>(stop - start).count());
   }
   check(writeNpyF32(outPath, out));
+  llvm::outs() << "sas-run: wrote " << outPath << " "
+               << formatShape(out.shape) << " f32\n";
   if (repeat > 1) {
     std::sort(times.begin(), times.end());
     llvm::outs() << llvm::format("sas-run: median %.3f ms over %d runs\n",

@@ -472,23 +472,23 @@ func.func @layer_result_dynamic(
 
 // Sizes whose product does not fit in 64 bits are an error, not an overflow.
 func.func @layer_huge_width(
-    %q: tensor<1x5x4294967296x4294967296xf32>, %hw: tensor<4x4294967296x3xf32>,
+    %q: tensor<1x5x2x4611686018427387904xf32>, %hw: tensor<4x2x3xf32>,
     %hb: tensor<4xf32>, %hrw: tensor<4x4x3xf32>, %hrb: tensor<4xf32>,
-    %fw: tensor<6x4294967296xf32>, %fb: tensor<6xf32>, %frw: tensor<6x6xf32>,
-    %frb: tensor<6xf32>, %vhw: tensor<4x4294967296x3xf32>, %ow: tensor<8x8xf32>,
+    %fw: tensor<6x4611686018427387904xf32>, %fb: tensor<6xf32>, %frw: tensor<6x6xf32>,
+    %frb: tensor<6xf32>, %vhw: tensor<4x2x3xf32>, %ow: tensor<8x8xf32>,
     %ob: tensor<8xf32>) {
-  // expected-error @+1 {{H*D = 4294967296*4294967296 does not fit in 64 bits}}
+  // expected-error @+1 {{q, k and v [B, T, H, D] would have more elements than 64 bits can count (B (dimension 0 of 'q') = 1, T (dimension 1 of 'q') = 5, H (dimension 2 of 'q') = 2, D (dimension 3 of 'q') = 4611686018427387904)}}
   %0 = sas.layer %q, %q, %q q_head(%hw, %hb, %hrw, %hrb)
       q_feat(%fw, %fb, %frw, %frb) k_head(%hw, %hb, %hrw, %hrb)
       k_feat(%fw, %fb, %frw, %frb) v_head(%vhw, %hb, %hrw, %hrb)
       out(%ow, %ob)
-      : (tensor<1x5x4294967296x4294967296xf32>, tensor<1x5x4294967296x4294967296xf32>,
-         tensor<1x5x4294967296x4294967296xf32>,
-         tensor<4x4294967296x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>,
-         tensor<6x4294967296xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>,
-         tensor<4x4294967296x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>,
-         tensor<6x4294967296xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>,
-         tensor<4x4294967296x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>,
+      : (tensor<1x5x2x4611686018427387904xf32>, tensor<1x5x2x4611686018427387904xf32>,
+         tensor<1x5x2x4611686018427387904xf32>,
+         tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>,
+         tensor<6x4611686018427387904xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>,
+         tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>,
+         tensor<6x4611686018427387904xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>,
+         tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>,
          tensor<8x8xf32>, tensor<8xf32>) -> tensor<1x5x8xf32>
   return
 }

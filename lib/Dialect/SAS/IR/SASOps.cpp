@@ -17,6 +17,7 @@
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/MathExtras.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 
@@ -390,10 +391,36 @@ LogicalResult LayerOp::verify() {
       return failure();
   if (failed(v.checkSameDim(val, 1, k, 1)))
     return failure();
-  int64_t hd;
-  if (llvm::MulOverflow(val.size(2), val.size(3), hd))
-    return emitOpError() << "H*D = " << val.size(2) << "*" << val.size(3)
-                         << " does not fit in 64 bits";
+
+  // The rules front ends check on plain numbers (sas-run, the C API,
+  // Python), here on the sizes the operand types give.
+  NamedTensor qHeadW = named("q_head_w", getQHeadW(), kHeadSimW);
+  NamedTensor qFeatW = named("q_feat_w", getQFeatW(), kFeatureSimW);
+  if (failed(v.checkLayout(qHeadW, 0)) || failed(v.checkLayout(qFeatW, 0)))
+    return failure();
+  LayerSizes sizes;
+  sizes.batch = q.size(0);
+  sizes.seqLen = q.size(1);
+  sizes.heads = q.size(2);
+  sizes.headDim = q.size(3);
+  sizes.simHeads = qHeadW.size(0);
+  sizes.kernel = qHeadW.size(2);
+  sizes.simHeadDim = qFeatW.size(0);
+  if (std::optional<APFloat> scale = getScale())
+    sizes.scale = scale->convertToDouble();
+  LayerSizeNames names;
+  names.batch = "B (dimension 0 of 'q')";
+  names.seqLen = "T (dimension 1 of 'q')";
+  names.heads = "H (dimension 2 of 'q')";
+  names.headDim = "D (dimension 3 of 'q')";
+  names.simHeads = "H' (dimension 0 of 'q_head_w')";
+  names.kernel = "kernel size K (dimension 2 of 'q_head_w')";
+  names.simHeadDim = "D' (dimension 0 of 'q_feat_w')";
+  names.scale = "'scale'";
+  std::string error = verifyLayerConfig(sizes, names);
+  if (!error.empty())
+    return emitOpError() << error;
+  int64_t hd = val.size(2) * val.size(3);
 
   FailureOr<RankedTensorType> qHead = verifyHeadSimShapes(
       v, q, named("q_head_w", getQHeadW(), kHeadSimW),
@@ -454,6 +481,95 @@ LogicalResult LayerOp::verify() {
                          << ", but 'v' has H*D = " << val.size(2) << "*"
                          << val.size(3) << " = " << hd;
   return v.checkResult(*peaa, "[B, T, H*D]");
+}
+
+//===----------------------------------------------------------------------===//
+// Layer size rules, shared with the front ends
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// A size with the name its caller gives it.
+struct NamedSize {
+  StringRef name;
+  int64_t value;
+};
+} // namespace
+
+/// Checks that the tensor `what` of dimensions `dims` (dynamic ones count as
+/// 1) has at most `maxElements` elements.
+static std::string checkElements(StringRef what, ArrayRef<NamedSize> dims,
+                                 int64_t maxElements) {
+  int64_t elements = 1;
+  bool overflow = false;
+  for (const NamedSize &d : dims)
+    if (!ShapedType::isDynamic(d.value))
+      overflow |= llvm::MulOverflow(elements, d.value, elements);
+  if (!overflow && elements <= maxElements)
+    return "";
+  std::string message;
+  llvm::raw_string_ostream os(message);
+  os << what << " would have ";
+  if (maxElements == std::numeric_limits<int64_t>::max())
+    os << "more elements than 64 bits can count";
+  else if (llvm::isPowerOf2_64(maxElements))
+    os << "more than 2^" << llvm::Log2_64(maxElements)
+       << " elements, the limit on one tensor";
+  else
+    os << "more than " << maxElements << " elements, the limit on one tensor";
+  os << " (";
+  llvm::interleave(
+      dims, os,
+      [&](const NamedSize &d) {
+        os << d.name << " = ";
+        if (ShapedType::isDynamic(d.value))
+          os << "?";
+        else
+          os << d.value;
+      },
+      ", ");
+  os << ")";
+  return message;
+}
+
+std::string sas::verifyLayerConfig(const LayerSizes &sizes,
+                                   const LayerSizeNames &names,
+                                   int64_t maxElements) {
+  NamedSize b{names.batch, sizes.batch}, t{names.seqLen, sizes.seqLen},
+      h{names.heads, sizes.heads}, hs{names.simHeads, sizes.simHeads},
+      d{names.headDim, sizes.headDim}, ds{names.simHeadDim, sizes.simHeadDim},
+      k{names.kernel, sizes.kernel};
+  for (const NamedSize &size : {b, t, h, hs, d, ds, k})
+    if (!ShapedType::isDynamic(size.value) && size.value <= 0)
+      return (size.name + " must be positive, got " + Twine(size.value)).str();
+  if (k.value % 2 == 0)
+    return (k.name + " must be odd, got " + Twine(k.value)).str();
+  if (hs.value % h.value != 0)
+    return (hs.name + " must be a multiple of " + h.name + ", got " +
+            Twine(hs.value) + " and " + Twine(h.value))
+        .str();
+  if (sizes.scale && !(std::isfinite(*sizes.scale) && *sizes.scale > 0)) {
+    std::string message;
+    llvm::raw_string_ostream os(message);
+    os << names.scale << " must be a positive finite number, got "
+       << *sizes.scale;
+    return message;
+  }
+  // The largest tensors of the layer; [H', H, K] and the output [B, T, H*D]
+  // are no larger than [H', H', K] and [B, T, H, D].
+  std::pair<StringRef, SmallVector<NamedSize>> tensors[] = {
+      {"q, k and v [B, T, H, D]", {b, t, h, d}},
+      {"the simulated q and k [B, T, H', D']", {b, t, hs, ds}},
+      {"the simulated v [B, T, H', D]", {b, t, hs, d}},
+      {"the residual head convolution weight [H', H', K]", {hs, hs, k}},
+      {"the feature simulation weight [D', D]", {ds, d}},
+      {"the residual MLP weight [D', D']", {ds, ds}},
+      {"the output dense weight [H*D, H*D]", {h, d, h, d}}};
+  for (auto &[what, dims] : tensors) {
+    std::string message = checkElements(what, dims, maxElements);
+    if (!message.empty())
+      return message;
+  }
+  return "";
 }
 
 #define GET_OP_CLASSES

@@ -10,8 +10,10 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
@@ -70,7 +72,7 @@ LayerComparison compareWithMha(LayerOp layer, const CostEstimate &sas,
   c.simHeadDim = ds;
   // MHA: causal attention over H heads of D, then the output dense layer.
   c.mha.flops = 2 * pairsPerHead * h * (2 * d) + cost::peaaFlops(tokens, h * d);
-  c.mha.parameters = h * d * h * d + h * d;
+  c.mha.parameters = h * d * h * d + h * d; // the verifier bounds (H*D)^2
   c.mha.bytes =
       elementBytes * (3 * tokens * h * d + c.mha.parameters + tokens * h * d);
   c.mha.dominantTerm = 2 * pairsPerHead * h * 2 * d > cost::peaaFlops(tokens, h * d)
@@ -79,9 +81,12 @@ LayerComparison compareWithMha(LayerOp layer, const CostEstimate &sas,
   // n heads of size D' (q, k and v), output dense n D' -> H D: linear in n.
   double perHead = 2 * pairsPerHead * 2 * ds + 2 * tokens * ds * (h * d);
   c.matchedHeads = sas.flops / perHead;
-  // H heads of size w: 2 T H^2 w^2 + 4 P H w = SAS FLOPs.
-  double qa = 2 * tokens * h * h, qb = 4 * pairsPerHead * h, qc = -sas.flops;
-  c.matchedHeadDim = (-qb + std::sqrt(qb * qb - 4 * qa * qc)) / (2 * qa);
+  // H heads of size w: 2 T H^2 w^2 + 4 P H w = SAS FLOPs, the positive
+  // root of qa w^2 + qb w - F, in the form without cancellation: at long T
+  // qb^2 dwarfs 4 qa F and -qb + sqrt(...) would round to 0.
+  double qa = 2 * tokens * h * h, qb = 4 * pairsPerHead * h;
+  c.matchedHeadDim =
+      2 * sas.flops / (qb + std::sqrt(qb * qb + 4 * qa * sas.flops));
   // Their parameters (output dense; projections not counted, as for MHA)
   // and bytes (q, k, v of their width, parameters, the [B, T, H*D] output).
   double headsWidth = c.matchedHeads * ds, width = h * c.matchedHeadDim;
@@ -125,14 +130,35 @@ struct SASCostReportPass : sas::impl::SASCostReportBase<SASCostReportPass> {
           << format << "'";
       return signalPassFailure();
     }
+    if (batch < 0 || seqLen < 0) {
+      emitError(getOperation().getLoc())
+          << "sas-cost-report: batch and seq-len must be positive, got "
+          << static_cast<int64_t>(batch) << " and "
+          << static_cast<int64_t>(seqLen);
+      return signalPassFailure();
+    }
     CostSizes sizes;
     if (batch > 0)
       sizes.batch = batch;
     if (seqLen > 0)
       sizes.seqLen = seqLen;
 
+    // The report has a stream of its own, so that it does not mix with the
+    // IR on stdout.
+    std::unique_ptr<llvm::ToolOutputFile> file;
+    if (!output.empty()) {
+      std::string error;
+      file = openOutputFile(output, &error);
+      if (!file) {
+        emitError(getOperation().getLoc())
+            << "sas-cost-report: cannot write the report to '" << output
+            << "': " << error;
+        return signalPassFailure();
+      }
+    }
+    llvm::raw_ostream &os = file ? file->os() : llvm::errs();
+
     llvm::json::Array functions;
-    llvm::raw_ostream &os = llvm::outs();
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       SmallVector<Row> rows;
       SmallVector<LayerComparison> layers;
@@ -213,6 +239,8 @@ struct SASCostReportPass : sas::impl::SASCostReportBase<SASCostReportPass> {
                           llvm::json::Value(llvm::json::Object{
                               {"functions", std::move(functions)}}))
          << "\n";
+    if (file)
+      file->keep();
     markAllAnalysesPreserved();
   }
 };

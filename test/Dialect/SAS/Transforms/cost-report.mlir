@@ -1,7 +1,7 @@
 // Costs against numbers worked out by hand from the formulas of docs/spec.md.
-// RUN: sas-opt %s --sas-cost-report=format=json -o /dev/null | FileCheck %s
-// RUN: sas-opt %s --sas-expand --sas-cost-report=format=json -o /dev/null | FileCheck %s --check-prefix=EXPANDED
-// RUN: sas-opt %s --sas-cost-report -o /dev/null | FileCheck %s --check-prefix=TEXT
+// RUN: sas-opt %s --sas-cost-report="format=json output=-" -o /dev/null | FileCheck %s
+// RUN: sas-opt %s --sas-expand --sas-cost-report="format=json output=-" -o /dev/null | FileCheck %s --check-prefix=EXPANDED
+// RUN: sas-opt %s --sas-cost-report=output=- -o /dev/null | FileCheck %s --check-prefix=TEXT
 // RUN: not sas-opt %s --sas-cost-report=format=xml -o /dev/null 2>&1 | FileCheck %s --check-prefix=FORMAT
 // FORMAT: sas-cost-report: format must be 'text' or 'json', got 'xml'
 
@@ -100,5 +100,5 @@ func.func @config_b(%q: tensor<2x3x2x2xbf16>, %hw: tensor<4x2x3xbf16>,
 // Dynamic sizes need values.
 // RUN: not sas-opt %S/../ops.mlir --sas-cost-report -o /dev/null 2>&1 | FileCheck %s --check-prefix=DYNAMIC
 // DYNAMIC: error: sas-cost-report: dynamic batch or sequence size; give them with batch=N seq-len=N
-// RUN: sas-opt %S/../ops.mlir --sas-cost-report="batch=2 seq-len=5" -o /dev/null | FileCheck %s --check-prefix=SIZED
+// RUN: sas-opt %S/../ops.mlir --sas-cost-report="batch=2 seq-len=5 output=-" -o /dev/null | FileCheck %s --check-prefix=SIZED
 // SIZED: sas-cost-report: @head_sim_dynamic

@@ -52,7 +52,10 @@ def SASCostReport : Pass<"sas-cost-report", "ModuleOp"> {
     widened until it does. The IR is not changed.
 
     `format=json` prints one JSON object instead of tables; `batch` and
-    `seq-len` give sizes for dynamic dimensions.
+    `seq-len` give sizes for dynamic dimensions. The report goes to stderr,
+    apart from the IR on stdout; `output=FILE` writes it to FILE instead
+    (`output=-`: stdout). Sizes whose costs do not fit in a double are an
+    error.
   }];
   let options = [
     Option<"format", "format", "std::string", /*default=*/"\"text\"",
@@ -61,6 +64,9 @@ def SASCostReport : Pass<"sas-cost-report", "ModuleOp"> {
            "Batch size for dynamic batch dimensions">,
     Option<"seqLen", "seq-len", "int64_t", /*default=*/"0",
            "Sequence length for dynamic sequence dimensions">,
+    Option<"output", "output", "std::string", /*default=*/"\"\"",
+           "Where the report goes: a file, '-' for stdout (default: "
+           "stderr)">,
   ];
 }
 
