@@ -56,6 +56,10 @@ config.substitutions.append(("%host_cxx", config.cxx_compiler))
 config.substitutions.append(("%cxx_launcher", config.cxx_compiler_launcher))
 config.substitutions.append(("%mlir_dir", config.mlir_dir))
 
+# Every test compiles what it runs (and writes nothing to ~/.cache); the
+# compile cache tests set SAS_CACHE_DIR themselves.
+config.environment["SAS_CACHE_DIR"] = ""
+
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP",
                                      "CCACHE_DIR"])
 llvm_config.use_default_substitutions()

@@ -11,7 +11,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
@@ -19,10 +19,30 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/ExecutionEngine/Orc/CompileUtils.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/Endian.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SHA256.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/xxhash.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+
+#include <chrono>
+#include <dlfcn.h>
+#include <cstdlib>
 
 using namespace mlir;
 using namespace mlir::sas;
@@ -43,6 +63,21 @@ static constexpr llvm::StringLiteral kParameterNames[] = {
 
 /// The name of the wrapper function that sas-run compiles and calls.
 static constexpr llvm::StringLiteral kEntryName = "sas_run";
+/// The function that calls it with its arguments packed in one array.
+static constexpr llvm::StringLiteral kPackedEntryName = "sas_run_packed";
+
+/// LLVM's optimization level and the code generator's. The IR arrives tiled,
+/// vectorized and unrolled: O1 runs it as fast as O3 in half the optimizer
+/// time (docs/perf.md, "CPU compile time").
+static constexpr unsigned kOptLevel = 1;
+static constexpr llvm::CodeGenOptLevel kCodeGenOptLevel =
+    llvm::CodeGenOptLevel::Default;
+
+/// Cache entries: kCacheMagic, the object's length and xxh3 checksum (each
+/// 64-bit little endian), then the object. kCacheFormat is part of the key:
+/// change it when the entries or what goes into them change.
+static constexpr llvm::StringLiteral kCacheMagic = "SASOBJ1\n";
+static constexpr llvm::StringLiteral kCacheFormat = "sas-mlir layer object 1";
 
 ArrayRef<llvm::StringLiteral> LayerConfig::getParameterNames() {
   return kParameterNames;
@@ -212,10 +247,228 @@ void sas::buildLayerEntryPoint(ModuleOp module, func::FuncOp callee,
 }
 
 CompiledLayer::CompiledLayer(LayerConfig config,
-                             std::unique_ptr<ExecutionEngine> engine)
-    : config(std::move(config)), engine(std::move(engine)) {}
+                             std::unique_ptr<llvm::orc::LLJIT> jit,
+                             void (*entry)(void **), CompileTimes times)
+    : config(std::move(config)), jit(std::move(jit)), entry(entry),
+      times(times) {}
 
-CompiledLayer::~CompiledLayer() = default;
+CompiledLayer::~CompiledLayer() {
+  if (jit)
+    llvm::consumeError(jit->deinitialize(jit->getMainJITDylib()));
+}
+
+static double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                       start)
+      .count();
+}
+
+/// Adds `llvm.func @sas_run_packed(%args: !llvm.ptr)`, which calls the C
+/// interface of the entry point with the descriptor pointers of the array
+/// %args: one symbol with one signature to look up and call.
+static LogicalResult addPackedEntryPoint(ModuleOp module) {
+  auto callee = module.lookupSymbol<LLVM::LLVMFuncOp>(
+      ("_mlir_ciface_" + kEntryName).str());
+  if (!callee)
+    return failure();
+  MLIRContext *ctx = module.getContext();
+  Location loc = callee.getLoc();
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  if (!llvm::all_of(callee.getArgumentTypes(),
+                    [&](Type t) { return t == ptrType; }))
+    return failure();
+  auto b = OpBuilder::atBlockEnd(module.getBody());
+  auto packed = LLVM::LLVMFuncOp::create(
+      b, loc, kPackedEntryName,
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptrType}));
+  Block *body = packed.addEntryBlock(b);
+  b.setInsertionPointToStart(body);
+  SmallVector<Value> args;
+  for (unsigned i = 0, e = callee.getNumArguments(); i < e; ++i) {
+    Value slot =
+        LLVM::GEPOp::create(b, loc, ptrType, ptrType, body->getArgument(0),
+                            ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+    args.push_back(LLVM::LoadOp::create(b, loc, ptrType, slot));
+  }
+  LLVM::CallOp::create(b, loc, callee, args);
+  LLVM::ReturnOp::create(b, loc, ValueRange());
+  return success();
+}
+
+/// The host's target machine, position-independent so that the object links
+/// anywhere in the process.
+static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createHostTargetMachine() {
+  static bool targetInitialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)targetInitialized;
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder)
+    return builder.takeError();
+  builder->setCodeGenOptLevel(kCodeGenOptLevel);
+  builder->setRelocationModel(llvm::Reloc::PIC_);
+  builder->setCodeModel(llvm::CodeModel::Small);
+  return builder->createTargetMachine();
+}
+
+/// Appends the path, size and modification time of the file that holds
+/// `code` (a function of this process), as ccache identifies a compiler.
+static void appendFileIdentity(llvm::raw_ostream &os, const void *code) {
+  Dl_info info;
+  llvm::sys::fs::file_status status;
+  if (!dladdr(code, &info) || !info.dli_fname ||
+      llvm::sys::fs::status(info.dli_fname, status)) {
+    os << "unknown" << '\0';
+    return;
+  }
+  os << info.dli_fname << '\0' << status.getSize() << '\0'
+     << status.getLastModificationTime().time_since_epoch().count() << '\0';
+}
+
+/// The cache key of compiling `module` (the layer and its entry point) with
+/// `options` for `tm`: the SHA-256, in hex, of everything that decides the
+/// object code. The compiler is identified by the files that hold this
+/// project's code (linked statically into the executable or the Python
+/// extension), MLIR's and LLVM's.
+static std::string getCacheKey(ModuleOp module,
+                               const SASCPUPipelineOptions &options,
+                               llvm::TargetMachine &tm) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << kCacheFormat << '\0' << LLVM_VERSION_STRING << '\0';
+  appendFileIdentity(os, reinterpret_cast<const void *>(&getCacheKey));
+  appendFileIdentity(os, reinterpret_cast<const void *>(&verify));
+  appendFileIdentity(os, reinterpret_cast<const void *>(
+                             static_cast<uint64_t (*)(ArrayRef<uint8_t>)>(
+                                 &llvm::xxh3_64bits)));
+  os << tm.getTargetTriple().str() << '\0' << tm.getTargetCPU() << '\0'
+     << tm.getTargetFeatureString() << '\0' << kOptLevel << '\0'
+     << static_cast<int>(kCodeGenOptLevel) << '\0';
+  options.print(os);
+  os << '\0';
+  module->print(os);
+  return llvm::toHex(llvm::SHA256::hash(llvm::arrayRefFromStringRef(text)),
+                     /*LowerCase=*/true);
+}
+
+/// Reads the object of cache entry `path`: none when the file is missing,
+/// unreadable, or not a complete entry (magic, length, checksum).
+static std::unique_ptr<llvm::MemoryBuffer>
+readCacheEntry(StringRef path) {
+  auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                          /*RequiresNullTerminator=*/false);
+  if (!file)
+    return nullptr;
+  StringRef data = (*file)->getBuffer();
+  if (!data.consume_front(kCacheMagic) || data.size() < 16)
+    return nullptr;
+  uint64_t size = llvm::support::endian::read64le(data.data());
+  uint64_t checksum = llvm::support::endian::read64le(data.data() + 8);
+  data = data.drop_front(16);
+  if (data.size() != size || llvm::xxh3_64bits(data) != checksum)
+    return nullptr;
+  return llvm::MemoryBuffer::getMemBufferCopy(data, path);
+}
+
+/// Writes `object` as cache entry `path`, atomically: a temporary file in
+/// the same directory renamed over it. Failing to write only loses the
+/// cache entry.
+static void writeCacheEntry(StringRef path, llvm::MemoryBufferRef object) {
+  if (llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path)))
+    return;
+  auto temp = llvm::sys::fs::TempFile::create(path + "-%%%%%%%%.tmp");
+  if (!temp) {
+    llvm::consumeError(temp.takeError());
+    return;
+  }
+  {
+    llvm::raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
+    StringRef data = object.getBuffer();
+    char header[16];
+    llvm::support::endian::write64le(header, data.size());
+    llvm::support::endian::write64le(header + 8, llvm::xxh3_64bits(data));
+    os << kCacheMagic << StringRef(header, sizeof(header)) << data;
+  }
+  if (llvm::Error err = temp->keep(path)) {
+    llvm::consumeError(std::move(err));
+    llvm::consumeError(temp->discard());
+  }
+}
+
+/// Translates the LLVM dialect `module` to LLVM IR, optimizes it and emits
+/// an object file for `tm`.
+static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+compileToObject(ModuleOp module, llvm::TargetMachine &tm) {
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext);
+  if (!llvmModule)
+    return createStringError(std::errc::invalid_argument,
+                             "translation to LLVM IR failed");
+  llvmModule->setDataLayout(tm.createDataLayout());
+  llvmModule->setTargetTriple(tm.getTargetTriple());
+  if (llvm::Error err = makeOptimizingTransformer(kOptLevel, /*sizeLevel=*/0,
+                                                  &tm)(llvmModule.get()))
+    return std::move(err);
+  return llvm::orc::SimpleCompiler(tm)(*llvmModule);
+}
+
+/// Links `object` into a new JIT that resolves its calls in `sharedLibs` and
+/// this process, and looks up the packed entry point.
+static llvm::Expected<
+    std::pair<std::unique_ptr<llvm::orc::LLJIT>, void (*)(void **)>>
+loadObject(std::unique_ptr<llvm::MemoryBuffer> object,
+           ArrayRef<StringRef> sharedLibs) {
+  auto jit = llvm::orc::LLJITBuilder().create();
+  if (!jit)
+    return jit.takeError();
+  llvm::orc::JITDylib &mainLib = (*jit)->getMainJITDylib();
+  char prefix = (*jit)->getDataLayout().getGlobalPrefix();
+  for (StringRef lib : sharedLibs) {
+    auto generator = llvm::orc::DynamicLibrarySearchGenerator::Load(
+        lib.str().c_str(), prefix);
+    if (!generator)
+      return generator.takeError();
+    mainLib.addGenerator(std::move(*generator));
+  }
+  auto process =
+      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(prefix);
+  if (!process)
+    return process.takeError();
+  mainLib.addGenerator(std::move(*process));
+  if (llvm::Error err = (*jit)->addObjectFile(std::move(object)))
+    return std::move(err);
+  // Errors of the JIT may refer to its strings: they become plain strings
+  // before it goes away.
+  auto linkError = [](llvm::Error err) {
+    return createStringError(std::errc::invalid_argument, "%s",
+                             llvm::toString(std::move(err)).c_str());
+  };
+  if (llvm::Error err = (*jit)->initialize(mainLib))
+    return linkError(std::move(err));
+  auto address = (*jit)->lookup(kPackedEntryName);
+  if (!address)
+    return linkError(address.takeError());
+  return std::make_pair(std::move(*jit),
+                        address->toPtr<void (*)(void **)>());
+}
+
+std::optional<std::string> CompiledLayer::getCacheDirectory() {
+  if (const char *dir = std::getenv("SAS_CACHE_DIR"))
+    return *dir ? std::optional<std::string>(dir) : std::nullopt;
+  llvm::SmallString<256> path;
+  if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    path = xdg;
+  else if (llvm::sys::path::home_directory(path))
+    llvm::sys::path::append(path, ".cache");
+  else
+    return std::nullopt;
+  llvm::sys::path::append(path, "sas-mlir");
+  return std::string(path);
+}
 
 llvm::Expected<std::unique_ptr<CompiledLayer>>
 CompiledLayer::compile(ModuleOp module, func::FuncOp function,
@@ -263,36 +516,68 @@ CompiledLayer::compile(ModuleOp module, func::FuncOp function,
   if (failed(verify(module)))
     return createStringError(std::errc::invalid_argument,
                              "invalid layer IR:\n%s", diagnostics.c_str());
+  auto tm = createHostTargetMachine();
+  if (!tm)
+    return tm.takeError();
+
+  // A cached object is used when it is intact and links; anything else is
+  // compiled again (and the entry rewritten). Fusion remarks come from the
+  // pipeline: they need a compile.
+  CompileTimes times;
+  std::optional<std::string> cacheDir;
+  if (!options.fusionRemarks)
+    cacheDir = getCacheDirectory();
+  llvm::SmallString<256> entryPath;
+  auto start = std::chrono::steady_clock::now();
+  if (cacheDir) {
+    entryPath = *cacheDir;
+    llvm::sys::path::append(entryPath,
+                            getCacheKey(module, options, **tm) + ".o");
+    if (std::unique_ptr<llvm::MemoryBuffer> cached =
+            readCacheEntry(entryPath)) {
+      auto loaded = loadObject(std::move(cached), sharedLibs);
+      if (loaded) {
+        times.load = secondsSince(start);
+        times.cacheHit = true;
+        return std::unique_ptr<CompiledLayer>(new CompiledLayer(
+            config, std::move(loaded->first), loaded->second, times));
+      }
+      llvm::consumeError(loaded.takeError());
+    }
+  }
+
+  start = std::chrono::steady_clock::now();
   PassManager pm(ctx);
   buildSASCPUPipeline(pm, options);
   if (failed(pm.run(module)))
     return createStringError(std::errc::invalid_argument,
                              "sas-cpu-pipeline failed:\n%s",
                              diagnostics.c_str());
-
-  static bool targetInitialized = [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    return true;
-  }();
-  (void)targetInitialized;
-
-  // The options hold a function_ref: the transformer it refers to must
-  // outlive ExecutionEngine::create.
-  std::function<llvm::Error(llvm::Module *)> optimize =
-      makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0,
-                                /*targetMachine=*/nullptr);
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = optimize;
-  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  engineOptions.sharedLibPaths = sharedLibs;
-  auto engineOr = ExecutionEngine::create(module, engineOptions);
-  if (!engineOr)
+  if (failed(addPackedEntryPoint(module)))
     return createStringError(std::errc::invalid_argument,
-                             "JIT compilation failed: %s",
-                             llvm::toString(engineOr.takeError()).c_str());
-  return std::unique_ptr<CompiledLayer>(
-      new CompiledLayer(config, std::move(*engineOr)));
+                             "sas-cpu-pipeline did not produce the C "
+                             "interface of @%s",
+                             kEntryName.data());
+  times.pipeline = secondsSince(start);
+
+  start = std::chrono::steady_clock::now();
+  auto object = compileToObject(module, **tm);
+  if (!object)
+    return createStringError(std::errc::invalid_argument,
+                             "LLVM code generation failed: %s",
+                             llvm::toString(object.takeError()).c_str());
+  times.codegen = secondsSince(start);
+  if (cacheDir)
+    writeCacheEntry(entryPath, (*object)->getMemBufferRef());
+  start = std::chrono::steady_clock::now();
+  auto loaded = loadObject(std::move(*object), sharedLibs);
+  if (!loaded)
+    return createStringError(std::errc::invalid_argument,
+                             "JIT linking failed: %s",
+                             llvm::toString(loaded.takeError()).c_str());
+  times.load = secondsSince(start);
+  return std::unique_ptr<CompiledLayer>(new CompiledLayer(
+      config, std::move(loaded->first), loaded->second, times));
 }
 
 std::pair<int64_t, int64_t> CompiledLayer::getHostRegisterTile() {
@@ -361,10 +646,9 @@ llvm::Error CompiledLayer::runOnBuffers(ArrayRef<const void *> inputs,
                   data);
   addDescriptor(config.getOutputShape(), output);
 
-  SmallVector<void *> pointers, args;
+  SmallVector<void *> pointers;
   for (std::vector<int64_t> &d : descriptors)
     pointers.push_back(d.data());
-  for (void *&p : pointers)
-    args.push_back(&p);
-  return engine->invokePacked(("_mlir_ciface_" + kEntryName).str(), args);
+  entry(pointers.data());
+  return llvm::Error::success();
 }

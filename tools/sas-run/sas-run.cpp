@@ -73,7 +73,7 @@ static cl::opt<std::string> outPath("out",
                                     cl::value_desc("OUT.npy"),
                                     cl::cat(category));
 static cl::opt<int> repeat("repeat",
-                           cl::desc("Run N times and print the median time"),
+                           cl::desc("Run N times and print the median time of the runs"),
                            cl::init(1), cl::cat(category));
 static cl::opt<std::string> inputFile(
     "input", cl::desc("Run the function holding a sas.layer in this file"),
@@ -233,6 +233,24 @@ static void verifyConfig(const LayerConfig &config,
       verifyLayerConfig(sizes, names, kMaxLayerTensorElements);
   if (!error.empty())
     fail(error);
+}
+
+static double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                       start)
+      .count();
+}
+
+/// One line: the whole compile time, whether the object came from the
+/// cache, and where the time went.
+static void printCompileTime(double seconds, const CompileTimes &times) {
+  const char *cache = times.cacheHit                          ? "cache hit"
+                      : CompiledLayer::getCacheDirectory()    ? "cache miss"
+                                                              : "no cache";
+  llvm::outs() << llvm::format("sas-run: compile %.2f s, %s (pipeline %.2f "
+                               "s, LLVM %.2f s, load %.2f s)\n",
+                               seconds, cache, times.pipeline, times.codegen,
+                               times.load);
 }
 
 /// The layer the size flags describe (B and T are set by the caller).
@@ -426,8 +444,11 @@ int main(int argc, char **argv) {
     if (!llvm::sys::fs::exists(lib))
       fail("the runtime library '" + lib +
            "' is missing (install libomp-22-dev and libmlir-22-dev)");
+  // Compiled before the timed runs; its time is printed on its own line.
+  auto compileStart = std::chrono::steady_clock::now();
   std::unique_ptr<CompiledLayer> layer = check(CompiledLayer::compile(
       *module, function, config, options, runtimeLibs));
+  printCompileTime(secondsSince(compileStart), layer->getCompileTimes());
 
   SmallVector<const HostTensor *> args;
   for (const HostTensor &t : inputs)
@@ -438,17 +459,14 @@ int main(int argc, char **argv) {
     out.poison();
     auto start = std::chrono::steady_clock::now();
     check(layer->run(args, out));
-    auto stop = std::chrono::steady_clock::now();
-    times.push_back(
-        std::chrono::duration<double, std::milli>(stop - start).count());
+    times.push_back(secondsSince(start) * 1e3);
   }
+  std::sort(times.begin(), times.end());
+  llvm::outs() << llvm::format("sas-run: median %.3f ms over %d run%s\n",
+                               times[times.size() / 2], repeat.getValue(),
+                               repeat == 1 ? "" : "s");
   check(writeNpyF32(outPath, out));
   llvm::outs() << "sas-run: wrote " << outPath << " "
                << formatShape(out.shape) << " f32\n";
-  if (repeat > 1) {
-    std::sort(times.begin(), times.end());
-    llvm::outs() << llvm::format("sas-run: median %.3f ms over %d runs\n",
-                                 times[times.size() / 2], repeat.getValue());
-  }
   return 0;
 }

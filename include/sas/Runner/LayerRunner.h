@@ -19,9 +19,14 @@
 #include "mlir/IR/OwningOpRef.h"
 
 #include <memory>
+#include <optional>
+#include <string>
+
+namespace llvm::orc {
+class LLJIT;
+} // namespace llvm::orc
 
 namespace mlir {
-class ExecutionEngine;
 class MLIRContext;
 
 namespace sas {
@@ -60,16 +65,36 @@ findLayerFunction(ModuleOp module);
 void buildLayerEntryPoint(ModuleOp module, func::FuncOp callee,
                           const LayerConfig &config, llvm::StringRef name);
 
+/// Where the time of CompiledLayer::compile went, in seconds.
+struct CompileTimes {
+  /// sas-cpu-pipeline, down to the LLVM dialect.
+  double pipeline = 0;
+  /// Translation to LLVM IR, LLVM's optimizer and code generation (zero on
+  /// a cache hit).
+  double codegen = 0;
+  /// Linking the object into the process.
+  double load = 0;
+  /// Whether the object came from the on-disk cache.
+  bool cacheHit = false;
+};
+
 /// A SAS layer compiled for the host CPU.
 class CompiledLayer {
 public:
   /// Compiles `function` of `module` (as found by findLayerFunction) for
   /// batch and length `config.batch` and `config.seqLen`. `sharedLibs` are
-  /// loaded into the JIT (the OpenMP runtime).
+  /// the libraries the compiled code calls (getRuntimeLibraries()). The
+  /// object code is cached in getCacheDirectory(), when there is one, keyed
+  /// by the LLVM dialect module sas-cpu-pipeline produces and the target.
   static llvm::Expected<std::unique_ptr<CompiledLayer>>
   compile(ModuleOp module, func::FuncOp function, const LayerConfig &config,
           const SASCPUPipelineOptions &options,
           llvm::ArrayRef<llvm::StringRef> sharedLibs);
+
+  /// The directory of compiled layers: `$SAS_CACHE_DIR`, else
+  /// `$XDG_CACHE_HOME/sas-mlir`, else `$HOME/.cache/sas-mlir`; none when
+  /// `SAS_CACHE_DIR` is set and empty (caching off).
+  static std::optional<std::string> getCacheDirectory();
 
   ~CompiledLayer();
 
@@ -93,12 +118,17 @@ public:
   static llvm::SmallVector<llvm::StringRef> getRuntimeLibraries();
 
   const LayerConfig &getConfig() const { return config; }
+  const CompileTimes &getCompileTimes() const { return times; }
 
 private:
-  CompiledLayer(LayerConfig config, std::unique_ptr<ExecutionEngine> engine);
+  CompiledLayer(LayerConfig config, std::unique_ptr<llvm::orc::LLJIT> jit,
+                void (*entry)(void **), CompileTimes times);
 
   LayerConfig config;
-  std::unique_ptr<ExecutionEngine> engine;
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  /// Takes the 26 memref descriptors (q, k, v, parameters, output).
+  void (*entry)(void **);
+  CompileTimes times;
 };
 
 } // namespace sas
