@@ -1,0 +1,20 @@
+// Tiling outside the tensor-core kernel's limits is an error naming the limit.
+// RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-warps=9" 2>&1 | FileCheck %s --check-prefix=WARPS
+// WARPS: convert-sas-attention-to-gpu: warps must be between 1 and 8, got 9
+// RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-key-tile=24" 2>&1 | FileCheck %s --check-prefix=KEYS
+// KEYS: convert-sas-attention-to-gpu: key tile must be a multiple of 16 between 16 and 128, got 24
+// RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-stages=1" 2>&1 | FileCheck %s --check-prefix=STAGES
+// STAGES: convert-sas-attention-to-gpu: stages must be between 2 and 4, got 1
+// A tiling whose ring does not fit these heads: an error on the op.
+// RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-key-tile=128 mma-stages=4" 2>&1 | FileCheck %s --check-prefix=SHARED
+// SHARED: error: 'sas.attention' op the key/value ring needs 278528 bytes of shared memory, above the 101376 a block may use
+// RUN: sas-opt %s --convert-sas-attention-to-gpu="tensor-cores=false mma-warps=9" | FileCheck %s --check-prefix=OFF
+// OFF: scf.forall
+
+func.func @f(%q: tensor<1x8x2x128xbf16>, %v: tensor<1x8x2x128xbf16>)
+    -> tensor<1x8x2x128xbf16> {
+  %0 = sas.attention %q, %q, %v
+      : (tensor<1x8x2x128xbf16>, tensor<1x8x2x128xbf16>, tensor<1x8x2x128xbf16>)
+      -> tensor<1x8x2x128xbf16>
+  return %0 : tensor<1x8x2x128xbf16>
+}

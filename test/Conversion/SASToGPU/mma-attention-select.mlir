@@ -1,0 +1,64 @@
+// RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu | FileCheck %s
+// RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu="tensor-cores=false" | FileCheck %s --check-prefix=OFF
+// RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu="mma-warps=8 mma-key-tile=32 mma-stages=3" | FileCheck %s --check-prefix=TILING
+
+// bf16 heads that are multiples of 16 take the tensor-core kernel: the
+// attention becomes sas.mma_attention on the operands' buffers, with the
+// scale made explicit (1/sqrt(32)) and the tiling of the options.
+// CHECK-LABEL: func @bf16
+//   CHECK-DAG:   %[[Q:.*]] = bufferization.to_buffer %arg0 read_only : tensor<2x37x4x32xbf16>
+//   CHECK-DAG:   %[[OUT:.*]] = memref.alloc() : memref<2x37x4x16xbf16>
+//       CHECK:   sas.mma_attention %[[Q]], %{{.*}}, %{{.*}}, %[[OUT]] causal scale(0.176776{{[0-9]*}}) warps(4) key_tile(64) stages(2)
+//   CHECK-NOT:   scf.forall
+//       CHECK:   bufferization.to_tensor %[[OUT]] restrict writable
+// OFF-LABEL: func @bf16
+//       OFF:   scf.forall
+//   OFF-NOT:   sas.mma_attention
+// TILING: sas.mma_attention {{.*}} warps(8) key_tile(32) stages(3)
+func.func @bf16(%q: tensor<2x37x4x32xbf16>, %k: tensor<2x37x4x32xbf16>,
+                %v: tensor<2x37x4x16xbf16>) -> tensor<2x37x4x16xbf16> {
+  %0 = sas.attention %q, %k, %v causal
+      : (tensor<2x37x4x32xbf16>, tensor<2x37x4x32xbf16>, tensor<2x37x4x16xbf16>)
+      -> tensor<2x37x4x16xbf16>
+  return %0 : tensor<2x37x4x16xbf16>
+}
+
+// -----
+
+// f32 keeps the exact linalg block body.
+// CHECK-LABEL: func @f32
+//   CHECK-NOT:   sas.mma_attention
+//       CHECK:   scf.forall
+func.func @f32(%q: tensor<1x8x2x32xf32>, %v: tensor<1x8x2x16xf32>)
+    -> tensor<1x8x2x16xf32> {
+  %0 = sas.attention %q, %q, %v
+      : (tensor<1x8x2x32xf32>, tensor<1x8x2x32xf32>, tensor<1x8x2x16xf32>)
+      -> tensor<1x8x2x16xf32>
+  return %0 : tensor<1x8x2x16xf32>
+}
+
+// -----
+
+// A head size that is no multiple of 16 (40), or above 128, is compiled by
+// the linalg block body too, not padded.
+// CHECK-LABEL: func @odd_head
+//   CHECK-NOT:   sas.mma_attention
+//       CHECK:   scf.forall
+func.func @odd_head(%q: tensor<1x8x2x40xf16>, %v: tensor<1x8x2x16xf16>)
+    -> tensor<1x8x2x16xf16> {
+  %0 = sas.attention %q, %q, %v
+      : (tensor<1x8x2x40xf16>, tensor<1x8x2x40xf16>, tensor<1x8x2x16xf16>)
+      -> tensor<1x8x2x16xf16>
+  return %0 : tensor<1x8x2x16xf16>
+}
+
+// CHECK-LABEL: func @large_head
+//   CHECK-NOT:   sas.mma_attention
+//       CHECK:   scf.forall
+func.func @large_head(%q: tensor<1x8x1x144xf16>, %v: tensor<1x8x1x16xf16>)
+    -> tensor<1x8x1x16xf16> {
+  %0 = sas.attention %q, %q, %v
+      : (tensor<1x8x1x144xf16>, tensor<1x8x1x144xf16>, tensor<1x8x1x16xf16>)
+      -> tensor<1x8x1x16xf16>
+  return %0 : tensor<1x8x1x16xf16>
+}
