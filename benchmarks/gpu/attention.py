@@ -53,7 +53,7 @@ def reference(q, k, v, causal, scale):
 def selected(args, lib_case):
     """Whether --filter (comma-separated parts of a library's file name,
     all of which must occur) selects the library."""
-    name = cases.lib_name(*lib_case)
+    name = cases.lib_name(*lib_case) + "@" + lib_case[9]
     return all(part in name for part in (args.filter or "").split(","))
 
 
@@ -162,8 +162,9 @@ def main():
     parser.add_argument("--iters", type=int, default=30)
     parser.add_argument("--dir", help="bench: every library in this "
                         "directory instead of the benchmark configs'")
-    parser.add_argument("--filter", help="only libraries whose file name "
-                        "contains each comma-separated part")
+    parser.add_argument("--filter", help="only libraries whose file name, "
+                        "followed by @chip, contains each comma-separated "
+                        "part")
     args = parser.parse_args()
     results, failures = (check if args.mode == "check" else bench)(args)
     if args.json:

@@ -182,6 +182,7 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   attention.keyTile = options.keyTile;
   attention.tensorCores = options.tensorCores;
   attention.mmaWarps = options.mmaWarps;
+  attention.mmaWarpRows = options.mmaWarpRows;
   attention.mmaKeyTile = options.mmaKeyTile;
   attention.mmaStages = options.mmaStages;
   pm.addPass(createConvertSASAttentionToGPU(attention));

@@ -1,6 +1,6 @@
 // The tensor-core attention kernel in PTX (LLVM's NVPTX backend only):
 // mma.sync on bf16, k by ldmatrix, v by ldmatrix.trans, k/v by cp.async,
-// exp2 on the special-function unit.
+// exp2 on the special-function unit, no libdevice call left to link.
 // RUN: sas-opt %s --sas-gpu-pipeline="format=isa toolkit=" -o %t.mlir
 // RUN: %python %S/../Utils/extract_ptx.py %t.mlir %t.ptx
 // RUN: FileCheck %s < %t.ptx
@@ -10,7 +10,8 @@
 // CHECK-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // CHECK-DAG: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // CHECK-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
-// CHECK-DAG: ex2.approx.f32
+// CHECK-DAG: ex2.approx.ftz.f32
+// CHECK-NOT: __nv_
 // Where ptxas exists: the kernel fits in registers (no spills).
 // RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // PTXAS: Compiling entry function 'attn_attention_mma_0'

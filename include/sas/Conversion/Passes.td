@@ -127,7 +127,11 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
            "Lower f16/bf16 attention whose head sizes the tensor-core kernel "
            "takes to sas.mma_attention">,
     Option<"mmaWarps", "mma-warps", "int64_t", /*default=*/"4",
-           "Warps of a tensor-core attention block (16 queries each)">,
+           "Warps of a tensor-core attention block">,
+    Option<"mmaWarpRows", "mma-warp-rows", "int64_t", /*default=*/"0",
+           "Queries per warp of the tensor-core kernel: 16, 32 (each k/v "
+           "fragment read from shared memory serves two row tiles), or 0: "
+           "32 for q/k heads up to 64, 16 above">,
     Option<"mmaKeyTile", "mma-key-tile", "int64_t", /*default=*/"64",
            "Keys per step of the tensor-core kernel (a multiple of 16)">,
     Option<"mmaStages", "mma-stages", "int64_t", /*default=*/"2",
@@ -146,15 +150,17 @@ def ConvertSASMmaAttentionToNVVM : Pass<"convert-sas-mma-attention-to-nvvm"> {
   let description = [{
     Replaces every `sas.mma_attention` with a `gpu.launch` whose body is a
     FlashAttention-2-style kernel for sm_80 and later, in NVVM, GPU, arith,
-    math and scf ops: one block of `warps` warps per (batch, head,
-    16 * `warps` queries); q held in registers as mma.sync A fragments; k
+    math and scf ops: one block of `warps` warps of `warp_rows` queries per
+    (batch, head, query block); q held in registers as mma.sync A fragments; k
     and v tiles staged in their 16-bit type through a ring of `stages`
     shared-memory buffers filled by `cp.async` (rows past the keys
     zero-filled, never read); scores and `p v` on `mma.sync.m16n8k16` with
     f32 accumulators, k read by `ldmatrix`, v by `ldmatrix.trans`; the
     online softmax in registers, row reductions by quad shuffles, `exp2`
-    with scale * log2(e) folded into one fma; `p` packed to 16-bit pairs in
-    registers as the A operand of `p v`. Under `causal`, key blocks past
+    (`ex2.approx.ftz`, no libdevice) with scale * log2(e) folded into one
+    fma; `p` packed to 16-bit pairs in
+    registers as the A operand of `p v`. With 32 rows per warp each k and
+    v fragment read from shared memory feeds two row tiles. Under `causal`, key blocks past
     the diagonal are never visited and only blocks that cross the diagonal
     or the end of the keys are masked. Kernels are named
     `<function>_attention_mma_<n>`.
@@ -165,8 +171,8 @@ def ConvertSASMmaAttentionToNVVM : Pass<"convert-sas-mma-attention-to-nvvm"> {
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
     "::mlir::LLVM::LLVMDialect", "::mlir::NVVM::NVVMDialect",
-    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
   ];
 }
 

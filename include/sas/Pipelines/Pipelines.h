@@ -112,6 +112,11 @@ struct SASGPUPipelineOptions
       *this, "mma-warps",
       llvm::cl::desc("Warps of a tensor-core attention block"),
       llvm::cl::init(4)};
+  PassOptions::Option<int64_t> mmaWarpRows{
+      *this, "mma-warp-rows",
+      llvm::cl::desc("Queries per warp of the tensor-core attention kernel "
+                     "(16 or 32; 0: 32 for q/k heads up to 64, 16 above)"),
+      llvm::cl::init(0)};
   PassOptions::Option<int64_t> mmaKeyTile{
       *this, "mma-key-tile",
       llvm::cl::desc("Keys per step of the tensor-core attention kernel"),

@@ -223,13 +223,25 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
            f <= kMaxMmaHeadSize;
   }
 
+  /// Rows per warp: the option, or by default (0) 32 for q/k heads up to
+  /// 64 and 16 above. Two 16-row tiles share every k and v fragment but
+  /// double the q, score and output registers: with heads of 128 the kernel
+  /// then spills and runs fewer blocks per SM (H200, docs/perf.md: 191 vs
+  /// 205 TFLOP/s at head 128; 164 vs 146 at head 64).
+  int64_t getMmaWarpRows(int64_t e) const {
+    if (tiling.mmaWarpRows)
+      return tiling.mmaWarpRows;
+    return e <= 64 ? 32 : 16;
+  }
+
   /// sas.mma_attention on the operands' buffers into a new buffer; the
   /// kernel is built after bufferization (convert-sas-mma-attention-to-nvvm).
   LogicalResult lowerToMmaAttention(AttentionOp op,
                                     PatternRewriter &rewriter) const {
     int64_t e = op.getQ().getType().getDimSize(3),
             f = op.getV().getType().getDimSize(3);
-    if (failed(checkMmaAttentionTiling(e, f, tiling.mmaWarps,
+    int64_t warpRows = getMmaWarpRows(e);
+    if (failed(checkMmaAttentionTiling(e, f, tiling.mmaWarps, warpRows,
                                        tiling.mmaKeyTile, tiling.mmaStages,
                                        [&] { return op.emitOpError(); })))
       return failure();
@@ -254,7 +266,7 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
     MmaAttentionOp::create(
         rewriter, loc, q, k, v, out, op.getCausal(),
         llvm::APFloat(static_cast<float>(op.getScaleValue())),
-        tiling.mmaWarps, tiling.mmaKeyTile, tiling.mmaStages);
+        tiling.mmaWarps, warpRows, tiling.mmaKeyTile, tiling.mmaStages);
     rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
         op, resultType, out, /*restrict=*/true, /*writable=*/true);
     return success();
@@ -464,12 +476,14 @@ struct ConvertSASAttentionToGPUPass
     tiling.sharedMemoryBytes = sharedMemoryBytes;
     tiling.tensorCores = tensorCores;
     tiling.mmaWarps = mmaWarps;
+    tiling.mmaWarpRows = mmaWarpRows;
     tiling.mmaKeyTile = mmaKeyTile;
     tiling.mmaStages = mmaStages;
     // Head sizes are checked per op; the tiling alone against the limits.
     if (tensorCores &&
         failed(checkMmaAttentionTiling(
-            /*e=*/16, /*f=*/16, mmaWarps, mmaKeyTile, mmaStages, [&] {
+            /*e=*/16, /*f=*/16, mmaWarps, mmaWarpRows ? mmaWarpRows : 16,
+            mmaKeyTile, mmaStages, [&] {
               return emitError(getOperation()->getLoc())
                      << "convert-sas-attention-to-gpu: ";
             })))

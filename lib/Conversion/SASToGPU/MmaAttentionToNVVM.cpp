@@ -5,7 +5,8 @@
 // Replaces each sas.mma_attention with a gpu.launch whose body is a
 // FlashAttention-2-style kernel on mma.sync tensor cores (sm_80 and later):
 //
-//   block (query block x, head y, batch z): W warps, 16 query rows each
+//   block (query block x, head y, batch z): W warps, 16 or 32 query rows
+//   each (one or two 16-row tiles sharing every k and v fragment)
 //     q fragments <- global                  (registers, for the whole loop)
 //     m = -inf, l = 0, o = 0                 (registers, f32)
 //     ring of `stages` k/v tiles in shared memory, filled by cp.async
@@ -39,7 +40,6 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -59,27 +59,51 @@ using namespace mlir::sas;
 
 namespace {
 
-/// The running softmax state of one warp: the row max (in the exp2 domain)
-/// and this lane's part of the row sum, for the lane's two rows (g, g + 8),
-/// and the output accumulator tiles (F / 8 of them).
+/// The running softmax state of one warp, per 16-row tile m of the warp:
+/// the row max (in the exp2 domain) and this lane's part of the row sum,
+/// for the lane's two rows (g, g + 8), and the output accumulator tiles
+/// (F / 8 of them).
 struct SoftmaxState {
-  std::array<Value, 2> max, sum;
-  SmallVector<AccFragment> acc;
+  SmallVector<std::array<Value, 2>> max, sum;
+  SmallVector<SmallVector<AccFragment>> acc;
 
   SmallVector<Value> flatten() const {
-    SmallVector<Value> values{max[0], max[1], sum[0], sum[1]};
-    for (const AccFragment &a : acc)
-      values.append(a.begin(), a.end());
+    SmallVector<Value> values;
+    for (size_t m = 0; m < max.size(); ++m) {
+      values.append({max[m][0], max[m][1], sum[m][0], sum[m][1]});
+      for (const AccFragment &a : acc[m])
+        values.append(a.begin(), a.end());
+    }
     return values;
   }
-  static SoftmaxState unflatten(ValueRange values) {
+  static SoftmaxState unflatten(ValueRange values, int64_t rowTiles) {
     SoftmaxState s;
-    s.max = {values[0], values[1]};
-    s.sum = {values[2], values[3]};
-    for (size_t i = 4; i < values.size(); i += 4)
-      s.acc.push_back({values[i], values[i + 1], values[i + 2], values[i + 3]});
+    size_t perTile = values.size() / rowTiles;
+    for (int64_t m = 0; m < rowTiles; ++m) {
+      ValueRange v = values.slice(m * perTile, perTile);
+      s.max.push_back({v[0], v[1]});
+      s.sum.push_back({v[2], v[3]});
+      s.acc.emplace_back();
+      for (size_t i = 4; i < perTile; i += 4)
+        s.acc.back().push_back({v[i], v[i + 1], v[i + 2], v[i + 3]});
+    }
     return s;
   }
+};
+
+/// The copy plan of one k or v tile: 16-byte chunks, consecutive threads
+/// along a row so that a warp reads whole rows. When the threads of a block
+/// cover whole rows (their count is a multiple of the chunks in a row),
+/// each thread copies the same column of rows tid / chunksPerRow + i *
+/// rowsPerStep: its addresses are computed once, before the key loop, and a
+/// step only adds constants (address arithmetic per chunk was what the
+/// copies cost).
+struct TileCopy {
+  Value global;         // ptr<1>: this thread's first chunk in key block 0
+  Value headStart;      // ptr<1>: row 0 of the head, a valid address
+  Value firstRow;       // i32: the row of the tile of the first chunk
+  Value sharedOffset;   // i32: its byte offset in the tile
+  int64_t width, rowBytes, keyBytes, rowsPerStep, steps;
 };
 
 /// Builds the body of one attention kernel; one method per algorithm step.
@@ -92,7 +116,8 @@ public:
     f = op.getV().getType().getDimSize(3);
     numHeads = op.getQ().getType().getDimSize(2);
     warps = op.getWarps();
-    bq = 16 * warps;
+    rowTiles = op.getWarpRows() / 16;
+    bq = op.getWarpRows() * warps;
     bk = op.getKeyTile();
     stages = op.getStages();
     causal = op.getCausal();
@@ -103,11 +128,15 @@ public:
   }
 
   /// Emits the kernel body at the builder's insertion point (inside the
-  /// launch): `ids` are the block ids (x, y, z) and the thread id x.
+  /// launch): the block ids x, y, z, the thread id x, T, S and the number of
+  /// query blocks.
   void build(MmaAttentionOp op, Value blockX, Value blockY, Value blockZ,
-             Value threadX, Value queries, Value keys, Value queryBlocks);
+             Value threadX, Value queryCount, Value keyCount,
+             Value queryBlocks);
 
 private:
+  using Scores = SmallVector<SmallVector<AccFragment>>; // [row tile][key/8]
+
   Value i32(int64_t v) { return frag.i32(v); }
   Value i64(int64_t v) {
     return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
@@ -133,13 +162,16 @@ private:
   Value rowOffset(Value batch, Value length, Value token, int64_t width);
 
   void loadQueryFragments(Value q);
+  TileCopy planTileCopy(Value global, int64_t width, int64_t rowBytes);
   void issueKeyValueLoad(Value keyBlock, Value stage);
-  SmallVector<AccFragment> computeScores(Value stageBase);
-  void maskScores(SmallVector<AccFragment> &s, Value keyStart);
-  SmallVector<AFragment> onlineSoftmaxStep(SoftmaxState &state,
-                                           SmallVector<AccFragment> &s);
-  void accumulateValues(SoftmaxState &state, ArrayRef<AFragment> p,
-                        Value stageBase);
+  void issueTileLoadGeneric(Value global, Value tile, Value keyStart,
+                            int64_t width, int64_t rowBytes);
+  Scores computeScores(Value stageBase);
+  void maskScores(Scores &s, Value keyStart);
+  SmallVector<SmallVector<AFragment>> onlineSoftmaxStep(SoftmaxState &state,
+                                                        Scores &s);
+  void accumulateValues(SoftmaxState &state,
+                        ArrayRef<SmallVector<AFragment>> p, Value stageBase);
   SoftmaxState buildKeyLoop(Value lower, Value upper, Value numBlocks,
                             const SoftmaxState &init, bool masked);
   void storeOutput(Value out, const SoftmaxState &state);
@@ -149,7 +181,7 @@ private:
   WarpFragmentBuilder frag;
   DeviceMemoryBuilder mem;
 
-  int64_t e, f, numHeads, warps, bq, bk, stages;
+  int64_t e, f, numHeads, warps, rowTiles, bq, bk, stages;
   bool causal;
   double scaleLog2;
   int64_t kRowBytes, vRowBytes, stageBytes;
@@ -157,10 +189,11 @@ private:
   // Values of the kernel, i32 unless said otherwise.
   Value tid, lane, warp, group, quad;
   Value batch, head, q0, queries, keys;
-  std::array<Value, 2> rows; // the lane's query rows g and g + 8
-  Value kBase, vBase, smem;  // global k, v (ptr<1>), shared ring (ptr<3>)
+  SmallVector<std::array<Value, 2>> rows; // per row tile: rows g and g + 8
+  Value kBase, vBase, smem;       // global k, v (ptr<1>), shared ring (ptr<3>)
   Value kLaneOffset, vLaneOffset; // lane's ldmatrix row address in a tile
-  SmallVector<AFragment> qFrags;
+  SmallVector<SmallVector<AFragment>> qFrags; // [row tile][E / 16]
+  TileCopy copies[2];                         // k, v
 };
 
 Value MmaAttentionKernelBuilder::rowOffset(Value batchIndex, Value length,
@@ -177,165 +210,223 @@ Value MmaAttentionKernelBuilder::rowOffset(Value batchIndex, Value length,
 /// global memory (rows past T read row T - 1 and are zeroed).
 void MmaAttentionKernelBuilder::loadQueryFragments(Value q) {
   Value qBase = mem.globalBase(q);
-  std::array<Value, 2> rowAddress;
-  std::array<Value, 2> valid;
-  for (int r = 0; r < 2; ++r) {
-    valid[r] = lt(rows[r], queries);
-    Value row = minS(rows[r], addC(queries, -1));
-    Value column = mulC(quad, 4); // bytes of 2q elements
-    rowAddress[r] = mem.offset(
-        mem.offset(qBase, rowOffset(batch, queries, row, e)), column);
-  }
   Value zero = i32(0);
-  for (int64_t kk = 0; kk < e / 16; ++kk) {
+  for (int64_t m = 0; m < rowTiles; ++m) {
+    std::array<Value, 2> rowAddress, valid;
+    for (int r = 0; r < 2; ++r) {
+      valid[r] = lt(rows[m][r], queries);
+      Value row = minS(rows[m][r], addC(queries, -1));
+      rowAddress[r] = mem.offset(
+          mem.offset(qBase, rowOffset(batch, queries, row, e)),
+          mulC(quad, 4)); // bytes of 2q elements
+    }
     auto load = [&](int r, int64_t column) {
       Value v = mem.loadI32(mem.offset(rowAddress[r], i32(column * 2)));
       return (Value)arith::SelectOp::create(b, loc, valid[r], v, zero);
     };
-    qFrags.push_back({load(0, 16 * kk), load(1, 16 * kk),
-                      load(0, 16 * kk + 8), load(1, 16 * kk + 8)});
+    qFrags.emplace_back();
+    for (int64_t kk = 0; kk < e / 16; ++kk)
+      qFrags.back().push_back({load(0, 16 * kk), load(1, 16 * kk),
+                               load(0, 16 * kk + 8), load(1, 16 * kk + 8)});
   }
 }
 
 /// Starts the copies of key block `keyBlock` (k and v rows) into ring slot
-/// `stage`: 16 bytes a thread at a time, consecutive threads along a row so
-/// that a warp reads whole rows. Rows past the keys are zero-filled.
+/// `stage`. Rows past the keys are zero-filled, their source never read.
 void MmaAttentionKernelBuilder::issueKeyValueLoad(Value keyBlock,
                                                   Value stage) {
   Value keyStart = mulC(keyBlock, bk);
   Value slot = mem.offset(smem, mulC(stage, stageBytes));
-  int64_t threads = 32 * warps;
-  auto copyTile = [&](Value global, Value tile, int64_t width,
-                      int64_t rowBytes) {
-    int64_t chunksPerRow = width / 8, chunks = bk * width / 8;
-    for (int64_t first = 0; first < chunks; first += threads) {
-      Value chunk = addC(tid, first);
-      auto copyChunk = [&] {
-        Value row = arith::DivUIOp::create(b, loc, chunk, i32(chunksPerRow));
-        Value column = arith::RemUIOp::create(b, loc, chunk, i32(chunksPerRow));
-        Value key = add(keyStart, row);
-        Value inRange = lt(key, keys);
-        Value source = mem.offset(
-            mem.offset(global, rowOffset(batch, keys,
-                                         minS(key, addC(keys, -1)), width)),
-            mulC(column, 16));
-        Value dest = mem.offset(tile, add(mulC(row, rowBytes),
-                                          mulC(column, 16)));
-        mem.copyAsync16(dest, source,
-                        arith::SelectOp::create(b, loc, inRange, i32(16),
-                                                i32(0)));
-      };
-      if (first + threads <= chunks) {
-        copyChunk();
-        continue;
-      }
-      auto guard = scf::IfOp::create(b, loc, lt(chunk, i32(chunks)));
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(&guard.getThenRegion().front());
-      copyChunk();
+  Value tiles[2] = {slot, mem.offset(slot, i32(bk * kRowBytes))};
+  for (int t = 0; t < 2; ++t) {
+    const TileCopy &copy = copies[t];
+    if (!copy.global) {
+      issueTileLoadGeneric(t == 0 ? kBase : vBase, tiles[t], keyStart,
+                           t == 0 ? e : f, t == 0 ? kRowBytes : vRowBytes);
+      continue;
     }
-  };
-  copyTile(kBase, slot, e, kRowBytes);
-  copyTile(vBase, mem.offset(slot, i32(bk * kRowBytes)), f, vRowBytes);
-}
-
-/// s = q k^T for this warp's 16 rows and the bk keys of the slot at
-/// `stageBase`: bk / 8 accumulator tiles. Each ldmatrix.x4 reads the k
-/// rows of two adjacent 8-key tiles at 16 columns: two B fragments.
-SmallVector<AccFragment>
-MmaAttentionKernelBuilder::computeScores(Value stageBase) {
-  SmallVector<AccFragment> s(bk / 8, frag.splat(0.0));
-  Value laneBase = mem.offset(stageBase, kLaneOffset);
-  for (int64_t kk = 0; kk < e / 16; ++kk) {
-    for (int64_t jj = 0; jj < bk / 16; ++jj) {
-      std::array<Value, 4> m = frag.loadMatrixX4(
-          mem.offset(laneBase, i32(16 * jj * kRowBytes + 32 * kk)),
-          /*transpose=*/false);
-      s[2 * jj] = frag.mma(qFrags[kk], {m[0], m[1]}, s[2 * jj]);
-      s[2 * jj + 1] = frag.mma(qFrags[kk], {m[2], m[3]}, s[2 * jj + 1]);
+    Value blockStart = mem.offset(
+        copy.global,
+        arith::MulIOp::create(
+            b, loc, arith::ExtUIOp::create(b, loc, b.getI64Type(), keyStart),
+            i64(copy.keyBytes)));
+    Value firstKey = add(keyStart, copy.firstRow);
+    Value dest = mem.offset(tiles[t], copy.sharedOffset);
+    for (int64_t i = 0; i < copy.steps; ++i) {
+      Value inRange = lt(addC(firstKey, i * copy.rowsPerStep), keys);
+      Value source = arith::SelectOp::create(
+          b, loc, inRange,
+          mem.offset(blockStart, i64(i * copy.rowsPerStep * copy.keyBytes)),
+          copy.headStart);
+      mem.copyAsync16(
+          mem.offset(dest, i32(i * copy.rowsPerStep * copy.rowBytes)), source,
+          arith::SelectOp::create(b, loc, inRange, i32(16), i32(0)));
     }
   }
+}
+
+/// The per-thread part of the copy plan of a tile of `width` columns, or an
+/// empty plan when the block's threads do not cover whole rows.
+TileCopy MmaAttentionKernelBuilder::planTileCopy(Value global, int64_t width,
+                                                 int64_t rowBytes) {
+  TileCopy copy;
+  int64_t threads = 32 * warps, chunksPerRow = width / 8;
+  if (threads % chunksPerRow != 0 || bk % (threads / chunksPerRow) != 0)
+    return copy;
+  copy.width = width;
+  copy.rowBytes = rowBytes;
+  copy.keyBytes = numHeads * width * 2;
+  copy.rowsPerStep = threads / chunksPerRow;
+  copy.steps = bk / copy.rowsPerStep;
+  copy.firstRow = arith::DivUIOp::create(b, loc, tid, i32(chunksPerRow));
+  Value column = arith::RemUIOp::create(b, loc, tid, i32(chunksPerRow));
+  copy.headStart = mem.offset(global, rowOffset(batch, keys, i32(0), width));
+  copy.global = mem.offset(
+      mem.offset(global, rowOffset(batch, keys, copy.firstRow, width)),
+      mulC(column, 16));
+  copy.sharedOffset = add(mulC(copy.firstRow, rowBytes), mulC(column, 16));
+  return copy;
+}
+
+/// The copies of one tile with addresses computed per chunk: any head size
+/// and thread count.
+void MmaAttentionKernelBuilder::issueTileLoadGeneric(Value global, Value tile,
+                                                     Value keyStart,
+                                                     int64_t width,
+                                                     int64_t rowBytes) {
+  int64_t threads = 32 * warps;
+  int64_t chunksPerRow = width / 8, chunks = bk * width / 8;
+  for (int64_t first = 0; first < chunks; first += threads) {
+    Value chunk = addC(tid, first);
+    auto copyChunk = [&] {
+      Value row = arith::DivUIOp::create(b, loc, chunk, i32(chunksPerRow));
+      Value column = arith::RemUIOp::create(b, loc, chunk, i32(chunksPerRow));
+      Value key = add(keyStart, row);
+      Value inRange = lt(key, keys);
+      Value source = mem.offset(
+          mem.offset(global, rowOffset(batch, keys, minS(key, addC(keys, -1)),
+                                       width)),
+          mulC(column, 16));
+      Value dest =
+          mem.offset(tile, add(mulC(row, rowBytes), mulC(column, 16)));
+      mem.copyAsync16(
+          dest, source,
+          arith::SelectOp::create(b, loc, inRange, i32(16), i32(0)));
+    };
+    if (first + threads <= chunks) {
+      copyChunk();
+      continue;
+    }
+    auto guard = scf::IfOp::create(b, loc, lt(chunk, i32(chunks)));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&guard.getThenRegion().front());
+    copyChunk();
+  }
+}
+
+/// s = q k^T for this warp's rows and the bk keys of the slot at
+/// `stageBase`: bk / 8 accumulator tiles per row tile. Each ldmatrix.x4
+/// reads the k rows of two adjacent 8-key tiles at 16 columns (two B
+/// fragments), used by every row tile.
+MmaAttentionKernelBuilder::Scores
+MmaAttentionKernelBuilder::computeScores(Value stageBase) {
+  Scores s(rowTiles, SmallVector<AccFragment>(bk / 8, frag.splat(0.0)));
+  Value laneBase = mem.offset(stageBase, kLaneOffset);
+  for (int64_t kk = 0; kk < e / 16; ++kk)
+    for (int64_t jj = 0; jj < bk / 16; ++jj) {
+      std::array<Value, 4> k = frag.loadMatrixX4(
+          mem.offset(laneBase, i32(16 * jj * kRowBytes + 32 * kk)),
+          /*transpose=*/false);
+      for (int64_t m = 0; m < rowTiles; ++m) {
+        s[m][2 * jj] = frag.mma(qFrags[m][kk], {k[0], k[1]}, s[m][2 * jj]);
+        s[m][2 * jj + 1] =
+            frag.mma(qFrags[m][kk], {k[2], k[3]}, s[m][2 * jj + 1]);
+      }
+    }
   return s;
 }
 
 /// Scores of keys past the end, or past the query under causal, to -inf.
-void MmaAttentionKernelBuilder::maskScores(SmallVector<AccFragment> &s,
-                                           Value keyStart) {
+void MmaAttentionKernelBuilder::maskScores(Scores &s, Value keyStart) {
   Value minusInf = frag.f32(-std::numeric_limits<double>::infinity());
   Value laneKey = add(keyStart, mulC(quad, 2));
-  for (int64_t j = 0; j < bk / 8; ++j) {
-    for (int i = 0; i < 4; ++i) {
-      Value key = addC(laneKey, 8 * j + i % 2);
-      Value masked = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
-                                           key, keys);
-      if (causal)
-        masked = arith::OrIOp::create(
-            b, loc, masked,
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, key,
-                                  rows[i / 2]));
-      s[j][i] = arith::SelectOp::create(b, loc, masked, minusInf, s[j][i]);
-    }
-  }
-}
-
-/// m' = max(m, c * rowmax s); p = exp2(c * s - m'); l = l * exp2(m - m') +
-/// rowsum p (this lane's part; the quad sum is taken once, at the end);
-/// o = o * exp2(m - m'). Returns p as A fragments for p v. c > 0, so the
-/// scale can be applied after the max.
-SmallVector<AFragment>
-MmaAttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state,
-                                             SmallVector<AccFragment> &s) {
-  Value c = frag.f32(scaleLog2);
-  std::array<Value, 2> correction;
-  std::array<Value, 2> negMax;
-  for (int r = 0; r < 2; ++r) {
-    Value rowMax = s[0][2 * r];
-    for (int64_t j = 0; j < bk / 8; ++j)
-      for (int i = 0; i < 2; ++i)
-        if (j || i)
-          rowMax = arith::MaxNumFOp::create(b, loc, rowMax, s[j][2 * r + i]);
-    rowMax = arith::MulFOp::create(b, loc, frag.quadMax(rowMax), c);
-    Value newMax = arith::MaxNumFOp::create(b, loc, state.max[r], rowMax);
-    correction[r] = math::Exp2Op::create(
-        b, loc, arith::SubFOp::create(b, loc, state.max[r], newMax));
-    negMax[r] = arith::NegFOp::create(b, loc, newMax);
-    state.max[r] = newMax;
-  }
-  std::array<Value, 2> blockSum = {frag.f32(0.0), frag.f32(0.0)};
   for (int64_t j = 0; j < bk / 8; ++j)
     for (int i = 0; i < 4; ++i) {
-      Value p = math::Exp2Op::create(
-          b, loc, math::FmaOp::create(b, loc, s[j][i], c, negMax[i / 2]));
-      s[j][i] = p;
-      blockSum[i / 2] = arith::AddFOp::create(b, loc, blockSum[i / 2], p);
+      Value key = addC(laneKey, 8 * j + i % 2);
+      Value pastEnd = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                            key, keys);
+      for (int64_t m = 0; m < rowTiles; ++m) {
+        Value masked = pastEnd;
+        if (causal)
+          masked = arith::OrIOp::create(
+              b, loc, masked,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, key,
+                                    rows[m][i / 2]));
+        s[m][j][i] =
+            arith::SelectOp::create(b, loc, masked, minusInf, s[m][j][i]);
+      }
     }
-  for (int r = 0; r < 2; ++r)
-    state.sum[r] = math::FmaOp::create(b, loc, state.sum[r], correction[r],
-                                       blockSum[r]);
-  for (AccFragment &a : state.acc)
-    for (int i = 0; i < 4; ++i)
-      a[i] = arith::MulFOp::create(b, loc, a[i], correction[i / 2]);
-  SmallVector<AFragment> p;
-  for (int64_t kk = 0; kk < bk / 16; ++kk)
-    p.push_back(frag.accumulatorsToA(s[2 * kk], s[2 * kk + 1]));
+}
+
+/// Per row tile: m' = max(m, c * rowmax s); p = exp2(c * s - m');
+/// l = l * exp2(m - m') + rowsum p (this lane's part; the quad sum is taken
+/// once, at the end); o = o * exp2(m - m'). Returns p as A fragments for
+/// p v. c > 0, so the scale can be applied after the max.
+SmallVector<SmallVector<AFragment>>
+MmaAttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
+  Value c = frag.f32(scaleLog2);
+  SmallVector<SmallVector<AFragment>> p(rowTiles);
+  for (int64_t m = 0; m < rowTiles; ++m) {
+    std::array<Value, 2> correction, negMax;
+    for (int r = 0; r < 2; ++r) {
+      Value rowMax = s[m][0][2 * r];
+      for (int64_t j = 0; j < bk / 8; ++j)
+        for (int i = 0; i < 2; ++i)
+          if (j || i)
+            rowMax = frag.max(rowMax, s[m][j][2 * r + i]);
+      rowMax = arith::MulFOp::create(b, loc, frag.quadMax(rowMax), c);
+      Value newMax = frag.max(state.max[m][r], rowMax);
+      correction[r] =
+          frag.exp2(arith::SubFOp::create(b, loc, state.max[m][r], newMax));
+      negMax[r] = arith::NegFOp::create(b, loc, newMax);
+      state.max[m][r] = newMax;
+    }
+    std::array<Value, 2> blockSum = {frag.f32(0.0), frag.f32(0.0)};
+    for (int64_t j = 0; j < bk / 8; ++j)
+      for (int i = 0; i < 4; ++i) {
+        Value prob = frag.exp2(frag.fma(s[m][j][i], c, negMax[i / 2]));
+        s[m][j][i] = prob;
+        blockSum[i / 2] = arith::AddFOp::create(b, loc, blockSum[i / 2], prob);
+      }
+    for (int r = 0; r < 2; ++r)
+      state.sum[m][r] =
+          frag.fma(state.sum[m][r], correction[r], blockSum[r]);
+    for (AccFragment &a : state.acc[m])
+      for (int i = 0; i < 4; ++i)
+        a[i] = arith::MulFOp::create(b, loc, a[i], correction[i / 2]);
+    for (int64_t kk = 0; kk < bk / 16; ++kk)
+      p[m].push_back(frag.accumulatorsToA(s[m][2 * kk], s[m][2 * kk + 1]));
+  }
   return p;
 }
 
 /// o += p v: v rows of 16 keys by ldmatrix.trans, two 8-column B fragments
-/// per load.
-void MmaAttentionKernelBuilder::accumulateValues(SoftmaxState &state,
-                                                 ArrayRef<AFragment> p,
-                                                 Value stageBase) {
+/// per load, used by every row tile.
+void MmaAttentionKernelBuilder::accumulateValues(
+    SoftmaxState &state, ArrayRef<SmallVector<AFragment>> p,
+    Value stageBase) {
   Value laneBase =
       mem.offset(mem.offset(stageBase, i32(bk * kRowBytes)), vLaneOffset);
   for (int64_t kk = 0; kk < bk / 16; ++kk)
     for (int64_t jj = 0; jj < f / 16; ++jj) {
-      std::array<Value, 4> m = frag.loadMatrixX4(
+      std::array<Value, 4> v = frag.loadMatrixX4(
           mem.offset(laneBase, i32(16 * kk * vRowBytes + 32 * jj)),
           /*transpose=*/true);
-      state.acc[2 * jj] = frag.mma(p[kk], {m[0], m[1]}, state.acc[2 * jj]);
-      state.acc[2 * jj + 1] =
-          frag.mma(p[kk], {m[2], m[3]}, state.acc[2 * jj + 1]);
+      for (int64_t m = 0; m < rowTiles; ++m) {
+        SmallVector<AccFragment> &acc = state.acc[m];
+        acc[2 * jj] = frag.mma(p[m][kk], {v[0], v[1]}, acc[2 * jj]);
+        acc[2 * jj + 1] = frag.mma(p[m][kk], {v[2], v[3]}, acc[2 * jj + 1]);
+      }
     }
 }
 
@@ -350,7 +441,8 @@ SoftmaxState MmaAttentionKernelBuilder::buildKeyLoop(Value lower, Value upper,
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value j = loop.getInductionVar();
-  SoftmaxState state = SoftmaxState::unflatten(loop.getRegionIterArgs());
+  SoftmaxState state =
+      SoftmaxState::unflatten(loop.getRegionIterArgs(), rowTiles);
 
   Value next = addC(j, stages - 1);
   auto prefetch = scf::IfOp::create(b, loc, lt(next, numBlocks));
@@ -367,37 +459,39 @@ SoftmaxState MmaAttentionKernelBuilder::buildKeyLoop(Value lower, Value upper,
 
   Value stageBase = mem.offset(
       smem, mulC(arith::RemUIOp::create(b, loc, j, i32(stages)), stageBytes));
-  SmallVector<AccFragment> s = computeScores(stageBase);
+  Scores s = computeScores(stageBase);
   if (masked)
     maskScores(s, mulC(j, bk));
-  SmallVector<AFragment> p = onlineSoftmaxStep(state, s);
+  SmallVector<SmallVector<AFragment>> p = onlineSoftmaxStep(state, s);
   accumulateValues(state, p, stageBase);
   // The next step's prefetch overwrites the slot read here.
   gpu::BarrierOp::create(b, loc);
   scf::YieldOp::create(b, loc, state.flatten());
-  return SoftmaxState::unflatten(loop.getResults());
+  return SoftmaxState::unflatten(loop.getResults(), rowTiles);
 }
 
 /// out = o / l for the lane's rows that exist.
 void MmaAttentionKernelBuilder::storeOutput(Value out,
                                             const SoftmaxState &state) {
   Value outBase = mem.globalBase(out);
-  for (int r = 0; r < 2; ++r) {
-    Value inverse = arith::DivFOp::create(b, loc, frag.f32(1.0),
-                                          frag.quadSum(state.sum[r]));
-    auto store = scf::IfOp::create(b, loc, lt(rows[r], queries));
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(&store.getThenRegion().front());
-    Value rowAddress =
-        mem.offset(mem.offset(outBase, rowOffset(batch, queries, rows[r], f)),
-                   mulC(quad, 4));
-    for (int64_t jf = 0; jf < f / 8; ++jf) {
-      Value pair = frag.pack(
-          arith::MulFOp::create(b, loc, state.acc[jf][2 * r], inverse),
-          arith::MulFOp::create(b, loc, state.acc[jf][2 * r + 1], inverse));
-      mem.storeI32(pair, mem.offset(rowAddress, i32(16 * jf)));
+  for (int64_t m = 0; m < rowTiles; ++m)
+    for (int r = 0; r < 2; ++r) {
+      Value inverse = arith::DivFOp::create(b, loc, frag.f32(1.0),
+                                            frag.quadSum(state.sum[m][r]));
+      auto store = scf::IfOp::create(b, loc, lt(rows[m][r], queries));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&store.getThenRegion().front());
+      Value rowAddress = mem.offset(
+          mem.offset(outBase, rowOffset(batch, queries, rows[m][r], f)),
+          mulC(quad, 4));
+      for (int64_t jf = 0; jf < f / 8; ++jf) {
+        Value pair = frag.pack(
+            arith::MulFOp::create(b, loc, state.acc[m][jf][2 * r], inverse),
+            arith::MulFOp::create(b, loc, state.acc[m][jf][2 * r + 1],
+                                  inverse));
+        mem.storeI32(pair, mem.offset(rowAddress, i32(16 * jf)));
+      }
     }
-  }
 }
 
 void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
@@ -420,8 +514,9 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
     queryBlock = arith::SubIOp::create(
         b, loc, addC(toI32(queryBlocks), -1), queryBlock);
   q0 = mulC(queryBlock, bq);
-  rows[0] = add(add(q0, mulC(warp, 16)), group);
-  rows[1] = addC(rows[0], 8);
+  Value warpRow = add(add(q0, mulC(warp, 16 * rowTiles)), group);
+  for (int64_t m = 0; m < rowTiles; ++m)
+    rows.push_back({addC(warpRow, 16 * m), addC(warpRow, 16 * m + 8)});
 
   kBase = mem.globalBase(op.getK());
   vBase = mem.globalBase(op.getV());
@@ -441,6 +536,8 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   vLaneOffset = add(mulC(add(matrixRow, mulC(matrixLow, 8)), vRowBytes),
                     mulC(matrixHigh, 16));
 
+  copies[0] = planTileCopy(kBase, e, kRowBytes);
+  copies[1] = planTileCopy(vBase, f, vRowBytes);
   loadQueryFragments(op.getQ());
 
   // Key blocks: all up to the end of the keys, or of the block's queries
@@ -468,9 +565,11 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
 
   SoftmaxState state;
   Value minusInf = frag.f32(-std::numeric_limits<double>::infinity());
-  state.max = {minusInf, minusInf};
-  state.sum = {frag.f32(0.0), frag.f32(0.0)};
-  state.acc.assign(f / 8, frag.splat(0.0));
+  for (int64_t m = 0; m < rowTiles; ++m) {
+    state.max.push_back({minusInf, minusInf});
+    state.sum.push_back({frag.f32(0.0), frag.f32(0.0)});
+    state.acc.emplace_back(f / 8, frag.splat(0.0));
+  }
   state = buildKeyLoop(i32(0), full, numBlocks, state, /*masked=*/false);
   state = buildKeyLoop(full, numBlocks, numBlocks, state, /*masked=*/true);
   storeOutput(op.getOut(), state);
@@ -492,7 +591,8 @@ struct ConvertSASMmaAttentionToNVVMPass
       Value queries = memref::DimOp::create(b, loc, op.getQ(), 1);
       Value keys = memref::DimOp::create(b, loc, op.getK(), 1);
       Value queryBlocks = arith::CeilDivUIOp::create(
-          b, loc, queries, arith::ConstantIndexOp::create(b, loc, 16 * warps));
+          b, loc, queries,
+          arith::ConstantIndexOp::create(b, loc, op.getWarpRows() * warps));
       Value heads = arith::ConstantIndexOp::create(
           b, loc, op.getQ().getType().getDimSize(2));
       Value batch = memref::DimOp::create(b, loc, op.getQ(), 0);

@@ -105,7 +105,7 @@ Value WarpFragmentBuilder::quadReduce(Value v, bool max) {
     Value other = gpu::ShuffleOp::create(b, loc, v, mask, /*width=*/32,
                                          gpu::ShuffleMode::XOR)
                       .getShuffleResult();
-    v = max ? (Value)arith::MaxNumFOp::create(b, loc, v, other)
+    v = max ? this->max(v, other)
             : (Value)arith::AddFOp::create(b, loc, v, other);
   }
   return v;
@@ -113,3 +113,23 @@ Value WarpFragmentBuilder::quadReduce(Value v, bool max) {
 
 Value WarpFragmentBuilder::quadMax(Value v) { return quadReduce(v, true); }
 Value WarpFragmentBuilder::quadSum(Value v) { return quadReduce(v, false); }
+
+Value WarpFragmentBuilder::exp2(Value x) {
+  // math.exp2 would become a libdevice call (__nv_exp2f) that only a CUDA
+  // toolkit's libdevice resolves; the instruction needs nothing.
+  return LLVM::InlineAsmOp::create(
+             b, loc, b.getF32Type(), ValueRange{x},
+             "ex2.approx.ftz.f32 $0, $1;", "=f,f", /*has_side_effects=*/false,
+             /*is_align_stack=*/false, LLVM::tailcallkind::TailCallKind::None,
+             /*asm_dialect=*/LLVM::AsmDialectAttr(),
+             /*operand_attrs=*/ArrayAttr())
+      .getResult(0);
+}
+
+Value WarpFragmentBuilder::fma(Value a, Value bv, Value c) {
+  return LLVM::FMAOp::create(b, loc, a, bv, c);
+}
+
+Value WarpFragmentBuilder::max(Value a, Value bv) {
+  return LLVM::MaxNumOp::create(b, loc, a, bv);
+}

@@ -74,6 +74,13 @@ public:
   Value quadMax(Value v);
   Value quadSum(Value v);
 
+  /// f32 arithmetic as single instructions, with no libdevice call to link:
+  /// 2^x (ex2.approx.ftz: relative error 2^-22, denormal results flushed to
+  /// zero, harmless for softmax probabilities), a * b + c, max(a, b).
+  Value exp2(Value x);
+  Value fma(Value a, Value b, Value c);
+  Value max(Value a, Value b);
+
 private:
   Value quadReduce(Value v, bool max);
 

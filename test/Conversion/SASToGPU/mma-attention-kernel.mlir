@@ -1,7 +1,8 @@
 // RUN: sas-opt %s --convert-sas-mma-attention-to-nvvm | FileCheck %s
 // RUN: sas-opt %s --convert-sas-mma-attention-to-nvvm | FileCheck %s --check-prefix=NARROW
 
-// One block of 2 warps (64 threads) per (32 queries, head, batch) with a
+// One block of 2 warps of 16 rows (64 threads) per (32 queries, head,
+// batch) with a
 // dynamic shared-memory ring of 2 * 32 keys * ((32 + 8) + (16 + 8)) * 2 B.
 // CHECK-LABEL: func @causal
 //       CHECK:   %[[T:.*]] = memref.dim %arg0, %c1
@@ -32,9 +33,9 @@
 //       CHECK:       gpu.shuffle  xor %{{.*}}, %c1_i32{{[_0-9]*}}, %c32_i32
 //       CHECK:       gpu.shuffle  xor %{{.*}}, %c2_i32{{[_0-9]*}}, %c32_i32
 //   CHECK-NOT:       gpu.barrier
-//       CHECK:       math.exp2
+//       CHECK:       llvm.intr.fma
 //   CHECK-NOT:       gpu.barrier
-//       CHECK:       math.fma
+//       CHECK:       llvm.inline_asm "ex2.approx.ftz.f32 $0, $1;", "=f,f"
 //   CHECK-NOT:       gpu.barrier
 //       CHECK:       nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<col>
 //   CHECK-NOT:       gpu.barrier
@@ -60,7 +61,7 @@
 //   NARROW-NOT:   arith.extf
 func.func @causal(%q: memref<2x?x4x32xbf16>, %k: memref<2x?x4x32xbf16>,
                   %v: memref<2x?x4x16xbf16>, %o: memref<2x?x4x16xbf16>) {
-  sas.mma_attention %q, %k, %v, %o causal scale(0.25) warps(2) key_tile(32)
+  sas.mma_attention %q, %k, %v, %o causal scale(0.25) warps(2) warp_rows(16) key_tile(32)
       stages(2) : memref<2x?x4x32xbf16>, memref<2x?x4x32xbf16>,
                   memref<2x?x4x16xbf16>, memref<2x?x4x16xbf16>
   return

@@ -3,6 +3,8 @@
 // WARPS: convert-sas-attention-to-gpu: warps must be between 1 and 8, got 9
 // RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-key-tile=24" 2>&1 | FileCheck %s --check-prefix=KEYS
 // KEYS: convert-sas-attention-to-gpu: key tile must be a multiple of 16 between 16 and 128, got 24
+// RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-warp-rows=48" 2>&1 | FileCheck %s --check-prefix=ROWS
+// ROWS: convert-sas-attention-to-gpu: rows per warp must be 16 or 32, got 48
 // RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-stages=1" 2>&1 | FileCheck %s --check-prefix=STAGES
 // STAGES: convert-sas-attention-to-gpu: stages must be between 2 and 4, got 1
 // A tiling whose ring does not fit these heads: an error on the op.

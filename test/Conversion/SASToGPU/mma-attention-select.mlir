@@ -1,6 +1,6 @@
 // RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu | FileCheck %s
 // RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu="tensor-cores=false" | FileCheck %s --check-prefix=OFF
-// RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu="mma-warps=8 mma-key-tile=32 mma-stages=3" | FileCheck %s --check-prefix=TILING
+// RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu="mma-warps=8 mma-warp-rows=16 mma-key-tile=32 mma-stages=3" | FileCheck %s --check-prefix=TILING
 
 // bf16 heads that are multiples of 16 take the tensor-core kernel: the
 // attention becomes sas.mma_attention on the operands' buffers, with the
@@ -8,19 +8,32 @@
 // CHECK-LABEL: func @bf16
 //   CHECK-DAG:   %[[Q:.*]] = bufferization.to_buffer %arg0 read_only : tensor<2x37x4x32xbf16>
 //   CHECK-DAG:   %[[OUT:.*]] = memref.alloc() : memref<2x37x4x16xbf16>
-//       CHECK:   sas.mma_attention %[[Q]], %{{.*}}, %{{.*}}, %[[OUT]] causal scale(0.176776{{[0-9]*}}) warps(4) key_tile(64) stages(2)
+//       CHECK:   sas.mma_attention %[[Q]], %{{.*}}, %{{.*}}, %[[OUT]] causal scale(0.176776{{[0-9]*}}) warps(4) warp_rows(32) key_tile(64) stages(2)
 //   CHECK-NOT:   scf.forall
 //       CHECK:   bufferization.to_tensor %[[OUT]] restrict writable
 // OFF-LABEL: func @bf16
 //       OFF:   scf.forall
 //   OFF-NOT:   sas.mma_attention
-// TILING: sas.mma_attention {{.*}} warps(8) key_tile(32) stages(3)
+// TILING: sas.mma_attention {{.*}} warps(8) warp_rows(16) key_tile(32) stages(3)
 func.func @bf16(%q: tensor<2x37x4x32xbf16>, %k: tensor<2x37x4x32xbf16>,
                 %v: tensor<2x37x4x16xbf16>) -> tensor<2x37x4x16xbf16> {
   %0 = sas.attention %q, %k, %v causal
       : (tensor<2x37x4x32xbf16>, tensor<2x37x4x32xbf16>, tensor<2x37x4x16xbf16>)
       -> tensor<2x37x4x16xbf16>
   return %0 : tensor<2x37x4x16xbf16>
+}
+
+// -----
+
+// Heads above 64 get 16 rows per warp by default (32 spill, docs/perf.md).
+// CHECK-LABEL: func @bf16_wide
+//       CHECK:   sas.mma_attention {{.*}} warps(4) warp_rows(16) key_tile(64) stages(2)
+func.func @bf16_wide(%q: tensor<1x8x2x128xbf16>, %v: tensor<1x8x2x64xbf16>)
+    -> tensor<1x8x2x64xbf16> {
+  %0 = sas.attention %q, %q, %v
+      : (tensor<1x8x2x128xbf16>, tensor<1x8x2x128xbf16>, tensor<1x8x2x64xbf16>)
+      -> tensor<1x8x2x64xbf16>
+  return %0 : tensor<1x8x2x64xbf16>
 }
 
 // -----

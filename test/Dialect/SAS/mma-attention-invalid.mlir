@@ -2,7 +2,7 @@
 
 func.func @element_types(%q: memref<1x8x2x32xbf16>, %v: memref<1x8x2x16xf16>) {
   // expected-error @below {{'v' has element type 'f16', 'q' has 'bf16'}}
-  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(4) key_tile(64) stages(2)
+  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(4) warp_rows(16) key_tile(64) stages(2)
       : memref<1x8x2x32xbf16>, memref<1x8x2x32xbf16>, memref<1x8x2x16xf16>, memref<1x8x2x16xf16>
   return
 }
@@ -11,7 +11,7 @@ func.func @element_types(%q: memref<1x8x2x32xbf16>, %v: memref<1x8x2x16xf16>) {
 
 func.func @head_size(%q: memref<1x8x2x40xbf16>, %v: memref<1x8x2x16xbf16>) {
   // expected-error @below {{head sizes must be multiples of 16 and at most 128 for the tensor-core kernel, got 40 (q, k) and 16 (v)}}
-  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(4) key_tile(64) stages(2)
+  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(4) warp_rows(16) key_tile(64) stages(2)
       : memref<1x8x2x40xbf16>, memref<1x8x2x40xbf16>, memref<1x8x2x16xbf16>, memref<1x8x2x16xbf16>
   return
 }
@@ -20,7 +20,7 @@ func.func @head_size(%q: memref<1x8x2x40xbf16>, %v: memref<1x8x2x16xbf16>) {
 
 func.func @lengths(%q: memref<1x8x2x32xbf16>, %k: memref<1x9x2x32xbf16>, %v: memref<1x8x2x16xbf16>) {
   // expected-error @below {{dimension 1 of 'k' (9) and dimension 1 of 'v' (8) must match}}
-  sas.mma_attention %q, %k, %v, %v scale(0.5) warps(4) key_tile(64) stages(2)
+  sas.mma_attention %q, %k, %v, %v scale(0.5) warps(4) warp_rows(16) key_tile(64) stages(2)
       : memref<1x8x2x32xbf16>, memref<1x9x2x32xbf16>, memref<1x8x2x16xbf16>, memref<1x8x2x16xbf16>
   return
 }
@@ -29,7 +29,7 @@ func.func @lengths(%q: memref<1x8x2x32xbf16>, %k: memref<1x9x2x32xbf16>, %v: mem
 
 func.func @scale(%q: memref<1x8x2x32xbf16>, %v: memref<1x8x2x16xbf16>) {
   // expected-error @below {{'scale' must be positive}}
-  sas.mma_attention %q, %q, %v, %v scale(-1.0) warps(4) key_tile(64) stages(2)
+  sas.mma_attention %q, %q, %v, %v scale(-1.0) warps(4) warp_rows(16) key_tile(64) stages(2)
       : memref<1x8x2x32xbf16>, memref<1x8x2x32xbf16>, memref<1x8x2x16xbf16>, memref<1x8x2x16xbf16>
   return
 }
@@ -38,7 +38,7 @@ func.func @scale(%q: memref<1x8x2x32xbf16>, %v: memref<1x8x2x16xbf16>) {
 
 func.func @stages(%q: memref<1x8x2x32xbf16>, %v: memref<1x8x2x16xbf16>) {
   // expected-error @below {{stages must be between 2 and 4, got 5}}
-  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(4) key_tile(64) stages(5)
+  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(4) warp_rows(16) key_tile(64) stages(5)
       : memref<1x8x2x32xbf16>, memref<1x8x2x32xbf16>, memref<1x8x2x16xbf16>, memref<1x8x2x16xbf16>
   return
 }

@@ -27,6 +27,8 @@ struct GPUAttentionTiling {
   /// and its tiling.
   bool tensorCores = true;
   int64_t mmaWarps = 4, mmaKeyTile = 64, mmaStages = 2;
+  /// 16 or 32; 0 picks by head size.
+  int64_t mmaWarpRows = 0;
 };
 
 /// Adds the pattern lowering sas.attention to an scf.forall over (batch,

@@ -12,8 +12,8 @@ using namespace mlir::sas;
 /// The limits of the tensor-core attention kernel builder, checked where the
 /// op is created and here.
 LogicalResult sas::checkMmaAttentionTiling(
-    int64_t e, int64_t f, int64_t warps, int64_t keyTile, int64_t stages,
-    function_ref<InFlightDiagnostic()> emitError) {
+    int64_t e, int64_t f, int64_t warps, int64_t warpRows, int64_t keyTile,
+    int64_t stages, function_ref<InFlightDiagnostic()> emitError) {
   if (e % 16 != 0 || f % 16 != 0 || e > kMaxMmaHeadSize ||
       f > kMaxMmaHeadSize)
     return emitError() << "head sizes must be multiples of 16 and at most "
@@ -22,6 +22,8 @@ LogicalResult sas::checkMmaAttentionTiling(
   if (warps < 1 || warps > kMaxMmaWarps)
     return emitError() << "warps must be between 1 and " << kMaxMmaWarps
                        << ", got " << warps;
+  if (warpRows != 16 && warpRows != 32)
+    return emitError() << "rows per warp must be 16 or 32, got " << warpRows;
   if (keyTile < 16 || keyTile > kMaxMmaKeyTile || keyTile % 16 != 0)
     return emitError() << "key tile must be a multiple of 16 between 16 and "
                        << kMaxMmaKeyTile << ", got " << keyTile;
@@ -82,6 +84,6 @@ LogicalResult MmaAttentionOp::verify() {
   if (!(getScale().convertToDouble() > 0.0))
     return emitOpError() << "'scale' must be positive";
   return checkMmaAttentionTiling(q.getDimSize(3), v.getDimSize(3), getWarps(),
-                                 getKeyTile(), getStages(),
+                                 getWarpRows(), getKeyTile(), getStages(),
                                  [&] { return emitOpError(); });
 }

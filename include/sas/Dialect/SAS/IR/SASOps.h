@@ -48,8 +48,8 @@ int64_t getMmaAttentionSharedBytes(int64_t e, int64_t f, int64_t keyTile,
 /// Checks head sizes and tiling against the limits above; reports the first
 /// violation, naming the limit, through `emitError`.
 LogicalResult
-checkMmaAttentionTiling(int64_t e, int64_t f, int64_t warps, int64_t keyTile,
-                        int64_t stages,
+checkMmaAttentionTiling(int64_t e, int64_t f, int64_t warps, int64_t warpRows,
+                        int64_t keyTile, int64_t stages,
                         function_ref<InFlightDiagnostic()> emitError);
 
 /// The sizes of one SAS layer as plain numbers, as front ends take them

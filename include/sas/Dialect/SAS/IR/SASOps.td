@@ -348,16 +348,16 @@ def SAS_MmaAttentionOp : SAS_Op<"mma_attention"> {
     function is that of `sas.attention` (accumulation in f32);
     `convert-sas-attention-to-gpu` creates it and
     `convert-sas-mma-attention-to-nvvm` replaces it with the kernel: one
-    block of `warps` warps per (batch, head, 16 * `warps` queries), keys in
-    steps of `key_tile` staged through a ring of `stages` shared-memory
-    buffers. It exists so that bufferization and buffer deallocation, which
+    block of `warps` warps of `warp_rows` queries each (16 or 32) per
+    (batch, head, query block), keys in steps of `key_tile` staged through
+    a ring of `stages` shared-memory buffers. It exists so that bufferization and buffer deallocation, which
     cannot see through NVVM intrinsics, handle an op with declared effects.
 
     Example:
 
     ```mlir
     sas.mma_attention %q, %k, %v, %out causal scale(0.088388)
-        warps(4) key_tile(64) stages(2)
+        warps(4) warp_rows(32) key_tile(64) stages(2)
         : memref<1x512x24x128xbf16>, memref<1x512x24x128xbf16>,
           memref<1x512x24x64xbf16>, memref<1x512x24x64xbf16>
     ```
@@ -369,12 +369,14 @@ def SAS_MmaAttentionOp : SAS_Op<"mma_attention"> {
                        Arg<SAS_HalfMemRef, "the result", [MemWrite]>:$out,
                        UnitAttr:$causal, F32Attr:$scale,
                        ConfinedAttr<I64Attr, [IntPositive]>:$warps,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$warp_rows,
                        ConfinedAttr<I64Attr, [IntPositive]>:$key_tile,
                        ConfinedAttr<I64Attr, [IntPositive]>:$stages);
 
   let assemblyFormat = [{
     $q `,` $k `,` $v `,` $out (`causal` $causal^)? `scale` `(` $scale `)`
-    `warps` `(` $warps `)` `key_tile` `(` $key_tile `)`
+    `warps` `(` $warps `)` `warp_rows` `(` $warp_rows `)`
+    `key_tile` `(` $key_tile `)`
     `stages` `(` $stages `)` attr-dict `:` type($q) `,` type($k) `,`
     type($v) `,` type($out)
   }];
