@@ -1,24 +1,58 @@
 #!/usr/bin/env bash
 # On the GPU machine (PyTorch, the CUDA driver, no MLIR): unpacks the layer
-# libraries that build_libs.py packed, runs the check, the benchmark and a
-# per-kernel profile of the first benchmark config, and
-# writes their logs and JSON to DIR (default $OUT, else gpu-results).
+# libraries that build_libs.py packed and runs, writing logs and JSON to DIR
+# (default $OUT, else gpu-results):
+#   check      check.py (whole layers) and attention.py check (the attention
+#              kernel alone), against float64 references
+#   bench      bench.py (whole layers against PyTorch), attention.py bench
+#              (the attention kernel against SDPA) and the per-kernel profile
+#              of the first benchmark config
+#   sass       cuobjdump -sass of the kernels dump_kernels.py wrote, with
+#              their HMMA/LDSM/MUFU.EX2 counts
+# All three when no step is named.
 #
-#   bash benchmarks/gpu/run_on_gpu.sh [DIR] [bench.py flags...]
+#   bash benchmarks/gpu/run_on_gpu.sh [DIR] [check] [bench] [sass]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-gpu-results}}
 shift || true
+steps=${*:-check bench sass}
 mkdir -p "$out" gpu-libs/libs
 tar -xJf gpu-libs/libs.tar.xz -C gpu-libs/libs || exit 1
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,power.limit \
   --format=csv > "$out/gpu.txt" 2>&1
 export PYTHONUNBUFFERED=1
 status=0
-python3 benchmarks/gpu/check.py --libs gpu-libs/libs --json "$out/check.json" \
-  2>&1 | tee "$out/check.log" || status=1
-python3 benchmarks/gpu/bench.py --libs gpu-libs/libs --json "$out/bench.json" \
-  "$@" 2>&1 | tee "$out/bench.log" || status=1
-python3 benchmarks/gpu/kernel_profile.py --libs gpu-libs/libs --json \
-  "$out/profile.json" 2>&1 | tee "$out/profile.log" || status=1
+run() { # NAME COMMAND...: the command's output to NAME.log
+  local name=$1
+  shift
+  "$@" 2>&1 | tee "$out/$name.log" || status=1
+}
+for step in $steps; do
+  case $step in
+  check)
+    run check python3 benchmarks/gpu/check.py --libs gpu-libs/libs \
+      --json "$out/check.json"
+    run attention-check python3 benchmarks/gpu/attention.py check \
+      --libs gpu-libs/libs --json "$out/attention-check.json" ;;
+  bench)
+    run bench python3 benchmarks/gpu/bench.py --libs gpu-libs/libs \
+      --json "$out/bench.json"
+    run attention-bench python3 benchmarks/gpu/attention.py bench \
+      --libs gpu-libs/libs --json "$out/attention-bench.json"
+    run profile python3 benchmarks/gpu/kernel_profile.py --libs gpu-libs/libs \
+      --json "$out/profile.json" ;;
+  sass)
+    for cubin in gpu-libs/kernels/*.cubin; do
+      name=$(basename "$cubin" .cubin)
+      cuobjdump -sass "$cubin" > "$out/$name.sass" 2>&1 || status=1
+      echo "$name: $(grep -c HMMA "$out/$name.sass") HMMA," \
+        "$(grep -c LDSM "$out/$name.sass") LDSM," \
+        "$(grep -c MUFU.EX2 "$out/$name.sass") MUFU.EX2," \
+        "$(grep -cE 'LDL|STL' "$out/$name.sass") local loads/stores" |
+        tee -a "$out/sass.log"
+    done ;;
+  *) echo "run_on_gpu.sh: unknown step '$step'" >&2; exit 2 ;;
+  esac
+done
 exit $status

@@ -4,7 +4,8 @@
 |*                                                                            *|
 |* A library written by `sas-run --target cuda --emit-lib OUT.so` runs one    *|
 |* compiled SAS layer on an NVIDIA GPU. It needs nothing but the CUDA driver  *|
-|* (libcuda.so.1, opened on first use) and exports the functions below.       *|
+|* (libcuda.so.1, opened on first use) and exports the functions below, and   *|
+|* no other symbol.                                                           *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
@@ -35,6 +36,14 @@ int sas_layer_forward(const void *q, const void *k, const void *v,
 /// chip, and the parameters (state-dict key and shape) in the order
 /// sas_layer_forward takes them.
 const char *sas_layer_config(void);
+
+/// The layer's attention core alone, for measuring the attention kernel:
+/// softmax(q k^T * scale + mask) v per simulated head, with the layer's
+/// scale and causal mask, on device pointers of the library's dtype: q and k
+/// [B, T, H', D'], v and `out` [B, T, H', D]. Same conventions as
+/// sas_layer_forward (stream, sizes, return value).
+int sas_attention_forward(const void *q, const void *k, const void *v,
+                          void *out, int64_t B, int64_t T, void *stream);
 
 /// The message of the calling thread's last failed call ("" if none),
 /// naming the CUDA call and its error.

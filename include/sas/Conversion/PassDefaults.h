@@ -2,9 +2,10 @@
 //
 // Part of the SAS-MLIR project.
 //
-// The one place the defaults and choice values of convert-sas-to-linalg's
-// options are written: the TableGen pass options, the fusion options and the
-// sas-cpu-pipeline options all take them from here.
+// The one place the defaults and choice values of the conversion passes'
+// options are written: the TableGen pass options, the fusion and GPU tiling
+// options and the sas-cpu-pipeline and sas-gpu-pipeline options all take them
+// from here.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,6 +23,17 @@ namespace sas {
 inline constexpr int64_t kDefaultQueryTile = 64;
 /// Keys per step of the online-softmax loop.
 inline constexpr int64_t kDefaultKeyTile = 64;
+
+/// convert-sas-attention-to-gpu: the linalg block body (f32, and heads the
+/// tensor-core kernel does not take).
+inline constexpr int64_t kDefaultGPUQueryTile = 32;
+inline constexpr int64_t kDefaultGPUKeyTile = 32;
+/// The tensor-core kernel, chosen by measurement on the H200 (docs/perf.md):
+/// 4 warps, rows per warp by head size (0), 64 keys a step, 2 buffers.
+inline constexpr int64_t kDefaultMmaWarps = 4;
+inline constexpr int64_t kDefaultMmaWarpRows = 0;
+inline constexpr int64_t kDefaultMmaKeyTile = 64;
+inline constexpr int64_t kDefaultMmaStages = 2;
 
 /// Where k and v are simulated when they feed an attention op.
 enum class KVSimulation {

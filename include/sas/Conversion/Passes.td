@@ -116,9 +116,11 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
     a head of another size is compiled correctly rather than padded.
   }];
   let options = [
-    Option<"queryTile", "query-tile", "int64_t", /*default=*/"32",
+    Option<"queryTile", "query-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultGPUQueryTile",
            "Queries per block">,
-    Option<"keyTile", "key-tile", "int64_t", /*default=*/"32",
+    Option<"keyTile", "key-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultGPUKeyTile",
            "Keys per step of the online-softmax loop">,
     Option<"sharedMemoryBytes", "shared-memory-bytes", "int64_t",
            /*default=*/"49152",
@@ -126,15 +128,19 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
     Option<"tensorCores", "tensor-cores", "bool", /*default=*/"true",
            "Lower f16/bf16 attention whose head sizes the tensor-core kernel "
            "takes to sas.mma_attention">,
-    Option<"mmaWarps", "mma-warps", "int64_t", /*default=*/"4",
+    Option<"mmaWarps", "mma-warps", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultMmaWarps",
            "Warps of a tensor-core attention block">,
-    Option<"mmaWarpRows", "mma-warp-rows", "int64_t", /*default=*/"0",
+    Option<"mmaWarpRows", "mma-warp-rows", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultMmaWarpRows",
            "Queries per warp of the tensor-core kernel: 16, 32 (each k/v "
            "fragment read from shared memory serves two row tiles), or 0: "
            "32 for q/k heads up to 64, 16 above">,
-    Option<"mmaKeyTile", "mma-key-tile", "int64_t", /*default=*/"64",
+    Option<"mmaKeyTile", "mma-key-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultMmaKeyTile",
            "Keys per step of the tensor-core kernel (a multiple of 16)">,
-    Option<"mmaStages", "mma-stages", "int64_t", /*default=*/"2",
+    Option<"mmaStages", "mma-stages", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultMmaStages",
            "Shared-memory k/v buffers of the tensor-core kernel's copy ring">,
   ];
   let dependentDialects = [

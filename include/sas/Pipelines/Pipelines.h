@@ -92,10 +92,10 @@ struct SASGPUPipelineOptions
       llvm::cl::init("/usr/local/cuda")};
   PassOptions::Option<int64_t> queryTile{
       *this, "query-tile", llvm::cl::desc("Queries per attention block"),
-      llvm::cl::init(32)};
+      llvm::cl::init(kDefaultGPUQueryTile)};
   PassOptions::Option<int64_t> keyTile{
       *this, "key-tile", llvm::cl::desc("Keys per online-softmax step"),
-      llvm::cl::init(32)};
+      llvm::cl::init(kDefaultGPUKeyTile)};
   PassOptions::Option<int64_t> blockThreads{
       *this, "block-threads",
       llvm::cl::desc("Threads of an attention block"), llvm::cl::init(128)};
@@ -111,20 +111,20 @@ struct SASGPUPipelineOptions
   PassOptions::Option<int64_t> mmaWarps{
       *this, "mma-warps",
       llvm::cl::desc("Warps of a tensor-core attention block"),
-      llvm::cl::init(4)};
+      llvm::cl::init(kDefaultMmaWarps)};
   PassOptions::Option<int64_t> mmaWarpRows{
       *this, "mma-warp-rows",
       llvm::cl::desc("Queries per warp of the tensor-core attention kernel "
                      "(16 or 32; 0: 32 for q/k heads up to 64, 16 above)"),
-      llvm::cl::init(0)};
+      llvm::cl::init(kDefaultMmaWarpRows)};
   PassOptions::Option<int64_t> mmaKeyTile{
       *this, "mma-key-tile",
       llvm::cl::desc("Keys per step of the tensor-core attention kernel"),
-      llvm::cl::init(64)};
+      llvm::cl::init(kDefaultMmaKeyTile)};
   PassOptions::Option<int64_t> mmaStages{
       *this, "mma-stages",
       llvm::cl::desc("k/v buffers of the tensor-core kernel's copy ring"),
-      llvm::cl::init(2)};
+      llvm::cl::init(kDefaultMmaStages)};
 };
 
 /// The NVVM target features `chip` needs: "+ptx80" for sm_90a (its wgmma/TMA

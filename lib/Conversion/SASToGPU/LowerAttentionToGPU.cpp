@@ -316,9 +316,10 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
-      buildKeyStep(bb, loop.getInductionVar(), batch, head, q0, rows, qRows, k,
-                   v, keyEnd, kTile, vTile, scores, accRows, m, l, m2, c, bk, e,
-                   f, causal, scale);
+      BlockTile tile{batch,  head,  q0, rows, qRows, k, v, keyEnd, kTile,
+                     vTile,  scores, accRows, m, l, m2, c, bk, e, f,
+                     causal, scale};
+      buildKeyStep(bb, tile, loop.getInductionVar());
     }
 
     // out = acc / l, in the result's element type.
@@ -336,12 +337,28 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
                });
   }
 
-  static void buildKeyStep(BlockBuilder &bb, Value keyBlock, Value batch,
-                           Value head, Value q0, Value rows, Value qRows,
-                           Value k, Value v, Value keyEnd, Value kTile,
-                           Value vTile, Value scores, Value accRows, Value m,
-                           Value l, Value m2, Value c, int64_t bk, int64_t e,
-                           int64_t f, bool causal, double scale) {
+  /// One block's view of the operands, its shared tiles and its running
+  /// state (views of `rows` rows), as the key step reads them.
+  struct BlockTile {
+    Value batch, head, q0, rows, qRows, k, v, keyEnd;
+    Value kTile, vTile, scores, accRows;
+    Value m, l, m2, c; // row max, row sum, new row max, correction
+    int64_t bk, e, f;
+    bool causal;
+    double scale;
+  };
+
+  /// One online-softmax step over key block `keyBlock`: stage k and v, then
+  /// each step of the file header as one linalg op on the shared tiles.
+  static void buildKeyStep(BlockBuilder &bb, const BlockTile &t,
+                           Value keyBlock) {
+    Value batch = t.batch, head = t.head, q0 = t.q0, rows = t.rows,
+          qRows = t.qRows, k = t.k, v = t.v, keyEnd = t.keyEnd;
+    Value kTile = t.kTile, vTile = t.vTile, scores = t.scores,
+          accRows = t.accRows, m = t.m, l = t.l, m2 = t.m2, c = t.c;
+    int64_t bk = t.bk, e = t.e, f = t.f;
+    bool causal = t.causal;
+    double scale = t.scale;
     OpBuilder &b = bb.b;
     Location loc = bb.loc;
     OpFoldResult zeroI = b.getIndexAttr(0), oneI = b.getIndexAttr(1);

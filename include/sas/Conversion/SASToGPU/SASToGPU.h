@@ -8,6 +8,7 @@
 #define SAS_CONVERSION_SASTOGPU_SASTOGPU_H
 
 #include "mlir/Pass/Pass.h"
+#include "sas/Conversion/PassDefaults.h"
 
 namespace mlir {
 class RewritePatternSet;
@@ -20,15 +21,16 @@ namespace sas {
 
 /// Tile sizes of the GPU attention lowering.
 struct GPUAttentionTiling {
-  int64_t queryTile = 32, keyTile = 32;
+  int64_t queryTile = kDefaultGPUQueryTile, keyTile = kDefaultGPUKeyTile;
   /// Bytes of workgroup (shared) memory one block may use for its tiles.
   int64_t sharedMemoryBytes = 48 * 1024;
   /// The tensor-core kernel (sas.mma_attention) for f16/bf16 heads it takes,
   /// and its tiling.
   bool tensorCores = true;
-  int64_t mmaWarps = 4, mmaKeyTile = 64, mmaStages = 2;
+  int64_t mmaWarps = kDefaultMmaWarps, mmaKeyTile = kDefaultMmaKeyTile,
+          mmaStages = kDefaultMmaStages;
   /// 16 or 32; 0 picks by head size.
-  int64_t mmaWarpRows = 0;
+  int64_t mmaWarpRows = kDefaultMmaWarpRows;
 };
 
 /// Adds the pattern lowering sas.attention to an scf.forall over (batch,
