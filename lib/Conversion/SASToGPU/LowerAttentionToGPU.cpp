@@ -137,6 +137,45 @@ public:
   Location loc;
 };
 
+/// The buffers of an attention lowered on the GPU: its operands read
+/// through bufferization.to_buffer, and a new buffer for the result (which
+/// replaceWithBuffer turns back into the op's tensor result).
+struct AttentionBuffers {
+  Value q, k, v, out;
+
+  static AttentionBuffers create(AttentionOp op, PatternRewriter &rewriter) {
+    Location loc = op.getLoc();
+    auto memrefOf = [](Type t) {
+      auto tensor = cast<RankedTensorType>(t);
+      return MemRefType::get(tensor.getShape(), tensor.getElementType());
+    };
+    auto buffer = [&](Value tensor) -> Value {
+      return bufferization::ToBufferOp::create(
+          rewriter, loc, memrefOf(tensor.getType()), tensor,
+          /*read_only=*/true);
+    };
+    AttentionBuffers buffers{buffer(op.getQ()), buffer(op.getK()),
+                             buffer(op.getV()), Value()};
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    SmallVector<Value> dynamicSizes;
+    for (int64_t d = 0; d < resultType.getRank(); ++d)
+      if (resultType.isDynamicDim(d))
+        dynamicSizes.push_back(
+            memref::DimOp::create(rewriter, loc, buffers.q, d));
+    buffers.out = memref::AllocOp::create(rewriter, loc, memrefOf(resultType),
+                                          dynamicSizes);
+    return buffers;
+  }
+
+  /// Replaces `op` by the tensor of `out`, once the builder is past what
+  /// writes it.
+  void replaceWithBuffer(AttentionOp op, PatternRewriter &rewriter) const {
+    rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
+        op, op.getResult().getType(), out, /*restrict=*/true,
+        /*writable=*/true);
+  }
+};
+
 struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
   LowerAttentionToGPUPattern(MLIRContext *ctx, const GPUAttentionTiling &tiling)
       : OpRewritePattern(ctx), tiling(tiling) {}
@@ -144,9 +183,7 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
     auto qType = cast<RankedTensorType>(op.getQ().getType());
-    auto kType = cast<RankedTensorType>(op.getK().getType());
     auto vType = cast<RankedTensorType>(op.getV().getType());
-    auto resultType = cast<RankedTensorType>(op.getResult().getType());
     // The verifier guarantees static heads and head sizes.
     int64_t numHeads = qType.getDimSize(2), e = qType.getDimSize(3),
             f = vType.getDimSize(3);
@@ -170,21 +207,8 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
 
     Location loc = op.getLoc();
     OpBuilder::InsertionGuard guard(rewriter);
-    auto memrefOf = [](RankedTensorType t) {
-      return MemRefType::get(t.getShape(), t.getElementType());
-    };
-    Value q = bufferization::ToBufferOp::create(rewriter, loc, memrefOf(qType),
-                                                op.getQ(), /*read_only=*/true);
-    Value k = bufferization::ToBufferOp::create(rewriter, loc, memrefOf(kType),
-                                                op.getK(), /*read_only=*/true);
-    Value v = bufferization::ToBufferOp::create(rewriter, loc, memrefOf(vType),
-                                                op.getV(), /*read_only=*/true);
-    SmallVector<Value> dynamicSizes;
-    for (int64_t d = 0; d < resultType.getRank(); ++d)
-      if (resultType.isDynamicDim(d))
-        dynamicSizes.push_back(memref::DimOp::create(rewriter, loc, q, d));
-    Value out = memref::AllocOp::create(rewriter, loc, memrefOf(resultType),
-                                        dynamicSizes);
+    AttentionBuffers buffers = AttentionBuffers::create(op, rewriter);
+    Value q = buffers.q, k = buffers.k, v = buffers.v, out = buffers.out;
 
     BlockBuilder bb(rewriter, loc);
     Value batch = memref::DimOp::create(rewriter, loc, q, 0);
@@ -209,8 +233,7 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
                bk, e, f, op.getCausal(), op.getScaleValue());
 
     rewriter.setInsertionPointAfter(forall);
-    rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
-        op, resultType, out, /*restrict=*/true, /*writable=*/true);
+    buffers.replaceWithBuffer(op, rewriter);
     return success();
   }
 
@@ -245,30 +268,13 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
                                        tiling.mmaKeyTile, tiling.mmaStages,
                                        [&] { return op.emitOpError(); })))
       return failure();
-    Location loc = op.getLoc();
-    auto resultType = cast<RankedTensorType>(op.getResult().getType());
-    auto memrefOf = [](Type t) {
-      auto tensor = cast<RankedTensorType>(t);
-      return MemRefType::get(tensor.getShape(), tensor.getElementType());
-    };
-    auto buffer = [&](Value tensor) -> Value {
-      return bufferization::ToBufferOp::create(
-          rewriter, loc, memrefOf(tensor.getType()), tensor,
-          /*read_only=*/true);
-    };
-    Value q = buffer(op.getQ()), k = buffer(op.getK()), v = buffer(op.getV());
-    SmallVector<Value> dynamicSizes;
-    for (int64_t d = 0; d < resultType.getRank(); ++d)
-      if (resultType.isDynamicDim(d))
-        dynamicSizes.push_back(memref::DimOp::create(rewriter, loc, q, d));
-    Value out = memref::AllocOp::create(rewriter, loc, memrefOf(resultType),
-                                        dynamicSizes);
+    AttentionBuffers buffers = AttentionBuffers::create(op, rewriter);
     MmaAttentionOp::create(
-        rewriter, loc, q, k, v, out, op.getCausal(),
+        rewriter, op.getLoc(), buffers.q, buffers.k, buffers.v, buffers.out,
+        op.getCausal(),
         llvm::APFloat(static_cast<float>(op.getScaleValue())),
         tiling.mmaWarps, warpRows, tiling.mmaKeyTile, tiling.mmaStages);
-    rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
-        op, resultType, out, /*restrict=*/true, /*writable=*/true);
+    buffers.replaceWithBuffer(op, rewriter);
     return success();
   }
 
