@@ -200,10 +200,12 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   addOneShotBufferize(pm);
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(createSASShortenBufferLifetimes());
+  // Tensor-core attention kernels, built on the final buffers (before they
+  // move to the device, so that a result copied into an argument is
+  // written there directly).
+  pm.addNestedPass<func::FuncOp>(createConvertSASMmaAttentionToNVVM());
   pm.addNestedPass<func::FuncOp>(createSASGPUHostBuffers());
   pm.addPass(createCanonicalizerPass());
-  // Tensor-core attention kernels, built on the final buffers.
-  pm.addNestedPass<func::FuncOp>(createConvertSASMmaAttentionToNVVM());
 
   // Loops -> kernels.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());

@@ -171,8 +171,10 @@ def ConvertSASMmaAttentionToNVVM : Pass<"convert-sas-mma-attention-to-nvvm"> {
     or the end of the keys are masked. Kernels are named
     `<function>_attention_mma_<n>`.
 
-    Run it after bufferization (the op works on buffers) and before
-    `gpu-kernel-outlining`.
+    A result that bufferization copies into a function argument
+    (`alloc`, the attention, `memref.copy` into the argument, `dealloc`) is
+    written into the argument directly. Run it after bufferization (the op
+    works on buffers) and before `gpu-kernel-outlining`.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
