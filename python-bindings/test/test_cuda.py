@@ -99,3 +99,15 @@ def test_import_without_extension(tmp_path):
                             capture_output=True, text=True, check=True)
     assert "ImportError: sas_mlir was imported without its compiled " \
            "extension" in result.stdout
+
+
+def test_attention_checks_arguments(library):
+    # The attention core alone: q, k [B, T, H', D'], v [B, T, H', D].
+    q = torch.zeros(1, 5, 4, 8, dtype=torch.float16)
+    v = torch.zeros(1, 5, 4, 4, dtype=torch.float16)
+    with pytest.raises(ValueError, match="q must be on a CUDA device"):
+        library.attention(q, q, v)
+    with pytest.raises(ValueError, match="built for batch = 1, q has 2"):
+        library.attention(torch.zeros(2, 5, 4, 8, dtype=torch.float16), q, v)
+    with pytest.raises(ValueError, match=r"q must be a 4-D torch.Tensor"):
+        library.attention(q[0], q, v)
