@@ -67,11 +67,13 @@ static constexpr llvm::StringLiteral kEntryName = "sas_run";
 static constexpr llvm::StringLiteral kPackedEntryName = "sas_run_packed";
 
 /// LLVM's optimization level and the code generator's. The IR arrives tiled,
-/// vectorized and unrolled: O1 runs it as fast as O3 in half the optimizer
-/// time (docs/perf.md, "CPU compile time").
-static constexpr unsigned kOptLevel = 1;
+/// vectorized and unrolled by the pass pipeline: without LLVM's IR
+/// optimizer and with the code generator at "Less" the layer runs as fast as
+/// with O3 (within noise at T = 512 and 2048) and compiles in half the time
+/// (docs/perf.md, "CPU compile time").
+static constexpr unsigned kOptLevel = 0;
 static constexpr llvm::CodeGenOptLevel kCodeGenOptLevel =
-    llvm::CodeGenOptLevel::Default;
+    llvm::CodeGenOptLevel::Less;
 
 /// Cache entries: kCacheMagic, the object's length and xxh3 checksum (each
 /// 64-bit little endian), then the object. kCacheFormat is part of the key:
