@@ -9,6 +9,10 @@ after warm-up; TFLOP/s from docs/spec.md's counts (SAS with PEAA
 literal, as docs/baselines.md); ratios against the library.
 
     python3 benchmarks/gpu/bench.py --libs gpu-libs/libs [--json OUT]
+        [--attention-only]
+
+With --attention-only: the libraries' attention kernel alone against SDPA
+at the simulated size (attention.py's bench).
 """
 
 import argparse
@@ -99,7 +103,19 @@ def main():
     parser.add_argument("--iters", type=int, default=20)
     parser.add_argument("--no-compile", action="store_true",
                         help="skip torch.compile (it compiles for minutes)")
+    parser.add_argument("--attention-only", action="store_true",
+                        help="time the attention kernel alone against SDPA")
     args = parser.parse_args()
+    if args.attention_only:
+        import attention
+        args.dir = args.filter = None
+        results, _ = attention.bench(args)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(dict(device=torch.cuda.get_device_name(),
+                               torch=torch.__version__, results=results), f,
+                          indent=1)
+        return
     device = torch.cuda.get_device_name()
     print(f"bench.py: {device}, torch {torch.__version__}, bf16, median of "
           f"{args.iters}", flush=True)
