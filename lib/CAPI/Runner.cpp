@@ -89,16 +89,7 @@ MlirLogicalResult sasVerifyLayerConfig(SasLayerConfig config, int64_t batch,
                                        const SasLayerSizeNames *names,
                                        MlirStringCallback errorCallback,
                                        void *userData) {
-  LayerSizes sizes;
-  sizes.batch = batch < 0 ? ShapedType::kDynamic : batch;
-  sizes.seqLen = seqLen < 0 ? ShapedType::kDynamic : seqLen;
-  sizes.heads = config.heads;
-  sizes.simHeads = config.simHeads;
-  sizes.headDim = config.headDim;
-  sizes.simHeadDim = config.simHeadDim;
-  sizes.kernel = config.kernel;
-  if (config.hasScale)
-    sizes.scale = config.scale;
+  LayerSizes sizes = unwrapConfig(config, batch, seqLen).getSizes();
   LayerSizeNames sizeNames;
   sizeNames.batch = names ? names->batch : "batch";
   sizeNames.seqLen = names ? names->seqLen : "seqLen";

@@ -123,6 +123,19 @@ SmallVector<int64_t> LayerConfig::getOutputShape() const {
   return {batch, seqLen, heads * headDim};
 }
 
+LayerSizes LayerConfig::getSizes() const {
+  LayerSizes sizes;
+  sizes.batch = batch;
+  sizes.seqLen = seqLen;
+  sizes.heads = heads;
+  sizes.simHeads = simHeads;
+  sizes.headDim = headDim;
+  sizes.simHeadDim = simHeadDim;
+  sizes.kernel = kernel;
+  sizes.scale = scale;
+  return sizes;
+}
+
 static Type getElementType(MLIRContext &ctx, StorageType type) {
   switch (type) {
   case StorageType::F32:

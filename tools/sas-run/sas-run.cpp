@@ -220,17 +220,8 @@ static LayerSizeNames flagNames() {
 /// rules and its tensors fit in memory; `names` name its sizes.
 static void verifyConfig(const LayerConfig &config,
                          const LayerSizeNames &names) {
-  LayerSizes sizes;
-  sizes.batch = config.batch;
-  sizes.seqLen = config.seqLen;
-  sizes.heads = config.heads;
-  sizes.simHeads = config.simHeads;
-  sizes.headDim = config.headDim;
-  sizes.simHeadDim = config.simHeadDim;
-  sizes.kernel = config.kernel;
-  sizes.scale = config.scale;
   std::string error =
-      verifyLayerConfig(sizes, names, kMaxLayerTensorElements);
+      verifyLayerConfig(config.getSizes(), names, kMaxLayerTensorElements);
   if (!error.empty())
     fail(error);
 }

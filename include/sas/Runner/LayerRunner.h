@@ -11,6 +11,7 @@
 #ifndef SAS_RUNNER_LAYERRUNNER_H
 #define SAS_RUNNER_LAYERRUNNER_H
 
+#include "sas/Dialect/SAS/IR/SASOps.h"
 #include "sas/Pipelines/Pipelines.h"
 #include "sas/Runner/HostTensor.h"
 
@@ -47,6 +48,8 @@ struct LayerConfig {
   llvm::SmallVector<int64_t> getInputShape() const;
   /// [B, T, H*D].
   llvm::SmallVector<int64_t> getOutputShape() const;
+  /// The sizes verifyLayerConfig checks.
+  LayerSizes getSizes() const;
 };
 
 /// A module with `func.func @sas_layer`, taking q, k, v and the 22
