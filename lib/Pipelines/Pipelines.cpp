@@ -200,9 +200,8 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   addOneShotBufferize(pm);
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(createSASShortenBufferLifetimes());
-  // Tensor-core attention kernels, built on the final buffers (before they
-  // move to the device, so that a result copied into an argument is
-  // written there directly).
+  // Tensor-core attention kernels, built on the final buffers; the
+  // canonicalizer after the host buffers also folds their index arithmetic.
   pm.addNestedPass<func::FuncOp>(createConvertSASMmaAttentionToNVVM());
   pm.addNestedPass<func::FuncOp>(createSASGPUHostBuffers());
   pm.addPass(createCanonicalizerPass());

@@ -4,6 +4,7 @@
 // RUN: sas-opt %s --sas-gpu-pipeline="format=isa toolkit=" -o %t.mlir
 // RUN: %python %S/../Utils/extract_ptx.py %t.mlir %t.ptx
 // RUN: FileCheck %s < %t.ptx
+// RUN: FileCheck %s --check-prefix=NOLIBDEVICE < %t.ptx
 // CHECK: .target sm_90a
 // CHECK: .entry attn_attention_mma_0(
 // CHECK-DAG: cp.async.cg.shared.global
@@ -11,7 +12,7 @@
 // CHECK-DAG: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // CHECK-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // CHECK-DAG: ex2.approx.ftz.f32
-// CHECK-NOT: __nv_
+// NOLIBDEVICE-NOT: __nv_
 // Where ptxas exists: the kernel fits in registers (no spills).
 // RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // PTXAS: Compiling entry function 'attn_attention_mma_0'

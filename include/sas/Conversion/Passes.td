@@ -101,8 +101,11 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
     scores together with log2(e), so the exponentials are `exp2`.
 
     The operands are read through `bufferization.to_buffer` and the result
-    is a `bufferization.to_tensor` of a new buffer: run this pass on
-    tensors, before one-shot bufferization. Tiles shrink (keys first) until
+    is a `bufferization.to_tensor` of a new buffer, or, when its only use
+    stores it into a buffer argument (`bufferization.materialize_in_destination`
+    restrict writable) with nothing in between touching that buffer, is
+    written into that buffer directly (bufferization would allocate it and
+    copy it there): run this pass on tensors, before one-shot bufferization. Tiles shrink (keys first) until
     they fit in `shared-memory-bytes`; a head too large for any tile is an
     error.
 
@@ -171,10 +174,8 @@ def ConvertSASMmaAttentionToNVVM : Pass<"convert-sas-mma-attention-to-nvvm"> {
     or the end of the keys are masked. Kernels are named
     `<function>_attention_mma_<n>`.
 
-    A result that bufferization copies into a function argument
-    (`alloc`, the attention, `memref.copy` into the argument, `dealloc`) is
-    written into the argument directly. Run it after bufferization (the op
-    works on buffers) and before `gpu-kernel-outlining`.
+    Run it after bufferization (the op works on buffers) and before
+    `gpu-kernel-outlining`.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",

@@ -42,7 +42,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <cmath>
 #include <limits>
@@ -138,10 +138,11 @@ public:
 };
 
 /// The buffers of an attention lowered on the GPU: its operands read
-/// through bufferization.to_buffer, and a new buffer for the result (which
-/// replaceWithBuffer turns back into the op's tensor result).
+/// through bufferization.to_buffer, and the buffer the result goes to.
 struct AttentionBuffers {
   Value q, k, v, out;
+  /// The store of the result into the caller's buffer that `out` is, if any.
+  bufferization::MaterializeInDestinationOp store;
 
   static AttentionBuffers create(AttentionOp op, PatternRewriter &rewriter) {
     Location loc = op.getLoc();
@@ -155,8 +156,12 @@ struct AttentionBuffers {
           /*read_only=*/true);
     };
     AttentionBuffers buffers{buffer(op.getQ()), buffer(op.getK()),
-                             buffer(op.getV()), Value()};
+                             buffer(op.getV()), Value(), nullptr};
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    if ((buffers.store = getDestinationStore(op, memrefOf(resultType)))) {
+      buffers.out = buffers.store.getDest();
+      return buffers;
+    }
     SmallVector<Value> dynamicSizes;
     for (int64_t d = 0; d < resultType.getRank(); ++d)
       if (resultType.isDynamicDim(d))
@@ -167,12 +172,43 @@ struct AttentionBuffers {
     return buffers;
   }
 
-  /// Replaces `op` by the tensor of `out`, once the builder is past what
-  /// writes it.
+  /// Replaces `op`, once the builder is past what writes `out`: by the
+  /// tensor of `out`, or, when `out` is the caller's buffer, by nothing (the
+  /// store is done).
   void replaceWithBuffer(AttentionOp op, PatternRewriter &rewriter) const {
+    if (store) {
+      rewriter.eraseOp(store);
+      rewriter.eraseOp(op);
+      return;
+    }
     rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
         op, op.getResult().getType(), out, /*restrict=*/true,
         /*writable=*/true);
+  }
+
+private:
+  /// The result's store into a buffer the attention can write directly: its
+  /// only use, a restrict/writable materialize_in_destination into a buffer
+  /// of type `type` that is an argument of the op's block, with no op in
+  /// between using that buffer. Bufferization would otherwise allocate the
+  /// result and copy it there (on the GPU a kernel of its own).
+  static bufferization::MaterializeInDestinationOp
+  getDestinationStore(AttentionOp op, MemRefType type) {
+    if (!op->hasOneUse())
+      return nullptr;
+    auto store =
+        dyn_cast<bufferization::MaterializeInDestinationOp>(*op->user_begin());
+    if (!store || !store.getRestrict() || !store.getWritable() ||
+        store->getBlock() != op->getBlock())
+      return nullptr;
+    auto dest = dyn_cast<BlockArgument>(store.getDest());
+    if (!dest || dest.getOwner() != op->getBlock() || dest.getType() != type)
+      return nullptr;
+    for (Operation *between = op->getNextNode(); between != store;
+         between = between->getNextNode())
+      if (llvm::is_contained(between->getOperands(), Value(dest)))
+        return nullptr;
+    return store;
   }
 };
 
@@ -513,7 +549,17 @@ struct ConvertSASAttentionToGPUPass
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateLowerAttentionToGPUPatterns(patterns, tiling);
-    walkAndApplyPatterns(getOperation(), std::move(patterns));
+    // The attention ops alone, and nothing folded around them; the greedy
+    // driver (unlike the walk driver) lets the pattern erase the store that
+    // follows an attention written into the caller's buffer.
+    SmallVector<Operation *> attentions;
+    getOperation()->walk([&](AttentionOp op) { attentions.push_back(op); });
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingOps)
+        .enableFolding(false)
+        .enableConstantCSE(false)
+        .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
+    (void)applyOpPatternsGreedily(attentions, std::move(patterns), config);
     // The pattern reports why it did not apply.
     if (getOperation()
             ->walk([](AttentionOp) { return WalkResult::interrupt(); })

@@ -103,7 +103,7 @@ struct TileCopy {
   Value headStart;      // ptr<1>: row 0 of the head, a valid address
   Value firstRow;       // i32: the row of the tile of the first chunk
   Value sharedOffset;   // i32: its byte offset in the tile
-  int64_t width, rowBytes, keyBytes, rowsPerStep, steps;
+  int64_t rowBytes, keyBytes, rowsPerStep, steps;
 };
 
 /// Builds the body of one attention kernel; one method per algorithm step.
@@ -273,7 +273,6 @@ TileCopy MmaAttentionKernelBuilder::planTileCopy(Value global, int64_t width,
   int64_t threads = 32 * warps, chunksPerRow = width / 8;
   if (threads % chunksPerRow != 0 || bk % (threads / chunksPerRow) != 0)
     return copy;
-  copy.width = width;
   copy.rowBytes = rowBytes;
   copy.keyBytes = numHeads * width * 2;
   copy.rowsPerStep = threads / chunksPerRow;
@@ -575,50 +574,6 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   storeOutput(op.getOut(), state);
 }
 
-/// Bufferization leaves `out = alloc; attention(..., out); copy(out, dst);
-/// dealloc(out)` when the result is materialized into a buffer the caller
-/// owns (a function argument): the kernel then writes `dst` directly, and
-/// the copy (a kernel of its own on the GPU) and the temporary go away.
-/// Only when nothing but the copy reads `out`, `dst` is a block argument of
-/// the op's block, and no op between the attention and the copy touches it.
-static void writeIntoCopyDestination(MmaAttentionOp op) {
-  auto alloc = op.getOut().getDefiningOp<memref::AllocOp>();
-  if (!alloc)
-    return;
-  memref::CopyOp copy;
-  SmallVector<Operation *> deallocs;
-  for (Operation *user : alloc->getUsers()) {
-    if (user == op)
-      continue;
-    if (auto c = dyn_cast<memref::CopyOp>(user);
-        c && c.getSource() == alloc.getResult() && !copy) {
-      copy = c;
-      continue;
-    }
-    if (isa<memref::DeallocOp>(user)) {
-      deallocs.push_back(user);
-      continue;
-    }
-    return;
-  }
-  if (!copy || copy->getBlock() != op->getBlock() ||
-      !op->isBeforeInBlock(copy))
-    return;
-  auto dst = dyn_cast<BlockArgument>(copy.getTarget());
-  if (!dst || dst.getOwner() != op->getBlock() ||
-      dst.getType() != op.getOut().getType())
-    return;
-  for (Operation *between = op->getNextNode(); between != copy;
-       between = between->getNextNode())
-    if (llvm::is_contained(between->getOperands(), Value(dst)))
-      return;
-  op.getOutMutable().assign(dst);
-  copy.erase();
-  for (Operation *dealloc : deallocs)
-    dealloc->erase();
-  alloc.erase();
-}
-
 struct ConvertSASMmaAttentionToNVVMPass
     : sas::impl::ConvertSASMmaAttentionToNVVMBase<
           ConvertSASMmaAttentionToNVVMPass> {
@@ -627,7 +582,6 @@ struct ConvertSASMmaAttentionToNVVMPass
     getOperation()->walk([&](MmaAttentionOp op) { ops.push_back(op); });
     unsigned count = 0;
     for (MmaAttentionOp op : ops) {
-      writeIntoCopyDestination(op);
       OpBuilder b(op);
       Location loc = op.getLoc();
       int64_t warps = op.getWarps();

@@ -84,16 +84,6 @@ Value WarpFragmentBuilder::pack(Value lo, Value hi) {
   return LLVM::BitcastOp::create(b, loc, b.getI32Type(), pair);
 }
 
-std::pair<Value, Value> WarpFragmentBuilder::unpack(Value pair) {
-  Value v =
-      LLVM::BitcastOp::create(b, loc, VectorType::get(2, elementType), pair);
-  auto element = [&](int64_t i) -> Value {
-    Value element = vector::ExtractOp::create(b, loc, v, i);
-    return arith::ExtFOp::create(b, loc, b.getF32Type(), element);
-  };
-  return {element(0), element(1)};
-}
-
 AFragment WarpFragmentBuilder::accumulatorsToA(const AccFragment &left,
                                                const AccFragment &right) {
   return {pack(left[0], left[1]), pack(left[2], left[3]),

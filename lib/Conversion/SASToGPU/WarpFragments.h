@@ -62,8 +62,6 @@ public:
 
   /// Two f32 values rounded to the 16-bit type and packed, `lo` first.
   Value pack(Value lo, Value hi);
-  /// The two f32 values of a packed pair.
-  std::pair<Value, Value> unpack(Value pair);
 
   /// The A fragment of the product tile formed by two adjacent accumulator
   /// tiles (columns 0-7 and 8-15 of a 16 x 16 tile).

@@ -1,6 +1,5 @@
-// RUN: sas-opt %s --split-input-file --convert-sas-mma-attention-to-nvvm | FileCheck %s
-// RUN: sas-opt %s --split-input-file --convert-sas-mma-attention-to-nvvm | FileCheck %s --check-prefix=NARROW
-// RUN: sas-opt %s --split-input-file --convert-sas-mma-attention-to-nvvm | FileCheck %s --check-prefix=COPY
+// RUN: sas-opt %s --convert-sas-mma-attention-to-nvvm | FileCheck %s
+// RUN: sas-opt %s --convert-sas-mma-attention-to-nvvm | FileCheck %s --check-prefix=NARROW
 
 // One block of 2 warps of 16 rows (64 threads) per (32 queries, head,
 // batch) with a
@@ -68,41 +67,3 @@ func.func @causal(%q: memref<2x?x4x32xbf16>, %k: memref<2x?x4x32xbf16>,
   return
 }
 
-// -----
-
-// A result that bufferization copies into an argument is written there: no
-// temporary, no copy.
-// COPY-LABEL: func @into_argument
-//   COPY-NOT:   memref.alloc
-//       COPY:   gpu.launch
-//       COPY:   memref.extract_aligned_pointer_as_index %arg3
-//   COPY-NOT:   memref.copy
-//   COPY-NOT:   memref.dealloc
-//       COPY:   return
-func.func @into_argument(%q: memref<1x8x2x16xbf16>, %v: memref<1x8x2x16xbf16>,
-                         %unused: memref<1x8x2x16xbf16>,
-                         %o: memref<1x8x2x16xbf16>) {
-  %tmp = memref.alloc() : memref<1x8x2x16xbf16>
-  sas.mma_attention %q, %q, %v, %tmp scale(0.25) warps(1) warp_rows(16)
-      key_tile(16) stages(2) : memref<1x8x2x16xbf16>, memref<1x8x2x16xbf16>,
-                               memref<1x8x2x16xbf16>, memref<1x8x2x16xbf16>
-  memref.copy %tmp, %o : memref<1x8x2x16xbf16> to memref<1x8x2x16xbf16>
-  memref.dealloc %tmp : memref<1x8x2x16xbf16>
-  return
-}
-
-// The copy stays when the temporary is read by something else.
-// COPY-LABEL: func @read_elsewhere
-//       COPY:   memref.alloc
-//       COPY:   gpu.launch
-//       COPY:   memref.copy
-func.func @read_elsewhere(%q: memref<1x8x2x16xbf16>, %v: memref<1x8x2x16xbf16>,
-                          %o: memref<1x8x2x16xbf16>, %o2: memref<1x8x2x16xbf16>) {
-  %tmp = memref.alloc() : memref<1x8x2x16xbf16>
-  sas.mma_attention %q, %q, %v, %tmp scale(0.25) warps(1) warp_rows(16)
-      key_tile(16) stages(2) : memref<1x8x2x16xbf16>, memref<1x8x2x16xbf16>,
-                               memref<1x8x2x16xbf16>, memref<1x8x2x16xbf16>
-  memref.copy %tmp, %o : memref<1x8x2x16xbf16> to memref<1x8x2x16xbf16>
-  memref.copy %tmp, %o2 : memref<1x8x2x16xbf16> to memref<1x8x2x16xbf16>
-  return
-}

@@ -75,3 +75,44 @@ func.func @large_head(%q: tensor<1x8x1x144xf16>, %v: tensor<1x8x1x16xf16>)
       -> tensor<1x8x1x16xf16>
   return %0 : tensor<1x8x1x16xf16>
 }
+
+// -----
+
+// A result stored into a buffer argument is written there: no temporary,
+// no store left for bufferization to turn into a copy.
+// CHECK-LABEL: func @into_argument
+//   CHECK-NOT:   memref.alloc
+//       CHECK:   sas.mma_attention %{{.*}}, %{{.*}}, %{{.*}}, %arg3
+//   CHECK-NOT:   materialize_in_destination
+//       CHECK:   return
+func.func @into_argument(%q: tensor<1x8x2x16xbf16>, %v: tensor<1x8x2x16xbf16>,
+                         %unused: memref<1x8x2x16xbf16>,
+                         %o: memref<1x8x2x16xbf16>) {
+  %0 = sas.attention %q, %q, %v
+      : (tensor<1x8x2x16xbf16>, tensor<1x8x2x16xbf16>, tensor<1x8x2x16xbf16>)
+      -> tensor<1x8x2x16xbf16>
+  bufferization.materialize_in_destination %0 in restrict writable %o
+      : (tensor<1x8x2x16xbf16>, memref<1x8x2x16xbf16>) -> ()
+  return
+}
+
+// -----
+
+// Not when the buffer is touched between the attention and the store.
+// CHECK-LABEL: func @touched_before_store
+//       CHECK:   %[[TMP:.*]] = memref.alloc
+//       CHECK:   sas.mma_attention %{{.*}}, %{{.*}}, %{{.*}}, %[[TMP]]
+//       CHECK:   memref.load %arg2
+//       CHECK:   materialize_in_destination
+func.func @touched_before_store(%q: tensor<1x8x2x16xbf16>,
+                                %v: tensor<1x8x2x16xbf16>,
+                                %o: memref<1x8x2x16xbf16>) -> bf16 {
+  %0 = sas.attention %q, %q, %v
+      : (tensor<1x8x2x16xbf16>, tensor<1x8x2x16xbf16>, tensor<1x8x2x16xbf16>)
+      -> tensor<1x8x2x16xbf16>
+  %c0 = arith.constant 0 : index
+  %x = memref.load %o[%c0, %c0, %c0, %c0] : memref<1x8x2x16xbf16>
+  bufferization.materialize_in_destination %0 in restrict writable %o
+      : (tensor<1x8x2x16xbf16>, memref<1x8x2x16xbf16>) -> ()
+  return %x : bf16
+}
