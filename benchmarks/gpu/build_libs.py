@@ -3,7 +3,8 @@ with sas-run --target cuda, in parallel, into DIR/, and packs them into
 DIR.tar.xz (the cubins compress about 20 times) for the GPU machine.
 
     /usr/bin/python3 benchmarks/gpu/build_libs.py [--sas-run build/bin/sas-run]
-        [--out gpu-libs] [--jobs 2] [--only check|bench|attention] [--force]
+        [--out gpu-libs] [--jobs 2] [--only check|bench|attention|variants]
+        [--force]
 """
 
 import argparse
@@ -36,12 +37,30 @@ def build(sas_run, out_dir, case, force):
     return path
 
 
+def build_variant(sas_run, out_dir, variant, force):
+    """A tiling variant of cases.tiling_variants() (kernel size 1: only its
+    attention entry is timed)."""
+    name, b, t, h, d, hs, ds, options = variant
+    path = os.path.join(out_dir, name)
+    if os.path.exists(path) and not force:
+        return path
+    cmd = [sas_run, "--target", "cuda", "--emit-lib", path, "--batch", str(b),
+           "--seq-len", str(t), "--heads", str(h), "--head-dim", str(d),
+           "--sim-heads", str(hs), "--sim-head-dim", str(ds), "--kernel", "1",
+           "--dtype", "bf16", "--gpu-pipeline-options", options]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)}\n{result.stderr}")
+    return path
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sas-run", default="build/bin/sas-run")
     parser.add_argument("--out", default="gpu-libs")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--only", choices=("check", "bench", "attention"))
+    parser.add_argument("--only", choices=("check", "bench", "attention",
+                                           "variants"))
     parser.add_argument("--force", action="store_true",
                         help="rebuild libraries that exist")
     args = parser.parse_args()
@@ -52,6 +71,15 @@ def main():
         todo += list(cases.bench_libraries())
     if args.only in (None, "attention"):
         todo += list(cases.attention_libraries())
+    if args.only == "variants":  # the tiling sweep, not packed
+        out = os.path.join(args.out, "variants")
+        os.makedirs(out, exist_ok=True)
+        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+            paths = list(pool.map(
+                lambda v: build_variant(args.sas_run, out, v, args.force),
+                cases.tiling_variants()))
+        print(f"built {len(paths)} tiling variants into {out}")
+        return
     libs = os.path.join(args.out, "libs")
     os.makedirs(libs, exist_ok=True)
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:

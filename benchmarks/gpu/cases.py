@@ -86,3 +86,23 @@ def bench_libraries():
     """The benchmark configs' libraries (sm_90a)."""
     for case in bench_cases():
         yield case + ("sm_90a",)
+
+
+# The tiling sweep of docs/perf.md (attention.py bench --dir): (name,
+# B, T, H, D, H', D', sas-gpu-pipeline options) on configs 1, 2 and 5.
+def tiling_variants():
+    sweeps = {
+        "c1": (BENCH_CONFIGS[0], ["16 4 64 2", "32 4 64 2", "16 2 64 2"]),
+        "c2": (BENCH_CONFIGS[1], ["16 4 64 2", "32 4 64 2", "16 4 32 3",
+                                  "16 4 64 3", "16 8 64 2", "32 4 32 3",
+                                  "16 2 64 2"]),
+        "c5": (BENCH_CONFIGS[4], ["16 4 64 2", "32 4 64 2", "32 4 64 3",
+                                  "32 8 64 2", "32 4 128 2", "32 2 64 2"]),
+    }
+    for tag, ((b, t, h, d, hs, ds, _), tilings) in sweeps.items():
+        for tiling in tilings:
+            rows, warps, keys, stages = tiling.split()
+            yield (f"{tag}_r{rows}_w{warps}_k{keys}_s{stages}.so",
+                   b, t, h, d, hs, ds,
+                   f"mma-warp-rows={rows} mma-warps={warps} "
+                   f"mma-key-tile={keys} mma-stages={stages}")

@@ -8,29 +8,14 @@
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "test", "Utils"))
 import cases  # noqa: E402
-
-# MLIR prints a string attribute's bytes as themselves when printable, a
-# backslash as \\ and anything else as \XX.
-ESCAPE = re.compile(rb"\\(\\|[0-9A-Fa-f]{2})")
-
-
-def unescape(data):
-    return ESCAPE.sub(lambda m: b"\\" if m.group(1) == b"\\"
-                      else bytes([int(m.group(1), 16)]), data)
-
-
-def attribute(text, name):
-    match = re.search(rb'\b' + name + rb' = "((?:[^"\\]|\\.)*)"', text, re.S)
-    if not match:
-        sys.exit(f"no '{name.decode()}' in the gpu.binary")
-    return unescape(match.group(1))
-
+from extract_ptx import gpu_object_field  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -56,8 +41,11 @@ def main():
                 [args.sas_opt, src,
                  f"--sas-gpu-pipeline=format={fmt} {args.options}"],
                 capture_output=True, check=True).stdout
+            data = gpu_object_field(out, attr)
+            if data is None:
+                sys.exit(f"{src}: no '{attr.decode()}' in the gpu.binary")
             with open(os.path.join(args.out, f"{name}.{ext}"), "wb") as f:
-                f.write(attribute(out, attr))
+                f.write(data)
         print(os.path.join(args.out, name))
 
 
