@@ -4,10 +4,14 @@ from PyTorch's profiler (CUPTI sees the driver-API launches of the library).
     python3 benchmarks/gpu/kernel_profile.py --libs gpu-libs/libs
         [--config N] [--json OUT]
 
-Kernels are named by sas-gpu-map-to-launch in the order of the host code:
-sas_layer_device_blocks_<n> is the attention kernel (a 3-D grid of query
-blocks, heads and batch, 128 threads a block), sas_layer_device_loop_<n> the
-per-token kernels (one thread per output element).
+Each kernel is printed next to its two floors: its FLOPs (docs/spec.md)
+at the bf16 tensor-core rate and its compulsory bytes (inputs read once,
+results written once; weights not counted) at the copy bandwidth, both as
+measured on the H200 (the device README's KINDS.md: 790 TFLOP/s for an
+8192^3 bf16 matrix product, 4.3 TB/s for a device-to-device copy). The
+kernels of a bf16 layer are named <function>_<head_sim|feature_sim|
+attention_mma|peaa>_<n>; kernels that sas-gpu-map-to-launch made from linalg
+(f32, sizes the kernels do not take) have no floors.
 """
 
 import argparse
@@ -26,26 +30,41 @@ import sas_mlir.cuda  # noqa: E402
 from sas_mlir.torch_module import SASAttention  # noqa: E402
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--libs", default="gpu-libs/libs")
-    parser.add_argument("--config", type=int, default=0)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--json")
-    args = parser.parse_args()
-    case = list(cases.bench_cases())[args.config]
+TENSOR_TFLOPS = 790.0
+COPY_TBPS = 4.3
+
+
+def kernel_floors(name, b, t, h, d, hs, ds, k, causal):
+    """(FLOPs, bytes) of one launch of the kernel called `name`, or None."""
+    n = b * t  # tokens
+    keys = (t + 1) / 2 if causal else t
+    if "head_sim" in name:
+        return 2 * n * hs * k * d * (h + hs), 2 * n * d * (h + hs)
+    if "feature_sim" in name:
+        return 2 * n * hs * ds * (d + ds), 2 * n * hs * (d + ds)
+    if "attention_mma" in name:
+        return (2 * n * keys * hs * (ds + d),
+                2 * n * hs * (2 * ds + 2 * d))
+    if "peaa" in name:
+        # The reassociated form: one dense layer on the mean of the groups.
+        return 2 * n * (h * d) ** 2, 2 * n * (hs * d + h * d)
+    return None
+
+
+def profile(libs, case, runs):
+    """Per-kernel times of one call of the case's library, with floors."""
     b, t, h, d, hs, ds, k, causal, dtype = case
     dev, bf16 = torch.device("cuda"), torch.bfloat16
     module = SASAttention(h, hs, d, ds, k, causal=causal).to(dev, bf16)
     state = {n: p.detach().contiguous() for n, p in module.state_dict().items()}
     q, kk, v = (torch.randn(b, t, h, d, device=dev, dtype=bf16)
                 for _ in range(3))
-    layer = sas_mlir.cuda.load(os.path.join(args.libs, cases.lib_name(*case)))
+    layer = sas_mlir.cuda.load(os.path.join(libs, cases.lib_name(*case)))
     layer(q, kk, v, state)
     torch.cuda.synchronize()
     with torch.profiler.profile(
             activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
-        for _ in range(args.runs):
+        for _ in range(runs):
             layer(q, kk, v, state)
         torch.cuda.synchronize()
     with tempfile.TemporaryDirectory() as tmp:
@@ -54,7 +73,7 @@ def main():
         events = json.load(open(path))["traceEvents"]
     launches = sorted((e for e in events if e.get("cat") == "kernel"),
                       key=lambda e: e["ts"])
-    per_call = len(launches) // args.runs
+    per_call = len(launches) // runs
     kernels = {}
     for i, e in enumerate(launches):
         entry = kernels.setdefault(i % per_call, dict(
@@ -62,19 +81,48 @@ def main():
             grid=e.get("args", {}).get("grid"),
             block=e.get("args", {}).get("block"),
             shared=e.get("args", {}).get("shared memory")))
-        entry["us"] += e["dur"] / args.runs
+        entry["us"] += e["dur"] / runs
     rows = sorted(kernels.values(), key=lambda r: -r["us"])
     total = sum(r["us"] for r in rows)
     print(f"profile.py: B={b} T={t} H={h} D={d} -> H'={hs} D'={ds} K={k}, "
           f"{len(rows)} kernels, {total / 1e3:.3f} ms of kernel time per call")
+    floor_total = 0.0
     for r in rows:
+        floors = kernel_floors(r["name"], *case[:8])
+        text = ""
+        if floors:
+            flops, nbytes = floors
+            r["flop_floor_us"] = flops / (TENSOR_TFLOPS * 1e6)
+            r["byte_floor_us"] = nbytes / (COPY_TBPS * 1e6)
+            floor = max(r["flop_floor_us"], r["byte_floor_us"])
+            floor_total += floor
+            text = (f"  floors: {r['flop_floor_us']:7.1f} us FLOPs, "
+                    f"{r['byte_floor_us']:6.1f} us bytes; "
+                    f"{r['us'] / floor:5.1f}x the larger")
         print(f"  {r['us'] / 1e3:9.3f} ms {100 * r['us'] / total:5.1f}%  "
               f"{r['name']:28s} grid {r['grid']} block {r['block']} "
-              f"shared {r['shared']}")
+              f"shared {r['shared']}{text}")
+    if floor_total:
+        print(f"  sum of the floors: {floor_total / 1e3:.3f} ms "
+              f"({total / floor_total:.1f}x of it spent)")
+    return dict(case=case, total_us=total, floor_us=floor_total,
+                kernels=rows)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--libs", default="gpu-libs/libs")
+    parser.add_argument("--config", type=int, default=0,
+                        help="index into cases.BENCH_CONFIGS, or -1: all")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    configs = list(cases.bench_cases())
+    chosen = configs if args.config < 0 else [configs[args.config]]
+    results = [profile(args.libs, case, args.runs) for case in chosen]
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(dict(case=case, total_us=total, kernels=rows), f,
-                      indent=1)
+            json.dump(results if args.config < 0 else results[0], f, indent=1)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ for step in $steps; do
       --json "$out/bench.json"
     run attention-bench python3 benchmarks/gpu/attention.py bench \
       --libs gpu-libs/libs --json "$out/attention-bench.json"
-    run profile python3 benchmarks/gpu/kernel_profile.py --libs gpu-libs/libs \
+    run profile python3 benchmarks/gpu/kernel_profile.py --libs gpu-libs/libs --config -1 \
       --json "$out/profile.json" ;;
   sass)
     for cubin in gpu-libs/kernels/*.cubin; do

@@ -186,6 +186,10 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   attention.mmaKeyTile = options.mmaKeyTile;
   attention.mmaStages = options.mmaStages;
   pm.addPass(createConvertSASAttentionToGPU(attention));
+  // Per-token ops on 16-bit data -> one kernel op each; f32 and the sizes
+  // the kernels do not take stay for the linalg lowering below.
+  if (options.tensorCores)
+    pm.addPass(createConvertSASTokenOpsToGPU());
   // Per-token ops materialized: on the GPU they are separate kernels.
   ConvertSASToLinalgOptions lowering;
   lowering.fuseQSimulation = false;
@@ -203,6 +207,7 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   // Tensor-core attention kernels, built on the final buffers; the
   // canonicalizer after the host buffers also folds their index arithmetic.
   pm.addNestedPass<func::FuncOp>(createConvertSASMmaAttentionToNVVM());
+  pm.addNestedPass<func::FuncOp>(createConvertSASTokenKernelsToNVVM());
   pm.addNestedPass<func::FuncOp>(createSASGPUHostBuffers());
   pm.addPass(createCanonicalizerPass());
 

@@ -35,6 +35,17 @@ inline constexpr int64_t kDefaultMmaWarpRows = 0;
 inline constexpr int64_t kDefaultMmaKeyTile = 64;
 inline constexpr int64_t kDefaultMmaStages = 2;
 
+/// The per-token GPU kernels (convert-sas-token-ops-to-gpu). Feature
+/// simulation: 4 warps of 16 rows, 4 row tiles a block (the 53 KiB of
+/// weights it stages are then read from L2 once per 256 rows). PEAA: 8 warps
+/// (128 token rows) by 128 columns, 32 inputs a step, 3 buffers.
+inline constexpr int64_t kDefaultFeatureSimWarps = 4;
+inline constexpr int64_t kDefaultFeatureSimRowTiles = 4;
+inline constexpr int64_t kDefaultPeaaWarps = 8;
+inline constexpr int64_t kDefaultPeaaColumnTile = 128;
+inline constexpr int64_t kDefaultPeaaKTile = 32;
+inline constexpr int64_t kDefaultPeaaStages = 3;
+
 /// Where k and v are simulated when they feed an attention op.
 enum class KVSimulation {
   /// As the cost model decides.

@@ -185,4 +185,95 @@ def ConvertSASMmaAttentionToNVVM : Pass<"convert-sas-mma-attention-to-nvvm"> {
   ];
 }
 
+def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
+  let summary = "Lower the per-token sas ops to GPU kernel ops on buffers";
+  let description = [{
+    Replaces `sas.head_sim`, `sas.feature_sim` and `sas.peaa` on f16 or
+    bf16 tensors by `sas.mma_head_sim`, `sas.mma_feature_sim` and
+    `sas.mma_peaa` on their buffers, each of which
+    `convert-sas-token-kernels-to-nvvm` turns into one kernel after
+    bufferization: the whole op (both convolutions, or both products, with
+    their biases, ReLUs and residuals; PEAA's mean and dense layer) in one
+    launch instead of one linalg kernel for each step. Buffers as in
+    `convert-sas-attention-to-gpu`: operands through
+    `bufferization.to_buffer`, the result in a new buffer or written into
+    the buffer argument it is stored to. Run it on tensors, before one-shot
+    bufferization.
+
+    Ops the kernels do not take stay for `convert-sas-to-linalg`, with a
+    remark saying why: f32 (the linalg path is exact in f32), head and
+    feature sizes that are not multiples of 16, feature sizes above 128, a
+    PEAA width that is not a multiple of 16, and head simulations whose
+    weights and rows of one token do not fit in a block's shared memory.
+  }];
+  let options = [
+    Option<"featureSimWarps", "feature-sim-warps", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultFeatureSimWarps",
+           "Warps of a feature-simulation block (16 rows each)">,
+    Option<"featureSimRowTiles", "feature-sim-row-tiles", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultFeatureSimRowTiles",
+           "Row tiles a feature-simulation block computes after loading the "
+           "weights once">,
+    Option<"peaaWarps", "peaa-warps", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultPeaaWarps",
+           "Warps of a PEAA block (16 token rows each)">,
+    Option<"peaaColumnTile", "peaa-column-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultPeaaColumnTile",
+           "Output columns of a PEAA block (the largest of this, 64, 32, 16 "
+           "that divides the width)">,
+    Option<"peaaKTile", "peaa-k-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultPeaaKTile",
+           "Inputs per step of the PEAA ring (the largest of this, 32, 16 "
+           "that divides the width)">,
+    Option<"peaaStages", "peaa-stages", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultPeaaStages",
+           "Shared-memory buffers of the PEAA copy ring">,
+    Option<"headSimWarps", "head-sim-warps", "int64_t", /*default=*/"0",
+           "Warps of a head-simulation block; 0: the most, up to 8, whose "
+           "tokens fit the block's shared memory">,
+  ];
+  let dependentDialects = [
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
+def ConvertSASTokenKernelsToNVVM : Pass<"convert-sas-token-kernels-to-nvvm"> {
+  let summary = "Build the kernels of sas.mma_head_sim, sas.mma_feature_sim "
+                "and sas.mma_peaa";
+  let description = [{
+    Replaces each per-token kernel op with a `gpu.launch` whose body is
+    built in NVVM, GPU, LLVM, arith and scf ops:
+
+    - `sas.mma_head_sim`: a block stages both convolutions' weights in
+      shared memory once ([tap][out channel][in channel], channels padded
+      to 16 with zeros), then for each group of tokens stores their rows
+      position-major ([position + (K-1)/2][channel], zero rows on both
+      sides), so that tap i of a convolution is the product of its weights
+      (mma.sync A fragments) with the rows shifted by i (B fragments by
+      ldmatrix). Y = b + conv(x) stays in the accumulators; relu(Y) goes to
+      shared memory, position-major, as the residual convolution's input,
+      whose taps accumulate onto Y + res_b; the result is written once.
+    - `sas.mma_feature_sim`: both weight matrices staged in shared memory
+      once per block (cp.async, rows padded 16 bytes); per warp, 16 rows of
+      `x` as mma.sync A fragments, `f = x w^T` and then `relu(f + b)`
+      packed in registers as the A operand of `res_w`, accumulated onto
+      `f + b + res_b`: `f` never leaves the registers.
+    - `sas.mma_peaa`: a GEMM over (token rows, output columns) blocks whose
+      A tile holds the `G` head groups of each token's inputs; the mean is
+      taken in registers while the A fragments are formed (the prologue);
+      A and w tiles come through a ring of cp.async buffers; the bias is
+      added to the f32 accumulators (the epilogue).
+
+    Kernels are named `<function>_<head_sim|feature_sim|peaa>_<n>`. Run it
+    after bufferization and before `gpu-kernel-outlining`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::NVVM::NVVMDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // SAS_CONVERSION_PASSES_TD

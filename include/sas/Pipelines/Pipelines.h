@@ -105,8 +105,10 @@ struct SASGPUPipelineOptions
       llvm::cl::init(256)};
   PassOptions::Option<bool> tensorCores{
       *this, "tensor-cores",
-      llvm::cl::desc("Attention on tensor cores (mma.sync) for f16/bf16 "
-                     "heads that are multiples of 16, at most 128"),
+      llvm::cl::desc("Tensor-core (mma.sync) kernels for f16/bf16: the "
+                     "attention, and one kernel each for head simulation, "
+                     "feature simulation and PEAA (convert-sas-token-ops-"
+                     "to-gpu says which sizes they take)"),
       llvm::cl::init(true)};
   PassOptions::Option<int64_t> mmaWarps{
       *this, "mma-warps",

@@ -68,3 +68,19 @@ Value DeviceMemoryBuilder::loadI32(Value address) {
 void DeviceMemoryBuilder::storeI32(Value value, Value address) {
   LLVM::StoreOp::create(b, loc, value, address, /*alignment=*/4);
 }
+
+/// The size of a scalar or vector type, which is also its natural alignment.
+static unsigned getByteSize(Type type) {
+  if (auto vector = dyn_cast<VectorType>(type))
+    return vector.getNumElements() *
+           vector.getElementType().getIntOrFloatBitWidth() / 8;
+  return type.getIntOrFloatBitWidth() / 8;
+}
+
+Value DeviceMemoryBuilder::load(Type type, Value address) {
+  return LLVM::LoadOp::create(b, loc, type, address, getByteSize(type));
+}
+
+void DeviceMemoryBuilder::store(Value value, Value address) {
+  LLVM::StoreOp::create(b, loc, value, address, getByteSize(value.getType()));
+}

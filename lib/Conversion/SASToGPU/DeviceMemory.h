@@ -40,6 +40,9 @@ public:
   /// 4-byte global load and store.
   Value loadI32(Value address);
   void storeI32(Value value, Value address);
+  /// A load of `type` and a store of `value`, naturally aligned.
+  Value load(Type type, Value address);
+  void store(Value value, Value address);
 
 private:
   OpBuilder &b;

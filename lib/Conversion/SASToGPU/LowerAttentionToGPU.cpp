@@ -29,6 +29,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "OpBuffers.h"
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
 #include "sas/Dialect/SAS/IR/SASOps.h"
@@ -137,81 +138,6 @@ public:
   Location loc;
 };
 
-/// The buffers of an attention lowered on the GPU: its operands read
-/// through bufferization.to_buffer, and the buffer the result goes to.
-struct AttentionBuffers {
-  Value q, k, v, out;
-  /// The store of the result into the caller's buffer that `out` is, if any.
-  bufferization::MaterializeInDestinationOp store;
-
-  static AttentionBuffers create(AttentionOp op, PatternRewriter &rewriter) {
-    Location loc = op.getLoc();
-    auto memrefOf = [](Type t) {
-      auto tensor = cast<RankedTensorType>(t);
-      return MemRefType::get(tensor.getShape(), tensor.getElementType());
-    };
-    auto buffer = [&](Value tensor) -> Value {
-      return bufferization::ToBufferOp::create(
-          rewriter, loc, memrefOf(tensor.getType()), tensor,
-          /*read_only=*/true);
-    };
-    AttentionBuffers buffers{buffer(op.getQ()), buffer(op.getK()),
-                             buffer(op.getV()), Value(), nullptr};
-    auto resultType = cast<RankedTensorType>(op.getResult().getType());
-    if ((buffers.store = getDestinationStore(op, memrefOf(resultType)))) {
-      buffers.out = buffers.store.getDest();
-      return buffers;
-    }
-    SmallVector<Value> dynamicSizes;
-    for (int64_t d = 0; d < resultType.getRank(); ++d)
-      if (resultType.isDynamicDim(d))
-        dynamicSizes.push_back(
-            memref::DimOp::create(rewriter, loc, buffers.q, d));
-    buffers.out = memref::AllocOp::create(rewriter, loc, memrefOf(resultType),
-                                          dynamicSizes);
-    return buffers;
-  }
-
-  /// Replaces `op`, once the builder is past what writes `out`: by the
-  /// tensor of `out`, or, when `out` is the caller's buffer, by nothing (the
-  /// store is done).
-  void replaceWithBuffer(AttentionOp op, PatternRewriter &rewriter) const {
-    if (store) {
-      rewriter.eraseOp(store);
-      rewriter.eraseOp(op);
-      return;
-    }
-    rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
-        op, op.getResult().getType(), out, /*restrict=*/true,
-        /*writable=*/true);
-  }
-
-private:
-  /// The result's store into a buffer the attention can write directly: its
-  /// only use, a restrict/writable materialize_in_destination into a buffer
-  /// of type `type` that is an argument of the op's block, with no op in
-  /// between using that buffer. Bufferization would otherwise allocate the
-  /// result and copy it there (on the GPU a kernel of its own).
-  static bufferization::MaterializeInDestinationOp
-  getDestinationStore(AttentionOp op, MemRefType type) {
-    if (!op->hasOneUse())
-      return nullptr;
-    auto store =
-        dyn_cast<bufferization::MaterializeInDestinationOp>(*op->user_begin());
-    if (!store || !store.getRestrict() || !store.getWritable() ||
-        store->getBlock() != op->getBlock())
-      return nullptr;
-    auto dest = dyn_cast<BlockArgument>(store.getDest());
-    if (!dest || dest.getOwner() != op->getBlock() || dest.getType() != type)
-      return nullptr;
-    for (Operation *between = op->getNextNode(); between != store;
-         between = between->getNextNode())
-      if (llvm::is_contained(between->getOperands(), Value(dest)))
-        return nullptr;
-    return store;
-  }
-};
-
 struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
   LowerAttentionToGPUPattern(MLIRContext *ctx, const GPUAttentionTiling &tiling)
       : OpRewritePattern(ctx), tiling(tiling) {}
@@ -243,8 +169,9 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
 
     Location loc = op.getLoc();
     OpBuilder::InsertionGuard guard(rewriter);
-    AttentionBuffers buffers = AttentionBuffers::create(op, rewriter);
-    Value q = buffers.q, k = buffers.k, v = buffers.v, out = buffers.out;
+    OpBuffers buffers = OpBuffers::create(op, rewriter);
+    Value q = buffers.inputs[0], k = buffers.inputs[1], v = buffers.inputs[2],
+          out = buffers.out;
 
     BlockBuilder bb(rewriter, loc);
     Value batch = memref::DimOp::create(rewriter, loc, q, 0);
@@ -304,9 +231,10 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
                                        tiling.mmaKeyTile, tiling.mmaStages,
                                        [&] { return op.emitOpError(); })))
       return failure();
-    AttentionBuffers buffers = AttentionBuffers::create(op, rewriter);
+    OpBuffers buffers = OpBuffers::create(op, rewriter);
     MmaAttentionOp::create(
-        rewriter, op.getLoc(), buffers.q, buffers.k, buffers.v, buffers.out,
+        rewriter, op.getLoc(), buffers.inputs[0], buffers.inputs[1],
+        buffers.inputs[2], buffers.out,
         op.getCausal(),
         llvm::APFloat(static_cast<float>(op.getScaleValue())),
         tiling.mmaWarps, warpRows, tiling.mmaKeyTile, tiling.mmaStages);

@@ -30,6 +30,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "DeviceMemory.h"
+#include "TokenKernels.h"
 #include "WarpFragments.h"
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
@@ -330,18 +331,8 @@ void MmaAttentionKernelBuilder::issueTileLoadGeneric(Value global, Value tile,
 MmaAttentionKernelBuilder::Scores
 MmaAttentionKernelBuilder::computeScores(Value stageBase) {
   Scores s(rowTiles, SmallVector<AccFragment>(bk / 8, frag.splat(0.0)));
-  Value laneBase = mem.offset(stageBase, kLaneOffset);
-  for (int64_t kk = 0; kk < e / 16; ++kk)
-    for (int64_t jj = 0; jj < bk / 16; ++jj) {
-      std::array<Value, 4> k = frag.loadMatrixX4(
-          mem.offset(laneBase, i32(16 * jj * kRowBytes + 32 * kk)),
-          /*transpose=*/false);
-      for (int64_t m = 0; m < rowTiles; ++m) {
-        s[m][2 * jj] = frag.mma(qFrags[m][kk], {k[0], k[1]}, s[m][2 * jj]);
-        s[m][2 * jj + 1] =
-            frag.mma(qFrags[m][kk], {k[2], k[3]}, s[m][2 * jj + 1]);
-      }
-    }
+  frag.multiplyTransposed(s, qFrags, mem.offset(stageBase, kLaneOffset),
+                          kRowBytes);
   return s;
 }
 
@@ -521,14 +512,12 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   vBase = mem.globalBase(op.getV());
   smem = mem.sharedBase();
   // ldmatrix row addresses: lane l points at row l % 8 of matrix l / 8.
-  // k: matrices (keys 0-7, cols 0-7), (keys 0-7, cols 8-15), (keys 8-15,
-  // cols 0-7), (keys 8-15, cols 8-15) -> B fragments of two key tiles.
+  // k: B fragments of two key tiles.
+  kLaneOffset = frag.tileLaneOffset(lane, kRowBytes, /*forA=*/false);
   Value matrix = arith::DivUIOp::create(b, loc, lane, i32(8));
   Value matrixRow = arith::RemUIOp::create(b, loc, lane, i32(8));
   Value matrixLow = arith::RemUIOp::create(b, loc, matrix, i32(2));
   Value matrixHigh = arith::DivUIOp::create(b, loc, matrix, i32(2));
-  kLaneOffset = add(mulC(add(matrixRow, mulC(matrixHigh, 8)), kRowBytes),
-                    mulC(matrixLow, 16));
   // v (transposed): matrices (keys 0-7, cols 0-7), (keys 8-15, cols 0-7),
   // (keys 0-7, cols 8-15), (keys 8-15, cols 8-15) -> B fragments of two
   // 8-column tiles.
@@ -595,24 +584,10 @@ struct ConvertSASMmaAttentionToNVVMPass
       Value heads = arith::ConstantIndexOp::create(
           b, loc, op.getQ().getType().getDimSize(2));
       Value batch = memref::DimOp::create(b, loc, op.getQ(), 0);
-      Value one = arith::ConstantIndexOp::create(b, loc, 1);
-      Value threads = arith::ConstantIndexOp::create(b, loc, 32 * warps);
-      Value sharedBytes = arith::ConstantOp::create(
-          b, loc,
-          b.getI32IntegerAttr(getMmaAttentionSharedBytes(
-              e, f, op.getKeyTile(), op.getStages())));
-      auto launch = gpu::LaunchOp::create(b, loc, queryBlocks, heads, batch,
-                                          threads, one, one, sharedBytes);
-      std::string name;
-      if (auto func = op->getParentOfType<FunctionOpInterface>())
-        name = func.getName().str() + "_";
-      name += "attention_mma_" + std::to_string(count++);
-      auto symbol = FlatSymbolRefAttr::get(b.getContext(), name);
-      launch.setFunctionAttr(symbol);
-      launch.setModuleAttr(symbol);
-      b.setInsertionPointToEnd(&launch.getBody().front());
-      gpu::TerminatorOp::create(b, loc);
-      b.setInsertionPointToStart(&launch.getBody().front());
+      gpu::LaunchOp launch = createKernelLaunch(
+          b, op, "attention_mma", count++, {queryBlocks, heads, batch},
+          32 * warps,
+          getMmaAttentionSharedBytes(e, f, op.getKeyTile(), op.getStages()));
       MmaAttentionKernelBuilder kernel(b, loc, op);
       kernel.build(op, launch.getBlockIds().x, launch.getBlockIds().y,
                    launch.getBlockIds().z, launch.getThreadIds().x, queries,

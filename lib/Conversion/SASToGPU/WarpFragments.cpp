@@ -76,6 +76,54 @@ std::array<Value, 4> WarpFragmentBuilder::loadMatrixX4(Value sharedAddress,
   return result;
 }
 
+Value WarpFragmentBuilder::tileLaneOffset(Value lane, int64_t rowBytes,
+                                          bool forA) {
+  auto c = [&](int64_t v) { return i32(v); };
+  auto mul = [&](Value x, int64_t y) {
+    return (Value)arith::MulIOp::create(b, loc, x, c(y));
+  };
+  if (forA) {
+    Value row = arith::RemUIOp::create(b, loc, lane, c(16));
+    Value half = arith::DivUIOp::create(b, loc, lane, c(16));
+    return arith::AddIOp::create(b, loc, mul(row, rowBytes), mul(half, 16));
+  }
+  Value matrix = arith::DivUIOp::create(b, loc, lane, c(8));
+  Value matrixRow = arith::RemUIOp::create(b, loc, lane, c(8));
+  Value column = arith::RemUIOp::create(b, loc, matrix, c(2));
+  Value rowHalf = arith::DivUIOp::create(b, loc, matrix, c(2));
+  Value row = arith::AddIOp::create(b, loc, matrixRow, mul(rowHalf, 8));
+  return arith::AddIOp::create(b, loc, mul(row, rowBytes), mul(column, 16));
+}
+
+void WarpFragmentBuilder::multiplyTransposed(
+    SmallVector<SmallVector<AccFragment>> &acc,
+    ArrayRef<SmallVector<AFragment>> a, Value laneBase, int64_t rowBytes) {
+  int64_t kSteps = a.front().size(), nTiles = acc.front().size();
+  for (int64_t kk = 0; kk < kSteps; ++kk)
+    for (int64_t jj = 0; jj < nTiles / 2; ++jj) {
+      Value address = LLVM::GEPOp::create(
+          b, loc, laneBase.getType(), b.getI8Type(), laneBase,
+          ValueRange{i32(16 * jj * rowBytes + 32 * kk)});
+      std::array<Value, 4> m = loadMatrixX4(address, /*transpose=*/false);
+      for (size_t r = 0; r < acc.size(); ++r) {
+        acc[r][2 * jj] = mma(a[r][kk], {m[0], m[1]}, acc[r][2 * jj]);
+        acc[r][2 * jj + 1] = mma(a[r][kk], {m[2], m[3]}, acc[r][2 * jj + 1]);
+      }
+    }
+}
+
+std::array<Value, 2> WarpFragmentBuilder::unpack(Value pair) {
+  Value v = LLVM::BitcastOp::create(b, loc, VectorType::get(2, elementType),
+                                    pair);
+  std::array<Value, 2> result;
+  for (int i = 0; i < 2; ++i)
+    result[i] = arith::ExtFOp::create(
+        b, loc, b.getF32Type(),
+        vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{i})
+            .getResult());
+  return result;
+}
+
 Value WarpFragmentBuilder::pack(Value lo, Value hi) {
   Value pair = vector::FromElementsOp::create(
       b, loc, VectorType::get(2, elementType),

@@ -60,8 +60,31 @@ public:
   /// l / 4 of rows 2(l % 4) and 2(l % 4) + 1.
   std::array<Value, 4> loadMatrixX4(Value sharedAddress, bool transpose);
 
+  /// The byte offset, from the start of a 16 x 16 tile of a row-major
+  /// shared-memory matrix with rows `rowBytes` apart, of the row lane
+  /// `lane` gives to loadMatrixX4:
+  ///  - forA: rows 0-15 at column 0 (lanes 0-15), then at column 8: an A
+  ///    fragment of the tile, in order a0..a3;
+  ///  - otherwise: (rows 0-7, cols 0-7), (rows 0-7, cols 8-15), (rows 8-15,
+  ///    cols 0-7), (rows 8-15, cols 8-15): without transpose, the B
+  ///    fragments of two 8-column tiles of the product with the matrix
+  ///    transposed (rows are the n index).
+  Value tileLaneOffset(Value lane, int64_t rowBytes, bool forA);
+
+  /// acc[m][n] += a[m][k] * B[k][n] where B's transpose is a row-major
+  /// 16-bit matrix in shared memory (row n, column k; rows `rowBytes`
+  /// apart) whose row 0, column 0, plus this lane's
+  /// tileLaneOffset(forA = false), is `laneBase`: `a` has one A fragment
+  /// per 16 columns, `acc` one accumulator tile per 8 rows of the matrix.
+  /// Each ldmatrix.x4 serves every row tile m.
+  void multiplyTransposed(SmallVector<SmallVector<AccFragment>> &acc,
+                          ArrayRef<SmallVector<AFragment>> a, Value laneBase,
+                          int64_t rowBytes);
+
   /// Two f32 values rounded to the 16-bit type and packed, `lo` first.
   Value pack(Value lo, Value hi);
+  /// The two 16-bit values of `pair` as f32, `lo` first.
+  std::array<Value, 2> unpack(Value pair);
 
   /// The A fragment of the product tile formed by two adjacent accumulator
   /// tiles (columns 0-7 and 8-15 of a 16 x 16 tile).

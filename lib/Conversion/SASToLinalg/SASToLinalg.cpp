@@ -110,8 +110,9 @@ struct ConvertSASToLinalgPass
     }
     ConversionTarget target(getContext());
     target.addIllegalDialect<SASDialect>();
-    // Attention already on buffers, for the GPU's tensor-core kernel.
-    target.addLegalOp<sas::MmaAttentionOp>();
+    // Ops already on buffers, for the GPU's hand-built kernels.
+    target.addLegalOp<sas::MmaAttentionOp, sas::MmaHeadSimOp,
+                      sas::MmaFeatureSimOp, sas::MmaPeaaOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
     populateSASToLinalgConversionPatterns(patterns, options);

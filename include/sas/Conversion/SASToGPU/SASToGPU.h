@@ -17,6 +17,8 @@ namespace sas {
 
 #define GEN_PASS_DECL_CONVERTSASATTENTIONTOGPU
 #define GEN_PASS_DECL_CONVERTSASMMAATTENTIONTONVVM
+#define GEN_PASS_DECL_CONVERTSASTOKENOPSTOGPU
+#define GEN_PASS_DECL_CONVERTSASTOKENKERNELSTONVVM
 #include "sas/Conversion/Passes.h.inc"
 
 /// Tile sizes of the GPU attention lowering.

@@ -52,6 +52,46 @@ checkMmaAttentionTiling(int64_t e, int64_t f, int64_t warps, int64_t warpRows,
                         int64_t keyTile, int64_t stages,
                         function_ref<InFlightDiagnostic()> emitError);
 
+/// Limits of the per-token GPU kernels (sas.mma_head_sim,
+/// sas.mma_feature_sim, sas.mma_peaa), checked by their verifiers and by
+/// convert-sas-token-ops-to-gpu, which leaves sizes outside them to the
+/// linalg path. Feature simulation keeps a row tile's f (D'/2 registers a
+/// thread), relu(f) as A fragments (D'/4) and x (D/4) in registers.
+constexpr int64_t kMaxMmaFeatureSize = 128;
+/// The most f32 accumulators a head-simulation warp keeps (its part of
+/// one token's [H', D] output, carried from one convolution to the next).
+constexpr int64_t kMaxHeadSimAccumulators = 64;
+
+/// Warps that share the positions of one token in the head-simulation
+/// kernel: the fewest of 1, 2, 4, 8 that keep each warp's accumulators
+/// within the limit with whole 16-position steps; 0 if none does.
+int64_t getHeadSimWarpsPerToken(int64_t simHeads, int64_t dim);
+/// Bytes of shared memory of a head-simulation block of `warps` warps:
+/// both convolutions' weights and, per token of the block, its input and
+/// relu(Y) rows (position-major, zero-padded), all 16-bit.
+int64_t getHeadSimSharedBytes(int64_t heads, int64_t simHeads, int64_t dim,
+                              int64_t kernel, int64_t warps);
+/// Checks a head simulation against the kernel's limits.
+LogicalResult checkHeadSimTiling(int64_t heads, int64_t simHeads, int64_t dim,
+                                 int64_t kernel, int64_t warps,
+                                 function_ref<InFlightDiagnostic()> emitError);
+
+/// Bytes of shared memory of a feature-simulation block (both weights).
+int64_t getMmaFeatureSimSharedBytes(int64_t dim, int64_t simDim);
+LogicalResult
+checkMmaFeatureSimTiling(int64_t dim, int64_t simDim, int64_t warps,
+                         int64_t rowTiles,
+                         function_ref<InFlightDiagnostic()> emitError);
+
+/// Bytes of the shared-memory ring of a PEAA block for `groups` head groups.
+int64_t getMmaPeaaSharedBytes(int64_t groups, int64_t warps,
+                              int64_t columnTile, int64_t kTile,
+                              int64_t stages);
+LogicalResult checkMmaPeaaTiling(int64_t groups, int64_t width, int64_t warps,
+                                 int64_t columnTile, int64_t kTile,
+                                 int64_t stages,
+                                 function_ref<InFlightDiagnostic()> emitError);
+
 /// The sizes of one SAS layer as plain numbers, as front ends take them
 /// (flags, C structs, keyword arguments). Batch and length may be dynamic.
 struct LayerSizes {

@@ -384,4 +384,139 @@ def SAS_MmaAttentionOp : SAS_Op<"mma_attention"> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Per-token kernels on buffers (GPU)
+//===----------------------------------------------------------------------===//
+
+def SAS_HalfMemRef3 : MemRefRankOf<[F16, BF16], [3]>;
+def SAS_HalfMemRef2 : MemRefRankOf<[F16, BF16], [2]>;
+def SAS_HalfMemRef1 : MemRefRankOf<[F16, BF16], [1]>;
+
+def SAS_MmaHeadSimOp : SAS_Op<"mma_head_sim"> {
+  let summary = "head simulation on buffers, to become a tensor-core kernel";
+  let description = [{
+    `sas.head_sim` after bufferization, on the path to one tensor-core
+    (mma.sync) kernel that computes both convolutions, the ReLU, the
+    residual and both biases of a token in registers and shared memory:
+    reads `x` `[B, T, H, D]` and writes `out` `[B, T, H', D]` (operands in
+    one 16-bit type, identity layouts, f32 accumulation). Each tap of a
+    convolution is a matrix product of its weights `[H', H]` with the
+    token's rows shifted by the tap. Against `sas.head_sim` it rounds one
+    more value: relu(Y), the second convolution's input. A block has
+    `warps` warps; one or more warps share a token.
+    `convert-sas-token-ops-to-gpu` creates it and
+    `convert-sas-token-kernels-to-nvvm` replaces it with the kernel.
+
+    Example:
+
+    ```mlir
+    sas.mma_head_sim %x weights(%w, %b) residual(%rw, %rb) into %out
+        warps(8)
+        : memref<?x?x12x64xbf16>, memref<24x12x3xbf16>, memref<24xbf16>,
+          memref<24x24x3xbf16>, memref<24xbf16>, memref<?x?x24x64xbf16>
+    ```
+  }];
+
+  let arguments = (ins Arg<SAS_HalfMemRef, "input heads", [MemRead]>:$x,
+                       Arg<SAS_HalfMemRef3, "", [MemRead]>:$w,
+                       Arg<SAS_HalfMemRef1, "", [MemRead]>:$b,
+                       Arg<SAS_HalfMemRef3, "", [MemRead]>:$res_w,
+                       Arg<SAS_HalfMemRef1, "", [MemRead]>:$res_b,
+                       Arg<SAS_HalfMemRef, "the result", [MemWrite]>:$out,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$warps);
+
+  let assemblyFormat = [{
+    $x `weights` `(` $w `,` $b `)` `residual` `(` $res_w `,` $res_b `)`
+    `into` $out `warps` `(` $warps `)` attr-dict `:`
+    type($x) `,` type($w) `,` type($b) `,` type($res_w) `,` type($res_b) `,`
+    type($out)
+  }];
+
+  let hasVerifier = 1;
+}
+
+def SAS_MmaFeatureSimOp : SAS_Op<"mma_feature_sim"> {
+  let summary = "feature simulation on buffers, to become a tensor-core kernel";
+  let description = [{
+    `sas.feature_sim` after bufferization, on the path to one tensor-core
+    (mma.sync) kernel in which both matrix products of 16 token rows per
+    warp stay in registers: `f = x w^T + b` (f32 accumulators), then
+    `relu(f)`, rounded to the 16-bit type, as the A operand of the second
+    product, accumulated onto `f + res_b`. Reads `x` `[B, T, H', D]`, writes
+    `out` `[B, T, H', D']`; operands in one 16-bit type, identity layouts.
+    Against `sas.feature_sim` it rounds one more value: `relu(f)` before
+    the second product. A block of `warps` warps loads the weights once and
+    then handles `row_tiles` tiles of `16 * warps` rows.
+
+    Example:
+
+    ```mlir
+    sas.mma_feature_sim %s weights(%w, %b) residual(%rw, %rb) into %z
+        warps(4) row_tiles(4)
+        : memref<?x?x24x64xbf16>, memref<128x64xbf16>, memref<128xbf16>,
+          memref<128x128xbf16>, memref<128xbf16>, memref<?x?x24x128xbf16>
+    ```
+  }];
+
+  let arguments = (ins Arg<SAS_HalfMemRef, "input heads", [MemRead]>:$x,
+                       Arg<SAS_HalfMemRef2, "", [MemRead]>:$w,
+                       Arg<SAS_HalfMemRef1, "", [MemRead]>:$b,
+                       Arg<SAS_HalfMemRef2, "", [MemRead]>:$res_w,
+                       Arg<SAS_HalfMemRef1, "", [MemRead]>:$res_b,
+                       Arg<SAS_HalfMemRef, "the result", [MemWrite]>:$out,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$warps,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$row_tiles);
+
+  let assemblyFormat = [{
+    $x `weights` `(` $w `,` $b `)` `residual` `(` $res_w `,` $res_b `)`
+    `into` $out `warps` `(` $warps `)` `row_tiles` `(` $row_tiles `)`
+    attr-dict `:` type($x) `,` type($w) `,` type($b) `,` type($res_w) `,`
+    type($res_b) `,` type($out)
+  }];
+
+  let hasVerifier = 1;
+}
+
+def SAS_MmaPeaaOp : SAS_Op<"mma_peaa"> {
+  let summary = "PEAA on buffers, to become a tensor-core kernel";
+  let description = [{
+    `sas.peaa` after bufferization, in its reassociated form, on the path to
+    one tensor-core (mma.sync) GEMM: the mean over the `G` head groups is
+    taken while the A operand is formed (the prologue: f32 sum of the `G`
+    16-bit values, times `1/G`, rounded to the 16-bit type) and the bias is
+    added to the f32 accumulators before the one rounding of the result.
+    Reads `o` `[B, T, H', F]`, writes `out` `[B, T, H * F]`. A block of
+    `warps` warps of 16 rows computes `column_tile` output columns, stepping
+    through the `H * F` inputs `k_tile` at a time through a ring of
+    `stages` shared-memory buffers filled by cp.async.
+
+    Example:
+
+    ```mlir
+    sas.mma_peaa %o dense(%w, %b) into %out warps(8) column_tile(128)
+        k_tile(32) stages(3)
+        : memref<?x?x24x64xbf16>, memref<768x768xbf16>, memref<768xbf16>,
+          memref<?x?x768xbf16>
+    ```
+  }];
+
+  let arguments = (ins Arg<SAS_HalfMemRef, "attention output", [MemRead]>:$o,
+                       Arg<SAS_HalfMemRef2, "", [MemRead]>:$w,
+                       Arg<SAS_HalfMemRef1, "", [MemRead]>:$b,
+                       Arg<SAS_HalfMemRef3, "the result", [MemWrite]>:$out,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$warps,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$column_tile,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$k_tile,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$stages);
+
+  let assemblyFormat = [{
+    $o `dense` `(` $w `,` $b `)` `into` $out `warps` `(` $warps `)`
+    `column_tile` `(` $column_tile `)` `k_tile` `(` $k_tile `)`
+    `stages` `(` $stages `)` attr-dict `:` type($o) `,` type($w) `,`
+    type($b) `,` type($out)
+  }];
+
+  let hasVerifier = 1;
+}
+
 #endif // SAS_DIALECT_SAS_IR_SASOPS_TD

@@ -1,0 +1,341 @@
+//===- HeadSimKernel.cpp - Head simulation on tensor cores ------*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// The kernel of sas.mma_head_sim. For one token, with X its [H, D] input,
+// tap i of the head convolution is a matrix product
+//
+//   Y[o, j] += sum_c w[o, c, i] * X[c, j + i - p]
+//
+// of the tap's weights [H', H] (A) with X's columns shifted by i - p (B).
+// Stored position-major in shared memory (row p + j holds X[:, j], rows
+// 0 .. p-1 and p+D .. are zero), the shift is a shift of rows, which keeps
+// every ldmatrix row 16-byte aligned: no copy per tap.
+//
+//   block of W warps; `warps per token` warps share a token's positions
+//     shared <- 0; weights -> shared [tap][o][c]   (once; channels padded
+//                                                   to 16, pads zero)
+//     for each group of W / (warps per token) tokens:
+//       x rows -> shared, position-major           (16-bit, transposed)
+//       acc = b + sum_i w_i X_i                    (mma.sync)
+//       relu(acc) -> shared, position-major        (16-bit)
+//       acc += res_b + sum_i res_w_i relu(Y)_i     (mma.sync)
+//       out <- acc                                 (rows and tokens that exist)
+//
+//===----------------------------------------------------------------------===//
+
+#include "DeviceMemory.h"
+#include "TokenKernels.h"
+#include "WarpFragments.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::sas;
+
+/// Token groups a block goes through after staging the weights once: 4
+/// keeps the weights' reads from L2 below a third of the inputs' while
+/// leaving config 1 of docs/baselines.md (1024 groups) 256 blocks, one wave
+/// at two blocks an SM on the H200.
+static constexpr int64_t kHeadSimGroupsPerBlock = 4;
+
+namespace {
+
+class HeadSimKernelBuilder {
+public:
+  HeadSimKernelBuilder(OpBuilder &b, Location loc, MmaHeadSimOp op)
+      : b(b), loc(loc), k(b, loc),
+        frag(b, loc, op.getX().getType().getElementType()), mem(b, loc),
+        op(op) {
+    heads = op.getX().getType().getDimSize(2);
+    dim = op.getX().getType().getDimSize(3);
+    simHeads = op.getOut().getType().getDimSize(2);
+    kernel = op.getW().getType().getDimSize(2);
+    pad = (kernel - 1) / 2;
+    warps = op.getWarps();
+    perToken = getHeadSimWarpsPerToken(simHeads, dim);
+    tokensPerGroup = warps / perToken;
+    headsPadded = (heads + 15) / 16 * 16;
+    simHeadsPadded = (simHeads + 15) / 16 * 16;
+    xRowBytes = (headsPadded + kMmaRowPadding) * 2;
+    rRowBytes = (simHeadsPadded + kMmaRowPadding) * 2;
+    tokenRows = dim + kernel - 1;
+    warpPositions = dim / perToken;
+  }
+
+  void build(Value blockX, Value threadX, Value tokenCount);
+
+private:
+  using Tiles = SmallVector<SmallVector<AccFragment>>;
+
+  void zeroShared();
+  void stageWeights(Value weights, int64_t inChannels, int64_t rowBytes,
+                    Value shared);
+  std::array<Value, 2> loadBias(Value bias, int64_t m);
+  void stageInputs(Value firstToken);
+  void convolve(Tiles &acc, Value weights, int64_t inChannels,
+                int64_t rowBytes, Value aLane, Value rows, Value bLane);
+  void storeRelu(const Tiles &acc);
+  void storeResult(const Tiles &acc, Value firstToken);
+  void buildGroup(Value firstToken);
+
+  OpBuilder &b;
+  Location loc;
+  KernelArith k;
+  WarpFragmentBuilder frag;
+  DeviceMemoryBuilder mem;
+  MmaHeadSimOp op;
+
+  int64_t heads, dim, simHeads, kernel, pad, warps, perToken, tokensPerGroup;
+  int64_t headsPadded, simHeadsPadded, xRowBytes, rRowBytes, tokenRows,
+      warpPositions;
+  Value tokens; // i64
+  Value wShared, rwShared, xShared, rShared;
+  Value slot, firstPosition; // this warp's token in the group, position j0
+  Value xLaneA, rLaneA, xLaneB, rLaneB;
+  SmallVector<std::array<Value, 2>> bias, resBias; // [m-tile][row g, g + 8]
+};
+
+void HeadSimKernelBuilder::zeroShared() {
+  int64_t bytes = getHeadSimSharedBytes(heads, simHeads, dim, kernel, warps);
+  Value zero = arith::ConstantOp::create(
+      b, loc, cast<TypedAttr>(b.getZeroAttr(VectorType::get(4, b.getI32Type()))));
+  auto loop = scf::ForOp::create(b, loc, k.mulC(k.tid, 16), k.i32(bytes),
+                                 k.i32(32 * warps * 16));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  mem.store(zero, mem.offset(wShared, loop.getInductionVar()));
+}
+
+/// weights [H', C, K] (global) -> shared [tap][o][c], rows `rowBytes` apart.
+void HeadSimKernelBuilder::stageWeights(Value weights, int64_t inChannels,
+                                        int64_t rowBytes, Value shared) {
+  Value base = mem.globalBase(weights);
+  Type element = op.getX().getType().getElementType();
+  auto loop = scf::ForOp::create(b, loc, k.tid,
+                                 k.i32(simHeads * inChannels * kernel),
+                                 k.i32(32 * warps));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value e = loop.getInductionVar();
+  Value o = k.div(e, inChannels * kernel);
+  Value c = k.rem(k.div(e, kernel), inChannels);
+  Value tap = k.rem(e, kernel);
+  Value v = mem.load(element, mem.offset(base, k.mulC(e, 2)));
+  Value row = k.add(k.mulC(tap, simHeadsPadded), o);
+  mem.store(v, mem.offset(shared, k.add(k.mulC(row, rowBytes), k.mulC(c, 2))));
+}
+
+/// The bias of this lane's rows o = 16m + g and 16m + g + 8, as f32 (0 for
+/// the padding rows).
+std::array<Value, 2> HeadSimKernelBuilder::loadBias(Value biasBuffer,
+                                                    int64_t m) {
+  Value base = mem.globalBase(biasBuffer);
+  Type element = op.getX().getType().getElementType();
+  std::array<Value, 2> result;
+  for (int r = 0; r < 2; ++r) {
+    Value o = k.addC(k.group, 16 * m + 8 * r);
+    Value exists = k.lt(o, k.i32(simHeads));
+    Value v = mem.load(element,
+                       mem.offset(base, k.mulC(k.select(exists, o, k.i32(0)),
+                                               2)));
+    result[r] = k.select(exists,
+                         arith::ExtFOp::create(b, loc, b.getF32Type(), v),
+                         frag.f32(0.0));
+  }
+  return result;
+}
+
+/// The group's x rows ([H, D] a token, two positions a thread) into shared
+/// memory, position-major: row p + j, column c.
+void HeadSimKernelBuilder::stageInputs(Value firstToken) {
+  Value base = mem.globalBase(op.getX());
+  int64_t pairsPerToken = heads * dim / 2;
+  auto loop = scf::ForOp::create(b, loc, k.tid,
+                                 k.i32(tokensPerGroup * pairsPerToken),
+                                 k.i32(32 * warps));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value e = loop.getInductionVar();
+  Value t = k.div(e, pairsPerToken);
+  Value rest = k.rem(e, pairsPerToken);
+  Value c = k.div(rest, dim / 2);
+  Value j = k.mulC(k.rem(rest, dim / 2), 2);
+  Value token = k.add(firstToken, k.toI64(t));
+  Value exists = k.lt(token, tokens);
+  Value row = k.add(k.mulC(k.select(exists, token, k.i64(0)), heads),
+                    k.toI64(c));
+  Value pair = mem.loadI32(mem.offset(
+      base, k.mulC(k.add(k.mulC(row, dim), k.toI64(j)), 2)));
+  pair = k.select(exists, pair, k.i32(0));
+  Value tile = mem.offset(xShared, k.mulC(t, tokenRows * xRowBytes));
+  Type i16 = b.getI16Type();
+  Value lo = arith::TruncIOp::create(b, loc, i16, pair);
+  Value hi = arith::TruncIOp::create(
+      b, loc, i16, arith::ShRUIOp::create(b, loc, pair, k.i32(16)));
+  Value address = mem.offset(
+      tile, k.add(k.mulC(k.addC(j, pad), xRowBytes), k.mulC(c, 2)));
+  mem.store(lo, address);
+  mem.store(hi, mem.offset(address, k.i32(xRowBytes)));
+}
+
+/// acc += sum over taps i of w_i (A, from `weights`) times the token's
+/// rows shifted by i (B, from `rows`, this warp's first position).
+void HeadSimKernelBuilder::convolve(Tiles &acc, Value weights,
+                                    int64_t inChannels, int64_t rowBytes,
+                                    Value aLane, Value rows, Value bLane) {
+  int64_t kSteps = (inChannels + 15) / 16;
+  for (int64_t tap = 0; tap < kernel; ++tap) {
+    SmallVector<SmallVector<AFragment>> a(simHeadsPadded / 16);
+    for (int64_t m = 0; m < simHeadsPadded / 16; ++m)
+      for (int64_t kk = 0; kk < kSteps; ++kk)
+        a[m].push_back(frag.loadMatrixX4(
+            mem.offset(weights,
+                       k.add(aLane, k.i32((tap * simHeadsPadded + 16 * m) *
+                                              rowBytes +
+                                          32 * kk))),
+            /*transpose=*/false));
+    frag.multiplyTransposed(
+        acc, a,
+        mem.offset(rows, k.add(bLane, k.i32(tap * rowBytes))), rowBytes);
+  }
+}
+
+/// relu(acc) -> this warp's token's rows of relu(Y), position-major.
+void HeadSimKernelBuilder::storeRelu(const Tiles &acc) {
+  Value tile = mem.offset(rShared, k.mulC(slot, tokenRows * rRowBytes));
+  Type element = op.getX().getType().getElementType();
+  Value zero = frag.f32(0.0);
+  for (size_t m = 0; m < acc.size(); ++m)
+    for (size_t n = 0; n < acc[m].size(); ++n)
+      for (int e = 0; e < 4; ++e) {
+        Value o = k.addC(k.group, 16 * m + 8 * (e / 2));
+        Value j = k.add(firstPosition, k.addC(k.mulC(k.quad, 2),
+                                              8 * n + e % 2 + pad));
+        Value v = arith::TruncFOp::create(b, loc, element,
+                                          frag.max(acc[m][n][e], zero));
+        mem.store(v, mem.offset(tile, k.add(k.mulC(j, rRowBytes),
+                                            k.mulC(o, 2))));
+      }
+}
+
+void HeadSimKernelBuilder::storeResult(const Tiles &acc, Value firstToken) {
+  Value token = k.add(firstToken, k.toI64(slot));
+  Value base = mem.globalBase(op.getOut());
+  buildIf(b, loc, k.lt(token, tokens), [&] {
+    for (size_t m = 0; m < acc.size(); ++m)
+      for (int r = 0; r < 2; ++r) {
+        Value o = k.addC(k.group, 16 * m + 8 * r);
+        auto store = [&] {
+          Value row = k.add(k.mulC(token, simHeads), k.toI64(o));
+          Value j = k.add(firstPosition, k.mulC(k.quad, 2));
+          Value address = mem.offset(
+              base, k.mulC(k.add(k.mulC(row, dim), k.toI64(j)), 2));
+          for (size_t n = 0; n < acc[m].size(); ++n)
+            mem.storeI32(frag.pack(acc[m][n][2 * r], acc[m][n][2 * r + 1]),
+                         mem.offset(address, k.i32(16 * n)));
+        };
+        if (16 * static_cast<int64_t>(m) + 16 <= simHeads)
+          store();
+        else
+          buildIf(b, loc, k.lt(o, k.i32(simHeads)), store);
+      }
+  });
+}
+
+void HeadSimKernelBuilder::buildGroup(Value firstToken) {
+  stageInputs(firstToken);
+  gpu::BarrierOp::create(b, loc);
+
+  Tiles acc;
+  for (size_t m = 0; m < bias.size(); ++m)
+    acc.emplace_back(warpPositions / 8, AccFragment{bias[m][0], bias[m][0],
+                                                    bias[m][1], bias[m][1]});
+  Value xRows = mem.offset(
+      xShared, k.add(k.mulC(slot, tokenRows * xRowBytes),
+                     k.mulC(firstPosition, xRowBytes)));
+  convolve(acc, wShared, heads, xRowBytes, xLaneA, xRows, xLaneB);
+  storeRelu(acc);
+  // relu(Y) of all the token's channels, written by every warp of the
+  // token, is the next convolution's input.
+  gpu::BarrierOp::create(b, loc);
+
+  for (size_t m = 0; m < acc.size(); ++m)
+    for (AccFragment &a : acc[m])
+      for (int e = 0; e < 4; ++e)
+        a[e] = arith::AddFOp::create(b, loc, a[e], resBias[m][e / 2]);
+  Value rRows = mem.offset(
+      rShared, k.add(k.mulC(slot, tokenRows * rRowBytes),
+                     k.mulC(firstPosition, rRowBytes)));
+  convolve(acc, rwShared, simHeads, rRowBytes, rLaneA, rRows, rLaneB);
+  storeResult(acc, firstToken);
+  // The next group's inputs and relu(Y) overwrite what was read here only
+  // after its first barrier, which every warp reaches after this group.
+}
+
+void HeadSimKernelBuilder::build(Value blockX, Value threadX,
+                                 Value tokenCount) {
+  k.setThread(threadX);
+  tokens = k.toI64(tokenCount);
+  wShared = mem.sharedBase();
+  rwShared = mem.offset(wShared, k.i32(kernel * simHeadsPadded * xRowBytes));
+  xShared = mem.offset(rwShared, k.i32(kernel * simHeadsPadded * rRowBytes));
+  rShared = mem.offset(xShared, k.i32(tokensPerGroup * tokenRows * xRowBytes));
+
+  // Padding rows and channels stay zero: weights and inputs only ever
+  // write inside them.
+  zeroShared();
+  gpu::BarrierOp::create(b, loc);
+  stageWeights(op.getW(), heads, xRowBytes, wShared);
+  stageWeights(op.getResW(), simHeads, rRowBytes, rwShared);
+
+  slot = k.div(k.warp, perToken);
+  firstPosition = k.mulC(k.rem(k.warp, perToken), warpPositions);
+  xLaneA = frag.tileLaneOffset(k.lane, xRowBytes, /*forA=*/true);
+  rLaneA = frag.tileLaneOffset(k.lane, rRowBytes, /*forA=*/true);
+  xLaneB = frag.tileLaneOffset(k.lane, xRowBytes, /*forA=*/false);
+  rLaneB = frag.tileLaneOffset(k.lane, rRowBytes, /*forA=*/false);
+  for (int64_t m = 0; m < simHeadsPadded / 16; ++m) {
+    bias.push_back(loadBias(op.getB(), m));
+    resBias.push_back(loadBias(op.getResB(), m));
+  }
+
+  Value firstGroup = k.mulC(k.toI64(blockX), kHeadSimGroupsPerBlock);
+  auto loop = scf::ForOp::create(b, loc, k.i64(0),
+                                 k.i64(kHeadSimGroupsPerBlock), k.i64(1));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value firstToken = k.mulC(k.add(firstGroup, loop.getInductionVar()),
+                            tokensPerGroup);
+  // The same for the whole block: the barriers inside are reached by all.
+  buildIf(b, loc, k.lt(firstToken, tokens), [&] { buildGroup(firstToken); });
+}
+
+} // namespace
+
+void sas::buildHeadSimKernel(OpBuilder &b, MmaHeadSimOp op, unsigned index) {
+  Location loc = op.getLoc();
+  b.setInsertionPoint(op);
+  Value tokens =
+      arith::MulIOp::create(b, loc, memref::DimOp::create(b, loc, op.getX(), 0),
+                            memref::DimOp::create(b, loc, op.getX(), 1));
+  int64_t simHeads = op.getOut().getType().getDimSize(2),
+          dim = op.getX().getType().getDimSize(3);
+  int64_t tokensPerBlock = op.getWarps() /
+                           getHeadSimWarpsPerToken(simHeads, dim) *
+                           kHeadSimGroupsPerBlock;
+  Value blocks = arith::CeilDivUIOp::create(
+      b, loc, tokens, arith::ConstantIndexOp::create(b, loc, tokensPerBlock));
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  gpu::LaunchOp launch = createKernelLaunch(
+      b, op, "head_sim", index, {blocks, one, one}, 32 * op.getWarps(),
+      getHeadSimSharedBytes(op.getX().getType().getDimSize(2), simHeads, dim,
+                            op.getW().getType().getDimSize(2),
+                            op.getWarps()));
+  HeadSimKernelBuilder(b, loc, op).build(launch.getBlockIds().x,
+                                         launch.getThreadIds().x, tokens);
+  op.erase();
+}

@@ -1,0 +1,95 @@
+//===- KernelLaunch.cpp - The launch of a hand-built kernel -----*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TokenKernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
+using namespace mlir;
+using namespace mlir::sas;
+
+gpu::LaunchOp sas::createKernelLaunch(OpBuilder &b, Operation *op,
+                                      StringRef kind, unsigned index,
+                                      std::array<Value, 3> grid,
+                                      int64_t threads, int64_t sharedBytes) {
+  Location loc = op->getLoc();
+  b.setInsertionPoint(op);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value threadCount = arith::ConstantIndexOp::create(b, loc, threads);
+  Value shared = arith::ConstantOp::create(
+      b, loc, b.getI32IntegerAttr(static_cast<int32_t>(sharedBytes)));
+  auto launch = gpu::LaunchOp::create(b, loc, grid[0], grid[1], grid[2],
+                                      threadCount, one, one, shared);
+  std::string name;
+  if (auto func = op->getParentOfType<FunctionOpInterface>())
+    name = func.getName().str() + "_";
+  name += (kind + "_" + Twine(index)).str();
+  auto symbol = FlatSymbolRefAttr::get(b.getContext(), name);
+  launch.setFunctionAttr(symbol);
+  launch.setModuleAttr(symbol);
+  b.setInsertionPointToEnd(&launch.getBody().front());
+  gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  return launch;
+}
+
+Value KernelArith::i32(int64_t v) {
+  return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
+}
+Value KernelArith::i64(int64_t v) {
+  return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
+}
+Value KernelArith::toI32(Value index) {
+  return arith::IndexCastUIOp::create(b, loc, b.getI32Type(), index);
+}
+Value KernelArith::toI64(Value v) {
+  if (v.getType().isIndex())
+    return arith::IndexCastUIOp::create(b, loc, b.getI64Type(), v);
+  return arith::ExtUIOp::create(b, loc, b.getI64Type(), v);
+}
+Value KernelArith::add(Value x, Value y) {
+  return arith::AddIOp::create(b, loc, x, y);
+}
+Value KernelArith::mul(Value x, Value y) {
+  return arith::MulIOp::create(b, loc, x, y);
+}
+Value KernelArith::addC(Value x, int64_t c) {
+  return add(x, x.getType().isInteger(64) ? i64(c) : i32(c));
+}
+Value KernelArith::mulC(Value x, int64_t c) {
+  return mul(x, x.getType().isInteger(64) ? i64(c) : i32(c));
+}
+Value KernelArith::div(Value x, int64_t c) {
+  return arith::DivUIOp::create(b, loc, x,
+                                x.getType().isInteger(64) ? i64(c) : i32(c));
+}
+Value KernelArith::rem(Value x, int64_t c) {
+  return arith::RemUIOp::create(b, loc, x,
+                                x.getType().isInteger(64) ? i64(c) : i32(c));
+}
+Value KernelArith::lt(Value x, Value y) {
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
+}
+Value KernelArith::select(Value condition, Value x, Value y) {
+  return arith::SelectOp::create(b, loc, condition, x, y);
+}
+void KernelArith::setThread(Value threadX) {
+  tid = toI32(threadX);
+  lane = rem(tid, 32);
+  warp = div(tid, 32);
+  group = div(lane, 4);
+  quad = rem(lane, 4);
+}
+
+void sas::buildIf(OpBuilder &b, Location loc, Value condition,
+                  function_ref<void()> body) {
+  auto guard = scf::IfOp::create(b, loc, condition);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(&guard.getThenRegion().front());
+  body();
+}

@@ -1,0 +1,218 @@
+//===- LowerTokenOpsToGPU.cpp - Per-token ops as GPU kernel ops -*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// sas.head_sim, sas.feature_sim and sas.peaa on 16-bit tensors become
+// sas.mma_head_sim, sas.mma_feature_sim and sas.mma_peaa on their buffers:
+// one kernel each instead of one linalg kernel per step (convolution tap,
+// matmul, bias, ReLU, residual add, cast). What the kernels do not take
+// stays for the linalg path, with a remark naming the reason.
+//
+//===----------------------------------------------------------------------===//
+
+#include "OpBuffers.h"
+#include "sas/Conversion/PassDefaults.h"
+#include "sas/Conversion/SASToGPU/SASToGPU.h"
+#include "sas/Dialect/SAS/IR/SASDialect.h"
+#include "sas/Dialect/SAS/IR/SASOps.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir {
+namespace sas {
+#define GEN_PASS_DEF_CONVERTSASTOKENOPSTOGPU
+#include "sas/Conversion/Passes.h.inc"
+} // namespace sas
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::sas;
+
+namespace {
+
+/// The options of the pass, as the patterns read them.
+struct TokenKernelTiling {
+  int64_t featureSimWarps, featureSimRowTiles;
+  int64_t peaaWarps, peaaColumnTile, peaaKTile, peaaStages;
+  int64_t headSimWarps;
+};
+
+bool isHalf(Type t) {
+  Type e = cast<ShapedType>(t).getElementType();
+  return e.isF16() || e.isBF16();
+}
+
+/// A diagnostic that collects its message and reports it as a remark: the
+/// kernels' limit checks speak through InFlightDiagnostic.
+struct Declined {
+  explicit Declined(Operation *op) : op(op) {}
+  InFlightDiagnostic operator()() {
+    return op->emitRemark() << "stays on the linalg path: ";
+  }
+  Operation *op;
+};
+
+struct LowerHeadSim : OpRewritePattern<HeadSimOp> {
+  LowerHeadSim(MLIRContext *ctx, const TokenKernelTiling &t)
+      : OpRewritePattern(ctx), tiling(t) {}
+
+  LogicalResult matchAndRewrite(HeadSimOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isHalf(op.getX().getType()))
+      return rewriter.notifyMatchFailure(op, "f32 stays on the linalg path");
+    auto x = cast<RankedTensorType>(op.getX().getType());
+    int64_t h = x.getDimSize(2), d = x.getDimSize(3), k = op.getKernelSize();
+    int64_t hs = cast<RankedTensorType>(op.getW().getType()).getDimSize(0);
+    // The most warps, up to 8, whose tokens fit.
+    int64_t warps = tiling.headSimWarps;
+    auto fits = [&](int64_t w) {
+      // An empty InFlightDiagnostic converts to success: report to a
+      // handler that drops it instead.
+      ScopedDiagnosticHandler drop(op->getContext(),
+                                   [](Diagnostic &) { return success(); });
+      return succeeded(checkHeadSimTiling(h, hs, d, k, w,
+                                          [&] { return op->emitRemark(); }));
+    };
+    if (!warps)
+      for (warps = kMaxMmaWarps; warps > 1 && !fits(warps); warps /= 2) {
+      }
+    if (failed(checkHeadSimTiling(h, hs, d, k, warps, Declined(op))))
+      return failure();
+    OpBuffers buffers = OpBuffers::create(op, rewriter);
+    ValueRange in = buffers.inputs;
+    MmaHeadSimOp::create(rewriter, op.getLoc(), in[0], in[1], in[2], in[3],
+                         in[4], buffers.out, warps);
+    buffers.replaceWithBuffer(op, rewriter);
+    return success();
+  }
+
+  TokenKernelTiling tiling;
+};
+
+struct LowerFeatureSim : OpRewritePattern<FeatureSimOp> {
+  LowerFeatureSim(MLIRContext *ctx, const TokenKernelTiling &t)
+      : OpRewritePattern(ctx), tiling(t) {}
+
+  LogicalResult matchAndRewrite(FeatureSimOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isHalf(op.getX().getType()))
+      return rewriter.notifyMatchFailure(op, "f32 stays on the linalg path");
+    auto w = cast<RankedTensorType>(op.getW().getType());
+    if (failed(checkMmaFeatureSimTiling(w.getDimSize(1), w.getDimSize(0),
+                                        tiling.featureSimWarps,
+                                        tiling.featureSimRowTiles,
+                                        Declined(op))))
+      return failure();
+    OpBuffers buffers = OpBuffers::create(op, rewriter);
+    ValueRange in = buffers.inputs;
+    MmaFeatureSimOp::create(rewriter, op.getLoc(), in[0], in[1], in[2], in[3],
+                            in[4], buffers.out, tiling.featureSimWarps,
+                            tiling.featureSimRowTiles);
+    buffers.replaceWithBuffer(op, rewriter);
+    return success();
+  }
+
+  TokenKernelTiling tiling;
+};
+
+struct LowerPeaa : OpRewritePattern<PeaaOp> {
+  LowerPeaa(MLIRContext *ctx, const TokenKernelTiling &t)
+      : OpRewritePattern(ctx), tiling(t) {}
+
+  /// The largest of `preferred` and its halves down to 16 dividing `width`,
+  /// or 0.
+  static int64_t fit(int64_t preferred, int64_t width) {
+    for (int64_t t = preferred; t >= 16; t /= 2)
+      if (width % t == 0 && t % 16 == 0)
+        return t;
+    return 0;
+  }
+
+  LogicalResult matchAndRewrite(PeaaOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isHalf(op.getO().getType()))
+      return rewriter.notifyMatchFailure(op, "f32 stays on the linalg path");
+    auto o = cast<RankedTensorType>(op.getO().getType());
+    int64_t width = cast<RankedTensorType>(op.getW().getType()).getDimSize(0);
+    int64_t groups = o.getDimSize(2) / (width / o.getDimSize(3));
+    int64_t columns = fit(tiling.peaaColumnTile, width);
+    int64_t kTile = fit(tiling.peaaKTile, width);
+    if (!columns || !kTile) {
+      op->emitRemark() << "stays on the linalg path: the width " << width
+                       << " is not a multiple of 16";
+      return failure();
+    }
+    if (failed(checkMmaPeaaTiling(groups, width, tiling.peaaWarps, columns,
+                                  kTile, tiling.peaaStages, Declined(op))))
+      return failure();
+    OpBuffers buffers = OpBuffers::create(op, rewriter);
+    ValueRange in = buffers.inputs;
+    MmaPeaaOp::create(rewriter, op.getLoc(), in[0], in[1], in[2], buffers.out,
+                      tiling.peaaWarps, columns, kTile, tiling.peaaStages);
+    buffers.replaceWithBuffer(op, rewriter);
+    return success();
+  }
+
+  TokenKernelTiling tiling;
+};
+
+struct ConvertSASTokenOpsToGPUPass
+    : sas::impl::ConvertSASTokenOpsToGPUBase<ConvertSASTokenOpsToGPUPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    // The options alone; sizes are checked per op (tiles are fitted to the
+    // width there).
+    auto error = [&] {
+      return emitError(getOperation()->getLoc())
+             << "convert-sas-token-ops-to-gpu: ";
+    };
+    if (headSimWarps < 0 || headSimWarps > kMaxMmaWarps) {
+      error() << "head-sim-warps must be 0 (automatic) or at most "
+              << kMaxMmaWarps << ", got " << static_cast<int64_t>(headSimWarps);
+      return signalPassFailure();
+    }
+    if (peaaColumnTile < 16 || peaaColumnTile > 256 ||
+        peaaColumnTile % 16 != 0) {
+      error() << "peaa-column-tile must be a multiple of 16 between 16 and "
+                 "256, got "
+              << static_cast<int64_t>(peaaColumnTile);
+      return signalPassFailure();
+    }
+    if (peaaKTile < 16 || peaaKTile > 64 || peaaKTile % 16 != 0) {
+      error() << "peaa-k-tile must be a multiple of 16 between 16 and 64, got "
+              << static_cast<int64_t>(peaaKTile);
+      return signalPassFailure();
+    }
+    if (failed(checkMmaFeatureSimTiling(16, 16, featureSimWarps,
+                                        featureSimRowTiles, error)) ||
+        failed(checkMmaPeaaTiling(1, peaaColumnTile * peaaKTile, peaaWarps,
+                                  peaaColumnTile, peaaKTile, peaaStages,
+                                  error)))
+      return signalPassFailure();
+    TokenKernelTiling tiling{featureSimWarps, featureSimRowTiles, peaaWarps,
+                             peaaColumnTile,  peaaKTile,          peaaStages,
+                             headSimWarps};
+    RewritePatternSet patterns(&getContext());
+    patterns.add<LowerHeadSim, LowerFeatureSim, LowerPeaa>(&getContext(),
+                                                           tiling);
+    SmallVector<Operation *> ops;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<HeadSimOp, FeatureSimOp, PeaaOp>(op))
+        ops.push_back(op);
+    });
+    // As in convert-sas-attention-to-gpu: these ops alone, nothing folded,
+    // and the pattern may erase the store that follows.
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingOps)
+        .enableFolding(false)
+        .enableConstantCSE(false)
+        .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
+    (void)applyOpPatternsGreedily(ops, std::move(patterns), config);
+  }
+};
+
+} // namespace

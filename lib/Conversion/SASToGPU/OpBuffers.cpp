@@ -1,0 +1,75 @@
+//===- OpBuffers.cpp - Buffers of a tensor op lowered on the GPU -*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "OpBuffers.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+using namespace mlir;
+using namespace mlir::sas;
+
+static MemRefType memrefOf(Type t) {
+  auto tensor = cast<RankedTensorType>(t);
+  return MemRefType::get(tensor.getShape(), tensor.getElementType());
+}
+
+/// The result's store into a buffer the op can write directly: its only
+/// use, a restrict/writable materialize_in_destination into a buffer of type
+/// `type` that is an argument of the op's block, with no op in between using
+/// that buffer. Bufferization would otherwise allocate the result and copy
+/// it there (on the GPU a kernel of its own).
+static bufferization::MaterializeInDestinationOp
+getDestinationStore(Operation *op, MemRefType type) {
+  if (!op->hasOneUse())
+    return nullptr;
+  auto store =
+      dyn_cast<bufferization::MaterializeInDestinationOp>(*op->user_begin());
+  if (!store || !store.getRestrict() || !store.getWritable() ||
+      store->getBlock() != op->getBlock())
+    return nullptr;
+  auto dest = dyn_cast<BlockArgument>(store.getDest());
+  if (!dest || dest.getOwner() != op->getBlock() || dest.getType() != type)
+    return nullptr;
+  for (Operation *between = op->getNextNode(); between != store;
+       between = between->getNextNode())
+    if (llvm::is_contained(between->getOperands(), Value(dest)))
+      return nullptr;
+  return store;
+}
+
+OpBuffers OpBuffers::create(Operation *op, PatternRewriter &rewriter) {
+  Location loc = op->getLoc();
+  OpBuffers buffers;
+  for (Value operand : op->getOperands())
+    buffers.inputs.push_back(bufferization::ToBufferOp::create(
+        rewriter, loc, memrefOf(operand.getType()), operand,
+        /*read_only=*/true));
+  MemRefType resultType = memrefOf(op->getResult(0).getType());
+  if ((buffers.store = getDestinationStore(op, resultType))) {
+    buffers.out = buffers.store.getDest();
+    return buffers;
+  }
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < resultType.getRank(); ++d)
+    if (resultType.isDynamicDim(d))
+      dynamicSizes.push_back(
+          memref::DimOp::create(rewriter, loc, buffers.inputs[0], d));
+  buffers.out =
+      memref::AllocOp::create(rewriter, loc, resultType, dynamicSizes);
+  return buffers;
+}
+
+void OpBuffers::replaceWithBuffer(Operation *op,
+                                  PatternRewriter &rewriter) const {
+  if (store) {
+    rewriter.eraseOp(store);
+    rewriter.eraseOp(op);
+    return;
+  }
+  rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
+      op, op->getResult(0).getType(), out, /*restrict=*/true,
+      /*writable=*/true);
+}

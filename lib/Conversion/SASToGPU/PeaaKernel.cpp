@@ -1,0 +1,268 @@
+//===- PeaaKernel.cpp - PEAA as one tensor-core GEMM ------------*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// The kernel of sas.mma_peaa, PEAA in its reassociated form: with o viewed
+// as [B*T, G, H*F] (token rows, head groups, inputs),
+//
+//   out[t, n] = b[n] + sum_k (1/G sum_g o[t, g, k]) * w[n, k]
+//
+// block (row block x, column block y): W warps of 16 token rows, BN columns
+//   ring of `stages` buffers, each an A tile [16W rows][G][BK] and a w tile
+//   [BN][BK], filled by cp.async (token rows past the end zero-filled)
+//   for each k step:
+//     prefetch step + stages - 1; wait for this step
+//     a = mean over g of the A tile     (prologue: ldmatrix per group, f32
+//                                        sum, * 1/G, packed to 16 bits)
+//     acc += a w^T                      (mma.sync, w by ldmatrix)
+//   out <- acc + b                      (epilogue, rows that exist)
+//
+//===----------------------------------------------------------------------===//
+
+#include "DeviceMemory.h"
+#include "TokenKernels.h"
+#include "WarpFragments.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::sas;
+
+namespace {
+
+class PeaaKernelBuilder {
+public:
+  PeaaKernelBuilder(OpBuilder &b, Location loc, MmaPeaaOp op)
+      : b(b), loc(loc), k(b, loc),
+        frag(b, loc, op.getO().getType().getElementType()), mem(b, loc),
+        op(op) {
+    MemRefType o = op.getO().getType();
+    width = op.getW().getType().getDimSize(0);
+    groups = o.getDimSize(2) * o.getDimSize(3) / width;
+    warps = op.getWarps();
+    bm = 16 * warps;
+    bn = op.getColumnTile();
+    bk = op.getKTile();
+    stages = op.getStages();
+    aRowBytes = (groups * bk + kMmaRowPadding) * 2;
+    wRowBytes = (bk + kMmaRowPadding) * 2;
+    aTileBytes = bm * aRowBytes;
+    stageBytes = aTileBytes + bn * wRowBytes;
+  }
+
+  void build(Value blockX, Value blockY, Value threadX, Value rowCount);
+
+private:
+  using Tiles = SmallVector<SmallVector<AccFragment>>;
+
+  void issueStepLoad(Value step, Value stage);
+  AFragment meanFragment(Value address);
+  Tiles buildStepLoop(const Tiles &init);
+  void storeResult(const Tiles &acc);
+
+  OpBuilder &b;
+  Location loc;
+  KernelArith k;
+  WarpFragmentBuilder frag;
+  DeviceMemoryBuilder mem;
+  MmaPeaaOp op;
+
+  int64_t width, groups, warps, bm, bn, bk, stages;
+  int64_t aRowBytes, wRowBytes, aTileBytes, stageBytes;
+  Value rows, firstRow, firstColumn; // i64, i64, i32
+  Value oBase, wBase, smem, aLane, wLane;
+};
+
+/// Starts the copies of k step `step` (A and w tiles) into ring slot
+/// `stage`; the threads of the block share the 16-byte chunks in turn.
+void PeaaKernelBuilder::issueStepLoad(Value step, Value stage) {
+  Value slot = mem.offset(smem, k.mulC(stage, stageBytes));
+  Value k0 = k.toI64(k.mulC(step, bk));
+  int64_t threads = 32 * warps, chunksPerGroup = bk / 8;
+  auto forChunks = [&](int64_t chunks, function_ref<void(Value)> copy) {
+    for (int64_t first = 0; first < chunks; first += threads) {
+      Value chunk = k.addC(k.tid, first);
+      if (first + threads <= chunks)
+        copy(chunk);
+      else
+        buildIf(b, loc, k.lt(chunk, k.i32(chunks)), [&] { copy(chunk); });
+    }
+  };
+  // A: row, group, 8-element column.
+  forChunks(bm * groups * chunksPerGroup, [&](Value chunk) {
+    Value row = k.div(chunk, groups * chunksPerGroup);
+    Value rest = k.rem(chunk, groups * chunksPerGroup);
+    Value group = k.div(rest, chunksPerGroup);
+    Value column = k.rem(rest, chunksPerGroup);
+    Value token = k.add(firstRow, k.toI64(row));
+    Value inRange = k.lt(token, rows);
+    Value element = k.add(
+        k.add(k.mulC(token, groups * width), k.toI64(k.mulC(group, width))),
+        k.add(k0, k.toI64(k.mulC(column, 8))));
+    Value source =
+        k.select(inRange, mem.offset(oBase, k.mulC(element, 2)), oBase);
+    Value dest = mem.offset(
+        slot, k.add(k.mulC(row, aRowBytes),
+                    k.mulC(k.add(k.mulC(group, bk), k.mulC(column, 8)), 2)));
+    mem.copyAsync16(dest, source, k.select(inRange, k.i32(16), k.i32(0)));
+  });
+  // w: output column, 8-element input column.
+  forChunks(bn * chunksPerGroup, [&](Value chunk) {
+    Value n = k.div(chunk, chunksPerGroup);
+    Value column = k.rem(chunk, chunksPerGroup);
+    Value element =
+        k.add(k.mulC(k.toI64(k.add(firstColumn, n)), width),
+              k.add(k0, k.toI64(k.mulC(column, 8))));
+    Value dest = mem.offset(
+        slot, k.add(k.i32(aTileBytes),
+                    k.add(k.mulC(n, wRowBytes), k.mulC(column, 16))));
+    mem.copyAsync16(dest, mem.offset(wBase, k.mulC(element, 2)), k.i32(16));
+  });
+}
+
+/// The A fragment at `address` (group 0's 16 x 16 tile plus this lane's
+/// ldmatrix offset) averaged over the groups, which lie `bk` elements apart.
+AFragment PeaaKernelBuilder::meanFragment(Value address) {
+  std::array<Value, 4> first = frag.loadMatrixX4(address, false);
+  if (groups == 1)
+    return first;
+  std::array<std::array<Value, 2>, 4> sum;
+  for (int i = 0; i < 4; ++i)
+    sum[i] = frag.unpack(first[i]);
+  for (int64_t g = 1; g < groups; ++g) {
+    std::array<Value, 4> next = frag.loadMatrixX4(
+        mem.offset(address, k.i32(g * bk * 2)), /*transpose=*/false);
+    for (int i = 0; i < 4; ++i) {
+      std::array<Value, 2> pair = frag.unpack(next[i]);
+      for (int h = 0; h < 2; ++h)
+        sum[i][h] = arith::AddFOp::create(b, loc, sum[i][h], pair[h]);
+    }
+  }
+  Value inverse = frag.f32(1.0 / static_cast<double>(groups));
+  AFragment a;
+  for (int i = 0; i < 4; ++i)
+    a[i] = frag.pack(arith::MulFOp::create(b, loc, sum[i][0], inverse),
+                     arith::MulFOp::create(b, loc, sum[i][1], inverse));
+  return a;
+}
+
+/// scf.for over the k steps with the accumulators in iter_args.
+PeaaKernelBuilder::Tiles PeaaKernelBuilder::buildStepLoop(const Tiles &init) {
+  int64_t steps = width / bk;
+  SmallVector<Value> flat;
+  for (const AccFragment &a : init[0])
+    flat.append(a.begin(), a.end());
+  auto loop =
+      scf::ForOp::create(b, loc, k.i32(0), k.i32(steps), k.i32(1), flat);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  auto unflatten = [](ValueRange values) {
+    Tiles acc(1);
+    for (size_t i = 0; i < values.size(); i += 4)
+      acc[0].push_back({values[i], values[i + 1], values[i + 2], values[i + 3]});
+    return acc;
+  };
+  Tiles acc = unflatten(loop.getRegionIterArgs());
+  Value step = loop.getInductionVar();
+
+  Value next = k.addC(step, stages - 1);
+  buildIf(b, loc, k.lt(next, k.i32(steps)),
+          [&] { issueStepLoad(next, k.rem(next, stages)); });
+  // One group a step, empty or not: "all but the newest stages - 1" is
+  // always this step's.
+  mem.commitGroup();
+  mem.waitGroups(stages - 1);
+  gpu::BarrierOp::create(b, loc);
+
+  Value slot = mem.offset(smem, k.mulC(k.rem(step, stages), stageBytes));
+  Value aWarp = mem.offset(slot, k.add(k.mulC(k.warp, 16 * aRowBytes), aLane));
+  SmallVector<AFragment> a;
+  for (int64_t kk = 0; kk < bk / 16; ++kk)
+    a.push_back(meanFragment(mem.offset(aWarp, k.i32(32 * kk))));
+  frag.multiplyTransposed(acc, {a},
+                          mem.offset(slot, k.add(k.i32(aTileBytes), wLane)),
+                          wRowBytes);
+  // The next step's prefetch overwrites the slot read here.
+  gpu::BarrierOp::create(b, loc);
+  SmallVector<Value> yielded;
+  for (const AccFragment &f : acc[0])
+    yielded.append(f.begin(), f.end());
+  scf::YieldOp::create(b, loc, yielded);
+  return unflatten(loop.getResults());
+}
+
+void PeaaKernelBuilder::storeResult(const Tiles &acc) {
+  Value outBase = mem.globalBase(op.getOut());
+  Value bBase = mem.globalBase(op.getB());
+  Value laneColumn = k.add(firstColumn, k.mulC(k.quad, 2));
+  SmallVector<std::array<Value, 2>> bias;
+  for (int64_t j = 0; j < bn / 8; ++j)
+    bias.push_back(frag.unpack(mem.loadI32(
+        mem.offset(bBase, k.mulC(k.addC(laneColumn, 8 * j), 2)))));
+  for (int r = 0; r < 2; ++r) {
+    Value row = k.add(firstRow, k.toI64(k.add(k.mulC(k.warp, 16),
+                                              k.addC(k.group, 8 * r))));
+    buildIf(b, loc, k.lt(row, rows), [&] {
+      Value address = mem.offset(
+          outBase,
+          k.mulC(k.add(k.mulC(row, width), k.toI64(laneColumn)), 2));
+      for (int64_t j = 0; j < bn / 8; ++j) {
+        Value lo = arith::AddFOp::create(b, loc, acc[0][j][2 * r], bias[j][0]);
+        Value hi =
+            arith::AddFOp::create(b, loc, acc[0][j][2 * r + 1], bias[j][1]);
+        mem.storeI32(frag.pack(lo, hi), mem.offset(address, k.i32(16 * j)));
+      }
+    });
+  }
+}
+
+void PeaaKernelBuilder::build(Value blockX, Value blockY, Value threadX,
+                              Value rowCount) {
+  k.setThread(threadX);
+  rows = k.toI64(rowCount);
+  firstRow = k.mulC(k.toI64(blockX), bm);
+  firstColumn = k.mulC(k.toI32(blockY), bn);
+  oBase = mem.globalBase(op.getO());
+  wBase = mem.globalBase(op.getW());
+  smem = mem.sharedBase();
+  aLane = frag.tileLaneOffset(k.lane, aRowBytes, /*forA=*/true);
+  wLane = frag.tileLaneOffset(k.lane, wRowBytes, /*forA=*/false);
+
+  int64_t steps = width / bk;
+  for (int64_t s = 0; s < stages - 1; ++s) {
+    if (s < steps)
+      issueStepLoad(k.i32(s), k.i32(s));
+    mem.commitGroup();
+  }
+  Tiles acc(1, SmallVector<AccFragment>(bn / 8, frag.splat(0.0)));
+  acc = buildStepLoop(acc);
+  storeResult(acc);
+}
+
+} // namespace
+
+void sas::buildPeaaKernel(OpBuilder &b, MmaPeaaOp op, unsigned index) {
+  Location loc = op.getLoc();
+  b.setInsertionPoint(op);
+  Value rows =
+      arith::MulIOp::create(b, loc, memref::DimOp::create(b, loc, op.getO(), 0),
+                            memref::DimOp::create(b, loc, op.getO(), 1));
+  Value rowBlocks = arith::CeilDivUIOp::create(
+      b, loc, rows, arith::ConstantIndexOp::create(b, loc, 16 * op.getWarps()));
+  int64_t width = op.getW().getType().getDimSize(0);
+  Value columnBlocks =
+      arith::ConstantIndexOp::create(b, loc, width / op.getColumnTile());
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  MemRefType o = op.getO().getType();
+  int64_t groups = o.getDimSize(2) * o.getDimSize(3) / width;
+  gpu::LaunchOp launch = createKernelLaunch(
+      b, op, "peaa", index, {rowBlocks, columnBlocks, one}, 32 * op.getWarps(),
+      getMmaPeaaSharedBytes(groups, op.getWarps(), op.getColumnTile(),
+                            op.getKTile(), op.getStages()));
+  PeaaKernelBuilder(b, loc, op)
+      .build(launch.getBlockIds().x, launch.getBlockIds().y,
+             launch.getThreadIds().x, rows);
+  op.erase();
+}

@@ -1,0 +1,69 @@
+//===- TokenKernels.h - GPU kernels of the per-token sas ops ----*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// The kernel builders of convert-sas-token-kernels-to-nvvm (one file each)
+// and the launch they share with the attention kernel.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SAS_LIB_CONVERSION_SASTOGPU_TOKENKERNELS_H
+#define SAS_LIB_CONVERSION_SASTOGPU_TOKENKERNELS_H
+
+#include "sas/Dialect/SAS/IR/SASOps.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+#include <array>
+
+namespace mlir {
+namespace sas {
+
+/// A gpu.launch before `op` of `grid` blocks of `threads` threads (x only)
+/// with `sharedBytes` of dynamic shared memory, named
+/// `<function>_<kind>_<index>`; the builder is left at the start of its
+/// body, whose terminator is in place.
+gpu::LaunchOp createKernelLaunch(OpBuilder &b, Operation *op, StringRef kind,
+                                 unsigned index, std::array<Value, 3> grid,
+                                 int64_t threads, int64_t sharedBytes);
+
+/// Integer arithmetic and the thread's place in its block, for the body of
+/// a kernel built by hand (i32 unless said otherwise).
+struct KernelArith {
+  KernelArith(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  Value i32(int64_t v);
+  Value i64(int64_t v);
+  Value toI32(Value index);
+  Value toI64(Value v);
+  Value add(Value x, Value y);
+  Value mul(Value x, Value y);
+  /// x + c and x * c with a constant of x's type.
+  Value addC(Value x, int64_t c);
+  Value mulC(Value x, int64_t c);
+  Value div(Value x, int64_t c);
+  Value rem(Value x, int64_t c);
+  Value lt(Value x, Value y);
+  Value select(Value condition, Value x, Value y);
+  /// The thread id x and, from it, lane, warp, and in the warp the mma
+  /// fragment coordinates group = lane / 4 and quad = lane % 4.
+  void setThread(Value threadX);
+
+  OpBuilder &b;
+  Location loc;
+  Value tid, lane, warp, group, quad;
+};
+
+/// Emits `body` under `scf.if condition` (no results) at the builder.
+void buildIf(OpBuilder &b, Location loc, Value condition,
+             function_ref<void()> body);
+
+/// Replace the op with its kernel (a gpu.launch before it) and erase it.
+void buildHeadSimKernel(OpBuilder &b, MmaHeadSimOp op, unsigned index);
+void buildFeatureSimKernel(OpBuilder &b, MmaFeatureSimOp op, unsigned index);
+void buildPeaaKernel(OpBuilder &b, MmaPeaaOp op, unsigned index);
+
+} // namespace sas
+} // namespace mlir
+
+#endif // SAS_LIB_CONVERSION_SASTOGPU_TOKENKERNELS_H

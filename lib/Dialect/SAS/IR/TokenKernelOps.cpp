@@ -1,0 +1,232 @@
+//===- TokenKernelOps.cpp - Per-token GPU kernel ops ------------*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// Verifiers and limits of sas.mma_head_sim, sas.mma_feature_sim and
+// sas.mma_peaa: the per-token ops of a layer on buffers, on their way to
+// GPU kernels.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sas/Dialect/SAS/IR/SASOps.h"
+
+using namespace mlir;
+using namespace mlir::sas;
+
+static int64_t roundUp16(int64_t n) { return (n + 15) / 16 * 16; }
+
+int64_t sas::getHeadSimWarpsPerToken(int64_t simHeads, int64_t dim) {
+  for (int64_t w : {1, 2, 4, 8})
+    if (dim % (16 * w) == 0 &&
+        roundUp16(simHeads) / 16 * (dim / w / 8) * 4 <= kMaxHeadSimAccumulators)
+      return w;
+  return 0;
+}
+
+int64_t sas::getHeadSimSharedBytes(int64_t heads, int64_t simHeads,
+                                   int64_t dim, int64_t kernel,
+                                   int64_t warps) {
+  // Rows of the input channels (padded to 16) and of the simulated ones,
+  // plus 16 bytes against bank conflicts.
+  int64_t xRow = (roundUp16(heads) + kMmaRowPadding) * 2;
+  int64_t rRow = (roundUp16(simHeads) + kMmaRowPadding) * 2;
+  int64_t weights = kernel * roundUp16(simHeads) * (xRow + rRow);
+  int64_t tokens = warps / std::max<int64_t>(
+                               getHeadSimWarpsPerToken(simHeads, dim), 1);
+  return weights + tokens * (dim + kernel - 1) * (xRow + rRow);
+}
+
+LogicalResult
+sas::checkHeadSimTiling(int64_t heads, int64_t simHeads, int64_t dim,
+                        int64_t kernel, int64_t warps,
+                        function_ref<InFlightDiagnostic()> emitError) {
+  int64_t perToken = getHeadSimWarpsPerToken(simHeads, dim);
+  if (!perToken)
+    return emitError() << "head size " << dim << " with " << simHeads
+                       << " simulated heads: the head-simulation kernel "
+                          "needs a head size that is a multiple of 16 and a "
+                          "part of each token of at most "
+                       << kMaxHeadSimAccumulators
+                       << " accumulators a thread";
+  if (warps < perToken || warps > kMaxMmaWarps || warps % perToken != 0)
+    return emitError() << "head simulation needs a multiple of " << perToken
+                       << " warps (a token's) up to " << kMaxMmaWarps
+                       << ", got " << warps;
+  int64_t bytes = getHeadSimSharedBytes(heads, simHeads, dim, kernel, warps);
+  if (bytes > kMaxMmaSharedBytes)
+    return emitError() << "head simulation with " << warps << " warps needs "
+                       << bytes << " bytes of shared memory, above the "
+                       << kMaxMmaSharedBytes << " a block may use";
+  return success();
+}
+
+int64_t sas::getMmaFeatureSimSharedBytes(int64_t dim, int64_t simDim) {
+  return simDim * (dim + kMmaRowPadding) * 2 +
+         simDim * (simDim + kMmaRowPadding) * 2;
+}
+
+LogicalResult
+sas::checkMmaFeatureSimTiling(int64_t dim, int64_t simDim, int64_t warps,
+                              int64_t rowTiles,
+                              function_ref<InFlightDiagnostic()> emitError) {
+  if (dim % 16 != 0 || simDim % 16 != 0 || dim > kMaxMmaFeatureSize ||
+      simDim > kMaxMmaFeatureSize)
+    return emitError() << "feature sizes must be multiples of 16 and at most "
+                       << kMaxMmaFeatureSize
+                       << " for the tensor-core kernel, got " << dim << " (D) and "
+                       << simDim << " (D')";
+  if (warps < 1 || warps > kMaxMmaWarps)
+    return emitError() << "warps must be between 1 and " << kMaxMmaWarps
+                       << ", got " << warps;
+  if (rowTiles < 1)
+    return emitError() << "row tiles must be positive, got " << rowTiles;
+  return success();
+}
+
+int64_t sas::getMmaPeaaSharedBytes(int64_t groups, int64_t warps,
+                                   int64_t columnTile, int64_t kTile,
+                                   int64_t stages) {
+  return stages * 2 *
+         (16 * warps * (groups * kTile + kMmaRowPadding) +
+          columnTile * (kTile + kMmaRowPadding));
+}
+
+LogicalResult
+sas::checkMmaPeaaTiling(int64_t groups, int64_t width, int64_t warps,
+                        int64_t columnTile, int64_t kTile, int64_t stages,
+                        function_ref<InFlightDiagnostic()> emitError) {
+  if (warps < 1 || warps > kMaxMmaWarps)
+    return emitError() << "warps must be between 1 and " << kMaxMmaWarps
+                       << ", got " << warps;
+  if (columnTile % 16 != 0 || columnTile > 256 || width % columnTile != 0)
+    return emitError() << "the column tile must be a multiple of 16, at most "
+                          "256, and divide the output width "
+                       << width << ", got " << columnTile;
+  if (kTile % 16 != 0 || kTile > 64 || width % kTile != 0)
+    return emitError() << "the k tile must be a multiple of 16, at most 64, "
+                          "and divide the output width "
+                       << width << ", got " << kTile;
+  if (stages < 2 || stages > kMaxMmaStages)
+    return emitError() << "stages must be between 2 and " << kMaxMmaStages
+                       << ", got " << stages;
+  int64_t bytes = getMmaPeaaSharedBytes(groups, warps, columnTile, kTile,
+                                        stages);
+  if (bytes > kMaxMmaSharedBytes)
+    return emitError() << "the PEAA ring needs " << bytes
+                       << " bytes of shared memory, above the "
+                       << kMaxMmaSharedBytes << " a block may use";
+  return success();
+}
+
+namespace {
+/// Checks of the buffers of a per-token kernel op, in the op's words.
+struct BufferChecker {
+  Operation *op;
+  Type element;
+
+  /// `type` has the op's element type, an identity layout and, where
+  /// `shape` gives a size (not kDynamic), that size.
+  LogicalResult check(StringRef name, MemRefType type,
+                      ArrayRef<int64_t> shape) {
+    if (type.getElementType() != element)
+      return op->emitOpError() << "'" << name << "' has element type "
+                               << type.getElementType() << ", expected "
+                               << element;
+    if (!type.getLayout().isIdentity())
+      return op->emitOpError() << "'" << name << "' must have an identity layout";
+    for (auto [d, size] : llvm::enumerate(shape))
+      if (!ShapedType::isDynamic(size) && type.getDimSize(d) != size)
+        return op->emitOpError()
+               << "dimension " << d << " of '" << name << "' must be " << size
+               << ", got " << type.getDimSize(d);
+    return success();
+  }
+
+  /// Dimensions 0 and 1 (batch, tokens) of `a` and `b` agree where static.
+  LogicalResult sameTokens(MemRefType a, MemRefType b) {
+    for (int64_t d : {0, 1})
+      if (!a.isDynamicDim(d) && !b.isDynamicDim(d) &&
+          a.getDimSize(d) != b.getDimSize(d))
+        return op->emitOpError() << "input and result differ in dimension "
+                                 << d;
+    return success();
+  }
+};
+
+/// The static trailing sizes of a [B, T, N, W] buffer.
+LogicalResult staticHeads(Operation *op, StringRef name, MemRefType type) {
+  if (type.isDynamicDim(2) || type.isDynamicDim(3))
+    return op->emitOpError() << "'" << name
+                             << "' needs static heads and head size";
+  return success();
+}
+} // namespace
+
+LogicalResult MmaHeadSimOp::verify() {
+  MemRefType x = getX().getType(), out = getOut().getType();
+  if (failed(staticHeads(*this, "x", x)) ||
+      failed(staticHeads(*this, "out", out)))
+    return failure();
+  int64_t h = x.getDimSize(2), d = x.getDimSize(3), hs = out.getDimSize(2);
+  int64_t k = getW().getType().getDimSize(2);
+  BufferChecker c{*this, x.getElementType()};
+  if (failed(c.check("w", getW().getType(), {hs, h, ShapedType::kDynamic})) ||
+      failed(c.check("b", getB().getType(), {hs})) ||
+      failed(c.check("res_w", getResW().getType(), {hs, hs, k})) ||
+      failed(c.check("res_b", getResB().getType(), {hs})) ||
+      failed(c.check("x", x, {})) ||
+      failed(c.check("out", out,
+                     {ShapedType::kDynamic, ShapedType::kDynamic, hs, d})) ||
+      failed(c.sameTokens(x, out)))
+    return failure();
+  if (k % 2 == 0)
+    return emitOpError() << "kernel size must be odd, got " << k;
+  return checkHeadSimTiling(h, hs, d, k, getWarps(),
+                            [&] { return emitOpError(); });
+}
+
+LogicalResult MmaFeatureSimOp::verify() {
+  MemRefType x = getX().getType(), out = getOut().getType();
+  if (failed(staticHeads(*this, "x", x)) ||
+      failed(staticHeads(*this, "out", out)))
+    return failure();
+  int64_t d = x.getDimSize(3), ds = out.getDimSize(3);
+  BufferChecker c{*this, x.getElementType()};
+  if (failed(c.check("w", getW().getType(), {ds, d})) ||
+      failed(c.check("b", getB().getType(), {ds})) ||
+      failed(c.check("res_w", getResW().getType(), {ds, ds})) ||
+      failed(c.check("res_b", getResB().getType(), {ds})) ||
+      failed(c.check("x", x, {})) ||
+      failed(c.check("out", out,
+                     {ShapedType::kDynamic, ShapedType::kDynamic,
+                      x.getDimSize(2), ds})) ||
+      failed(c.sameTokens(x, out)))
+    return failure();
+  return checkMmaFeatureSimTiling(d, ds, getWarps(), getRowTiles(),
+                                  [&] { return emitOpError(); });
+}
+
+LogicalResult MmaPeaaOp::verify() {
+  MemRefType o = getO().getType(), out = getOut().getType();
+  if (failed(staticHeads(*this, "o", o)))
+    return failure();
+  int64_t width = getW().getType().getDimSize(0);
+  int64_t f = o.getDimSize(3);
+  if (width % f != 0 || o.getDimSize(2) % (width / f) != 0)
+    return emitOpError() << "the dense layer's width " << width
+                         << " must be H * F with H dividing the "
+                         << o.getDimSize(2) << " heads of 'o' (F = " << f
+                         << ")";
+  BufferChecker c{*this, o.getElementType()};
+  if (failed(c.check("w", getW().getType(), {width, width})) ||
+      failed(c.check("b", getB().getType(), {width})) ||
+      failed(c.check("o", o, {})) ||
+      failed(c.check("out", out,
+                     {ShapedType::kDynamic, ShapedType::kDynamic, width})) ||
+      failed(c.sameTokens(o, out)))
+    return failure();
+  int64_t groups = o.getDimSize(2) / (width / f);
+  return checkMmaPeaaTiling(groups, width, getWarps(), getColumnTile(),
+                            getKTile(), getStages(),
+                            [&] { return emitOpError(); });
+}

@@ -1,0 +1,95 @@
+// RUN: sas-opt %s --split-input-file --convert-sas-token-kernels-to-nvvm | FileCheck %s
+
+// Head simulation: one launch of 8 warps (a token each), weights and token
+// rows staged 16-bit (zeroed once, then weights, then per group the inputs,
+// transposed to position-major by 16-bit stores). Per token 144 mma:
+// 3 taps x 2 channel tiles (24 -> 32) x 8 position tiles x 1 input step
+// (12 -> 16), then 3 x 2 x 8 x 2 (24 -> 32). Barriers: after zeroing, after
+// the inputs, after relu(Y); none between the taps.
+// CHECK-LABEL: func @head_sim
+//       CHECK:   gpu.launch
+//  CHECK-SAME:     threads({{.*}}) in ({{.*}} = %c256
+//  CHECK-SAME:     dynamic_shared_memory_size %c79872_i32 module(@head_sim_head_sim_0) function(@head_sim_head_sim_0)
+//       CHECK:     gpu.barrier
+//       CHECK:     scf.for
+//       CHECK:       llvm.store {{.*}} : bf16, !llvm.ptr<3>
+//       CHECK:     scf.for
+//       CHECK:       llvm.store {{.*}} : i16, !llvm.ptr<3>
+//       CHECK:       gpu.barrier
+//   CHECK-NOT:       gpu.barrier
+// CHECK-COUNT-48:    nvvm.mma.sync
+//   CHECK-NOT:       gpu.barrier
+//       CHECK:       llvm.store {{.*}} : bf16, !llvm.ptr<3>
+//       CHECK:       gpu.barrier
+//   CHECK-NOT:       gpu.barrier
+// CHECK-COUNT-96:    nvvm.mma.sync
+//   CHECK-NOT:       nvvm.mma.sync
+//   CHECK-NOT:       gpu.barrier
+//       CHECK:       llvm.store {{.*}} : i32, !llvm.ptr<1>
+func.func @head_sim(%x: memref<?x?x12x64xbf16>, %w: memref<24x12x3xbf16>,
+                    %b: memref<24xbf16>, %rw: memref<24x24x3xbf16>,
+                    %rb: memref<24xbf16>, %out: memref<?x?x24x64xbf16>) {
+  sas.mma_head_sim %x weights(%w, %b) residual(%rw, %rb) into %out warps(8)
+      : memref<?x?x12x64xbf16>, memref<24x12x3xbf16>, memref<24xbf16>,
+        memref<24x24x3xbf16>, memref<24xbf16>, memref<?x?x24x64xbf16>
+  return
+}
+
+// -----
+
+// Feature simulation: both weights copied once by cp.async, one barrier,
+// then per row tile 4 x 16 mma (x w^T) and 8 x 16 (relu(f) res_w^T), f
+// never stored: the only global stores are z's.
+// CHECK-LABEL: func @feature_sim
+//       CHECK:   gpu.launch
+//  CHECK-SAME:     dynamic_shared_memory_size %c53248_i32 module(@feature_sim_feature_sim_0)
+//       CHECK:     nvvm.cp.async.shared.global
+//       CHECK:     nvvm.cp.async.wait.group 0
+//       CHECK:     gpu.barrier
+//   CHECK-NOT:     gpu.barrier
+//       CHECK:     scf.for
+// CHECK-COUNT-64:    nvvm.mma.sync
+//   CHECK-NOT:       llvm.store
+// CHECK-COUNT-128:   nvvm.mma.sync
+//   CHECK-NOT:       nvvm.mma.sync
+//       CHECK:       llvm.store {{.*}} : i32, !llvm.ptr<1>
+//   CHECK-NOT:   gpu.barrier
+func.func @feature_sim(%x: memref<?x?x24x64xbf16>, %w: memref<128x64xbf16>,
+                       %b: memref<128xbf16>, %rw: memref<128x128xbf16>,
+                       %rb: memref<128xbf16>, %out: memref<?x?x24x128xbf16>) {
+  sas.mma_feature_sim %x weights(%w, %b) residual(%rw, %rb) into %out
+      warps(4) row_tiles(4)
+      : memref<?x?x24x64xbf16>, memref<128x64xbf16>, memref<128xbf16>,
+        memref<128x128xbf16>, memref<128xbf16>, memref<?x?x24x128xbf16>
+  return
+}
+
+// -----
+
+// PEAA: a (row block, 128-column block) grid; a 3-slot cp.async ring whose
+// first two steps are issued before the loop; per step the mean of the two
+// groups' A fragments (f32 adds, one multiply by 1/2) feeds 2 x 16 mma.
+// CHECK-LABEL: func @peaa
+//       CHECK:   %[[COLUMNS:.*]] = arith.constant 6 : index
+//       CHECK:   gpu.launch blocks({{.*}}) in ({{.*}}, %{{.*}} = %[[COLUMNS]],
+//  CHECK-SAME:     dynamic_shared_memory_size %c86016_i32 module(@peaa_peaa_0)
+// CHECK-COUNT-2:   nvvm.cp.async.commit.group
+//       CHECK:     scf.for
+//       CHECK:       nvvm.cp.async.wait.group 2
+//       CHECK:       gpu.barrier
+//       CHECK:       nvvm.ldmatrix
+//       CHECK:       arith.addf
+//       CHECK:       arith.mulf {{.*}}, %cst
+//       CHECK:       arith.truncf
+// CHECK-COUNT-32:    nvvm.mma.sync
+//   CHECK-NOT:       nvvm.mma.sync
+//       CHECK:       gpu.barrier
+//       CHECK:       scf.yield
+func.func @peaa(%o: memref<?x?x24x64xbf16>, %w: memref<768x768xbf16>,
+                %b: memref<768xbf16>, %out: memref<?x?x768xbf16>) {
+  sas.mma_peaa %o dense(%w, %b) into %out warps(8) column_tile(128)
+      k_tile(32) stages(3)
+      : memref<?x?x24x64xbf16>, memref<768x768xbf16>, memref<768xbf16>,
+        memref<?x?x768xbf16>
+  return
+}

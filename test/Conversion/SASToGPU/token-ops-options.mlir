@@ -1,0 +1,18 @@
+// Options outside the per-token kernels' limits are errors naming the limit.
+// RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="feature-sim-warps=9" 2>&1 | FileCheck %s --check-prefix=WARPS
+// WARPS: convert-sas-token-ops-to-gpu: warps must be between 1 and 8, got 9
+// RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="feature-sim-row-tiles=0" 2>&1 | FileCheck %s --check-prefix=TILES
+// TILES: convert-sas-token-ops-to-gpu: row tiles must be positive, got 0
+// RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="peaa-column-tile=24" 2>&1 | FileCheck %s --check-prefix=COLUMNS
+// COLUMNS: convert-sas-token-ops-to-gpu: peaa-column-tile must be a multiple of 16 between 16 and 256, got 24
+// RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="peaa-k-tile=128" 2>&1 | FileCheck %s --check-prefix=KTILE
+// KTILE: convert-sas-token-ops-to-gpu: peaa-k-tile must be a multiple of 16 between 16 and 64, got 128
+// RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="peaa-stages=1" 2>&1 | FileCheck %s --check-prefix=STAGES
+// STAGES: convert-sas-token-ops-to-gpu: stages must be between 2 and 4, got 1
+// RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="peaa-column-tile=256 peaa-k-tile=64 peaa-stages=4" 2>&1 | FileCheck %s --check-prefix=SHARED
+// SHARED: convert-sas-token-ops-to-gpu: the PEAA ring needs 221184 bytes of shared memory, above the 101376 a block may use
+// RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="head-sim-warps=16" 2>&1 | FileCheck %s --check-prefix=HEADSIM
+// HEADSIM: convert-sas-token-ops-to-gpu: head-sim-warps must be 0 (automatic) or at most 8, got 16
+func.func @empty() {
+  return
+}

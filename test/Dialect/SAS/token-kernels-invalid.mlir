@@ -1,0 +1,127 @@
+// RUN: sas-opt %s --split-input-file --verify-diagnostics
+
+func.func @head_sim_types(%x: memref<1x8x2x16xbf16>, %w: memref<4x2x3xf16>,
+                          %b: memref<4xbf16>, %rw: memref<4x4x3xbf16>,
+                          %out: memref<1x8x4x16xbf16>) {
+  // expected-error @below {{'w' has element type 'f16', expected 'bf16'}}
+  sas.mma_head_sim %x weights(%w, %b) residual(%rw, %b) into %out warps(8)
+      : memref<1x8x2x16xbf16>, memref<4x2x3xf16>, memref<4xbf16>,
+        memref<4x4x3xbf16>, memref<4xbf16>, memref<1x8x4x16xbf16>
+  return
+}
+
+// -----
+
+func.func @head_sim_residual(%x: memref<1x8x2x16xbf16>, %w: memref<4x2x3xbf16>,
+                             %b: memref<4xbf16>, %rw: memref<4x4x1xbf16>,
+                             %out: memref<1x8x4x16xbf16>) {
+  // expected-error @below {{dimension 2 of 'res_w' must be 3, got 1}}
+  sas.mma_head_sim %x weights(%w, %b) residual(%rw, %b) into %out warps(8)
+      : memref<1x8x2x16xbf16>, memref<4x2x3xbf16>, memref<4xbf16>,
+        memref<4x4x1xbf16>, memref<4xbf16>, memref<1x8x4x16xbf16>
+  return
+}
+
+// -----
+
+func.func @head_sim_tokens(%x: memref<1x8x2x16xbf16>, %w: memref<4x2x3xbf16>,
+                           %b: memref<4xbf16>, %rw: memref<4x4x3xbf16>,
+                           %out: memref<1x9x4x16xbf16>) {
+  // expected-error @below {{input and result differ in dimension 1}}
+  sas.mma_head_sim %x weights(%w, %b) residual(%rw, %b) into %out warps(8)
+      : memref<1x8x2x16xbf16>, memref<4x2x3xbf16>, memref<4xbf16>,
+        memref<4x4x3xbf16>, memref<4xbf16>, memref<1x9x4x16xbf16>
+  return
+}
+
+// -----
+
+func.func @head_sim_size(%x: memref<1x8x2x8xbf16>, %w: memref<4x2x3xbf16>,
+                         %b: memref<4xbf16>, %rw: memref<4x4x3xbf16>,
+                         %out: memref<1x8x4x8xbf16>) {
+  // expected-error @below {{head size 8 with 4 simulated heads: the head-simulation kernel needs a head size that is a multiple of 16}}
+  sas.mma_head_sim %x weights(%w, %b) residual(%rw, %b) into %out warps(8)
+      : memref<1x8x2x8xbf16>, memref<4x2x3xbf16>, memref<4xbf16>,
+        memref<4x4x3xbf16>, memref<4xbf16>, memref<1x8x4x8xbf16>
+  return
+}
+
+// -----
+
+func.func @head_sim_warps(%x: memref<1x8x32x64xbf16>, %w: memref<64x32x3xbf16>,
+                          %b: memref<64xbf16>, %rw: memref<64x64x3xbf16>,
+                          %out: memref<1x8x64x64xbf16>) {
+  // expected-error @below {{head simulation needs a multiple of 2 warps (a token's) up to 8, got 3}}
+  sas.mma_head_sim %x weights(%w, %b) residual(%rw, %b) into %out warps(3)
+      : memref<1x8x32x64xbf16>, memref<64x32x3xbf16>, memref<64xbf16>,
+        memref<64x64x3xbf16>, memref<64xbf16>, memref<1x8x64x64xbf16>
+  return
+}
+
+// -----
+
+func.func @head_sim_shared(%x: memref<1x8x32x64xbf16>, %w: memref<64x32x3xbf16>,
+                           %b: memref<64xbf16>, %rw: memref<64x64x3xbf16>,
+                           %out: memref<1x8x64x64xbf16>) {
+  // expected-error @below {{head simulation with 8 warps needs 102144 bytes of shared memory, above the 101376 a block may use}}
+  sas.mma_head_sim %x weights(%w, %b) residual(%rw, %b) into %out warps(8)
+      : memref<1x8x32x64xbf16>, memref<64x32x3xbf16>, memref<64xbf16>,
+        memref<64x64x3xbf16>, memref<64xbf16>, memref<1x8x64x64xbf16>
+  return
+}
+
+// -----
+
+func.func @feature_sim_size(%x: memref<1x8x2x16xbf16>, %w: memref<256x16xbf16>,
+                            %b: memref<256xbf16>, %rw: memref<256x256xbf16>,
+                            %out: memref<1x8x2x256xbf16>) {
+  // expected-error @below {{feature sizes must be multiples of 16 and at most 128 for the tensor-core kernel, got 16 (D) and 256 (D')}}
+  sas.mma_feature_sim %x weights(%w, %b) residual(%rw, %b) into %out
+      warps(4) row_tiles(4)
+      : memref<1x8x2x16xbf16>, memref<256x16xbf16>, memref<256xbf16>,
+        memref<256x256xbf16>, memref<256xbf16>, memref<1x8x2x256xbf16>
+  return
+}
+
+// -----
+
+func.func @feature_sim_heads(%x: memref<1x8x2x16xbf16>, %w: memref<32x16xbf16>,
+                             %b: memref<32xbf16>, %rw: memref<32x32xbf16>,
+                             %out: memref<1x8x3x32xbf16>) {
+  // expected-error @below {{dimension 2 of 'out' must be 2, got 3}}
+  sas.mma_feature_sim %x weights(%w, %b) residual(%rw, %b) into %out
+      warps(4) row_tiles(4)
+      : memref<1x8x2x16xbf16>, memref<32x16xbf16>, memref<32xbf16>,
+        memref<32x32xbf16>, memref<32xbf16>, memref<1x8x3x32xbf16>
+  return
+}
+
+// -----
+
+func.func @peaa_width(%o: memref<1x8x4x16xbf16>, %w: memref<24x24xbf16>,
+                      %b: memref<24xbf16>, %out: memref<1x8x24xbf16>) {
+  // expected-error @below {{the dense layer's width 24 must be H * F with H dividing the 4 heads of 'o' (F = 16)}}
+  sas.mma_peaa %o dense(%w, %b) into %out warps(8) column_tile(16) k_tile(16) stages(2)
+      : memref<1x8x4x16xbf16>, memref<24x24xbf16>, memref<24xbf16>, memref<1x8x24xbf16>
+  return
+}
+
+// -----
+
+func.func @peaa_tile(%o: memref<1x8x4x16xbf16>, %w: memref<32x32xbf16>,
+                     %b: memref<32xbf16>, %out: memref<1x8x32xbf16>) {
+  // expected-error @below {{the column tile must be a multiple of 16, at most 256, and divide the output width 32, got 64}}
+  sas.mma_peaa %o dense(%w, %b) into %out warps(8) column_tile(64) k_tile(16) stages(2)
+      : memref<1x8x4x16xbf16>, memref<32x32xbf16>, memref<32xbf16>, memref<1x8x32xbf16>
+  return
+}
+
+// -----
+
+func.func @peaa_stages(%o: memref<1x8x4x16xbf16>, %w: memref<32x32xbf16>,
+                       %b: memref<32xbf16>, %out: memref<1x8x32xbf16>) {
+  // expected-error @below {{stages must be between 2 and 4, got 5}}
+  sas.mma_peaa %o dense(%w, %b) into %out warps(8) column_tile(32) k_tile(16) stages(5)
+      : memref<1x8x4x16xbf16>, memref<32x32xbf16>, memref<32xbf16>, memref<1x8x32xbf16>
+  return
+}

@@ -1,0 +1,79 @@
+// A bf16 layer (the shapes of docs/baselines.md's config 1, any B and T) in
+// seven kernels: head simulation of q, k, v, feature simulation of q, k,
+// attention and PEAA, each hand-built on mma.sync; no linalg kernel, no copy.
+// RUN: sas-opt %s --sas-gpu-pipeline="format=isa toolkit=" -o %t.mlir
+// RUN: FileCheck %s --check-prefix=HOST < %t.mlir
+// HOST-COUNT-7: gpu.launch_func
+// HOST-NOT:     gpu.launch_func
+// HOST:         gpu.binary @layer_head_sim_0
+// HOST:         gpu.binary @layer_feature_sim_0
+// HOST:         gpu.binary @layer_head_sim_1
+// HOST:         gpu.binary @layer_feature_sim_1
+// HOST:         gpu.binary @layer_head_sim_2
+// HOST:         gpu.binary @layer_attention_mma_0
+// HOST:         gpu.binary @layer_peaa_0
+// The PTX of each per-token kernel has mma.sync on bf16 and ldmatrix, cp.async
+// where the operands are staged as they are (feature simulation, PEAA).
+// RUN: %python %S/../Utils/extract_ptx.py %t.mlir %t.head_sim.ptx layer_head_sim_0
+// RUN: %python %S/../Utils/extract_ptx.py %t.mlir %t.feature_sim.ptx layer_feature_sim_0
+// RUN: %python %S/../Utils/extract_ptx.py %t.mlir %t.peaa.ptx layer_peaa_0
+// RUN: FileCheck %s --check-prefixes=PTX,HEADSIM < %t.head_sim.ptx
+// RUN: FileCheck %s --check-prefixes=PTX,COPY < %t.feature_sim.ptx
+// RUN: FileCheck %s --check-prefixes=PTX,COPY < %t.peaa.ptx
+// HEADSIM: .entry layer_head_sim_0(
+// PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// COPY-DAG: cp.async.cg.shared.global
+// PTX-NOT: __nv_
+// Where ptxas exists, no spills (registers in docs/perf.md).
+// RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.head_sim.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
+// RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.feature_sim.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
+// RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.peaa.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
+// PTXAS: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+
+func.func @layer(%q: tensor<?x?x12x64xbf16>,
+    %k: tensor<?x?x12x64xbf16>,
+    %v: tensor<?x?x12x64xbf16>,
+    %qhw: tensor<24x12x3xbf16>,
+    %qhb: tensor<24xbf16>,
+    %qhrw: tensor<24x24x3xbf16>,
+    %qhrb: tensor<24xbf16>,
+    %qfw: tensor<128x64xbf16>,
+    %qfb: tensor<128xbf16>,
+    %qfrw: tensor<128x128xbf16>,
+    %qfrb: tensor<128xbf16>,
+    %khw: tensor<24x12x3xbf16>,
+    %khb: tensor<24xbf16>,
+    %khrw: tensor<24x24x3xbf16>,
+    %khrb: tensor<24xbf16>,
+    %kfw: tensor<128x64xbf16>,
+    %kfb: tensor<128xbf16>,
+    %kfrw: tensor<128x128xbf16>,
+    %kfrb: tensor<128xbf16>,
+    %vhw: tensor<24x12x3xbf16>,
+    %vhb: tensor<24xbf16>,
+    %vhrw: tensor<24x24x3xbf16>,
+    %vhrb: tensor<24xbf16>,
+    %ow: tensor<768x768xbf16>,
+    %ob: tensor<768xbf16>) -> tensor<?x?x768xbf16> {
+  %r = sas.layer %q,
+    %k,
+    %v q_head(%qhw,
+    %qhb,
+    %qhrw,
+    %qhrb) q_feat(%qfw,
+    %qfb,
+    %qfrw,
+    %qfrb) k_head(%khw,
+    %khb,
+    %khrw,
+    %khrb) k_feat(%kfw,
+    %kfb,
+    %kfrw,
+    %kfrb) v_head(%vhw,
+    %vhb,
+    %vhrw,
+    %vhrb) out(%ow,
+    %ob) causal : (tensor<?x?x12x64xbf16>, tensor<?x?x12x64xbf16>, tensor<?x?x12x64xbf16>, tensor<24x12x3xbf16>, tensor<24xbf16>, tensor<24x24x3xbf16>, tensor<24xbf16>, tensor<128x64xbf16>, tensor<128xbf16>, tensor<128x128xbf16>, tensor<128xbf16>, tensor<24x12x3xbf16>, tensor<24xbf16>, tensor<24x24x3xbf16>, tensor<24xbf16>, tensor<128x64xbf16>, tensor<128xbf16>, tensor<128x128xbf16>, tensor<128xbf16>, tensor<24x12x3xbf16>, tensor<24xbf16>, tensor<24x24x3xbf16>, tensor<24xbf16>, tensor<768x768xbf16>, tensor<768xbf16>) -> tensor<?x?x768xbf16>
+  return %r : tensor<?x?x768xbf16>
+}
