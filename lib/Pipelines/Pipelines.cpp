@@ -175,6 +175,10 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
                               const SASGPUPipelineOptions &options) {
   pm.addPass(createSASCheckRegistration(SASCheckRegistrationOptions{
       /*gpu=*/true}));
+  // Inlined first, so that a layer called from a wrapper that stores its
+  // result into an argument (sas-run's layer libraries) writes that buffer
+  // directly instead of a temporary copied there.
+  pm.addPass(createInlinerPass());
   // Attention -> block-mapped tiles; the rest -> linalg over all tokens.
   pm.addPass(createSASExpand());
   ConvertSASAttentionToGPUOptions attention;

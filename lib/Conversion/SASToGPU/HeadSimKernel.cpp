@@ -15,8 +15,10 @@
 //   block of W warps; `warps per token` warps share a token's positions
 //     shared <- 0; weights -> shared [tap][o][c]   (once; channels padded
 //                                                   to 16, pads zero)
+//     x rows of the first group -> registers
 //     for each group of W / (warps per token) tokens:
-//       x rows -> shared, position-major           (16-bit, transposed)
+//       x rows: registers -> shared, position-major (16-bit, transposed)
+//       x rows of the next group -> registers      (in flight meanwhile)
 //       acc = b + sum_i w_i X_i                    (mma.sync)
 //       relu(acc) -> shared, position-major        (16-bit)
 //       acc += res_b + sum_i res_w_i relu(Y)_i     (mma.sync)
@@ -41,6 +43,8 @@ using namespace mlir::sas;
 /// leaving config 1 of docs/baselines.md (1024 groups) 256 blocks, one wave
 /// at two blocks an SM on the H200.
 static constexpr int64_t kHeadSimGroupsPerBlock = 4;
+/// Weight elements a thread loads before storing them.
+static constexpr int64_t kStageBatch = 16;
 
 namespace {
 
@@ -64,6 +68,9 @@ public:
     rRowBytes = (simHeadsPadded + kMmaRowPadding) * 2;
     tokenRows = dim + kernel - 1;
     warpPositions = dim / perToken;
+    pairsPerToken = heads * dim / 2;
+    inputPairs = tokensPerGroup * pairsPerToken;
+    inputSteps = (inputPairs + 32 * warps - 1) / (32 * warps);
   }
 
   void build(Value blockX, Value threadX, Value tokenCount);
@@ -75,12 +82,13 @@ private:
   void stageWeights(Value weights, int64_t inChannels, int64_t rowBytes,
                     Value shared);
   std::array<Value, 2> loadBias(Value bias, int64_t m);
-  void stageInputs(Value firstToken);
+  SmallVector<Value> loadInputs(Value firstToken);
+  void storeInputs(ArrayRef<Value> pairs);
   void convolve(Tiles &acc, Value weights, int64_t inChannels,
                 int64_t rowBytes, Value aLane, Value rows, Value bLane);
   void storeRelu(const Tiles &acc);
   void storeResult(const Tiles &acc, Value firstToken);
-  void buildGroup(Value firstToken);
+  SmallVector<Value> buildGroup(Value firstToken, ArrayRef<Value> pairs);
 
   OpBuilder &b;
   Location loc;
@@ -92,6 +100,8 @@ private:
   int64_t heads, dim, simHeads, kernel, pad, warps, perToken, tokensPerGroup;
   int64_t headsPadded, simHeadsPadded, xRowBytes, rRowBytes, tokenRows,
       warpPositions;
+  // A group's input as i32 pairs: per token, in all, per thread.
+  int64_t pairsPerToken, inputPairs, inputSteps;
   Value tokens; // i64
   Value wShared, rwShared, xShared, rShared;
   Value slot, firstPosition; // this warp's token in the group, position j0
@@ -111,22 +121,38 @@ void HeadSimKernelBuilder::zeroShared() {
 }
 
 /// weights [H', C, K] (global) -> shared [tap][o][c], rows `rowBytes` apart.
+/// Unrolled, the loads of a batch issued before its stores: a loop with
+/// one load and its store a step waits a memory latency each step.
 void HeadSimKernelBuilder::stageWeights(Value weights, int64_t inChannels,
                                         int64_t rowBytes, Value shared) {
   Value base = mem.globalBase(weights);
   Type element = op.getX().getType().getElementType();
-  auto loop = scf::ForOp::create(b, loc, k.tid,
-                                 k.i32(simHeads * inChannels * kernel),
-                                 k.i32(32 * warps));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(loop.getBody());
-  Value e = loop.getInductionVar();
-  Value o = k.div(e, inChannels * kernel);
-  Value c = k.rem(k.div(e, kernel), inChannels);
-  Value tap = k.rem(e, kernel);
-  Value v = mem.load(element, mem.offset(base, k.mulC(e, 2)));
-  Value row = k.add(k.mulC(tap, simHeadsPadded), o);
-  mem.store(v, mem.offset(shared, k.add(k.mulC(row, rowBytes), k.mulC(c, 2))));
+  int64_t threads = 32 * warps, count = simHeads * inChannels * kernel;
+  int64_t steps = (count + threads - 1) / threads;
+  for (int64_t first = 0; first < steps; first += kStageBatch) {
+    SmallVector<std::pair<Value, Value>> batch; // element index, value
+    for (int64_t i = first; i < std::min(steps, first + kStageBatch); ++i) {
+      Value e = k.addC(k.tid, i * threads);
+      // Past the end (the last step only): reload element 0, store nowhere.
+      Value exists = k.lt(e, k.i32(count));
+      Value index = k.select(exists, e, k.i32(0));
+      batch.push_back({e, mem.load(element, mem.offset(base, k.mulC(index, 2)))});
+    }
+    for (auto [e, v] : batch) {
+      auto store = [&, e = e, v = v] {
+        Value o = k.div(e, inChannels * kernel);
+        Value c = k.rem(k.div(e, kernel), inChannels);
+        Value tap = k.rem(e, kernel);
+        Value row = k.add(k.mulC(tap, simHeadsPadded), o);
+        mem.store(v, mem.offset(shared, k.add(k.mulC(row, rowBytes),
+                                              k.mulC(c, 2))));
+      };
+      if (count % threads == 0)
+        store();
+      else
+        buildIf(b, loc, k.lt(e, k.i32(count)), store);
+    }
+  }
 }
 
 /// The bias of this lane's rows o = 16m + g and 16m + g + 8, as f32 (0 for
@@ -149,37 +175,56 @@ std::array<Value, 2> HeadSimKernelBuilder::loadBias(Value biasBuffer,
   return result;
 }
 
-/// The group's x rows ([H, D] a token, two positions a thread) into shared
-/// memory, position-major: row p + j, column c.
-void HeadSimKernelBuilder::stageInputs(Value firstToken) {
+/// This thread's part of the x rows of the group starting at `firstToken`
+/// ([H, D] a token, two positions a step), as i32 pairs; zero past the
+/// tokens (whose rows are read clamped, never out of bounds). All issued
+/// together, ahead of their use.
+SmallVector<Value> HeadSimKernelBuilder::loadInputs(Value firstToken) {
   Value base = mem.globalBase(op.getX());
-  int64_t pairsPerToken = heads * dim / 2;
-  auto loop = scf::ForOp::create(b, loc, k.tid,
-                                 k.i32(tokensPerGroup * pairsPerToken),
-                                 k.i32(32 * warps));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(loop.getBody());
-  Value e = loop.getInductionVar();
-  Value t = k.div(e, pairsPerToken);
-  Value rest = k.rem(e, pairsPerToken);
-  Value c = k.div(rest, dim / 2);
-  Value j = k.mulC(k.rem(rest, dim / 2), 2);
-  Value token = k.add(firstToken, k.toI64(t));
-  Value exists = k.lt(token, tokens);
-  Value row = k.add(k.mulC(k.select(exists, token, k.i64(0)), heads),
-                    k.toI64(c));
-  Value pair = mem.loadI32(mem.offset(
-      base, k.mulC(k.add(k.mulC(row, dim), k.toI64(j)), 2)));
-  pair = k.select(exists, pair, k.i32(0));
-  Value tile = mem.offset(xShared, k.mulC(t, tokenRows * xRowBytes));
+  SmallVector<Value> pairs;
+  for (int64_t i = 0; i < inputSteps; ++i) {
+    Value e = k.addC(k.tid, i * 32 * warps);
+    Value t = k.div(e, pairsPerToken);
+    Value rest = k.rem(e, pairsPerToken);
+    Value token = k.add(firstToken, k.toI64(t));
+    Value exists = k.lt(token, tokens);
+    if (inputPairs % (32 * warps) != 0)
+      exists = arith::AndIOp::create(b, loc, exists,
+                                     k.lt(e, k.i32(inputPairs)));
+    Value element =
+        k.add(k.mulC(k.select(exists, token, k.i64(0)), heads * dim),
+              k.toI64(k.mulC(k.select(exists, rest, k.i32(0)), 2)));
+    Value pair = mem.loadI32(mem.offset(base, k.mulC(element, 2)));
+    pairs.push_back(k.select(exists, pair, k.i32(0)));
+  }
+  return pairs;
+}
+
+/// The pairs of loadInputs into shared memory, position-major: row p + j,
+/// column c, one 16-bit store each.
+void HeadSimKernelBuilder::storeInputs(ArrayRef<Value> pairs) {
   Type i16 = b.getI16Type();
-  Value lo = arith::TruncIOp::create(b, loc, i16, pair);
-  Value hi = arith::TruncIOp::create(
-      b, loc, i16, arith::ShRUIOp::create(b, loc, pair, k.i32(16)));
-  Value address = mem.offset(
-      tile, k.add(k.mulC(k.addC(j, pad), xRowBytes), k.mulC(c, 2)));
-  mem.store(lo, address);
-  mem.store(hi, mem.offset(address, k.i32(xRowBytes)));
+  for (int64_t i = 0; i < inputSteps; ++i) {
+    Value e = k.addC(k.tid, i * 32 * warps);
+    auto store = [&] {
+      Value t = k.div(e, pairsPerToken);
+      Value rest = k.rem(e, pairsPerToken);
+      Value c = k.div(rest, dim / 2);
+      Value j = k.mulC(k.rem(rest, dim / 2), 2);
+      Value tile = mem.offset(xShared, k.mulC(t, tokenRows * xRowBytes));
+      Value lo = arith::TruncIOp::create(b, loc, i16, pairs[i]);
+      Value hi = arith::TruncIOp::create(
+          b, loc, i16, arith::ShRUIOp::create(b, loc, pairs[i], k.i32(16)));
+      Value address = mem.offset(
+          tile, k.add(k.mulC(k.addC(j, pad), xRowBytes), k.mulC(c, 2)));
+      mem.store(lo, address);
+      mem.store(hi, mem.offset(address, k.i32(xRowBytes)));
+    };
+    if (inputPairs % (32 * warps) == 0)
+      store();
+    else
+      buildIf(b, loc, k.lt(e, k.i32(inputPairs)), store);
+  }
 }
 
 /// acc += sum over taps i of w_i (A, from `weights`) times the token's
@@ -187,21 +232,23 @@ void HeadSimKernelBuilder::stageInputs(Value firstToken) {
 void HeadSimKernelBuilder::convolve(Tiles &acc, Value weights,
                                     int64_t inChannels, int64_t rowBytes,
                                     Value aLane, Value rows, Value bLane) {
-  int64_t kSteps = (inChannels + 15) / 16;
-  for (int64_t tap = 0; tap < kernel; ++tap) {
-    SmallVector<SmallVector<AFragment>> a(simHeadsPadded / 16);
-    for (int64_t m = 0; m < simHeadsPadded / 16; ++m)
-      for (int64_t kk = 0; kk < kSteps; ++kk)
+  // One 16-channel step at a time: only its A fragments are live.
+  for (int64_t tap = 0; tap < kernel; ++tap)
+    for (int64_t kk = 0; kk < (inChannels + 15) / 16; ++kk) {
+      SmallVector<SmallVector<AFragment>> a(simHeadsPadded / 16);
+      for (int64_t m = 0; m < simHeadsPadded / 16; ++m)
         a[m].push_back(frag.loadMatrixX4(
             mem.offset(weights,
                        k.add(aLane, k.i32((tap * simHeadsPadded + 16 * m) *
                                               rowBytes +
                                           32 * kk))),
             /*transpose=*/false));
-    frag.multiplyTransposed(
-        acc, a,
-        mem.offset(rows, k.add(bLane, k.i32(tap * rowBytes))), rowBytes);
-  }
+      frag.multiplyTransposed(
+          acc, a,
+          mem.offset(rows,
+                     k.add(bLane, k.i32(tap * rowBytes + 32 * kk))),
+          rowBytes);
+    }
 }
 
 /// relu(acc) -> this warp's token's rows of relu(Y), position-major.
@@ -246,9 +293,12 @@ void HeadSimKernelBuilder::storeResult(const Tiles &acc, Value firstToken) {
   });
 }
 
-void HeadSimKernelBuilder::buildGroup(Value firstToken) {
-  stageInputs(firstToken);
+SmallVector<Value> HeadSimKernelBuilder::buildGroup(Value firstToken,
+                                                   ArrayRef<Value> pairs) {
+  storeInputs(pairs);
   gpu::BarrierOp::create(b, loc);
+  // The next group's inputs, in flight during this group's products.
+  SmallVector<Value> next = loadInputs(k.addC(firstToken, tokensPerGroup));
 
   Tiles acc;
   for (size_t m = 0; m < bias.size(); ++m)
@@ -272,8 +322,10 @@ void HeadSimKernelBuilder::buildGroup(Value firstToken) {
                      k.mulC(firstPosition, rRowBytes)));
   convolve(acc, rwShared, simHeads, rRowBytes, rLaneA, rRows, rLaneB);
   storeResult(acc, firstToken);
-  // The next group's inputs and relu(Y) overwrite what was read here only
-  // after its first barrier, which every warp reaches after this group.
+  // The next group's inputs overwrite x after the barrier above (every
+  // warp's first product is done), its relu(Y) overwrites relu(Y) after
+  // its own first barrier (every warp's second product is done).
+  return next;
 }
 
 void HeadSimKernelBuilder::build(Value blockX, Value threadX,
@@ -303,15 +355,25 @@ void HeadSimKernelBuilder::build(Value blockX, Value threadX,
     resBias.push_back(loadBias(op.getResB(), m));
   }
 
-  Value firstGroup = k.mulC(k.toI64(blockX), kHeadSimGroupsPerBlock);
-  auto loop = scf::ForOp::create(b, loc, k.i64(0),
-                                 k.i64(kHeadSimGroupsPerBlock), k.i64(1));
+  // This block's groups: up to kHeadSimGroupsPerBlock, as many as have
+  // tokens (the same for all threads: the barriers inside are reached by
+  // all).
+  Value firstToken =
+      k.mulC(k.toI64(blockX), kHeadSimGroupsPerBlock * tokensPerGroup);
+  Value groups = arith::MinSIOp::create(
+      b, loc, k.i64(kHeadSimGroupsPerBlock),
+      arith::CeilDivSIOp::create(b, loc, arith::SubIOp::create(
+                                             b, loc, tokens, firstToken),
+                                 k.i64(tokensPerGroup)));
+  SmallVector<Value> pairs = loadInputs(firstToken);
+  auto loop = scf::ForOp::create(b, loc, k.i64(0), groups, k.i64(1), pairs);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
-  Value firstToken = k.mulC(k.add(firstGroup, loop.getInductionVar()),
-                            tokensPerGroup);
-  // The same for the whole block: the barriers inside are reached by all.
-  buildIf(b, loc, k.lt(firstToken, tokens), [&] { buildGroup(firstToken); });
+  Value groupToken = k.add(
+      firstToken, k.mulC(loop.getInductionVar(), tokensPerGroup));
+  SmallVector<Value> current(loop.getRegionIterArgs());
+  SmallVector<Value> next = buildGroup(groupToken, current);
+  scf::YieldOp::create(b, loc, next);
 }
 
 } // namespace

@@ -7,6 +7,7 @@
 #include "OpBuffers.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 using namespace mlir::sas;
@@ -17,21 +18,33 @@ static MemRefType memrefOf(Type t) {
 }
 
 /// The result's store into a buffer the op can write directly: its only
-/// use, a restrict/writable materialize_in_destination into a buffer of type
-/// `type` that is an argument of the op's block, with no op in between using
-/// that buffer. Bufferization would otherwise allocate the result and copy
-/// it there (on the GPU a kernel of its own).
+/// use, possibly through one tensor.cast (static and dynamic sizes), a
+/// restrict/writable materialize_in_destination into a buffer that is an
+/// argument of the op's block, with no op in between using that buffer.
+/// Bufferization would otherwise allocate the result and copy it there (on
+/// the GPU a kernel of its own).
 static bufferization::MaterializeInDestinationOp
-getDestinationStore(Operation *op, MemRefType type) {
+getDestinationStore(Operation *op, tensor::CastOp &castOp) {
+  castOp = nullptr;
   if (!op->hasOneUse())
     return nullptr;
-  auto store =
-      dyn_cast<bufferization::MaterializeInDestinationOp>(*op->user_begin());
+  Operation *user = *op->user_begin();
+  if ((castOp = dyn_cast<tensor::CastOp>(user))) {
+    if (!castOp->hasOneUse())
+      return nullptr;
+    user = *castOp->user_begin();
+  }
+  auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(user);
   if (!store || !store.getRestrict() || !store.getWritable() ||
       store->getBlock() != op->getBlock())
     return nullptr;
   auto dest = dyn_cast<BlockArgument>(store.getDest());
-  if (!dest || dest.getOwner() != op->getBlock() || dest.getType() != type)
+  if (!dest || dest.getOwner() != op->getBlock())
+    return nullptr;
+  auto destType = dyn_cast<MemRefType>(dest.getType());
+  if (!destType || !destType.getLayout().isIdentity() ||
+      !memref::CastOp::areCastCompatible(
+          destType, memrefOf(op->getResult(0).getType())))
     return nullptr;
   for (Operation *between = op->getNextNode(); between != store;
        between = between->getNextNode())
@@ -48,8 +61,11 @@ OpBuffers OpBuffers::create(Operation *op, PatternRewriter &rewriter) {
         rewriter, loc, memrefOf(operand.getType()), operand,
         /*read_only=*/true));
   MemRefType resultType = memrefOf(op->getResult(0).getType());
-  if ((buffers.store = getDestinationStore(op, resultType))) {
+  if ((buffers.store = getDestinationStore(op, buffers.cast))) {
     buffers.out = buffers.store.getDest();
+    if (buffers.out.getType() != resultType)
+      buffers.out =
+          memref::CastOp::create(rewriter, loc, resultType, buffers.out);
     return buffers;
   }
   SmallVector<Value> dynamicSizes;
@@ -66,6 +82,8 @@ void OpBuffers::replaceWithBuffer(Operation *op,
                                   PatternRewriter &rewriter) const {
   if (store) {
     rewriter.eraseOp(store);
+    if (cast)
+      rewriter.eraseOp(cast);
     rewriter.eraseOp(op);
     return;
   }

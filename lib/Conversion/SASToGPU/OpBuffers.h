@@ -13,6 +13,7 @@
 #define SAS_LIB_CONVERSION_SASTOGPU_OPBUFFERS_H
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir {
@@ -23,8 +24,10 @@ struct OpBuffers {
   SmallVector<Value> inputs;
   /// Where the result is written.
   Value out;
-  /// The store of the result into the caller's buffer that `out` is, if any.
+  /// The store of the result into the caller's buffer that `out` is (or a
+  /// memref.cast of), if any, and the tensor.cast before it, if any.
   bufferization::MaterializeInDestinationOp store;
+  tensor::CastOp cast;
 
   /// Buffers for `op`, whose one ranked-tensor result has the dynamic sizes
   /// of its first operand in the same dimensions (batch and tokens).

@@ -1,31 +1,34 @@
 // RUN: sas-opt %s --split-input-file --convert-sas-token-kernels-to-nvvm | FileCheck %s
 
-// Head simulation: one launch of 8 warps (a token each), weights and token
-// rows staged 16-bit (zeroed once, then weights, then per group the inputs,
-// transposed to position-major by 16-bit stores). Per token 144 mma:
-// 3 taps x 2 channel tiles (24 -> 32) x 8 position tiles x 1 input step
-// (12 -> 16), then 3 x 2 x 8 x 2 (24 -> 32). Barriers: after zeroing, after
-// the inputs, after relu(Y); none between the taps.
+// Head simulation: one launch of 8 warps, two a token (32 accumulators a
+// thread), weights and token rows staged 16-bit (zeroed once, then the
+// weights, then per group the inputs loaded for the group before,
+// transposed to position-major by 16-bit stores). Per warp 72 mma: 3 taps
+// x 2 channel tiles (24 -> 32) x 4 position tiles x 1 input step (12 ->
+// 16), then 3 x 2 x 4 x 2 (24 -> 32). Barriers: after zeroing, after the
+// inputs, after relu(Y); none between the taps. The next group's inputs are
+// loaded before the products and carried by the group loop.
 // CHECK-LABEL: func @head_sim
 //       CHECK:   gpu.launch
 //  CHECK-SAME:     threads({{.*}}) in ({{.*}} = %c256
-//  CHECK-SAME:     dynamic_shared_memory_size %c79872_i32 module(@head_sim_head_sim_0) function(@head_sim_head_sim_0)
+//  CHECK-SAME:     dynamic_shared_memory_size %c46080_i32 module(@head_sim_head_sim_0) function(@head_sim_head_sim_0)
 //       CHECK:     gpu.barrier
-//       CHECK:     scf.for
-//       CHECK:       llvm.store {{.*}} : bf16, !llvm.ptr<3>
-//       CHECK:     scf.for
+//       CHECK:     llvm.store {{.*}} : bf16, !llvm.ptr<3>
+//       CHECK:     scf.for {{.*}} iter_args
 //       CHECK:       llvm.store {{.*}} : i16, !llvm.ptr<3>
+//       CHECK:       gpu.barrier
+//       CHECK:       llvm.load {{.*}} : !llvm.ptr<1> -> i32
+//   CHECK-NOT:       gpu.barrier
+// CHECK-COUNT-24:    nvvm.mma.sync
+//   CHECK-NOT:       gpu.barrier
+//       CHECK:       llvm.store {{.*}} : bf16, !llvm.ptr<3>
 //       CHECK:       gpu.barrier
 //   CHECK-NOT:       gpu.barrier
 // CHECK-COUNT-48:    nvvm.mma.sync
-//   CHECK-NOT:       gpu.barrier
-//       CHECK:       llvm.store {{.*}} : bf16, !llvm.ptr<3>
-//       CHECK:       gpu.barrier
-//   CHECK-NOT:       gpu.barrier
-// CHECK-COUNT-96:    nvvm.mma.sync
 //   CHECK-NOT:       nvvm.mma.sync
 //   CHECK-NOT:       gpu.barrier
 //       CHECK:       llvm.store {{.*}} : i32, !llvm.ptr<1>
+//       CHECK:       scf.yield
 func.func @head_sim(%x: memref<?x?x12x64xbf16>, %w: memref<24x12x3xbf16>,
                     %b: memref<24xbf16>, %rw: memref<24x24x3xbf16>,
                     %rb: memref<24xbf16>, %out: memref<?x?x24x64xbf16>) {

@@ -23,10 +23,10 @@ func.func @head_sim(%x: tensor<2x37x12x64xbf16>, %w: tensor<24x12x3xbf16>,
 
 // -----
 
-// 64 simulated heads of 64: a token's accumulators take two warps, and the
-// weights leave room for four warps a block (two tokens).
+// 64 simulated heads of 64: a token's accumulators take four warps (32
+// a thread), two tokens a block of eight.
 // CHECK-LABEL: func @head_sim_wide
-//       CHECK:   sas.mma_head_sim {{.*}} warps(4)
+//       CHECK:   sas.mma_head_sim {{.*}} warps(8)
 func.func @head_sim_wide(%x: tensor<?x?x32x64xf16>, %w: tensor<64x32x3xf16>,
                          %b: tensor<64xf16>, %rw: tensor<64x64x3xf16>,
                          %rb: tensor<64xf16>) -> tensor<?x?x64x64xf16> {

@@ -51,7 +51,7 @@ func.func @head_sim_size(%x: memref<1x8x2x8xbf16>, %w: memref<4x2x3xbf16>,
 func.func @head_sim_warps(%x: memref<1x8x32x64xbf16>, %w: memref<64x32x3xbf16>,
                           %b: memref<64xbf16>, %rw: memref<64x64x3xbf16>,
                           %out: memref<1x8x64x64xbf16>) {
-  // expected-error @below {{head simulation needs a multiple of 2 warps (a token's) up to 8, got 3}}
+  // expected-error @below {{head simulation needs a multiple of 4 warps (a token's) up to 8, got 3}}
   sas.mma_head_sim %x weights(%w, %b) residual(%rw, %b) into %out warps(3)
       : memref<1x8x32x64xbf16>, memref<64x32x3xbf16>, memref<64xbf16>,
         memref<64x64x3xbf16>, memref<64xbf16>, memref<1x8x64x64xbf16>
@@ -60,13 +60,13 @@ func.func @head_sim_warps(%x: memref<1x8x32x64xbf16>, %w: memref<64x32x3xbf16>,
 
 // -----
 
-func.func @head_sim_shared(%x: memref<1x8x32x64xbf16>, %w: memref<64x32x3xbf16>,
-                           %b: memref<64xbf16>, %rw: memref<64x64x3xbf16>,
-                           %out: memref<1x8x64x64xbf16>) {
-  // expected-error @below {{head simulation with 8 warps needs 102144 bytes of shared memory, above the 101376 a block may use}}
-  sas.mma_head_sim %x weights(%w, %b) residual(%rw, %b) into %out warps(8)
-      : memref<1x8x32x64xbf16>, memref<64x32x3xbf16>, memref<64xbf16>,
-        memref<64x64x3xbf16>, memref<64xbf16>, memref<1x8x64x64xbf16>
+func.func @head_sim_shared(%x: memref<1x8x64x64xbf16>, %w: memref<128x64x3xbf16>,
+                           %b: memref<128xbf16>, %rw: memref<128x128x3xbf16>,
+                           %out: memref<1x8x128x64xbf16>) {
+  // expected-error @below {{head simulation with 4 warps needs 187200 bytes of shared memory, above the 101376 a block may use}}
+  sas.mma_head_sim %x weights(%w, %b) residual(%rw, %b) into %out warps(4)
+      : memref<1x8x64x64xbf16>, memref<128x64x3xbf16>, memref<128xbf16>,
+        memref<128x128x3xbf16>, memref<128xbf16>, memref<1x8x128x64xbf16>
   return
 }
 

@@ -16,10 +16,11 @@ using namespace mlir::sas;
 static int64_t roundUp16(int64_t n) { return (n + 15) / 16 * 16; }
 
 int64_t sas::getHeadSimWarpsPerToken(int64_t simHeads, int64_t dim) {
-  for (int64_t w : {1, 2, 4, 8})
-    if (dim % (16 * w) == 0 &&
-        roundUp16(simHeads) / 16 * (dim / w / 8) * 4 <= kMaxHeadSimAccumulators)
-      return w;
+  for (int64_t limit : {kHeadSimAccumulators, kMaxHeadSimAccumulators})
+    for (int64_t w : {1, 2, 4, 8})
+      if (dim % (16 * w) == 0 &&
+          roundUp16(simHeads) / 16 * (dim / w / 8) * 4 <= limit)
+        return w;
   return 0;
 }
 

@@ -58,13 +58,18 @@ checkMmaAttentionTiling(int64_t e, int64_t f, int64_t warps, int64_t warpRows,
 /// linalg path. Feature simulation keeps a row tile's f (D'/2 registers a
 /// thread), relu(f) as A fragments (D'/4) and x (D/4) in registers.
 constexpr int64_t kMaxMmaFeatureSize = 128;
-/// The most f32 accumulators a head-simulation warp keeps (its part of
-/// one token's [H', D] output, carried from one convolution to the next).
+/// The f32 accumulators a head-simulation thread keeps (its part of one
+/// token's [H', D] output, carried from one convolution to the next): 32 if
+/// the token's positions can be shared out that finely, else at most 64.
+/// With 32 the D = 64 kernels of docs/baselines.md stay below 160
+/// registers, with 64 they reach 255 and spill (docs/perf.md).
+constexpr int64_t kHeadSimAccumulators = 32;
 constexpr int64_t kMaxHeadSimAccumulators = 64;
 
 /// Warps that share the positions of one token in the head-simulation
-/// kernel: the fewest of 1, 2, 4, 8 that keep each warp's accumulators
-/// within the limit with whole 16-position steps; 0 if none does.
+/// kernel: the fewest of 1, 2, 4, 8 that keep each thread's accumulators
+/// within kHeadSimAccumulators (else kMaxHeadSimAccumulators) with whole
+/// 16-position steps; 0 if none does.
 int64_t getHeadSimWarpsPerToken(int64_t simHeads, int64_t dim);
 /// Bytes of shared memory of a head-simulation block of `warps` warps:
 /// both convolutions' weights and, per token of the block, its input and
