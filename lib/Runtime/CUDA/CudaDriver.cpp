@@ -54,6 +54,9 @@ const Driver *openDriver(std::string &error) {
   resolve(driver.cuMemFreeAsync, "cuMemFreeAsync");
   resolve(driver.cuFuncGetAttribute, "cuFuncGetAttribute");
   resolve(driver.cuFuncSetAttribute, "cuFuncSetAttribute");
+  resolve(driver.cuCtxGetDevice, "cuCtxGetDevice");
+  resolve(driver.cuDeviceGetDefaultMemPool, "cuDeviceGetDefaultMemPool");
+  resolve(driver.cuMemPoolSetAttribute, "cuMemPoolSetAttribute");
   if (!complete)
     return nullptr;
   CUresult result = driver.cuInit(0);

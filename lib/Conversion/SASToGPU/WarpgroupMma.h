@@ -1,0 +1,81 @@
+//===- WarpgroupMma.h - wgmma on Hopper (sm_90a) ----------------*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// Builders for warpgroup-level tensor-core products (wgmma.mma_async,
+// sm_90a): four warps (128 threads) compute a 64 x N tile. Operands in
+// shared memory are given by 64-bit matrix descriptors over tiles stored
+// with the 128-byte swizzle:
+//
+//   a panel is [rows][64 16-bit elements], one 128-byte row each, rows in
+//   atoms of 8 (1024 bytes, 1024-aligned); in row r the 16-byte chunk c
+//   sits at chunk c ^ (r % 8).
+//
+// A K-major operand (the product's k index contiguous: q, k, w[N, K]) of
+// width 64 * P is P panels; the k16 step s of it starts in panel s / 4, at
+// byte 32 * (s % 4) of the rows, with 1024 bytes between 8-row groups. An
+// MN-major operand (n contiguous: v [keys, F]) is F / 64 panels along n
+// (`leading` bytes apart) whose k16 step s starts at row 16 s.
+//
+// The accumulator of m64nNk16 holds, in warp w of the group, rows 16 w to
+// 16 w + 15 in the layout of N / 8 mma.sync m16n8 accumulator tiles
+// (WarpFragments.h), and the register A operand is, per warp, one mma.sync
+// m16n8k16 A fragment: the online softmax and p's packing are shared.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SAS_LIB_CONVERSION_SASTOGPU_WARPGROUPMMA_H
+#define SAS_LIB_CONVERSION_SASTOGPU_WARPGROUPMMA_H
+
+#include "WarpFragments.h"
+
+namespace mlir {
+namespace sas {
+
+/// Bytes of one swizzled panel row and of one 8-row atom.
+constexpr int64_t kPanelRowBytes = 128;
+constexpr int64_t kSwizzleAtomBytes = 1024;
+
+class WarpgroupMmaBuilder {
+public:
+  WarpgroupMmaBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  /// The byte offset in a panel of 16-byte chunk `chunk` of row `row` (i32).
+  Value swizzledOffset(Value row, Value chunk);
+
+  /// The descriptor of a 128-byte-swizzled operand starting at shared
+  /// address `address` (ptr<3>): `strideBytes` between 8-row groups,
+  /// `leadingBytes` between panels along an MN-major operand's n.
+  Value descriptor(Value address, int64_t strideBytes, int64_t leadingBytes);
+
+  /// Orders register writes before the next wgmma reads them.
+  void fence();
+  /// Closes the group of wgmma issued since the last commit.
+  void commitGroup();
+  /// Waits until at most `pending` committed groups are in flight.
+  void waitGroups(int64_t pending);
+  /// Makes shared-memory writes of this thread (cp.async included, once
+  /// waited for) visible to wgmma's operand reads.
+  void fenceSharedForAsyncProxy();
+
+  /// acc += A B for an m64 x `n` x k16 step, both operands in shared memory
+  /// and K-major, bf16 or f16 `element`; `acc` holds n / 2 f32 values.
+  void mmaShared(SmallVectorImpl<Value> &acc, Value aDescriptor,
+                 Value bDescriptor, Type element, int64_t n);
+  /// acc += A B with A this warp's A fragment (registers) and B an MN-major
+  /// operand in shared memory (transposed).
+  void mmaRegisterA(SmallVectorImpl<Value> &acc, const AFragment &a,
+                    Value bDescriptor, Type element, int64_t n);
+
+private:
+  Value i32(int64_t v);
+  Value i64(int64_t v);
+
+  OpBuilder &b;
+  Location loc;
+};
+
+} // namespace sas
+} // namespace mlir
+
+#endif // SAS_LIB_CONVERSION_SASTOGPU_WARPGROUPMMA_H
