@@ -189,6 +189,8 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   attention.mmaWarpRows = options.mmaWarpRows;
   attention.mmaKeyTile = options.mmaKeyTile;
   attention.mmaStages = options.mmaStages;
+  // sm_90a: the Hopper kernel (wgmma) where the head sizes allow it.
+  attention.wgmma = options.chip == "sm_90a";
   pm.addPass(createConvertSASAttentionToGPU(attention));
   // Per-token ops on 16-bit data -> one kernel op each; f32 and the sizes
   // the kernels do not take stay for the linalg lowering below.

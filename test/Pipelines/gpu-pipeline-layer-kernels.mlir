@@ -1,6 +1,7 @@
 // A bf16 layer (the shapes of docs/baselines.md's config 1, any B and T) in
 // seven kernels: head simulation of q, k, v, feature simulation of q, k,
-// attention and PEAA, each hand-built on mma.sync; no linalg kernel, no copy.
+// attention (wgmma on sm_90a) and PEAA, each hand-built on tensor cores
+// (mma.sync); no linalg kernel, no copy.
 // RUN: sas-opt %s --sas-gpu-pipeline="format=isa toolkit=" -o %t.mlir
 // RUN: FileCheck %s --check-prefix=HOST < %t.mlir
 // HOST-COUNT-7: gpu.launch_func
@@ -10,7 +11,7 @@
 // HOST:         gpu.binary @layer_head_sim_1
 // HOST:         gpu.binary @layer_feature_sim_1
 // HOST:         gpu.binary @layer_head_sim_2
-// HOST:         gpu.binary @layer_attention_mma_0
+// HOST:         gpu.binary @layer_attention_wgmma_0
 // HOST:         gpu.binary @layer_peaa_0
 // The PTX of each per-token kernel has mma.sync on bf16 and ldmatrix, cp.async
 // where the operands are staged as they are (feature simulation, PEAA).

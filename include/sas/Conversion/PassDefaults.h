@@ -34,6 +34,8 @@ inline constexpr int64_t kDefaultMmaWarps = 4;
 inline constexpr int64_t kDefaultMmaWarpRows = 0;
 inline constexpr int64_t kDefaultMmaKeyTile = 64;
 inline constexpr int64_t kDefaultMmaStages = 2;
+/// The sm_90a (wgmma) attention kernel: two warpgroups (128 query rows).
+inline constexpr int64_t kDefaultWgmmaWarps = 8;
 
 /// The per-token GPU kernels (convert-sas-token-ops-to-gpu). Feature
 /// simulation: 4 warps of 16 rows, 4 row tiles a block (the 53 KiB of

@@ -117,6 +117,12 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
     an error naming the limit). f32 attention, and head sizes the kernel
     cannot take, keep the linalg block body above: it is exact in f32, and
     a head of another size is compiled correctly rather than padded.
+
+    With `wgmma` (set by `sas-gpu-pipeline` for `chip=sm_90a`), the
+    tensor-core attention whose head sizes are multiples of 64 (at most
+    128) is marked for the sm_90a kernel: warpgroups of four warps
+    computing q k^T and p v with wgmma.mma_async; other head sizes keep
+    the mma.sync kernel.
   }];
   let options = [
     Option<"queryTile", "query-tile", "int64_t",
@@ -145,6 +151,14 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
     Option<"mmaStages", "mma-stages", "int64_t",
            /*default=*/"::mlir::sas::kDefaultMmaStages",
            "Shared-memory k/v buffers of the tensor-core kernel's copy ring">,
+    Option<"wgmma", "wgmma", "bool", /*default=*/"false",
+           "Use the sm_90a kernel (warpgroup wgmma from swizzled shared "
+           "memory) for heads that are multiples of 64 (sas-gpu-pipeline sets "
+           "it for chip=sm_90a)">,
+    Option<"wgmmaWarps", "wgmma-warps", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultWgmmaWarps",
+           "Warps of an sm_90a attention block: 4 or 8 (64 query rows a "
+           "warpgroup)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

@@ -227,17 +227,28 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
     int64_t e = op.getQ().getType().getDimSize(3),
             f = op.getV().getType().getDimSize(3);
     int64_t warpRows = getMmaWarpRows(e);
-    if (failed(checkMmaAttentionTiling(e, f, tiling.mmaWarps, warpRows,
-                                       tiling.mmaKeyTile, tiling.mmaStages,
-                                       [&] { return op.emitOpError(); })))
+    int64_t warps = tiling.mmaWarps, keyTile = tiling.mmaKeyTile;
+    bool wgmma = tiling.wgmma && e % 64 == 0 && f % 64 == 0;
+    if (wgmma) {
+      // The sm_90a kernel's fixed shape: 16 rows a warp, 64 keys a step.
+      warps = tiling.wgmmaWarps;
+      warpRows = 16;
+      keyTile = 64;
+      if (failed(checkWgmmaAttentionTiling(e, f, warps, warpRows, keyTile,
+                                           tiling.mmaStages,
+                                           [&] { return op.emitOpError(); })))
+        return failure();
+    } else if (failed(checkMmaAttentionTiling(
+                   e, f, warps, warpRows, keyTile, tiling.mmaStages,
+                   [&] { return op.emitOpError(); }))) {
       return failure();
+    }
     OpBuffers buffers = OpBuffers::create(op, rewriter);
     MmaAttentionOp::create(
         rewriter, op.getLoc(), buffers.inputs[0], buffers.inputs[1],
-        buffers.inputs[2], buffers.out,
-        op.getCausal(),
-        llvm::APFloat(static_cast<float>(op.getScaleValue())),
-        tiling.mmaWarps, warpRows, tiling.mmaKeyTile, tiling.mmaStages);
+        buffers.inputs[2], buffers.out, op.getCausal(),
+        llvm::APFloat(static_cast<float>(op.getScaleValue())), warps,
+        warpRows, keyTile, tiling.mmaStages, wgmma);
     buffers.replaceWithBuffer(op, rewriter);
     return success();
   }
@@ -466,11 +477,20 @@ struct ConvertSASAttentionToGPUPass
     tiling.mmaWarpRows = mmaWarpRows;
     tiling.mmaKeyTile = mmaKeyTile;
     tiling.mmaStages = mmaStages;
+    tiling.wgmma = wgmma;
+    tiling.wgmmaWarps = wgmmaWarps;
     // Head sizes are checked per op; the tiling alone against the limits.
     if (tensorCores &&
         failed(checkMmaAttentionTiling(
             /*e=*/16, /*f=*/16, mmaWarps, mmaWarpRows ? mmaWarpRows : 16,
             mmaKeyTile, mmaStages, [&] {
+              return emitError(getOperation()->getLoc())
+                     << "convert-sas-attention-to-gpu: ";
+            })))
+      return signalPassFailure();
+    if (tensorCores && wgmma &&
+        failed(checkWgmmaAttentionTiling(
+            /*e=*/64, /*f=*/64, wgmmaWarps, 16, 64, mmaStages, [&] {
               return emitError(getOperation()->getLoc())
                      << "convert-sas-attention-to-gpu: ";
             })))

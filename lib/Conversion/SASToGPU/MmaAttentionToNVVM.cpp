@@ -32,6 +32,7 @@
 #include "DeviceMemory.h"
 #include "TokenKernels.h"
 #include "WarpFragments.h"
+#include "WarpgroupMma.h"
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
 #include "sas/Dialect/SAS/IR/SASOps.h"
@@ -112,7 +113,7 @@ class MmaAttentionKernelBuilder {
 public:
   MmaAttentionKernelBuilder(OpBuilder &b, Location loc, MmaAttentionOp op)
       : b(b), loc(loc), frag(b, loc, op.getQ().getType().getElementType()),
-        mem(b, loc) {
+        mem(b, loc), wg(b, loc) {
     e = op.getQ().getType().getDimSize(3);
     f = op.getV().getType().getDimSize(3);
     numHeads = op.getQ().getType().getDimSize(2);
@@ -123,9 +124,23 @@ public:
     stages = op.getStages();
     causal = op.getCausal();
     scaleLog2 = op.getScale().convertToDouble() / std::log(2.0);
-    kRowBytes = (e + kMmaRowPadding) * 2;
-    vRowBytes = (f + kMmaRowPadding) * 2;
-    stageBytes = bk * (kRowBytes + vRowBytes);
+    element = op.getQ().getType().getElementType();
+    wgmma = op.getWgmma();
+    if (wgmma) {
+      // 128-byte-swizzled panels of 64 columns (WarpgroupMma.h).
+      kRowBytes = vRowBytes = kPanelRowBytes;
+      kTileBytes = (e / 64) * bk * kPanelRowBytes;
+      vTileBytes = (f / 64) * bk * kPanelRowBytes;
+      qPanelBytes = 64 * kPanelRowBytes;
+      qBytes = (warps / 4) * (e / 64) * qPanelBytes;
+    } else {
+      kRowBytes = (e + kMmaRowPadding) * 2;
+      vRowBytes = (f + kMmaRowPadding) * 2;
+      kTileBytes = bk * kRowBytes;
+      vTileBytes = bk * vRowBytes;
+      qBytes = 0;
+    }
+    stageBytes = kTileBytes + vTileBytes;
   }
 
   /// Emits the kernel body at the builder's insertion point (inside the
@@ -163,6 +178,15 @@ private:
   Value rowOffset(Value batch, Value length, Value token, int64_t width);
 
   void loadQueryFragments(Value q);
+  void loadQueryTile(Value q);
+  /// The shared-memory offset of chunk `column` (16 bytes) of row `row` of
+  /// a tile `width` wide: padded rows, or swizzled 64-column panels.
+  Value tileChunkOffset(Value row, Value column, int64_t width,
+                        int64_t rowBytes);
+  Scores computeScoresWgmma(Value stageBase);
+  void accumulateValuesWgmma(SoftmaxState &state,
+                             ArrayRef<SmallVector<AFragment>> p,
+                             Value stageBase);
   TileCopy planTileCopy(Value global, int64_t width, int64_t rowBytes);
   void issueKeyValueLoad(Value keyBlock, Value stage);
   void issueTileLoadGeneric(Value global, Value tile, Value keyStart,
@@ -181,11 +205,15 @@ private:
   Location loc;
   WarpFragmentBuilder frag;
   DeviceMemoryBuilder mem;
+  WarpgroupMmaBuilder wg;
 
   int64_t e, f, numHeads, warps, rowTiles, bq, bk, stages;
-  bool causal;
+  bool causal, wgmma;
   double scaleLog2;
-  int64_t kRowBytes, vRowBytes, stageBytes;
+  Type element;
+  int64_t kRowBytes, vRowBytes, kTileBytes, vTileBytes, stageBytes;
+  int64_t qPanelBytes = 0, qBytes; // the sm_90a kernel's q tile
+  Value qShared, ring;             // q tile and k/v ring (ptr<3>)
 
   // Values of the kernel, i32 unless said otherwise.
   Value tid, lane, warp, group, quad;
@@ -237,8 +265,8 @@ void MmaAttentionKernelBuilder::loadQueryFragments(Value q) {
 void MmaAttentionKernelBuilder::issueKeyValueLoad(Value keyBlock,
                                                   Value stage) {
   Value keyStart = mulC(keyBlock, bk);
-  Value slot = mem.offset(smem, mulC(stage, stageBytes));
-  Value tiles[2] = {slot, mem.offset(slot, i32(bk * kRowBytes))};
+  Value slot = mem.offset(ring, mulC(stage, stageBytes));
+  Value tiles[2] = {slot, mem.offset(slot, i32(kTileBytes))};
   for (int t = 0; t < 2; ++t) {
     const TileCopy &copy = copies[t];
     if (!copy.global) {
@@ -274,6 +302,10 @@ TileCopy MmaAttentionKernelBuilder::planTileCopy(Value global, int64_t width,
   int64_t threads = 32 * warps, chunksPerRow = width / 8;
   if (threads % chunksPerRow != 0 || bk % (threads / chunksPerRow) != 0)
     return copy;
+  // Swizzled: a thread's rows must keep their phase (row % 8) from step to
+  // step for its offsets to advance by a constant.
+  if (wgmma && (threads / chunksPerRow) % 8 != 0)
+    return copy;
   copy.rowBytes = rowBytes;
   copy.keyBytes = numHeads * width * 2;
   copy.rowsPerStep = threads / chunksPerRow;
@@ -284,7 +316,7 @@ TileCopy MmaAttentionKernelBuilder::planTileCopy(Value global, int64_t width,
   copy.global = mem.offset(
       mem.offset(global, rowOffset(batch, keys, copy.firstRow, width)),
       mulC(column, 16));
-  copy.sharedOffset = add(mulC(copy.firstRow, rowBytes), mulC(column, 16));
+  copy.sharedOffset = tileChunkOffset(copy.firstRow, column, width, rowBytes);
   return copy;
 }
 
@@ -308,7 +340,7 @@ void MmaAttentionKernelBuilder::issueTileLoadGeneric(Value global, Value tile,
                                        width)),
           mulC(column, 16));
       Value dest =
-          mem.offset(tile, add(mulC(row, rowBytes), mulC(column, 16)));
+          mem.offset(tile, tileChunkOffset(row, column, width, rowBytes));
       mem.copyAsync16(
           dest, source,
           arith::SelectOp::create(b, loc, inRange, i32(16), i32(0)));
@@ -334,6 +366,103 @@ MmaAttentionKernelBuilder::computeScores(Value stageBase) {
   frag.multiplyTransposed(s, qFrags, mem.offset(stageBase, kLaneOffset),
                           kRowBytes);
   return s;
+}
+
+Value MmaAttentionKernelBuilder::tileChunkOffset(Value row, Value column,
+                                                int64_t width,
+                                                int64_t rowBytes) {
+  if (!wgmma)
+    return add(mulC(row, rowBytes), mulC(column, 16));
+  // Panel column / 8 of bk rows, chunk column % 8 of the row, swizzled.
+  Value panel = arith::DivUIOp::create(b, loc, column, i32(8));
+  Value chunk = arith::RemUIOp::create(b, loc, column, i32(8));
+  return add(mulC(panel, bk * kPanelRowBytes), wg.swizzledOffset(row, chunk));
+}
+
+/// The block's q rows into shared memory (sm_90a kernel), as panels of 64
+/// rows (a warpgroup's) by 64 columns; rows past T zero-filled.
+void MmaAttentionKernelBuilder::loadQueryTile(Value q) {
+  Value qBase = mem.globalBase(q);
+  int64_t threads = 32 * warps, chunksPerRow = e / 8;
+  int64_t chunks = bq * chunksPerRow;
+  for (int64_t first = 0; first < chunks; first += threads) {
+    Value chunk = addC(tid, first);
+    auto copy = [&] {
+      Value row = arith::DivUIOp::create(b, loc, chunk, i32(chunksPerRow));
+      Value column = arith::RemUIOp::create(b, loc, chunk, i32(chunksPerRow));
+      Value query = add(q0, row);
+      Value inRange = lt(query, queries);
+      Value source = mem.offset(
+          mem.offset(qBase, rowOffset(batch, queries,
+                                      minS(query, addC(queries, -1)), e)),
+          mulC(column, 16));
+      Value group = arith::DivUIOp::create(b, loc, row, i32(64));
+      Value inGroup = arith::RemUIOp::create(b, loc, row, i32(64));
+      Value panel = arith::DivUIOp::create(b, loc, column, i32(8));
+      Value dest = mem.offset(
+          qShared,
+          add(add(mulC(group, (e / 64) * qPanelBytes), mulC(panel, qPanelBytes)),
+              wg.swizzledOffset(inGroup,
+                                arith::RemUIOp::create(b, loc, column, i32(8)))));
+      mem.copyAsync16(dest, source,
+                      arith::SelectOp::create(b, loc, inRange, i32(16), i32(0)));
+    };
+    if (first + threads <= chunks)
+      copy();
+    else
+      buildIf(b, loc, lt(chunk, i32(chunks)), copy);
+  }
+}
+
+/// s = q k^T for this warpgroup's 64 rows (sm_90a): E / 16 wgmma steps of
+/// m64 n`bk` k16, both operands K-major in swizzled shared memory, then
+/// waited for; each warp gets its 16 rows as bk / 8 accumulator tiles.
+MmaAttentionKernelBuilder::Scores
+MmaAttentionKernelBuilder::computeScoresWgmma(Value stageBase) {
+  Value groupIndex = arith::DivUIOp::create(b, loc, warp, i32(4));
+  Value qGroup = mem.offset(qShared, mulC(groupIndex, (e / 64) * qPanelBytes));
+  SmallVector<Value> acc(bk / 2, frag.f32(0.0));
+  wg.fence();
+  for (int64_t kk = 0; kk < e / 16; ++kk) {
+    int64_t inPanel = 32 * (kk % 4);
+    Value a = wg.descriptor(
+        mem.offset(qGroup, i32((kk / 4) * qPanelBytes + inPanel)),
+        kSwizzleAtomBytes, 16);
+    Value bDesc = wg.descriptor(
+        mem.offset(stageBase, i32((kk / 4) * bk * kPanelRowBytes + inPanel)),
+        kSwizzleAtomBytes, 16);
+    wg.mmaShared(acc, a, bDesc, element, bk);
+  }
+  wg.commitGroup();
+  wg.waitGroups(0);
+  Scores s(1);
+  for (int64_t j = 0; j < bk / 8; ++j)
+    s[0].push_back({acc[4 * j], acc[4 * j + 1], acc[4 * j + 2], acc[4 * j + 3]});
+  return s;
+}
+
+/// o += p v (sm_90a): p this warp's A fragments (registers), v MN-major in
+/// swizzled shared memory (64-column panels bk rows apart), bk / 16 wgmma
+/// steps of m64 nF k16.
+void MmaAttentionKernelBuilder::accumulateValuesWgmma(
+    SoftmaxState &state, ArrayRef<SmallVector<AFragment>> p,
+    Value stageBase) {
+  SmallVector<Value> acc;
+  for (const AccFragment &a : state.acc[0])
+    acc.append(a.begin(), a.end());
+  Value vTile = mem.offset(stageBase, i32(kTileBytes));
+  wg.fence();
+  for (int64_t kk = 0; kk < bk / 16; ++kk) {
+    Value bDesc = wg.descriptor(
+        mem.offset(vTile, i32(16 * kk * kPanelRowBytes)), kSwizzleAtomBytes,
+        bk * kPanelRowBytes);
+    wg.mmaRegisterA(acc, p[0][kk], bDesc, element, f);
+  }
+  wg.commitGroup();
+  wg.waitGroups(0);
+  for (size_t j = 0; j < state.acc[0].size(); ++j)
+    state.acc[0][j] = {acc[4 * j], acc[4 * j + 1], acc[4 * j + 2],
+                       acc[4 * j + 3]};
 }
 
 /// Scores of keys past the end, or past the query under causal, to -inf.
@@ -406,7 +535,7 @@ void MmaAttentionKernelBuilder::accumulateValues(
     SoftmaxState &state, ArrayRef<SmallVector<AFragment>> p,
     Value stageBase) {
   Value laneBase =
-      mem.offset(mem.offset(stageBase, i32(bk * kRowBytes)), vLaneOffset);
+      mem.offset(mem.offset(stageBase, i32(kTileBytes)), vLaneOffset);
   for (int64_t kk = 0; kk < bk / 16; ++kk)
     for (int64_t jj = 0; jj < f / 16; ++jj) {
       std::array<Value, 4> v = frag.loadMatrixX4(
@@ -445,15 +574,22 @@ SoftmaxState MmaAttentionKernelBuilder::buildKeyLoop(Value lower, Value upper,
   // newest stages - 1 groups" is always the group of block j.
   mem.commitGroup();
   mem.waitGroups(stages - 1);
+  // wgmma reads shared memory through the async proxy: the copies this
+  // thread waited for must be made visible to it before the barrier.
+  if (wgmma)
+    wg.fenceSharedForAsyncProxy();
   gpu::BarrierOp::create(b, loc);
 
   Value stageBase = mem.offset(
-      smem, mulC(arith::RemUIOp::create(b, loc, j, i32(stages)), stageBytes));
-  Scores s = computeScores(stageBase);
+      ring, mulC(arith::RemUIOp::create(b, loc, j, i32(stages)), stageBytes));
+  Scores s = wgmma ? computeScoresWgmma(stageBase) : computeScores(stageBase);
   if (masked)
     maskScores(s, mulC(j, bk));
   SmallVector<SmallVector<AFragment>> p = onlineSoftmaxStep(state, s);
-  accumulateValues(state, p, stageBase);
+  if (wgmma)
+    accumulateValuesWgmma(state, p, stageBase);
+  else
+    accumulateValues(state, p, stageBase);
   // The next step's prefetch overwrites the slot read here.
   gpu::BarrierOp::create(b, loc);
   scf::YieldOp::create(b, loc, state.flatten());
@@ -511,6 +647,15 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   kBase = mem.globalBase(op.getK());
   vBase = mem.globalBase(op.getV());
   smem = mem.sharedBase();
+  ring = smem;
+  if (wgmma) {
+    // Swizzled tiles must start 1024-byte aligned in the shared window.
+    Value address = LLVM::PtrToIntOp::create(b, loc, b.getI32Type(), smem);
+    Value pad = arith::AndIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, i32(0), address), i32(1023));
+    qShared = mem.offset(smem, pad);
+    ring = mem.offset(qShared, i32(qBytes));
+  }
   // ldmatrix row addresses: lane l points at row l % 8 of matrix l / 8.
   // k: B fragments of two key tiles.
   kLaneOffset = frag.tileLaneOffset(lane, kRowBytes, /*forA=*/false);
@@ -526,7 +671,12 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
 
   copies[0] = planTileCopy(kBase, e, kRowBytes);
   copies[1] = planTileCopy(vBase, f, vRowBytes);
-  loadQueryFragments(op.getQ());
+  // q: in registers for mma.sync; in shared memory for wgmma, copied with
+  // the first key block (the first group the key loop waits for).
+  if (wgmma)
+    loadQueryTile(op.getQ());
+  else
+    loadQueryFragments(op.getQ());
 
   // Key blocks: all up to the end of the keys, or of the block's queries
   // under causal; the first `full` need no mask (every key of the block is
@@ -585,9 +735,14 @@ struct ConvertSASMmaAttentionToNVVMPass
           b, loc, op.getQ().getType().getDimSize(2));
       Value batch = memref::DimOp::create(b, loc, op.getQ(), 0);
       gpu::LaunchOp launch = createKernelLaunch(
-          b, op, "attention_mma", count++, {queryBlocks, heads, batch},
+          b, op, op.getWgmma() ? "attention_wgmma" : "attention_mma", count++,
+          {queryBlocks, heads, batch},
           32 * warps,
-          getMmaAttentionSharedBytes(e, f, op.getKeyTile(), op.getStages()));
+          op.getWgmma() ? getWgmmaAttentionSharedBytes(e, f, warps,
+                                                       op.getKeyTile(),
+                                                       op.getStages())
+                        : getMmaAttentionSharedBytes(e, f, op.getKeyTile(),
+                                                     op.getStages()));
       MmaAttentionKernelBuilder kernel(b, loc, op);
       kernel.build(op, launch.getBlockIds().x, launch.getBlockIds().y,
                    launch.getBlockIds().z, launch.getThreadIds().x, queries,

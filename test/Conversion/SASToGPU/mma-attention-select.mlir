@@ -1,6 +1,7 @@
 // RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu | FileCheck %s
 // RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu="tensor-cores=false" | FileCheck %s --check-prefix=OFF
 // RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu="mma-warps=8 mma-warp-rows=16 mma-key-tile=32 mma-stages=3" | FileCheck %s --check-prefix=TILING
+// RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu="wgmma=true" | FileCheck %s --check-prefix=WGMMA
 
 // bf16 heads that are multiples of 16 take the tensor-core kernel: the
 // attention becomes sas.mma_attention on the operands' buffers, with the
@@ -28,6 +29,12 @@ func.func @bf16(%q: tensor<2x37x4x32xbf16>, %k: tensor<2x37x4x32xbf16>,
 // Heads above 64 get 16 rows per warp by default (32 spill, docs/perf.md).
 // CHECK-LABEL: func @bf16_wide
 //       CHECK:   sas.mma_attention {{.*}} warps(4) warp_rows(16) key_tile(64) stages(2)
+// With wgmma (sm_90a), heads that are multiples of 64 take the warpgroup
+// kernel (8 warps of 16 rows, 64 keys a step); heads of 32 keep mma.sync.
+// WGMMA-LABEL: func @bf16
+//       WGMMA:   sas.mma_attention {{.*}} warps(4) warp_rows(32) key_tile(64) stages(2) :
+// WGMMA-LABEL: func @bf16_wide
+//       WGMMA:   sas.mma_attention {{.*}} warps(8) warp_rows(16) key_tile(64) stages(2) wgmma :
 func.func @bf16_wide(%q: tensor<1x8x2x128xbf16>, %v: tensor<1x8x2x64xbf16>)
     -> tensor<1x8x2x64xbf16> {
   %0 = sas.attention %q, %q, %v

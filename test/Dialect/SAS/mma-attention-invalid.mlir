@@ -42,3 +42,30 @@ func.func @stages(%q: memref<1x8x2x32xbf16>, %v: memref<1x8x2x16xbf16>) {
       : memref<1x8x2x32xbf16>, memref<1x8x2x32xbf16>, memref<1x8x2x16xbf16>, memref<1x8x2x16xbf16>
   return
 }
+
+// -----
+
+func.func @wgmma_head(%q: memref<1x8x2x96xbf16>, %v: memref<1x8x2x64xbf16>) {
+  // expected-error @below {{head sizes must be multiples of 64 and at most 128 for the wgmma kernel, got 96 (q, k) and 64 (v)}}
+  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(8) warp_rows(16) key_tile(64) stages(2) wgmma
+      : memref<1x8x2x96xbf16>, memref<1x8x2x96xbf16>, memref<1x8x2x64xbf16>, memref<1x8x2x64xbf16>
+  return
+}
+
+// -----
+
+func.func @wgmma_warps(%q: memref<1x8x2x128xbf16>, %v: memref<1x8x2x64xbf16>) {
+  // expected-error @below {{the wgmma kernel needs 4 or 8 warps (whole warpgroups), got 6}}
+  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(6) warp_rows(16) key_tile(64) stages(2) wgmma
+      : memref<1x8x2x128xbf16>, memref<1x8x2x128xbf16>, memref<1x8x2x64xbf16>, memref<1x8x2x64xbf16>
+  return
+}
+
+// -----
+
+func.func @wgmma_keys(%q: memref<1x8x2x128xbf16>, %v: memref<1x8x2x64xbf16>) {
+  // expected-error @below {{the wgmma kernel takes 16 rows a warp and 64 keys a step, got 16 and 128}}
+  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(8) warp_rows(16) key_tile(128) stages(2) wgmma
+      : memref<1x8x2x128xbf16>, memref<1x8x2x128xbf16>, memref<1x8x2x64xbf16>, memref<1x8x2x64xbf16>
+  return
+}

@@ -33,6 +33,10 @@ struct GPUAttentionTiling {
           mmaStages = kDefaultMmaStages;
   /// 16 or 32; 0 picks by head size.
   int64_t mmaWarpRows = kDefaultMmaWarpRows;
+  /// The sm_90a kernel (wgmma) for heads that are multiples of 64, with
+  /// `wgmmaWarps` warps a block.
+  bool wgmma = false;
+  int64_t wgmmaWarps = kDefaultWgmmaWarps;
 };
 
 /// Adds the pattern lowering sas.attention to an scf.forall over (batch,

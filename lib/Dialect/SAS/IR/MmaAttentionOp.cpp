@@ -43,6 +43,42 @@ int64_t sas::getMmaAttentionSharedBytes(int64_t e, int64_t f, int64_t keyTile,
   return stages * keyTile * (e + kMmaRowPadding + f + kMmaRowPadding) * 2;
 }
 
+int64_t sas::getWgmmaAttentionSharedBytes(int64_t e, int64_t f,
+                                          int64_t warps, int64_t keyTile,
+                                          int64_t stages) {
+  int64_t panelRows = 128; // bytes of a swizzled panel row
+  int64_t q = warps * 16 * (e / 64) * panelRows;
+  int64_t ring = stages * keyTile * ((e + f) / 64) * panelRows;
+  return 1024 + q + ring;
+}
+
+LogicalResult sas::checkWgmmaAttentionTiling(
+    int64_t e, int64_t f, int64_t warps, int64_t warpRows, int64_t keyTile,
+    int64_t stages, function_ref<InFlightDiagnostic()> emitError) {
+  if (e % 64 != 0 || f % 64 != 0 || e > kMaxMmaHeadSize ||
+      f > kMaxMmaHeadSize)
+    return emitError() << "head sizes must be multiples of 64 and at most "
+                       << kMaxMmaHeadSize << " for the wgmma kernel, got " << e
+                       << " (q, k) and " << f << " (v)";
+  if (warps % 4 != 0 || warps < 4 || warps > kMaxMmaWarps)
+    return emitError() << "the wgmma kernel needs 4 or 8 warps (whole "
+                          "warpgroups), got "
+                       << warps;
+  if (warpRows != 16 || keyTile != 64)
+    return emitError() << "the wgmma kernel takes 16 rows a warp and 64 keys "
+                          "a step, got "
+                       << warpRows << " and " << keyTile;
+  if (stages < 2 || stages > kMaxMmaStages)
+    return emitError() << "stages must be between 2 and " << kMaxMmaStages
+                       << ", got " << stages;
+  int64_t bytes = getWgmmaAttentionSharedBytes(e, f, warps, keyTile, stages);
+  if (bytes > kMaxMmaSharedBytes)
+    return emitError() << "the wgmma kernel needs " << bytes
+                       << " bytes of shared memory, above the "
+                       << kMaxMmaSharedBytes << " a block may use";
+  return success();
+}
+
 LogicalResult MmaAttentionOp::verify() {
   auto q = getQ().getType(), k = getK().getType(), v = getV().getType(),
        out = getOut().getType();
@@ -83,6 +119,11 @@ LogicalResult MmaAttentionOp::verify() {
     return failure();
   if (!(getScale().convertToDouble() > 0.0))
     return emitOpError() << "'scale' must be positive";
+  if (getWgmma())
+    return checkWgmmaAttentionTiling(q.getDimSize(3), v.getDimSize(3),
+                                     getWarps(), getWarpRows(), getKeyTile(),
+                                     getStages(),
+                                     [&] { return emitOpError(); });
   return checkMmaAttentionTiling(q.getDimSize(3), v.getDimSize(3), getWarps(),
                                  getWarpRows(), getKeyTile(), getStages(),
                                  [&] { return emitOpError(); });

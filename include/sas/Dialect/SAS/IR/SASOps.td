@@ -350,7 +350,12 @@ def SAS_MmaAttentionOp : SAS_Op<"mma_attention"> {
     `convert-sas-mma-attention-to-nvvm` replaces it with the kernel: one
     block of `warps` warps of `warp_rows` queries each (16 or 32) per
     (batch, head, query block), keys in steps of `key_tile` staged through
-    a ring of `stages` shared-memory buffers. It exists so that bufferization and buffer deallocation, which
+    a ring of `stages` shared-memory buffers. With `wgmma` the kernel is
+    the sm_90a one: each group of four warps (64 query rows, `warp_rows`
+    16) computes q k^T and p v with warpgroup tensor-core instructions
+    (wgmma.mma_async) from 128-byte-swizzled shared-memory tiles, q staged
+    there once; head sizes must be multiples of 64.
+    It exists so that bufferization and buffer deallocation, which
     cannot see through NVVM intrinsics, handle an op with declared effects.
 
     Example:
@@ -371,14 +376,15 @@ def SAS_MmaAttentionOp : SAS_Op<"mma_attention"> {
                        ConfinedAttr<I64Attr, [IntPositive]>:$warps,
                        ConfinedAttr<I64Attr, [IntPositive]>:$warp_rows,
                        ConfinedAttr<I64Attr, [IntPositive]>:$key_tile,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$stages);
+                       ConfinedAttr<I64Attr, [IntPositive]>:$stages,
+                       UnitAttr:$wgmma);
 
   let assemblyFormat = [{
     $q `,` $k `,` $v `,` $out (`causal` $causal^)? `scale` `(` $scale `)`
     `warps` `(` $warps `)` `warp_rows` `(` $warp_rows `)`
     `key_tile` `(` $key_tile `)`
-    `stages` `(` $stages `)` attr-dict `:` type($q) `,` type($k) `,`
-    type($v) `,` type($out)
+    `stages` `(` $stages `)` (`wgmma` $wgmma^)? attr-dict `:` type($q) `,`
+    type($k) `,` type($v) `,` type($out)
   }];
 
   let hasVerifier = 1;

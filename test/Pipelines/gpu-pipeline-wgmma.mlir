@@ -1,0 +1,37 @@
+// The sm_90a attention kernel in PTX: q k^T and p v on warpgroup tensor
+// cores (wgmma.mma_async m64n64k16 on bf16; p v with p in registers), q, k
+// and v staged by cp.async and made visible to wgmma's async proxy, exp2 on
+// the special-function unit, no libdevice call. Per key block: 8 q k^T
+// steps (E = 128) and 4 p v steps (64 keys), each batch fenced, committed
+// and waited for; two key loops (unmasked, masked): 16 and 8 in all.
+// RUN: sas-opt %s --sas-gpu-pipeline="format=isa toolkit=" -o %t.mlir
+// RUN: %python %S/../Utils/extract_ptx.py %t.mlir %t.ptx
+// RUN: FileCheck %s < %t.ptx
+// RUN: FileCheck %s --check-prefix=SS < %t.ptx
+// RUN: FileCheck %s --check-prefix=RS < %t.ptx
+// CHECK: .target sm_90a
+// CHECK: .entry attn_attention_wgmma_0(
+// CHECK-DAG: cp.async.cg.shared.global
+// CHECK-DAG: fence.proxy.async.shared::cta
+// CHECK-DAG: wgmma.fence.sync.aligned
+// CHECK-DAG: wgmma.commit_group.sync.aligned
+// CHECK-DAG: wgmma.wait_group.sync.aligned 0
+// CHECK-DAG: ex2.approx.ftz.f32
+// CHECK-NOT: mma.sync
+// CHECK-NOT: __nv_
+// SS-COUNT-16: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}, %rd{{[0-9]+}}, %rd{{[0-9]+}}, p, 1,{{ *}}1, 0,{{ *}}0;
+// SS-NOT: , 0,{{ *}}0;
+// RS-COUNT-8: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1, 1;
+// RS-NOT: wgmma.mma_async
+// Where ptxas exists: no spills (registers in docs/perf.md).
+// RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
+// PTXAS: Compiling entry function 'attn_attention_wgmma_0'
+// PTXAS: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+
+func.func @attn(%q: tensor<?x?x4x128xbf16>, %k: tensor<?x?x4x128xbf16>,
+                %v: tensor<?x?x4x64xbf16>) -> tensor<?x?x4x64xbf16> {
+  %o = sas.attention %q, %k, %v causal
+      : (tensor<?x?x4x128xbf16>, tensor<?x?x4x128xbf16>, tensor<?x?x4x64xbf16>)
+      -> tensor<?x?x4x64xbf16>
+  return %o : tensor<?x?x4x64xbf16>
+}
