@@ -10,7 +10,7 @@ results written once; weights not counted) at the copy bandwidth, both as
 measured on the H200 (the device README's KINDS.md: 790 TFLOP/s for an
 8192^3 bf16 matrix product, 4.3 TB/s for a device-to-device copy). The
 kernels of a bf16 layer are named <function>_<head_sim|feature_sim|
-attention_mma|peaa>_<n>; kernels that sas-gpu-map-to-launch made from linalg
+attention_mma|attention_wgmma|peaa>_<n>; kernels that sas-gpu-map-to-launch made from linalg
 (f32, sizes the kernels do not take) have no floors.
 """
 
@@ -42,7 +42,7 @@ def kernel_floors(name, b, t, h, d, hs, ds, k, causal):
         return 2 * n * hs * k * d * (h + hs), 2 * n * d * (h + hs)
     if "feature_sim" in name:
         return 2 * n * hs * ds * (d + ds), 2 * n * hs * (d + ds)
-    if "attention_mma" in name:
+    if "attention" in name:
         return (2 * n * keys * hs * (ds + d),
                 2 * n * hs * (2 * ds + 2 * d))
     if "peaa" in name:

@@ -46,7 +46,8 @@ for step in $steps; do
     for cubin in gpu-libs/kernels/*.cubin; do
       name=$(basename "$cubin" .cubin)
       cuobjdump -sass "$cubin" > "$out/$name.sass" 2>&1 || status=1
-      echo "$name: $(grep -c HMMA "$out/$name.sass") HMMA," \
+      echo "$name: $(grep -c HGMMA "$out/$name.sass") HGMMA," \
+        "$(grep -c HMMA "$out/$name.sass") HMMA," \
         "$(grep -c LDSM "$out/$name.sass") LDSM," \
         "$(grep -c MUFU.EX2 "$out/$name.sass") MUFU.EX2," \
         "$(grep -cE 'LDL|STL' "$out/$name.sass") local loads/stores" |
