@@ -40,14 +40,15 @@ def build(sas_run, out_dir, case, force):
 def build_variant(sas_run, out_dir, variant, force):
     """A tiling variant of cases.tiling_variants() (kernel size 1: only its
     attention entry is timed)."""
-    name, b, t, h, d, hs, ds, options = variant
+    name, b, t, h, d, hs, ds, options, chip = variant
     path = os.path.join(out_dir, name)
     if os.path.exists(path) and not force:
         return path
     cmd = [sas_run, "--target", "cuda", "--emit-lib", path, "--batch", str(b),
            "--seq-len", str(t), "--heads", str(h), "--head-dim", str(d),
            "--sim-heads", str(hs), "--sim-head-dim", str(ds), "--kernel", "1",
-           "--dtype", "bf16", "--gpu-pipeline-options", options]
+           "--dtype", "bf16", "--chip", chip, "--gpu-pipeline-options",
+           options]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}\n{result.stderr}")

@@ -100,8 +100,9 @@ def bench_libraries():
         yield case + ("sm_90a",)
 
 
-# The tiling sweep of docs/perf.md (attention.py bench --dir): (name,
-# B, T, H, D, H', D', sas-gpu-pipeline options) on configs 1, 2 and 5.
+# The tiling sweeps of docs/perf.md (attention.py bench --dir): (name,
+# B, T, H, D, H', D', sas-gpu-pipeline options, chip) on configs 1, 2 and
+# 5, for the sm_90a kernel and (sm_90) the mma.sync one.
 def tiling_variants():
     sweeps = {
         "c1": (BENCH_CONFIGS[0], ["16 4 64 2", "32 4 64 2", "16 2 64 2"]),
@@ -111,10 +112,18 @@ def tiling_variants():
         "c5": (BENCH_CONFIGS[4], ["16 4 64 2", "32 4 64 2", "32 4 64 3",
                                   "32 8 64 2", "32 4 128 2", "32 2 64 2"]),
     }
+    # The sm_90a (wgmma) kernel: warps (4: one warpgroup, 64 query rows; 8:
+    # two) and stages.
+    for tag, config in (("c1", BENCH_CONFIGS[0]), ("c2", BENCH_CONFIGS[1]),
+                        ("c5", BENCH_CONFIGS[4])):
+        b, t, h, d, hs, ds, _ = config
+        for warps, stages in ((8, 2), (4, 2), (8, 3), (4, 3)):
+            yield (f"{tag}_wgmma_w{warps}_s{stages}.so", b, t, h, d, hs, ds,
+                   f"wgmma-warps={warps} mma-stages={stages}", "sm_90a")
     for tag, ((b, t, h, d, hs, ds, _), tilings) in sweeps.items():
         for tiling in tilings:
             rows, warps, keys, stages = tiling.split()
-            yield (f"{tag}_r{rows}_w{warps}_k{keys}_s{stages}.so",
+            yield (f"{tag}_r{rows}_w{warps}_k{keys}_s{stages}_sm_90.so",
                    b, t, h, d, hs, ds,
                    f"mma-warp-rows={rows} mma-warps={warps} "
-                   f"mma-key-tile={keys} mma-stages={stages}")
+                   f"mma-key-tile={keys} mma-stages={stages}", "sm_90")

@@ -191,6 +191,7 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   attention.mmaStages = options.mmaStages;
   // sm_90a: the Hopper kernel (wgmma) where the head sizes allow it.
   attention.wgmma = options.chip == "sm_90a";
+  attention.wgmmaWarps = options.wgmmaWarps;
   pm.addPass(createConvertSASAttentionToGPU(attention));
   // Per-token ops on 16-bit data -> one kernel op each; f32 and the sizes
   // the kernels do not take stay for the linalg lowering below.

@@ -127,6 +127,11 @@ struct SASGPUPipelineOptions
       *this, "mma-stages",
       llvm::cl::desc("k/v buffers of the tensor-core kernel's copy ring"),
       llvm::cl::init(kDefaultMmaStages)};
+  PassOptions::Option<int64_t> wgmmaWarps{
+      *this, "wgmma-warps",
+      llvm::cl::desc("Warps of an sm_90a (wgmma) attention block: 4 or 8, "
+                     "64 query rows a warpgroup"),
+      llvm::cl::init(kDefaultWgmmaWarps)};
 };
 
 /// The NVVM target features `chip` needs: "+ptx80" for sm_90a (its wgmma/TMA

@@ -72,10 +72,10 @@ LogicalResult sas::checkWgmmaAttentionTiling(
     return emitError() << "stages must be between 2 and " << kMaxMmaStages
                        << ", got " << stages;
   int64_t bytes = getWgmmaAttentionSharedBytes(e, f, warps, keyTile, stages);
-  if (bytes > kMaxMmaSharedBytes)
+  if (bytes > kMaxWgmmaSharedBytes)
     return emitError() << "the wgmma kernel needs " << bytes
                        << " bytes of shared memory, above the "
-                       << kMaxMmaSharedBytes << " a block may use";
+                       << kMaxWgmmaSharedBytes << " a block may use on sm_90a";
   return success();
 }
 

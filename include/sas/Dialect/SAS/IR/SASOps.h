@@ -36,6 +36,9 @@ constexpr int64_t kMaxMmaWarps = 8;
 constexpr int64_t kMaxMmaKeyTile = 128;
 constexpr int64_t kMaxMmaStages = 4;
 constexpr int64_t kMaxMmaSharedBytes = 99 * 1024;
+/// The sm_90a (wgmma) attention kernel runs on sm_90a only, where a block
+/// may opt into 227 KiB.
+constexpr int64_t kMaxWgmmaSharedBytes = 227 * 1024;
 /// Elements of padding after each shared-memory row of a k or v tile: 16
 /// bytes shift consecutive rows by four banks, so the eight rows an ldmatrix
 /// reads fall in distinct banks.
