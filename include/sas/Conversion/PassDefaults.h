@@ -39,11 +39,14 @@ inline constexpr int64_t kDefaultWgmmaWarps = 8;
 
 /// The per-token GPU kernels (convert-sas-token-ops-to-gpu). Feature
 /// simulation: 4 warps of 16 rows, 4 row tiles a block (the 53 KiB of
-/// weights it stages are then read from L2 once per 256 rows). PEAA: 8 warps
-/// (128 token rows) by 128 columns, 32 inputs a step, 3 buffers.
+/// weights it stages are then read from L2 once per 256 rows). PEAA: 4 warps
+/// of two 16-row tiles (128 token rows) by 128 columns, 32 inputs a step, 3
+/// buffers: with one row tile a warp (8 warps) every warp read the whole w
+/// tile from shared memory, 10 ldmatrix for 16 mma a step.
 inline constexpr int64_t kDefaultFeatureSimWarps = 4;
 inline constexpr int64_t kDefaultFeatureSimRowTiles = 4;
-inline constexpr int64_t kDefaultPeaaWarps = 8;
+inline constexpr int64_t kDefaultPeaaWarps = 4;
+inline constexpr int64_t kDefaultPeaaRowTiles = 2;
 inline constexpr int64_t kDefaultPeaaColumnTile = 128;
 inline constexpr int64_t kDefaultPeaaKTile = 32;
 inline constexpr int64_t kDefaultPeaaStages = 3;

@@ -230,7 +230,10 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
            "weights once">,
     Option<"peaaWarps", "peaa-warps", "int64_t",
            /*default=*/"::mlir::sas::kDefaultPeaaWarps",
-           "Warps of a PEAA block (16 token rows each)">,
+           "Warps of a PEAA block">,
+    Option<"peaaRowTiles", "peaa-row-tiles", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultPeaaRowTiles",
+           "16-row tiles a PEAA warp computes (they share each w fragment)">,
     Option<"peaaColumnTile", "peaa-column-tile", "int64_t",
            /*default=*/"::mlir::sas::kDefaultPeaaColumnTile",
            "Output columns of a PEAA block (the largest of this, 64, 32, 16 "

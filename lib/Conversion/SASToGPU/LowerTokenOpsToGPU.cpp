@@ -36,7 +36,7 @@ namespace {
 /// The options of the pass, as the patterns read them.
 struct TokenKernelTiling {
   int64_t featureSimWarps, featureSimRowTiles;
-  int64_t peaaWarps, peaaColumnTile, peaaKTile, peaaStages;
+  int64_t peaaWarps, peaaRowTiles, peaaColumnTile, peaaKTile, peaaStages;
   int64_t headSimWarps;
 };
 
@@ -145,13 +145,15 @@ struct LowerPeaa : OpRewritePattern<PeaaOp> {
                        << " is not a multiple of 16";
       return failure();
     }
-    if (failed(checkMmaPeaaTiling(groups, width, tiling.peaaWarps, columns,
-                                  kTile, tiling.peaaStages, Declined(op))))
+    if (failed(checkMmaPeaaTiling(groups, width, tiling.peaaWarps,
+                                  tiling.peaaRowTiles, columns, kTile,
+                                  tiling.peaaStages, Declined(op))))
       return failure();
     OpBuffers buffers = OpBuffers::create(op, rewriter);
     ValueRange in = buffers.inputs;
     MmaPeaaOp::create(rewriter, op.getLoc(), in[0], in[1], in[2], buffers.out,
-                      tiling.peaaWarps, columns, kTile, tiling.peaaStages);
+                      tiling.peaaWarps, tiling.peaaRowTiles, columns, kTile,
+                      tiling.peaaStages);
     buffers.replaceWithBuffer(op, rewriter);
     return success();
   }
@@ -190,12 +192,13 @@ struct ConvertSASTokenOpsToGPUPass
     if (failed(checkMmaFeatureSimTiling(16, 16, featureSimWarps,
                                         featureSimRowTiles, error)) ||
         failed(checkMmaPeaaTiling(1, peaaColumnTile * peaaKTile, peaaWarps,
-                                  peaaColumnTile, peaaKTile, peaaStages,
-                                  error)))
+                                  peaaRowTiles, peaaColumnTile, peaaKTile,
+                                  peaaStages, error)))
       return signalPassFailure();
-    TokenKernelTiling tiling{featureSimWarps, featureSimRowTiles, peaaWarps,
-                             peaaColumnTile,  peaaKTile,          peaaStages,
-                             headSimWarps};
+    TokenKernelTiling tiling{featureSimWarps, featureSimRowTiles,
+                             peaaWarps,       peaaRowTiles,
+                             peaaColumnTile,  peaaKTile,
+                             peaaStages,      headSimWarps};
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerHeadSim, LowerFeatureSim, LowerPeaa>(&getContext(),
                                                            tiling);

@@ -7,7 +7,8 @@
 //
 //   out[t, n] = b[n] + sum_k (1/G sum_g o[t, g, k]) * w[n, k]
 //
-// block (row block x, column block y): W warps of 16 token rows, BN columns
+// block (row block x, column block y): W warps of 16 R token rows (R row
+//   tiles share each w fragment), BN columns
 //   ring of `stages` buffers, each an A tile [16W rows][G][BK] and a w tile
 //   [BN][BK], filled by cp.async (token rows past the end zero-filled)
 //   for each k step:
@@ -42,7 +43,8 @@ public:
     width = op.getW().getType().getDimSize(0);
     groups = o.getDimSize(2) * o.getDimSize(3) / width;
     warps = op.getWarps();
-    bm = 16 * warps;
+    rowTiles = op.getRowTiles();
+    bm = 16 * rowTiles * warps;
     bn = op.getColumnTile();
     bk = op.getKTile();
     stages = op.getStages();
@@ -69,7 +71,7 @@ private:
   DeviceMemoryBuilder mem;
   MmaPeaaOp op;
 
-  int64_t width, groups, warps, bm, bn, bk, stages;
+  int64_t width, groups, warps, rowTiles, bm, bn, bk, stages;
   int64_t aRowBytes, wRowBytes, aTileBytes, stageBytes;
   Value rows, firstRow, firstColumn; // i64, i64, i32
   Value oBase, wBase, smem, aLane, wLane;
@@ -152,16 +154,19 @@ AFragment PeaaKernelBuilder::meanFragment(Value address) {
 PeaaKernelBuilder::Tiles PeaaKernelBuilder::buildStepLoop(const Tiles &init) {
   int64_t steps = width / bk;
   SmallVector<Value> flat;
-  for (const AccFragment &a : init[0])
-    flat.append(a.begin(), a.end());
+  for (const SmallVector<AccFragment> &tile : init)
+    for (const AccFragment &a : tile)
+      flat.append(a.begin(), a.end());
   auto loop =
       scf::ForOp::create(b, loc, k.i32(0), k.i32(steps), k.i32(1), flat);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
-  auto unflatten = [](ValueRange values) {
-    Tiles acc(1);
+  auto unflatten = [&](ValueRange values) {
+    Tiles acc(rowTiles);
+    size_t perTile = values.size() / rowTiles;
     for (size_t i = 0; i < values.size(); i += 4)
-      acc[0].push_back({values[i], values[i + 1], values[i + 2], values[i + 3]});
+      acc[i / perTile].push_back(
+          {values[i], values[i + 1], values[i + 2], values[i + 3]});
     return acc;
   };
   Tiles acc = unflatten(loop.getRegionIterArgs());
@@ -177,18 +182,22 @@ PeaaKernelBuilder::Tiles PeaaKernelBuilder::buildStepLoop(const Tiles &init) {
   gpu::BarrierOp::create(b, loc);
 
   Value slot = mem.offset(smem, k.mulC(k.rem(step, stages), stageBytes));
-  Value aWarp = mem.offset(slot, k.add(k.mulC(k.warp, 16 * aRowBytes), aLane));
-  SmallVector<AFragment> a;
-  for (int64_t kk = 0; kk < bk / 16; ++kk)
-    a.push_back(meanFragment(mem.offset(aWarp, k.i32(32 * kk))));
-  frag.multiplyTransposed(acc, {a},
+  Value aWarp = mem.offset(
+      slot, k.add(k.mulC(k.warp, 16 * rowTiles * aRowBytes), aLane));
+  SmallVector<SmallVector<AFragment>> a(rowTiles);
+  for (int64_t m = 0; m < rowTiles; ++m)
+    for (int64_t kk = 0; kk < bk / 16; ++kk)
+      a[m].push_back(meanFragment(
+          mem.offset(aWarp, k.i32(16 * m * aRowBytes + 32 * kk))));
+  frag.multiplyTransposed(acc, a,
                           mem.offset(slot, k.add(k.i32(aTileBytes), wLane)),
                           wRowBytes);
   // The next step's prefetch overwrites the slot read here.
   gpu::BarrierOp::create(b, loc);
   SmallVector<Value> yielded;
-  for (const AccFragment &f : acc[0])
-    yielded.append(f.begin(), f.end());
+  for (const SmallVector<AccFragment> &tile : acc)
+    for (const AccFragment &f : tile)
+      yielded.append(f.begin(), f.end());
   scf::YieldOp::create(b, loc, yielded);
   return unflatten(loop.getResults());
 }
@@ -201,20 +210,23 @@ void PeaaKernelBuilder::storeResult(const Tiles &acc) {
   for (int64_t j = 0; j < bn / 8; ++j)
     bias.push_back(frag.unpack(mem.loadI32(
         mem.offset(bBase, k.mulC(k.addC(laneColumn, 8 * j), 2)))));
-  for (int r = 0; r < 2; ++r) {
-    Value row = k.add(firstRow, k.toI64(k.add(k.mulC(k.warp, 16),
-                                              k.addC(k.group, 8 * r))));
-    buildIf(b, loc, k.lt(row, rows), [&] {
-      Value address = mem.offset(
-          outBase,
-          k.mulC(k.add(k.mulC(row, width), k.toI64(laneColumn)), 2));
-      for (int64_t j = 0; j < bn / 8; ++j) {
-        Value lo = arith::AddFOp::create(b, loc, acc[0][j][2 * r], bias[j][0]);
-        Value hi =
-            arith::AddFOp::create(b, loc, acc[0][j][2 * r + 1], bias[j][1]);
-        mem.storeI32(frag.pack(lo, hi), mem.offset(address, k.i32(16 * j)));
-      }
-    });
+  Value warpRow = k.add(k.mulC(k.warp, 16 * rowTiles), k.group);
+  for (int64_t m = 0; m < rowTiles; ++m) {
+    for (int r = 0; r < 2; ++r) {
+      Value row = k.add(firstRow, k.toI64(k.addC(warpRow, 16 * m + 8 * r)));
+      buildIf(b, loc, k.lt(row, rows), [&] {
+        Value address = mem.offset(
+            outBase,
+            k.mulC(k.add(k.mulC(row, width), k.toI64(laneColumn)), 2));
+        for (int64_t j = 0; j < bn / 8; ++j) {
+          Value lo =
+              arith::AddFOp::create(b, loc, acc[m][j][2 * r], bias[j][0]);
+          Value hi =
+              arith::AddFOp::create(b, loc, acc[m][j][2 * r + 1], bias[j][1]);
+          mem.storeI32(frag.pack(lo, hi), mem.offset(address, k.i32(16 * j)));
+        }
+      });
+    }
   }
 }
 
@@ -236,7 +248,7 @@ void PeaaKernelBuilder::build(Value blockX, Value blockY, Value threadX,
       issueStepLoad(k.i32(s), k.i32(s));
     mem.commitGroup();
   }
-  Tiles acc(1, SmallVector<AccFragment>(bn / 8, frag.splat(0.0)));
+  Tiles acc(rowTiles, SmallVector<AccFragment>(bn / 8, frag.splat(0.0)));
   acc = buildStepLoop(acc);
   storeResult(acc);
 }
@@ -250,7 +262,9 @@ void sas::buildPeaaKernel(OpBuilder &b, MmaPeaaOp op, unsigned index) {
       arith::MulIOp::create(b, loc, memref::DimOp::create(b, loc, op.getO(), 0),
                             memref::DimOp::create(b, loc, op.getO(), 1));
   Value rowBlocks = arith::CeilDivUIOp::create(
-      b, loc, rows, arith::ConstantIndexOp::create(b, loc, 16 * op.getWarps()));
+      b, loc, rows,
+      arith::ConstantIndexOp::create(b, loc,
+                                     16 * op.getRowTiles() * op.getWarps()));
   int64_t width = op.getW().getType().getDimSize(0);
   Value columnBlocks =
       arith::ConstantIndexOp::create(b, loc, width / op.getColumnTile());
@@ -259,8 +273,9 @@ void sas::buildPeaaKernel(OpBuilder &b, MmaPeaaOp op, unsigned index) {
   int64_t groups = o.getDimSize(2) * o.getDimSize(3) / width;
   gpu::LaunchOp launch = createKernelLaunch(
       b, op, "peaa", index, {rowBlocks, columnBlocks, one}, 32 * op.getWarps(),
-      getMmaPeaaSharedBytes(groups, op.getWarps(), op.getColumnTile(),
-                            op.getKTile(), op.getStages()));
+      getMmaPeaaSharedBytes(groups, op.getWarps() * op.getRowTiles(),
+                            op.getColumnTile(), op.getKTile(),
+                            op.getStages()));
   PeaaKernelBuilder(b, loc, op)
       .build(launch.getBlockIds().x, launch.getBlockIds().y,
              launch.getThreadIds().x, rows);

@@ -71,7 +71,8 @@ func.func @feature_sim(%x: memref<?x?x24x64xbf16>, %w: memref<128x64xbf16>,
 
 // PEAA: a (row block, 128-column block) grid; a 3-slot cp.async ring whose
 // first two steps are issued before the loop; per step the mean of the two
-// groups' A fragments (f32 adds, one multiply by 1/2) feeds 2 x 16 mma.
+// groups' A fragments (f32 adds, one multiply by 1/2) feeds 2 row tiles x 2
+// k16 steps x 16 column tiles = 64 mma a warp.
 // CHECK-LABEL: func @peaa
 //       CHECK:   %[[COLUMNS:.*]] = arith.constant 6 : index
 //       CHECK:   gpu.launch blocks({{.*}}) in ({{.*}}, %{{.*}} = %[[COLUMNS]],
@@ -84,14 +85,14 @@ func.func @feature_sim(%x: memref<?x?x24x64xbf16>, %w: memref<128x64xbf16>,
 //       CHECK:       arith.addf
 //       CHECK:       arith.mulf {{.*}}, %cst
 //       CHECK:       arith.truncf
-// CHECK-COUNT-32:    nvvm.mma.sync
+// CHECK-COUNT-64:    nvvm.mma.sync
 //   CHECK-NOT:       nvvm.mma.sync
 //       CHECK:       gpu.barrier
 //       CHECK:       scf.yield
 func.func @peaa(%o: memref<?x?x24x64xbf16>, %w: memref<768x768xbf16>,
                 %b: memref<768xbf16>, %out: memref<?x?x768xbf16>) {
-  sas.mma_peaa %o dense(%w, %b) into %out warps(8) column_tile(128)
-      k_tile(32) stages(3)
+  sas.mma_peaa %o dense(%w, %b) into %out warps(4) row_tiles(2)
+      column_tile(128) k_tile(32) stages(3)
       : memref<?x?x24x64xbf16>, memref<768x768xbf16>, memref<768xbf16>,
         memref<?x?x768xbf16>
   return

@@ -101,7 +101,7 @@ func.func @feature_sim_heads(%x: memref<1x8x2x16xbf16>, %w: memref<32x16xbf16>,
 func.func @peaa_width(%o: memref<1x8x4x16xbf16>, %w: memref<24x24xbf16>,
                       %b: memref<24xbf16>, %out: memref<1x8x24xbf16>) {
   // expected-error @below {{the dense layer's width 24 must be H * F with H dividing the 4 heads of 'o' (F = 16)}}
-  sas.mma_peaa %o dense(%w, %b) into %out warps(8) column_tile(16) k_tile(16) stages(2)
+  sas.mma_peaa %o dense(%w, %b) into %out warps(8) row_tiles(1) column_tile(16) k_tile(16) stages(2)
       : memref<1x8x4x16xbf16>, memref<24x24xbf16>, memref<24xbf16>, memref<1x8x24xbf16>
   return
 }
@@ -111,7 +111,7 @@ func.func @peaa_width(%o: memref<1x8x4x16xbf16>, %w: memref<24x24xbf16>,
 func.func @peaa_tile(%o: memref<1x8x4x16xbf16>, %w: memref<32x32xbf16>,
                      %b: memref<32xbf16>, %out: memref<1x8x32xbf16>) {
   // expected-error @below {{the column tile must be a multiple of 16, at most 256, and divide the output width 32, got 64}}
-  sas.mma_peaa %o dense(%w, %b) into %out warps(8) column_tile(64) k_tile(16) stages(2)
+  sas.mma_peaa %o dense(%w, %b) into %out warps(8) row_tiles(1) column_tile(64) k_tile(16) stages(2)
       : memref<1x8x4x16xbf16>, memref<32x32xbf16>, memref<32xbf16>, memref<1x8x32xbf16>
   return
 }
@@ -121,7 +121,7 @@ func.func @peaa_tile(%o: memref<1x8x4x16xbf16>, %w: memref<32x32xbf16>,
 func.func @peaa_stages(%o: memref<1x8x4x16xbf16>, %w: memref<32x32xbf16>,
                        %b: memref<32xbf16>, %out: memref<1x8x32xbf16>) {
   // expected-error @below {{stages must be between 2 and 4, got 5}}
-  sas.mma_peaa %o dense(%w, %b) into %out warps(8) column_tile(32) k_tile(16) stages(5)
+  sas.mma_peaa %o dense(%w, %b) into %out warps(8) row_tiles(1) column_tile(32) k_tile(16) stages(5)
       : memref<1x8x4x16xbf16>, memref<32x32xbf16>, memref<32xbf16>, memref<1x8x32xbf16>
   return
 }

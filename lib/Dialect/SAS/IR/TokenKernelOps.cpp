@@ -84,21 +84,28 @@ sas::checkMmaFeatureSimTiling(int64_t dim, int64_t simDim, int64_t warps,
   return success();
 }
 
-int64_t sas::getMmaPeaaSharedBytes(int64_t groups, int64_t warps,
+int64_t sas::getMmaPeaaSharedBytes(int64_t groups, int64_t rowTiles,
                                    int64_t columnTile, int64_t kTile,
                                    int64_t stages) {
   return stages * 2 *
-         (16 * warps * (groups * kTile + kMmaRowPadding) +
+         (16 * rowTiles * (groups * kTile + kMmaRowPadding) +
           columnTile * (kTile + kMmaRowPadding));
 }
 
 LogicalResult
 sas::checkMmaPeaaTiling(int64_t groups, int64_t width, int64_t warps,
-                        int64_t columnTile, int64_t kTile, int64_t stages,
+                        int64_t rowTiles, int64_t columnTile, int64_t kTile,
+                        int64_t stages,
                         function_ref<InFlightDiagnostic()> emitError) {
   if (warps < 1 || warps > kMaxMmaWarps)
     return emitError() << "warps must be between 1 and " << kMaxMmaWarps
                        << ", got " << warps;
+  // A warp's accumulators: 16 R rows by the column tile, R * BN / 2 a
+  // thread.
+  if (rowTiles < 1 || rowTiles * columnTile > 256)
+    return emitError() << "row tiles times the column tile must be at most "
+                          "256 (the accumulators of a warp), got "
+                       << rowTiles << " x " << columnTile;
   if (columnTile % 16 != 0 || columnTile > 256 || width % columnTile != 0)
     return emitError() << "the column tile must be a multiple of 16, at most "
                           "256, and divide the output width "
@@ -110,8 +117,8 @@ sas::checkMmaPeaaTiling(int64_t groups, int64_t width, int64_t warps,
   if (stages < 2 || stages > kMaxMmaStages)
     return emitError() << "stages must be between 2 and " << kMaxMmaStages
                        << ", got " << stages;
-  int64_t bytes = getMmaPeaaSharedBytes(groups, warps, columnTile, kTile,
-                                        stages);
+  int64_t bytes = getMmaPeaaSharedBytes(groups, warps * rowTiles, columnTile,
+                                        kTile, stages);
   if (bytes > kMaxMmaSharedBytes)
     return emitError() << "the PEAA ring needs " << bytes
                        << " bytes of shared memory, above the "
@@ -227,7 +234,7 @@ LogicalResult MmaPeaaOp::verify() {
       failed(c.sameTokens(o, out)))
     return failure();
   int64_t groups = o.getDimSize(2) / (width / f);
-  return checkMmaPeaaTiling(groups, width, getWarps(), getColumnTile(),
-                            getKTile(), getStages(),
+  return checkMmaPeaaTiling(groups, width, getWarps(), getRowTiles(),
+                            getColumnTile(), getKTile(), getStages(),
                             [&] { return emitOpError(); });
 }

@@ -102,13 +102,14 @@ checkMmaFeatureSimTiling(int64_t dim, int64_t simDim, int64_t warps,
                          int64_t rowTiles,
                          function_ref<InFlightDiagnostic()> emitError);
 
-/// Bytes of the shared-memory ring of a PEAA block for `groups` head groups.
-int64_t getMmaPeaaSharedBytes(int64_t groups, int64_t warps,
+/// Bytes of the shared-memory ring of a PEAA block of `rowTiles` 16-row
+/// tiles (all its warps') for `groups` head groups.
+int64_t getMmaPeaaSharedBytes(int64_t groups, int64_t rowTiles,
                               int64_t columnTile, int64_t kTile,
                               int64_t stages);
 LogicalResult checkMmaPeaaTiling(int64_t groups, int64_t width, int64_t warps,
-                                 int64_t columnTile, int64_t kTile,
-                                 int64_t stages,
+                                 int64_t rowTiles, int64_t columnTile,
+                                 int64_t kTile, int64_t stages,
                                  function_ref<InFlightDiagnostic()> emitError);
 
 /// The sizes of one SAS layer as plain numbers, as front ends take them

@@ -492,15 +492,16 @@ def SAS_MmaPeaaOp : SAS_Op<"mma_peaa"> {
     16-bit values, times `1/G`, rounded to the 16-bit type) and the bias is
     added to the f32 accumulators before the one rounding of the result.
     Reads `o` `[B, T, H', F]`, writes `out` `[B, T, H * F]`. A block of
-    `warps` warps of 16 rows computes `column_tile` output columns, stepping
+    `warps` warps of `row_tiles` 16-row tiles (which share every w fragment
+    read from shared memory) computes `column_tile` output columns, stepping
     through the `H * F` inputs `k_tile` at a time through a ring of
     `stages` shared-memory buffers filled by cp.async.
 
     Example:
 
     ```mlir
-    sas.mma_peaa %o dense(%w, %b) into %out warps(8) column_tile(128)
-        k_tile(32) stages(3)
+    sas.mma_peaa %o dense(%w, %b) into %out warps(4) row_tiles(2)
+        column_tile(128) k_tile(32) stages(3)
         : memref<?x?x24x64xbf16>, memref<768x768xbf16>, memref<768xbf16>,
           memref<?x?x768xbf16>
     ```
@@ -511,13 +512,15 @@ def SAS_MmaPeaaOp : SAS_Op<"mma_peaa"> {
                        Arg<SAS_HalfMemRef1, "", [MemRead]>:$b,
                        Arg<SAS_HalfMemRef3, "the result", [MemWrite]>:$out,
                        ConfinedAttr<I64Attr, [IntPositive]>:$warps,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$row_tiles,
                        ConfinedAttr<I64Attr, [IntPositive]>:$column_tile,
                        ConfinedAttr<I64Attr, [IntPositive]>:$k_tile,
                        ConfinedAttr<I64Attr, [IntPositive]>:$stages);
 
   let assemblyFormat = [{
     $o `dense` `(` $w `,` $b `)` `into` $out `warps` `(` $warps `)`
-    `column_tile` `(` $column_tile `)` `k_tile` `(` $k_tile `)`
+    `row_tiles` `(` $row_tiles `)` `column_tile` `(` $column_tile `)`
+    `k_tile` `(` $k_tile `)`
     `stages` `(` $stages `)` attr-dict `:` type($o) `,` type($w) `,`
     type($b) `,` type($out)
   }];
