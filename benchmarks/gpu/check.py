@@ -71,11 +71,15 @@ def main():
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--limit", type=int,
                         help="check only the first N cases")
+    parser.add_argument("--extra", action="store_true",
+                        help="check only cases.EXTRA_CHECK_CASES (small: "
+                        "for compute-sanitizer)")
     args = parser.parse_args()
     print(f"check.py: seed {args.seed}, {torch.cuda.get_device_name()}, "
           f"torch {torch.__version__}", flush=True)
     results, failures = [], 0
-    todo = list(cases.check_cases())[:args.limit]
+    todo = (cases.EXTRA_CHECK_CASES if args.extra
+            else list(cases.check_cases()))[:args.limit]
     for i, case in enumerate(todo):
         b, t, h, d, hs, ds, k, causal, dtype = case
         try:

@@ -7,6 +7,8 @@
 #   bench      bench.py (whole layers against PyTorch), attention.py bench
 #              (the attention kernel against SDPA) and the per-kernel profile
 #              of the first benchmark config
+#   sanitize   compute-sanitizer memcheck and racecheck on check.py --extra
+#              (every kernel of small bf16/f16 layers, tails included)
 #   sass       cuobjdump -sass of the kernels dump_kernels.py wrote, with
 #              their HMMA/LDSM/MUFU.EX2 counts
 # All three when no step is named.
@@ -42,6 +44,12 @@ for step in $steps; do
       --libs gpu-libs/libs --json "$out/attention-bench.json"
     run profile python3 benchmarks/gpu/kernel_profile.py --libs gpu-libs/libs --config -1 \
       --json "$out/profile.json" ;;
+  sanitize)
+    for tool in memcheck racecheck; do
+      run "sanitize-$tool" timeout 240 compute-sanitizer --tool "$tool" \
+        --error-exitcode 1 python3 benchmarks/gpu/check.py --extra \
+        --libs gpu-libs/libs
+    done ;;
   sass)
     for cubin in gpu-libs/kernels/*.cubin; do
       name=$(basename "$cubin" .cubin)
