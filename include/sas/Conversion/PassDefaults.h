@@ -34,19 +34,21 @@ inline constexpr int64_t kDefaultMmaWarps = 4;
 inline constexpr int64_t kDefaultMmaWarpRows = 0;
 inline constexpr int64_t kDefaultMmaKeyTile = 64;
 inline constexpr int64_t kDefaultMmaStages = 2;
-/// The sm_90a (wgmma) attention kernel: two warpgroups (128 query rows).
-inline constexpr int64_t kDefaultWgmmaWarps = 8;
+/// The sm_90a (wgmma) attention kernel: one warpgroup (64 query rows), faster
+/// than two in 5 of 6 same-run comparisons on the H200 (docs/perf.md).
+inline constexpr int64_t kDefaultWgmmaWarps = 4;
 
 /// The per-token GPU kernels (convert-sas-token-ops-to-gpu). Feature
 /// simulation: 4 warps of 16 rows, 4 row tiles a block (the 53 KiB of
-/// weights it stages are then read from L2 once per 256 rows). PEAA: 4 warps
-/// of two 16-row tiles (128 token rows) by 128 columns, 32 inputs a step, 3
-/// buffers: with one row tile a warp (8 warps) every warp read the whole w
-/// tile from shared memory, 10 ldmatrix for 16 mma a step.
+/// weights it stages are then read from L2 once per 256 rows). PEAA: 8 warps
+/// of one 16-row tile (128 token rows) by 128 columns, 32 inputs a step, 3
+/// buffers. Two row tiles a warp (4 warps) halve the w reads from shared
+/// memory but need 243 registers instead of 124 and ran slower on the H200
+/// (docs/perf.md).
 inline constexpr int64_t kDefaultFeatureSimWarps = 4;
 inline constexpr int64_t kDefaultFeatureSimRowTiles = 4;
-inline constexpr int64_t kDefaultPeaaWarps = 4;
-inline constexpr int64_t kDefaultPeaaRowTiles = 2;
+inline constexpr int64_t kDefaultPeaaWarps = 8;
+inline constexpr int64_t kDefaultPeaaRowTiles = 1;
 inline constexpr int64_t kDefaultPeaaColumnTile = 128;
 inline constexpr int64_t kDefaultPeaaKTile = 32;
 inline constexpr int64_t kDefaultPeaaStages = 3;

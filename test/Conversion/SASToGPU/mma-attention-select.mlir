@@ -30,11 +30,12 @@ func.func @bf16(%q: tensor<2x37x4x32xbf16>, %k: tensor<2x37x4x32xbf16>,
 // CHECK-LABEL: func @bf16_wide
 //       CHECK:   sas.mma_attention {{.*}} warps(4) warp_rows(16) key_tile(64) stages(2)
 // With wgmma (sm_90a), heads that are multiples of 64 take the warpgroup
-// kernel (8 warps of 16 rows, 64 keys a step); heads of 32 keep mma.sync.
+// kernel (one warpgroup: 4 warps of 16 rows, 64 keys a step); heads of 32
+// keep mma.sync.
 // WGMMA-LABEL: func @bf16
 //       WGMMA:   sas.mma_attention {{.*}} warps(4) warp_rows(32) key_tile(64) stages(2) :
 // WGMMA-LABEL: func @bf16_wide
-//       WGMMA:   sas.mma_attention {{.*}} warps(8) warp_rows(16) key_tile(64) stages(2) wgmma :
+//       WGMMA:   sas.mma_attention {{.*}} warps(4) warp_rows(16) key_tile(64) stages(2) wgmma :
 func.func @bf16_wide(%q: tensor<1x8x2x128xbf16>, %v: tensor<1x8x2x64xbf16>)
     -> tensor<1x8x2x64xbf16> {
   %0 = sas.attention %q, %q, %v

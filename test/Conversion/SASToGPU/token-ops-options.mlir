@@ -9,9 +9,9 @@
 // KTILE: convert-sas-token-ops-to-gpu: peaa-k-tile must be a multiple of 16 between 16 and 64, got 128
 // RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="peaa-stages=1" 2>&1 | FileCheck %s --check-prefix=STAGES
 // STAGES: convert-sas-token-ops-to-gpu: stages must be between 2 and 4, got 1
-// RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="peaa-column-tile=256" 2>&1 | FileCheck %s --check-prefix=ACCUMULATORS
+// RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="peaa-row-tiles=2 peaa-column-tile=256" 2>&1 | FileCheck %s --check-prefix=ACCUMULATORS
 // ACCUMULATORS: convert-sas-token-ops-to-gpu: row tiles times the column tile must be at most 256 (the accumulators of a warp), got 2 x 256
-// RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="peaa-row-tiles=1 peaa-column-tile=256 peaa-k-tile=64 peaa-stages=4" 2>&1 | FileCheck %s --check-prefix=SHARED
+// RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="peaa-warps=4 peaa-column-tile=256 peaa-k-tile=64 peaa-stages=4" 2>&1 | FileCheck %s --check-prefix=SHARED
 // SHARED: convert-sas-token-ops-to-gpu: the PEAA ring needs 184320 bytes of shared memory, above the 101376 a block may use
 // RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="head-sim-warps=16" 2>&1 | FileCheck %s --check-prefix=HEADSIM
 // HEADSIM: convert-sas-token-ops-to-gpu: head-sim-warps must be 0 (automatic) or at most 8, got 16

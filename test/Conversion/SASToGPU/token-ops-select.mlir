@@ -1,5 +1,5 @@
 // RUN: sas-opt %s --split-input-file --convert-sas-token-ops-to-gpu --verify-diagnostics | FileCheck %s
-// RUN: sas-opt %s --split-input-file --convert-sas-token-ops-to-gpu="feature-sim-warps=8 feature-sim-row-tiles=2 peaa-warps=2 peaa-row-tiles=1 peaa-column-tile=64 peaa-k-tile=16 peaa-stages=2 head-sim-warps=4" --verify-diagnostics | FileCheck %s --check-prefix=TILING
+// RUN: sas-opt %s --split-input-file --convert-sas-token-ops-to-gpu="feature-sim-warps=8 feature-sim-row-tiles=2 peaa-warps=2 peaa-row-tiles=2 peaa-column-tile=64 peaa-k-tile=16 peaa-stages=2 head-sim-warps=4" --verify-diagnostics | FileCheck %s --check-prefix=TILING
 
 // 16-bit head simulation, feature simulation and PEAA become one kernel op
 // each on the operands' buffers. Heads (12, 24) padded to 16 inside the
@@ -58,10 +58,10 @@ func.func @feature_sim(%x: tensor<?x?x24x64xbf16>, %w: tensor<128x64xbf16>,
 // option's (128), 64, 32, 16 that divides the width (96).
 // CHECK-LABEL: func @peaa_into
 //  CHECK-SAME:   %[[DEST:[^:]*]]: memref<2x37x96xbf16>
-//       CHECK:   sas.mma_peaa {{.*}} into %[[DEST]] warps(4) row_tiles(2) column_tile(32) k_tile(32) stages(3)
+//       CHECK:   sas.mma_peaa {{.*}} into %[[DEST]] warps(8) row_tiles(1) column_tile(32) k_tile(32) stages(3)
 //   CHECK-NOT:   materialize_in_destination
 // TILING-LABEL: func @peaa_into
-//       TILING:   sas.mma_peaa {{.*}} warps(2) row_tiles(1) column_tile(32) k_tile(16) stages(2)
+//       TILING:   sas.mma_peaa {{.*}} warps(2) row_tiles(2) column_tile(32) k_tile(16) stages(2)
 func.func @peaa_into(%o: tensor<2x37x4x48xbf16>, %w: tensor<96x96xbf16>,
                      %b: tensor<96xbf16>, %dest: memref<2x37x96xbf16>) {
   %r = sas.peaa %o dense(%w, %b)
