@@ -183,7 +183,7 @@ def main():
       f"MHA's is {min(excess['sas_mlir']):.1f}–{max(excess['sas_mlir']):.1f} times the FLOP "
       f"ratio (torch.compile's: {min(excess['sas_compiled']):.1f}–"
       f"{max(excess['sas_compiled']):.1f} times). What is left is "
-      "the attention kernel (mma.sync at 50–60% of SDPA's rate, [perf.md](perf.md)) and the "
+      "the attention kernel (wgmma at 63–75% of SDPA's rate, [perf.md](perf.md)) and the "
       "per-token kernels at 3–8 times their memory floors: SAS's extra FLOPs are not yet as "
       "cheap as MHA's on this card.")
     w("- A fair comparison for the quality question trains a compute-matched MHA, not the "

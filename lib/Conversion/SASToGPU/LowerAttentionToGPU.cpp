@@ -497,17 +497,9 @@ struct ConvertSASAttentionToGPUPass
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateLowerAttentionToGPUPatterns(patterns, tiling);
-    // The attention ops alone, and nothing folded around them; the greedy
-    // driver (unlike the walk driver) lets the pattern erase the store that
-    // follows an attention written into the caller's buffer.
     SmallVector<Operation *> attentions;
     getOperation()->walk([&](AttentionOp op) { attentions.push_back(op); });
-    GreedyRewriteConfig config;
-    config.setStrictness(GreedyRewriteStrictness::ExistingOps)
-        .enableFolding(false)
-        .enableConstantCSE(false)
-        .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
-    (void)applyOpPatternsGreedily(attentions, std::move(patterns), config);
+    rewriteOpsToBuffers(attentions, std::move(patterns));
     // The pattern reports why it did not apply.
     if (getOperation()
             ->walk([](AttentionOp) { return WalkResult::interrupt(); })

@@ -207,14 +207,7 @@ struct ConvertSASTokenOpsToGPUPass
       if (isa<HeadSimOp, FeatureSimOp, PeaaOp>(op))
         ops.push_back(op);
     });
-    // As in convert-sas-attention-to-gpu: these ops alone, nothing folded,
-    // and the pattern may erase the store that follows.
-    GreedyRewriteConfig config;
-    config.setStrictness(GreedyRewriteStrictness::ExistingOps)
-        .enableFolding(false)
-        .enableConstantCSE(false)
-        .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
-    (void)applyOpPatternsGreedily(ops, std::move(patterns), config);
+    rewriteOpsToBuffers(ops, std::move(patterns));
   }
 };
 

@@ -8,6 +8,7 @@
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 using namespace mlir;
 using namespace mlir::sas;
@@ -90,4 +91,14 @@ void OpBuffers::replaceWithBuffer(Operation *op,
   rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
       op, op->getResult(0).getType(), out, /*restrict=*/true,
       /*writable=*/true);
+}
+
+void sas::rewriteOpsToBuffers(ArrayRef<Operation *> ops,
+                              RewritePatternSet &&patterns) {
+  GreedyRewriteConfig config;
+  config.setStrictness(GreedyRewriteStrictness::ExistingOps)
+      .enableFolding(false)
+      .enableConstantCSE(false)
+      .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
+  (void)applyOpPatternsGreedily(ops, std::move(patterns), config);
 }

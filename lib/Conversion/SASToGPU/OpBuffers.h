@@ -39,6 +39,12 @@ struct OpBuffers {
   void replaceWithBuffer(Operation *op, PatternRewriter &rewriter) const;
 };
 
+/// Applies `patterns` to `ops` alone, nothing folded around them: the
+/// greedy driver (unlike the walk driver) lets a pattern erase the store
+/// that follows an op written into the caller's buffer.
+void rewriteOpsToBuffers(ArrayRef<Operation *> ops,
+                         RewritePatternSet &&patterns);
+
 } // namespace sas
 } // namespace mlir
 
