@@ -516,7 +516,7 @@ void AttentionLowering::buildOutput() {
 void AttentionLowering::buildTile() {
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPointToStart(forall.getBody());
-  ValueRange ivs = forall.getInductionVars();
+  SmallVector<Value> ivs = forall.getInductionVars();
   Value b = ivs[0];
   Value queryBlock = balancedQueryBlock(rewriter, loc, ivs[1], numQueryBlocks);
   OpFoldResult queryOffset = affine::makeComposedFoldedAffineApply(
