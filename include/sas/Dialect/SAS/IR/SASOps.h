@@ -75,8 +75,9 @@ constexpr int64_t kMaxMmaFeatureSize = 128;
 /// The f32 accumulators a head-simulation thread keeps (its part of one
 /// token's [H', D] output, carried from one convolution to the next): 32 if
 /// the token's positions can be shared out that finely, else at most 64.
-/// With 32 the D = 64 kernels of docs/baselines.md stay below 160
-/// registers, with 64 they reach 255 and spill (docs/perf.md).
+/// With 32 the H' = 24 and 32 kernels of docs/baselines.md take 154-162
+/// registers (218 with 64: one block an SM instead of two); H' = 64 still
+/// reaches 255 and spills 16 bytes (docs/perf.md).
 constexpr int64_t kHeadSimAccumulators = 32;
 constexpr int64_t kMaxHeadSimAccumulators = 64;
 
