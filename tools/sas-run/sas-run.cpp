@@ -294,6 +294,10 @@ static int emitCudaLibrary(const char *argv0, StorageType storage) {
   SASGPUPipelineOptions options;
   if (failed(options.parseFromString(gpuPipelineOptions)))
     fail("--gpu-pipeline-options: cannot parse '" + gpuPipelineOptions + "'");
+  // The chip is --chip's; the same option inside --gpu-pipeline-options
+  // would otherwise be overridden without a word.
+  if (options.chip.getNumOccurrences())
+    fail("--gpu-pipeline-options: give the chip with --chip, not chip=");
   options.chip = chip;
   options.toolkit = cudaToolkit;
   if (queryTile.getNumOccurrences())
