@@ -226,6 +226,7 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   mapping.elementwiseThreads = options.elementwiseThreads;
   pm.addNestedPass<func::FuncOp>(createSASGPUMapToLaunch(mapping));
   pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createSASGPUKernelOccupancy());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());

@@ -141,4 +141,20 @@ def SASGPUMapToLaunch : Pass<"sas-gpu-map-to-launch", "func::FuncOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+
+def SASGPUKernelOccupancy : Pass<"sas-gpu-kernel-occupancy", "ModuleOp"> {
+  let summary = "Give outlined kernels the occupancy their builder asked for";
+  let description = [{
+    A kernel builder that wants more blocks of a kernel on each SM than its
+    registers allow records it on the host function, before outlining
+    (which keeps no attribute of a `gpu.launch`): `sas.kernel_occupancy`,
+    a dictionary from kernel name to `[threads, blocks]`. After
+    `gpu-kernel-outlining` this pass sets `nvvm.maxntid = [threads, 1, 1]`
+    and `nvvm.minctasm = blocks` on each named `gpu.func` (ptxas then keeps
+    its registers within 65536 / (threads * blocks)) and removes the
+    dictionary. A name with no outlined kernel is an error.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 #endif // SAS_CODEGEN_PASSES_TD

@@ -43,6 +43,13 @@ using namespace mlir::sas;
 /// tokens (24 KiB of inputs), and config 1 of docs/baselines.md still has
 /// 512 blocks, about four per SM of the H200.
 static constexpr int64_t kHeadSimGroupsPerBlock = 4;
+/// Blocks an SM ptxas is asked to fit: two 8-warp blocks, 128 registers a
+/// thread. Unasked: 154 registers, one block an SM (12.5% occupancy, Nsight
+/// Compute); asked: 36 bytes spilled at H' = 24, 292 at H' = 64, and 15-18%
+/// faster on all five configs of docs/baselines.md (docs/perf.md). The
+/// same request made feature simulation (three blocks, 168 registers, 172
+/// bytes spilled) 4-16% slower: it has none.
+static constexpr int64_t kHeadSimBlocksPerSM = 2;
 /// Weight elements a thread loads before storing them.
 static constexpr int64_t kStageBatch = 16;
 
@@ -395,8 +402,8 @@ void sas::buildHeadSimKernel(OpBuilder &b, MmaHeadSimOp op, unsigned index) {
   gpu::LaunchOp launch = createKernelLaunch(
       b, op, "head_sim", index, {blocks, one, one}, 32 * op.getWarps(),
       getHeadSimSharedBytes(op.getX().getType().getDimSize(2), simHeads, dim,
-                            op.getW().getType().getDimSize(2),
-                            op.getWarps()));
+                            op.getW().getType().getDimSize(2), op.getWarps()),
+      kHeadSimBlocksPerSM);
   HeadSimKernelBuilder(b, loc, op).build(launch.getBlockIds().x,
                                          launch.getThreadIds().x, tokens);
   op.erase();

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "TokenKernels.h"
+#include "sas/Dialect/SAS/IR/SASDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -16,7 +17,8 @@ using namespace mlir::sas;
 gpu::LaunchOp sas::createKernelLaunch(OpBuilder &b, Operation *op,
                                       StringRef kind, unsigned index,
                                       std::array<Value, 3> grid,
-                                      int64_t threads, int64_t sharedBytes) {
+                                      int64_t threads, int64_t sharedBytes,
+                                      int64_t minBlocksPerSM) {
   Location loc = op->getLoc();
   b.setInsertionPoint(op);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
@@ -26,9 +28,21 @@ gpu::LaunchOp sas::createKernelLaunch(OpBuilder &b, Operation *op,
   auto launch = gpu::LaunchOp::create(b, loc, grid[0], grid[1], grid[2],
                                       threadCount, one, one, shared);
   std::string name;
-  if (auto func = op->getParentOfType<FunctionOpInterface>())
+  auto func = op->getParentOfType<FunctionOpInterface>();
+  if (func)
     name = func.getName().str() + "_";
   name += (kind + "_" + Twine(index)).str();
+  if (minBlocksPerSM && func) {
+    NamedAttrList requests;
+    if (auto old = func->getAttrOfType<DictionaryAttr>(
+            kKernelOccupancyAttrName))
+      requests.append(old.getValue());
+    requests.set(name, b.getDenseI32ArrayAttr(
+                           {static_cast<int32_t>(threads),
+                            static_cast<int32_t>(minBlocksPerSM)}));
+    func->setAttr(kKernelOccupancyAttrName,
+                  requests.getDictionary(b.getContext()));
+  }
   auto symbol = FlatSymbolRefAttr::get(b.getContext(), name);
   launch.setFunctionAttr(symbol);
   launch.setModuleAttr(symbol);

@@ -22,10 +22,12 @@ namespace sas {
 /// A gpu.launch before `op` of `grid` blocks of `threads` threads (x only)
 /// with `sharedBytes` of dynamic shared memory, named
 /// `<function>_<kind>_<index>`; the builder is left at the start of its
-/// body, whose terminator is in place.
+/// body, whose terminator is in place. With `minBlocksPerSM`, asks
+/// sas-gpu-kernel-occupancy to make ptxas fit that many blocks an SM.
 gpu::LaunchOp createKernelLaunch(OpBuilder &b, Operation *op, StringRef kind,
                                  unsigned index, std::array<Value, 3> grid,
-                                 int64_t threads, int64_t sharedBytes);
+                                 int64_t threads, int64_t sharedBytes,
+                                 int64_t minBlocksPerSM = 0);
 
 /// Integer arithmetic and the thread's place in its block, for the body of
 /// a kernel built by hand (i32 unless said otherwise).

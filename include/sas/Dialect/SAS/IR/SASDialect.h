@@ -11,4 +11,14 @@
 
 #include "sas/Dialect/SAS/IR/SASOpsDialect.h.inc"
 
+namespace mlir {
+namespace sas {
+/// The host function's attribute through which the GPU kernel builders ask
+/// sas-gpu-kernel-occupancy for blocks per SM: kernel name -> [threads,
+/// blocks] (DenseI32ArrayAttr).
+inline constexpr llvm::StringLiteral kKernelOccupancyAttrName =
+    "sas.kernel_occupancy";
+} // namespace sas
+} // namespace mlir
+
 #endif // SAS_DIALECT_SAS_IR_SASDIALECT_H
