@@ -70,7 +70,7 @@ class LayerLibrary:
         self.parameters = [(p["name"], tuple(p["shape"]))
                            for p in self.config["parameters"]]
 
-    def _check(self, name, tensor, shape, device):
+    def _check(self, name, tensor, shape, device, anchor="q"):
         if not isinstance(tensor, torch.Tensor):
             raise TypeError(f"{name} must be a torch.Tensor, got "
                             f"{type(tensor).__name__}")
@@ -78,7 +78,8 @@ class LayerLibrary:
             raise ValueError(f"{name} must be on a CUDA device, it is on "
                              f"{tensor.device}")
         if device is not None and tensor.device != device:
-            raise ValueError(f"{name} is on {tensor.device}, q on {device}")
+            raise ValueError(f"{name} is on {tensor.device}, {anchor} on "
+                             f"{device}")
         if tensor.dtype != self.dtype:
             raise ValueError(f"{name} must be {self.dtype} (the library's "
                              f"dtype), got {tensor.dtype}")
@@ -93,6 +94,30 @@ class LayerLibrary:
         """The layer's output [B, T, H*D] for q, k, v [B, T, H, D] and the
         22 parameters in `state_dict` (PyTorch state-dict keys), written
         into `out` when given (contiguous, the library's dtype)."""
+        sizes = self._check_inputs(q, k, v, None, "q")
+        pointers = self._parameter_pointers(state_dict, q.device)
+        return self._launch(q, k, v, pointers, out, *sizes)
+
+    def bind(self, state_dict):
+        """A callable f(q, k, v, out=None) running the layer with the 22
+        parameters of `state_dict`, checked once here. It keeps references
+        to those tensors (their memory stays valid; in-place updates, as by
+        load_state_dict or an optimizer, are seen) and checks only q, k, v
+        and out at each call: 22 checks a call less of host time, during
+        which the GPU would wait."""
+        pointers = self._parameter_pointers(state_dict, None)
+        params = [state_dict[name] for name, _ in self.parameters]
+        device = params[0].device
+
+        def run(q, k, v, out=None):
+            sizes = self._check_inputs(q, k, v, device,
+                                       "the bound parameters")
+            return self._launch(q, k, v, pointers, out, *sizes)
+        run.parameters = params  # the references that keep them alive
+        return run
+
+    def _check_inputs(self, q, k, v, device, anchor):
+        """Checks q, k, v; returns B, T and the output shape."""
         if isinstance(q, torch.Tensor) and q.dim() == 4:
             batch, seq_len = q.shape[:2]
         else:
@@ -102,12 +127,15 @@ class LayerLibrary:
             return tuple(s if s is not None else (batch, seq_len)[i]
                          for i, s in enumerate(shape))
 
-        input_shape, output_shape = resolve(self.input_shape), \
-            resolve(self.output_shape)
-        self._check("q", q, input_shape, None)
-        device = q.device
-        self._check("k", k, input_shape, device)
-        self._check("v", v, input_shape, device)
+        input_shape = resolve(self.input_shape)
+        self._check("q", q, input_shape, device, anchor)
+        self._check("k", k, input_shape, q.device)
+        self._check("v", v, input_shape, q.device)
+        return batch, seq_len, resolve(self.output_shape)
+
+    def _parameter_pointers(self, state_dict, device):
+        """The parameters' device pointers in ABI order, each checked (on
+        `device`, or all on the first one's)."""
         names = [name for name, _ in self.parameters]
         missing = [n for n in names if n not in state_dict]
         unknown = [n for n in state_dict if n not in names]
@@ -117,13 +145,19 @@ class LayerLibrary:
         params = []
         for name, shape in self.parameters:
             tensor = state_dict[name]
-            self._check(f"state_dict['{name}']", tensor, shape, device)
+            self._check(f"state_dict['{name}']", tensor, shape, device,
+                        "q" if device is not None and not params
+                        else f"state_dict['{names[0]}']")
+            device = tensor.device
             params.append(tensor)
+        return (ctypes.c_void_p * len(params))(*[t.data_ptr() for t in params])
+
+    def _launch(self, q, k, v, pointers, out, batch, seq_len, output_shape):
+        """sas_layer_forward on the current stream of q's device."""
+        device = q.device
         if out is None:
             out = torch.empty(output_shape, dtype=self.dtype, device=device)
         self._check("out", out, output_shape, device)
-        pointers = (ctypes.c_void_p * len(params))(
-            *[t.data_ptr() for t in params])
         with torch.cuda.device(device):
             stream = torch.cuda.current_stream(device).cuda_stream
             status = self._forward(q.data_ptr(), k.data_ptr(), v.data_ptr(),

@@ -69,6 +69,17 @@ def test_rejects_host_tensors(library):
         library(*qkv, state)
 
 
+def test_bind_checks_parameters(library):
+    _, state = _arguments(library)
+    first = library.parameters[0][0]
+    with pytest.raises(ValueError,
+                       match=rf"state_dict\['{first}'\] must be on a CUDA"):
+        library.bind(state)
+    del state[first]
+    with pytest.raises(KeyError, match=f"missing \\['{first}'\\]"):
+        library.bind(state)
+
+
 def test_rejects_non_tensors(library):
     qkv, state = _arguments(library)
     with pytest.raises(TypeError, match="q must be a torch.Tensor"):
