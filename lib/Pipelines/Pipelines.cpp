@@ -203,7 +203,6 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   lowering.fusePeaaMean = false;
   lowering.kvSimulation = KVSimulation::Materialize;
   pm.addPass(createConvertSASToLinalg(lowering));
-  pm.addPass(createInlinerPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 

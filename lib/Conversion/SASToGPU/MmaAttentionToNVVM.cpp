@@ -189,8 +189,9 @@ private:
                              Value stageBase);
   TileCopy planTileCopy(Value global, int64_t width, int64_t rowBytes);
   void issueKeyValueLoad(Value keyBlock, Value stage);
-  void issueTileLoadGeneric(Value global, Value tile, Value keyStart,
-                            int64_t width, int64_t rowBytes);
+  void copyRowsAsync(Value global, Value start, Value limit, int64_t rows,
+                     int64_t width, Value tile,
+                     function_ref<Value(Value, Value)> destOffset);
   Scores computeScores(Value stageBase);
   void maskScores(Scores &s, Value keyStart);
   SmallVector<SmallVector<AFragment>> onlineSoftmaxStep(SoftmaxState &state,
@@ -270,8 +271,12 @@ void MmaAttentionKernelBuilder::issueKeyValueLoad(Value keyBlock,
   for (int t = 0; t < 2; ++t) {
     const TileCopy &copy = copies[t];
     if (!copy.global) {
-      issueTileLoadGeneric(t == 0 ? kBase : vBase, tiles[t], keyStart,
-                           t == 0 ? e : f, t == 0 ? kRowBytes : vRowBytes);
+      // No plan: addresses computed per chunk (any head size and threads).
+      int64_t width = t == 0 ? e : f, rowBytes = t == 0 ? kRowBytes : vRowBytes;
+      copyRowsAsync(t == 0 ? kBase : vBase, keyStart, keys, bk, width,
+                    tiles[t], [&](Value row, Value column) {
+                      return tileChunkOffset(row, column, width, rowBytes);
+                    });
       continue;
     }
     Value blockStart = mem.offset(
@@ -320,39 +325,34 @@ TileCopy MmaAttentionKernelBuilder::planTileCopy(Value global, int64_t width,
   return copy;
 }
 
-/// The copies of one tile with addresses computed per chunk: any head size
-/// and thread count.
-void MmaAttentionKernelBuilder::issueTileLoadGeneric(Value global, Value tile,
-                                                     Value keyStart,
-                                                     int64_t width,
-                                                     int64_t rowBytes) {
+/// Rows [start, start + rows) of this block's head in a [B, L, N, width]
+/// tensor with L = `limit` into `tile` at destOffset(row, 16-byte column),
+/// the block's threads taking the 16-byte chunks in turn; rows past `limit`
+/// are zero-filled and their source never read.
+void MmaAttentionKernelBuilder::copyRowsAsync(
+    Value global, Value start, Value limit, int64_t rows, int64_t width,
+    Value tile, function_ref<Value(Value, Value)> destOffset) {
   int64_t threads = 32 * warps;
-  int64_t chunksPerRow = width / 8, chunks = bk * width / 8;
+  int64_t chunksPerRow = width / 8, chunks = rows * width / 8;
   for (int64_t first = 0; first < chunks; first += threads) {
     Value chunk = addC(tid, first);
     auto copyChunk = [&] {
       Value row = arith::DivUIOp::create(b, loc, chunk, i32(chunksPerRow));
       Value column = arith::RemUIOp::create(b, loc, chunk, i32(chunksPerRow));
-      Value key = add(keyStart, row);
-      Value inRange = lt(key, keys);
+      Value index = add(start, row);
+      Value inRange = lt(index, limit);
       Value source = mem.offset(
-          mem.offset(global, rowOffset(batch, keys, minS(key, addC(keys, -1)),
-                                       width)),
+          mem.offset(global, rowOffset(batch, limit,
+                                       minS(index, addC(limit, -1)), width)),
           mulC(column, 16));
-      Value dest =
-          mem.offset(tile, tileChunkOffset(row, column, width, rowBytes));
       mem.copyAsync16(
-          dest, source,
+          mem.offset(tile, destOffset(row, column)), source,
           arith::SelectOp::create(b, loc, inRange, i32(16), i32(0)));
     };
-    if (first + threads <= chunks) {
+    if (first + threads <= chunks)
       copyChunk();
-      continue;
-    }
-    auto guard = scf::IfOp::create(b, loc, lt(chunk, i32(chunks)));
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(&guard.getThenRegion().front());
-    copyChunk();
+    else
+      buildIf(b, loc, lt(chunk, i32(chunks)), copyChunk);
   }
 }
 
@@ -382,36 +382,16 @@ Value MmaAttentionKernelBuilder::tileChunkOffset(Value row, Value column,
 /// The block's q rows into shared memory (sm_90a kernel), as panels of 64
 /// rows (a warpgroup's) by 64 columns; rows past T zero-filled.
 void MmaAttentionKernelBuilder::loadQueryTile(Value q) {
-  Value qBase = mem.globalBase(q);
-  int64_t threads = 32 * warps, chunksPerRow = e / 8;
-  int64_t chunks = bq * chunksPerRow;
-  for (int64_t first = 0; first < chunks; first += threads) {
-    Value chunk = addC(tid, first);
-    auto copy = [&] {
-      Value row = arith::DivUIOp::create(b, loc, chunk, i32(chunksPerRow));
-      Value column = arith::RemUIOp::create(b, loc, chunk, i32(chunksPerRow));
-      Value query = add(q0, row);
-      Value inRange = lt(query, queries);
-      Value source = mem.offset(
-          mem.offset(qBase, rowOffset(batch, queries,
-                                      minS(query, addC(queries, -1)), e)),
-          mulC(column, 16));
-      Value group = arith::DivUIOp::create(b, loc, row, i32(64));
-      Value inGroup = arith::RemUIOp::create(b, loc, row, i32(64));
-      Value panel = arith::DivUIOp::create(b, loc, column, i32(8));
-      Value dest = mem.offset(
-          qShared,
-          add(add(mulC(group, (e / 64) * qPanelBytes), mulC(panel, qPanelBytes)),
-              wg.swizzledOffset(inGroup,
-                                arith::RemUIOp::create(b, loc, column, i32(8)))));
-      mem.copyAsync16(dest, source,
-                      arith::SelectOp::create(b, loc, inRange, i32(16), i32(0)));
-    };
-    if (first + threads <= chunks)
-      copy();
-    else
-      buildIf(b, loc, lt(chunk, i32(chunks)), copy);
-  }
+  copyRowsAsync(mem.globalBase(q), q0, queries, bq, e, qShared,
+                [&](Value row, Value column) {
+                  Value group = arith::DivUIOp::create(b, loc, row, i32(64));
+                  Value inGroup = arith::RemUIOp::create(b, loc, row, i32(64));
+                  Value panel = arith::DivUIOp::create(b, loc, column, i32(8));
+                  Value chunk = arith::RemUIOp::create(b, loc, column, i32(8));
+                  return add(add(mulC(group, (e / 64) * qPanelBytes),
+                                 mulC(panel, qPanelBytes)),
+                             wg.swizzledOffset(inGroup, chunk));
+                });
 }
 
 /// s = q k^T for this warpgroup's 64 rows (sm_90a): E / 16 wgmma steps of

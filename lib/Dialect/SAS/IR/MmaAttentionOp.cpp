@@ -9,6 +9,22 @@
 using namespace mlir;
 using namespace mlir::sas;
 
+LogicalResult sas::checkMmaWarps(int64_t warps,
+                                function_ref<InFlightDiagnostic()> emitError) {
+  if (warps < 1 || warps > kMaxMmaWarps)
+    return emitError() << "warps must be between 1 and " << kMaxMmaWarps
+                       << ", got " << warps;
+  return success();
+}
+
+LogicalResult sas::checkMmaStages(int64_t stages,
+                                 function_ref<InFlightDiagnostic()> emitError) {
+  if (stages < 2 || stages > kMaxMmaStages)
+    return emitError() << "stages must be between 2 and " << kMaxMmaStages
+                       << ", got " << stages;
+  return success();
+}
+
 /// The limits of the tensor-core attention kernel builder, checked where the
 /// op is created and here.
 LogicalResult sas::checkMmaAttentionTiling(
@@ -19,17 +35,15 @@ LogicalResult sas::checkMmaAttentionTiling(
     return emitError() << "head sizes must be multiples of 16 and at most "
                        << kMaxMmaHeadSize << " for the tensor-core kernel, got "
                        << e << " (q, k) and " << f << " (v)";
-  if (warps < 1 || warps > kMaxMmaWarps)
-    return emitError() << "warps must be between 1 and " << kMaxMmaWarps
-                       << ", got " << warps;
+  if (failed(checkMmaWarps(warps, emitError)))
+    return failure();
   if (warpRows != 16 && warpRows != 32)
     return emitError() << "rows per warp must be 16 or 32, got " << warpRows;
   if (keyTile < 16 || keyTile > kMaxMmaKeyTile || keyTile % 16 != 0)
     return emitError() << "key tile must be a multiple of 16 between 16 and "
                        << kMaxMmaKeyTile << ", got " << keyTile;
-  if (stages < 2 || stages > kMaxMmaStages)
-    return emitError() << "stages must be between 2 and " << kMaxMmaStages
-                       << ", got " << stages;
+  if (failed(checkMmaStages(stages, emitError)))
+    return failure();
   int64_t bytes = getMmaAttentionSharedBytes(e, f, keyTile, stages);
   if (bytes > kMaxMmaSharedBytes)
     return emitError() << "the key/value ring needs " << bytes
@@ -68,9 +82,8 @@ LogicalResult sas::checkWgmmaAttentionTiling(
     return emitError() << "the wgmma kernel takes 16 rows a warp and 64 keys "
                           "a step, got "
                        << warpRows << " and " << keyTile;
-  if (stages < 2 || stages > kMaxMmaStages)
-    return emitError() << "stages must be between 2 and " << kMaxMmaStages
-                       << ", got " << stages;
+  if (failed(checkMmaStages(stages, emitError)))
+    return failure();
   int64_t bytes = getWgmmaAttentionSharedBytes(e, f, warps, keyTile, stages);
   if (bytes > kMaxWgmmaSharedBytes)
     return emitError() << "the wgmma kernel needs " << bytes

@@ -76,9 +76,8 @@ sas::checkMmaFeatureSimTiling(int64_t dim, int64_t simDim, int64_t warps,
                        << kMaxMmaFeatureSize
                        << " for the tensor-core kernel, got " << dim << " (D) and "
                        << simDim << " (D')";
-  if (warps < 1 || warps > kMaxMmaWarps)
-    return emitError() << "warps must be between 1 and " << kMaxMmaWarps
-                       << ", got " << warps;
+  if (failed(checkMmaWarps(warps, emitError)))
+    return failure();
   if (rowTiles < 1)
     return emitError() << "row tiles must be positive, got " << rowTiles;
   return success();
@@ -97,9 +96,8 @@ sas::checkMmaPeaaTiling(int64_t groups, int64_t width, int64_t warps,
                         int64_t rowTiles, int64_t columnTile, int64_t kTile,
                         int64_t stages,
                         function_ref<InFlightDiagnostic()> emitError) {
-  if (warps < 1 || warps > kMaxMmaWarps)
-    return emitError() << "warps must be between 1 and " << kMaxMmaWarps
-                       << ", got " << warps;
+  if (failed(checkMmaWarps(warps, emitError)))
+    return failure();
   // A warp's accumulators: 16 R rows by the column tile, R * BN / 2 a
   // thread.
   if (rowTiles < 1 || rowTiles * columnTile > 256)
@@ -114,9 +112,8 @@ sas::checkMmaPeaaTiling(int64_t groups, int64_t width, int64_t warps,
     return emitError() << "the k tile must be a multiple of 16, at most 64, "
                           "and divide the output width "
                        << width << ", got " << kTile;
-  if (stages < 2 || stages > kMaxMmaStages)
-    return emitError() << "stages must be between 2 and " << kMaxMmaStages
-                       << ", got " << stages;
+  if (failed(checkMmaStages(stages, emitError)))
+    return failure();
   int64_t bytes = getMmaPeaaSharedBytes(groups, warps * rowTiles, columnTile,
                                         kTile, stages);
   if (bytes > kMaxMmaSharedBytes)

@@ -44,6 +44,13 @@ constexpr int64_t kMaxWgmmaSharedBytes = 227 * 1024;
 /// reads fall in distinct banks.
 constexpr int64_t kMmaRowPadding = 8;
 
+/// Warps of a hand-built tensor-core kernel's block: 1 to kMaxMmaWarps.
+LogicalResult checkMmaWarps(int64_t warps,
+                            function_ref<InFlightDiagnostic()> emitError);
+/// The copy rings' stage count: between 2 and kMaxMmaStages.
+LogicalResult checkMmaStages(int64_t stages,
+                             function_ref<InFlightDiagnostic()> emitError);
+
 /// Bytes of the shared-memory ring of the tensor-core attention kernel.
 int64_t getMmaAttentionSharedBytes(int64_t e, int64_t f, int64_t keyTile,
                                    int64_t stages);
