@@ -9,6 +9,8 @@
 #              of the first benchmark config
 #   sanitize   compute-sanitizer memcheck and racecheck on check.py --extra
 #              (every kernel of small bf16/f16 layers, tails included)
+#   ncu        Nsight Compute (speed of light, occupancy, warp states) on
+#              the kernels of config 2's layer, one call
 #   sass       cuobjdump -sass of the kernels dump_kernels.py wrote, with
 #              their HMMA/LDSM/MUFU.EX2 counts
 # All three when no step is named.
@@ -50,6 +52,11 @@ for step in $steps; do
         --error-exitcode 1 python3 benchmarks/gpu/check.py --extra \
         --libs gpu-libs/libs
     done ;;
+  ncu)
+    run ncu timeout 300 ncu --clock-control none --launch-count 7 \
+      --section SpeedOfLight --section Occupancy --section WarpStateStats \
+      --section LaunchStats python3 benchmarks/gpu/kernel_profile.py \
+      --libs gpu-libs/libs --config 1 --runs 1 ;;
   sass)
     for cubin in gpu-libs/kernels/*.cubin; do
       name=$(basename "$cubin" .cubin)
