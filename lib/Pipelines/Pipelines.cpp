@@ -195,8 +195,11 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertSASAttentionToGPU(attention));
   // Per-token ops on 16-bit data -> one kernel op each; f32 and the sizes
   // the kernels do not take stay for the linalg lowering below.
-  if (options.tensorCores)
-    pm.addPass(createConvertSASTokenOpsToGPU());
+  if (options.tensorCores) {
+    ConvertSASTokenOpsToGPUOptions tokenOps;
+    tokenOps.wgmma = attention.wgmma;
+    pm.addPass(createConvertSASTokenOpsToGPU(tokenOps));
+  }
   // Per-token ops materialized: on the GPU they are separate kernels.
   ConvertSASToLinalgOptions lowering;
   lowering.fuseQSimulation = false;

@@ -229,6 +229,11 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
     feature sizes that are not multiples of 16, feature sizes above 128, a
     PEAA width that is not a multiple of 16, and head simulations whose
     weights and rows of one token do not fit in a block's shared memory.
+
+    With `wgmma` (set by `sas-gpu-pipeline` for `chip=sm_90a`), feature
+    simulations with D and D' multiples of 64 become
+    `sas.mma_feature_sim {wgmma}`, the sm_90a kernel; other sizes keep the
+    mma.sync kernel, which runs on every chip from sm_80 on.
   }];
   let options = [
     Option<"featureSimWarps", "feature-sim-warps", "int64_t",
@@ -258,6 +263,10 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
     Option<"headSimWarps", "head-sim-warps", "int64_t", /*default=*/"0",
            "Warps of a head-simulation block; 0: the most, up to 8, whose "
            "tokens fit the block's shared memory">,
+    Option<"wgmma", "wgmma", "bool", /*default=*/"false",
+           "Mark feature simulations whose feature sizes are multiples of 64 "
+           "for the sm_90a kernel (warpgroup wgmma; feature-sim-warps must "
+           "then be 4 or 8); sas-gpu-pipeline sets it for chip=sm_90a">,
   ];
   let dependentDialects = [
     "::mlir::bufferization::BufferizationDialect",
@@ -285,7 +294,13 @@ def ConvertSASTokenKernelsToNVVM : Pass<"convert-sas-token-kernels-to-nvvm"> {
       once per block (cp.async, rows padded 16 bytes); per warp, 16 rows of
       `x` as mma.sync A fragments, `f = x w^T` and then `relu(f + b)`
       packed in registers as the A operand of `res_w`, accumulated onto
-      `f + b + res_b`: `f` never leaves the registers.
+      `f + b + res_b`: `f` never leaves the registers. Marked `wgmma`
+      (`<function>_feature_sim_wgmma_<n>`, sm_90a): the weights in
+      128-byte-swizzled panels, the rows of `x` through a ring of
+      swizzled cp.async buffers, and per warpgroup of four warps 64 rows:
+      `f = x w^T` by wgmma from shared memory, `relu(f + b)` packed in
+      registers as wgmma's A operand for `res_w` (K-major in shared
+      memory).
     - `sas.mma_peaa`: a GEMM over (token rows, output columns) blocks whose
       A tile holds the `G` head groups of each token's inputs; the mean is
       taken in registers while the A fragments are formed (the prologue);

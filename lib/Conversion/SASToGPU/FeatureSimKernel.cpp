@@ -14,11 +14,28 @@
 //     z += a res_w^T                        (mma.sync)
 //     out <- z                              (rows that exist)
 //
+// The sm_90a kernel (`wgmma`) keeps the algorithm and the epilogue; a
+// warpgroup of four warps computes 64 rows at once from shared memory:
+//
+//   block: w, res_w -> shared (once), 128-byte-swizzled panels (K-major)
+//          x row tiles -> a ring of kWgmmaFeatureSimStages swizzled slots
+//   for each row tile:
+//     wait for its slot; start the copy of the tile stages - 1 ahead
+//     f = x w^T                             (wgmma, both from shared memory)
+//     epilogue as above                     (relu(f) packed in registers)
+//     z += relu(f) res_w^T                  (wgmma, A from registers)
+//     out <- z
+//
+// B fragments never pass through registers and each warpgroup reads a
+// weight once per 64 rows instead of once per 16 (the mma.sync kernel's
+// shared-memory traffic: 48 KiB per 16 rows at D' = 128).
+//
 //===----------------------------------------------------------------------===//
 
 #include "DeviceMemory.h"
 #include "TokenKernels.h"
 #include "WarpFragments.h"
+#include "WarpgroupMma.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -29,40 +46,59 @@ using namespace mlir::sas;
 
 namespace {
 
+/// Blocks an SM the sm_90a kernel asks for: three of 72 KiB fill the shared
+/// memory at D = 64, D' = 128 (170 registers a thread at four warps).
+constexpr int64_t kWgmmaFeatureSimBlocksPerSM = 3;
+
 class FeatureSimKernelBuilder {
 public:
   FeatureSimKernelBuilder(OpBuilder &b, Location loc, MmaFeatureSimOp op)
       : b(b), loc(loc), k(b, loc),
         frag(b, loc, op.getX().getType().getElementType()), mem(b, loc),
-        op(op) {
+        wg(b, loc), op(op) {
     d = op.getX().getType().getDimSize(3);
     ds = op.getOut().getType().getDimSize(3);
     warps = op.getWarps();
     rowTiles = op.getRowTiles();
     wRowBytes = (d + kMmaRowPadding) * 2;
     rwRowBytes = (ds + kMmaRowPadding) * 2;
+    element = op.getX().getType().getElementType();
+    xTileBytes = 16 * warps * d * 2;
   }
 
   void build(Value blockX, Value threadX, Value rowCount);
+  void buildWgmma(Value blockX, Value threadX, Value rowCount);
 
 private:
   using Tiles = SmallVector<SmallVector<AccFragment>>;
 
   void stageWeights(Value matrix, int64_t width, int64_t rowBytes,
                     Value shared);
+  void copyToPanelsAsync(Value global, Value firstRow, Value limit,
+                         int64_t count, int64_t width, int64_t panelRows,
+                         Value tile);
   SmallVector<AFragment> loadRows(Value x);
-  /// The bias pair of this lane's columns in n-tile j, as f32.
-  std::array<Value, 2> biasPair(Value base, int64_t j);
+  /// The bias pair of this lane's columns in n-tile j, as f32, from the
+  /// bias's address plus the lane's 4 quad bytes.
+  std::array<Value, 2> biasPair(Value laneBase, int64_t j);
+  void setLaneRows(Value firstRow);
+  /// z = f + b + res_b and relu(f + b) as A fragments of the second product.
+  SmallVector<AFragment> epilogueOfFirstProduct(ArrayRef<AccFragment> f,
+                                                SmallVector<AccFragment> &z);
+  void storeRows(ArrayRef<AccFragment> z);
   void computeRowTile(Value firstRow);
+  void computeRowTileWgmma(Value firstRow, Value xSlot);
 
   OpBuilder &b;
   Location loc;
   KernelArith k;
   WarpFragmentBuilder frag;
   DeviceMemoryBuilder mem;
+  WarpgroupMmaBuilder wg;
   MmaFeatureSimOp op;
 
-  int64_t d, ds, warps, rowTiles, wRowBytes, rwRowBytes;
+  int64_t d, ds, warps, rowTiles, wRowBytes, rwRowBytes, xTileBytes;
+  Type element;
   Value rows;                   // i64
   std::array<Value, 2> laneRow; // i64 rows of this lane in its warp's tile
   std::array<Value, 2> valid;   // whether they exist
@@ -84,6 +120,45 @@ void FeatureSimKernelBuilder::stageWeights(Value matrix, int64_t width,
       mem.copyAsync16(
           mem.offset(shared, k.add(k.mulC(row, rowBytes), k.mulC(column, 16))),
           mem.offset(base, k.mulC(chunk, 16)), k.i32(16));
+    };
+    if (first + threads <= chunks)
+      copy();
+    else
+      buildIf(b, loc, k.lt(chunk, k.i32(chunks)), copy);
+  }
+}
+
+/// Rows [firstRow, firstRow + count) of a row-major matrix `width` wide at
+/// `global` (ptr<1>) into `tile` as 128-byte-swizzled panels of 64 columns
+/// and `panelRows` rows (a group of `panelRows` rows after another), the
+/// block's threads taking the 16-byte chunks in turn; rows at or past
+/// `limit` (i64; null: all exist) are zero-filled, their source never read.
+void FeatureSimKernelBuilder::copyToPanelsAsync(Value global, Value firstRow,
+                                                Value limit, int64_t count,
+                                                int64_t width,
+                                                int64_t panelRows, Value tile) {
+  int64_t threads = 32 * warps, chunksPerRow = width / 8,
+          chunks = count * chunksPerRow;
+  int64_t panelBytes = panelRows * kPanelRowBytes;
+  for (int64_t first = 0; first < chunks; first += threads) {
+    Value chunk = k.addC(k.tid, first);
+    auto copy = [&] {
+      Value row = k.div(chunk, chunksPerRow);
+      Value column = k.rem(chunk, chunksPerRow);
+      Value dest = k.add(
+          k.add(k.mulC(k.div(row, panelRows), (width / 64) * panelBytes),
+                k.mulC(k.div(column, 8), panelBytes)),
+          wg.swizzledOffset(k.rem(row, panelRows), k.rem(column, 8)));
+      Value index = k.add(firstRow, k.toI64(row));
+      Value source = mem.offset(
+          mem.offset(global, k.mulC(index, width * 2)), k.mulC(column, 16));
+      Value bytes = k.i32(16);
+      if (limit) {
+        Value inRange = k.lt(index, limit);
+        source = k.select(inRange, source, global);
+        bytes = k.select(inRange, bytes, k.i32(0));
+      }
+      mem.copyAsync16(mem.offset(tile, dest), source, bytes);
     };
     if (first + threads <= chunks)
       copy();
@@ -115,52 +190,118 @@ SmallVector<AFragment> FeatureSimKernelBuilder::loadRows(Value x) {
   return a;
 }
 
-std::array<Value, 2> FeatureSimKernelBuilder::biasPair(Value base, int64_t j) {
-  Value column = k.addC(k.mulC(k.quad, 2), 8 * j);
-  return frag.unpack(mem.loadI32(mem.offset(base, k.mulC(column, 2))));
+std::array<Value, 2> FeatureSimKernelBuilder::biasPair(Value laneBase,
+                                                      int64_t j) {
+  // A constant offset from the lane's address: one address register for
+  // all n-tiles (computing each column's address apart kept 32 of them
+  // live across the row loop).
+  return frag.unpack(mem.loadI32(mem.offset(laneBase, k.i32(16 * j))));
 }
 
-void FeatureSimKernelBuilder::computeRowTile(Value firstRow) {
+void FeatureSimKernelBuilder::setLaneRows(Value firstRow) {
   for (int r = 0; r < 2; ++r) {
     laneRow[r] = k.add(firstRow, k.toI64(k.addC(k.group, 8 * r)));
     valid[r] = k.lt(laneRow[r], rows);
   }
-  SmallVector<AFragment> x = loadRows(op.getX());
+}
 
-  // f = x w^T.
-  Tiles f(1, SmallVector<AccFragment>(ds / 8, frag.splat(0.0)));
-  frag.multiplyTransposed(f, {x}, mem.offset(wShared, wLane), wRowBytes);
-
-  // f += b; z = f + res_b; relu(f) as A fragments of the second product.
-  Value bBase = mem.globalBase(op.getB()), rbBase = mem.globalBase(op.getResB());
-  Tiles z(1, SmallVector<AccFragment>(ds / 8));
+SmallVector<AFragment>
+FeatureSimKernelBuilder::epilogueOfFirstProduct(ArrayRef<AccFragment> f,
+                                                SmallVector<AccFragment> &z) {
+  Value laneBytes = k.mulC(k.quad, 4);
+  Value bBase = mem.offset(mem.globalBase(op.getB()), laneBytes);
+  Value rbBase = mem.offset(mem.globalBase(op.getResB()), laneBytes);
+  z.assign(ds / 8, AccFragment());
   SmallVector<AccFragment> relu(ds / 8);
   Value zeroF = frag.f32(0.0);
   for (int64_t j = 0; j < ds / 8; ++j) {
     std::array<Value, 2> bias = biasPair(bBase, j);
     std::array<Value, 2> resBias = biasPair(rbBase, j);
     for (int i = 0; i < 4; ++i) {
-      Value value = arith::AddFOp::create(b, loc, f[0][j][i], bias[i % 2]);
+      Value value = arith::AddFOp::create(b, loc, f[j][i], bias[i % 2]);
       relu[j][i] = frag.max(value, zeroF);
-      z[0][j][i] = arith::AddFOp::create(b, loc, value, resBias[i % 2]);
+      z[j][i] = arith::AddFOp::create(b, loc, value, resBias[i % 2]);
     }
   }
   SmallVector<AFragment> a;
   for (int64_t kk = 0; kk < ds / 16; ++kk)
     a.push_back(frag.accumulatorsToA(relu[2 * kk], relu[2 * kk + 1]));
+  return a;
+}
 
-  // z += relu(f) res_w^T.
-  frag.multiplyTransposed(z, {a}, mem.offset(rwShared, rwLane), rwRowBytes);
-
+void FeatureSimKernelBuilder::storeRows(ArrayRef<AccFragment> z) {
   Value outBase = mem.globalBase(op.getOut());
   for (int r = 0; r < 2; ++r)
     buildIf(b, loc, valid[r], [&] {
       Value address = mem.offset(
           mem.offset(outBase, k.mulC(laneRow[r], ds * 2)), k.mulC(k.quad, 4));
       for (int64_t j = 0; j < ds / 8; ++j)
-        mem.storeI32(frag.pack(z[0][j][2 * r], z[0][j][2 * r + 1]),
+        mem.storeI32(frag.pack(z[j][2 * r], z[j][2 * r + 1]),
                      mem.offset(address, k.i32(16 * j)));
     });
+}
+
+void FeatureSimKernelBuilder::computeRowTile(Value firstRow) {
+  setLaneRows(firstRow);
+  SmallVector<AFragment> x = loadRows(op.getX());
+
+  // f = x w^T.
+  Tiles f(1, SmallVector<AccFragment>(ds / 8, frag.splat(0.0)));
+  frag.multiplyTransposed(f, {x}, mem.offset(wShared, wLane), wRowBytes);
+
+  // f += b; z = f + res_b; relu(f) as A fragments; z += relu(f) res_w^T.
+  Tiles z(1);
+  SmallVector<AFragment> a = epilogueOfFirstProduct(f[0], z[0]);
+  frag.multiplyTransposed(z, {a}, mem.offset(rwShared, rwLane), rwRowBytes);
+  storeRows(z[0]);
+}
+
+/// One row tile of the sm_90a kernel: this warpgroup's 64 rows of x in the
+/// swizzled slot `xSlot`, this warp's 16 of them from `firstRow`.
+void FeatureSimKernelBuilder::computeRowTileWgmma(Value firstRow,
+                                                  Value xSlot) {
+  setLaneRows(firstRow);
+  auto flatten = [](ArrayRef<AccFragment> tiles) {
+    SmallVector<Value> values;
+    for (const AccFragment &t : tiles)
+      values.append(t.begin(), t.end());
+    return values;
+  };
+  auto unflatten = [](ArrayRef<Value> values) {
+    SmallVector<AccFragment> tiles;
+    for (size_t i = 0; i < values.size(); i += 4)
+      tiles.push_back({values[i], values[i + 1], values[i + 2], values[i + 3]});
+    return tiles;
+  };
+  // The k16 step s of a K-major operand of `rows` rows: panel s / 4, byte
+  // 32 (s % 4) of its rows (WarpgroupMma.h).
+  auto kMajor = [&](Value tile, int64_t panelRows, int64_t s) {
+    return wg.descriptor(
+        mem.offset(tile, k.i32((s / 4) * panelRows * kPanelRowBytes +
+                               32 * (s % 4))),
+        kSwizzleAtomBytes, 16);
+  };
+
+  // f = x w^T: D / 16 steps of m64 nD' k16.
+  SmallVector<Value> f(ds / 2, frag.f32(0.0));
+  wg.fence();
+  for (int64_t s = 0; s < d / 16; ++s)
+    wg.mmaShared(f, kMajor(xSlot, 64, s), kMajor(wShared, ds, s), element, ds);
+  wg.commitGroup();
+  wg.waitGroups(0);
+
+  SmallVector<AccFragment> z;
+  SmallVector<AFragment> a = epilogueOfFirstProduct(unflatten(f), z);
+
+  // z += relu(f) res_w^T: D' / 16 steps, relu(f) from registers.
+  SmallVector<Value> acc = flatten(z);
+  wg.fence();
+  for (int64_t s = 0; s < ds / 16; ++s)
+    wg.mmaRegisterA(acc, a[s], kMajor(rwShared, ds, s), element, ds,
+                    /*bKMajor=*/true);
+  wg.commitGroup();
+  wg.waitGroups(0);
+  storeRows(unflatten(acc));
 }
 
 void FeatureSimKernelBuilder::build(Value blockX, Value threadX,
@@ -189,6 +330,63 @@ void FeatureSimKernelBuilder::build(Value blockX, Value threadX,
   buildIf(b, loc, k.lt(firstRow, rows), [&] { computeRowTile(firstRow); });
 }
 
+void FeatureSimKernelBuilder::buildWgmma(Value blockX, Value threadX,
+                                         Value rowCount) {
+  k.setThread(threadX);
+  rows = k.toI64(rowCount);
+  wShared = wg.alignToSwizzleAtom(mem.sharedBase());
+  rwShared = mem.offset(wShared, k.i32(ds * d * 2));
+  Value ring = mem.offset(rwShared, k.i32(ds * ds * 2));
+  int64_t stages = kWgmmaFeatureSimStages, tileRows = 16 * warps;
+  Value x = mem.globalBase(op.getX());
+  Value firstTileRow = k.mulC(k.toI64(blockX), rowTiles * tileRows);
+  auto issueTile = [&](Value tile, Value slot) {
+    copyToPanelsAsync(x, k.add(firstTileRow, k.mulC(k.toI64(tile), tileRows)),
+                      rows, tileRows, d, /*panelRows=*/64,
+                      mem.offset(ring, k.mulC(slot, xTileBytes)));
+  };
+
+  // Prologue: the weights with tile 0 (the first group waited for), then
+  // tiles 1 .. stages - 2; one group each.
+  copyToPanelsAsync(mem.globalBase(op.getW()), k.i64(0), Value(), ds, d, ds,
+                    wShared);
+  copyToPanelsAsync(mem.globalBase(op.getResW()), k.i64(0), Value(), ds, ds,
+                    ds, rwShared);
+  for (int64_t t = 0; t < stages - 1; ++t) {
+    if (t < rowTiles)
+      issueTile(k.i32(t), k.i32(t));
+    mem.commitGroup();
+  }
+
+  Value warpInGroup = k.rem(k.warp, 4);
+  Value groupOffset = k.mulC(k.div(k.warp, 4), 64 * d * 2);
+  auto loop = scf::ForOp::create(b, loc, k.i32(0), k.i32(rowTiles), k.i32(1));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value tile = loop.getInductionVar();
+  // Tile t's copies are done (the group of t is the oldest but stages - 2),
+  // visible to wgmma, and every warp is past tile t - 1, whose slot the
+  // copy issued next overwrites.
+  mem.waitGroups(stages - 2);
+  wg.fenceSharedForAsyncProxy();
+  gpu::BarrierOp::create(b, loc);
+  Value next = k.addC(tile, stages - 1);
+  buildIf(b, loc, k.lt(next, k.i32(rowTiles)),
+          [&] { issueTile(next, k.rem(next, stages)); });
+  mem.commitGroup();
+
+  Value tileRow = k.add(firstTileRow, k.mulC(k.toI64(tile), tileRows));
+  Value firstRow =
+      k.add(tileRow, k.toI64(k.add(k.mulC(k.div(k.warp, 4), 64),
+                                   k.mulC(warpInGroup, 16))));
+  Value xSlot = mem.offset(
+      ring, k.add(k.mulC(k.rem(tile, stages), xTileBytes), groupOffset));
+  // Rows past the end are zeros in the slot and are not stored; a tile
+  // wholly past it is skipped (every thread still reaches the barriers).
+  buildIf(b, loc, k.lt(tileRow, rows),
+          [&] { computeRowTileWgmma(firstRow, xSlot); });
+}
+
 } // namespace
 
 void sas::buildFeatureSimKernel(OpBuilder &b, MmaFeatureSimOp op,
@@ -206,11 +404,22 @@ void sas::buildFeatureSimKernel(OpBuilder &b, MmaFeatureSimOp op,
       b, loc, 16 * op.getWarps() * op.getRowTiles());
   Value blocks = arith::CeilDivUIOp::create(b, loc, rows, rowsPerBlock);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  gpu::LaunchOp launch = createKernelLaunch(
-      b, op, "feature_sim", index, {blocks, one, one}, 32 * op.getWarps(),
-      getMmaFeatureSimSharedBytes(op.getX().getType().getDimSize(3),
-                                  op.getOut().getType().getDimSize(3)));
-  FeatureSimKernelBuilder(b, loc, op)
-      .build(launch.getBlockIds().x, launch.getThreadIds().x, rows);
+  int64_t d = op.getX().getType().getDimSize(3),
+          ds = op.getOut().getType().getDimSize(3);
+  if (op.getWgmma()) {
+    gpu::LaunchOp launch = createKernelLaunch(
+        b, op, "feature_sim_wgmma", index, {blocks, one, one},
+        32 * op.getWarps(),
+        getWgmmaFeatureSimSharedBytes(d, ds, op.getWarps()),
+        kWgmmaFeatureSimBlocksPerSM);
+    FeatureSimKernelBuilder(b, loc, op)
+        .buildWgmma(launch.getBlockIds().x, launch.getThreadIds().x, rows);
+  } else {
+    gpu::LaunchOp launch = createKernelLaunch(
+        b, op, "feature_sim", index, {blocks, one, one}, 32 * op.getWarps(),
+        getMmaFeatureSimSharedBytes(d, ds));
+    FeatureSimKernelBuilder(b, loc, op)
+        .build(launch.getBlockIds().x, launch.getThreadIds().x, rows);
+  }
   op.erase();
 }

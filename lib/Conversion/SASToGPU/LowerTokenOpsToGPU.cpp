@@ -38,6 +38,7 @@ struct TokenKernelTiling {
   int64_t featureSimWarps, featureSimRowTiles;
   int64_t peaaWarps, peaaRowTiles, peaaColumnTile, peaaKTile, peaaStages;
   int64_t headSimWarps;
+  bool wgmma;
 };
 
 bool isHalf(Type t) {
@@ -101,16 +102,23 @@ struct LowerFeatureSim : OpRewritePattern<FeatureSimOp> {
     if (!isHalf(op.getX().getType()))
       return rewriter.notifyMatchFailure(op, "f32 stays on the linalg path");
     auto w = cast<RankedTensorType>(op.getW().getType());
-    if (failed(checkMmaFeatureSimTiling(w.getDimSize(1), w.getDimSize(0),
-                                        tiling.featureSimWarps,
+    int64_t d = w.getDimSize(1), ds = w.getDimSize(0);
+    if (failed(checkMmaFeatureSimTiling(d, ds, tiling.featureSimWarps,
                                         tiling.featureSimRowTiles,
                                         Declined(op))))
+      return failure();
+    // The sm_90a kernel where its panels fit; the pass checked its warps.
+    bool wgmma = tiling.wgmma && d % 64 == 0 && ds % 64 == 0;
+    if (wgmma && failed(checkWgmmaFeatureSimTiling(d, ds,
+                                                   tiling.featureSimWarps,
+                                                   tiling.featureSimRowTiles,
+                                                   Declined(op))))
       return failure();
     OpBuffers buffers = OpBuffers::create(op, rewriter);
     ValueRange in = buffers.inputs;
     MmaFeatureSimOp::create(rewriter, op.getLoc(), in[0], in[1], in[2], in[3],
                             in[4], buffers.out, tiling.featureSimWarps,
-                            tiling.featureSimRowTiles);
+                            tiling.featureSimRowTiles, wgmma);
     buffers.replaceWithBuffer(op, rewriter);
     return success();
   }
@@ -191,6 +199,8 @@ struct ConvertSASTokenOpsToGPUPass
     }
     if (failed(checkMmaFeatureSimTiling(16, 16, featureSimWarps,
                                         featureSimRowTiles, error)) ||
+        (wgmma && failed(checkWgmmaFeatureSimTiling(
+                      64, 64, featureSimWarps, featureSimRowTiles, error))) ||
         failed(checkMmaPeaaTiling(1, peaaColumnTile * peaaKTile, peaaWarps,
                                   peaaRowTiles, peaaColumnTile, peaaKTile,
                                   peaaStages, error)))
@@ -198,7 +208,8 @@ struct ConvertSASTokenOpsToGPUPass
     TokenKernelTiling tiling{featureSimWarps, featureSimRowTiles,
                              peaaWarps,       peaaRowTiles,
                              peaaColumnTile,  peaaKTile,
-                             peaaStages,      headSimWarps};
+                             peaaStages,      headSimWarps,
+                             wgmma};
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerHeadSim, LowerFeatureSim, LowerPeaa>(&getContext(),
                                                            tiling);

@@ -629,11 +629,7 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   smem = mem.sharedBase();
   ring = smem;
   if (wgmma) {
-    // Swizzled tiles must start 1024-byte aligned in the shared window.
-    Value address = LLVM::PtrToIntOp::create(b, loc, b.getI32Type(), smem);
-    Value pad = arith::AndIOp::create(
-        b, loc, arith::SubIOp::create(b, loc, i32(0), address), i32(1023));
-    qShared = mem.offset(smem, pad);
+    qShared = wg.alignToSwizzleAtom(smem);
     ring = mem.offset(qShared, i32(qBytes));
   }
   // ldmatrix row addresses: lane l points at row l % 8 of matrix l / 8.

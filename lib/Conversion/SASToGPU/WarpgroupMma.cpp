@@ -31,6 +31,15 @@ Value WarpgroupMmaBuilder::swizzledOffset(Value row, Value chunk) {
       arith::ShLIOp::create(b, loc, swizzled, i32(4)));
 }
 
+Value WarpgroupMmaBuilder::alignToSwizzleAtom(Value shared) {
+  Value address = LLVM::PtrToIntOp::create(b, loc, b.getI32Type(), shared);
+  Value pad = arith::AndIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, i32(0), address),
+      i32(kSwizzleAtomBytes - 1));
+  return LLVM::GEPOp::create(b, loc, shared.getType(), b.getI8Type(), shared,
+                             ValueRange{pad});
+}
+
 Value WarpgroupMmaBuilder::descriptor(Value address, int64_t strideBytes,
                                       int64_t leadingBytes) {
   // Bits 0-13: address / 16; 16-29: leading byte offset / 16; 32-45: stride
@@ -95,7 +104,8 @@ void WarpgroupMmaBuilder::mmaShared(SmallVectorImpl<Value> &acc,
 
 void WarpgroupMmaBuilder::mmaRegisterA(SmallVectorImpl<Value> &acc,
                                        const AFragment &a, Value bDescriptor,
-                                       Type element, int64_t n) {
+                                       Type element, int64_t n,
+                                       bool bKMajor) {
   // No NVVM op takes A from registers: the instruction as inline PTX, the
   // accumulators tied in and out.
   int64_t count = n / 2;
@@ -112,7 +122,7 @@ void WarpgroupMmaBuilder::mmaRegisterA(SmallVectorImpl<Value> &acc,
   text += "}, {$" + std::to_string(count) + ", $" + std::to_string(count + 1) +
           ", $" + std::to_string(count + 2) + ", $" +
           std::to_string(count + 3) + "}, $" + std::to_string(count + 4) +
-          ", p, 1, 1, 1;\n}";
+          ", p, 1, 1, " + (bKMajor ? "0" : "1") + ";\n}";
   constraints += "r,r,r,r,l,r";
   for (int64_t i = 0; i < count; ++i)
     constraints += "," + std::to_string(i);

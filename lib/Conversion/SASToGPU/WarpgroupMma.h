@@ -42,6 +42,10 @@ public:
 
   /// The byte offset in a panel of 16-byte chunk `chunk` of row `row` (i32).
   Value swizzledOffset(Value row, Value chunk);
+  /// The first 1024-byte-aligned address at or after `shared` (ptr<3>):
+  /// swizzled panels start on a swizzle atom. Kernels reserve 1024 bytes
+  /// more for it.
+  Value alignToSwizzleAtom(Value shared);
 
   /// The descriptor of a 128-byte-swizzled operand starting at shared
   /// address `address` (ptr<3>): `strideBytes` between 8-row groups,
@@ -62,10 +66,11 @@ public:
   /// and K-major, bf16 or f16 `element`; `acc` holds n / 2 f32 values.
   void mmaShared(SmallVectorImpl<Value> &acc, Value aDescriptor,
                  Value bDescriptor, Type element, int64_t n);
-  /// acc += A B with A this warp's A fragment (registers) and B an MN-major
-  /// operand in shared memory (transposed).
+  /// acc += A B with A this warp's A fragment (registers) and B in shared
+  /// memory, MN-major (v) or, with `bKMajor`, K-major (w[N, K]).
   void mmaRegisterA(SmallVectorImpl<Value> &acc, const AFragment &a,
-                    Value bDescriptor, Type element, int64_t n);
+                    Value bDescriptor, Type element, int64_t n,
+                    bool bKMajor = false);
 
 private:
   Value i32(int64_t v);

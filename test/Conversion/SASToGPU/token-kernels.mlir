@@ -69,6 +69,47 @@ func.func @feature_sim(%x: memref<?x?x24x64xbf16>, %w: memref<128x64xbf16>,
 
 // -----
 
+// Feature simulation on sm_90a: the weights and the first row tile in one
+// cp.async group, the second in another; per row tile, wait for its group
+// (one newer may be in flight), make the copies visible to wgmma, one
+// barrier, start the copy two tiles ahead; then 4 wgmma (x w^T, both from
+// shared memory) and 8 with relu(f) from registers (K-major res_w: the
+// last immediate, B's transpose, is 0), each product waited for; f is
+// never stored, no barrier after the products.
+// CHECK-LABEL: func @feature_sim_wgmma
+//       CHECK:   gpu.launch
+//  CHECK-SAME:     threads({{.*}}) in ({{.*}} = %c128
+//  CHECK-SAME:     dynamic_shared_memory_size %c74752_i32 module(@feature_sim_wgmma_feature_sim_wgmma_0)
+// CHECK-COUNT-2:   nvvm.cp.async.commit.group
+//       CHECK:     scf.for
+//       CHECK:       nvvm.cp.async.wait.group 1
+//  CHECK-NEXT:       nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+//  CHECK-NEXT:       gpu.barrier
+//       CHECK:       nvvm.cp.async.shared.global
+//       CHECK:       nvvm.cp.async.commit.group
+//   CHECK-NOT:       gpu.barrier
+//       CHECK:       nvvm.wgmma.fence.aligned
+// CHECK-COUNT-4:     nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+//       CHECK:       nvvm.wgmma.wait.group.sync.aligned 0
+//   CHECK-NOT:       llvm.store
+//       CHECK:       nvvm.wgmma.fence.aligned
+// CHECK-COUNT-8:     wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}p, 1, 1, 0;
+//       CHECK:       nvvm.wgmma.wait.group.sync.aligned 0
+//   CHECK-NOT:       gpu.barrier
+//       CHECK:       llvm.store {{.*}} : i32, !llvm.ptr<1>
+//   CHECK-NOT:   gpu.barrier
+func.func @feature_sim_wgmma(%x: memref<?x?x24x64xbf16>, %w: memref<128x64xbf16>,
+                             %b: memref<128xbf16>, %rw: memref<128x128xbf16>,
+                             %rb: memref<128xbf16>, %out: memref<?x?x24x128xbf16>) {
+  sas.mma_feature_sim %x weights(%w, %b) residual(%rw, %rb) into %out
+      warps(4) row_tiles(4) wgmma
+      : memref<?x?x24x64xbf16>, memref<128x64xbf16>, memref<128xbf16>,
+        memref<128x128xbf16>, memref<128xbf16>, memref<?x?x24x128xbf16>
+  return
+}
+
+// -----
+
 // PEAA: a (row block, 128-column block) grid; a 3-slot cp.async ring whose
 // first two steps are issued before the loop; per step the mean of the two
 // groups' A fragments (f32 adds, one multiply by 1/2) feeds 2 row tiles x 2

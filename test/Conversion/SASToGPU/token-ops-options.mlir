@@ -15,6 +15,8 @@
 // SHARED: convert-sas-token-ops-to-gpu: the PEAA ring needs 184320 bytes of shared memory, above the 101376 a block may use
 // RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="head-sim-warps=16" 2>&1 | FileCheck %s --check-prefix=HEADSIM
 // HEADSIM: convert-sas-token-ops-to-gpu: head-sim-warps must be 0 (automatic) or at most 8, got 16
+// RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="wgmma=true feature-sim-warps=2" 2>&1 | FileCheck %s --check-prefix=WGMMA
+// WGMMA: convert-sas-token-ops-to-gpu: the wgmma kernel needs 4 or 8 warps (whole warpgroups), got 2
 func.func @empty() {
   return
 }

@@ -1,4 +1,5 @@
 // RUN: sas-opt %s --split-input-file --convert-sas-token-ops-to-gpu --verify-diagnostics | FileCheck %s
+// RUN: sas-opt %s --split-input-file --convert-sas-token-ops-to-gpu=wgmma=true --verify-diagnostics | FileCheck %s --check-prefix=WGMMA
 // RUN: sas-opt %s --split-input-file --convert-sas-token-ops-to-gpu="feature-sim-warps=8 feature-sim-row-tiles=2 peaa-warps=2 peaa-row-tiles=2 peaa-column-tile=64 peaa-k-tile=16 peaa-stages=2 head-sim-warps=4" --verify-diagnostics | FileCheck %s --check-prefix=TILING
 
 // 16-bit head simulation, feature simulation and PEAA become one kernel op
@@ -40,6 +41,9 @@ func.func @head_sim_wide(%x: tensor<?x?x32x64xf16>, %w: tensor<64x32x3xf16>,
 
 // CHECK-LABEL: func @feature_sim
 //       CHECK:   sas.mma_feature_sim {{.*}} warps(4) row_tiles(4) : memref<?x?x24x64xbf16>
+// With wgmma (sm_90a), D and D' multiples of 64 take the wgmma kernel.
+// WGMMA-LABEL: func @feature_sim
+//       WGMMA:   sas.mma_feature_sim {{.*}} warps(4) row_tiles(4) wgmma : memref<?x?x24x64xbf16>
 // TILING-LABEL: func @feature_sim
 //       TILING:   sas.mma_feature_sim {{.*}} warps(8) row_tiles(2)
 func.func @feature_sim(%x: tensor<?x?x24x64xbf16>, %w: tensor<128x64xbf16>,
@@ -49,6 +53,21 @@ func.func @feature_sim(%x: tensor<?x?x24x64xbf16>, %w: tensor<128x64xbf16>,
       : (tensor<?x?x24x64xbf16>, tensor<128x64xbf16>, tensor<128xbf16>,
          tensor<128x128xbf16>, tensor<128xbf16>) -> tensor<?x?x24x128xbf16>
   return %z : tensor<?x?x24x128xbf16>
+}
+
+// -----
+
+// D' = 48 is no whole swizzled panel: the mma.sync kernel, also with wgmma.
+// WGMMA-LABEL: func @feature_sim_narrow
+//       WGMMA:   sas.mma_feature_sim {{.*}} row_tiles(4) : memref<?x?x4x64xf16>
+// CHECK-LABEL: func @feature_sim_narrow
+func.func @feature_sim_narrow(%x: tensor<?x?x4x64xf16>, %w: tensor<48x64xf16>,
+                              %b: tensor<48xf16>, %rw: tensor<48x48xf16>,
+                              %rb: tensor<48xf16>) -> tensor<?x?x4x48xf16> {
+  %z = sas.feature_sim %x weights(%w, %b) residual(%rw, %rb)
+      : (tensor<?x?x4x64xf16>, tensor<48x64xf16>, tensor<48xf16>,
+         tensor<48x48xf16>, tensor<48xf16>) -> tensor<?x?x4x48xf16>
+  return %z : tensor<?x?x4x48xf16>
 }
 
 // -----

@@ -125,3 +125,29 @@ func.func @peaa_stages(%o: memref<1x8x4x16xbf16>, %w: memref<32x32xbf16>,
       : memref<1x8x4x16xbf16>, memref<32x32xbf16>, memref<32xbf16>, memref<1x8x32xbf16>
   return
 }
+
+// -----
+
+func.func @feature_sim_wgmma_size(%x: memref<1x8x2x64xbf16>, %w: memref<48x64xbf16>,
+                                  %b: memref<48xbf16>, %rw: memref<48x48xbf16>,
+                                  %out: memref<1x8x2x48xbf16>) {
+  // expected-error @below {{feature sizes must be multiples of 64 and at most 128 for the wgmma kernel, got 64 (D) and 48 (D')}}
+  sas.mma_feature_sim %x weights(%w, %b) residual(%rw, %b) into %out
+      warps(4) row_tiles(4) wgmma
+      : memref<1x8x2x64xbf16>, memref<48x64xbf16>, memref<48xbf16>,
+        memref<48x48xbf16>, memref<48xbf16>, memref<1x8x2x48xbf16>
+  return
+}
+
+// -----
+
+func.func @feature_sim_wgmma_warps(%x: memref<1x8x2x64xbf16>, %w: memref<64x64xbf16>,
+                                   %b: memref<64xbf16>, %rw: memref<64x64xbf16>,
+                                   %out: memref<1x8x2x64xbf16>) {
+  // expected-error @below {{the wgmma kernel needs 4 or 8 warps (whole warpgroups), got 2}}
+  sas.mma_feature_sim %x weights(%w, %b) residual(%rw, %b) into %out
+      warps(2) row_tiles(4) wgmma
+      : memref<1x8x2x64xbf16>, memref<64x64xbf16>, memref<64xbf16>,
+        memref<64x64xbf16>, memref<64xbf16>, memref<1x8x2x64xbf16>
+  return
+}

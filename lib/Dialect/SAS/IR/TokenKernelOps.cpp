@@ -83,6 +83,37 @@ sas::checkMmaFeatureSimTiling(int64_t dim, int64_t simDim, int64_t warps,
   return success();
 }
 
+int64_t sas::getWgmmaFeatureSimSharedBytes(int64_t dim, int64_t simDim,
+                                           int64_t warps) {
+  int64_t xTile = (warps / 4) * 64 * dim * 2;
+  return simDim * dim * 2 + simDim * simDim * 2 +
+         kWgmmaFeatureSimStages * xTile + 1024;
+}
+
+LogicalResult
+sas::checkWgmmaFeatureSimTiling(int64_t dim, int64_t simDim, int64_t warps,
+                                int64_t rowTiles,
+                                function_ref<InFlightDiagnostic()> emitError) {
+  if (dim % 64 != 0 || simDim % 64 != 0 || dim > kMaxMmaFeatureSize ||
+      simDim > kMaxMmaFeatureSize)
+    return emitError() << "feature sizes must be multiples of 64 and at most "
+                       << kMaxMmaFeatureSize
+                       << " for the wgmma kernel, got " << dim << " (D) and "
+                       << simDim << " (D')";
+  if (warps % 4 != 0 || warps > kMaxMmaWarps)
+    return emitError() << "the wgmma kernel needs 4 or 8 warps (whole "
+                          "warpgroups), got "
+                       << warps;
+  if (rowTiles < 1)
+    return emitError() << "row tiles must be positive, got " << rowTiles;
+  int64_t bytes = getWgmmaFeatureSimSharedBytes(dim, simDim, warps);
+  if (bytes > kMaxWgmmaSharedBytes)
+    return emitError() << "the wgmma kernel needs " << bytes
+                       << " bytes of shared memory, above the "
+                       << kMaxWgmmaSharedBytes << " a block may use";
+  return success();
+}
+
 int64_t sas::getMmaPeaaSharedBytes(int64_t groups, int64_t rowTiles,
                                    int64_t columnTile, int64_t kTile,
                                    int64_t stages) {
@@ -207,8 +238,11 @@ LogicalResult MmaFeatureSimOp::verify() {
                       x.getDimSize(2), ds})) ||
       failed(c.sameTokens(x, out)))
     return failure();
-  return checkMmaFeatureSimTiling(d, ds, getWarps(), getRowTiles(),
-                                  [&] { return emitOpError(); });
+  auto emitError = [&] { return emitOpError(); };
+  if (getWgmma())
+    return checkWgmmaFeatureSimTiling(d, ds, getWarps(), getRowTiles(),
+                                      emitError);
+  return checkMmaFeatureSimTiling(d, ds, getWarps(), getRowTiles(), emitError);
 }
 
 LogicalResult MmaPeaaOp::verify() {

@@ -109,6 +109,21 @@ LogicalResult
 checkMmaFeatureSimTiling(int64_t dim, int64_t simDim, int64_t warps,
                          int64_t rowTiles,
                          function_ref<InFlightDiagnostic()> emitError);
+/// Buffers of the x ring of the sm_90a (wgmma) feature-simulation kernel:
+/// two row tiles in flight while one is multiplied. With D = 64 and
+/// D' = 128 a block then needs 72 KiB, so three fit an SM.
+constexpr int64_t kWgmmaFeatureSimStages = 3;
+/// Bytes of shared memory of an sm_90a feature-simulation block: both
+/// weights and the x ring in 128-byte-swizzled panels of 64 columns, and
+/// 1024 bytes to align them.
+int64_t getWgmmaFeatureSimSharedBytes(int64_t dim, int64_t simDim,
+                                      int64_t warps);
+/// Checks the sm_90a kernel's limits: D and D' multiples of 64 (whole
+/// swizzled panels), D' at most 128, whole warpgroups.
+LogicalResult
+checkWgmmaFeatureSimTiling(int64_t dim, int64_t simDim, int64_t warps,
+                           int64_t rowTiles,
+                           function_ref<InFlightDiagnostic()> emitError);
 
 /// Bytes of the shared-memory ring of a PEAA block of `rowTiles` 16-row
 /// tiles (all its warps') for `groups` head groups.

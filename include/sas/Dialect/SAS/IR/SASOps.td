@@ -452,7 +452,11 @@ def SAS_MmaFeatureSimOp : SAS_Op<"mma_feature_sim"> {
     `out` `[B, T, H', D']`; operands in one 16-bit type, identity layouts.
     Against `sas.feature_sim` it rounds one more value: `relu(f)` before
     the second product. A block of `warps` warps loads the weights once and
-    then handles `row_tiles` tiles of `16 * warps` rows.
+    then handles `row_tiles` tiles of `16 * warps` rows. With `wgmma` the
+    kernel is the sm_90a one: each warpgroup of four warps computes 64 rows
+    with wgmma.mma_async, `x` and both weights in 128-byte-swizzled shared
+    memory (`x` through a ring of cp.async buffers), `relu(f)` from
+    registers; D and D' must then be multiples of 64.
 
     Example:
 
@@ -471,12 +475,13 @@ def SAS_MmaFeatureSimOp : SAS_Op<"mma_feature_sim"> {
                        Arg<SAS_HalfMemRef1, "", [MemRead]>:$res_b,
                        Arg<SAS_HalfMemRef, "the result", [MemWrite]>:$out,
                        ConfinedAttr<I64Attr, [IntPositive]>:$warps,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$row_tiles);
+                       ConfinedAttr<I64Attr, [IntPositive]>:$row_tiles,
+                       UnitAttr:$wgmma);
 
   let assemblyFormat = [{
     $x `weights` `(` $w `,` $b `)` `residual` `(` $res_w `,` $res_b `)`
     `into` $out `warps` `(` $warps `)` `row_tiles` `(` $row_tiles `)`
-    attr-dict `:` type($x) `,` type($w) `,` type($b) `,` type($res_w) `,`
+    (`wgmma` $wgmma^)? attr-dict `:` type($x) `,` type($w) `,` type($b) `,` type($res_w) `,`
     type($res_b) `,` type($out)
   }];
 
