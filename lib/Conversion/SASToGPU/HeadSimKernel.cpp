@@ -263,16 +263,20 @@ void HeadSimKernelBuilder::storeRelu(const Tiles &acc) {
   Value tile = mem.offset(rShared, k.mulC(slot, tokenRows * rRowBytes));
   Type element = op.getX().getType().getElementType();
   Value zero = frag.f32(0.0);
+  // Row o = 16m + g (+ 8), position j = 8n + 2q (+ 1): constant offsets
+  // from the lane's first element, so one address register serves all (a
+  // separate address per element kept 32 live across the group loop).
+  Value j0 = k.add(firstPosition, k.addC(k.mulC(k.quad, 2), pad));
+  Value lane = mem.offset(
+      tile, k.add(k.mulC(j0, rRowBytes), k.mulC(k.group, 2)));
   for (size_t m = 0; m < acc.size(); ++m)
     for (size_t n = 0; n < acc[m].size(); ++n)
       for (int e = 0; e < 4; ++e) {
-        Value o = k.addC(k.group, 16 * m + 8 * (e / 2));
-        Value j = k.add(firstPosition, k.addC(k.mulC(k.quad, 2),
-                                              8 * n + e % 2 + pad));
+        int64_t offset =
+            (8 * n + e % 2) * rRowBytes + (16 * m + 8 * (e / 2)) * 2;
         Value v = arith::TruncFOp::create(b, loc, element,
                                           frag.max(acc[m][n][e], zero));
-        mem.store(v, mem.offset(tile, k.add(k.mulC(j, rRowBytes),
-                                            k.mulC(o, 2))));
+        mem.store(v, mem.offset(lane, k.i32(offset)));
       }
 }
 
