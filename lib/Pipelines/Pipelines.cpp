@@ -198,6 +198,8 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   if (options.tensorCores) {
     ConvertSASTokenOpsToGPUOptions tokenOps;
     tokenOps.wgmma = attention.wgmma;
+    tokenOps.peaaColumnTile = options.peaaColumnTile;
+    tokenOps.peaaKTile = options.peaaKTile;
     pm.addPass(createConvertSASTokenOpsToGPU(tokenOps));
   }
   // Per-token ops materialized: on the GPU they are separate kernels.

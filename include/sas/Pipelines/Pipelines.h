@@ -132,6 +132,16 @@ struct SASGPUPipelineOptions
       llvm::cl::desc("Warps of an sm_90a (wgmma) attention block: 4 or 8, "
                      "64 query rows a warpgroup"),
       llvm::cl::init(kDefaultWgmmaWarps)};
+  PassOptions::Option<int64_t> peaaColumnTile{
+      *this, "peaa-column-tile",
+      llvm::cl::desc("Output columns of a PEAA block (convert-sas-token-ops-"
+                     "to-gpu's option of the same name)"),
+      llvm::cl::init(kDefaultPeaaColumnTile)};
+  PassOptions::Option<int64_t> peaaKTile{
+      *this, "peaa-k-tile",
+      llvm::cl::desc("Inputs per step of the PEAA ring (convert-sas-token-"
+                     "ops-to-gpu's option of the same name)"),
+      llvm::cl::init(kDefaultPeaaKTile)};
 };
 
 /// The NVVM target features `chip` needs: "+ptx80" for sm_90a (its wgmma/TMA

@@ -7,7 +7,9 @@
 //
 //   out[t, n] = b[n] + sum_k (1/G sum_g o[t, g, k]) * w[n, k]
 //
-// block (row block x, column block y): W warps of 16 R token rows (R row
+// block (row block, column block), the column block varying fastest in the
+//   1-D grid so that the blocks reading the same A rows run together and
+//   share them through L2: W warps of 16 R token rows (R row
 //   tiles share each w fragment), BN columns
 //   ring of `stages` buffers, each an A tile [16W rows][G][BK] and a w tile
 //   [BN][BK], filled by cp.async (token rows past the end zero-filled)
@@ -54,7 +56,7 @@ public:
     stageBytes = aTileBytes + bn * wRowBytes;
   }
 
-  void build(Value blockX, Value blockY, Value threadX, Value rowCount);
+  void build(Value blockX, Value threadX, Value rowCount);
 
 private:
   using Tiles = SmallVector<SmallVector<AccFragment>>;
@@ -230,12 +232,12 @@ void PeaaKernelBuilder::storeResult(const Tiles &acc) {
   }
 }
 
-void PeaaKernelBuilder::build(Value blockX, Value blockY, Value threadX,
-                              Value rowCount) {
+void PeaaKernelBuilder::build(Value blockX, Value threadX, Value rowCount) {
   k.setThread(threadX);
   rows = k.toI64(rowCount);
-  firstRow = k.mulC(k.toI64(blockX), bm);
-  firstColumn = k.mulC(k.toI32(blockY), bn);
+  Value block = k.toI32(blockX);
+  firstRow = k.mulC(k.toI64(k.div(block, width / bn)), bm);
+  firstColumn = k.mulC(k.rem(block, width / bn), bn);
   oBase = mem.globalBase(op.getO());
   wBase = mem.globalBase(op.getW());
   smem = mem.sharedBase();
@@ -266,18 +268,18 @@ void sas::buildPeaaKernel(OpBuilder &b, MmaPeaaOp op, unsigned index) {
       arith::ConstantIndexOp::create(b, loc,
                                      16 * op.getRowTiles() * op.getWarps()));
   int64_t width = op.getW().getType().getDimSize(0);
-  Value columnBlocks =
-      arith::ConstantIndexOp::create(b, loc, width / op.getColumnTile());
+  Value blocks = arith::MulIOp::create(
+      b, loc, rowBlocks,
+      arith::ConstantIndexOp::create(b, loc, width / op.getColumnTile()));
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   MemRefType o = op.getO().getType();
   int64_t groups = o.getDimSize(2) * o.getDimSize(3) / width;
   gpu::LaunchOp launch = createKernelLaunch(
-      b, op, "peaa", index, {rowBlocks, columnBlocks, one}, 32 * op.getWarps(),
+      b, op, "peaa", index, {blocks, one, one}, 32 * op.getWarps(),
       getMmaPeaaSharedBytes(groups, op.getWarps() * op.getRowTiles(),
                             op.getColumnTile(), op.getKTile(),
                             op.getStages()));
   PeaaKernelBuilder(b, loc, op)
-      .build(launch.getBlockIds().x, launch.getBlockIds().y,
-             launch.getThreadIds().x, rows);
+      .build(launch.getBlockIds().x, launch.getThreadIds().x, rows);
   op.erase();
 }

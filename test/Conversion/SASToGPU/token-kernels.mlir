@@ -110,14 +110,21 @@ func.func @feature_sim_wgmma(%x: memref<?x?x24x64xbf16>, %w: memref<128x64xbf16>
 
 // -----
 
-// PEAA: a (row block, 128-column block) grid; a 3-slot cp.async ring whose
-// first two steps are issued before the loop; per step the mean of the two
-// groups' A fragments (f32 adds, one multiply by 1/2) feeds 2 row tiles x 2
-// k16 steps x 16 column tiles = 64 mma a warp.
+// PEAA: (row block, 128-column block) pairs in a 1-D grid, the 6 column
+// blocks of a row block consecutive (they share its A rows in L2); a
+// 3-slot cp.async ring whose first two steps are issued before the loop;
+// per step the mean of the two groups' A fragments (f32 adds, one multiply
+// by 1/2) feeds 2 row tiles x 2 k16 steps x 16 column tiles = 64 mma a
+// warp.
 // CHECK-LABEL: func @peaa
+//       CHECK:   %[[ROWBLOCKS:.*]] = arith.ceildivui %{{.*}}, %c128 : index
 //       CHECK:   %[[COLUMNS:.*]] = arith.constant 6 : index
-//       CHECK:   gpu.launch blocks({{.*}}) in ({{.*}}, %{{.*}} = %[[COLUMNS]],
+//       CHECK:   %[[BLOCKS:.*]] = arith.muli %[[ROWBLOCKS]], %[[COLUMNS]] : index
+//       CHECK:   gpu.launch blocks(%[[BLOCKID:[^,]*]], {{.*}}) in (%{{.*}} = %[[BLOCKS]], %{{.*}} = %c1{{.*}}, %{{.*}} = %c1
 //  CHECK-SAME:     dynamic_shared_memory_size %c86016_i32 module(@peaa_peaa_0)
+//       CHECK:     %[[BLOCK:.*]] = arith.index_castui %[[BLOCKID]] : index to i32
+//       CHECK:     arith.divui %[[BLOCK]], %c6_i32 : i32
+//       CHECK:     arith.remui %[[BLOCK]], %c6_i32{{.*}} : i32
 // CHECK-COUNT-2:   nvvm.cp.async.commit.group
 //       CHECK:     scf.for
 //       CHECK:       nvvm.cp.async.wait.group 2
