@@ -4,7 +4,12 @@ DIR.tar.xz (the cubins compress about 20 times) for the GPU machine.
 
     /usr/bin/python3 benchmarks/gpu/build_libs.py [--sas-run build/bin/sas-run]
         [--out gpu-libs] [--jobs 2] [--only check|bench|attention|variants]
-        [--force]
+        [--force] [--chip CHIP] [--gpu-pipeline-options OPTIONS]
+
+--chip and --gpu-pipeline-options build the same libraries (same names)
+another way, for a same-run comparison of their kernels: e.g. --only bench
+--out gpu-libs/peaa192 --gpu-pipeline-options peaa-column-tile=192, then
+kernel_profile.py --libs gpu-libs/peaa192/libs on the GPU machine.
 """
 
 import argparse
@@ -18,10 +23,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cases  # noqa: E402
 
 
-def build(sas_run, out_dir, case, force):
+def build(sas_run, out_dir, case, force, chip=None, options=None):
     b, t, h, d, hs, ds, k, causal, dtype = case[:9]
-    chip = case[9] if len(case) > 9 else "sm_90a"
     path = os.path.join(out_dir, cases.lib_name(*case))
+    chip = chip or (case[9] if len(case) > 9 else "sm_90a")
     if os.path.exists(path) and not force:
         return path
     cmd = [sas_run, "--target", "cuda", "--emit-lib", path, "--heads", str(h),
@@ -31,6 +36,8 @@ def build(sas_run, out_dir, case, force):
         cmd += ["--batch", str(b), "--seq-len", str(t)]
     if not causal:
         cmd.append("--no-causal")
+    if options:
+        cmd += ["--gpu-pipeline-options", options]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}\n{result.stderr}")
@@ -64,6 +71,9 @@ def main():
                                            "variants"))
     parser.add_argument("--force", action="store_true",
                         help="rebuild libraries that exist")
+    parser.add_argument("--chip", help="build every library for this chip")
+    parser.add_argument("--gpu-pipeline-options",
+                        help="sas-gpu-pipeline options for every library")
     args = parser.parse_args()
     todo = []
     if args.only in (None, "check"):
@@ -84,7 +94,9 @@ def main():
     libs = os.path.join(args.out, "libs")
     os.makedirs(libs, exist_ok=True)
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        paths = list(pool.map(lambda c: build(args.sas_run, libs, c, args.force), todo))
+        paths = list(pool.map(
+            lambda c: build(args.sas_run, libs, c, args.force, args.chip,
+                            args.gpu_pipeline_options), todo))
     archive = os.path.join(args.out, "libs.tar.xz")
     with tarfile.open(archive, "w:xz") as tar:
         for path in paths:

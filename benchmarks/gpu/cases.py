@@ -37,12 +37,19 @@ def any_size(case):
 
 # Shapes the matrix above does not reach in the per-token kernels: heads
 # padded to 16 (H = 12, H' = 24) as in the benchmark configs, H' = 64 (two
-# warps share a token's positions in head simulation), K = 5, D = 64.
+# warps share a token's positions in head simulation), K = 5, D = 64 (and
+# with it the sm_90a feature simulation and PEAA, which need multiples of
+# 64: D = 128 is two swizzled panels; B * T * H' = 20 rows leaves later row
+# tiles of a block wholly past the end; T = 1; G = 1).
 EXTRA_CHECK_CASES = [
     (2, 37, 12, 64, 24, 128, 3, True, "bf16"),
     (1, 100, 12, 64, 24, 64, 5, False, "f16"),
     (2, 37, 4, 64, 64, 64, 3, True, "bf16"),
     (1, 65, 32, 64, 64, 128, 3, True, "bf16"),
+    (1, 50, 4, 128, 8, 128, 1, False, "f16"),
+    (1, 5, 2, 64, 4, 64, 3, True, "bf16"),
+    (3, 1, 2, 64, 4, 128, 3, True, "bf16"),
+    (2, 33, 4, 64, 4, 128, 1, False, "bf16"),
 ]
 
 

@@ -1,7 +1,8 @@
 // A bf16 layer (the shapes of docs/baselines.md's config 1, any B and T) in
 // seven kernels: head simulation of q, k, v, feature simulation of q, k,
 // attention and PEAA, each hand-built on tensor cores (mma.sync; wgmma for
-// feature simulation and attention on sm_90a); no linalg kernel, no copy.
+// feature simulation, attention and PEAA on sm_90a); no linalg kernel, no
+// copy.
 // RUN: sas-opt %s --sas-gpu-pipeline="format=isa toolkit=" -o %t.mlir
 // RUN: FileCheck %s --check-prefix=HOST < %t.mlir
 // HOST-COUNT-7: gpu.launch_func
@@ -12,29 +13,29 @@
 // HOST:         gpu.binary @layer_feature_sim_wgmma_1
 // HOST:         gpu.binary @layer_head_sim_2
 // HOST:         gpu.binary @layer_attention_wgmma_0
-// HOST:         gpu.binary @layer_peaa_0
-// The PTX of head simulation and PEAA has mma.sync on bf16 and ldmatrix,
-// cp.async where the operands are staged as they are (PEAA); feature
-// simulation has wgmma and cp.async, and asks for three blocks an SM.
+// HOST:         gpu.binary @layer_peaa_wgmma_0
+// The PTX of head simulation has mma.sync on bf16 and ldmatrix; feature
+// simulation and PEAA have wgmma and cp.async, and no mma.sync; feature
+// simulation asks for three blocks an SM.
 // RUN: %python %S/../Utils/extract_ptx.py %t.mlir %t.head_sim.ptx layer_head_sim_0
 // RUN: %python %S/../Utils/extract_ptx.py %t.mlir %t.feature_sim.ptx layer_feature_sim_wgmma_0
-// RUN: %python %S/../Utils/extract_ptx.py %t.mlir %t.peaa.ptx layer_peaa_0
+// RUN: %python %S/../Utils/extract_ptx.py %t.mlir %t.peaa.ptx layer_peaa_wgmma_0
 // RUN: FileCheck %s --check-prefixes=PTX,HEADSIM < %t.head_sim.ptx
-// RUN: FileCheck %s --check-prefix=FEATURESIM < %t.feature_sim.ptx
-// RUN: FileCheck %s --check-prefixes=PTX,COPY < %t.peaa.ptx
+// RUN: FileCheck %s --check-prefixes=WGMMA,FEATURESIM < %t.feature_sim.ptx
+// RUN: FileCheck %s --check-prefixes=WGMMA,PEAA < %t.peaa.ptx
 // FEATURESIM: .entry layer_feature_sim_wgmma_0(
 // FEATURESIM: .maxntid 128, 1, 1
 // FEATURESIM: .minnctapersm 3
-// FEATURESIM-DAG: cp.async.cg.shared.global
-// FEATURESIM-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
-// FEATURESIM-NOT: mma.sync
-// FEATURESIM-NOT: __nv_
+// PEAA: .entry layer_peaa_wgmma_0(
+// WGMMA-DAG: cp.async.cg.shared.global
+// WGMMA-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+// WGMMA-NOT: mma.sync.aligned
+// WGMMA-NOT: __nv_
 // HEADSIM: .entry layer_head_sim_0(
 // HEADSIM: .maxntid 256, 1, 1
 // HEADSIM: .minnctapersm 2
 // PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
-// COPY-DAG: cp.async.cg.shared.global
 // PTX-NOT: __nv_
 // Where ptxas exists, no spills (registers in docs/perf.md), but for head
 // simulation, which asks for two blocks an SM (.maxntid 256, .minnctapersm

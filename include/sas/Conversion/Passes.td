@@ -232,8 +232,12 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
 
     With `wgmma` (set by `sas-gpu-pipeline` for `chip=sm_90a`), feature
     simulations with D and D' multiples of 64 become
-    `sas.mma_feature_sim {wgmma}`, the sm_90a kernel; other sizes keep the
-    mma.sync kernel, which runs on every chip from sm_80 on.
+    `sas.mma_feature_sim {wgmma}` and PEAA with a width that is a multiple
+    of 64 `sas.mma_peaa {wgmma}`: the sm_90a kernels (warpgroups of four
+    warps; `feature-sim-warps` and `peaa-warps` must then be 4 or 8; PEAA
+    takes one row tile a warp and 64 inputs a step whatever
+    `peaa-row-tiles` and `peaa-k-tile` say). Other sizes keep the mma.sync
+    kernels, which run on every chip from sm_80 on.
   }];
   let options = [
     Option<"featureSimWarps", "feature-sim-warps", "int64_t",
@@ -264,9 +268,9 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
            "Warps of a head-simulation block; 0: the most, up to 8, whose "
            "tokens fit the block's shared memory">,
     Option<"wgmma", "wgmma", "bool", /*default=*/"false",
-           "Mark feature simulations whose feature sizes are multiples of 64 "
-           "for the sm_90a kernel (warpgroup wgmma; feature-sim-warps must "
-           "then be 4 or 8); sas-gpu-pipeline sets it for chip=sm_90a">,
+           "Mark feature simulations whose feature sizes, and PEAA whose "
+           "width, are multiples of 64 for the sm_90a kernels (warpgroup "
+           "wgmma); sas-gpu-pipeline sets it for chip=sm_90a">,
   ];
   let dependentDialects = [
     "::mlir::bufferization::BufferizationDialect",
@@ -305,7 +309,11 @@ def ConvertSASTokenKernelsToNVVM : Pass<"convert-sas-token-kernels-to-nvvm"> {
       A tile holds the `G` head groups of each token's inputs; the mean is
       taken in registers while the A fragments are formed (the prologue);
       A and w tiles come through a ring of cp.async buffers; the bias is
-      added to the f32 accumulators (the epilogue).
+      added to the f32 accumulators (the epilogue). The column blocks of a
+      row block are neighbours in the (1-D) grid, so that they read its A
+      rows from L2. Marked `wgmma` (`<function>_peaa_wgmma_<n>`, sm_90a):
+      the w tile is one 128-byte-swizzled panel and each warpgroup's mean
+      fragments multiply it with wgmma (A from registers).
 
     Kernels are named `<function>_<head_sim|feature_sim|peaa>_<n>`. Run it
     after bufferization and before `gpu-kernel-outlining`.

@@ -153,15 +153,27 @@ struct LowerPeaa : OpRewritePattern<PeaaOp> {
                        << " is not a multiple of 16";
       return failure();
     }
-    if (failed(checkMmaPeaaTiling(groups, width, tiling.peaaWarps,
-                                  tiling.peaaRowTiles, columns, kTile,
-                                  tiling.peaaStages, Declined(op))))
+    // The sm_90a kernel's fixed shape: one row tile a warp, one swizzled
+    // panel (64 inputs) a step.
+    int64_t rowTiles = tiling.peaaRowTiles;
+    bool wgmma = tiling.wgmma && width % kWgmmaPeaaKTile == 0;
+    if (wgmma) {
+      rowTiles = 1;
+      kTile = kWgmmaPeaaKTile;
+      if (failed(checkWgmmaPeaaTiling(groups, width, tiling.peaaWarps,
+                                      rowTiles, columns, kTile,
+                                      tiling.peaaStages, Declined(op))))
+        return failure();
+    } else if (failed(checkMmaPeaaTiling(groups, width, tiling.peaaWarps,
+                                         rowTiles, columns, kTile,
+                                         tiling.peaaStages, Declined(op)))) {
       return failure();
+    }
     OpBuffers buffers = OpBuffers::create(op, rewriter);
     ValueRange in = buffers.inputs;
     MmaPeaaOp::create(rewriter, op.getLoc(), in[0], in[1], in[2], buffers.out,
-                      tiling.peaaWarps, tiling.peaaRowTiles, columns, kTile,
-                      tiling.peaaStages);
+                      tiling.peaaWarps, rowTiles, columns, kTile,
+                      tiling.peaaStages, wgmma);
     buffers.replaceWithBuffer(op, rewriter);
     return success();
   }
@@ -201,6 +213,9 @@ struct ConvertSASTokenOpsToGPUPass
                                         featureSimRowTiles, error)) ||
         (wgmma && failed(checkWgmmaFeatureSimTiling(
                       64, 64, featureSimWarps, featureSimRowTiles, error))) ||
+        (wgmma && failed(checkWgmmaPeaaTiling(
+                      1, peaaColumnTile * kWgmmaPeaaKTile, peaaWarps, 1,
+                      peaaColumnTile, kWgmmaPeaaKTile, peaaStages, error))) ||
         failed(checkMmaPeaaTiling(1, peaaColumnTile * peaaKTile, peaaWarps,
                                   peaaRowTiles, peaaColumnTile, peaaKTile,
                                   peaaStages, error)))

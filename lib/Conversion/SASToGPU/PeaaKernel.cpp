@@ -20,11 +20,18 @@
 //     acc += a w^T                      (mma.sync, w by ldmatrix)
 //   out <- acc + b                      (epilogue, rows that exist)
 //
+// The sm_90a kernel (`wgmma`) keeps the ring, the prologue and the
+// epilogue: the w tile is stored as one 128-byte-swizzled panel (64 inputs
+// a step) and each warpgroup multiplies its 64 rows' mean fragments by it
+// with wgmma (A from registers, w K-major in shared memory), so no warp
+// reads w into registers.
+//
 //===----------------------------------------------------------------------===//
 
 #include "DeviceMemory.h"
 #include "TokenKernels.h"
 #include "WarpFragments.h"
+#include "WarpgroupMma.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -40,7 +47,7 @@ public:
   PeaaKernelBuilder(OpBuilder &b, Location loc, MmaPeaaOp op)
       : b(b), loc(loc), k(b, loc),
         frag(b, loc, op.getO().getType().getElementType()), mem(b, loc),
-        op(op) {
+        wg(b, loc), op(op) {
     MemRefType o = op.getO().getType();
     width = op.getW().getType().getDimSize(0);
     groups = o.getDimSize(2) * o.getDimSize(3) / width;
@@ -50,9 +57,16 @@ public:
     bn = op.getColumnTile();
     bk = op.getKTile();
     stages = op.getStages();
+    wgmma = op.getWgmma();
     aRowBytes = (groups * bk + kMmaRowPadding) * 2;
-    wRowBytes = (bk + kMmaRowPadding) * 2;
     aTileBytes = bm * aRowBytes;
+    if (wgmma) {
+      // The swizzled w tile must start on a 1024-byte atom.
+      wRowBytes = kPanelRowBytes;
+      aTileBytes = llvm::alignTo(aTileBytes, kSwizzleAtomBytes);
+    } else {
+      wRowBytes = (bk + kMmaRowPadding) * 2;
+    }
     stageBytes = aTileBytes + bn * wRowBytes;
   }
 
@@ -63,6 +77,8 @@ private:
 
   void issueStepLoad(Value step, Value stage);
   AFragment meanFragment(Value address);
+  /// acc += a w^T for this warpgroup's rows and the w tile at `wTile`.
+  void multiplyWgmma(Tiles &acc, ArrayRef<AFragment> a, Value wTile);
   Tiles buildStepLoop(const Tiles &init);
   void storeResult(const Tiles &acc);
 
@@ -71,9 +87,11 @@ private:
   KernelArith k;
   WarpFragmentBuilder frag;
   DeviceMemoryBuilder mem;
+  WarpgroupMmaBuilder wg;
   MmaPeaaOp op;
 
   int64_t width, groups, warps, rowTiles, bm, bn, bk, stages;
+  bool wgmma;
   int64_t aRowBytes, wRowBytes, aTileBytes, stageBytes;
   Value rows, firstRow, firstColumn; // i64, i64, i32
   Value oBase, wBase, smem, aLane, wLane;
@@ -119,9 +137,9 @@ void PeaaKernelBuilder::issueStepLoad(Value step, Value stage) {
     Value element =
         k.add(k.mulC(k.toI64(k.add(firstColumn, n)), width),
               k.add(k0, k.toI64(k.mulC(column, 8))));
-    Value dest = mem.offset(
-        slot, k.add(k.i32(aTileBytes),
-                    k.add(k.mulC(n, wRowBytes), k.mulC(column, 16))));
+    Value inTile = wgmma ? wg.swizzledOffset(n, column)
+                         : k.add(k.mulC(n, wRowBytes), k.mulC(column, 16));
+    Value dest = mem.offset(slot, k.add(k.i32(aTileBytes), inTile));
     mem.copyAsync16(dest, mem.offset(wBase, k.mulC(element, 2)), k.i32(16));
   });
 }
@@ -150,6 +168,27 @@ AFragment PeaaKernelBuilder::meanFragment(Value address) {
     a[i] = frag.pack(arith::MulFOp::create(b, loc, sum[i][0], inverse),
                      arith::MulFOp::create(b, loc, sum[i][1], inverse));
   return a;
+}
+
+void PeaaKernelBuilder::multiplyWgmma(Tiles &acc, ArrayRef<AFragment> a,
+                                      Value wTile) {
+  SmallVector<Value> flat;
+  for (const AccFragment &f : acc[0])
+    flat.append(f.begin(), f.end());
+  wg.fence();
+  // k16 step s: byte 32 s of the panel's rows (WarpgroupMma.h).
+  for (int64_t s = 0; s < bk / 16; ++s)
+    wg.mmaRegisterA(flat, a[s],
+                    wg.descriptor(mem.offset(wTile, k.i32(32 * s)),
+                                  kSwizzleAtomBytes, 16),
+                    op.getO().getType().getElementType(), bn,
+                    /*bKMajor=*/true);
+  wg.commitGroup();
+  // Waited for here: the barrier after the step frees the slot.
+  wg.waitGroups(0);
+  for (size_t j = 0; j < acc[0].size(); ++j)
+    acc[0][j] = {flat[4 * j], flat[4 * j + 1], flat[4 * j + 2],
+                 flat[4 * j + 3]};
 }
 
 /// scf.for over the k steps with the accumulators in iter_args.
@@ -181,6 +220,8 @@ PeaaKernelBuilder::Tiles PeaaKernelBuilder::buildStepLoop(const Tiles &init) {
   // always this step's.
   mem.commitGroup();
   mem.waitGroups(stages - 1);
+  if (wgmma)
+    wg.fenceSharedForAsyncProxy();
   gpu::BarrierOp::create(b, loc);
 
   Value slot = mem.offset(smem, k.mulC(k.rem(step, stages), stageBytes));
@@ -191,9 +232,12 @@ PeaaKernelBuilder::Tiles PeaaKernelBuilder::buildStepLoop(const Tiles &init) {
     for (int64_t kk = 0; kk < bk / 16; ++kk)
       a[m].push_back(meanFragment(
           mem.offset(aWarp, k.i32(16 * m * aRowBytes + 32 * kk))));
-  frag.multiplyTransposed(acc, a,
-                          mem.offset(slot, k.add(k.i32(aTileBytes), wLane)),
-                          wRowBytes);
+  if (wgmma)
+    multiplyWgmma(acc, a[0], mem.offset(slot, k.i32(aTileBytes)));
+  else
+    frag.multiplyTransposed(acc, a,
+                            mem.offset(slot, k.add(k.i32(aTileBytes), wLane)),
+                            wRowBytes);
   // The next step's prefetch overwrites the slot read here.
   gpu::BarrierOp::create(b, loc);
   SmallVector<Value> yielded;
@@ -241,6 +285,8 @@ void PeaaKernelBuilder::build(Value blockX, Value threadX, Value rowCount) {
   oBase = mem.globalBase(op.getO());
   wBase = mem.globalBase(op.getW());
   smem = mem.sharedBase();
+  if (wgmma)
+    smem = wg.alignToSwizzleAtom(smem);
   aLane = frag.tileLaneOffset(k.lane, aRowBytes, /*forA=*/true);
   wLane = frag.tileLaneOffset(k.lane, wRowBytes, /*forA=*/false);
 
@@ -275,10 +321,14 @@ void sas::buildPeaaKernel(OpBuilder &b, MmaPeaaOp op, unsigned index) {
   MemRefType o = op.getO().getType();
   int64_t groups = o.getDimSize(2) * o.getDimSize(3) / width;
   gpu::LaunchOp launch = createKernelLaunch(
-      b, op, "peaa", index, {blocks, one, one}, 32 * op.getWarps(),
-      getMmaPeaaSharedBytes(groups, op.getWarps() * op.getRowTiles(),
-                            op.getColumnTile(), op.getKTile(),
-                            op.getStages()));
+      b, op, op.getWgmma() ? "peaa_wgmma" : "peaa", index, {blocks, one, one},
+      32 * op.getWarps(),
+      op.getWgmma()
+          ? getWgmmaPeaaSharedBytes(groups, op.getWarps(), op.getColumnTile(),
+                                    op.getStages())
+          : getMmaPeaaSharedBytes(groups, op.getWarps() * op.getRowTiles(),
+                                  op.getColumnTile(), op.getKTile(),
+                                  op.getStages()));
   PeaaKernelBuilder(b, loc, op)
       .build(launch.getBlockIds().x, launch.getThreadIds().x, rows);
   op.erase();

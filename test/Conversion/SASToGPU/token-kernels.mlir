@@ -145,3 +145,34 @@ func.func @peaa(%o: memref<?x?x24x64xbf16>, %w: memref<768x768xbf16>,
         memref<?x?x768xbf16>
   return
 }
+
+// -----
+
+// PEAA on sm_90a: the w tile stored swizzled (the slot's A tile rounded up
+// to 1024 bytes), the copies made visible to wgmma before the step's
+// barrier, the mean fragments formed as before, then 4 wgmma a step (A from
+// registers, w K-major: the last immediate 0), waited for before the
+// barrier that frees the slot; no mma.sync.
+// CHECK-LABEL: func @peaa_wgmma
+//       CHECK:   gpu.launch
+//  CHECK-SAME:     dynamic_shared_memory_size %c154624_i32 module(@peaa_wgmma_peaa_wgmma_0)
+//   CHECK-NOT:     nvvm.mma.sync
+//       CHECK:     scf.for
+//       CHECK:       nvvm.cp.async.wait.group 2
+//  CHECK-NEXT:       nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+//  CHECK-NEXT:       gpu.barrier
+//       CHECK:       nvvm.ldmatrix
+//       CHECK:       nvvm.wgmma.fence.aligned
+// CHECK-COUNT-4:     wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}p, 1, 1, 0;
+//       CHECK:       nvvm.wgmma.commit.group.sync.aligned
+//  CHECK-NEXT:       nvvm.wgmma.wait.group.sync.aligned 0
+//  CHECK-NEXT:       gpu.barrier
+//   CHECK-NOT:   nvvm.mma.sync
+func.func @peaa_wgmma(%o: memref<?x?x24x64xbf16>, %w: memref<768x768xbf16>,
+                      %b: memref<768xbf16>, %out: memref<?x?x768xbf16>) {
+  sas.mma_peaa %o dense(%w, %b) into %out warps(8) row_tiles(1)
+      column_tile(128) k_tile(64) stages(3) wgmma
+      : memref<?x?x24x64xbf16>, memref<768x768xbf16>, memref<768xbf16>,
+        memref<?x?x768xbf16>
+  return
+}

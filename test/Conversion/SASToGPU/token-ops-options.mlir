@@ -17,6 +17,8 @@
 // HEADSIM: convert-sas-token-ops-to-gpu: head-sim-warps must be 0 (automatic) or at most 8, got 16
 // RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="wgmma=true feature-sim-warps=2" 2>&1 | FileCheck %s --check-prefix=WGMMA
 // WGMMA: convert-sas-token-ops-to-gpu: the wgmma kernel needs 4 or 8 warps (whole warpgroups), got 2
+// RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="wgmma=true peaa-warps=2" 2>&1 | FileCheck %s --check-prefix=WGMMA-PEAA
+// WGMMA-PEAA: convert-sas-token-ops-to-gpu: the wgmma kernel needs 4 or 8 warps (whole warpgroups), got 2
 func.func @empty() {
   return
 }

@@ -93,6 +93,24 @@ func.func @peaa_into(%o: tensor<2x37x4x48xbf16>, %w: tensor<96x96xbf16>,
 
 // -----
 
+// With wgmma, PEAA of width 256 (a multiple of 64) takes the sm_90a kernel:
+// one row tile a warp, 64 inputs a step; width 96 above keeps mma.sync.
+// WGMMA-LABEL: func @peaa_into
+//       WGMMA:   sas.mma_peaa {{.*}} k_tile(32) stages(3) :
+// WGMMA-LABEL: func @peaa_wide
+//       WGMMA:   sas.mma_peaa {{.*}} warps(8) row_tiles(1) column_tile(128) k_tile(64) stages(3) wgmma
+// CHECK-LABEL: func @peaa_wide
+//       CHECK:   sas.mma_peaa {{.*}} warps(8) row_tiles(1) column_tile(128) k_tile(32) stages(3) :
+func.func @peaa_wide(%o: tensor<?x?x8x64xbf16>, %w: tensor<256x256xbf16>,
+                     %b: tensor<256xbf16>) -> tensor<?x?x256xbf16> {
+  %r = sas.peaa %o dense(%w, %b)
+      : (tensor<?x?x8x64xbf16>, tensor<256x256xbf16>, tensor<256xbf16>)
+      -> tensor<?x?x256xbf16>
+  return %r : tensor<?x?x256xbf16>
+}
+
+// -----
+
 // f32 stays on the linalg path (exact), silently: it is the design.
 // CHECK-LABEL: func @f32
 //       CHECK:   sas.feature_sim

@@ -151,3 +151,39 @@ func.func @feature_sim_wgmma_warps(%x: memref<1x8x2x64xbf16>, %w: memref<64x64xb
         memref<64x64xbf16>, memref<64xbf16>, memref<1x8x2x64xbf16>
   return
 }
+
+// -----
+
+func.func @peaa_wgmma_k_tile(%o: memref<?x?x8x64xbf16>, %w: memref<256x256xbf16>,
+                             %b: memref<256xbf16>, %out: memref<?x?x256xbf16>) {
+  // expected-error @below {{the wgmma kernel takes one row tile a warp and 64 inputs a step, got 1 and 32}}
+  sas.mma_peaa %o dense(%w, %b) into %out warps(8) row_tiles(1)
+      column_tile(128) k_tile(32) stages(3) wgmma
+      : memref<?x?x8x64xbf16>, memref<256x256xbf16>, memref<256xbf16>,
+        memref<?x?x256xbf16>
+  return
+}
+
+// -----
+
+func.func @peaa_wgmma_width(%o: memref<?x?x4x48xbf16>, %w: memref<96x96xbf16>,
+                            %b: memref<96xbf16>, %out: memref<?x?x96xbf16>) {
+  // expected-error @below {{the wgmma kernel needs a width that is a multiple of 64, got 96}}
+  sas.mma_peaa %o dense(%w, %b) into %out warps(4) row_tiles(1)
+      column_tile(32) k_tile(64) stages(3) wgmma
+      : memref<?x?x4x48xbf16>, memref<96x96xbf16>, memref<96xbf16>,
+        memref<?x?x96xbf16>
+  return
+}
+
+// -----
+
+func.func @peaa_wgmma_shared(%o: memref<?x?x8x128xbf16>, %w: memref<512x512xbf16>,
+                             %b: memref<512xbf16>, %out: memref<?x?x512xbf16>) {
+  // expected-error @below {{the wgmma PEAA ring needs 271360 bytes of shared memory, above the 232448 a block may use}}
+  sas.mma_peaa %o dense(%w, %b) into %out warps(8) row_tiles(1)
+      column_tile(256) k_tile(64) stages(4) wgmma
+      : memref<?x?x8x128xbf16>, memref<512x512xbf16>, memref<512xbf16>,
+        memref<?x?x512xbf16>
+  return
+}

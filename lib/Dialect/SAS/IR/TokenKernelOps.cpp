@@ -10,6 +10,8 @@
 
 #include "sas/Dialect/SAS/IR/SASOps.h"
 
+#include "llvm/Support/MathExtras.h"
+
 using namespace mlir;
 using namespace mlir::sas;
 
@@ -154,6 +156,44 @@ sas::checkMmaPeaaTiling(int64_t groups, int64_t width, int64_t warps,
   return success();
 }
 
+int64_t sas::getWgmmaPeaaSharedBytes(int64_t groups, int64_t warps,
+                                     int64_t columnTile, int64_t stages) {
+  int64_t aTile = 16 * warps * (groups * kWgmmaPeaaKTile + kMmaRowPadding) * 2;
+  aTile = llvm::alignTo(aTile, 1024);
+  return stages * (aTile + columnTile * kWgmmaPeaaKTile * 2) + 1024;
+}
+
+LogicalResult
+sas::checkWgmmaPeaaTiling(int64_t groups, int64_t width, int64_t warps,
+                          int64_t rowTiles, int64_t columnTile, int64_t kTile,
+                          int64_t stages,
+                          function_ref<InFlightDiagnostic()> emitError) {
+  if (warps % 4 != 0 || warps > kMaxMmaWarps)
+    return emitError() << "the wgmma kernel needs 4 or 8 warps (whole "
+                          "warpgroups), got "
+                       << warps;
+  if (rowTiles != 1 || kTile != kWgmmaPeaaKTile)
+    return emitError() << "the wgmma kernel takes one row tile a warp and "
+                       << kWgmmaPeaaKTile << " inputs a step, got " << rowTiles
+                       << " and " << kTile;
+  if (width % kWgmmaPeaaKTile != 0)
+    return emitError() << "the wgmma kernel needs a width that is a multiple "
+                          "of "
+                       << kWgmmaPeaaKTile << ", got " << width;
+  if (columnTile % 8 != 0 || columnTile > 256 || width % columnTile != 0)
+    return emitError() << "the column tile must be a multiple of 8, at most "
+                          "256, and divide the output width "
+                       << width << ", got " << columnTile;
+  if (failed(checkMmaStages(stages, emitError)))
+    return failure();
+  int64_t bytes = getWgmmaPeaaSharedBytes(groups, warps, columnTile, stages);
+  if (bytes > kMaxWgmmaSharedBytes)
+    return emitError() << "the wgmma PEAA ring needs " << bytes
+                       << " bytes of shared memory, above the "
+                       << kMaxWgmmaSharedBytes << " a block may use";
+  return success();
+}
+
 namespace {
 /// Checks of the buffers of a per-token kernel op, in the op's words.
 struct BufferChecker {
@@ -265,7 +305,12 @@ LogicalResult MmaPeaaOp::verify() {
       failed(c.sameTokens(o, out)))
     return failure();
   int64_t groups = o.getDimSize(2) / (width / f);
+  auto emitError = [&] { return emitOpError(); };
+  if (getWgmma())
+    return checkWgmmaPeaaTiling(groups, width, getWarps(), getRowTiles(),
+                                getColumnTile(), getKTile(), getStages(),
+                                emitError);
   return checkMmaPeaaTiling(groups, width, getWarps(), getRowTiles(),
                             getColumnTile(), getKTile(), getStages(),
-                            [&] { return emitOpError(); });
+                            emitError);
 }

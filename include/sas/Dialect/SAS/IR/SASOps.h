@@ -134,6 +134,21 @@ LogicalResult checkMmaPeaaTiling(int64_t groups, int64_t width, int64_t warps,
                                  int64_t rowTiles, int64_t columnTile,
                                  int64_t kTile, int64_t stages,
                                  function_ref<InFlightDiagnostic()> emitError);
+/// The sm_90a (wgmma) PEAA kernel's fixed k tile: one 128-byte-swizzled
+/// panel of w rows.
+constexpr int64_t kWgmmaPeaaKTile = 64;
+/// Bytes of the shared-memory ring of an sm_90a PEAA block of `warps`
+/// warps (16 rows each): per stage the A tile (padded rows, 1024-byte
+/// aligned) and the swizzled w tile, and 1024 bytes to align them.
+int64_t getWgmmaPeaaSharedBytes(int64_t groups, int64_t warps,
+                                int64_t columnTile, int64_t stages);
+/// Checks the sm_90a kernel's limits: whole warpgroups, one row tile a
+/// warp, 64 inputs a step, the column tile a multiple of 8 up to 256.
+LogicalResult
+checkWgmmaPeaaTiling(int64_t groups, int64_t width, int64_t warps,
+                     int64_t rowTiles, int64_t columnTile, int64_t kTile,
+                     int64_t stages,
+                     function_ref<InFlightDiagnostic()> emitError);
 
 /// The sizes of one SAS layer as plain numbers, as front ends take them
 /// (flags, C structs, keyword arguments). Batch and length may be dynamic.

@@ -500,7 +500,11 @@ def SAS_MmaPeaaOp : SAS_Op<"mma_peaa"> {
     `warps` warps of `row_tiles` 16-row tiles (which share every w fragment
     read from shared memory) computes `column_tile` output columns, stepping
     through the `H * F` inputs `k_tile` at a time through a ring of
-    `stages` shared-memory buffers filled by cp.async.
+    `stages` shared-memory buffers filled by cp.async. With `wgmma` the
+    kernel is the sm_90a one: each warpgroup of four warps multiplies its
+    64 rows' mean fragments (registers) by the w tile in 128-byte-swizzled
+    shared memory with wgmma.mma_async; one row tile a warp, 64 inputs a
+    step, the column tile a multiple of 8 up to 256.
 
     Example:
 
@@ -520,13 +524,14 @@ def SAS_MmaPeaaOp : SAS_Op<"mma_peaa"> {
                        ConfinedAttr<I64Attr, [IntPositive]>:$row_tiles,
                        ConfinedAttr<I64Attr, [IntPositive]>:$column_tile,
                        ConfinedAttr<I64Attr, [IntPositive]>:$k_tile,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$stages);
+                       ConfinedAttr<I64Attr, [IntPositive]>:$stages,
+                       UnitAttr:$wgmma);
 
   let assemblyFormat = [{
     $o `dense` `(` $w `,` $b `)` `into` $out `warps` `(` $warps `)`
     `row_tiles` `(` $row_tiles `)` `column_tile` `(` $column_tile `)`
     `k_tile` `(` $k_tile `)`
-    `stages` `(` $stages `)` attr-dict `:` type($o) `,` type($w) `,`
+    `stages` `(` $stages `)` (`wgmma` $wgmma^)? attr-dict `:` type($o) `,` type($w) `,`
     type($b) `,` type($out)
   }];
 
