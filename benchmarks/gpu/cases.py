@@ -120,13 +120,18 @@ def tiling_variants():
                                   "32 8 64 2", "32 4 128 2", "32 2 64 2"]),
     }
     # The sm_90a (wgmma) kernel: warps (4: one warpgroup, 64 query rows; 8:
-    # two) and stages.
+    # two), stages and keys a step (64 unless named).
     for tag, config in (("c1", BENCH_CONFIGS[0]), ("c2", BENCH_CONFIGS[1]),
                         ("c5", BENCH_CONFIGS[4])):
         b, t, h, d, hs, ds, _ = config
-        for warps, stages in ((8, 2), (4, 2), (8, 3), (4, 3)):
-            yield (f"{tag}_wgmma_w{warps}_s{stages}.so", b, t, h, d, hs, ds,
-                   f"wgmma-warps={warps} mma-stages={stages}", "sm_90a")
+        for warps, stages, keys in ((8, 2, 64), (4, 2, 64), (8, 3, 64),
+                                    (4, 3, 64), (8, 2, 128), (4, 2, 128)):
+            name = f"{tag}_wgmma_w{warps}_s{stages}"
+            if keys != 64:
+                name += f"_k{keys}"
+            yield (f"{name}.so", b, t, h, d, hs, ds,
+                   f"wgmma-warps={warps} mma-stages={stages} "
+                   f"wgmma-key-tile={keys}", "sm_90a")
     for tag, ((b, t, h, d, hs, ds, _), tilings) in sweeps.items():
         for tiling in tilings:
             rows, warps, keys, stages = tiling.split()

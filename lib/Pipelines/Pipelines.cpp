@@ -192,12 +192,14 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   // sm_90a: the Hopper kernel (wgmma) where the head sizes allow it.
   attention.wgmma = options.chip == "sm_90a";
   attention.wgmmaWarps = options.wgmmaWarps;
+  attention.wgmmaKeyTile = options.wgmmaKeyTile;
   pm.addPass(createConvertSASAttentionToGPU(attention));
   // Per-token ops on 16-bit data -> one kernel op each; f32 and the sizes
   // the kernels do not take stay for the linalg lowering below.
   if (options.tensorCores) {
     ConvertSASTokenOpsToGPUOptions tokenOps;
     tokenOps.wgmma = attention.wgmma;
+    tokenOps.featureSimRowTiles = options.featureSimRowTiles;
     tokenOps.peaaColumnTile = options.peaaColumnTile;
     tokenOps.peaaKTile = options.peaaKTile;
     pm.addPass(createConvertSASTokenOpsToGPU(tokenOps));

@@ -23,12 +23,15 @@
 // RUN: FileCheck %s --check-prefixes=PTX,HEADSIM < %t.head_sim.ptx
 // RUN: FileCheck %s --check-prefixes=WGMMA,FEATURESIM < %t.feature_sim.ptx
 // RUN: FileCheck %s --check-prefixes=WGMMA,PEAA < %t.peaa.ptx
+// RUN: FileCheck %s --check-prefix=PEAA-N < %t.peaa.ptx
+// RUN: FileCheck %s --check-prefix=FEATURESIM-N < %t.feature_sim.ptx
 // FEATURESIM: .entry layer_feature_sim_wgmma_0(
 // FEATURESIM: .maxntid 128, 1, 1
 // FEATURESIM: .minnctapersm 3
 // PEAA: .entry layer_peaa_wgmma_0(
 // WGMMA-DAG: cp.async.cg.shared.global
-// WGMMA-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+// FEATURESIM-N: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+// PEAA-N: wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16
 // WGMMA-NOT: mma.sync.aligned
 // WGMMA-NOT: __nv_
 // HEADSIM: .entry layer_head_sim_0(

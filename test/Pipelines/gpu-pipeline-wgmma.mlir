@@ -23,6 +23,17 @@
 // SS-NOT: , 0,{{ *}}0;
 // RS-COUNT-8: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1, 1;
 // RS-NOT: wgmma.mma_async
+// With 128 keys a step, q k^T is m64n128 (8 a block, E = 128) and p v has 8
+// steps of 16 keys.
+// RUN: sas-opt %s --sas-gpu-pipeline="format=isa toolkit= wgmma-key-tile=128" -o %t.k128.mlir
+// RUN: %python %S/../Utils/extract_ptx.py %t.k128.mlir %t.k128.ptx
+// RUN: FileCheck %s --check-prefix=SS128 < %t.k128.ptx
+// RUN: FileCheck %s --check-prefix=RS128 < %t.k128.ptx
+// SS128-COUNT-16: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, %rd{{[0-9]+}}, %rd{{[0-9]+}}, p, 1,{{ *}}1, 0,{{ *}}0;
+// SS128-NOT: , 0,{{ *}}0;
+// RS128-COUNT-16: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1, 1;
+// RS128-NOT: wgmma.mma_async
+// RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.k128.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // Where ptxas exists: no spills (registers in docs/perf.md).
 // RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // PTXAS: Compiling entry function 'attn_attention_wgmma_0'

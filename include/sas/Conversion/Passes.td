@@ -159,6 +159,9 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
            /*default=*/"::mlir::sas::kDefaultWgmmaWarps",
            "Warps of an sm_90a attention block: 4 or 8 (64 query rows a "
            "warpgroup)">,
+    Option<"wgmmaKeyTile", "wgmma-key-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultWgmmaKeyTile",
+           "Keys per step of the sm_90a attention kernel: 64 or 128">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
@@ -255,8 +258,9 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
            "16-row tiles a PEAA warp computes (they share each w fragment)">,
     Option<"peaaColumnTile", "peaa-column-tile", "int64_t",
            /*default=*/"::mlir::sas::kDefaultPeaaColumnTile",
-           "Output columns of a PEAA block (the largest of this, 64, 32, 16 "
-           "that divides the width)">,
+           "Output columns of a PEAA block (the largest of this and its "
+           "halves down to 16 that divides the width); 0: 128, or 256 for "
+           "the sm_90a kernel">,
     Option<"peaaKTile", "peaa-k-tile", "int64_t",
            /*default=*/"::mlir::sas::kDefaultPeaaKTile",
            "Inputs per step of the PEAA ring (the largest of this, 32, 16 "

@@ -132,10 +132,21 @@ struct SASGPUPipelineOptions
       llvm::cl::desc("Warps of an sm_90a (wgmma) attention block: 4 or 8, "
                      "64 query rows a warpgroup"),
       llvm::cl::init(kDefaultWgmmaWarps)};
+  PassOptions::Option<int64_t> wgmmaKeyTile{
+      *this, "wgmma-key-tile",
+      llvm::cl::desc("Keys per step of the sm_90a (wgmma) attention kernel: "
+                     "64 or 128"),
+      llvm::cl::init(kDefaultWgmmaKeyTile)};
+  PassOptions::Option<int64_t> featureSimRowTiles{
+      *this, "feature-sim-row-tiles",
+      llvm::cl::desc("Row tiles of a feature-simulation block (convert-sas-"
+                     "token-ops-to-gpu's option of the same name)"),
+      llvm::cl::init(kDefaultFeatureSimRowTiles)};
   PassOptions::Option<int64_t> peaaColumnTile{
       *this, "peaa-column-tile",
-      llvm::cl::desc("Output columns of a PEAA block (convert-sas-token-ops-"
-                     "to-gpu's option of the same name)"),
+      llvm::cl::desc("Output columns of a PEAA block, 0: by kernel "
+                     "(convert-sas-token-ops-to-gpu's option of the same "
+                     "name)"),
       llvm::cl::init(kDefaultPeaaColumnTile)};
   PassOptions::Option<int64_t> peaaKTile{
       *this, "peaa-k-tile",

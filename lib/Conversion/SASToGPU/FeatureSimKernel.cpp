@@ -86,6 +86,8 @@ private:
   SmallVector<AFragment> epilogueOfFirstProduct(ArrayRef<AccFragment> f,
                                                 SmallVector<AccFragment> &z);
   void storeRows(ArrayRef<AccFragment> z);
+  void storeRowsThroughShared(ArrayRef<AccFragment> z, Value firstRow,
+                              Value stage);
   void computeRowTile(Value firstRow);
   void computeRowTileWgmma(Value firstRow, Value xSlot);
 
@@ -241,6 +243,26 @@ void FeatureSimKernelBuilder::storeRows(ArrayRef<AccFragment> z) {
     });
 }
 
+/// z of this warp's 16 rows from `firstRow`, 64 columns at a time through
+/// `stage` (the warp's 2 KiB of its warpgroup's x slot, free once x w^T is
+/// done), 16 bytes a lane.
+void FeatureSimKernelBuilder::storeRowsThroughShared(ArrayRef<AccFragment> z,
+                                                     Value firstRow,
+                                                     Value stage) {
+  Value outBase = mem.globalBase(op.getOut());
+  for (int64_t half = 0; half < ds / 64; ++half)
+    frag.storeTilesThroughShared(
+        z, 8 * half, stage, k.lane, [&](Value row, Value chunk, Value value) {
+          Value index = k.add(firstRow, k.toI64(row));
+          buildIf(b, loc, k.lt(index, rows), [&] {
+            Value address = mem.offset(
+                mem.offset(outBase, k.mulC(index, ds * 2)),
+                k.add(k.mulC(chunk, 16), k.i32(128 * half)));
+            mem.store(value, address);
+          });
+        });
+}
+
 void FeatureSimKernelBuilder::computeRowTile(Value firstRow) {
   setLaneRows(firstRow);
   SmallVector<AFragment> x = loadRows(op.getX());
@@ -257,7 +279,8 @@ void FeatureSimKernelBuilder::computeRowTile(Value firstRow) {
 }
 
 /// One row tile of the sm_90a kernel: this warpgroup's 64 rows of x in the
-/// swizzled slot `xSlot`, this warp's 16 of them from `firstRow`.
+/// swizzled slot `xSlot`, this warp's 16 of them from `firstRow`. The slot
+/// is free once x w^T is done: z goes out through it.
 void FeatureSimKernelBuilder::computeRowTileWgmma(Value firstRow,
                                                   Value xSlot) {
   setLaneRows(firstRow);
@@ -301,7 +324,9 @@ void FeatureSimKernelBuilder::computeRowTileWgmma(Value firstRow,
                     /*bKMajor=*/true);
   wg.commitGroup();
   wg.waitGroups(0);
-  storeRows(unflatten(acc));
+  storeRowsThroughShared(
+      unflatten(acc), firstRow,
+      mem.offset(xSlot, k.mulC(k.rem(k.warp, 4), 16 * kPanelRowBytes)));
 }
 
 void FeatureSimKernelBuilder::build(Value blockX, Value threadX,

@@ -230,10 +230,10 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
     int64_t warps = tiling.mmaWarps, keyTile = tiling.mmaKeyTile;
     bool wgmma = tiling.wgmma && e % 64 == 0 && f % 64 == 0;
     if (wgmma) {
-      // The sm_90a kernel's fixed shape: 16 rows a warp, 64 keys a step.
+      // The sm_90a kernel's shape: 16 rows a warp, its own key tile.
       warps = tiling.wgmmaWarps;
       warpRows = 16;
-      keyTile = 64;
+      keyTile = tiling.wgmmaKeyTile;
       if (failed(checkWgmmaAttentionTiling(e, f, warps, warpRows, keyTile,
                                            tiling.mmaStages,
                                            [&] { return op.emitOpError(); })))
@@ -479,6 +479,7 @@ struct ConvertSASAttentionToGPUPass
     tiling.mmaStages = mmaStages;
     tiling.wgmma = wgmma;
     tiling.wgmmaWarps = wgmmaWarps;
+    tiling.wgmmaKeyTile = wgmmaKeyTile;
     // Head sizes are checked per op; the tiling alone against the limits.
     if (tensorCores &&
         failed(checkMmaAttentionTiling(
@@ -490,7 +491,7 @@ struct ConvertSASAttentionToGPUPass
       return signalPassFailure();
     if (tensorCores && wgmma &&
         failed(checkWgmmaAttentionTiling(
-            /*e=*/64, /*f=*/64, wgmmaWarps, 16, 64, mmaStages, [&] {
+            /*e=*/64, /*f=*/64, wgmmaWarps, 16, wgmmaKeyTile, mmaStages, [&] {
               return emitError(getOperation()->getLoc())
                      << "convert-sas-attention-to-gpu: ";
             })))

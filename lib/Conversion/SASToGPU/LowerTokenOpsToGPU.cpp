@@ -146,7 +146,11 @@ struct LowerPeaa : OpRewritePattern<PeaaOp> {
     auto o = cast<RankedTensorType>(op.getO().getType());
     int64_t width = cast<RankedTensorType>(op.getW().getType()).getDimSize(0);
     int64_t groups = o.getDimSize(2) / (width / o.getDimSize(3));
-    int64_t columns = fit(tiling.peaaColumnTile, width);
+    bool wgmma = tiling.wgmma && width % kWgmmaPeaaKTile == 0;
+    int64_t preferred = tiling.peaaColumnTile;
+    if (!preferred)
+      preferred = wgmma ? kDefaultWgmmaPeaaColumnTile : kDefaultMmaPeaaColumnTile;
+    int64_t columns = fit(preferred, width);
     int64_t kTile = fit(tiling.peaaKTile, width);
     if (!columns || !kTile) {
       op->emitRemark() << "stays on the linalg path: the width " << width
@@ -156,7 +160,6 @@ struct LowerPeaa : OpRewritePattern<PeaaOp> {
     // The sm_90a kernel's fixed shape: one row tile a warp, one swizzled
     // panel (64 inputs) a step.
     int64_t rowTiles = tiling.peaaRowTiles;
-    bool wgmma = tiling.wgmma && width % kWgmmaPeaaKTile == 0;
     if (wgmma) {
       rowTiles = 1;
       kTile = kWgmmaPeaaKTile;
@@ -197,13 +200,18 @@ struct ConvertSASTokenOpsToGPUPass
               << kMaxMmaWarps << ", got " << static_cast<int64_t>(headSimWarps);
       return signalPassFailure();
     }
-    if (peaaColumnTile < 16 || peaaColumnTile > 256 ||
-        peaaColumnTile % 16 != 0) {
-      error() << "peaa-column-tile must be a multiple of 16 between 16 and "
-                 "256, got "
+    if (peaaColumnTile != 0 && (peaaColumnTile < 16 || peaaColumnTile > 256 ||
+                                peaaColumnTile % 16 != 0)) {
+      error() << "peaa-column-tile must be 0 (automatic) or a multiple of 16 "
+                 "between 16 and 256, got "
               << static_cast<int64_t>(peaaColumnTile);
       return signalPassFailure();
     }
+    // The column tile each kernel takes when the option leaves it open.
+    int64_t wgmmaColumns = peaaColumnTile ? peaaColumnTile
+                                          : kDefaultWgmmaPeaaColumnTile;
+    int64_t mmaColumns =
+        peaaColumnTile ? peaaColumnTile : kDefaultMmaPeaaColumnTile;
     if (peaaKTile < 16 || peaaKTile > 64 || peaaKTile % 16 != 0) {
       error() << "peaa-k-tile must be a multiple of 16 between 16 and 64, got "
               << static_cast<int64_t>(peaaKTile);
@@ -214,10 +222,10 @@ struct ConvertSASTokenOpsToGPUPass
         (wgmma && failed(checkWgmmaFeatureSimTiling(
                       64, 64, featureSimWarps, featureSimRowTiles, error))) ||
         (wgmma && failed(checkWgmmaPeaaTiling(
-                      1, peaaColumnTile * kWgmmaPeaaKTile, peaaWarps, 1,
-                      peaaColumnTile, kWgmmaPeaaKTile, peaaStages, error))) ||
-        failed(checkMmaPeaaTiling(1, peaaColumnTile * peaaKTile, peaaWarps,
-                                  peaaRowTiles, peaaColumnTile, peaaKTile,
+                      1, wgmmaColumns * kWgmmaPeaaKTile, peaaWarps, 1,
+                      wgmmaColumns, kWgmmaPeaaKTile, peaaStages, error))) ||
+        failed(checkMmaPeaaTiling(1, mmaColumns * peaaKTile, peaaWarps,
+                                  peaaRowTiles, mmaColumns, peaaKTile,
                                   peaaStages, error)))
       return signalPassFailure();
     TokenKernelTiling tiling{featureSimWarps, featureSimRowTiles,

@@ -124,6 +124,51 @@ std::array<Value, 2> WarpFragmentBuilder::unpack(Value pair) {
   return result;
 }
 
+void WarpFragmentBuilder::storeTilesThroughShared(
+    ArrayRef<AccFragment> tiles, int64_t first, Value stage, Value lane,
+    function_ref<void(Value, Value, Value)> storeChunk) {
+  auto add = [&](Value x, Value y) {
+    return arith::AddIOp::create(b, loc, x, y).getResult();
+  };
+  auto mul = [&](Value x, int64_t c) {
+    return arith::MulIOp::create(b, loc, x, i32(c)).getResult();
+  };
+  auto at = [&](Value offset) {
+    return LLVM::GEPOp::create(b, loc, stage.getType(), b.getI8Type(), stage,
+                               ValueRange{offset})
+        .getResult();
+  };
+  Value group = arith::DivUIOp::create(b, loc, lane, i32(4));
+  Value quad = arith::RemUIOp::create(b, loc, lane, i32(4));
+  // The fragments: rows g and g + 8 (same phase g), chunk j ^ g.
+  for (int r = 0; r < 2; ++r) {
+    Value row = add(mul(add(group, i32(8 * r)), 128), mul(quad, 4));
+    for (int64_t j = 0; j < 8; ++j) {
+      const AccFragment &tile = tiles[first + j];
+      Value chunk = arith::XOrIOp::create(b, loc, group, i32(j));
+      LLVM::StoreOp::create(b, loc, pack(tile[2 * r], tile[2 * r + 1]),
+                            at(add(row, mul(chunk, 16))), /*alignment=*/4);
+    }
+  }
+  Value all = i32(-1);
+  NVVM::SyncWarpOp::create(b, loc, all);
+  // 128 chunks, four a lane: rows l / 8 + 4 i, chunk l % 8.
+  Value chunk = arith::RemUIOp::create(b, loc, lane, i32(8));
+  auto vectorType = VectorType::get({4}, b.getI32Type());
+  for (int64_t i = 0; i < 4; ++i) {
+    Value row = add(arith::DivUIOp::create(b, loc, lane, i32(8)), i32(4 * i));
+    Value phase = arith::RemUIOp::create(b, loc, row, i32(8));
+    Value offset =
+        add(mul(row, 128),
+            mul(arith::XOrIOp::create(b, loc, chunk, phase), 16));
+    Value value = LLVM::LoadOp::create(b, loc, vectorType, at(offset),
+                                       /*alignment=*/16);
+    storeChunk(row, chunk, value);
+  }
+  // The stage is written again by the next call.
+  NVVM::SyncWarpOp::create(b, loc, all);
+}
+
 Value WarpFragmentBuilder::pack(Value lo, Value hi) {
   Value pair = vector::FromElementsOp::create(
       b, loc, VectorType::get(2, elementType),

@@ -10,6 +10,8 @@
 // A tiling whose ring does not fit these heads: an error on the op.
 // RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-key-tile=128 mma-stages=4" 2>&1 | FileCheck %s --check-prefix=SHARED
 // SHARED: error: 'sas.attention' op the key/value ring needs 278528 bytes of shared memory, above the 101376 a block may use
+// RUN: not sas-opt %s --convert-sas-attention-to-gpu="wgmma=true wgmma-key-tile=96" 2>&1 | FileCheck %s --check-prefix=WGMMAKEYS
+// WGMMAKEYS: convert-sas-attention-to-gpu: the wgmma kernel takes 16 rows a warp and 64 or 128 keys a step, got 16 and 96
 // RUN: sas-opt %s --convert-sas-attention-to-gpu="tensor-cores=false mma-warps=9" | FileCheck %s --check-prefix=OFF
 // OFF: scf.forall
 

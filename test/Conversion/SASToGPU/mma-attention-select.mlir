@@ -2,6 +2,7 @@
 // RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu="tensor-cores=false" | FileCheck %s --check-prefix=OFF
 // RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu="mma-warps=8 mma-warp-rows=16 mma-key-tile=32 mma-stages=3" | FileCheck %s --check-prefix=TILING
 // RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu="wgmma=true" | FileCheck %s --check-prefix=WGMMA
+// RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu="wgmma=true wgmma-key-tile=128" | FileCheck %s --check-prefix=WGMMA128
 
 // bf16 heads that are multiples of 16 take the tensor-core kernel: the
 // attention becomes sas.mma_attention on the operands' buffers, with the
@@ -36,6 +37,11 @@ func.func @bf16(%q: tensor<2x37x4x32xbf16>, %k: tensor<2x37x4x32xbf16>,
 //       WGMMA:   sas.mma_attention {{.*}} warps(4) warp_rows(32) key_tile(64) stages(2) :
 // WGMMA-LABEL: func @bf16_wide
 //       WGMMA:   sas.mma_attention {{.*}} warps(4) warp_rows(16) key_tile(64) stages(2) wgmma :
+// wgmma-key-tile sets the sm_90a kernel's keys a step, not mma.sync's.
+// WGMMA128-LABEL: func @bf16
+//       WGMMA128:   sas.mma_attention {{.*}} warps(4) warp_rows(32) key_tile(64) stages(2) :
+// WGMMA128-LABEL: func @bf16_wide
+//       WGMMA128:   sas.mma_attention {{.*}} warps(4) warp_rows(16) key_tile(128) stages(2) wgmma :
 func.func @bf16_wide(%q: tensor<1x8x2x128xbf16>, %v: tensor<1x8x2x64xbf16>)
     -> tensor<1x8x2x64xbf16> {
   %0 = sas.attention %q, %q, %v

@@ -75,7 +75,9 @@ func.func @feature_sim(%x: memref<?x?x24x64xbf16>, %w: memref<128x64xbf16>,
 // barrier, start the copy two tiles ahead; then 4 wgmma (x w^T, both from
 // shared memory) and 8 with relu(f) from registers (K-major res_w: the
 // last immediate, B's transpose, is 0), each product waited for; f is
-// never stored, no barrier after the products.
+// never stored, no barrier after the products; z goes out through the
+// warp's part of the x slot, 64 columns at a time: 16 4-byte stores into
+// shared memory, a warp sync, 4 16-byte loads and global stores.
 // CHECK-LABEL: func @feature_sim_wgmma
 //       CHECK:   gpu.launch
 //  CHECK-SAME:     threads({{.*}}) in ({{.*}} = %c128
@@ -96,7 +98,14 @@ func.func @feature_sim(%x: memref<?x?x24x64xbf16>, %w: memref<128x64xbf16>,
 // CHECK-COUNT-8:     wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}p, 1, 1, 0;
 //       CHECK:       nvvm.wgmma.wait.group.sync.aligned 0
 //   CHECK-NOT:       gpu.barrier
-//       CHECK:       llvm.store {{.*}} : i32, !llvm.ptr<1>
+// CHECK-COUNT-16:    llvm.store {{.*}} : i32, !llvm.ptr<3>
+//       CHECK:       nvvm.bar.warp.sync
+// CHECK-COUNT-4:     llvm.store {{.*}} : vector<4xi32>, !llvm.ptr<1>
+//       CHECK:       nvvm.bar.warp.sync
+// CHECK-COUNT-16:    llvm.store {{.*}} : i32, !llvm.ptr<3>
+//       CHECK:       nvvm.bar.warp.sync
+// CHECK-COUNT-4:     llvm.store {{.*}} : vector<4xi32>, !llvm.ptr<1>
+//   CHECK-NOT:       llvm.store {{.*}} !llvm.ptr<1>
 //   CHECK-NOT:   gpu.barrier
 func.func @feature_sim_wgmma(%x: memref<?x?x24x64xbf16>, %w: memref<128x64xbf16>,
                              %b: memref<128xbf16>, %rw: memref<128x128xbf16>,

@@ -4,7 +4,7 @@
 // RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="feature-sim-row-tiles=0" 2>&1 | FileCheck %s --check-prefix=TILES
 // TILES: convert-sas-token-ops-to-gpu: row tiles must be positive, got 0
 // RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="peaa-column-tile=24" 2>&1 | FileCheck %s --check-prefix=COLUMNS
-// COLUMNS: convert-sas-token-ops-to-gpu: peaa-column-tile must be a multiple of 16 between 16 and 256, got 24
+// COLUMNS: convert-sas-token-ops-to-gpu: peaa-column-tile must be 0 (automatic) or a multiple of 16 between 16 and 256, got 24
 // RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="peaa-k-tile=128" 2>&1 | FileCheck %s --check-prefix=KTILE
 // KTILE: convert-sas-token-ops-to-gpu: peaa-k-tile must be a multiple of 16 between 16 and 64, got 128
 // RUN: not sas-opt %s --convert-sas-token-ops-to-gpu="peaa-stages=1" 2>&1 | FileCheck %s --check-prefix=STAGES

@@ -94,11 +94,12 @@ func.func @peaa_into(%o: tensor<2x37x4x48xbf16>, %w: tensor<96x96xbf16>,
 // -----
 
 // With wgmma, PEAA of width 256 (a multiple of 64) takes the sm_90a kernel:
-// one row tile a warp, 64 inputs a step; width 96 above keeps mma.sync.
+// one row tile a warp, 64 inputs a step, 256 columns (its default); width
+// 96 above keeps mma.sync and its 128-column default (fitted to 32).
 // WGMMA-LABEL: func @peaa_into
-//       WGMMA:   sas.mma_peaa {{.*}} k_tile(32) stages(3) :
+//       WGMMA:   sas.mma_peaa {{.*}} column_tile(32) k_tile(32) stages(3) :
 // WGMMA-LABEL: func @peaa_wide
-//       WGMMA:   sas.mma_peaa {{.*}} warps(8) row_tiles(1) column_tile(128) k_tile(64) stages(3) wgmma
+//       WGMMA:   sas.mma_peaa {{.*}} warps(8) row_tiles(1) column_tile(256) k_tile(64) stages(3) wgmma
 // CHECK-LABEL: func @peaa_wide
 //       CHECK:   sas.mma_peaa {{.*}} warps(8) row_tiles(1) column_tile(128) k_tile(32) stages(3) :
 func.func @peaa_wide(%o: tensor<?x?x8x64xbf16>, %w: tensor<256x256xbf16>,

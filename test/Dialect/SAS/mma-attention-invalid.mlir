@@ -64,8 +64,8 @@ func.func @wgmma_warps(%q: memref<1x8x2x128xbf16>, %v: memref<1x8x2x64xbf16>) {
 // -----
 
 func.func @wgmma_keys(%q: memref<1x8x2x128xbf16>, %v: memref<1x8x2x64xbf16>) {
-  // expected-error @below {{the wgmma kernel takes 16 rows a warp and 64 keys a step, got 16 and 128}}
-  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(8) warp_rows(16) key_tile(128) stages(2) wgmma
+  // expected-error @below {{the wgmma kernel takes 16 rows a warp and 64 or 128 keys a step, got 16 and 32}}
+  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(8) warp_rows(16) key_tile(32) stages(2) wgmma
       : memref<1x8x2x128xbf16>, memref<1x8x2x128xbf16>, memref<1x8x2x64xbf16>, memref<1x8x2x64xbf16>
   return
 }

@@ -34,9 +34,9 @@ struct GPUAttentionTiling {
   /// 16 or 32; 0 picks by head size.
   int64_t mmaWarpRows = kDefaultMmaWarpRows;
   /// The sm_90a kernel (wgmma) for heads that are multiples of 64, with
-  /// `wgmmaWarps` warps a block.
+  /// `wgmmaWarps` warps a block and `wgmmaKeyTile` keys a step.
   bool wgmma = false;
-  int64_t wgmmaWarps = kDefaultWgmmaWarps;
+  int64_t wgmmaWarps = kDefaultWgmmaWarps, wgmmaKeyTile = kDefaultWgmmaKeyTile;
 };
 
 /// Adds the pattern lowering sas.attention to an scf.forall over (batch,

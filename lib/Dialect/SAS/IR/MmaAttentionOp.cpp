@@ -78,9 +78,9 @@ LogicalResult sas::checkWgmmaAttentionTiling(
     return emitError() << "the wgmma kernel needs 4 or 8 warps (whole "
                           "warpgroups), got "
                        << warps;
-  if (warpRows != 16 || keyTile != 64)
-    return emitError() << "the wgmma kernel takes 16 rows a warp and 64 keys "
-                          "a step, got "
+  if (warpRows != 16 || (keyTile != 64 && keyTile != 128))
+    return emitError() << "the wgmma kernel takes 16 rows a warp and 64 or "
+                          "128 keys a step, got "
                        << warpRows << " and " << keyTile;
   if (failed(checkMmaStages(stages, emitError)))
     return failure();

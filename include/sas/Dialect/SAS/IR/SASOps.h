@@ -60,7 +60,7 @@ int64_t getMmaAttentionSharedBytes(int64_t e, int64_t f, int64_t keyTile,
 int64_t getWgmmaAttentionSharedBytes(int64_t e, int64_t f, int64_t warps,
                                      int64_t keyTile, int64_t stages);
 /// Checks the sm_90a kernel's limits: head sizes multiples of 64 up to
-/// 128, whole warpgroups, 16 rows a warp, 64 keys a step.
+/// 128, whole warpgroups, 16 rows a warp, 64 or 128 keys a step.
 LogicalResult
 checkWgmmaAttentionTiling(int64_t e, int64_t f, int64_t warps,
                           int64_t warpRows, int64_t keyTile, int64_t stages,
