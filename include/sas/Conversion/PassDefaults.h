@@ -37,7 +37,10 @@ inline constexpr int64_t kDefaultMmaStages = 2;
 /// The sm_90a (wgmma) attention kernel: one warpgroup (64 query rows), faster
 /// than two in 5 of 6 same-run comparisons on the H200 (docs/perf.md).
 inline constexpr int64_t kDefaultWgmmaWarps = 4;
-inline constexpr int64_t kDefaultWgmmaKeyTile = 64;
+/// Its keys a step: 0 picks by q/k head size, 128 for heads of 64 (310
+/// against 282 TFLOP/s at config 5 of docs/baselines.md, same run), 64
+/// above (128 keys there leave one block an SM: 46-70% slower).
+inline constexpr int64_t kDefaultWgmmaKeyTile = 0;
 
 /// The per-token GPU kernels (convert-sas-token-ops-to-gpu). Feature
 /// simulation: 4 warps of 16 rows, 4 row tiles a block (the 53 KiB of

@@ -161,7 +161,8 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
            "warpgroup)">,
     Option<"wgmmaKeyTile", "wgmma-key-tile", "int64_t",
            /*default=*/"::mlir::sas::kDefaultWgmmaKeyTile",
-           "Keys per step of the sm_90a attention kernel: 64 or 128">,
+           "Keys per step of the sm_90a attention kernel: 64 or 128, or 0: "
+           "128 for q/k heads of 64, 64 above">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

@@ -135,7 +135,7 @@ struct SASGPUPipelineOptions
   PassOptions::Option<int64_t> wgmmaKeyTile{
       *this, "wgmma-key-tile",
       llvm::cl::desc("Keys per step of the sm_90a (wgmma) attention kernel: "
-                     "64 or 128"),
+                     "64 or 128, or 0: 128 for q/k heads of 64, 64 above"),
       llvm::cl::init(kDefaultWgmmaKeyTile)};
   PassOptions::Option<int64_t> featureSimRowTiles{
       *this, "feature-sim-row-tiles",

@@ -38,11 +38,13 @@
 using namespace mlir;
 using namespace mlir::sas;
 
-/// Token groups a block goes through after staging the weights once: with
-/// 4, the weights (12 KiB at H = 12, H' = 24) are read from L2 once per 16
-/// tokens (24 KiB of inputs), and config 1 of docs/baselines.md still has
-/// 512 blocks, about four per SM of the H200.
-static constexpr int64_t kHeadSimGroupsPerBlock = 4;
+/// Token groups a block goes through after zeroing its shared memory and
+/// staging the weights once: with 8, the weights (12 KiB at H = 12,
+/// H' = 24) are read from L2 once per 32 tokens, and config 1 of
+/// docs/baselines.md still has 256 blocks, about one for each of the
+/// H200's 264 block slots (two an SM). 4-14% faster than 4 on all five
+/// configs, same run (docs/perf.md).
+static constexpr int64_t kHeadSimGroupsPerBlock = 8;
 /// Blocks an SM ptxas is asked to fit: two 8-warp blocks, 128 registers a
 /// thread. Unasked: 154 registers, one block an SM (12.5% occupancy, Nsight
 /// Compute); asked: 36 bytes spilled at H' = 24, 292 at H' = 64, and 15-18%

@@ -233,7 +233,8 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
       // The sm_90a kernel's shape: 16 rows a warp, its own key tile.
       warps = tiling.wgmmaWarps;
       warpRows = 16;
-      keyTile = tiling.wgmmaKeyTile;
+      keyTile = tiling.wgmmaKeyTile ? tiling.wgmmaKeyTile
+                                    : (e <= 64 ? 128 : 64);
       if (failed(checkWgmmaAttentionTiling(e, f, warps, warpRows, keyTile,
                                            tiling.mmaStages,
                                            [&] { return op.emitOpError(); })))
@@ -491,7 +492,9 @@ struct ConvertSASAttentionToGPUPass
       return signalPassFailure();
     if (tensorCores && wgmma &&
         failed(checkWgmmaAttentionTiling(
-            /*e=*/64, /*f=*/64, wgmmaWarps, 16, wgmmaKeyTile, mmaStages, [&] {
+            /*e=*/64, /*f=*/64, wgmmaWarps, 16,
+            wgmmaKeyTile ? static_cast<int64_t>(wgmmaKeyTile) : 64, mmaStages,
+            [&] {
               return emitError(getOperation()->getLoc())
                      << "convert-sas-attention-to-gpu: ";
             })))

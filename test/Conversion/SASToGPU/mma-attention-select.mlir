@@ -130,3 +130,20 @@ func.func @touched_before_store(%q: tensor<1x8x2x16xbf16>,
       : (tensor<1x8x2x16xbf16>, memref<1x8x2x16xbf16>) -> ()
   return %x : bf16
 }
+
+// -----
+
+// q/k heads of 64 take 128 keys a step in the sm_90a kernel (its default
+// by head size); an explicit wgmma-key-tile applies to every head size.
+// WGMMA-LABEL: func @bf16_64
+//       WGMMA:   sas.mma_attention {{.*}} warps(4) warp_rows(16) key_tile(128) stages(2) wgmma :
+// WGMMA128-LABEL: func @bf16_64
+//       WGMMA128:   sas.mma_attention {{.*}} key_tile(128) stages(2) wgmma :
+// CHECK-LABEL: func @bf16_64
+func.func @bf16_64(%q: tensor<1x8x2x64xbf16>, %v: tensor<1x8x2x64xbf16>)
+    -> tensor<1x8x2x64xbf16> {
+  %0 = sas.attention %q, %q, %v
+      : (tensor<1x8x2x64xbf16>, tensor<1x8x2x64xbf16>, tensor<1x8x2x64xbf16>)
+      -> tensor<1x8x2x64xbf16>
+  return %0 : tensor<1x8x2x64xbf16>
+}
