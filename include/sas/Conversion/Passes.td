@@ -309,7 +309,7 @@ def ConvertSASTokenKernelsToNVVM : Pass<"convert-sas-token-kernels-to-nvvm"> {
       swizzled cp.async buffers, and per warpgroup of four warps 64 rows:
       `f = x w^T` by wgmma from shared memory, `relu(f + b)` packed in
       registers as wgmma's A operand for `res_w` (K-major in shared
-      memory).
+      memory); z goes out through the tile's x slot, 16 bytes a lane.
     - `sas.mma_peaa`: a GEMM over (token rows, output columns) blocks whose
       A tile holds the `G` head groups of each token's inputs; the mean is
       taken in registers while the A fragments are formed (the prologue);
