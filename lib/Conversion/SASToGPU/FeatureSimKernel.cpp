@@ -284,48 +284,31 @@ void FeatureSimKernelBuilder::computeRowTile(Value firstRow) {
 void FeatureSimKernelBuilder::computeRowTileWgmma(Value firstRow,
                                                   Value xSlot) {
   setLaneRows(firstRow);
-  auto flatten = [](ArrayRef<AccFragment> tiles) {
-    SmallVector<Value> values;
-    for (const AccFragment &t : tiles)
-      values.append(t.begin(), t.end());
-    return values;
-  };
-  auto unflatten = [](ArrayRef<Value> values) {
-    SmallVector<AccFragment> tiles;
-    for (size_t i = 0; i < values.size(); i += 4)
-      tiles.push_back({values[i], values[i + 1], values[i + 2], values[i + 3]});
-    return tiles;
-  };
-  // The k16 step s of a K-major operand of `rows` rows: panel s / 4, byte
-  // 32 (s % 4) of its rows (WarpgroupMma.h).
-  auto kMajor = [&](Value tile, int64_t panelRows, int64_t s) {
-    return wg.descriptor(
-        mem.offset(tile, k.i32((s / 4) * panelRows * kPanelRowBytes +
-                               32 * (s % 4))),
-        kSwizzleAtomBytes, 16);
-  };
 
-  // f = x w^T: D / 16 steps of m64 nD' k16.
+  // f = x w^T: D / 16 steps of m64 nD' k16, both K-major.
   SmallVector<Value> f(ds / 2, frag.f32(0.0));
   wg.fence();
-  for (int64_t s = 0; s < d / 16; ++s)
-    wg.mmaShared(f, kMajor(xSlot, 64, s), kMajor(wShared, ds, s), element, ds);
+  for (int64_t s = 0; s < d / 16; ++s) {
+    Value a = wg.kMajorDescriptor(xSlot, 64, s);
+    Value bDesc = wg.kMajorDescriptor(wShared, ds, s);
+    wg.mmaShared(f, a, bDesc, element, ds);
+  }
   wg.commitGroup();
   wg.waitGroups(0);
 
   SmallVector<AccFragment> z;
-  SmallVector<AFragment> a = epilogueOfFirstProduct(unflatten(f), z);
+  SmallVector<AFragment> a = epilogueOfFirstProduct(unflattenTiles(f), z);
 
   // z += relu(f) res_w^T: D' / 16 steps, relu(f) from registers.
-  SmallVector<Value> acc = flatten(z);
+  SmallVector<Value> acc = flattenTiles(z);
   wg.fence();
   for (int64_t s = 0; s < ds / 16; ++s)
-    wg.mmaRegisterA(acc, a[s], kMajor(rwShared, ds, s), element, ds,
-                    /*bKMajor=*/true);
+    wg.mmaRegisterA(acc, a[s], wg.kMajorDescriptor(rwShared, ds, s), element,
+                    ds, /*bKMajor=*/true);
   wg.commitGroup();
   wg.waitGroups(0);
   storeRowsThroughShared(
-      unflatten(acc), firstRow,
+      unflattenTiles(acc), firstRow,
       mem.offset(xSlot, k.mulC(k.rem(k.warp, 4), 16 * kPanelRowBytes)));
 }
 

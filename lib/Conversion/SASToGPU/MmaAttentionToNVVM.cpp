@@ -404,21 +404,13 @@ MmaAttentionKernelBuilder::computeScoresWgmma(Value stageBase) {
   SmallVector<Value> acc(bk / 2, frag.f32(0.0));
   wg.fence();
   for (int64_t kk = 0; kk < e / 16; ++kk) {
-    int64_t inPanel = 32 * (kk % 4);
-    Value a = wg.descriptor(
-        mem.offset(qGroup, i32((kk / 4) * qPanelBytes + inPanel)),
-        kSwizzleAtomBytes, 16);
-    Value bDesc = wg.descriptor(
-        mem.offset(stageBase, i32((kk / 4) * bk * kPanelRowBytes + inPanel)),
-        kSwizzleAtomBytes, 16);
+    Value a = wg.kMajorDescriptor(qGroup, 64, kk);
+    Value bDesc = wg.kMajorDescriptor(stageBase, bk, kk);
     wg.mmaShared(acc, a, bDesc, element, bk);
   }
   wg.commitGroup();
   wg.waitGroups(0);
-  Scores s(1);
-  for (int64_t j = 0; j < bk / 8; ++j)
-    s[0].push_back({acc[4 * j], acc[4 * j + 1], acc[4 * j + 2], acc[4 * j + 3]});
-  return s;
+  return Scores{unflattenTiles(acc)};
 }
 
 /// o += p v (sm_90a): p this warp's A fragments (registers), v MN-major in
@@ -427,9 +419,7 @@ MmaAttentionKernelBuilder::computeScoresWgmma(Value stageBase) {
 void MmaAttentionKernelBuilder::accumulateValuesWgmma(
     SoftmaxState &state, ArrayRef<SmallVector<AFragment>> p,
     Value stageBase) {
-  SmallVector<Value> acc;
-  for (const AccFragment &a : state.acc[0])
-    acc.append(a.begin(), a.end());
+  SmallVector<Value> acc = flattenTiles(state.acc[0]);
   Value vTile = mem.offset(stageBase, i32(kTileBytes));
   wg.fence();
   for (int64_t kk = 0; kk < bk / 16; ++kk) {
@@ -440,9 +430,7 @@ void MmaAttentionKernelBuilder::accumulateValuesWgmma(
   }
   wg.commitGroup();
   wg.waitGroups(0);
-  for (size_t j = 0; j < state.acc[0].size(); ++j)
-    state.acc[0][j] = {acc[4 * j], acc[4 * j + 1], acc[4 * j + 2],
-                       acc[4 * j + 3]};
+  state.acc[0] = unflattenTiles(acc);
 }
 
 /// Scores of keys past the end, or past the query under causal, to -inf.

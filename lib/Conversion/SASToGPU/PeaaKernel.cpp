@@ -172,23 +172,16 @@ AFragment PeaaKernelBuilder::meanFragment(Value address) {
 
 void PeaaKernelBuilder::multiplyWgmma(Tiles &acc, ArrayRef<AFragment> a,
                                       Value wTile) {
-  SmallVector<Value> flat;
-  for (const AccFragment &f : acc[0])
-    flat.append(f.begin(), f.end());
+  SmallVector<Value> flat = flattenTiles(acc[0]);
   wg.fence();
-  // k16 step s: byte 32 s of the panel's rows (WarpgroupMma.h).
   for (int64_t s = 0; s < bk / 16; ++s)
-    wg.mmaRegisterA(flat, a[s],
-                    wg.descriptor(mem.offset(wTile, k.i32(32 * s)),
-                                  kSwizzleAtomBytes, 16),
+    wg.mmaRegisterA(flat, a[s], wg.kMajorDescriptor(wTile, bn, s),
                     op.getO().getType().getElementType(), bn,
                     /*bKMajor=*/true);
   wg.commitGroup();
   // Waited for here: the barrier after the step frees the slot.
   wg.waitGroups(0);
-  for (size_t j = 0; j < acc[0].size(); ++j)
-    acc[0][j] = {flat[4 * j], flat[4 * j + 1], flat[4 * j + 2],
-                 flat[4 * j + 3]};
+  acc[0] = unflattenTiles(flat);
 }
 
 /// scf.for over the k steps with the accumulators in iter_args.

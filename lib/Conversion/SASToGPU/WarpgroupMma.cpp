@@ -31,6 +31,28 @@ Value WarpgroupMmaBuilder::swizzledOffset(Value row, Value chunk) {
       arith::ShLIOp::create(b, loc, swizzled, i32(4)));
 }
 
+SmallVector<Value> sas::flattenTiles(ArrayRef<AccFragment> tiles) {
+  SmallVector<Value> values;
+  for (const AccFragment &t : tiles)
+    values.append(t.begin(), t.end());
+  return values;
+}
+
+SmallVector<AccFragment> sas::unflattenTiles(ArrayRef<Value> values) {
+  SmallVector<AccFragment> tiles;
+  for (size_t i = 0; i + 3 < values.size(); i += 4)
+    tiles.push_back({values[i], values[i + 1], values[i + 2], values[i + 3]});
+  return tiles;
+}
+
+Value WarpgroupMmaBuilder::kMajorDescriptor(Value tile, int64_t panelRows,
+                                            int64_t step) {
+  int64_t offset = (step / 4) * panelRows * kPanelRowBytes + 32 * (step % 4);
+  return descriptor(LLVM::GEPOp::create(b, loc, tile.getType(), b.getI8Type(),
+                                        tile, ValueRange{i32(offset)}),
+                    kSwizzleAtomBytes, 16);
+}
+
 Value WarpgroupMmaBuilder::alignToSwizzleAtom(Value shared) {
   Value address = LLVM::PtrToIntOp::create(b, loc, b.getI32Type(), shared);
   Value pad = arith::AndIOp::create(

@@ -36,6 +36,11 @@ namespace sas {
 constexpr int64_t kPanelRowBytes = 128;
 constexpr int64_t kSwizzleAtomBytes = 1024;
 
+/// The accumulator tiles of a warp as wgmma's flat accumulator list (tile
+/// j is values 4j to 4j + 3) and back.
+SmallVector<Value> flattenTiles(ArrayRef<AccFragment> tiles);
+SmallVector<AccFragment> unflattenTiles(ArrayRef<Value> values);
+
 class WarpgroupMmaBuilder {
 public:
   WarpgroupMmaBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
@@ -51,6 +56,11 @@ public:
   /// address `address` (ptr<3>): `strideBytes` between 8-row groups,
   /// `leadingBytes` between panels along an MN-major operand's n.
   Value descriptor(Value address, int64_t strideBytes, int64_t leadingBytes);
+
+  /// The descriptor of k16 step `step` of a K-major operand at `tile` whose
+  /// panels hold `panelRows` rows each: panel step / 4, byte 32 (step % 4)
+  /// of its rows.
+  Value kMajorDescriptor(Value tile, int64_t panelRows, int64_t step);
 
   /// Orders register writes before the next wgmma reads them.
   void fence();

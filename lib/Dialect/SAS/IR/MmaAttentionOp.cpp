@@ -17,6 +17,15 @@ LogicalResult sas::checkMmaWarps(int64_t warps,
   return success();
 }
 
+LogicalResult sas::checkWgmmaWarps(int64_t warps,
+                                  function_ref<InFlightDiagnostic()> emitError) {
+  if (warps % 4 != 0 || warps < 4 || warps > kMaxMmaWarps)
+    return emitError() << "the wgmma kernel needs 4 or 8 warps (whole "
+                          "warpgroups), got "
+                       << warps;
+  return success();
+}
+
 LogicalResult sas::checkMmaStages(int64_t stages,
                                  function_ref<InFlightDiagnostic()> emitError) {
   if (stages < 2 || stages > kMaxMmaStages)
@@ -74,10 +83,8 @@ LogicalResult sas::checkWgmmaAttentionTiling(
     return emitError() << "head sizes must be multiples of 64 and at most "
                        << kMaxMmaHeadSize << " for the wgmma kernel, got " << e
                        << " (q, k) and " << f << " (v)";
-  if (warps % 4 != 0 || warps < 4 || warps > kMaxMmaWarps)
-    return emitError() << "the wgmma kernel needs 4 or 8 warps (whole "
-                          "warpgroups), got "
-                       << warps;
+  if (failed(checkWgmmaWarps(warps, emitError)))
+    return failure();
   if (warpRows != 16 || (keyTile != 64 && keyTile != 128))
     return emitError() << "the wgmma kernel takes 16 rows a warp and 64 or "
                           "128 keys a step, got "

@@ -102,10 +102,8 @@ sas::checkWgmmaFeatureSimTiling(int64_t dim, int64_t simDim, int64_t warps,
                        << kMaxMmaFeatureSize
                        << " for the wgmma kernel, got " << dim << " (D) and "
                        << simDim << " (D')";
-  if (warps % 4 != 0 || warps > kMaxMmaWarps)
-    return emitError() << "the wgmma kernel needs 4 or 8 warps (whole "
-                          "warpgroups), got "
-                       << warps;
+  if (failed(checkWgmmaWarps(warps, emitError)))
+    return failure();
   if (rowTiles < 1)
     return emitError() << "row tiles must be positive, got " << rowTiles;
   int64_t bytes = getWgmmaFeatureSimSharedBytes(dim, simDim, warps);
@@ -168,10 +166,8 @@ sas::checkWgmmaPeaaTiling(int64_t groups, int64_t width, int64_t warps,
                           int64_t rowTiles, int64_t columnTile, int64_t kTile,
                           int64_t stages,
                           function_ref<InFlightDiagnostic()> emitError) {
-  if (warps % 4 != 0 || warps > kMaxMmaWarps)
-    return emitError() << "the wgmma kernel needs 4 or 8 warps (whole "
-                          "warpgroups), got "
-                       << warps;
+  if (failed(checkWgmmaWarps(warps, emitError)))
+    return failure();
   if (rowTiles != 1 || kTile != kWgmmaPeaaKTile)
     return emitError() << "the wgmma kernel takes one row tile a warp and "
                        << kWgmmaPeaaKTile << " inputs a step, got " << rowTiles

@@ -47,6 +47,9 @@ constexpr int64_t kMmaRowPadding = 8;
 /// Warps of a hand-built tensor-core kernel's block: 1 to kMaxMmaWarps.
 LogicalResult checkMmaWarps(int64_t warps,
                             function_ref<InFlightDiagnostic()> emitError);
+/// Warps of an sm_90a (wgmma) kernel's block: whole warpgroups, 4 or 8.
+LogicalResult checkWgmmaWarps(int64_t warps,
+                              function_ref<InFlightDiagnostic()> emitError);
 /// The copy rings' stage count: between 2 and kMaxMmaStages.
 LogicalResult checkMmaStages(int64_t stages,
                              function_ref<InFlightDiagnostic()> emitError);
