@@ -1,14 +1,16 @@
 // The sm_90a attention kernel in PTX: q k^T and p v on warpgroup tensor
-// cores (wgmma.mma_async m64n64k16 on bf16; p v with p in registers), q, k
-// and v staged by cp.async and made visible to wgmma's async proxy, exp2 on
-// the special-function unit, no libdevice call. Per key block: 8 q k^T
-// steps (E = 128) and 4 p v steps (64 keys), each batch fenced, committed
-// and waited for; two key loops (unmasked, masked): 16 and 8 in all.
+// cores (wgmma.mma_async m64n64k16 on bf16, A from registers: q's and p's
+// fragments; k K-major, the last immediate 0; v MN-major, 1), k and v
+// staged by cp.async and made visible to wgmma's async proxy, no operand
+// pair of shared-memory descriptors, exp2 on the special-function unit, no
+// libdevice call. Per key block: 8 q k^T steps (E = 128) and 4 p v steps
+// (64 keys), each batch fenced, committed and waited for; two key loops
+// (unmasked, masked): 16 and 8 in all.
 // RUN: sas-opt %s --sas-gpu-pipeline="format=isa toolkit=" -o %t.mlir
 // RUN: %python %S/../Utils/extract_ptx.py %t.mlir %t.ptx
 // RUN: FileCheck %s < %t.ptx
-// RUN: FileCheck %s --check-prefix=SS < %t.ptx
-// RUN: FileCheck %s --check-prefix=RS < %t.ptx
+// RUN: FileCheck %s --check-prefix=QK < %t.ptx
+// RUN: FileCheck %s --check-prefix=PV < %t.ptx
 // CHECK: .target sm_90a
 // CHECK: .entry attn_attention_wgmma_0(
 // CHECK-DAG: cp.async.cg.shared.global
@@ -18,21 +20,22 @@
 // CHECK-DAG: wgmma.wait_group.sync.aligned 0
 // CHECK-DAG: ex2.approx.ftz.f32
 // CHECK-NOT: mma.sync
+// CHECK-NOT: %rd{{[0-9]+}}, %rd{{[0-9]+}}, p,
 // CHECK-NOT: __nv_
-// SS-COUNT-16: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}, %rd{{[0-9]+}}, %rd{{[0-9]+}}, p, 1,{{ *}}1, 0,{{ *}}0;
-// SS-NOT: , 0,{{ *}}0;
-// RS-COUNT-8: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1, 1;
-// RS-NOT: wgmma.mma_async
+// QK-COUNT-16: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1, 0;
+// QK-NOT: p, 1, 1, 0;
+// PV-COUNT-8: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1, 1;
+// PV-NOT: p, 1, 1, 1;
 // With 128 keys a step, q k^T is m64n128 (8 a block, E = 128) and p v has 8
 // steps of 16 keys.
 // RUN: sas-opt %s --sas-gpu-pipeline="format=isa toolkit= wgmma-key-tile=128" -o %t.k128.mlir
 // RUN: %python %S/../Utils/extract_ptx.py %t.k128.mlir %t.k128.ptx
-// RUN: FileCheck %s --check-prefix=SS128 < %t.k128.ptx
-// RUN: FileCheck %s --check-prefix=RS128 < %t.k128.ptx
-// SS128-COUNT-16: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, %rd{{[0-9]+}}, %rd{{[0-9]+}}, p, 1,{{ *}}1, 0,{{ *}}0;
-// SS128-NOT: , 0,{{ *}}0;
-// RS128-COUNT-16: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1, 1;
-// RS128-NOT: wgmma.mma_async
+// RUN: FileCheck %s --check-prefix=QK128 < %t.k128.ptx
+// RUN: FileCheck %s --check-prefix=PV128 < %t.k128.ptx
+// QK128-COUNT-16: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, %rd{{[0-9]+}}, p, 1, 1, 0;
+// QK128-NOT: p, 1, 1, 0;
+// PV128-COUNT-16: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1, 1;
+// PV128-NOT: p, 1, 1, 1;
 // RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.k128.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // Where ptxas exists: no spills (registers in docs/perf.md).
 // RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}

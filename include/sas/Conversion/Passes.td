@@ -194,13 +194,14 @@ def ConvertSASMmaAttentionToNVVM : Pass<"convert-sas-mma-attention-to-nvvm"> {
 
     An op marked `wgmma` becomes the sm_90a kernel instead
     (`<function>_attention_wgmma_<n>`): each warpgroup of four warps owns
-    64 query rows; q (once) and the k/v ring are copied by `cp.async` into
+    64 query rows; the k/v ring is copied by `cp.async` into
     128-byte-swizzled shared-memory panels; `q k^T` is `wgmma.mma_async`
-    m64n64k16 with both operands from shared-memory descriptors, `p v` is
-    wgmma with p in registers (the mma.sync A fragment layout) and v
-    MN-major; each batch is fenced, committed and waited for, and copies
-    are made visible to wgmma's async proxy before the barrier. The online
-    softmax, masking and epilogue are the mma.sync kernel's.
+    m64nBk16 with q in registers (each warp's A fragments, read once) and k
+    K-major, `p v` is wgmma with p in registers and v MN-major (both in the
+    mma.sync A fragment layout); each batch is fenced, committed and waited
+    for, and copies are made visible to wgmma's async proxy before the
+    barrier. The online softmax, masking and epilogue are the mma.sync
+    kernel's.
 
     Run it after bufferization (the op works on buffers) and before
     `gpu-kernel-outlining`.

@@ -131,14 +131,11 @@ public:
       kRowBytes = vRowBytes = kPanelRowBytes;
       kTileBytes = (e / 64) * bk * kPanelRowBytes;
       vTileBytes = (f / 64) * bk * kPanelRowBytes;
-      qPanelBytes = 64 * kPanelRowBytes;
-      qBytes = (warps / 4) * (e / 64) * qPanelBytes;
     } else {
       kRowBytes = (e + kMmaRowPadding) * 2;
       vRowBytes = (f + kMmaRowPadding) * 2;
       kTileBytes = bk * kRowBytes;
       vTileBytes = bk * vRowBytes;
-      qBytes = 0;
     }
     stageBytes = kTileBytes + vTileBytes;
   }
@@ -178,7 +175,6 @@ private:
   Value rowOffset(Value batch, Value length, Value token, int64_t width);
 
   void loadQueryFragments(Value q);
-  void loadQueryTile(Value q);
   /// The shared-memory offset of chunk `column` (16 bytes) of row `row` of
   /// a tile `width` wide: padded rows, or swizzled 64-column panels.
   Value tileChunkOffset(Value row, Value column, int64_t width,
@@ -213,8 +209,7 @@ private:
   double scaleLog2;
   Type element;
   int64_t kRowBytes, vRowBytes, kTileBytes, vTileBytes, stageBytes;
-  int64_t qPanelBytes = 0, qBytes; // the sm_90a kernel's q tile
-  Value qShared, ring;             // q tile and k/v ring (ptr<3>)
+  Value ring; // the k/v ring (ptr<3>)
 
   // Values of the kernel, i32 unless said otherwise.
   Value tid, lane, warp, group, quad;
@@ -379,35 +374,18 @@ Value MmaAttentionKernelBuilder::tileChunkOffset(Value row, Value column,
   return add(mulC(panel, bk * kPanelRowBytes), wg.swizzledOffset(row, chunk));
 }
 
-/// The block's q rows into shared memory (sm_90a kernel), as panels of 64
-/// rows (a warpgroup's) by 64 columns; rows past T zero-filled.
-void MmaAttentionKernelBuilder::loadQueryTile(Value q) {
-  copyRowsAsync(mem.globalBase(q), q0, queries, bq, e, qShared,
-                [&](Value row, Value column) {
-                  Value group = arith::DivUIOp::create(b, loc, row, i32(64));
-                  Value inGroup = arith::RemUIOp::create(b, loc, row, i32(64));
-                  Value panel = arith::DivUIOp::create(b, loc, column, i32(8));
-                  Value chunk = arith::RemUIOp::create(b, loc, column, i32(8));
-                  return add(add(mulC(group, (e / 64) * qPanelBytes),
-                                 mulC(panel, qPanelBytes)),
-                             wg.swizzledOffset(inGroup, chunk));
-                });
-}
-
 /// s = q k^T for this warpgroup's 64 rows (sm_90a): E / 16 wgmma steps of
-/// m64 n`bk` k16, both operands K-major in swizzled shared memory, then
-/// waited for; each warp gets its 16 rows as bk / 8 accumulator tiles.
+/// m64 n`bk` k16, q from registers (each warp's A fragments), k K-major in
+/// swizzled shared memory, then waited for; each warp gets its 16 rows as
+/// bk / 8 accumulator tiles.
 MmaAttentionKernelBuilder::Scores
 MmaAttentionKernelBuilder::computeScoresWgmma(Value stageBase) {
-  Value groupIndex = arith::DivUIOp::create(b, loc, warp, i32(4));
-  Value qGroup = mem.offset(qShared, mulC(groupIndex, (e / 64) * qPanelBytes));
   SmallVector<Value> acc(bk / 2, frag.f32(0.0));
   wg.fence();
-  for (int64_t kk = 0; kk < e / 16; ++kk) {
-    Value a = wg.kMajorDescriptor(qGroup, 64, kk);
-    Value bDesc = wg.kMajorDescriptor(stageBase, bk, kk);
-    wg.mmaShared(acc, a, bDesc, element, bk);
-  }
+  for (int64_t kk = 0; kk < e / 16; ++kk)
+    wg.mmaRegisterA(acc, qFrags[0][kk],
+                    wg.kMajorDescriptor(stageBase, bk, kk), element, bk,
+                    /*bKMajor=*/true);
   wg.commitGroup();
   wg.waitGroups(0);
   return Scores{unflattenTiles(acc)};
@@ -615,11 +593,8 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   kBase = mem.globalBase(op.getK());
   vBase = mem.globalBase(op.getV());
   smem = mem.sharedBase();
-  ring = smem;
-  if (wgmma) {
-    qShared = wg.alignToSwizzleAtom(smem);
-    ring = mem.offset(qShared, i32(qBytes));
-  }
+  // Swizzled tiles start on a 1024-byte atom.
+  ring = wgmma ? wg.alignToSwizzleAtom(smem) : smem;
   // ldmatrix row addresses: lane l points at row l % 8 of matrix l / 8.
   // k: B fragments of two key tiles.
   kLaneOffset = frag.tileLaneOffset(lane, kRowBytes, /*forA=*/false);
@@ -635,12 +610,10 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
 
   copies[0] = planTileCopy(kBase, e, kRowBytes);
   copies[1] = planTileCopy(vBase, f, vRowBytes);
-  // q: in registers for mma.sync; in shared memory for wgmma, copied with
-  // the first key block (the first group the key loop waits for).
-  if (wgmma)
-    loadQueryTile(op.getQ());
-  else
-    loadQueryFragments(op.getQ());
+  // q in registers, read once: the A operand of q k^T on both paths (wgmma
+  // takes A from registers in the mma.sync fragment layout), so the sm_90a
+  // kernel's shared memory is the k/v ring alone.
+  loadQueryFragments(op.getQ());
 
   // Key blocks: all up to the end of the keys, or of the block's queries
   // under causal; the first `full` need no mask (every key of the block is
@@ -702,8 +675,7 @@ struct ConvertSASMmaAttentionToNVVMPass
           b, op, op.getWgmma() ? "attention_wgmma" : "attention_mma", count++,
           {queryBlocks, heads, batch},
           32 * warps,
-          op.getWgmma() ? getWgmmaAttentionSharedBytes(e, f, warps,
-                                                       op.getKeyTile(),
+          op.getWgmma() ? getWgmmaAttentionSharedBytes(e, f, op.getKeyTile(),
                                                        op.getStages())
                         : getMmaAttentionSharedBytes(e, f, op.getKeyTile(),
                                                      op.getStages()));

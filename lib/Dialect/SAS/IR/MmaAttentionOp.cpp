@@ -67,12 +67,9 @@ int64_t sas::getMmaAttentionSharedBytes(int64_t e, int64_t f, int64_t keyTile,
 }
 
 int64_t sas::getWgmmaAttentionSharedBytes(int64_t e, int64_t f,
-                                          int64_t warps, int64_t keyTile,
-                                          int64_t stages) {
+                                          int64_t keyTile, int64_t stages) {
   int64_t panelRows = 128; // bytes of a swizzled panel row
-  int64_t q = warps * 16 * (e / 64) * panelRows;
-  int64_t ring = stages * keyTile * ((e + f) / 64) * panelRows;
-  return 1024 + q + ring;
+  return 1024 + stages * keyTile * ((e + f) / 64) * panelRows;
 }
 
 LogicalResult sas::checkWgmmaAttentionTiling(
@@ -91,7 +88,7 @@ LogicalResult sas::checkWgmmaAttentionTiling(
                        << warpRows << " and " << keyTile;
   if (failed(checkMmaStages(stages, emitError)))
     return failure();
-  int64_t bytes = getWgmmaAttentionSharedBytes(e, f, warps, keyTile, stages);
+  int64_t bytes = getWgmmaAttentionSharedBytes(e, f, keyTile, stages);
   if (bytes > kMaxWgmmaSharedBytes)
     return emitError() << "the wgmma kernel needs " << bytes
                        << " bytes of shared memory, above the "

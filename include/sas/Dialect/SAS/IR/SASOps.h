@@ -57,11 +57,11 @@ LogicalResult checkMmaStages(int64_t stages,
 /// Bytes of the shared-memory ring of the tensor-core attention kernel.
 int64_t getMmaAttentionSharedBytes(int64_t e, int64_t f, int64_t keyTile,
                                    int64_t stages);
-/// Bytes of the sm_90a (wgmma) attention kernel's shared memory: q of the
-/// block and the k/v ring, all in 128-byte-swizzled panels of 64 columns,
+/// Bytes of the sm_90a (wgmma) attention kernel's shared memory: the k/v
+/// ring in 128-byte-swizzled panels of 64 columns (q stays in registers),
 /// and 1024 bytes to align them.
-int64_t getWgmmaAttentionSharedBytes(int64_t e, int64_t f, int64_t warps,
-                                     int64_t keyTile, int64_t stages);
+int64_t getWgmmaAttentionSharedBytes(int64_t e, int64_t f, int64_t keyTile,
+                                     int64_t stages);
 /// Checks the sm_90a kernel's limits: head sizes multiples of 64 up to
 /// 128, whole warpgroups, 16 rows a warp, 64 or 128 keys a step.
 LogicalResult

@@ -353,8 +353,9 @@ def SAS_MmaAttentionOp : SAS_Op<"mma_attention"> {
     a ring of `stages` shared-memory buffers. With `wgmma` the kernel is
     the sm_90a one: each group of four warps (64 query rows, `warp_rows`
     16) computes q k^T and p v with warpgroup tensor-core instructions
-    (wgmma.mma_async) from 128-byte-swizzled shared-memory tiles, q staged
-    there once; head sizes must be multiples of 64.
+    (wgmma.mma_async): q and p from registers, k and v from
+    128-byte-swizzled shared-memory tiles; head sizes must be multiples of
+    64.
     It exists so that bufferization and buffer deallocation, which
     cannot see through NVVM intrinsics, handle an op with declared effects.
 
