@@ -199,6 +199,7 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   if (options.tensorCores) {
     ConvertSASTokenOpsToGPUOptions tokenOps;
     tokenOps.wgmma = attention.wgmma;
+    tokenOps.featureSimWarps = options.featureSimWarps;
     tokenOps.featureSimRowTiles = options.featureSimRowTiles;
     tokenOps.peaaColumnTile = options.peaaColumnTile;
     tokenOps.peaaKTile = options.peaaKTile;

@@ -137,6 +137,11 @@ struct SASGPUPipelineOptions
       llvm::cl::desc("Keys per step of the sm_90a (wgmma) attention kernel: "
                      "64 or 128, or 0: 128 for q/k heads of 64, 64 above"),
       llvm::cl::init(kDefaultWgmmaKeyTile)};
+  PassOptions::Option<int64_t> featureSimWarps{
+      *this, "feature-sim-warps",
+      llvm::cl::desc("Warps of a feature-simulation block (convert-sas-"
+                     "token-ops-to-gpu's option of the same name)"),
+      llvm::cl::init(kDefaultFeatureSimWarps)};
   PassOptions::Option<int64_t> featureSimRowTiles{
       *this, "feature-sim-row-tiles",
       llvm::cl::desc("Row tiles of a feature-simulation block (convert-sas-"

@@ -41,14 +41,19 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace mlir::sas;
 
 namespace {
 
-/// Blocks an SM the sm_90a kernel asks for: three of 72 KiB fill the shared
-/// memory at D = 64, D' = 128 (170 registers a thread at four warps).
-constexpr int64_t kWgmmaFeatureSimBlocksPerSM = 3;
+/// Blocks an SM the sm_90a kernel asks for: as many as its shared memory
+/// lets fit, up to three (at four warps, D = 64, D' = 128: three of 72 KiB,
+/// at most 170 registers a thread; at eight warps two of 97 KiB).
+static int64_t getWgmmaFeatureSimBlocksPerSM(int64_t sharedBytes) {
+  return std::clamp<int64_t>(kMaxWgmmaSharedBytes / sharedBytes, 1, 3);
+}
 
 class FeatureSimKernelBuilder {
 public:
@@ -252,7 +257,8 @@ void FeatureSimKernelBuilder::storeRowsThroughShared(ArrayRef<AccFragment> z,
   Value outBase = mem.globalBase(op.getOut());
   for (int64_t half = 0; half < ds / 64; ++half)
     frag.storeTilesThroughShared(
-        z, 8 * half, stage, k.lane, [&](Value row, Value chunk, Value value) {
+        z, 8 * half, 8, stage, k.lane,
+        [&](Value row, Value chunk, Value value) {
           Value index = k.add(firstRow, k.toI64(row));
           buildIf(b, loc, k.lt(index, rows), [&] {
             Value address = mem.offset(
@@ -415,11 +421,10 @@ void sas::buildFeatureSimKernel(OpBuilder &b, MmaFeatureSimOp op,
   int64_t d = op.getX().getType().getDimSize(3),
           ds = op.getOut().getType().getDimSize(3);
   if (op.getWgmma()) {
+    int64_t bytes = getWgmmaFeatureSimSharedBytes(d, ds, op.getWarps());
     gpu::LaunchOp launch = createKernelLaunch(
         b, op, "feature_sim_wgmma", index, {blocks, one, one},
-        32 * op.getWarps(),
-        getWgmmaFeatureSimSharedBytes(d, ds, op.getWarps()),
-        kWgmmaFeatureSimBlocksPerSM);
+        32 * op.getWarps(), bytes, getWgmmaFeatureSimBlocksPerSM(bytes));
     FeatureSimKernelBuilder(b, loc, op)
         .buildWgmma(launch.getBlockIds().x, launch.getThreadIds().x, rows);
   } else {

@@ -22,7 +22,11 @@
 //       acc = b + sum_i w_i X_i                    (mma.sync)
 //       relu(acc) -> shared, position-major        (16-bit)
 //       acc += res_b + sum_i res_w_i relu(Y)_i     (mma.sync)
-//       out <- acc                                 (rows and tokens that exist)
+//       out <- acc                                 (rows and tokens that exist;
+//                                                   16 bytes a lane through
+//                                                   the warp's stage where a
+//                                                   warp has 32 or 64
+//                                                   positions)
 //
 //===----------------------------------------------------------------------===//
 
@@ -112,7 +116,7 @@ private:
   // A group's input as i32 pairs: per token, in all, per thread.
   int64_t pairsPerToken, inputPairs, inputSteps;
   Value tokens; // i64
-  Value wShared, rwShared, xShared, rShared;
+  Value wShared, rwShared, xShared, rShared, sShared;
   Value slot, firstPosition; // this warp's token in the group, position j0
   Value xLaneA, rLaneA, xLaneB, rLaneB;
   SmallVector<std::array<Value, 2>> bias, resBias; // [m-tile][row g, g + 8]
@@ -285,6 +289,29 @@ void HeadSimKernelBuilder::storeRelu(const Tiles &acc) {
 void HeadSimKernelBuilder::storeResult(const Tiles &acc, Value firstToken) {
   Value token = k.add(firstToken, k.toI64(slot));
   Value base = mem.globalBase(op.getOut());
+  if (hasHeadSimStage(simHeads, dim)) {
+    // 16 bytes a lane through the warp's stage: whole 32-byte sectors.
+    Value stage = mem.offset(sShared, k.mulC(k.warp, kHeadSimStageBytes));
+    buildIf(b, loc, k.lt(token, tokens), [&] {
+      for (size_t m = 0; m < acc.size(); ++m)
+        frag.storeTilesThroughShared(
+            acc[m], 0, warpPositions / 8, stage, k.lane,
+            [&](Value row, Value chunk, Value value) {
+              Value o = k.addC(row, 16 * m);
+              auto store = [&] {
+                Value element = k.add(
+                    k.mulC(k.add(k.mulC(token, simHeads), k.toI64(o)), dim),
+                    k.toI64(k.add(firstPosition, k.mulC(chunk, 8))));
+                mem.store(value, mem.offset(base, k.mulC(element, 2)));
+              };
+              if (16 * static_cast<int64_t>(m) + 16 <= simHeads)
+                store();
+              else
+                buildIf(b, loc, k.lt(o, k.i32(simHeads)), store);
+            });
+    });
+    return;
+  }
   buildIf(b, loc, k.lt(token, tokens), [&] {
     for (size_t m = 0; m < acc.size(); ++m)
       for (int r = 0; r < 2; ++r) {
@@ -349,6 +376,7 @@ void HeadSimKernelBuilder::build(Value blockX, Value threadX,
   rwShared = mem.offset(wShared, k.i32(kernel * simHeadsPadded * xRowBytes));
   xShared = mem.offset(rwShared, k.i32(kernel * simHeadsPadded * rRowBytes));
   rShared = mem.offset(xShared, k.i32(tokensPerGroup * tokenRows * xRowBytes));
+  sShared = mem.offset(rShared, k.i32(tokensPerGroup * tokenRows * rRowBytes));
 
   // Padding rows and channels stay zero: weights and inputs only ever
   // write inside them.

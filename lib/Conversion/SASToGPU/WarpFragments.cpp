@@ -125,8 +125,9 @@ std::array<Value, 2> WarpFragmentBuilder::unpack(Value pair) {
 }
 
 void WarpFragmentBuilder::storeTilesThroughShared(
-    ArrayRef<AccFragment> tiles, int64_t first, Value stage, Value lane,
-    function_ref<void(Value, Value, Value)> storeChunk) {
+    ArrayRef<AccFragment> tiles, int64_t first, int64_t count, Value stage,
+    Value lane, function_ref<void(Value, Value, Value)> storeChunk) {
+  assert((count == 4 || count == 8) && "4 or 8 tiles");
   auto add = [&](Value x, Value y) {
     return arith::AddIOp::create(b, loc, x, y).getResult();
   };
@@ -143,7 +144,7 @@ void WarpFragmentBuilder::storeTilesThroughShared(
   // The fragments: rows g and g + 8 (same phase g), chunk j ^ g.
   for (int r = 0; r < 2; ++r) {
     Value row = add(mul(add(group, i32(8 * r)), 128), mul(quad, 4));
-    for (int64_t j = 0; j < 8; ++j) {
+    for (int64_t j = 0; j < count; ++j) {
       const AccFragment &tile = tiles[first + j];
       Value chunk = arith::XOrIOp::create(b, loc, group, i32(j));
       LLVM::StoreOp::create(b, loc, pack(tile[2 * r], tile[2 * r + 1]),
@@ -152,11 +153,13 @@ void WarpFragmentBuilder::storeTilesThroughShared(
   }
   Value all = i32(-1);
   NVVM::SyncWarpOp::create(b, loc, all);
-  // 128 chunks, four a lane: rows l / 8 + 4 i, chunk l % 8.
-  Value chunk = arith::RemUIOp::create(b, loc, lane, i32(8));
+  // 16 * count chunks, count / 2 a lane: rows l / count + (32 / count) i,
+  // chunk l % count.
+  Value chunk = arith::RemUIOp::create(b, loc, lane, i32(count));
   auto vectorType = VectorType::get({4}, b.getI32Type());
-  for (int64_t i = 0; i < 4; ++i) {
-    Value row = add(arith::DivUIOp::create(b, loc, lane, i32(8)), i32(4 * i));
+  for (int64_t i = 0; i < count / 2; ++i) {
+    Value row = add(arith::DivUIOp::create(b, loc, lane, i32(count)),
+                    i32((32 / count) * i));
     Value phase = arith::RemUIOp::create(b, loc, row, i32(8));
     Value offset =
         add(mul(row, 128),

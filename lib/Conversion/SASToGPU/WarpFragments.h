@@ -86,17 +86,19 @@ public:
   /// The two 16-bit values of `pair` as f32, `lo` first.
   std::array<Value, 2> unpack(Value pair);
 
-  /// Stores 64 columns of this warp's 16 accumulator rows, the tiles
-  /// `tiles[first]` to `tiles[first + 7]`, as 16-bit values 16 bytes a
-  /// lane: the fragments go into `stage` (this warp's 2 KiB of shared
-  /// memory: 16 rows of 128 bytes, chunk c of row r at chunk c ^ (r % 8), so
-  /// that neither side has bank conflicts) by 4-byte stores, then each lane
-  /// reads whole 16-byte chunks and `storeChunk(row, chunk, value)` writes
-  /// them out (row 0-15, chunk 0-7 of the 64 columns, a vector<4xi32>).
-  /// One 4-byte store a lane writes half a 32-byte sector of global memory;
-  /// a warp's 16-byte stores write 512 contiguous bytes.
+  /// Stores 8 * `count` columns (`count` 4 or 8) of this warp's 16
+  /// accumulator rows, the tiles `tiles[first]` to `tiles[first + count -
+  /// 1]`, as 16-bit values 16 bytes a lane: the fragments go into `stage`
+  /// (this warp's 2 KiB of shared memory: 16 rows of 128 bytes, chunk c of
+  /// row r at chunk c ^ (r % 8), so that neither side has bank conflicts)
+  /// by 4-byte stores, then each lane reads whole 16-byte chunks and
+  /// `storeChunk(row, chunk, value)` writes them out (row 0-15, chunk 0 to
+  /// count - 1, a vector<4xi32>). One 4-byte store a lane writes half a
+  /// 32-byte sector of global memory; a warp's 16-byte stores write whole
+  /// rows of 16 * count bytes.
   void storeTilesThroughShared(
-      ArrayRef<AccFragment> tiles, int64_t first, Value stage, Value lane,
+      ArrayRef<AccFragment> tiles, int64_t first, int64_t count, Value stage,
+      Value lane,
       function_ref<void(Value row, Value chunk, Value value)> storeChunk);
 
   /// The A fragment of the product tile formed by two adjacent accumulator

@@ -26,6 +26,14 @@ int64_t sas::getHeadSimWarpsPerToken(int64_t simHeads, int64_t dim) {
   return 0;
 }
 
+bool sas::hasHeadSimStage(int64_t simHeads, int64_t dim) {
+  int64_t perToken = getHeadSimWarpsPerToken(simHeads, dim);
+  if (perToken == 0)
+    return false;
+  int64_t positions = dim / perToken;
+  return positions == 32 || positions == 64;
+}
+
 int64_t sas::getHeadSimSharedBytes(int64_t heads, int64_t simHeads,
                                    int64_t dim, int64_t kernel,
                                    int64_t warps) {
@@ -36,7 +44,8 @@ int64_t sas::getHeadSimSharedBytes(int64_t heads, int64_t simHeads,
   int64_t weights = kernel * roundUp16(simHeads) * (xRow + rRow);
   int64_t tokens = warps / std::max<int64_t>(
                                getHeadSimWarpsPerToken(simHeads, dim), 1);
-  return weights + tokens * (dim + kernel - 1) * (xRow + rRow);
+  int64_t stages = hasHeadSimStage(simHeads, dim) ? warps * kHeadSimStageBytes : 0;
+  return weights + tokens * (dim + kernel - 1) * (xRow + rRow) + stages;
 }
 
 LogicalResult

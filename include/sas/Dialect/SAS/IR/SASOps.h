@@ -96,9 +96,15 @@ constexpr int64_t kMaxHeadSimAccumulators = 64;
 /// within kHeadSimAccumulators (else kMaxHeadSimAccumulators) with whole
 /// 16-position steps; 0 if none does.
 int64_t getHeadSimWarpsPerToken(int64_t simHeads, int64_t dim);
+/// Shared memory each head-simulation warp uses to write its result 16
+/// bytes a lane (WarpFragmentBuilder::storeTilesThroughShared), where a
+/// warp's positions are 32 or 64 (hasHeadSimStage).
+constexpr int64_t kHeadSimStageBytes = 2048;
+bool hasHeadSimStage(int64_t simHeads, int64_t dim);
 /// Bytes of shared memory of a head-simulation block of `warps` warps:
 /// both convolutions' weights and, per token of the block, its input and
-/// relu(Y) rows (position-major, zero-padded), all 16-bit.
+/// relu(Y) rows (position-major, zero-padded), all 16-bit; and the warps'
+/// stages.
 int64_t getHeadSimSharedBytes(int64_t heads, int64_t simHeads, int64_t dim,
                               int64_t kernel, int64_t warps);
 /// Checks a head simulation against the kernel's limits.
