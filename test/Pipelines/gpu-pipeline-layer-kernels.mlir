@@ -51,13 +51,16 @@
 // HEADSIM-PTXAS: Used {{([0-9]|[0-9][0-9]|1[01][0-9]|12[0-8])}} registers
 // FEATURESIM-PTXAS: Used {{([0-9]|[0-9][0-9]|1[0-6][0-9]|170)}} registers
 // With eight warps a feature-simulation block needs 97 KiB: two blocks an
-// SM are asked for (three would leave ptxas 80 registers, too few).
+// SM are asked for (three would leave ptxas 80 registers, too few to
+// compile); at 128 registers it spills (and ran slower on the H200:
+// docs/perf.md), but it compiles.
 // RUN: sas-opt %s --sas-gpu-pipeline="format=isa toolkit= feature-sim-warps=8" -o %t.w8.mlir
 // RUN: %python %S/../Utils/extract_ptx.py %t.w8.mlir %t.w8.ptx layer_feature_sim_wgmma_0
 // RUN: FileCheck %s --check-prefix=W8 < %t.w8.ptx
 // W8: .maxntid 256, 1, 1
 // W8: .minnctapersm 2
-// RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.w8.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
+// RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.w8.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=W8-PTXAS %}
+// W8-PTXAS: Used {{[0-9]+}} registers
 
 func.func @layer(%q: tensor<?x?x12x64xbf16>,
     %k: tensor<?x?x12x64xbf16>,
