@@ -53,7 +53,8 @@ for step in $steps; do
         --libs gpu-libs/libs
     done ;;
   ncu)
-    run ncu timeout 300 ncu --clock-control none --launch-count 7 \
+    run ncu timeout 300 ncu --clock-control none --kernel-name regex:sas_layer_device \
+      --launch-count 7 \
       --section SpeedOfLight --section Occupancy --section WarpStateStats \
       --section LaunchStats python3 benchmarks/gpu/kernel_profile.py \
       --libs gpu-libs/libs --config 1 --runs 1 ;;
