@@ -40,11 +40,10 @@
 // PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // PTX-NOT: __nv_
-// Where ptxas exists, no spills (registers in docs/perf.md), but for head
-// simulation, which asks for two blocks an SM (.maxntid 256, .minnctapersm
-// 2): 128 registers, a few bytes spilled. Feature simulation fits three
-// blocks an SM: at most 170 registers.
-// RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.head_sim.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=HEADSIM-PTXAS %}
+// Where ptxas exists, no spills (registers in docs/perf.md); head
+// simulation asks for two blocks an SM (.maxntid 256, .minnctapersm 2): at
+// most 128 registers; feature simulation fits three: at most 170.
+// RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.head_sim.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefixes=PTXAS,HEADSIM-PTXAS %}
 // RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.feature_sim.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefixes=PTXAS,FEATURESIM-PTXAS %}
 // RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.peaa.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // PTXAS: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads

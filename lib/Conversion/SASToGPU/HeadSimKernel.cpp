@@ -51,10 +51,9 @@ using namespace mlir::sas;
 static constexpr int64_t kHeadSimGroupsPerBlock = 8;
 /// Blocks an SM ptxas is asked to fit: two 8-warp blocks, 128 registers a
 /// thread. Unasked: 154 registers, one block an SM (12.5% occupancy, Nsight
-/// Compute); asked: 36 bytes spilled at H' = 24, 292 at H' = 64, and 15-18%
-/// faster on all five configs of docs/baselines.md (docs/perf.md). The
-/// same request made feature simulation (three blocks, 168 registers, 172
-/// bytes spilled) 4-16% slower: it has none.
+/// Compute); asked: 15-18% faster on all five configs of docs/baselines.md
+/// (docs/perf.md), no spills at H' = 24 and 32 since relu(Y) is stored from
+/// one address register, 152 bytes at H' = 64.
 static constexpr int64_t kHeadSimBlocksPerSM = 2;
 /// Weight elements a thread loads before storing them.
 static constexpr int64_t kStageBatch = 16;

@@ -86,8 +86,9 @@ constexpr int64_t kMaxMmaFeatureSize = 128;
 /// token's [H', D] output, carried from one convolution to the next): 32 if
 /// the token's positions can be shared out that finely, else at most 64.
 /// With 32 the H' = 24 and 32 kernels of docs/baselines.md take 154-162
-/// registers (218 with 64; both one 8-warp block an SM); H' = 64 still
-/// reaches 255 and spills 16 bytes (docs/perf.md).
+/// registers unbounded (218 with 64); the kernel asks for two 8-warp
+/// blocks an SM (128 registers), which spills only at H' = 64
+/// (docs/perf.md).
 constexpr int64_t kHeadSimAccumulators = 32;
 constexpr int64_t kMaxHeadSimAccumulators = 64;
 
