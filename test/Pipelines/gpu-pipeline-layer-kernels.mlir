@@ -25,6 +25,12 @@
 // RUN: FileCheck %s --check-prefixes=WGMMA,PEAA < %t.peaa.ptx
 // RUN: FileCheck %s --check-prefix=PEAA-N < %t.peaa.ptx
 // RUN: FileCheck %s --check-prefix=FEATURESIM-N < %t.feature_sim.ptx
+// The whole PTX of the two wgmma kernels, not only what follows the last
+// match above: no mma.sync, no libdevice call.
+// RUN: FileCheck %s --check-prefix=NO-MMA-SYNC < %t.feature_sim.ptx
+// RUN: FileCheck %s --check-prefix=NO-MMA-SYNC < %t.peaa.ptx
+// NO-MMA-SYNC-NOT: mma.sync.aligned
+// NO-MMA-SYNC-NOT: __nv_
 // FEATURESIM: .entry layer_feature_sim_wgmma_0(
 // FEATURESIM: .maxntid 128, 1, 1
 // FEATURESIM: .minnctapersm 3
@@ -32,8 +38,6 @@
 // WGMMA-DAG: cp.async.cg.shared.global
 // FEATURESIM-N: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
 // PEAA-N: wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16
-// WGMMA-NOT: mma.sync.aligned
-// WGMMA-NOT: __nv_
 // HEADSIM: .entry layer_head_sim_0(
 // HEADSIM: .maxntid 256, 1, 1
 // HEADSIM: .minnctapersm 2

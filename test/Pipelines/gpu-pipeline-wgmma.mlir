@@ -11,6 +11,7 @@
 // RUN: FileCheck %s < %t.ptx
 // RUN: FileCheck %s --check-prefix=QK < %t.ptx
 // RUN: FileCheck %s --check-prefix=PV < %t.ptx
+// RUN: FileCheck %s --check-prefix=NONE < %t.ptx
 // CHECK: .target sm_90a
 // CHECK: .entry attn_attention_wgmma_0(
 // CHECK-DAG: cp.async.cg.shared.global
@@ -19,9 +20,10 @@
 // CHECK-DAG: wgmma.commit_group.sync.aligned
 // CHECK-DAG: wgmma.wait_group.sync.aligned 0
 // CHECK-DAG: ex2.approx.ftz.f32
-// CHECK-NOT: mma.sync
-// CHECK-NOT: %rd{{[0-9]+}}, %rd{{[0-9]+}}, p,
-// CHECK-NOT: __nv_
+// Anywhere in the PTX (a run of its own, not only after the last match):
+// NONE-NOT: mma.sync
+// NONE-NOT: %rd{{[0-9]+}}, %rd{{[0-9]+}}, p,
+// NONE-NOT: __nv_
 // QK-COUNT-16: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1, 0;
 // QK-NOT: p, 1, 1, 0;
 // PV-COUNT-8: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, p, 1, 1, 1;

@@ -187,22 +187,26 @@ void PeaaKernelBuilder::multiplyWgmma(Tiles &acc, ArrayRef<AFragment> a,
 /// scf.for over the k steps with the accumulators in iter_args.
 PeaaKernelBuilder::Tiles PeaaKernelBuilder::buildStepLoop(const Tiles &init) {
   int64_t steps = width / bk;
-  SmallVector<Value> flat;
-  for (const SmallVector<AccFragment> &tile : init)
-    for (const AccFragment &a : tile)
-      flat.append(a.begin(), a.end());
-  auto loop =
-      scf::ForOp::create(b, loc, k.i32(0), k.i32(steps), k.i32(1), flat);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(loop.getBody());
+  // The row tiles' accumulators one after the other.
+  auto flatten = [](const Tiles &tiles) {
+    SmallVector<Value> values;
+    for (const SmallVector<AccFragment> &tile : tiles)
+      llvm::append_range(values, flattenTiles(tile));
+    return values;
+  };
   auto unflatten = [&](ValueRange values) {
-    Tiles acc(rowTiles);
-    size_t perTile = values.size() / rowTiles;
-    for (size_t i = 0; i < values.size(); i += 4)
-      acc[i / perTile].push_back(
-          {values[i], values[i + 1], values[i + 2], values[i + 3]});
+    SmallVector<Value> all(values);
+    size_t perTile = all.size() / rowTiles;
+    Tiles acc;
+    for (int64_t m = 0; m < rowTiles; ++m)
+      acc.push_back(
+          unflattenTiles(ArrayRef<Value>(all).slice(m * perTile, perTile)));
     return acc;
   };
+  auto loop = scf::ForOp::create(b, loc, k.i32(0), k.i32(steps), k.i32(1),
+                                 flatten(init));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
   Tiles acc = unflatten(loop.getRegionIterArgs());
   Value step = loop.getInductionVar();
 
@@ -233,11 +237,7 @@ PeaaKernelBuilder::Tiles PeaaKernelBuilder::buildStepLoop(const Tiles &init) {
                             wRowBytes);
   // The next step's prefetch overwrites the slot read here.
   gpu::BarrierOp::create(b, loc);
-  SmallVector<Value> yielded;
-  for (const SmallVector<AccFragment> &tile : acc)
-    for (const AccFragment &f : tile)
-      yielded.append(f.begin(), f.end());
-  scf::YieldOp::create(b, loc, yielded);
+  scf::YieldOp::create(b, loc, flatten(acc));
   return unflatten(loop.getResults());
 }
 
