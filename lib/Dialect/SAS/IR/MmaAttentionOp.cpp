@@ -26,6 +26,19 @@ LogicalResult sas::checkWgmmaWarps(int64_t warps,
   return success();
 }
 
+LogicalResult
+sas::checkSharedBytes(const Twine &what, int64_t bytes, int64_t limit,
+                      function_ref<InFlightDiagnostic()> emitError) {
+  if (bytes <= limit)
+    return success();
+  InFlightDiagnostic diag = emitError();
+  diag << what << " needs " << bytes << " bytes of shared memory, above the "
+       << limit << " a block may use";
+  if (limit == kMaxWgmmaSharedBytes)
+    diag << " on sm_90a";
+  return diag;
+}
+
 LogicalResult sas::checkMmaStages(int64_t stages,
                                  function_ref<InFlightDiagnostic()> emitError) {
   if (stages < 2 || stages > kMaxMmaStages)
@@ -53,12 +66,9 @@ LogicalResult sas::checkMmaAttentionTiling(
                        << kMaxMmaKeyTile << ", got " << keyTile;
   if (failed(checkMmaStages(stages, emitError)))
     return failure();
-  int64_t bytes = getMmaAttentionSharedBytes(e, f, keyTile, stages);
-  if (bytes > kMaxMmaSharedBytes)
-    return emitError() << "the key/value ring needs " << bytes
-                       << " bytes of shared memory, above the "
-                       << kMaxMmaSharedBytes << " a block may use";
-  return success();
+  return checkSharedBytes("the key/value ring",
+                          getMmaAttentionSharedBytes(e, f, keyTile, stages),
+                          kMaxMmaSharedBytes, emitError);
 }
 
 int64_t sas::getMmaAttentionSharedBytes(int64_t e, int64_t f, int64_t keyTile,
@@ -88,12 +98,9 @@ LogicalResult sas::checkWgmmaAttentionTiling(
                        << warpRows << " and " << keyTile;
   if (failed(checkMmaStages(stages, emitError)))
     return failure();
-  int64_t bytes = getWgmmaAttentionSharedBytes(e, f, keyTile, stages);
-  if (bytes > kMaxWgmmaSharedBytes)
-    return emitError() << "the wgmma kernel needs " << bytes
-                       << " bytes of shared memory, above the "
-                       << kMaxWgmmaSharedBytes << " a block may use on sm_90a";
-  return success();
+  return checkSharedBytes("the wgmma kernel",
+                          getWgmmaAttentionSharedBytes(e, f, keyTile, stages),
+                          kMaxWgmmaSharedBytes, emitError);
 }
 
 LogicalResult MmaAttentionOp::verify() {

@@ -64,12 +64,10 @@ sas::checkHeadSimTiling(int64_t heads, int64_t simHeads, int64_t dim,
     return emitError() << "head simulation needs a multiple of " << perToken
                        << " warps (a token's) up to " << kMaxMmaWarps
                        << ", got " << warps;
-  int64_t bytes = getHeadSimSharedBytes(heads, simHeads, dim, kernel, warps);
-  if (bytes > kMaxMmaSharedBytes)
-    return emitError() << "head simulation with " << warps << " warps needs "
-                       << bytes << " bytes of shared memory, above the "
-                       << kMaxMmaSharedBytes << " a block may use";
-  return success();
+  return checkSharedBytes(
+      "head simulation with " + Twine(warps) + " warps",
+      getHeadSimSharedBytes(heads, simHeads, dim, kernel, warps),
+      kMaxMmaSharedBytes, emitError);
 }
 
 int64_t sas::getMmaFeatureSimSharedBytes(int64_t dim, int64_t simDim) {
@@ -115,12 +113,9 @@ sas::checkWgmmaFeatureSimTiling(int64_t dim, int64_t simDim, int64_t warps,
     return failure();
   if (rowTiles < 1)
     return emitError() << "row tiles must be positive, got " << rowTiles;
-  int64_t bytes = getWgmmaFeatureSimSharedBytes(dim, simDim, warps);
-  if (bytes > kMaxWgmmaSharedBytes)
-    return emitError() << "the wgmma kernel needs " << bytes
-                       << " bytes of shared memory, above the "
-                       << kMaxWgmmaSharedBytes << " a block may use";
-  return success();
+  return checkSharedBytes("the wgmma kernel",
+                          getWgmmaFeatureSimSharedBytes(dim, simDim, warps),
+                          kMaxWgmmaSharedBytes, emitError);
 }
 
 int64_t sas::getMmaPeaaSharedBytes(int64_t groups, int64_t rowTiles,
@@ -154,13 +149,10 @@ sas::checkMmaPeaaTiling(int64_t groups, int64_t width, int64_t warps,
                        << width << ", got " << kTile;
   if (failed(checkMmaStages(stages, emitError)))
     return failure();
-  int64_t bytes = getMmaPeaaSharedBytes(groups, warps * rowTiles, columnTile,
-                                        kTile, stages);
-  if (bytes > kMaxMmaSharedBytes)
-    return emitError() << "the PEAA ring needs " << bytes
-                       << " bytes of shared memory, above the "
-                       << kMaxMmaSharedBytes << " a block may use";
-  return success();
+  return checkSharedBytes("the PEAA ring",
+                          getMmaPeaaSharedBytes(groups, warps * rowTiles,
+                                                columnTile, kTile, stages),
+                          kMaxMmaSharedBytes, emitError);
 }
 
 int64_t sas::getWgmmaPeaaSharedBytes(int64_t groups, int64_t warps,
@@ -191,12 +183,10 @@ sas::checkWgmmaPeaaTiling(int64_t groups, int64_t width, int64_t warps,
                        << width << ", got " << columnTile;
   if (failed(checkMmaStages(stages, emitError)))
     return failure();
-  int64_t bytes = getWgmmaPeaaSharedBytes(groups, warps, columnTile, stages);
-  if (bytes > kMaxWgmmaSharedBytes)
-    return emitError() << "the wgmma PEAA ring needs " << bytes
-                       << " bytes of shared memory, above the "
-                       << kMaxWgmmaSharedBytes << " a block may use";
-  return success();
+  return checkSharedBytes(
+      "the wgmma PEAA ring",
+      getWgmmaPeaaSharedBytes(groups, warps, columnTile, stages),
+      kMaxWgmmaSharedBytes, emitError);
 }
 
 namespace {

@@ -50,6 +50,12 @@ LogicalResult checkMmaWarps(int64_t warps,
 /// Warps of an sm_90a (wgmma) kernel's block: whole warpgroups, 4 or 8.
 LogicalResult checkWgmmaWarps(int64_t warps,
                               function_ref<InFlightDiagnostic()> emitError);
+/// A block's shared memory against `limit` (kMaxMmaSharedBytes or, for the
+/// sm_90a kernels, kMaxWgmmaSharedBytes): "<what> needs N bytes of shared
+/// memory, above the L a block may use[ on sm_90a]".
+LogicalResult checkSharedBytes(const Twine &what, int64_t bytes,
+                               int64_t limit,
+                               function_ref<InFlightDiagnostic()> emitError);
 /// The copy rings' stage count: between 2 and kMaxMmaStages.
 LogicalResult checkMmaStages(int64_t stages,
                              function_ref<InFlightDiagnostic()> emitError);
