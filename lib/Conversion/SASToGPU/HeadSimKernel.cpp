@@ -17,7 +17,8 @@
 //                                                   to 16, pads zero)
 //     x rows of the first group -> registers
 //     for each group of W / (warps per token) tokens:
-//       x rows: registers -> shared, position-major (16-bit, transposed)
+//       x rows: registers -> shared, position-major (two channels a 32-bit
+//               store, lanes spread over four channel pairs)
 //       x rows of the next group -> registers      (in flight meanwhile)
 //       acc = b + sum_i w_i X_i                    (mma.sync)
 //       relu(acc) -> shared, position-major        (16-bit)
@@ -80,20 +81,25 @@ public:
     rRowBytes = (simHeadsPadded + kMmaRowPadding) * 2;
     tokenRows = dim + kernel - 1;
     warpPositions = dim / perToken;
-    pairsPerToken = heads * dim / 2;
-    inputPairs = tokensPerGroup * pairsPerToken;
-    inputSteps = (inputPairs + 32 * warps - 1) / (32 * warps);
+    channelPairs = (heads + 1) / 2;
+    inputUnits = tokensPerGroup * channelPairs * dim / 2;
+    inputSteps = (inputUnits + 32 * warps - 1) / (32 * warps);
   }
 
   void build(Value blockX, Value threadX, Value tokenCount);
 
 private:
   using Tiles = SmallVector<SmallVector<AccFragment>>;
+  /// A group's token, first (even) channel and position pair of a unit.
+  struct InputUnit {
+    Value token, channel, pair;
+  };
 
   void zeroShared();
   void stageWeights(Value weights, int64_t inChannels, int64_t rowBytes,
                     Value shared);
   std::array<Value, 2> loadBias(Value bias, int64_t m);
+  InputUnit inputUnit(Value e);
   SmallVector<Value> loadInputs(Value firstToken);
   void storeInputs(ArrayRef<Value> pairs);
   void convolve(Tiles &acc, Value weights, int64_t inChannels,
@@ -112,8 +118,9 @@ private:
   int64_t heads, dim, simHeads, kernel, pad, warps, perToken, tokensPerGroup;
   int64_t headsPadded, simHeadsPadded, xRowBytes, rRowBytes, tokenRows,
       warpPositions;
-  // A group's input as i32 pairs: per token, in all, per thread.
-  int64_t pairsPerToken, inputPairs, inputSteps;
+  // A group's input in units of two channels at two positions: channel
+  // pairs a token, units in all, units a thread.
+  int64_t channelPairs, inputUnits, inputSteps;
   Value tokens; // i64
   Value wShared, rwShared, xShared, rShared, sShared;
   Value slot, firstPosition; // this warp's token in the group, position j0
@@ -187,55 +194,79 @@ std::array<Value, 2> HeadSimKernelBuilder::loadBias(Value biasBuffer,
   return result;
 }
 
-/// This thread's part of the x rows of the group starting at `firstToken`
-/// ([H, D] a token, two positions a step), as i32 pairs; zero past the
-/// tokens (whose rows are read clamped, never out of bounds). All issued
+/// Input unit `e` of a group: two channels c, c + 1 at two positions 2jp,
+/// 2jp + 1 of token t. Eight consecutive units are eight position pairs
+/// of one channel pair (a whole 32-byte sector of each channel); the
+/// units after them move on to the next channel pair, so the 32 lanes of a
+/// warp store to rows of four channel pairs, not of one: with the rows
+/// 48 or 80 bytes apart, lanes of one channel pair on rows 2jp collide in
+/// 4 of the 32 banks (8-way conflicts), lanes of four in 16.
+HeadSimKernelBuilder::InputUnit HeadSimKernelBuilder::inputUnit(Value e) {
+  Value rest = k.div(e, 8);
+  Value rows = k.div(rest, channelPairs);
+  Value jp = k.add(k.mulC(k.rem(rows, dim / 16), 8), k.rem(e, 8));
+  return {k.div(rows, dim / 16), k.mulC(k.rem(rest, channelPairs), 2), jp};
+}
+
+/// This thread's part of the x rows of the group starting at `firstToken`,
+/// two i32 position pairs a unit (channels c and c + 1); zero past the
+/// tokens and channels (read clamped, never out of bounds). All issued
 /// together, ahead of their use.
 SmallVector<Value> HeadSimKernelBuilder::loadInputs(Value firstToken) {
   Value base = mem.globalBase(op.getX());
   SmallVector<Value> pairs;
   for (int64_t i = 0; i < inputSteps; ++i) {
     Value e = k.addC(k.tid, i * 32 * warps);
-    Value t = k.div(e, pairsPerToken);
-    Value rest = k.rem(e, pairsPerToken);
-    Value token = k.add(firstToken, k.toI64(t));
+    InputUnit u = inputUnit(e);
+    Value token = k.add(firstToken, k.toI64(u.token));
     Value exists = k.lt(token, tokens);
-    if (inputPairs % (32 * warps) != 0)
+    if (inputUnits % (32 * warps) != 0)
       exists = arith::AndIOp::create(b, loc, exists,
-                                     k.lt(e, k.i32(inputPairs)));
-    Value element =
-        k.add(k.mulC(k.select(exists, token, k.i64(0)), heads * dim),
-              k.toI64(k.mulC(k.select(exists, rest, k.i32(0)), 2)));
-    Value pair = mem.loadI32(mem.offset(base, k.mulC(element, 2)));
-    pairs.push_back(k.select(exists, pair, k.i32(0)));
+                                     k.lt(e, k.i32(inputUnits)));
+    for (int64_t second = 0; second < 2; ++second) {
+      Value c = k.addC(u.channel, second);
+      Value valid = exists;
+      if (second && heads % 2)
+        valid = arith::AndIOp::create(b, loc, valid, k.lt(c, k.i32(heads)));
+      Value element = k.add(
+          k.mulC(k.select(valid, token, k.i64(0)), heads * dim),
+          k.toI64(k.select(valid, k.add(k.mulC(c, dim), k.mulC(u.pair, 2)),
+                           k.i32(0))));
+      Value pair = mem.loadI32(mem.offset(base, k.mulC(element, 2)));
+      pairs.push_back(k.select(valid, pair, k.i32(0)));
+    }
   }
   return pairs;
 }
 
-/// The pairs of loadInputs into shared memory, position-major: row p + j,
-/// column c, one 16-bit store each.
+/// The units of loadInputs into shared memory, position-major: rows
+/// p + 2jp and p + 2jp + 1 get channels c, c + 1 as one 32-bit store each
+/// (the two pairs' low halves, then their high halves).
 void HeadSimKernelBuilder::storeInputs(ArrayRef<Value> pairs) {
-  Type i16 = b.getI16Type();
+  Value low = k.i32(0xFFFF), high = k.i32(static_cast<int32_t>(0xFFFF0000u));
+  Value sixteen = k.i32(16);
   for (int64_t i = 0; i < inputSteps; ++i) {
     Value e = k.addC(k.tid, i * 32 * warps);
     auto store = [&] {
-      Value t = k.div(e, pairsPerToken);
-      Value rest = k.rem(e, pairsPerToken);
-      Value c = k.div(rest, dim / 2);
-      Value j = k.mulC(k.rem(rest, dim / 2), 2);
-      Value tile = mem.offset(xShared, k.mulC(t, tokenRows * xRowBytes));
-      Value lo = arith::TruncIOp::create(b, loc, i16, pairs[i]);
-      Value hi = arith::TruncIOp::create(
-          b, loc, i16, arith::ShRUIOp::create(b, loc, pairs[i], k.i32(16)));
+      InputUnit u = inputUnit(e);
+      Value a = pairs[2 * i], c = pairs[2 * i + 1];
+      Value first = arith::OrIOp::create(
+          b, loc, arith::AndIOp::create(b, loc, a, low),
+          arith::ShLIOp::create(b, loc, c, sixteen));
+      Value second = arith::OrIOp::create(
+          b, loc, arith::ShRUIOp::create(b, loc, a, sixteen),
+          arith::AndIOp::create(b, loc, c, high));
+      Value tile = mem.offset(xShared, k.mulC(u.token, tokenRows * xRowBytes));
       Value address = mem.offset(
-          tile, k.add(k.mulC(k.addC(j, pad), xRowBytes), k.mulC(c, 2)));
-      mem.store(lo, address);
-      mem.store(hi, mem.offset(address, k.i32(xRowBytes)));
+          tile, k.add(k.mulC(k.addC(k.mulC(u.pair, 2), pad), xRowBytes),
+                      k.mulC(u.channel, 2)));
+      mem.storeI32(first, address);
+      mem.storeI32(second, mem.offset(address, k.i32(xRowBytes)));
     };
-    if (inputPairs % (32 * warps) == 0)
+    if (inputUnits % (32 * warps) == 0)
       store();
     else
-      buildIf(b, loc, k.lt(e, k.i32(inputPairs)), store);
+      buildIf(b, loc, k.lt(e, k.i32(inputUnits)), store);
   }
 }
 

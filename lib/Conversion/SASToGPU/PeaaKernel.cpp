@@ -24,7 +24,13 @@
 // epilogue: the w tile is stored as one 128-byte-swizzled panel (64 inputs
 // a step) and each warpgroup multiplies its 64 rows' mean fragments by it
 // with wgmma (A from registers, w K-major in shared memory), so no warp
-// reads w into registers.
+// reads w into registers. Its step loop is one step deep:
+//   a = mean of step 0's A tile
+//   for each k step s:
+//     acc += a w^T                      (wgmma, issued, not waited for)
+//     prefetch step s + stages - 1; wait for step s + 1
+//     a = mean of step s + 1's A tile    (while the wgmma runs)
+//     wait for the wgmma
 //
 //===----------------------------------------------------------------------===//
 
@@ -77,9 +83,16 @@ private:
 
   void issueStepLoad(Value step, Value stage);
   AFragment meanFragment(Value address);
-  /// acc += a w^T for this warpgroup's rows and the w tile at `wTile`.
-  void multiplyWgmma(Tiles &acc, ArrayRef<AFragment> a, Value wTile);
-  Tiles buildStepLoop(const Tiles &init);
+  SmallVector<SmallVector<AFragment>> meanFragments(Value slot);
+  Value slotAddress(Value step);
+  void prefetchStep(Value step);
+  /// acc (flat) += a w^T for this warpgroup's rows and the w tile at
+  /// `wTile`, issued, not waited for.
+  void issueWgmma(SmallVector<Value> &acc, ArrayRef<AFragment> a,
+                  Value wTile);
+  Tiles unflattenRowTiles(ValueRange values);
+  Tiles buildMmaStepLoop(const Tiles &init);
+  Tiles buildWgmmaStepLoop(const Tiles &init);
   void storeResult(const Tiles &acc);
 
   OpBuilder &b;
@@ -170,58 +183,22 @@ AFragment PeaaKernelBuilder::meanFragment(Value address) {
   return a;
 }
 
-void PeaaKernelBuilder::multiplyWgmma(Tiles &acc, ArrayRef<AFragment> a,
-                                      Value wTile) {
-  SmallVector<Value> flat = flattenTiles(acc[0]);
+/// Issues acc += a w^T as one wgmma group, not waited for: the caller
+/// overlaps it with the next step's prologue.
+void PeaaKernelBuilder::issueWgmma(SmallVector<Value> &acc,
+                                   ArrayRef<AFragment> a, Value wTile) {
   wg.fence();
   for (int64_t s = 0; s < bk / 16; ++s)
-    wg.mmaRegisterA(flat, a[s], wg.kMajorDescriptor(wTile, bn, s),
+    wg.mmaRegisterA(acc, a[s], wg.kMajorDescriptor(wTile, bn, s),
                     op.getO().getType().getElementType(), bn,
                     /*bKMajor=*/true);
   wg.commitGroup();
-  // Waited for here: the barrier after the step frees the slot.
-  wg.waitGroups(0);
-  acc[0] = unflattenTiles(flat);
 }
 
-/// scf.for over the k steps with the accumulators in iter_args.
-PeaaKernelBuilder::Tiles PeaaKernelBuilder::buildStepLoop(const Tiles &init) {
-  int64_t steps = width / bk;
-  // The row tiles' accumulators one after the other.
-  auto flatten = [](const Tiles &tiles) {
-    SmallVector<Value> values;
-    for (const SmallVector<AccFragment> &tile : tiles)
-      llvm::append_range(values, flattenTiles(tile));
-    return values;
-  };
-  auto unflatten = [&](ValueRange values) {
-    SmallVector<Value> all(values);
-    size_t perTile = all.size() / rowTiles;
-    Tiles acc;
-    for (int64_t m = 0; m < rowTiles; ++m)
-      acc.push_back(
-          unflattenTiles(ArrayRef<Value>(all).slice(m * perTile, perTile)));
-    return acc;
-  };
-  auto loop = scf::ForOp::create(b, loc, k.i32(0), k.i32(steps), k.i32(1),
-                                 flatten(init));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(loop.getBody());
-  Tiles acc = unflatten(loop.getRegionIterArgs());
-  Value step = loop.getInductionVar();
-
-  Value next = k.addC(step, stages - 1);
-  buildIf(b, loc, k.lt(next, k.i32(steps)),
-          [&] { issueStepLoad(next, k.rem(next, stages)); });
-  // One group a step, empty or not: "all but the newest stages - 1" is
-  // always this step's.
-  mem.commitGroup();
-  mem.waitGroups(stages - 1);
-  if (wgmma)
-    wg.fenceSharedForAsyncProxy();
-  gpu::BarrierOp::create(b, loc);
-
-  Value slot = mem.offset(smem, k.mulC(k.rem(step, stages), stageBytes));
+/// This warp's mean A fragments of the step in ring slot `slot`, one per 16
+/// inputs of each row tile.
+SmallVector<SmallVector<AFragment>>
+PeaaKernelBuilder::meanFragments(Value slot) {
   Value aWarp = mem.offset(
       slot, k.add(k.mulC(k.warp, 16 * rowTiles * aRowBytes), aLane));
   SmallVector<SmallVector<AFragment>> a(rowTiles);
@@ -229,16 +206,125 @@ PeaaKernelBuilder::Tiles PeaaKernelBuilder::buildStepLoop(const Tiles &init) {
     for (int64_t kk = 0; kk < bk / 16; ++kk)
       a[m].push_back(meanFragment(
           mem.offset(aWarp, k.i32(16 * m * aRowBytes + 32 * kk))));
-  if (wgmma)
-    multiplyWgmma(acc, a[0], mem.offset(slot, k.i32(aTileBytes)));
-  else
-    frag.multiplyTransposed(acc, a,
-                            mem.offset(slot, k.add(k.i32(aTileBytes), wLane)),
-                            wRowBytes);
+  return a;
+}
+
+Value PeaaKernelBuilder::slotAddress(Value step) {
+  return mem.offset(smem, k.mulC(k.rem(step, stages), stageBytes));
+}
+
+/// The copies of step `step` into its slot, if it exists, then one commit
+/// (empty or not, so that cp.async group counts stay per step).
+void PeaaKernelBuilder::prefetchStep(Value step) {
+  buildIf(b, loc, k.lt(step, k.i32(width / bk)),
+          [&] { issueStepLoad(step, k.rem(step, stages)); });
+  mem.commitGroup();
+}
+
+/// The row tiles' accumulators one after the other, and back.
+static SmallVector<Value> flattenRowTiles(ArrayRef<SmallVector<AccFragment>> tiles) {
+  SmallVector<Value> values;
+  for (const SmallVector<AccFragment> &tile : tiles)
+    llvm::append_range(values, flattenTiles(tile));
+  return values;
+}
+
+PeaaKernelBuilder::Tiles PeaaKernelBuilder::unflattenRowTiles(ValueRange values) {
+  size_t perTile = values.size() / rowTiles;
+  Tiles acc;
+  for (int64_t m = 0; m < rowTiles; ++m)
+    acc.push_back(unflattenTiles(
+        SmallVector<Value>(values.slice(m * perTile, perTile))));
+  return acc;
+}
+
+/// scf.for over the k steps with the accumulators in iter_args (mma.sync):
+/// each step waits for its slot, forms the mean fragments, multiplies.
+PeaaKernelBuilder::Tiles PeaaKernelBuilder::buildMmaStepLoop(const Tiles &init) {
+  auto loop = scf::ForOp::create(b, loc, k.i32(0), k.i32(width / bk),
+                                 k.i32(1), flattenRowTiles(init));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Tiles acc = unflattenRowTiles(loop.getRegionIterArgs());
+  Value step = loop.getInductionVar();
+
+  prefetchStep(k.addC(step, stages - 1));
+  // "All but the newest stages - 1" is always this step's.
+  mem.waitGroups(stages - 1);
+  gpu::BarrierOp::create(b, loc);
+
+  Value slot = slotAddress(step);
+  frag.multiplyTransposed(acc, meanFragments(slot),
+                          mem.offset(slot, k.add(k.i32(aTileBytes), wLane)),
+                          wRowBytes);
   // The next step's prefetch overwrites the slot read here.
   gpu::BarrierOp::create(b, loc);
-  scf::YieldOp::create(b, loc, flatten(acc));
-  return unflatten(loop.getResults());
+  scf::YieldOp::create(b, loc, flattenRowTiles(acc));
+  return unflattenRowTiles(loop.getResults());
+}
+
+/// The sm_90a step loop, one step deep: step s's wgmma runs while the
+/// warps form step s + 1's mean fragments, carried to the next iteration
+/// in iter_args after the accumulators. Slot s - 1 is refilled only after
+/// a barrier that every warpgroup reaches after waiting for its step s - 1
+/// wgmma; with 3 stages step s + 1's copies get one step's lead (two
+/// before), the price of the slot the wgmma in flight still reads.
+PeaaKernelBuilder::Tiles
+PeaaKernelBuilder::buildWgmmaStepLoop(const Tiles &init) {
+  int64_t steps = width / bk;
+  mem.waitGroups(stages - 2);
+  wg.fenceSharedForAsyncProxy();
+  gpu::BarrierOp::create(b, loc);
+  SmallVector<Value> carried = flattenRowTiles(init);
+  SmallVector<AFragment> first = meanFragments(slotAddress(k.i32(0)))[0];
+  size_t accCount = carried.size();
+  for (const AFragment &a : first)
+    llvm::append_range(carried, a);
+
+  auto loop = scf::ForOp::create(b, loc, k.i32(0), k.i32(steps), k.i32(1),
+                                 carried);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value step = loop.getInductionVar();
+  ValueRange args = loop.getRegionIterArgs();
+  SmallVector<Value> acc(args.take_front(accCount));
+  SmallVector<AFragment> a;
+  for (size_t i = accCount; i < args.size(); i += 4)
+    a.push_back({args[i], args[i + 1], args[i + 2], args[i + 3]});
+
+  issueWgmma(acc, a, mem.offset(slotAddress(step), k.i32(aTileBytes)));
+  gpu::BarrierOp::create(b, loc);
+  Value next = k.addC(step, 1);
+  prefetchStep(k.addC(step, stages - 1));
+  // Newest committed: step s + stages - 1; step s + 1 is stages - 2 older.
+  mem.waitGroups(stages - 2);
+  wg.fenceSharedForAsyncProxy();
+  gpu::BarrierOp::create(b, loc);
+  SmallVector<Type> types(4 * a.size(), b.getI32Type());
+  auto prologue = scf::IfOp::create(b, loc, types, k.lt(next, k.i32(steps)),
+                                    /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&prologue.getThenRegion().front());
+    SmallVector<Value> values;
+    SmallVector<AFragment> mean = meanFragments(slotAddress(next))[0];
+    for (const AFragment &f : mean)
+      llvm::append_range(values, f);
+    scf::YieldOp::create(b, loc, values);
+    b.setInsertionPointToStart(&prologue.getElseRegion().front());
+    scf::YieldOp::create(b, loc, SmallVector<Value>(types.size(), k.i32(0)));
+  }
+  wg.waitGroups(0);
+  // The accumulators and this step's A registers stay the wgmma's until
+  // here; the next step's A fragments get registers of their own.
+  SmallVector<Value> held = acc;
+  for (const AFragment &f : a)
+    llvm::append_range(held, f);
+  wg.holdUntilHere(held);
+  SmallVector<Value> yielded(ArrayRef<Value>(held).take_front(accCount));
+  llvm::append_range(yielded, prologue.getResults());
+  scf::YieldOp::create(b, loc, yielded);
+  return unflattenRowTiles(loop.getResults().take_front(accCount));
 }
 
 void PeaaKernelBuilder::storeResult(const Tiles &acc) {
@@ -290,7 +376,7 @@ void PeaaKernelBuilder::build(Value blockX, Value threadX, Value rowCount) {
     mem.commitGroup();
   }
   Tiles acc(rowTiles, SmallVector<AccFragment>(bn / 8, frag.splat(0.0)));
-  acc = buildStepLoop(acc);
+  acc = wgmma ? buildWgmmaStepLoop(acc) : buildMmaStepLoop(acc);
   storeResult(acc);
 }
 

@@ -164,3 +164,24 @@ void WarpgroupMmaBuilder::mmaRegisterA(SmallVectorImpl<Value> &acc,
           .getResult(0);
   unpackStruct(b, loc, out, acc);
 }
+
+void WarpgroupMmaBuilder::holdUntilHere(SmallVectorImpl<Value> &values) {
+  std::string constraints;
+  SmallVector<Type> types;
+  for (Value v : values) {
+    constraints += (constraints.empty() ? "=" : ",=") +
+                   std::string(v.getType().isF32() ? "f" : "r");
+    types.push_back(v.getType());
+  }
+  for (size_t i = 0; i < values.size(); ++i)
+    constraints += "," + std::to_string(i);
+  auto resultType = LLVM::LLVMStructType::getLiteral(b.getContext(), types);
+  Value out = LLVM::InlineAsmOp::create(
+                  b, loc, resultType, values, /*asm_string=*/"", constraints,
+                  /*has_side_effects=*/true, /*is_align_stack=*/false,
+                  LLVM::tailcallkind::TailCallKind::None,
+                  /*asm_dialect=*/LLVM::AsmDialectAttr(),
+                  /*operand_attrs=*/ArrayAttr())
+                  .getResult(0);
+  unpackStruct(b, loc, out, values);
+}

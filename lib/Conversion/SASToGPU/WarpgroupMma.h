@@ -68,6 +68,13 @@ public:
   void commitGroup();
   /// Waits until at most `pending` committed groups are in flight.
   void waitGroups(int64_t pending);
+  /// Returns `values` (i32 or f32) through an empty inline asm that reads
+  /// and rewrites them, placed after the wait for a wgmma that reads or
+  /// writes them: LLVM sees a wgmma's register operands as consumed at its
+  /// issue, so without this it may give a value computed while the wgmma
+  /// runs the register of the wgmma's A operand (ptxas then serializes
+  /// every wgmma, C7513) or read the accumulators before the wait.
+  void holdUntilHere(SmallVectorImpl<Value> &values);
   /// Makes shared-memory writes of this thread (cp.async included, once
   /// waited for) visible to wgmma's operand reads.
   void fenceSharedForAsyncProxy();

@@ -2,8 +2,11 @@
 
 // Head simulation: one launch of 8 warps, two a token (32 accumulators a
 // thread), weights and token rows staged 16-bit (zeroed once, then the
-// weights, then per group the inputs loaded for the group before,
-// transposed to position-major by 16-bit stores). Per warp 72 mma: 3 taps
+// weights, then per group the inputs loaded for the group before, two
+// channels at two positions a thread step (six i32 loads carried by the
+// group loop), transposed to position-major by two 32-bit stores a step,
+// no 16-bit ones: 16-bit stores down a channel's rows had 8-way bank
+// conflicts). Per warp 72 mma: 3 taps
 // x 2 channel tiles (24 -> 32) x 4 position tiles x 1 input step (12 ->
 // 16), then 3 x 2 x 4 x 2 (24 -> 32). Barriers: after zeroing, after the
 // inputs, after relu(Y); none between the taps. The next group's inputs are
@@ -16,8 +19,10 @@
 //  CHECK-SAME:     dynamic_shared_memory_size %c62464_i32 module(@head_sim_head_sim_0) function(@head_sim_head_sim_0)
 //       CHECK:     gpu.barrier
 //       CHECK:     llvm.store {{.*}} : bf16, !llvm.ptr<3>
-//       CHECK:     scf.for {{.*}} iter_args
-//       CHECK:       llvm.store {{.*}} : i16, !llvm.ptr<3>
+//       CHECK:     scf.for {{.*}} iter_args({{.*}}) -> (i32, i32, i32, i32, i32, i32)
+//   CHECK-NOT:       llvm.store {{.*}} : i16, !llvm.ptr<3>
+//       CHECK:       llvm.store {{.*}} : i32, !llvm.ptr<3>
+//   CHECK-NOT:       llvm.store {{.*}} : i16, !llvm.ptr<3>
 //       CHECK:       gpu.barrier
 //       CHECK:       llvm.load {{.*}} : !llvm.ptr<1> -> i32
 //   CHECK-NOT:       gpu.barrier
@@ -162,24 +167,42 @@ func.func @peaa(%o: memref<?x?x24x64xbf16>, %w: memref<768x768xbf16>,
 // -----
 
 // PEAA on sm_90a: the w tile stored swizzled (the slot's A tile rounded up
-// to 1024 bytes), the copies made visible to wgmma before the step's
-// barrier, the mean fragments formed as before, then 4 wgmma a step (A from
-// registers, w K-major: the last immediate 0), waited for before the
-// barrier that frees the slot; no mma.sync.
+// to 1024 bytes), the copies made visible to wgmma before a barrier. The
+// step loop is one step deep: step 0's mean fragments are formed before
+// it and carried in iter_args (80 values: 64 accumulators, 16 A registers);
+// a step issues its 4 wgmma (A from registers, w K-major: the last
+// immediate 0) without waiting, passes a barrier (every warpgroup's
+// previous wgmma done) before refilling a slot, waits for the next step's
+// copies, forms its mean fragments (under scf.if: there may be none) and
+// only then waits for the wgmma, after which an empty inline asm holds the
+// accumulators and the step's A registers (so that the next step's A
+// fragments get registers of their own); no mma.sync.
 // CHECK-LABEL: func @peaa_wgmma
 //       CHECK:   gpu.launch
 //  CHECK-SAME:     dynamic_shared_memory_size %c154624_i32 module(@peaa_wgmma_peaa_wgmma_0)
 //   CHECK-NOT:     nvvm.mma.sync
-//       CHECK:     scf.for
-//       CHECK:       nvvm.cp.async.wait.group 2
-//  CHECK-NEXT:       nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
-//  CHECK-NEXT:       gpu.barrier
-//       CHECK:       nvvm.ldmatrix
+//       CHECK:     nvvm.cp.async.wait.group 1
+//  CHECK-NEXT:     nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+//  CHECK-NEXT:     gpu.barrier
+//       CHECK:     nvvm.ldmatrix
+//       CHECK:     scf.for {{.*}} -> ({{(f32, ){64}(i32, ){15}i32}})
 //       CHECK:       nvvm.wgmma.fence.aligned
 // CHECK-COUNT-4:     wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}p, 1, 1, 0;
 //       CHECK:       nvvm.wgmma.commit.group.sync.aligned
-//  CHECK-NEXT:       nvvm.wgmma.wait.group.sync.aligned 0
 //  CHECK-NEXT:       gpu.barrier
+//       CHECK:       nvvm.cp.async.commit.group
+//  CHECK-NEXT:       nvvm.cp.async.wait.group 1
+//  CHECK-NEXT:       nvvm.fence.proxy
+//  CHECK-NEXT:       gpu.barrier
+//       CHECK:       scf.if {{.*}} -> ({{(i32, ){15}i32}})
+//       CHECK:         nvvm.ldmatrix
+//   CHECK-NOT:       nvvm.wgmma.wait.group
+//       CHECK:       scf.yield
+//       CHECK:       scf.yield
+//  CHECK-NEXT:     }
+//  CHECK-NEXT:     nvvm.wgmma.wait.group.sync.aligned 0
+//  CHECK-NEXT:     llvm.inline_asm has_side_effects "", "{{(=f,){64}(=r,){16}0,1,2,.*,79}}"
+//       CHECK:     scf.yield
 //   CHECK-NOT:   nvvm.mma.sync
 func.func @peaa_wgmma(%o: memref<?x?x24x64xbf16>, %w: memref<768x768xbf16>,
                       %b: memref<768xbf16>, %out: memref<?x?x768xbf16>) {
