@@ -222,14 +222,16 @@ void PeaaKernelBuilder::prefetchStep(Value step) {
 }
 
 /// The row tiles' accumulators one after the other, and back.
-static SmallVector<Value> flattenRowTiles(ArrayRef<SmallVector<AccFragment>> tiles) {
+static SmallVector<Value>
+flattenRowTiles(ArrayRef<SmallVector<AccFragment>> tiles) {
   SmallVector<Value> values;
   for (const SmallVector<AccFragment> &tile : tiles)
     llvm::append_range(values, flattenTiles(tile));
   return values;
 }
 
-PeaaKernelBuilder::Tiles PeaaKernelBuilder::unflattenRowTiles(ValueRange values) {
+PeaaKernelBuilder::Tiles
+PeaaKernelBuilder::unflattenRowTiles(ValueRange values) {
   size_t perTile = values.size() / rowTiles;
   Tiles acc;
   for (int64_t m = 0; m < rowTiles; ++m)
@@ -240,7 +242,8 @@ PeaaKernelBuilder::Tiles PeaaKernelBuilder::unflattenRowTiles(ValueRange values)
 
 /// scf.for over the k steps with the accumulators in iter_args (mma.sync):
 /// each step waits for its slot, forms the mean fragments, multiplies.
-PeaaKernelBuilder::Tiles PeaaKernelBuilder::buildMmaStepLoop(const Tiles &init) {
+PeaaKernelBuilder::Tiles
+PeaaKernelBuilder::buildMmaStepLoop(const Tiles &init) {
   auto loop = scf::ForOp::create(b, loc, k.i32(0), k.i32(width / bk),
                                  k.i32(1), flattenRowTiles(init));
   OpBuilder::InsertionGuard guard(b);
