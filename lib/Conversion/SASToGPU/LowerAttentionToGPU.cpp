@@ -30,6 +30,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "OpBuffers.h"
+#include "sas/Conversion/Common/OnlineSoftmax.h"
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
 #include "sas/Dialect/SAS/IR/SASOps.h"
@@ -388,15 +389,17 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
                  Value x = arith::MulFOp::create(nb, nloc, args[0],
                                                  inner.f32(scaleLog2));
                  if (causal) {
+                   // Keys past the end are never in the tile: only the
+                   // causal mask.
                    Value i = linalg::IndexOp::create(nb, nloc, 0);
                    Value j = linalg::IndexOp::create(nb, nloc, 1);
                    Value query = arith::AddIOp::create(nb, nloc, q0, i);
                    Value key = arith::AddIOp::create(nb, nloc, k0, j);
-                   Value masked = arith::CmpIOp::create(
-                       nb, nloc, arith::CmpIPredicate::sgt, key, query);
-                   x = arith::SelectOp::create(
-                       nb, nloc, masked,
-                       inner.f32(-std::numeric_limits<double>::infinity()), x);
+                   x = online_softmax::maskScore(
+                       nb, nloc,
+                       online_softmax::isHiddenKey(nb, nloc, key, query,
+                                                   /*numKeys=*/{}, causal),
+                       x);
                  }
                  linalg::YieldOp::create(nb, nloc, x);
                });
@@ -414,20 +417,24 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
                                              nb, nloc, args[0], args[1]));
                });
     // s = exp2(s - m').
+    auto exp2 = [](OpBuilder &nb, Location nloc, Value x) -> Value {
+      return math::Exp2Op::create(nb, nloc, x);
+    };
     bb.generic({m2}, {s}, {bb.map(2, {0}), bb.map(2, {0, 1})}, 2, 2,
                [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                 Value d = arith::SubFOp::create(nb, nloc, args[1], args[0]);
                  linalg::YieldOp::create(
-                     nb, nloc, (Value)math::Exp2Op::create(nb, nloc, d));
+                     nb, nloc,
+                     online_softmax::probability(nb, nloc, args[1], args[0],
+                                                 exp2));
                });
     // c = exp2(m - m'); l = l * c; m = m'.
     bb.generic(
         {m2}, {c, l, m},
         {bb.map(1, {0}), bb.map(1, {0}), bb.map(1, {0}), bb.map(1, {0})}, 1, 1,
         [&](OpBuilder &nb, Location nloc, ValueRange args) {
-          Value d = arith::SubFOp::create(nb, nloc, args[3], args[0]);
-          Value corr = math::Exp2Op::create(nb, nloc, d);
-          Value sum = arith::MulFOp::create(nb, nloc, args[2], corr);
+          Value corr =
+              online_softmax::rescaleFactor(nb, nloc, args[3], args[0], exp2);
+          Value sum = online_softmax::rescale(nb, nloc, args[2], corr);
           linalg::YieldOp::create(nb, nloc, ValueRange{corr, sum, args[0]});
         });
     // l += rowsum s.
@@ -443,7 +450,7 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
                [&](OpBuilder &nb, Location nloc, ValueRange args) {
                  linalg::YieldOp::create(
                      nb, nloc,
-                     (Value)arith::MulFOp::create(nb, nloc, args[1], args[0]));
+                     online_softmax::rescale(nb, nloc, args[1], args[0]));
                });
     bb.generic({s, vCols}, {accRows},
                {bb.map(3, {0, 2}), bb.map(3, {2, 1}), bb.map(3, {0, 1})}, 3, 2,

@@ -33,6 +33,7 @@
 #include "TokenKernels.h"
 #include "WarpFragments.h"
 #include "WarpgroupMma.h"
+#include "sas/Conversion/Common/OnlineSoftmax.h"
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
 #include "sas/Dialect/SAS/IR/SASOps.h"
@@ -413,23 +414,16 @@ void MmaAttentionKernelBuilder::accumulateValuesWgmma(
 
 /// Scores of keys past the end, or past the query under causal, to -inf.
 void MmaAttentionKernelBuilder::maskScores(Scores &s, Value keyStart) {
-  Value minusInf = frag.f32(-std::numeric_limits<double>::infinity());
   Value laneKey = add(keyStart, mulC(quad, 2));
   for (int64_t j = 0; j < bk / 8; ++j)
     for (int i = 0; i < 4; ++i) {
       Value key = addC(laneKey, 8 * j + i % 2);
-      Value pastEnd = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
-                                            key, keys);
-      for (int64_t m = 0; m < rowTiles; ++m) {
-        Value masked = pastEnd;
-        if (causal)
-          masked = arith::OrIOp::create(
-              b, loc, masked,
-              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, key,
-                                    rows[m][i / 2]));
-        s[m][j][i] =
-            arith::SelectOp::create(b, loc, masked, minusInf, s[m][j][i]);
-      }
+      for (int64_t m = 0; m < rowTiles; ++m)
+        s[m][j][i] = online_softmax::maskScore(
+            b, loc,
+            online_softmax::isHiddenKey(b, loc, key, rows[m][i / 2], keys,
+                                        causal),
+            s[m][j][i]);
     }
 }
 
@@ -440,6 +434,10 @@ void MmaAttentionKernelBuilder::maskScores(Scores &s, Value keyStart) {
 SmallVector<SmallVector<AFragment>>
 MmaAttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
   Value c = frag.f32(scaleLog2);
+  auto exp2 = [&](OpBuilder &, Location, Value x) { return frag.exp2(x); };
+  auto fma = [&](OpBuilder &, Location, Value x, Value y, Value z) {
+    return frag.fma(x, y, z);
+  };
   SmallVector<SmallVector<AFragment>> p(rowTiles);
   for (int64_t m = 0; m < rowTiles; ++m) {
     std::array<Value, 2> correction, negMax;
@@ -451,24 +449,25 @@ MmaAttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
             rowMax = frag.max(rowMax, s[m][j][2 * r + i]);
       rowMax = arith::MulFOp::create(b, loc, frag.quadMax(rowMax), c);
       Value newMax = frag.max(state.max[m][r], rowMax);
-      correction[r] =
-          frag.exp2(arith::SubFOp::create(b, loc, state.max[m][r], newMax));
-      negMax[r] = arith::NegFOp::create(b, loc, newMax);
+      correction[r] = online_softmax::rescaleFactor(b, loc, state.max[m][r],
+                                                    newMax, exp2);
+      negMax[r] = online_softmax::negatedMax(b, loc, newMax);
       state.max[m][r] = newMax;
     }
     std::array<Value, 2> blockSum = {frag.f32(0.0), frag.f32(0.0)};
     for (int64_t j = 0; j < bk / 8; ++j)
       for (int i = 0; i < 4; ++i) {
-        Value prob = frag.exp2(frag.fma(s[m][j][i], c, negMax[i / 2]));
+        Value prob = online_softmax::scaledProbability(
+            b, loc, s[m][j][i], c, negMax[i / 2], exp2, fma);
         s[m][j][i] = prob;
         blockSum[i / 2] = arith::AddFOp::create(b, loc, blockSum[i / 2], prob);
       }
     for (int r = 0; r < 2; ++r)
-      state.sum[m][r] =
-          frag.fma(state.sum[m][r], correction[r], blockSum[r]);
+      state.sum[m][r] = online_softmax::rescaledSum(
+          b, loc, state.sum[m][r], correction[r], blockSum[r], fma);
     for (AccFragment &a : state.acc[m])
       for (int i = 0; i < 4; ++i)
-        a[i] = arith::MulFOp::create(b, loc, a[i], correction[i / 2]);
+        a[i] = online_softmax::rescale(b, loc, a[i], correction[i / 2]);
     for (int64_t kk = 0; kk < bk / 16; ++kk)
       p[m].push_back(frag.accumulatorsToA(s[m][2 * kk], s[m][2 * kk + 1]));
   }

@@ -28,6 +28,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "LoweringUtils.h"
+#include "sas/Conversion/Common/OnlineSoftmax.h"
 #include "sas/Conversion/SASToLinalg/SASToLinalg.h"
 #include "sas/Dialect/SAS/IR/SASCostModel.h"
 #include "sas/Dialect/SAS/IR/SASOps.h"
@@ -139,19 +140,10 @@ static Value maskScores(OpBuilder &b, Location loc, Value scores,
         Value j = linalg::IndexOp::create(nb, nloc, 1);
         Value query = arith::AddIOp::create(nb, nloc, qOff, i);
         Value key = arith::AddIOp::create(nb, nloc, kOff, j);
-        Value hidden = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sge,
-                                             key, t.numKeys);
-        if (t.causal) {
-          Value future = arith::CmpIOp::create(
-              nb, nloc, arith::CmpIPredicate::sgt, key, query);
-          hidden = arith::OrIOp::create(nb, nloc, hidden, future);
-        }
-        Value minusInf = arith::ConstantOp::create(
-            nb, nloc,
-            nb.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
-        Value result =
-            arith::SelectOp::create(nb, nloc, hidden, minusInf, args[0]);
-        linalg::YieldOp::create(nb, nloc, result);
+        Value hidden = online_softmax::isHiddenKey(nb, nloc, key, query,
+                                                   t.numKeys, t.causal);
+        linalg::YieldOp::create(
+            nb, nloc, online_softmax::maskScore(nb, nloc, hidden, args[0]));
       });
   return generic.getResult(0);
 }
@@ -196,29 +188,33 @@ static SoftmaxState buildStep(OpBuilder &b, Location loc,
         return arith::MaximumFOp::create(nb, nloc, s, m);
       });
   // m' = max(m, rowmax) and c = exp(m - m'), the correction of everything
-  // accumulated so far, in one op that reads m before overwriting it.
+  // accumulated so far, in one op that reads m before overwriting it. q is
+  // pre-scaled: the exponentials are e^x of the plain scores.
+  auto exp = [](OpBuilder &nb, Location nloc, Value x) -> Value {
+    return math::ExpOp::create(nb, nloc, x);
+  };
   auto maxAndCorrection = linalg::GenericOp::create(
       b, loc, TypeRange{state.max.getType(), state.max.getType()}, rowMax,
       ValueRange{state.max, tensor::EmptyOp::create(
                                 b, loc, ArrayRef<int64_t>{t.bq}, f32)},
       ArrayRef<AffineMap>{row1, row1, row1}, iterators(1),
-      [](OpBuilder &nb, Location nloc, ValueRange args) {
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
         Value newMax = arith::MaximumFOp::create(nb, nloc, args[1], args[0]);
-        Value d = arith::SubFOp::create(nb, nloc, args[1], newMax);
         linalg::YieldOp::create(
-            nb, nloc, ValueRange{newMax, math::ExpOp::create(nb, nloc, d)});
+            nb, nloc,
+            ValueRange{newMax, online_softmax::rescaleFactor(
+                                   nb, nloc, args[1], newMax, exp)});
       });
   Value newMax = maxAndCorrection.getResult(0);
   Value correction = maxAndCorrection.getResult(1);
   // p = exp(s - m')
   Value probs = buildUpdate(
       b, loc, newMax, scores, {row, rowCol}, iterators(2),
-      [](OpBuilder &nb, Location nloc, Value m, Value s) -> Value {
-        return math::ExpOp::create(nb, nloc,
-                                   arith::SubFOp::create(nb, nloc, s, m));
+      [&](OpBuilder &nb, Location nloc, Value m, Value s) -> Value {
+        return online_softmax::probability(nb, nloc, s, m, exp);
       });
   auto scale = [](OpBuilder &nb, Location nloc, Value c, Value x) -> Value {
-    return arith::MulFOp::create(nb, nloc, x, c);
+    return online_softmax::rescale(nb, nloc, x, c);
   };
   // l' = l * c + rowsum p
   Value newSum = buildUpdate(
