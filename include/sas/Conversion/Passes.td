@@ -319,7 +319,8 @@ def ConvertSASTokenKernelsToNVVM : Pass<"convert-sas-token-kernels-to-nvvm"> {
       row block are neighbours in the (1-D) grid, so that they read its A
       rows from L2. Marked `wgmma` (`<function>_peaa_wgmma_<n>`, sm_90a):
       the w tile is one 128-byte-swizzled panel and each warpgroup's mean
-      fragments multiply it with wgmma (A from registers).
+      fragments multiply it with wgmma (A from registers); a step's wgmma
+      runs while the warps form the next step's mean fragments.
 
     Kernels are named `<function>_<head_sim|feature_sim|peaa>_<n>`. Run it
     after bufferization and before `gpu-kernel-outlining`.
