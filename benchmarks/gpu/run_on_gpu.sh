@@ -11,6 +11,8 @@
 #              (every kernel of small bf16/f16 layers, tails included)
 #   ncu        Nsight Compute (speed of light, occupancy, warp states) on
 #              the kernels of config 2's layer, one call
+#   ncu-stalls stall reasons, instructions and shared-memory bank conflicts
+#              of config 2's head simulation, attention and PEAA
 #   sass       cuobjdump -sass of the kernels dump_kernels.py wrote, with
 #              their HMMA/LDSM/MUFU.EX2 counts
 # All three when no step is named.
@@ -58,6 +60,12 @@ for step in $steps; do
       --section SpeedOfLight --section Occupancy --section WarpStateStats \
       --section LaunchStats python3 benchmarks/gpu/kernel_profile.py \
       --libs gpu-libs/libs --config 1 --runs 1 ;;
+  ncu-stalls)
+    run ncu-stalls timeout 300 ncu --clock-control none \
+      --kernel-name regex:"sas_layer_device_(head_sim_0|peaa_wgmma_0|attention_wgmma_0)" \
+      --launch-count 3 \
+      --metrics regex:smsp__average_warps_issue_stalled_.*_per_issue_active.ratio,smsp__inst_executed.sum,sm__warps_active.avg.pct_of_peak_sustained_active,l1tex__data_bank_conflicts_pipe_lsu_mem_shared.sum,l1tex__data_pipe_lsu_wavefronts_mem_shared.sum \
+      python3 benchmarks/gpu/kernel_profile.py --libs gpu-libs/libs --config 1 --runs 1 ;;
   sass)
     for cubin in gpu-libs/kernels/*.cubin; do
       name=$(basename "$cubin" .cubin)
