@@ -93,8 +93,8 @@ constexpr int64_t kMaxMmaFeatureSize = 128;
 /// the token's positions can be shared out that finely, else at most 64.
 /// With 32 the H' = 24 and 32 kernels of docs/baselines.md take 154-162
 /// registers unbounded (218 with 64); the kernel asks for two 8-warp
-/// blocks an SM (128 registers), which spills only at H' = 64
-/// (docs/perf.md).
+/// blocks an SM (128 registers), which spills 8 bytes at H' = 32 and 128
+/// at H' = 64 (docs/perf.md).
 constexpr int64_t kHeadSimAccumulators = 32;
 constexpr int64_t kMaxHeadSimAccumulators = 64;
 
