@@ -60,6 +60,13 @@ inline constexpr int64_t kDefaultPeaaRowTiles = 1;
 inline constexpr int64_t kDefaultPeaaColumnTile = 0;
 inline constexpr int64_t kDefaultMmaPeaaColumnTile = 128;
 inline constexpr int64_t kDefaultWgmmaPeaaColumnTile = 256;
+/// The column tile a PEAA kernel starts from: the option, or where it is 0
+/// the kernel's default.
+inline constexpr int64_t getPeaaColumnTile(int64_t option, bool wgmma) {
+  if (option)
+    return option;
+  return wgmma ? kDefaultWgmmaPeaaColumnTile : kDefaultMmaPeaaColumnTile;
+}
 inline constexpr int64_t kDefaultPeaaKTile = 32;
 inline constexpr int64_t kDefaultPeaaStages = 3;
 

@@ -117,22 +117,15 @@ private:
 void FeatureSimKernelBuilder::stageWeights(Value matrix, int64_t width,
                                            int64_t rowBytes, Value shared) {
   Value base = mem.globalBase(matrix);
-  int64_t threads = 32 * warps, chunksPerRow = width / 8,
-          chunks = ds * chunksPerRow;
-  for (int64_t first = 0; first < chunks; first += threads) {
-    Value chunk = k.addC(k.tid, first);
-    auto copy = [&] {
-      Value row = k.div(chunk, chunksPerRow);
-      Value column = k.rem(chunk, chunksPerRow);
-      mem.copyAsync16(
-          mem.offset(shared, k.add(k.mulC(row, rowBytes), k.mulC(column, 16))),
-          mem.offset(base, k.mulC(chunk, 16)), k.i32(16));
-    };
-    if (first + threads <= chunks)
-      copy();
-    else
-      buildIf(b, loc, k.lt(chunk, k.i32(chunks)), copy);
-  }
+  int64_t chunksPerRow = width / 8;
+  forEachThreadItem(b, loc, k.tid, 32 * warps, ds * chunksPerRow,
+                    [&](Value chunk) {
+    Value row = k.div(chunk, chunksPerRow);
+    Value column = k.rem(chunk, chunksPerRow);
+    mem.copyAsync16(
+        mem.offset(shared, k.add(k.mulC(row, rowBytes), k.mulC(column, 16))),
+        mem.offset(base, k.mulC(chunk, 16)), k.i32(16));
+  });
 }
 
 /// Rows [firstRow, firstRow + count) of a row-major matrix `width` wide at
@@ -144,34 +137,27 @@ void FeatureSimKernelBuilder::copyToPanelsAsync(Value global, Value firstRow,
                                                 Value limit, int64_t count,
                                                 int64_t width,
                                                 int64_t panelRows, Value tile) {
-  int64_t threads = 32 * warps, chunksPerRow = width / 8,
-          chunks = count * chunksPerRow;
+  int64_t chunksPerRow = width / 8;
   int64_t panelBytes = panelRows * kPanelRowBytes;
-  for (int64_t first = 0; first < chunks; first += threads) {
-    Value chunk = k.addC(k.tid, first);
-    auto copy = [&] {
-      Value row = k.div(chunk, chunksPerRow);
-      Value column = k.rem(chunk, chunksPerRow);
-      Value dest = k.add(
-          k.add(k.mulC(k.div(row, panelRows), (width / 64) * panelBytes),
-                k.mulC(k.div(column, 8), panelBytes)),
-          wg.swizzledOffset(k.rem(row, panelRows), k.rem(column, 8)));
-      Value index = k.add(firstRow, k.toI64(row));
-      Value source = mem.offset(
-          mem.offset(global, k.mulC(index, width * 2)), k.mulC(column, 16));
-      Value bytes = k.i32(16);
-      if (limit) {
-        Value inRange = k.lt(index, limit);
-        source = k.select(inRange, source, global);
-        bytes = k.select(inRange, bytes, k.i32(0));
-      }
-      mem.copyAsync16(mem.offset(tile, dest), source, bytes);
-    };
-    if (first + threads <= chunks)
-      copy();
-    else
-      buildIf(b, loc, k.lt(chunk, k.i32(chunks)), copy);
-  }
+  forEachThreadItem(b, loc, k.tid, 32 * warps, count * chunksPerRow,
+                    [&](Value chunk) {
+    Value row = k.div(chunk, chunksPerRow);
+    Value column = k.rem(chunk, chunksPerRow);
+    Value dest = k.add(
+        k.add(k.mulC(k.div(row, panelRows), (width / 64) * panelBytes),
+              k.mulC(k.div(column, 8), panelBytes)),
+        wg.swizzledOffset(k.rem(row, panelRows), k.rem(column, 8)));
+    Value index = k.add(firstRow, k.toI64(row));
+    Value source = mem.offset(mem.offset(global, k.mulC(index, width * 2)),
+                              k.mulC(column, 16));
+    Value bytes = k.i32(16);
+    if (limit) {
+      Value inRange = k.lt(index, limit);
+      source = k.select(inRange, source, global);
+      bytes = k.select(inRange, bytes, k.i32(0));
+    }
+    mem.copyAsync16(mem.offset(tile, dest), source, bytes);
+  });
 }
 
 /// This warp's 16 rows of x as A fragments, one per 16 features; rows past

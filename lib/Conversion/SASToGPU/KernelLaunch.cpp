@@ -107,3 +107,16 @@ void sas::buildIf(OpBuilder &b, Location loc, Value condition,
   b.setInsertionPointToStart(&guard.getThenRegion().front());
   body();
 }
+
+void sas::forEachThreadItem(OpBuilder &b, Location loc, Value tid,
+                            int64_t threads, int64_t count,
+                            function_ref<void(Value)> body) {
+  KernelArith k(b, loc);
+  for (int64_t first = 0; first < count; first += threads) {
+    Value item = k.addC(tid, first);
+    if (first + threads <= count)
+      body(item);
+    else
+      buildIf(b, loc, k.lt(item, k.i32(count)), [&] { body(item); });
+  }
+}

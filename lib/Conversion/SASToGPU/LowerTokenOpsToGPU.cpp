@@ -147,10 +147,8 @@ struct LowerPeaa : OpRewritePattern<PeaaOp> {
     int64_t width = cast<RankedTensorType>(op.getW().getType()).getDimSize(0);
     int64_t groups = o.getDimSize(2) / (width / o.getDimSize(3));
     bool wgmma = tiling.wgmma && width % kWgmmaPeaaKTile == 0;
-    int64_t preferred = tiling.peaaColumnTile;
-    if (!preferred)
-      preferred = wgmma ? kDefaultWgmmaPeaaColumnTile : kDefaultMmaPeaaColumnTile;
-    int64_t columns = fit(preferred, width);
+    int64_t columns =
+        fit(getPeaaColumnTile(tiling.peaaColumnTile, wgmma), width);
     int64_t kTile = fit(tiling.peaaKTile, width);
     if (!columns || !kTile) {
       op->emitRemark() << "stays on the linalg path: the width " << width
@@ -207,11 +205,8 @@ struct ConvertSASTokenOpsToGPUPass
               << static_cast<int64_t>(peaaColumnTile);
       return signalPassFailure();
     }
-    // The column tile each kernel takes when the option leaves it open.
-    int64_t wgmmaColumns = peaaColumnTile ? peaaColumnTile
-                                          : kDefaultWgmmaPeaaColumnTile;
-    int64_t mmaColumns =
-        peaaColumnTile ? peaaColumnTile : kDefaultMmaPeaaColumnTile;
+    int64_t wgmmaColumns = getPeaaColumnTile(peaaColumnTile, true);
+    int64_t mmaColumns = getPeaaColumnTile(peaaColumnTile, false);
     if (peaaKTile < 16 || peaaKTile > 64 || peaaKTile % 16 != 0) {
       error() << "peaa-k-tile must be a multiple of 16 between 16 and 64, got "
               << static_cast<int64_t>(peaaKTile);

@@ -328,28 +328,20 @@ TileCopy MmaAttentionKernelBuilder::planTileCopy(Value global, int64_t width,
 void MmaAttentionKernelBuilder::copyRowsAsync(
     Value global, Value start, Value limit, int64_t rows, int64_t width,
     Value tile, function_ref<Value(Value, Value)> destOffset) {
-  int64_t threads = 32 * warps;
-  int64_t chunksPerRow = width / 8, chunks = rows * width / 8;
-  for (int64_t first = 0; first < chunks; first += threads) {
-    Value chunk = addC(tid, first);
-    auto copyChunk = [&] {
-      Value row = arith::DivUIOp::create(b, loc, chunk, i32(chunksPerRow));
-      Value column = arith::RemUIOp::create(b, loc, chunk, i32(chunksPerRow));
-      Value index = add(start, row);
-      Value inRange = lt(index, limit);
-      Value source = mem.offset(
-          mem.offset(global, rowOffset(batch, limit,
-                                       minS(index, addC(limit, -1)), width)),
-          mulC(column, 16));
-      mem.copyAsync16(
-          mem.offset(tile, destOffset(row, column)), source,
-          arith::SelectOp::create(b, loc, inRange, i32(16), i32(0)));
-    };
-    if (first + threads <= chunks)
-      copyChunk();
-    else
-      buildIf(b, loc, lt(chunk, i32(chunks)), copyChunk);
-  }
+  int64_t chunksPerRow = width / 8;
+  forEachThreadItem(b, loc, tid, 32 * warps, rows * chunksPerRow,
+                    [&](Value chunk) {
+    Value row = arith::DivUIOp::create(b, loc, chunk, i32(chunksPerRow));
+    Value column = arith::RemUIOp::create(b, loc, chunk, i32(chunksPerRow));
+    Value index = add(start, row);
+    Value inRange = lt(index, limit);
+    Value source = mem.offset(
+        mem.offset(global, rowOffset(batch, limit,
+                                     minS(index, addC(limit, -1)), width)),
+        mulC(column, 16));
+    mem.copyAsync16(mem.offset(tile, destOffset(row, column)), source,
+                    arith::SelectOp::create(b, loc, inRange, i32(16), i32(0)));
+  });
 }
 
 /// s = q k^T for this warp's rows and the bk keys of the slot at

@@ -116,17 +116,9 @@ void PeaaKernelBuilder::issueStepLoad(Value step, Value stage) {
   Value slot = mem.offset(smem, k.mulC(stage, stageBytes));
   Value k0 = k.toI64(k.mulC(step, bk));
   int64_t threads = 32 * warps, chunksPerGroup = bk / 8;
-  auto forChunks = [&](int64_t chunks, function_ref<void(Value)> copy) {
-    for (int64_t first = 0; first < chunks; first += threads) {
-      Value chunk = k.addC(k.tid, first);
-      if (first + threads <= chunks)
-        copy(chunk);
-      else
-        buildIf(b, loc, k.lt(chunk, k.i32(chunks)), [&] { copy(chunk); });
-    }
-  };
   // A: row, group, 8-element column.
-  forChunks(bm * groups * chunksPerGroup, [&](Value chunk) {
+  forEachThreadItem(b, loc, k.tid, threads, bm * groups * chunksPerGroup,
+                    [&](Value chunk) {
     Value row = k.div(chunk, groups * chunksPerGroup);
     Value rest = k.rem(chunk, groups * chunksPerGroup);
     Value group = k.div(rest, chunksPerGroup);
@@ -144,7 +136,8 @@ void PeaaKernelBuilder::issueStepLoad(Value step, Value stage) {
     mem.copyAsync16(dest, source, k.select(inRange, k.i32(16), k.i32(0)));
   });
   // w: output column, 8-element input column.
-  forChunks(bn * chunksPerGroup, [&](Value chunk) {
+  forEachThreadItem(b, loc, k.tid, threads, bn * chunksPerGroup,
+                    [&](Value chunk) {
     Value n = k.div(chunk, chunksPerGroup);
     Value column = k.rem(chunk, chunksPerGroup);
     Value element =
@@ -279,10 +272,9 @@ PeaaKernelBuilder::buildWgmmaStepLoop(const Tiles &init) {
   wg.fenceSharedForAsyncProxy();
   gpu::BarrierOp::create(b, loc);
   SmallVector<Value> carried = flattenRowTiles(init);
-  SmallVector<AFragment> first = meanFragments(slotAddress(k.i32(0)))[0];
   size_t accCount = carried.size();
-  for (const AFragment &a : first)
-    llvm::append_range(carried, a);
+  llvm::append_range(carried,
+                     flattenTiles(meanFragments(slotAddress(k.i32(0)))[0]));
 
   auto loop = scf::ForOp::create(b, loc, k.i32(0), k.i32(steps), k.i32(1),
                                  carried);
@@ -291,9 +283,8 @@ PeaaKernelBuilder::buildWgmmaStepLoop(const Tiles &init) {
   Value step = loop.getInductionVar();
   ValueRange args = loop.getRegionIterArgs();
   SmallVector<Value> acc(args.take_front(accCount));
-  SmallVector<AFragment> a;
-  for (size_t i = accCount; i < args.size(); i += 4)
-    a.push_back({args[i], args[i + 1], args[i + 2], args[i + 3]});
+  SmallVector<AFragment> a =
+      unflattenTiles(SmallVector<Value>(args.drop_front(accCount)));
 
   issueWgmma(acc, a, mem.offset(slotAddress(step), k.i32(aTileBytes)));
   gpu::BarrierOp::create(b, loc);
@@ -309,11 +300,8 @@ PeaaKernelBuilder::buildWgmmaStepLoop(const Tiles &init) {
   {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(&prologue.getThenRegion().front());
-    SmallVector<Value> values;
-    SmallVector<AFragment> mean = meanFragments(slotAddress(next))[0];
-    for (const AFragment &f : mean)
-      llvm::append_range(values, f);
-    scf::YieldOp::create(b, loc, values);
+    scf::YieldOp::create(
+        b, loc, flattenTiles(meanFragments(slotAddress(next))[0]));
     b.setInsertionPointToStart(&prologue.getElseRegion().front());
     scf::YieldOp::create(b, loc, SmallVector<Value>(types.size(), k.i32(0)));
   }
@@ -321,8 +309,7 @@ PeaaKernelBuilder::buildWgmmaStepLoop(const Tiles &init) {
   // The accumulators and this step's A registers stay the wgmma's until
   // here; the next step's A fragments get registers of their own.
   SmallVector<Value> held = acc;
-  for (const AFragment &f : a)
-    llvm::append_range(held, f);
+  llvm::append_range(held, flattenTiles(a));
   wg.holdUntilHere(held);
   SmallVector<Value> yielded(ArrayRef<Value>(held).take_front(accCount));
   llvm::append_range(yielded, prologue.getResults());

@@ -60,6 +60,13 @@ struct KernelArith {
 void buildIf(OpBuilder &b, Location loc, Value condition,
              function_ref<void()> body);
 
+/// The `threads` threads of a block taking `count` work items in turn:
+/// emits `body(item)` for item = tid, tid + threads, ... (i32), unrolled,
+/// the last round under `item < count` where `count` is not a multiple of
+/// `threads`.
+void forEachThreadItem(OpBuilder &b, Location loc, Value tid, int64_t threads,
+                       int64_t count, function_ref<void(Value)> body);
+
 /// Replace the op with its kernel (a gpu.launch before it) and erase it.
 void buildHeadSimKernel(OpBuilder &b, MmaHeadSimOp op, unsigned index);
 void buildFeatureSimKernel(OpBuilder &b, MmaFeatureSimOp op, unsigned index);

@@ -36,8 +36,9 @@ namespace sas {
 constexpr int64_t kPanelRowBytes = 128;
 constexpr int64_t kSwizzleAtomBytes = 1024;
 
-/// The accumulator tiles of a warp as wgmma's flat accumulator list (tile
-/// j is values 4j to 4j + 3) and back.
+/// Four-value fragments (a warp's accumulator tiles, or its A fragments) as
+/// one flat list, fragment j at values 4j to 4j + 3, as wgmma's accumulator
+/// list and loop-carried values are; and back.
 SmallVector<Value> flattenTiles(ArrayRef<AccFragment> tiles);
 SmallVector<AccFragment> unflattenTiles(ArrayRef<Value> values);
 

@@ -75,21 +75,31 @@ int64_t sas::getMmaFeatureSimSharedBytes(int64_t dim, int64_t simDim) {
          simDim * (simDim + kMmaRowPadding) * 2;
 }
 
+/// The feature sizes and row tiles both feature-simulation kernels check:
+/// D and D' multiples of `multiple` up to kMaxMmaFeatureSize.
+static LogicalResult
+checkFeatureSimShape(int64_t dim, int64_t simDim, int64_t rowTiles,
+                     int64_t multiple, StringRef kernel,
+                     function_ref<InFlightDiagnostic()> emitError) {
+  if (dim % multiple != 0 || simDim % multiple != 0 ||
+      dim > kMaxMmaFeatureSize || simDim > kMaxMmaFeatureSize)
+    return emitError() << "feature sizes must be multiples of " << multiple
+                       << " and at most " << kMaxMmaFeatureSize << " for the "
+                       << kernel << " kernel, got " << dim << " (D) and "
+                       << simDim << " (D')";
+  if (rowTiles < 1)
+    return emitError() << "row tiles must be positive, got " << rowTiles;
+  return success();
+}
+
 LogicalResult
 sas::checkMmaFeatureSimTiling(int64_t dim, int64_t simDim, int64_t warps,
                               int64_t rowTiles,
                               function_ref<InFlightDiagnostic()> emitError) {
-  if (dim % 16 != 0 || simDim % 16 != 0 || dim > kMaxMmaFeatureSize ||
-      simDim > kMaxMmaFeatureSize)
-    return emitError() << "feature sizes must be multiples of 16 and at most "
-                       << kMaxMmaFeatureSize
-                       << " for the tensor-core kernel, got " << dim << " (D) and "
-                       << simDim << " (D')";
-  if (failed(checkMmaWarps(warps, emitError)))
+  if (failed(checkFeatureSimShape(dim, simDim, rowTiles, 16, "tensor-core",
+                                  emitError)))
     return failure();
-  if (rowTiles < 1)
-    return emitError() << "row tiles must be positive, got " << rowTiles;
-  return success();
+  return checkMmaWarps(warps, emitError);
 }
 
 int64_t sas::getWgmmaFeatureSimSharedBytes(int64_t dim, int64_t simDim,
@@ -103,16 +113,10 @@ LogicalResult
 sas::checkWgmmaFeatureSimTiling(int64_t dim, int64_t simDim, int64_t warps,
                                 int64_t rowTiles,
                                 function_ref<InFlightDiagnostic()> emitError) {
-  if (dim % 64 != 0 || simDim % 64 != 0 || dim > kMaxMmaFeatureSize ||
-      simDim > kMaxMmaFeatureSize)
-    return emitError() << "feature sizes must be multiples of 64 and at most "
-                       << kMaxMmaFeatureSize
-                       << " for the wgmma kernel, got " << dim << " (D) and "
-                       << simDim << " (D')";
-  if (failed(checkWgmmaWarps(warps, emitError)))
+  if (failed(checkFeatureSimShape(dim, simDim, rowTiles, 64, "wgmma",
+                                  emitError)) ||
+      failed(checkWgmmaWarps(warps, emitError)))
     return failure();
-  if (rowTiles < 1)
-    return emitError() << "row tiles must be positive, got " << rowTiles;
   return checkSharedBytes("the wgmma kernel",
                           getWgmmaFeatureSimSharedBytes(dim, simDim, warps),
                           kMaxWgmmaSharedBytes, emitError);
@@ -124,6 +128,18 @@ int64_t sas::getMmaPeaaSharedBytes(int64_t groups, int64_t rowTiles,
   return stages * 2 *
          (16 * rowTiles * (groups * kTile + kMmaRowPadding) +
           columnTile * (kTile + kMmaRowPadding));
+}
+
+/// A PEAA kernel's column tile: a multiple of `multiple` (the kernel's n
+/// granule) up to 256 that divides the output width.
+static LogicalResult
+checkPeaaColumnTile(int64_t columnTile, int64_t multiple, int64_t width,
+                    function_ref<InFlightDiagnostic()> emitError) {
+  if (columnTile % multiple != 0 || columnTile > 256 || width % columnTile != 0)
+    return emitError() << "the column tile must be a multiple of " << multiple
+                       << ", at most 256, and divide the output width "
+                       << width << ", got " << columnTile;
+  return success();
 }
 
 LogicalResult
@@ -139,10 +155,8 @@ sas::checkMmaPeaaTiling(int64_t groups, int64_t width, int64_t warps,
     return emitError() << "row tiles times the column tile must be at most "
                           "256 (the accumulators of a warp), got "
                        << rowTiles << " x " << columnTile;
-  if (columnTile % 16 != 0 || columnTile > 256 || width % columnTile != 0)
-    return emitError() << "the column tile must be a multiple of 16, at most "
-                          "256, and divide the output width "
-                       << width << ", got " << columnTile;
+  if (failed(checkPeaaColumnTile(columnTile, 16, width, emitError)))
+    return failure();
   if (kTile % 16 != 0 || kTile > 64 || width % kTile != 0)
     return emitError() << "the k tile must be a multiple of 16, at most 64, "
                           "and divide the output width "
@@ -177,11 +191,8 @@ sas::checkWgmmaPeaaTiling(int64_t groups, int64_t width, int64_t warps,
     return emitError() << "the wgmma kernel needs a width that is a multiple "
                           "of "
                        << kWgmmaPeaaKTile << ", got " << width;
-  if (columnTile % 8 != 0 || columnTile > 256 || width % columnTile != 0)
-    return emitError() << "the column tile must be a multiple of 8, at most "
-                          "256, and divide the output width "
-                       << width << ", got " << columnTile;
-  if (failed(checkMmaStages(stages, emitError)))
+  if (failed(checkPeaaColumnTile(columnTile, 8, width, emitError)) ||
+      failed(checkMmaStages(stages, emitError)))
     return failure();
   return checkSharedBytes(
       "the wgmma PEAA ring",
