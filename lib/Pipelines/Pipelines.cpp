@@ -232,6 +232,11 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   mapping.blockThreads = options.blockThreads;
   mapping.elementwiseThreads = options.elementwiseThreads;
   pm.addNestedPass<func::FuncOp>(createSASGPUMapToLaunch(mapping));
+  // The canonicalizer hoisted the kernels' constants to the function's
+  // entry (gpu.launch is not isolated from above); outlining alone would
+  // make each a kernel parameter, which ptxas cannot fold: divisions and
+  // shifts by parameters, descriptor fields in registers. Sink them back.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createSASGPUKernelOccupancy());
   pm.addPass(memref::createExpandStridedMetadataPass());

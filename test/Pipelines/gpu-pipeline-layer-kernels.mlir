@@ -25,6 +25,15 @@
 // RUN: FileCheck %s --check-prefixes=WGMMA,PEAA < %t.peaa.ptx
 // RUN: FileCheck %s --check-prefix=PEAA-N < %t.peaa.ptx
 // RUN: FileCheck %s --check-prefix=FEATURESIM-N < %t.feature_sim.ptx
+// The kernels' constants are in their code, not parameters (which ptxas
+// cannot fold): every parameter is a memref's pointer, offset, size or
+// stride or an index, all 64-bit.
+// RUN: FileCheck %s --check-prefix=PARAMS < %t.head_sim.ptx
+// RUN: FileCheck %s --check-prefix=PARAMS < %t.feature_sim.ptx
+// RUN: FileCheck %s --check-prefix=PARAMS < %t.peaa.ptx
+// PARAMS:     .entry
+// PARAMS-NOT: .param .{{[bfsu](8|16|32)}}
+// PARAMS:     .maxntid
 // The whole PTX of the two wgmma kernels, not only what follows the last
 // match above: no mma.sync, no libdevice call.
 // RUN: FileCheck %s --check-prefix=NO-MMA-SYNC < %t.feature_sim.ptx
