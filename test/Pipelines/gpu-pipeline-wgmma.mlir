@@ -3,7 +3,8 @@
 // fragments; k K-major, the last immediate 0; v MN-major, 1), k and v
 // staged by cp.async and made visible to wgmma's async proxy, no operand
 // pair of shared-memory descriptors, exp2 on the special-function unit, no
-// libdevice call. Per key block: 8 q k^T steps (E = 128) and 4 p v steps
+// libdevice call, the max moved lazily (a warp vote), constants folded
+// into the code (no 32-bit parameter). Per key block: 8 q k^T steps (E = 128) and 4 p v steps
 // (64 keys), each batch fenced, committed and waited for; two key loops
 // (unmasked, masked): 16 and 8 in all.
 // RUN: sas-opt %s --sas-gpu-pipeline="format=isa toolkit=" -o %t.mlir
@@ -14,7 +15,12 @@
 // RUN: FileCheck %s --check-prefix=NONE < %t.ptx
 // CHECK: .target sm_90a
 // CHECK: .entry attn_attention_wgmma_0(
+// CHECK-NOT: .param .{{[bfsu](8|16|32)}}
+// Four blocks an SM (49 KiB of shared memory each): at most 128 registers.
+// CHECK: .maxntid 128, 1, 1
+// CHECK: .minnctapersm 4
 // CHECK-DAG: cp.async.cg.shared.global
+// CHECK-DAG: vote.sync.any.pred
 // CHECK-DAG: fence.proxy.async.shared::cta
 // CHECK-DAG: wgmma.fence.sync.aligned
 // CHECK-DAG: wgmma.commit_group.sync.aligned

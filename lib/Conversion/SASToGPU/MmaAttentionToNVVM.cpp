@@ -62,6 +62,23 @@ using namespace mlir::sas;
 
 namespace {
 
+/// How far (log2) a row's max may fall behind its scores before the kernel
+/// moves it (onlineSoftmaxStep): p stays below 2^8 = 256, exact in f32 sums
+/// and representable in bf16 and f16 alike.
+constexpr double kRescaleBound = 8.0;
+
+/// Blocks an SM the sm_90a kernel asks ptxas to fit (registers at most
+/// 65536 / (threads * blocks)): as many as the shared memory holds (a block
+/// also takes 1 KiB of the SM's 228 for itself), up to 16 warps an SM. At
+/// E = 128, F = 64 that is four blocks of 49 KiB and 128 registers: the
+/// lazy rescaling's branch had ptxas take 137 unasked, three blocks an SM.
+static int64_t getWgmmaAttentionBlocksPerSM(int64_t sharedBytes,
+                                            int64_t warps) {
+  return std::clamp<int64_t>((kMaxWgmmaSharedBytes + 1024) /
+                                 (sharedBytes + 1024),
+                             1, 16 / warps);
+}
+
 /// The running softmax state of one warp, per 16-row tile m of the warp:
 /// the row max (in the exp2 domain) and this lane's part of the row sum,
 /// for the lane's two rows (g, g + 8), and the output accumulator tiles
@@ -185,7 +202,8 @@ private:
                              ArrayRef<SmallVector<AFragment>> p,
                              Value stageBase);
   TileCopy planTileCopy(Value global, int64_t width, int64_t rowBytes);
-  void issueKeyValueLoad(Value keyBlock, Value stage);
+  void issueKeyValueLoadIfAny(Value keyBlock, Value numBlocks);
+  void issueKeyValueLoad(Value keyBlock, Value stage, bool whole);
   void copyRowsAsync(Value global, Value start, Value limit, int64_t rows,
                      int64_t width, Value tile,
                      function_ref<Value(Value, Value)> destOffset);
@@ -257,10 +275,30 @@ void MmaAttentionKernelBuilder::loadQueryFragments(Value q) {
   }
 }
 
+/// Starts the copies of key block `keyBlock`, if it is one of the
+/// `numBlocks` to visit, into its ring slot: a block of keys that all exist
+/// without the bounds checks of the tail block (a select and a compare a
+/// chunk, a seventh of a step's instructions at E = 128).
+void MmaAttentionKernelBuilder::issueKeyValueLoadIfAny(Value keyBlock,
+                                                       Value numBlocks) {
+  Value stage = arith::RemUIOp::create(b, loc, keyBlock, i32(stages));
+  auto exists = scf::IfOp::create(b, loc, lt(keyBlock, numBlocks));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(&exists.getThenRegion().front());
+  Value whole = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
+                                      mulC(addC(keyBlock, 1), bk), keys);
+  auto load = scf::IfOp::create(b, loc, whole, /*withElseRegion=*/true);
+  b.setInsertionPointToStart(&load.getThenRegion().front());
+  issueKeyValueLoad(keyBlock, stage, /*whole=*/true);
+  b.setInsertionPointToStart(&load.getElseRegion().front());
+  issueKeyValueLoad(keyBlock, stage, /*whole=*/false);
+}
+
 /// Starts the copies of key block `keyBlock` (k and v rows) into ring slot
-/// `stage`. Rows past the keys are zero-filled, their source never read.
-void MmaAttentionKernelBuilder::issueKeyValueLoad(Value keyBlock,
-                                                  Value stage) {
+/// `stage`. Unless the block is `whole`, rows past the keys are zero-filled,
+/// their source never read.
+void MmaAttentionKernelBuilder::issueKeyValueLoad(Value keyBlock, Value stage,
+                                                  bool whole) {
   Value keyStart = mulC(keyBlock, bk);
   Value slot = mem.offset(ring, mulC(stage, stageBytes));
   Value tiles[2] = {slot, mem.offset(slot, i32(kTileBytes))};
@@ -283,13 +321,18 @@ void MmaAttentionKernelBuilder::issueKeyValueLoad(Value keyBlock,
     Value firstKey = add(keyStart, copy.firstRow);
     Value dest = mem.offset(tiles[t], copy.sharedOffset);
     for (int64_t i = 0; i < copy.steps; ++i) {
+      Value source =
+          mem.offset(blockStart, i64(i * copy.rowsPerStep * copy.keyBytes));
+      Value destination =
+          mem.offset(dest, i32(i * copy.rowsPerStep * copy.rowBytes));
+      if (whole) {
+        mem.copyAsync16(destination, source, /*srcBytes=*/nullptr);
+        continue;
+      }
       Value inRange = lt(addC(firstKey, i * copy.rowsPerStep), keys);
-      Value source = arith::SelectOp::create(
-          b, loc, inRange,
-          mem.offset(blockStart, i64(i * copy.rowsPerStep * copy.keyBytes)),
-          copy.headStart);
       mem.copyAsync16(
-          mem.offset(dest, i32(i * copy.rowsPerStep * copy.rowBytes)), source,
+          destination,
+          arith::SelectOp::create(b, loc, inRange, source, copy.headStart),
           arith::SelectOp::create(b, loc, inRange, i32(16), i32(0)));
     }
   }
@@ -423,6 +466,13 @@ void MmaAttentionKernelBuilder::maskScores(Scores &s, Value keyStart) {
 /// l = l * exp2(m - m') + rowsum p (this lane's part; the quad sum is taken
 /// once, at the end); o = o * exp2(m - m'). Returns p as A fragments for
 /// p v. c > 0, so the scale can be applied after the max.
+///
+/// The max moves lazily: only when some row of the warp would get p above
+/// 2^kRescaleBound is m' taken (for every row of the warp, which keeps the
+/// branch warp-uniform); otherwise m, l and o stay as they are. After the
+/// first key block that is rare, and it saves a step its exponentials of
+/// m - m' and the F / 2 multiplications rescaling o (a tenth of the
+/// step's instructions at F = 64, where the kernel is issue-bound).
 SmallVector<SmallVector<AFragment>>
 MmaAttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
   Value c = frag.f32(scaleLog2);
@@ -430,9 +480,10 @@ MmaAttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
   auto fma = [&](OpBuilder &, Location, Value x, Value y, Value z) {
     return frag.fma(x, y, z);
   };
-  SmallVector<SmallVector<AFragment>> p(rowTiles);
-  for (int64_t m = 0; m < rowTiles; ++m) {
-    std::array<Value, 2> correction, negMax;
+  // The candidate maxima, and whether any row of the warp needs one.
+  SmallVector<std::array<Value, 2>> newMax(rowTiles);
+  Value grows;
+  for (int64_t m = 0; m < rowTiles; ++m)
     for (int r = 0; r < 2; ++r) {
       Value rowMax = s[m][0][2 * r];
       for (int64_t j = 0; j < bk / 8; ++j)
@@ -440,11 +491,27 @@ MmaAttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
           if (j || i)
             rowMax = frag.max(rowMax, s[m][j][2 * r + i]);
       rowMax = arith::MulFOp::create(b, loc, frag.quadMax(rowMax), c);
-      Value newMax = frag.max(state.max[m][r], rowMax);
-      correction[r] = online_softmax::rescaleFactor(b, loc, state.max[m][r],
-                                                    newMax, exp2);
-      negMax[r] = online_softmax::negatedMax(b, loc, newMax);
-      state.max[m][r] = newMax;
+      newMax[m][r] = frag.max(state.max[m][r], rowMax);
+      Value row = online_softmax::exceedsRescaleBound(
+          b, loc, state.max[m][r], newMax[m][r], kRescaleBound);
+      grows = grows ? arith::OrIOp::create(b, loc, grows, row) : row;
+    }
+  Value anyGrows = NVVM::VoteSyncOp::create(
+      b, loc, b.getI1Type(), i32(-1), grows, NVVM::VoteSyncKind::any);
+
+  // m' is the candidate where the warp moves, m elsewhere; c = exp2(m - m')
+  // is then exactly 1.
+  SmallVector<std::array<Value, 2>> correction(rowTiles);
+  SmallVector<SmallVector<AFragment>> p(rowTiles);
+  for (int64_t m = 0; m < rowTiles; ++m) {
+    std::array<Value, 2> negMax;
+    for (int r = 0; r < 2; ++r) {
+      Value moved = arith::SelectOp::create(b, loc, anyGrows, newMax[m][r],
+                                            state.max[m][r]);
+      correction[m][r] =
+          online_softmax::rescaleFactor(b, loc, state.max[m][r], moved, exp2);
+      negMax[r] = online_softmax::negatedMax(b, loc, moved);
+      state.max[m][r] = moved;
     }
     std::array<Value, 2> blockSum = {frag.f32(0.0), frag.f32(0.0)};
     for (int64_t j = 0; j < bk / 8; ++j)
@@ -456,13 +523,36 @@ MmaAttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
       }
     for (int r = 0; r < 2; ++r)
       state.sum[m][r] = online_softmax::rescaledSum(
-          b, loc, state.sum[m][r], correction[r], blockSum[r], fma);
-    for (AccFragment &a : state.acc[m])
-      for (int i = 0; i < 4; ++i)
-        a[i] = online_softmax::rescale(b, loc, a[i], correction[i / 2]);
+          b, loc, state.sum[m][r], correction[m][r], blockSum[r], fma);
     for (int64_t kk = 0; kk < bk / 16; ++kk)
       p[m].push_back(frag.accumulatorsToA(s[m][2 * kk], s[m][2 * kk + 1]));
   }
+
+  // o is rescaled in a branch of its own, after p is packed: the branch
+  // then holds o and p (half the registers of s).
+  SmallVector<Value> acc;
+  for (int64_t m = 0; m < rowTiles; ++m)
+    acc.append(flattenTiles(state.acc[m]));
+  auto rescaled = scf::IfOp::create(b, loc, ValueRange(acc).getTypes(),
+                                    anyGrows, /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&rescaled.getThenRegion().front());
+    SmallVector<Value> values;
+    for (int64_t m = 0; m < rowTiles; ++m)
+      for (const AccFragment &a : state.acc[m])
+        for (int i = 0; i < 4; ++i)
+          values.push_back(
+              online_softmax::rescale(b, loc, a[i], correction[m][i / 2]));
+    scf::YieldOp::create(b, loc, values);
+    b.setInsertionPointToStart(&rescaled.getElseRegion().front());
+    scf::YieldOp::create(b, loc, acc);
+  }
+  SmallVector<Value> results(rescaled.getResults());
+  size_t perTile = acc.size() / rowTiles;
+  for (int64_t m = 0; m < rowTiles; ++m)
+    state.acc[m] =
+        unflattenTiles(ArrayRef<Value>(results).slice(m * perTile, perTile));
   return p;
 }
 
@@ -487,8 +577,9 @@ void MmaAttentionKernelBuilder::accumulateValues(
 }
 
 /// scf.for over key blocks [lower, upper) with the softmax state in
-/// iter_args. Each step prefetches block j + stages - 1 into the slot that
-/// the previous step finished reading, waits for block j, and computes.
+/// iter_args. Each step waits for block j, then, past the barrier that says
+/// every warp is done with step j - 1, refills the slot step j - 1 read with
+/// block j + stages - 1, and computes: one barrier a step.
 SoftmaxState MmaAttentionKernelBuilder::buildKeyLoop(Value lower, Value upper,
                                                      Value numBlocks,
                                                      const SoftmaxState &init,
@@ -500,22 +591,16 @@ SoftmaxState MmaAttentionKernelBuilder::buildKeyLoop(Value lower, Value upper,
   SoftmaxState state =
       SoftmaxState::unflatten(loop.getRegionIterArgs(), rowTiles);
 
-  Value next = addC(j, stages - 1);
-  auto prefetch = scf::IfOp::create(b, loc, lt(next, numBlocks));
-  {
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(&prefetch.getThenRegion().front());
-    issueKeyValueLoad(next, arith::RemUIOp::create(b, loc, next, i32(stages)));
-  }
-  // A group is committed every step, empty or not, so that "all but the
-  // newest stages - 1 groups" is always the group of block j.
-  mem.commitGroup();
-  mem.waitGroups(stages - 1);
+  // One group is committed a step, empty or not, so that with the
+  // prologue's stages - 1 groups "all but the newest stages - 2" is block j.
+  mem.waitGroups(stages - 2);
   // wgmma reads shared memory through the async proxy: the copies this
   // thread waited for must be made visible to it before the barrier.
   if (wgmma)
     wg.fenceSharedForAsyncProxy();
   gpu::BarrierOp::create(b, loc);
+  issueKeyValueLoadIfAny(addC(j, stages - 1), numBlocks);
+  mem.commitGroup();
 
   Value stageBase = mem.offset(
       ring, mulC(arith::RemUIOp::create(b, loc, j, i32(stages)), stageBytes));
@@ -527,8 +612,6 @@ SoftmaxState MmaAttentionKernelBuilder::buildKeyLoop(Value lower, Value upper,
     accumulateValuesWgmma(state, p, stageBase);
   else
     accumulateValues(state, p, stageBase);
-  // The next step's prefetch overwrites the slot read here.
-  gpu::BarrierOp::create(b, loc);
   scf::YieldOp::create(b, loc, state.flatten());
   return SoftmaxState::unflatten(loop.getResults(), rowTiles);
 }
@@ -620,12 +703,7 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
 
   // Prologue: blocks 0 .. stages - 2 in flight.
   for (int64_t s = 0; s < stages - 1; ++s) {
-    auto load = scf::IfOp::create(b, loc, lt(i32(s), numBlocks));
-    {
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(&load.getThenRegion().front());
-      issueKeyValueLoad(i32(s), i32(s));
-    }
+    issueKeyValueLoadIfAny(i32(s), numBlocks);
     mem.commitGroup();
   }
 
@@ -662,14 +740,16 @@ struct ConvertSASMmaAttentionToNVVMPass
       Value heads = arith::ConstantIndexOp::create(
           b, loc, op.getQ().getType().getDimSize(2));
       Value batch = memref::DimOp::create(b, loc, op.getQ(), 0);
-      gpu::LaunchOp launch = createKernelLaunch(
-          b, op, op.getWgmma() ? "attention_wgmma" : "attention_mma", count++,
-          {queryBlocks, heads, batch},
-          32 * warps,
+      int64_t sharedBytes =
           op.getWgmma() ? getWgmmaAttentionSharedBytes(e, f, op.getKeyTile(),
                                                        op.getStages())
                         : getMmaAttentionSharedBytes(e, f, op.getKeyTile(),
-                                                     op.getStages()));
+                                                     op.getStages());
+      gpu::LaunchOp launch = createKernelLaunch(
+          b, op, op.getWgmma() ? "attention_wgmma" : "attention_mma", count++,
+          {queryBlocks, heads, batch}, 32 * warps, sharedBytes,
+          op.getWgmma() ? getWgmmaAttentionBlocksPerSM(sharedBytes, warps)
+                        : 0);
       MmaAttentionKernelBuilder kernel(b, loc, op);
       kernel.build(op, launch.getBlockIds().x, launch.getBlockIds().y,
                    launch.getBlockIds().z, launch.getThreadIds().x, queries,

@@ -21,27 +21,47 @@
 // Prologue: the first block's copies (zero-filled past the keys).
 //       CHECK:     nvvm.cp.async.shared.global {{.*}}, 16, cache = cg, %{{.*}} : !llvm.ptr<3>, !llvm.ptr<1>, i32
 //       CHECK:     nvvm.cp.async.commit.group
-// The unmasked loop: prefetch, wait, one barrier, then scores, softmax and
-// p v with no barrier in between, one barrier before the next prefetch.
+// The unmasked loop: wait for block j, one barrier, then the refill of the
+// slot step j - 1 read (whole blocks without bounds checks, the tail block
+// zero-filled), scores, softmax and p v with no barrier until the next step.
 //       CHECK:     scf.for %{{.*}} = %c0_i32{{.*}} to %[[FULL]]
-//       CHECK:       nvvm.cp.async.wait.group 1
+//       CHECK:       nvvm.cp.async.wait.group 0
 //  CHECK-NEXT:       gpu.barrier
+//   CHECK-NOT:       gpu.barrier
+//       CHECK:       scf.if
+//       CHECK:         nvvm.cp.async.shared.global {{.*}}, 16, cache = cg : !llvm.ptr<3>, !llvm.ptr<1>
+//       CHECK:       } else {
+//       CHECK:         nvvm.cp.async.shared.global {{.*}}, 16, cache = cg, %{{.*}} : !llvm.ptr<3>, !llvm.ptr<1>, i32
+//       CHECK:       nvvm.cp.async.commit.group
 //   CHECK-NOT:       gpu.barrier
 //       CHECK:       nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<row>
 //       CHECK:       nvvm.mma.sync {{.*}}multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>
 //   CHECK-NOT:       gpu.barrier
 //       CHECK:       gpu.shuffle  xor %{{.*}}, %c1_i32{{[_0-9]*}}, %c32_i32
 //       CHECK:       gpu.shuffle  xor %{{.*}}, %c2_i32{{[_0-9]*}}, %c32_i32
+// The max moves lazily: only when some row of the warp grew by more than
+// 2^8; o is then rescaled, after p is packed.
+//       CHECK:       %[[BOUND:.*]] = arith.addf %{{.*}}, %cst{{.*}} : f32
+//       CHECK:       arith.cmpf olt, %[[BOUND]]
+//       CHECK:       %[[ANY:.*]] = nvvm.vote.sync any %c-1_i32{{.*}}, %{{.*}} -> i1
+//       CHECK:       arith.select %[[ANY]]
 //   CHECK-NOT:       gpu.barrier
 //       CHECK:       llvm.intr.fma
 //   CHECK-NOT:       gpu.barrier
 //       CHECK:       llvm.inline_asm "ex2.approx.ftz.f32 $0, $1;", "=f,f"
 //   CHECK-NOT:       gpu.barrier
+//       CHECK:       arith.truncf
+//       CHECK:       scf.if %[[ANY]] -> (f32, f32, f32, f32, f32, f32, f32, f32) {
+//       CHECK:         arith.mulf
+//       CHECK:       } else {
+//   CHECK-NOT:         arith.mulf
+//       CHECK:       }
+//   CHECK-NOT:       gpu.barrier
 //       CHECK:       nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<col>
 //   CHECK-NOT:       gpu.barrier
 //       CHECK:       nvvm.mma.sync
-//       CHECK:       gpu.barrier
-//  CHECK-NEXT:       scf.yield
+//   CHECK-NOT:       gpu.barrier
+//       CHECK:       scf.yield
 // The masked loop: the diagonal block and the tail, keys past the query or
 // past the end to -inf.
 //       CHECK:     scf.for %{{.*}} = %[[FULL]] to %[[BLOCKS]]

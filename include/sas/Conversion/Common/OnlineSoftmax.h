@@ -16,6 +16,11 @@
 //   l  = l * c + rowsum p                        rescaledSum
 //   o  = o * c + p v                             rescale (then the product)
 //
+// The tensor-core kernels rescale lazily (exceedsRescaleBound): m moves
+// only when the block's max passes it by more than a bound, so most steps
+// skip c and the rescaling of l and o; p may then exceed 1 by up to the
+// bound's factor, which the final o / l cancels exactly.
+//
 // What differs between the lowerings is passed in, not redefined: the
 // exponential (e^x on the CPU, whose q is pre-scaled; 2^x on the GPU, with
 // log2(e) folded into the scale: math.exp2 in the block body, the ex2
@@ -99,6 +104,19 @@ inline Value scaledProbability(OpBuilder &b, Location loc, Value score,
 /// x * c: the output accumulator (or the row sum) under the new max.
 inline Value rescale(OpBuilder &b, Location loc, Value x, Value factor) {
   return arith::MulFOp::create(b, loc, x, factor);
+}
+
+/// Whether a row whose max was `oldMax` must move it to `newMax` (both in
+/// the exponential's domain): when the new max exceeds the old by more
+/// than `bound`, so that p = exp(s - oldMax) would exceed exp(bound). True
+/// when `oldMax` is -inf and `newMax` is not.
+inline Value exceedsRescaleBound(OpBuilder &b, Location loc, Value oldMax,
+                                 Value newMax, double bound) {
+  Value limit = arith::AddFOp::create(
+      b, loc, oldMax,
+      arith::ConstantOp::create(b, loc, b.getF32FloatAttr(bound)));
+  return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, limit,
+                               newMax);
 }
 
 /// l * c + `blockSum` as one fma: the row sum under the new max, where the
