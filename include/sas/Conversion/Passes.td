@@ -142,9 +142,8 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
            "Warps of a tensor-core attention block">,
     Option<"mmaWarpRows", "mma-warp-rows", "int64_t",
            /*default=*/"::mlir::sas::kDefaultMmaWarpRows",
-           "Queries per warp of the tensor-core kernel: 16, 32 (each k/v "
-           "fragment read from shared memory serves two row tiles), or 0: "
-           "32 for q/k heads up to 64, 16 above">,
+           "Queries per warp of the tensor-core kernel: 16 or 32 (each k/v "
+           "fragment read from shared memory serves two row tiles)">,
     Option<"mmaKeyTile", "mma-key-tile", "int64_t",
            /*default=*/"::mlir::sas::kDefaultMmaKeyTile",
            "Keys per step of the tensor-core kernel (a multiple of 16)">,
@@ -189,8 +188,13 @@ def ConvertSASMmaAttentionToNVVM : Pass<"convert-sas-mma-attention-to-nvvm"> {
     registers as the A operand of `p v`. With 32 rows per warp each k and
     v fragment read from shared memory feeds two row tiles. Under `causal`, key blocks past
     the diagonal are never visited and only blocks that cross the diagonal
-    or the end of the keys are masked. Kernels are named
-    `<function>_attention_mma_<n>`.
+    or the end of the keys are masked. A step waits for its key block, passes
+    one barrier, then refills the slot the previous step read (whole key
+    blocks without bounds checks, the tail block zero-filled). The row max
+    moves lazily: only when a row of the warp would otherwise get
+    probabilities above 2^8 (a warp vote) are the max, the row sum and the
+    accumulator rescaled; the final `o / l` cancels the stale max exactly.
+    Kernels are named `<function>_attention_mma_<n>`.
 
     An op marked `wgmma` becomes the sm_90a kernel instead
     (`<function>_attention_wgmma_<n>`): each warpgroup of four warps owns
@@ -201,7 +205,9 @@ def ConvertSASMmaAttentionToNVVM : Pass<"convert-sas-mma-attention-to-nvvm"> {
     mma.sync A fragment layout); each batch is fenced, committed and waited
     for, and copies are made visible to wgmma's async proxy before the
     barrier. The online softmax, masking and epilogue are the mma.sync
-    kernel's.
+    kernel's. The kernel asks for as many blocks an SM as its shared memory
+    holds (`.minnctapersm`; four at q/k heads of 128 and v heads of 64,
+    hence at most 128 registers).
 
     Run it after bufferization (the op works on buffers) and before
     `gpu-kernel-outlining`.

@@ -117,7 +117,7 @@ struct SASGPUPipelineOptions
   PassOptions::Option<int64_t> mmaWarpRows{
       *this, "mma-warp-rows",
       llvm::cl::desc("Queries per warp of the tensor-core attention kernel "
-                     "(16 or 32; 0: 32 for q/k heads up to 64, 16 above)"),
+                     "(16 or 32; with 32 each k/v fragment serves two row tiles)"),
       llvm::cl::init(kDefaultMmaWarpRows)};
   PassOptions::Option<int64_t> mmaKeyTile{
       *this, "mma-key-tile",

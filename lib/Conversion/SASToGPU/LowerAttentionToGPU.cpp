@@ -210,16 +210,6 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
            f <= kMaxMmaHeadSize;
   }
 
-  /// Rows per warp: the option, or by default (0) 32 for q/k heads up to
-  /// 64 and 16 above. Two 16-row tiles share every k and v fragment but
-  /// double the q, score and output registers: with heads of 128 the kernel
-  /// then spills and runs fewer blocks per SM (H200, docs/perf.md: 191 vs
-  /// 205 TFLOP/s at head 128; 164 vs 146 at head 64).
-  int64_t getMmaWarpRows(int64_t e) const {
-    if (tiling.mmaWarpRows)
-      return tiling.mmaWarpRows;
-    return e <= 64 ? 32 : 16;
-  }
 
   /// sas.mma_attention on the operands' buffers into a new buffer; the
   /// kernel is built after bufferization (convert-sas-mma-attention-to-nvvm).
@@ -227,7 +217,7 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
                                     PatternRewriter &rewriter) const {
     int64_t e = op.getQ().getType().getDimSize(3),
             f = op.getV().getType().getDimSize(3);
-    int64_t warpRows = getMmaWarpRows(e);
+    int64_t warpRows = tiling.mmaWarpRows;
     int64_t warps = tiling.mmaWarps, keyTile = tiling.mmaKeyTile;
     bool wgmma = tiling.wgmma && e % 64 == 0 && f % 64 == 0;
     if (wgmma) {
@@ -491,7 +481,7 @@ struct ConvertSASAttentionToGPUPass
     // Head sizes are checked per op; the tiling alone against the limits.
     if (tensorCores &&
         failed(checkMmaAttentionTiling(
-            /*e=*/16, /*f=*/16, mmaWarps, mmaWarpRows ? mmaWarpRows : 16,
+            /*e=*/16, /*f=*/16, mmaWarps, mmaWarpRows,
             mmaKeyTile, mmaStages, [&] {
               return emitError(getOperation()->getLoc())
                      << "convert-sas-attention-to-gpu: ";
