@@ -46,7 +46,7 @@ def main():
     ap.add_argument("--sas-opt", default=os.path.join(ROOT, "build", "bin", "sas-opt"))
     ap.add_argument("--cpu-results", default=os.path.join(ROOT, "benchmarks", "cpu", "results.json"))
     ap.add_argument("--gpu-results", default=os.path.join(
-        ROOT, "benchmarks", "gpu", "results", "sm90a-token-kernels", "final3",
+        ROOT, "benchmarks", "gpu", "results", "attention-instructions", "final",
         "bench.json"),
         help="bench.py's JSON: SAS-MLIR's layer and PyTorch's MHA, same run")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "compute.md"))
@@ -180,13 +180,13 @@ def main():
       "FLOP ratio predicts (its simulation ops run far below the attention core's rate); on "
       "the CPU above PyTorch's SAS also runs at a lower rate than its MHA. sas-run closes most of "
       "that gap on the CPU (compare the GFLOP/s columns).")
-    w("- On the H200 SAS-MLIR's layer narrows the gap but does not close it: its time over "
+    w("- On the H200 SAS-MLIR's layer narrows the gap: its time over "
       f"MHA's is {min(excess['sas_mlir']):.1f}–{max(excess['sas_mlir']):.1f} times the FLOP "
       f"ratio (torch.compile's: {min(excess['sas_compiled']):.1f}–"
-      f"{max(excess['sas_compiled']):.1f} times). What is left is "
-      "the attention kernel (wgmma at 68–81% of SDPA's rate over the runs of this project's last sessions, [perf.md](perf.md)) and the "
-      "per-token kernels at 1.5–5 times their floors: SAS's extra FLOPs are not yet as "
-      "cheap as MHA's on this card. MHA's own time varies from run to run at the "
+      f"{max(excess['sas_compiled']):.1f} times). Its attention kernel runs at 93–106% of "
+      "SDPA's rate ([perf.md](perf.md)); what is left is the per-token kernels, at "
+      "1.2–4 times their floors, and the call's overhead at small sizes: SAS's extra FLOPs "
+      "are not yet quite as cheap as MHA's on this card. MHA's own time varies from run to run at the "
       "smallest config (0.09–0.18 ms for B = 8, T = 1024 over this project's runs), "
       "and the ratio with it.")
     w("- A fair comparison for the quality question trains a compute-matched MHA, not the "
