@@ -53,8 +53,9 @@ static constexpr int64_t kHeadSimGroupsPerBlock = 8;
 /// Blocks an SM ptxas is asked to fit: two 8-warp blocks, 128 registers a
 /// thread. Unasked: 154 registers, one block an SM (12.5% occupancy, Nsight
 /// Compute); asked: 15-18% faster on all five configs of docs/baselines.md
-/// (docs/perf.md); relu(Y) stored from one address register, it spills
-/// nothing at H' = 24, 8 bytes at H' = 32 and 128 at H' = 64.
+/// (docs/perf.md); relu(Y) stored from one address register and its
+/// constants folded, it spills nothing (122, 110 and 128 registers at
+/// H' = 24, 32 and 64).
 static constexpr int64_t kHeadSimBlocksPerSM = 2;
 /// Weight elements a thread loads before storing them.
 static constexpr int64_t kStageBatch = 16;

@@ -91,10 +91,9 @@ constexpr int64_t kMaxMmaFeatureSize = 128;
 /// The f32 accumulators a head-simulation thread keeps (its part of one
 /// token's [H', D] output, carried from one convolution to the next): 32 if
 /// the token's positions can be shared out that finely, else at most 64.
-/// With 32 the H' = 24 and 32 kernels of docs/baselines.md take 154-162
-/// registers unbounded (218 with 64); the kernel asks for two 8-warp
-/// blocks an SM (128 registers), which spills 8 bytes at H' = 32 and 128
-/// at H' = 64 (docs/perf.md).
+/// The kernel asks for two 8-warp blocks an SM (128 registers); with its
+/// constants folded none of the kernels of docs/baselines.md spills (110 to
+/// 128 registers at H' = 24, 32 and 64; docs/perf.md, step 13).
 constexpr int64_t kHeadSimAccumulators = 32;
 constexpr int64_t kMaxHeadSimAccumulators = 64;
 
