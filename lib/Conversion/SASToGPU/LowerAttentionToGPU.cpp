@@ -210,7 +210,6 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
            f <= kMaxMmaHeadSize;
   }
 
-
   /// sas.mma_attention on the operands' buffers into a new buffer; the
   /// kernel is built after bufferization (convert-sas-mma-attention-to-nvvm).
   LogicalResult lowerToMmaAttention(AttentionOp op,

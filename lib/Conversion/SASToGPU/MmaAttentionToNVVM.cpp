@@ -11,9 +11,13 @@
 //     m = -inf, l = 0, o = 0                 (registers, f32)
 //     ring of `stages` k/v tiles in shared memory, filled by cp.async
 //     for key block j in [0, full):          // below the diagonal: no mask
-//       prefetch block j + stages - 1; wait for block j
+//       wait for block j; barrier
+//       refill the slot of block j - 1       (block j + stages - 1; whole
+//                                             blocks without bounds checks)
 //       s = q k^T                            (mma.sync, k by ldmatrix)
-//       online-softmax step                  (quad shuffles, exp2)
+//       online-softmax step                  (quad shuffles, exp2; m, l, o
+//                                             rescaled only when a row's
+//                                             max grew by more than 2^8)
 //       o += p v                             (p packed in registers, v by
 //                                             ldmatrix.trans)
 //     for key block j in [full, end):        // the diagonal and the tail:
@@ -277,8 +281,8 @@ void MmaAttentionKernelBuilder::loadQueryFragments(Value q) {
 
 /// Starts the copies of key block `keyBlock`, if it is one of the
 /// `numBlocks` to visit, into its ring slot: a block of keys that all exist
-/// without the bounds checks of the tail block (a select and a compare a
-/// chunk, a seventh of a step's instructions at E = 128).
+/// without the bounds checks of the tail block (two selects and a compare
+/// a chunk: a tenth of a step's PTX instructions at E = 128).
 void MmaAttentionKernelBuilder::issueKeyValueLoadIfAny(Value keyBlock,
                                                        Value numBlocks) {
   Value stage = arith::RemUIOp::create(b, loc, keyBlock, i32(stages));
