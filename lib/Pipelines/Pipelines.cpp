@@ -203,6 +203,10 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
     tokenOps.featureSimRowTiles = options.featureSimRowTiles;
     tokenOps.peaaColumnTile = options.peaaColumnTile;
     tokenOps.peaaKTile = options.peaaKTile;
+    tokenOps.peaaWarps = options.peaaWarps;
+    tokenOps.peaaRowTiles = options.peaaRowTiles;
+    tokenOps.peaaStages = options.peaaStages;
+    tokenOps.headSimWarps = options.headSimWarps;
     pm.addPass(createConvertSASTokenOpsToGPU(tokenOps));
   }
   // Per-token ops materialized: on the GPU they are separate kernels.

@@ -25,6 +25,14 @@
 // RUN: FileCheck %s --check-prefixes=WGMMA,PEAA < %t.peaa.ptx
 // RUN: FileCheck %s --check-prefix=PEAA-N < %t.peaa.ptx
 // RUN: FileCheck %s --check-prefix=FEATURESIM-N < %t.feature_sim.ptx
+// The per-token kernels' tiling options reach convert-sas-token-ops-to-gpu
+// through the pipeline: four-warp head-simulation and PEAA blocks.
+// RUN: sas-opt %s --sas-gpu-pipeline="format=isa toolkit= head-sim-warps=4 peaa-warps=4" -o %t.w4.mlir
+// RUN: %python %S/../Utils/extract_ptx.py %t.w4.mlir %t.w4.head_sim.ptx layer_head_sim_0
+// RUN: %python %S/../Utils/extract_ptx.py %t.w4.mlir %t.w4.peaa.ptx layer_peaa_wgmma_0
+// RUN: FileCheck %s --check-prefix=WARPS4 < %t.w4.head_sim.ptx
+// RUN: FileCheck %s --check-prefix=WARPS4 < %t.w4.peaa.ptx
+// WARPS4: .maxntid 128, 1, 1
 // The kernels' constants are in their code, not parameters (which ptxas
 // cannot fold): every parameter is a memref's pointer, offset, size or
 // stride or an index, all 64-bit.

@@ -158,6 +158,27 @@ struct SASGPUPipelineOptions
       llvm::cl::desc("Inputs per step of the PEAA ring (convert-sas-token-"
                      "ops-to-gpu's option of the same name)"),
       llvm::cl::init(kDefaultPeaaKTile)};
+  PassOptions::Option<int64_t> peaaWarps{
+      *this, "peaa-warps",
+      llvm::cl::desc("Warps of a PEAA block (convert-sas-token-ops-to-gpu's "
+                     "option of the same name)"),
+      llvm::cl::init(kDefaultPeaaWarps)};
+  PassOptions::Option<int64_t> peaaRowTiles{
+      *this, "peaa-row-tiles",
+      llvm::cl::desc("16-row tiles a PEAA warp computes (convert-sas-token-"
+                     "ops-to-gpu's option of the same name)"),
+      llvm::cl::init(kDefaultPeaaRowTiles)};
+  PassOptions::Option<int64_t> peaaStages{
+      *this, "peaa-stages",
+      llvm::cl::desc("Shared-memory buffers of the PEAA copy ring (convert-"
+                     "sas-token-ops-to-gpu's option of the same name)"),
+      llvm::cl::init(kDefaultPeaaStages)};
+  PassOptions::Option<int64_t> headSimWarps{
+      *this, "head-sim-warps",
+      llvm::cl::desc("Warps of a head-simulation block, 0: the most, up to "
+                     "8, that fit (convert-sas-token-ops-to-gpu's option of "
+                     "the same name)"),
+      llvm::cl::init(0)};
 };
 
 /// The NVVM target features `chip` needs: "+ptx80" for sm_90a (its wgmma/TMA
