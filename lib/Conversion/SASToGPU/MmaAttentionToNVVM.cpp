@@ -67,8 +67,8 @@ using namespace mlir::sas;
 namespace {
 
 /// How far (log2) a row's max may fall behind its scores before the kernel
-/// moves it (onlineSoftmaxStep): p stays below 2^8 = 256, exact in f32 sums
-/// and representable in bf16 and f16 alike.
+/// moves it (onlineSoftmaxStep): p stays at most 2^8 = 256, far from
+/// overflow in f32 sums and in bf16 and f16 alike.
 constexpr double kRescaleBound = 8.0;
 
 /// Blocks an SM the sm_90a kernel asks ptxas to fit (registers at most
