@@ -5,6 +5,9 @@
 // KEYS: convert-sas-attention-to-gpu: key tile must be a multiple of 16 between 16 and 128, got 24
 // RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-warp-rows=48" 2>&1 | FileCheck %s --check-prefix=ROWS
 // ROWS: convert-sas-attention-to-gpu: rows per warp must be 16 or 32, got 48
+// 0 no longer picks by head size (32 is the default for every size).
+// RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-warp-rows=0" 2>&1 | FileCheck %s --check-prefix=ROWS0
+// ROWS0: convert-sas-attention-to-gpu: rows per warp must be 16 or 32, got 0
 // RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-stages=1" 2>&1 | FileCheck %s --check-prefix=STAGES
 // STAGES: convert-sas-attention-to-gpu: stages must be between 2 and 4, got 1
 // A tiling whose ring does not fit these heads: an error on the op.
