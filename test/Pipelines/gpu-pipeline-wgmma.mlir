@@ -4,9 +4,9 @@
 // staged by cp.async and made visible to wgmma's async proxy, no operand
 // pair of shared-memory descriptors, exp2 on the special-function unit, no
 // libdevice call, the max moved lazily (a warp vote), constants folded
-// into the code (no 32-bit parameter). Per key block: 8 q k^T steps (E = 128) and 4 p v steps
-// (64 keys), each batch fenced, committed and waited for; two key loops
-// (unmasked, masked): 16 and 8 in all.
+// into the code (no 32-bit parameter). Per key block: 8 q k^T steps
+// (E = 128) and 4 p v steps (64 keys), each batch fenced, committed and
+// waited for; two key loops (unmasked, masked): 16 and 8 in all.
 // RUN: sas-opt %s --sas-gpu-pipeline="format=isa toolkit=" -o %t.mlir
 // RUN: %python %S/../Utils/extract_ptx.py %t.mlir %t.ptx
 // RUN: FileCheck %s < %t.ptx
