@@ -51,9 +51,7 @@ namespace {
 /// Blocks an SM the sm_90a kernel asks for: as many as its shared memory
 /// lets fit, up to three (at four warps, D = 64, D' = 128: three of 72 KiB,
 /// at most 170 registers a thread; at eight warps two of 97 KiB).
-static int64_t getWgmmaFeatureSimBlocksPerSM(int64_t sharedBytes) {
-  return std::clamp<int64_t>(kMaxWgmmaSharedBytes / sharedBytes, 1, 3);
-}
+static constexpr int64_t kMaxWgmmaFeatureSimBlocksPerSM = 3;
 
 class FeatureSimKernelBuilder {
 public:
@@ -410,7 +408,7 @@ void sas::buildFeatureSimKernel(OpBuilder &b, MmaFeatureSimOp op,
     int64_t bytes = getWgmmaFeatureSimSharedBytes(d, ds, op.getWarps());
     gpu::LaunchOp launch = createKernelLaunch(
         b, op, "feature_sim_wgmma", index, {blocks, one, one},
-        32 * op.getWarps(), bytes, getWgmmaFeatureSimBlocksPerSM(bytes));
+        32 * op.getWarps(), bytes, getBlocksPerSMForSharedBytes(bytes, kMaxWgmmaFeatureSimBlocksPerSM));
     FeatureSimKernelBuilder(b, loc, op)
         .buildWgmma(launch.getBlockIds().x, launch.getThreadIds().x, rows);
   } else {

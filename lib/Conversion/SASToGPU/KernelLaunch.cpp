@@ -6,10 +6,13 @@
 
 #include "TokenKernels.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
+#include "sas/Dialect/SAS/IR/SASOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+
+#include <algorithm>
 
 using namespace mlir;
 using namespace mlir::sas;
@@ -106,6 +109,12 @@ void sas::buildIf(OpBuilder &b, Location loc, Value condition,
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(&guard.getThenRegion().front());
   body();
+}
+
+int64_t sas::getBlocksPerSMForSharedBytes(int64_t sharedBytes,
+                                          int64_t maxBlocks) {
+  return std::clamp<int64_t>(
+      (kMaxWgmmaSharedBytes + 1024) / (sharedBytes + 1024), 1, maxBlocks);
 }
 
 void sas::forEachThreadItem(OpBuilder &b, Location loc, Value tid,

@@ -71,18 +71,6 @@ namespace {
 /// overflow in f32 sums and in bf16 and f16 alike.
 constexpr double kRescaleBound = 8.0;
 
-/// Blocks an SM the sm_90a kernel asks ptxas to fit (registers at most
-/// 65536 / (threads * blocks)): as many as the shared memory holds (a block
-/// also takes 1 KiB of the SM's 228 for itself), up to 16 warps an SM. At
-/// E = 128, F = 64 that is four blocks of 49 KiB and 128 registers: the
-/// lazy rescaling's branch had ptxas take 137 unasked, three blocks an SM.
-static int64_t getWgmmaAttentionBlocksPerSM(int64_t sharedBytes,
-                                            int64_t warps) {
-  return std::clamp<int64_t>((kMaxWgmmaSharedBytes + 1024) /
-                                 (sharedBytes + 1024),
-                             1, 16 / warps);
-}
-
 /// The running softmax state of one warp, per 16-row tile m of the warp:
 /// the row max (in the exp2 domain) and this lane's part of the row sum,
 /// for the lane's two rows (g, g + 8), and the output accumulator tiles
@@ -534,9 +522,7 @@ MmaAttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
 
   // o is rescaled in a branch of its own, after p is packed: the branch
   // then holds o and p (half the registers of s).
-  SmallVector<Value> acc;
-  for (int64_t m = 0; m < rowTiles; ++m)
-    acc.append(flattenTiles(state.acc[m]));
+  SmallVector<Value> acc = flattenRowTiles(state.acc);
   auto rescaled = scf::IfOp::create(b, loc, ValueRange(acc).getTypes(),
                                     anyGrows, /*withElseRegion=*/true);
   {
@@ -552,11 +538,8 @@ MmaAttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
     b.setInsertionPointToStart(&rescaled.getElseRegion().front());
     scf::YieldOp::create(b, loc, acc);
   }
-  SmallVector<Value> results(rescaled.getResults());
-  size_t perTile = acc.size() / rowTiles;
-  for (int64_t m = 0; m < rowTiles; ++m)
-    state.acc[m] =
-        unflattenTiles(ArrayRef<Value>(results).slice(m * perTile, perTile));
+  state.acc =
+      unflattenRowTiles(SmallVector<Value>(rescaled.getResults()), rowTiles);
   return p;
 }
 
@@ -752,7 +735,11 @@ struct ConvertSASMmaAttentionToNVVMPass
       gpu::LaunchOp launch = createKernelLaunch(
           b, op, op.getWgmma() ? "attention_wgmma" : "attention_mma", count++,
           {queryBlocks, heads, batch}, 32 * warps, sharedBytes,
-          op.getWgmma() ? getWgmmaAttentionBlocksPerSM(sharedBytes, warps)
+          // sm_90a: as many blocks an SM as the shared memory holds, up to
+          // 16 warps (registers at most 65536 / (threads * blocks)). At
+          // E = 128, F = 64: four blocks of 49 KiB, 128 registers; the lazy
+          // rescaling's branch had ptxas take 137 unasked, three blocks.
+          op.getWgmma() ? getBlocksPerSMForSharedBytes(sharedBytes, 16 / warps)
                         : 0);
       MmaAttentionKernelBuilder kernel(b, loc, op);
       kernel.build(op, launch.getBlockIds().x, launch.getBlockIds().y,

@@ -214,23 +214,10 @@ void PeaaKernelBuilder::prefetchStep(Value step) {
   mem.commitGroup();
 }
 
-/// The row tiles' accumulators one after the other, and back.
-static SmallVector<Value>
-flattenRowTiles(ArrayRef<SmallVector<AccFragment>> tiles) {
-  SmallVector<Value> values;
-  for (const SmallVector<AccFragment> &tile : tiles)
-    llvm::append_range(values, flattenTiles(tile));
-  return values;
-}
-
+/// The row tiles' accumulators carried by a loop, back as tiles.
 PeaaKernelBuilder::Tiles
 PeaaKernelBuilder::unflattenRowTiles(ValueRange values) {
-  size_t perTile = values.size() / rowTiles;
-  Tiles acc;
-  for (int64_t m = 0; m < rowTiles; ++m)
-    acc.push_back(unflattenTiles(
-        SmallVector<Value>(values.slice(m * perTile, perTile))));
-  return acc;
+  return sas::unflattenRowTiles(SmallVector<Value>(values), rowTiles);
 }
 
 /// scf.for over the k steps with the accumulators in iter_args (mma.sync):

@@ -29,6 +29,12 @@ gpu::LaunchOp createKernelLaunch(OpBuilder &b, Operation *op, StringRef kind,
                                  int64_t threads, int64_t sharedBytes,
                                  int64_t minBlocksPerSM = 0);
 
+/// Blocks of `sharedBytes` of dynamic shared memory an SM holds (each also
+/// takes 1 KiB for itself), at least 1 and at most `maxBlocks`: what an
+/// sm_90a kernel asks ptxas to fit when shared memory, not registers,
+/// should decide its occupancy.
+int64_t getBlocksPerSMForSharedBytes(int64_t sharedBytes, int64_t maxBlocks);
+
 /// Integer arithmetic and the thread's place in its block, for the body of
 /// a kernel built by hand (i32 unless said otherwise).
 struct KernelArith {

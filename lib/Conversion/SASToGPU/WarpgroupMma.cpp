@@ -45,6 +45,23 @@ SmallVector<AccFragment> sas::unflattenTiles(ArrayRef<Value> values) {
   return tiles;
 }
 
+SmallVector<Value>
+sas::flattenRowTiles(ArrayRef<SmallVector<AccFragment>> tiles) {
+  SmallVector<Value> values;
+  for (const SmallVector<AccFragment> &tile : tiles)
+    llvm::append_range(values, flattenTiles(tile));
+  return values;
+}
+
+SmallVector<SmallVector<AccFragment>>
+sas::unflattenRowTiles(ArrayRef<Value> values, int64_t rowTiles) {
+  size_t perTile = values.size() / rowTiles;
+  SmallVector<SmallVector<AccFragment>> tiles;
+  for (int64_t m = 0; m < rowTiles; ++m)
+    tiles.push_back(unflattenTiles(values.slice(m * perTile, perTile)));
+  return tiles;
+}
+
 Value WarpgroupMmaBuilder::kMajorDescriptor(Value tile, int64_t panelRows,
                                             int64_t step) {
   int64_t offset = (step / 4) * panelRows * kPanelRowBytes + 32 * (step % 4);

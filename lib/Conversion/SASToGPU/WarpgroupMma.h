@@ -41,6 +41,11 @@ constexpr int64_t kSwizzleAtomBytes = 1024;
 /// list and loop-carried values are; and back.
 SmallVector<Value> flattenTiles(ArrayRef<AccFragment> tiles);
 SmallVector<AccFragment> unflattenTiles(ArrayRef<Value> values);
+/// A warp's row tiles of fragments, one row tile after the other, and back
+/// into `rowTiles` equal parts (loop-carried and branch-yielded values).
+SmallVector<Value> flattenRowTiles(ArrayRef<SmallVector<AccFragment>> tiles);
+SmallVector<SmallVector<AccFragment>> unflattenRowTiles(ArrayRef<Value> values,
+                                                        int64_t rowTiles);
 
 class WarpgroupMmaBuilder {
 public:
