@@ -5,7 +5,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "sas/Pipelines/Pipelines.h"
+#include "sas/Codegen/NVVM/TargetDescription.h"
 #include "sas/Codegen/Passes.h"
+#include "sas/Conversion/SASKernelsToNVVM/SASKernelsToNVVM.h"
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Conversion/SASToLinalg/SASToLinalg.h"
 #include "sas/Dialect/SAS/Transforms/Passes.h"
@@ -118,14 +120,6 @@ void sas::buildSASCPUPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
-std::optional<std::string> sas::getNVVMFeatures(llvm::StringRef chip) {
-  if (chip == "sm_90a")
-    return std::string("+ptx80");
-  if (chip == "sm_90" || chip == "sm_80")
-    return std::string();
-  return std::nullopt;
-}
-
 /// Why the CUDA toolkit of `options` cannot serve gpu-module-to-binary, which
 /// would otherwise report it once per kernel, each time with the kernel.
 /// With a toolkit path it links libdevice from there; cubins need its ptxas.
@@ -159,8 +153,10 @@ checkCUDAToolkit(const sas::SASGPUPipelineOptions &options) {
 
 std::optional<std::string>
 sas::checkSASGPUPipelineOptions(const SASGPUPipelineOptions &options) {
-  if (!getNVVMFeatures(options.chip))
-    return "chip must be sm_90a, sm_90 or sm_80, got '" + options.chip + "'";
+  if (!TargetDescription::lookup(options.chip))
+    return ("chip must be " + TargetDescription::getKnownChips() + ", got '" +
+            options.chip + "'")
+        .str();
   if (options.format != "bin" && options.format != "fatbin" &&
       options.format != "isa")
     return "format must be bin, fatbin or isa, got '" + options.format + "'";
@@ -175,6 +171,9 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
                               const SASGPUPipelineOptions &options) {
   pm.addPass(createSASCheckRegistration(SASCheckRegistrationOptions{
       /*gpu=*/true}));
+  // The target first: every conversion and kernel builder below asks it
+  // (wgmma, shared memory, occupancy), and the NVVM modules get it last.
+  pm.addPass(createSASGPUAttachTarget(SASGPUAttachTargetOptions{options.chip}));
   // Inlined first, so that a layer called from a wrapper that stores its
   // result into an argument (sas-run's layer libraries) writes that buffer
   // directly instead of a temporary copied there.
@@ -189,8 +188,6 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   attention.mmaWarpRows = options.mmaWarpRows;
   attention.mmaKeyTile = options.mmaKeyTile;
   attention.mmaStages = options.mmaStages;
-  // sm_90a: the Hopper kernel (wgmma) where the head sizes allow it.
-  attention.wgmma = options.chip == "sm_90a";
   attention.wgmmaWarps = options.wgmmaWarps;
   attention.wgmmaKeyTile = options.wgmmaKeyTile;
   pm.addPass(createConvertSASAttentionToGPU(attention));
@@ -198,7 +195,6 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   // the kernels do not take stay for the linalg lowering below.
   if (options.tensorCores) {
     ConvertSASTokenOpsToGPUOptions tokenOps;
-    tokenOps.wgmma = attention.wgmma;
     tokenOps.featureSimWarps = options.featureSimWarps;
     tokenOps.featureSimRowTiles = options.featureSimRowTiles;
     tokenOps.peaaColumnTile = options.peaaColumnTile;
@@ -250,9 +246,10 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 
   // NVVM kernels and LLVM host code.
+  TargetDescription description = *TargetDescription::lookup(options.chip);
   GpuNVVMAttachTargetOptions target;
-  target.chip = options.chip;
-  target.features = getNVVMFeatures(options.chip).value_or("");
+  target.chip = description.chip.str();
+  target.features = description.features.str();
   pm.addPass(createGpuNVVMAttachTarget(target));
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
   pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());

@@ -142,6 +142,23 @@ def SASGPUMapToLaunch : Pass<"sas-gpu-map-to-launch", "func::FuncOp"> {
 }
 
 
+def SASGPUAttachTarget : Pass<"sas-gpu-attach-target", "ModuleOp"> {
+  let summary = "Attach the GPU target that every later GPU pass asks";
+  let description = [{
+    Sets the module's `sas.target` attribute to the `#nvvm.target` of
+    `chip` (its PTX features included). The GPU conversions and kernel
+    builders read it through `sas::getTargetDescription`: which kernels a
+    target has (wgmma on sm_90a), how much shared memory a block may use,
+    how many blocks an SM holds. `sas-gpu-pipeline` runs it first; a module
+    that already has a different target is an error.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
+           "NVIDIA GPU architecture: sm_90a, sm_90 or sm_80">,
+  ];
+  let dependentDialects = ["::mlir::NVVM::NVVMDialect"];
+}
+
 def SASGPUKernelOccupancy : Pass<"sas-gpu-kernel-occupancy", "ModuleOp"> {
   let summary = "Give outlined kernels the occupancy their builder asked for";
   let description = [{

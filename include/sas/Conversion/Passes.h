@@ -7,6 +7,7 @@
 #ifndef SAS_CONVERSION_PASSES_H
 #define SAS_CONVERSION_PASSES_H
 
+#include "sas/Conversion/SASKernelsToNVVM/SASKernelsToNVVM.h"
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Conversion/SASToLinalg/SASToLinalg.h"
 

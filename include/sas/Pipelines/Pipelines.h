@@ -181,11 +181,6 @@ struct SASGPUPipelineOptions
       llvm::cl::init(0)};
 };
 
-/// The NVVM target features `chip` needs: "+ptx80" for sm_90a (its wgmma/TMA
-/// instructions exist only from PTX 8.0 on), an empty string for sm_90 and
-/// sm_80, std::nullopt for any other chip.
-std::optional<std::string> getNVVMFeatures(llvm::StringRef chip);
-
 /// Why `options` cannot build a GPU pipeline (unknown chip or format,
 /// non-positive sizes, a toolkit without libdevice or, for format=bin|fatbin,
 /// without ptxas), or nothing when they can.

@@ -30,6 +30,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "OpBuffers.h"
+#include "sas/Codegen/NVVM/KernelLimits.h"
 #include "sas/Conversion/Common/OnlineSoftmax.h"
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
@@ -218,19 +219,21 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
             f = op.getV().getType().getDimSize(3);
     int64_t warpRows = tiling.mmaWarpRows;
     int64_t warps = tiling.mmaWarps, keyTile = tiling.mmaKeyTile;
-    bool wgmma = tiling.wgmma && e % 64 == 0 && f % 64 == 0;
+    bool wgmma = tiling.target.hasWgmma && e % 64 == 0 && f % 64 == 0;
     if (wgmma) {
       // The sm_90a kernel's shape: 16 rows a warp, its own key tile.
       warps = tiling.wgmmaWarps;
       warpRows = 16;
       keyTile = tiling.wgmmaKeyTile ? tiling.wgmmaKeyTile
                                     : (e <= 64 ? 128 : 64);
-      if (failed(checkWgmmaAttentionTiling(e, f, warps, warpRows, keyTile,
+      if (failed(checkWgmmaAttentionTiling(tiling.target, e, f, warps,
+                                           warpRows, keyTile,
                                            tiling.mmaStages,
                                            [&] { return op.emitOpError(); })))
         return failure();
     } else if (failed(checkMmaAttentionTiling(
-                   e, f, warps, warpRows, keyTile, tiling.mmaStages,
+                   tiling.target, e, f, warps, warpRows, keyTile,
+                   tiling.mmaStages,
                    [&] { return op.emitOpError(); }))) {
       return failure();
     }
@@ -465,6 +468,13 @@ struct ConvertSASAttentionToGPUPass
              "shared-memory-bytes must be positive";
       return signalPassFailure();
     }
+    SmallVector<Operation *> attentions;
+    getOperation()->walk([&](AttentionOp op) { attentions.push_back(op); });
+    if (attentions.empty())
+      return;
+    FailureOr<TargetDescription> target = getTargetDescription(getOperation());
+    if (failed(target))
+      return signalPassFailure();
     GPUAttentionTiling tiling;
     tiling.queryTile = queryTile;
     tiling.keyTile = keyTile;
@@ -474,31 +484,27 @@ struct ConvertSASAttentionToGPUPass
     tiling.mmaWarpRows = mmaWarpRows;
     tiling.mmaKeyTile = mmaKeyTile;
     tiling.mmaStages = mmaStages;
-    tiling.wgmma = wgmma;
+    tiling.target = *target;
     tiling.wgmmaWarps = wgmmaWarps;
     tiling.wgmmaKeyTile = wgmmaKeyTile;
     // Head sizes are checked per op; the tiling alone against the limits.
+    auto error = [&] {
+      return emitError(getOperation()->getLoc())
+             << "convert-sas-attention-to-gpu: ";
+    };
     if (tensorCores &&
-        failed(checkMmaAttentionTiling(
-            /*e=*/16, /*f=*/16, mmaWarps, mmaWarpRows,
-            mmaKeyTile, mmaStages, [&] {
-              return emitError(getOperation()->getLoc())
-                     << "convert-sas-attention-to-gpu: ";
-            })))
+        failed(checkMmaAttentionTiling(*target, /*e=*/16, /*f=*/16, mmaWarps,
+                                       mmaWarpRows, mmaKeyTile, mmaStages,
+                                       error)))
       return signalPassFailure();
-    if (tensorCores && wgmma &&
+    if (tensorCores && target->hasWgmma &&
         failed(checkWgmmaAttentionTiling(
-            /*e=*/64, /*f=*/64, wgmmaWarps, 16,
+            *target, /*e=*/64, /*f=*/64, wgmmaWarps, 16,
             wgmmaKeyTile ? static_cast<int64_t>(wgmmaKeyTile) : 64, mmaStages,
-            [&] {
-              return emitError(getOperation()->getLoc())
-                     << "convert-sas-attention-to-gpu: ";
-            })))
+            error)))
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateLowerAttentionToGPUPatterns(patterns, tiling);
-    SmallVector<Operation *> attentions;
-    getOperation()->walk([&](AttentionOp op) { attentions.push_back(op); });
     rewriteOpsToBuffers(attentions, std::move(patterns));
     // The pattern reports why it did not apply.
     if (getOperation()

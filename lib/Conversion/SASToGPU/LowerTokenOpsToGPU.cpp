@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "OpBuffers.h"
+#include "sas/Codegen/NVVM/KernelLimits.h"
 #include "sas/Conversion/PassDefaults.h"
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
@@ -38,7 +39,8 @@ struct TokenKernelTiling {
   int64_t featureSimWarps, featureSimRowTiles;
   int64_t peaaWarps, peaaRowTiles, peaaColumnTile, peaaKTile, peaaStages;
   int64_t headSimWarps;
-  bool wgmma;
+  /// The module's target: the sm_90a kernels where it has wgmma.
+  TargetDescription target;
 };
 
 bool isHalf(Type t) {
@@ -74,13 +76,14 @@ struct LowerHeadSim : OpRewritePattern<HeadSimOp> {
       // handler that drops it instead.
       ScopedDiagnosticHandler drop(op->getContext(),
                                    [](Diagnostic &) { return success(); });
-      return succeeded(checkHeadSimTiling(h, hs, d, k, w,
+      return succeeded(checkHeadSimTiling(tiling.target, h, hs, d, k, w,
                                           [&] { return op->emitRemark(); }));
     };
     if (!warps)
       for (warps = kMaxMmaWarps; warps > 1 && !fits(warps); warps /= 2) {
       }
-    if (failed(checkHeadSimTiling(h, hs, d, k, warps, Declined(op))))
+    if (failed(checkHeadSimTiling(tiling.target, h, hs, d, k, warps,
+                                  Declined(op))))
       return failure();
     OpBuffers buffers = OpBuffers::create(op, rewriter);
     ValueRange in = buffers.inputs;
@@ -103,13 +106,14 @@ struct LowerFeatureSim : OpRewritePattern<FeatureSimOp> {
       return rewriter.notifyMatchFailure(op, "f32 stays on the linalg path");
     auto w = cast<RankedTensorType>(op.getW().getType());
     int64_t d = w.getDimSize(1), ds = w.getDimSize(0);
-    if (failed(checkMmaFeatureSimTiling(d, ds, tiling.featureSimWarps,
+    if (failed(checkMmaFeatureSimTiling(tiling.target, d, ds,
+                                        tiling.featureSimWarps,
                                         tiling.featureSimRowTiles,
                                         Declined(op))))
       return failure();
     // The sm_90a kernel where its panels fit; the pass checked its warps.
-    bool wgmma = tiling.wgmma && d % 64 == 0 && ds % 64 == 0;
-    if (wgmma && failed(checkWgmmaFeatureSimTiling(d, ds,
+    bool wgmma = tiling.target.hasWgmma && d % 64 == 0 && ds % 64 == 0;
+    if (wgmma && failed(checkWgmmaFeatureSimTiling(tiling.target, d, ds,
                                                    tiling.featureSimWarps,
                                                    tiling.featureSimRowTiles,
                                                    Declined(op))))
@@ -146,7 +150,7 @@ struct LowerPeaa : OpRewritePattern<PeaaOp> {
     auto o = cast<RankedTensorType>(op.getO().getType());
     int64_t width = cast<RankedTensorType>(op.getW().getType()).getDimSize(0);
     int64_t groups = o.getDimSize(2) / (width / o.getDimSize(3));
-    bool wgmma = tiling.wgmma && width % kWgmmaPeaaKTile == 0;
+    bool wgmma = tiling.target.hasWgmma && width % kWgmmaPeaaKTile == 0;
     int64_t columns =
         fit(getPeaaColumnTile(tiling.peaaColumnTile, wgmma), width);
     int64_t kTile = fit(tiling.peaaKTile, width);
@@ -161,11 +165,13 @@ struct LowerPeaa : OpRewritePattern<PeaaOp> {
     if (wgmma) {
       rowTiles = 1;
       kTile = kWgmmaPeaaKTile;
-      if (failed(checkWgmmaPeaaTiling(groups, width, tiling.peaaWarps,
+      if (failed(checkWgmmaPeaaTiling(tiling.target, groups, width,
+                                      tiling.peaaWarps,
                                       rowTiles, columns, kTile,
                                       tiling.peaaStages, Declined(op))))
         return failure();
-    } else if (failed(checkMmaPeaaTiling(groups, width, tiling.peaaWarps,
+    } else if (failed(checkMmaPeaaTiling(tiling.target, groups, width,
+                                         tiling.peaaWarps,
                                          rowTiles, columns, kTile,
                                          tiling.peaaStages, Declined(op)))) {
       return failure();
@@ -187,6 +193,17 @@ struct ConvertSASTokenOpsToGPUPass
   using Base::Base;
 
   void runOnOperation() override {
+    SmallVector<Operation *> ops;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<HeadSimOp, FeatureSimOp, PeaaOp>(op))
+        ops.push_back(op);
+    });
+    if (ops.empty())
+      return;
+    FailureOr<TargetDescription> target = getTargetDescription(getOperation());
+    if (failed(target))
+      return signalPassFailure();
+    bool wgmma = target->hasWgmma;
     // The options alone; sizes are checked per op (tiles are fitted to the
     // width there).
     auto error = [&] {
@@ -212,30 +229,27 @@ struct ConvertSASTokenOpsToGPUPass
               << static_cast<int64_t>(peaaKTile);
       return signalPassFailure();
     }
-    if (failed(checkMmaFeatureSimTiling(16, 16, featureSimWarps,
+    if (failed(checkMmaFeatureSimTiling(*target, 16, 16, featureSimWarps,
                                         featureSimRowTiles, error)) ||
-        (wgmma && failed(checkWgmmaFeatureSimTiling(
-                      64, 64, featureSimWarps, featureSimRowTiles, error))) ||
+        (wgmma && failed(checkWgmmaFeatureSimTiling(*target, 64, 64,
+                                                    featureSimWarps,
+                                                    featureSimRowTiles,
+                                                    error))) ||
         (wgmma && failed(checkWgmmaPeaaTiling(
-                      1, wgmmaColumns * kWgmmaPeaaKTile, peaaWarps, 1,
-                      wgmmaColumns, kWgmmaPeaaKTile, peaaStages, error))) ||
-        failed(checkMmaPeaaTiling(1, mmaColumns * peaaKTile, peaaWarps,
-                                  peaaRowTiles, mmaColumns, peaaKTile,
-                                  peaaStages, error)))
+                      *target, 1, wgmmaColumns * kWgmmaPeaaKTile, peaaWarps,
+                      1, wgmmaColumns, kWgmmaPeaaKTile, peaaStages, error))) ||
+        failed(checkMmaPeaaTiling(*target, 1, mmaColumns * peaaKTile,
+                                  peaaWarps, peaaRowTiles, mmaColumns,
+                                  peaaKTile, peaaStages, error)))
       return signalPassFailure();
     TokenKernelTiling tiling{featureSimWarps, featureSimRowTiles,
                              peaaWarps,       peaaRowTiles,
                              peaaColumnTile,  peaaKTile,
                              peaaStages,      headSimWarps,
-                             wgmma};
+                             *target};
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerHeadSim, LowerFeatureSim, LowerPeaa>(&getContext(),
                                                            tiling);
-    SmallVector<Operation *> ops;
-    getOperation()->walk([&](Operation *op) {
-      if (isa<HeadSimOp, FeatureSimOp, PeaaOp>(op))
-        ops.push_back(op);
-    });
     rewriteOpsToBuffers(ops, std::move(patterns));
   }
 };

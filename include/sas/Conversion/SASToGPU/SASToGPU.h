@@ -8,6 +8,7 @@
 #define SAS_CONVERSION_SASTOGPU_SASTOGPU_H
 
 #include "mlir/Pass/Pass.h"
+#include "sas/Codegen/NVVM/TargetDescription.h"
 #include "sas/Conversion/PassDefaults.h"
 
 namespace mlir {
@@ -16,9 +17,7 @@ class RewritePatternSet;
 namespace sas {
 
 #define GEN_PASS_DECL_CONVERTSASATTENTIONTOGPU
-#define GEN_PASS_DECL_CONVERTSASMMAATTENTIONTONVVM
 #define GEN_PASS_DECL_CONVERTSASTOKENOPSTOGPU
-#define GEN_PASS_DECL_CONVERTSASTOKENKERNELSTONVVM
 #include "sas/Conversion/Passes.h.inc"
 
 /// Tile sizes of the GPU attention lowering.
@@ -31,11 +30,12 @@ struct GPUAttentionTiling {
   bool tensorCores = true;
   int64_t mmaWarps = kDefaultMmaWarps, mmaKeyTile = kDefaultMmaKeyTile,
           mmaStages = kDefaultMmaStages;
-  /// 16 or 32; 0 picks by head size.
+  /// 16 or 32.
   int64_t mmaWarpRows = kDefaultMmaWarpRows;
-  /// The sm_90a kernel (wgmma) for heads that are multiples of 64, with
-  /// `wgmmaWarps` warps a block and `wgmmaKeyTile` keys a step.
-  bool wgmma = false;
+  /// The target the kernels are checked against; where it has wgmma, the
+  /// sm_90a kernel for heads that are multiples of 64, with `wgmmaWarps`
+  /// warps a block and `wgmmaKeyTile` keys a step.
+  TargetDescription target;
   int64_t wgmmaWarps = kDefaultWgmmaWarps, wgmmaKeyTile = kDefaultWgmmaKeyTile;
 };
 

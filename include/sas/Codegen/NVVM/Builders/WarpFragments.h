@@ -21,8 +21,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef SAS_LIB_CONVERSION_SASTOGPU_WARPFRAGMENTS_H
-#define SAS_LIB_CONVERSION_SASTOGPU_WARPFRAGMENTS_H
+#ifndef SAS_CODEGEN_NVVM_BUILDERS_WARPFRAGMENTS_H
+#define SAS_CODEGEN_NVVM_BUILDERS_WARPFRAGMENTS_H
 
 #include "mlir/IR/Builders.h"
 
@@ -128,4 +128,4 @@ private:
 } // namespace sas
 } // namespace mlir
 
-#endif // SAS_LIB_CONVERSION_SASTOGPU_WARPFRAGMENTS_H
+#endif // SAS_CODEGEN_NVVM_BUILDERS_WARPFRAGMENTS_H

@@ -34,10 +34,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "DeviceMemory.h"
-#include "TokenKernels.h"
-#include "WarpFragments.h"
-#include "WarpgroupMma.h"
+#include "sas/Codegen/NVVM/Builders/DeviceMemory.h"
+#include "sas/Codegen/NVVM/Builders/KernelLaunch.h"
+#include "sas/Codegen/NVVM/Builders/WarpFragments.h"
+#include "sas/Codegen/NVVM/Builders/WarpgroupMma.h"
+#include "sas/Codegen/NVVM/KernelLimits.h"
+#include "sas/Codegen/NVVM/Kernels.h"
+#include "sas/Codegen/NVVM/SharedMemoryLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -64,16 +67,11 @@ public:
     bk = op.getKTile();
     stages = op.getStages();
     wgmma = op.getWgmma();
-    aRowBytes = (groups * bk + kMmaRowPadding) * 2;
-    aTileBytes = bm * aRowBytes;
-    if (wgmma) {
-      // The swizzled w tile must start on a 1024-byte atom.
-      wRowBytes = kPanelRowBytes;
-      aTileBytes = llvm::alignTo(aTileBytes, kSwizzleAtomBytes);
-    } else {
-      wRowBytes = (bk + kMmaRowPadding) * 2;
-    }
-    stageBytes = aTileBytes + bn * wRowBytes;
+    PeaaSharedPlan plan(groups, bm, bn, bk, stages, wgmma);
+    aRowBytes = plan.a.rowBytes();
+    wRowBytes = plan.w.rowBytes();
+    aTileBytes = plan.wOffset;
+    stageBytes = plan.stageBytes;
   }
 
   void build(Value blockX, Value threadX, Value rowCount);
@@ -359,33 +357,46 @@ void PeaaKernelBuilder::build(Value blockX, Value threadX, Value rowCount) {
 
 } // namespace
 
-void sas::buildPeaaKernel(OpBuilder &b, MmaPeaaOp op, unsigned index) {
+/// The head groups G of a PEAA op: H' / H.
+static int64_t getPeaaGroups(MmaPeaaOp op) {
+  MemRefType o = op.getO().getType();
+  return o.getDimSize(2) * o.getDimSize(3) / op.getW().getType().getDimSize(0);
+}
+
+LogicalResult sas::checkKernelTiling(MmaPeaaOp op,
+                                     const TargetDescription &target) {
+  auto check = op.getWgmma() ? checkWgmmaPeaaTiling : checkMmaPeaaTiling;
+  return check(target, getPeaaGroups(op), op.getW().getType().getDimSize(0),
+               op.getWarps(), op.getRowTiles(), op.getColumnTile(),
+               op.getKTile(), op.getStages(),
+               [&] { return op.emitOpError(); });
+}
+
+LogicalResult sas::buildPeaaKernel(OpBuilder &b, MmaPeaaOp op,
+                                   const TargetDescription &target,
+                                   unsigned index) {
+  if (failed(checkKernelTiling(op, target)))
+    return failure();
   Location loc = op.getLoc();
   b.setInsertionPoint(op);
   Value rows =
       arith::MulIOp::create(b, loc, memref::DimOp::create(b, loc, op.getO(), 0),
                             memref::DimOp::create(b, loc, op.getO(), 1));
+  int64_t rowsPerBlock = 16 * op.getRowTiles() * op.getWarps();
   Value rowBlocks = arith::CeilDivUIOp::create(
-      b, loc, rows,
-      arith::ConstantIndexOp::create(b, loc,
-                                     16 * op.getRowTiles() * op.getWarps()));
+      b, loc, rows, arith::ConstantIndexOp::create(b, loc, rowsPerBlock));
   int64_t width = op.getW().getType().getDimSize(0);
   Value blocks = arith::MulIOp::create(
       b, loc, rowBlocks,
       arith::ConstantIndexOp::create(b, loc, width / op.getColumnTile()));
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  MemRefType o = op.getO().getType();
-  int64_t groups = o.getDimSize(2) * o.getDimSize(3) / width;
+  PeaaSharedPlan plan(getPeaaGroups(op), rowsPerBlock, op.getColumnTile(),
+                      op.getKTile(), op.getStages(), op.getWgmma());
   gpu::LaunchOp launch = createKernelLaunch(
       b, op, op.getWgmma() ? "peaa_wgmma" : "peaa", index, {blocks, one, one},
-      32 * op.getWarps(),
-      op.getWgmma()
-          ? getWgmmaPeaaSharedBytes(groups, op.getWarps(), op.getColumnTile(),
-                                    op.getStages())
-          : getMmaPeaaSharedBytes(groups, op.getWarps() * op.getRowTiles(),
-                                  op.getColumnTile(), op.getKTile(),
-                                  op.getStages()));
+      32 * op.getWarps(), plan.plan.getSize());
   PeaaKernelBuilder(b, loc, op)
       .build(launch.getBlockIds().x, launch.getThreadIds().x, rows);
   op.erase();
+  return success();
 }

@@ -32,10 +32,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "DeviceMemory.h"
-#include "TokenKernels.h"
-#include "WarpFragments.h"
-#include "WarpgroupMma.h"
+#include "sas/Codegen/NVVM/Builders/DeviceMemory.h"
+#include "sas/Codegen/NVVM/Builders/KernelLaunch.h"
+#include "sas/Codegen/NVVM/Builders/WarpFragments.h"
+#include "sas/Codegen/NVVM/Builders/WarpgroupMma.h"
+#include "sas/Codegen/NVVM/KernelLimits.h"
+#include "sas/Codegen/NVVM/Kernels.h"
+#include "sas/Codegen/NVVM/SharedMemoryLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -58,15 +61,18 @@ public:
   FeatureSimKernelBuilder(OpBuilder &b, Location loc, MmaFeatureSimOp op)
       : b(b), loc(loc), k(b, loc),
         frag(b, loc, op.getX().getType().getElementType()), mem(b, loc),
-        wg(b, loc), op(op) {
+        wg(b, loc), op(op),
+        plan(op.getX().getType().getDimSize(3),
+             op.getOut().getType().getDimSize(3), op.getWarps(),
+             op.getWgmma()) {
     d = op.getX().getType().getDimSize(3);
     ds = op.getOut().getType().getDimSize(3);
     warps = op.getWarps();
     rowTiles = op.getRowTiles();
-    wRowBytes = (d + kMmaRowPadding) * 2;
-    rwRowBytes = (ds + kMmaRowPadding) * 2;
+    wRowBytes = plan.weights.rowBytes();
+    rwRowBytes = plan.resWeights.rowBytes();
     element = op.getX().getType().getElementType();
-    xTileBytes = 16 * warps * d * 2;
+    xTileBytes = plan.slotBytes;
   }
 
   void build(Value blockX, Value threadX, Value rowCount);
@@ -101,6 +107,7 @@ private:
   DeviceMemoryBuilder mem;
   WarpgroupMmaBuilder wg;
   MmaFeatureSimOp op;
+  FeatureSimSharedPlan plan;
 
   int64_t d, ds, warps, rowTiles, wRowBytes, rwRowBytes, xTileBytes;
   Type element;
@@ -307,7 +314,7 @@ void FeatureSimKernelBuilder::build(Value blockX, Value threadX,
   k.setThread(threadX);
   rows = k.toI64(rowCount);
   wShared = mem.sharedBase();
-  rwShared = mem.offset(wShared, k.i32(ds * wRowBytes));
+  rwShared = mem.offset(wShared, k.i32(plan.resWeightsOffset));
   stageWeights(op.getW(), d, wRowBytes, wShared);
   stageWeights(op.getResW(), ds, rwRowBytes, rwShared);
   mem.commitGroup();
@@ -333,8 +340,8 @@ void FeatureSimKernelBuilder::buildWgmma(Value blockX, Value threadX,
   k.setThread(threadX);
   rows = k.toI64(rowCount);
   wShared = wg.alignToSwizzleAtom(mem.sharedBase());
-  rwShared = mem.offset(wShared, k.i32(ds * d * 2));
-  Value ring = mem.offset(rwShared, k.i32(ds * ds * 2));
+  rwShared = mem.offset(wShared, k.i32(plan.resWeightsOffset));
+  Value ring = mem.offset(wShared, k.i32(plan.ringOffset));
   int64_t stages = kWgmmaFeatureSimStages, tileRows = 16 * warps;
   Value x = mem.globalBase(op.getX());
   Value firstTileRow = k.mulC(k.toI64(blockX), rowTiles * tileRows);
@@ -357,7 +364,7 @@ void FeatureSimKernelBuilder::buildWgmma(Value blockX, Value threadX,
   }
 
   Value warpInGroup = k.rem(k.warp, 4);
-  Value groupOffset = k.mulC(k.div(k.warp, 4), 64 * d * 2);
+  Value groupOffset = k.mulC(k.div(k.warp, 4), plan.groupRows.bytes());
   auto loop = scf::ForOp::create(b, loc, k.i32(0), k.i32(rowTiles), k.i32(1));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
@@ -387,8 +394,20 @@ void FeatureSimKernelBuilder::buildWgmma(Value blockX, Value threadX,
 
 } // namespace
 
-void sas::buildFeatureSimKernel(OpBuilder &b, MmaFeatureSimOp op,
-                                unsigned index) {
+LogicalResult sas::checkKernelTiling(MmaFeatureSimOp op,
+                                     const TargetDescription &target) {
+  auto check = op.getWgmma() ? checkWgmmaFeatureSimTiling
+                             : checkMmaFeatureSimTiling;
+  return check(target, op.getX().getType().getDimSize(3),
+               op.getOut().getType().getDimSize(3), op.getWarps(),
+               op.getRowTiles(), [&] { return op.emitOpError(); });
+}
+
+LogicalResult sas::buildFeatureSimKernel(OpBuilder &b, MmaFeatureSimOp op,
+                                         const TargetDescription &target,
+                                         unsigned index) {
+  if (failed(checkKernelTiling(op, target)))
+    return failure();
   Location loc = op.getLoc();
   b.setInsertionPoint(op);
   // Rows: B * T * H'.
@@ -402,21 +421,25 @@ void sas::buildFeatureSimKernel(OpBuilder &b, MmaFeatureSimOp op,
       b, loc, 16 * op.getWarps() * op.getRowTiles());
   Value blocks = arith::CeilDivUIOp::create(b, loc, rows, rowsPerBlock);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  int64_t d = op.getX().getType().getDimSize(3),
-          ds = op.getOut().getType().getDimSize(3);
+  int64_t bytes = FeatureSimSharedPlan(op.getX().getType().getDimSize(3),
+                                       op.getOut().getType().getDimSize(3),
+                                       op.getWarps(), op.getWgmma())
+                      .plan.getSize();
   if (op.getWgmma()) {
-    int64_t bytes = getWgmmaFeatureSimSharedBytes(d, ds, op.getWarps());
     gpu::LaunchOp launch = createKernelLaunch(
         b, op, "feature_sim_wgmma", index, {blocks, one, one},
-        32 * op.getWarps(), bytes, getBlocksPerSMForSharedBytes(bytes, kMaxWgmmaFeatureSimBlocksPerSM));
+        32 * op.getWarps(), bytes,
+        getBlocksPerSMForSharedBytes(target, bytes,
+                                     kMaxWgmmaFeatureSimBlocksPerSM));
     FeatureSimKernelBuilder(b, loc, op)
         .buildWgmma(launch.getBlockIds().x, launch.getThreadIds().x, rows);
   } else {
-    gpu::LaunchOp launch = createKernelLaunch(
-        b, op, "feature_sim", index, {blocks, one, one}, 32 * op.getWarps(),
-        getMmaFeatureSimSharedBytes(d, ds));
+    gpu::LaunchOp launch =
+        createKernelLaunch(b, op, "feature_sim", index, {blocks, one, one},
+                           32 * op.getWarps(), bytes);
     FeatureSimKernelBuilder(b, loc, op)
         .build(launch.getBlockIds().x, launch.getThreadIds().x, rows);
   }
   op.erase();
+  return success();
 }

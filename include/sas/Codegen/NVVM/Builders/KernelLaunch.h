@@ -1,16 +1,14 @@
-//===- TokenKernels.h - GPU kernels of the per-token sas ops ----*- C++ -*-===//
+//===- KernelLaunch.h - Launches and arithmetic of built kernels -*- C++ -*-===//
 //
 // Part of the SAS-MLIR project.
 //
-// The kernel builders of convert-sas-token-kernels-to-nvvm (one file each)
-// and the launch they share with the attention kernel.
+// The gpu.launch every kernel builder starts from, the integer arithmetic
+// of a kernel body, and the block-wide loops they share.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef SAS_LIB_CONVERSION_SASTOGPU_TOKENKERNELS_H
-#define SAS_LIB_CONVERSION_SASTOGPU_TOKENKERNELS_H
-
-#include "sas/Dialect/SAS/IR/SASOps.h"
+#ifndef SAS_CODEGEN_NVVM_BUILDERS_KERNELLAUNCH_H
+#define SAS_CODEGEN_NVVM_BUILDERS_KERNELLAUNCH_H
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
@@ -28,12 +26,6 @@ gpu::LaunchOp createKernelLaunch(OpBuilder &b, Operation *op, StringRef kind,
                                  unsigned index, std::array<Value, 3> grid,
                                  int64_t threads, int64_t sharedBytes,
                                  int64_t minBlocksPerSM = 0);
-
-/// Blocks of `sharedBytes` of dynamic shared memory an SM holds (each also
-/// takes 1 KiB for itself), at least 1 and at most `maxBlocks`: what an
-/// sm_90a kernel asks ptxas to fit when shared memory, not registers,
-/// should decide its occupancy.
-int64_t getBlocksPerSMForSharedBytes(int64_t sharedBytes, int64_t maxBlocks);
 
 /// Integer arithmetic and the thread's place in its block, for the body of
 /// a kernel built by hand (i32 unless said otherwise).
@@ -73,12 +65,7 @@ void buildIf(OpBuilder &b, Location loc, Value condition,
 void forEachThreadItem(OpBuilder &b, Location loc, Value tid, int64_t threads,
                        int64_t count, function_ref<void(Value)> body);
 
-/// Replace the op with its kernel (a gpu.launch before it) and erase it.
-void buildHeadSimKernel(OpBuilder &b, MmaHeadSimOp op, unsigned index);
-void buildFeatureSimKernel(OpBuilder &b, MmaFeatureSimOp op, unsigned index);
-void buildPeaaKernel(OpBuilder &b, MmaPeaaOp op, unsigned index);
-
 } // namespace sas
 } // namespace mlir
 
-#endif // SAS_LIB_CONVERSION_SASTOGPU_TOKENKERNELS_H
+#endif // SAS_CODEGEN_NVVM_BUILDERS_KERNELLAUNCH_H

@@ -24,17 +24,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef SAS_LIB_CONVERSION_SASTOGPU_WARPGROUPMMA_H
-#define SAS_LIB_CONVERSION_SASTOGPU_WARPGROUPMMA_H
+#ifndef SAS_CODEGEN_NVVM_BUILDERS_WARPGROUPMMA_H
+#define SAS_CODEGEN_NVVM_BUILDERS_WARPGROUPMMA_H
 
-#include "WarpFragments.h"
+#include "sas/Codegen/NVVM/Builders/WarpFragments.h"
+#include "sas/Codegen/NVVM/SharedMemoryLayout.h"
 
 namespace mlir {
 namespace sas {
-
-/// Bytes of one swizzled panel row and of one 8-row atom.
-constexpr int64_t kPanelRowBytes = 128;
-constexpr int64_t kSwizzleAtomBytes = 1024;
 
 /// Four-value fragments (a warp's accumulator tiles, or its A fragments) as
 /// one flat list, fragment j at values 4j to 4j + 3, as wgmma's accumulator
@@ -106,4 +103,4 @@ private:
 } // namespace sas
 } // namespace mlir
 
-#endif // SAS_LIB_CONVERSION_SASTOGPU_WARPGROUPMMA_H
+#endif // SAS_CODEGEN_NVVM_BUILDERS_WARPGROUPMMA_H

@@ -1,8 +1,8 @@
-//===- MmaAttentionToNVVM.cpp - Tensor-core flash attention -----*- C++ -*-===//
+//===- AttentionKernel.cpp - Tensor-core flash attention --------*- C++ -*-===//
 //
 // Part of the SAS-MLIR project.
 //
-// Replaces each sas.mma_attention with a gpu.launch whose body is a
+// Replaces a sas.mma_attention with a gpu.launch whose body is a
 // FlashAttention-2-style kernel on mma.sync tensor cores (sm_80 and later):
 //
 //   block (query block x, head y, batch z): W warps, 16 or 32 query rows
@@ -33,14 +33,15 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "DeviceMemory.h"
-#include "TokenKernels.h"
-#include "WarpFragments.h"
-#include "WarpgroupMma.h"
+#include "sas/Codegen/NVVM/Builders/DeviceMemory.h"
+#include "sas/Codegen/NVVM/Builders/KernelLaunch.h"
+#include "sas/Codegen/NVVM/Builders/WarpFragments.h"
+#include "sas/Codegen/NVVM/Builders/WarpgroupMma.h"
+#include "sas/Codegen/NVVM/KernelLimits.h"
+#include "sas/Codegen/NVVM/Kernels.h"
+#include "sas/Codegen/NVVM/SharedMemoryLayout.h"
 #include "sas/Conversion/Common/OnlineSoftmax.h"
-#include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
-#include "sas/Dialect/SAS/IR/SASOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -53,13 +54,6 @@
 
 #include <cmath>
 #include <limits>
-
-namespace mlir {
-namespace sas {
-#define GEN_PASS_DEF_CONVERTSASMMAATTENTIONTONVVM
-#include "sas/Conversion/Passes.h.inc"
-} // namespace sas
-} // namespace mlir
 
 using namespace mlir;
 using namespace mlir::sas;
@@ -136,18 +130,12 @@ public:
     scaleLog2 = op.getScale().convertToDouble() / std::log(2.0);
     element = op.getQ().getType().getElementType();
     wgmma = op.getWgmma();
-    if (wgmma) {
-      // 128-byte-swizzled panels of 64 columns (WarpgroupMma.h).
-      kRowBytes = vRowBytes = kPanelRowBytes;
-      kTileBytes = (e / 64) * bk * kPanelRowBytes;
-      vTileBytes = (f / 64) * bk * kPanelRowBytes;
-    } else {
-      kRowBytes = (e + kMmaRowPadding) * 2;
-      vRowBytes = (f + kMmaRowPadding) * 2;
-      kTileBytes = bk * kRowBytes;
-      vTileBytes = bk * vRowBytes;
-    }
-    stageBytes = kTileBytes + vTileBytes;
+    AttentionSharedPlan plan(e, f, bk, stages, wgmma);
+    kRowBytes = plan.key.rowBytes();
+    vRowBytes = plan.value.rowBytes();
+    kTileBytes = plan.valueOffset;
+    stageBytes = plan.stageBytes;
+    panelBytes = plan.key.panelBytes();
   }
 
   /// Emits the kernel body at the builder's insertion point (inside the
@@ -219,7 +207,7 @@ private:
   bool causal, wgmma;
   double scaleLog2;
   Type element;
-  int64_t kRowBytes, vRowBytes, kTileBytes, vTileBytes, stageBytes;
+  int64_t kRowBytes, vRowBytes, kTileBytes, stageBytes, panelBytes;
   Value ring; // the k/v ring (ptr<3>)
 
   // Values of the kernel, i32 unless said otherwise.
@@ -399,7 +387,7 @@ Value MmaAttentionKernelBuilder::tileChunkOffset(Value row, Value column,
   // Panel column / 8 of bk rows, chunk column % 8 of the row, swizzled.
   Value panel = arith::DivUIOp::create(b, loc, column, i32(8));
   Value chunk = arith::RemUIOp::create(b, loc, column, i32(8));
-  return add(mulC(panel, bk * kPanelRowBytes), wg.swizzledOffset(row, chunk));
+  return add(mulC(panel, panelBytes), wg.swizzledOffset(row, chunk));
 }
 
 /// s = q k^T for this warpgroup's 64 rows (sm_90a): E / 16 wgmma steps of
@@ -431,7 +419,7 @@ void MmaAttentionKernelBuilder::accumulateValuesWgmma(
   for (int64_t kk = 0; kk < bk / 16; ++kk) {
     Value bDesc = wg.descriptor(
         mem.offset(vTile, i32(16 * kk * kPanelRowBytes)), kSwizzleAtomBytes,
-        bk * kPanelRowBytes);
+        panelBytes);
     wg.mmaRegisterA(acc, p[0][kk], bDesc, element, f);
   }
   wg.commitGroup();
@@ -706,48 +694,53 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   storeOutput(op.getOut(), state);
 }
 
-struct ConvertSASMmaAttentionToNVVMPass
-    : sas::impl::ConvertSASMmaAttentionToNVVMBase<
-          ConvertSASMmaAttentionToNVVMPass> {
-  void runOnOperation() override {
-    SmallVector<MmaAttentionOp> ops;
-    getOperation()->walk([&](MmaAttentionOp op) { ops.push_back(op); });
-    unsigned count = 0;
-    for (MmaAttentionOp op : ops) {
-      OpBuilder b(op);
-      Location loc = op.getLoc();
-      int64_t warps = op.getWarps();
-      int64_t e = op.getQ().getType().getDimSize(3),
-              f = op.getV().getType().getDimSize(3);
-      Value queries = memref::DimOp::create(b, loc, op.getQ(), 1);
-      Value keys = memref::DimOp::create(b, loc, op.getK(), 1);
-      Value queryBlocks = arith::CeilDivUIOp::create(
-          b, loc, queries,
-          arith::ConstantIndexOp::create(b, loc, op.getWarpRows() * warps));
-      Value heads = arith::ConstantIndexOp::create(
-          b, loc, op.getQ().getType().getDimSize(2));
-      Value batch = memref::DimOp::create(b, loc, op.getQ(), 0);
-      int64_t sharedBytes =
-          op.getWgmma() ? getWgmmaAttentionSharedBytes(e, f, op.getKeyTile(),
-                                                       op.getStages())
-                        : getMmaAttentionSharedBytes(e, f, op.getKeyTile(),
-                                                     op.getStages());
-      gpu::LaunchOp launch = createKernelLaunch(
-          b, op, op.getWgmma() ? "attention_wgmma" : "attention_mma", count++,
-          {queryBlocks, heads, batch}, 32 * warps, sharedBytes,
-          // sm_90a: as many blocks an SM as the shared memory holds, up to
-          // 16 warps (registers at most 65536 / (threads * blocks)). At
-          // E = 128, F = 64: four blocks of 49 KiB, 128 registers; the lazy
-          // rescaling's branch had ptxas take 137 unasked, three blocks.
-          op.getWgmma() ? getBlocksPerSMForSharedBytes(sharedBytes, 16 / warps)
-                        : 0);
-      MmaAttentionKernelBuilder kernel(b, loc, op);
-      kernel.build(op, launch.getBlockIds().x, launch.getBlockIds().y,
-                   launch.getBlockIds().z, launch.getThreadIds().x, queries,
-                   keys, queryBlocks);
-      op.erase();
-    }
-  }
-};
-
 } // namespace
+
+LogicalResult sas::checkKernelTiling(MmaAttentionOp op,
+                                     const TargetDescription &target) {
+  int64_t e = op.getQ().getType().getDimSize(3),
+          f = op.getV().getType().getDimSize(3);
+  auto check = op.getWgmma() ? checkWgmmaAttentionTiling
+                             : checkMmaAttentionTiling;
+  return check(target, e, f, op.getWarps(), op.getWarpRows(), op.getKeyTile(),
+               op.getStages(), [&] { return op.emitOpError(); });
+}
+
+LogicalResult sas::buildAttentionKernel(OpBuilder &b, MmaAttentionOp op,
+                                        const TargetDescription &target,
+                                        unsigned index) {
+  if (failed(checkKernelTiling(op, target)))
+    return failure();
+  b.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  int64_t warps = op.getWarps();
+  int64_t e = op.getQ().getType().getDimSize(3),
+          f = op.getV().getType().getDimSize(3);
+  Value queries = memref::DimOp::create(b, loc, op.getQ(), 1);
+  Value keys = memref::DimOp::create(b, loc, op.getK(), 1);
+  Value queryBlocks = arith::CeilDivUIOp::create(
+      b, loc, queries,
+      arith::ConstantIndexOp::create(b, loc, op.getWarpRows() * warps));
+  Value heads = arith::ConstantIndexOp::create(
+      b, loc, op.getQ().getType().getDimSize(2));
+  Value batch = memref::DimOp::create(b, loc, op.getQ(), 0);
+  int64_t sharedBytes =
+      AttentionSharedPlan(e, f, op.getKeyTile(), op.getStages(), op.getWgmma())
+          .plan.getSize();
+  gpu::LaunchOp launch = createKernelLaunch(
+      b, op, op.getWgmma() ? "attention_wgmma" : "attention_mma", index,
+      {queryBlocks, heads, batch}, 32 * warps, sharedBytes,
+      // sm_90a: as many blocks an SM as the shared memory holds, up to 16
+      // warps (registers at most 65536 / (threads * blocks)). At E = 128,
+      // F = 64: four blocks of 49 KiB, 128 registers; the lazy rescaling's
+      // branch had ptxas take 137 unasked, three blocks.
+      op.getWgmma()
+          ? getBlocksPerSMForSharedBytes(target, sharedBytes, 16 / warps)
+          : 0);
+  MmaAttentionKernelBuilder kernel(b, loc, op);
+  kernel.build(op, launch.getBlockIds().x, launch.getBlockIds().y,
+               launch.getBlockIds().z, launch.getThreadIds().x, queries, keys,
+               queryBlocks);
+  op.erase();
+  return success();
+}

@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef SAS_LIB_CONVERSION_SASTOGPU_DEVICEMEMORY_H
-#define SAS_LIB_CONVERSION_SASTOGPU_DEVICEMEMORY_H
+#ifndef SAS_CODEGEN_NVVM_BUILDERS_DEVICEMEMORY_H
+#define SAS_CODEGEN_NVVM_BUILDERS_DEVICEMEMORY_H
 
 #include "mlir/IR/Builders.h"
 
@@ -52,4 +52,4 @@ private:
 } // namespace sas
 } // namespace mlir
 
-#endif // SAS_LIB_CONVERSION_SASTOGPU_DEVICEMEMORY_H
+#endif // SAS_CODEGEN_NVVM_BUILDERS_DEVICEMEMORY_H

@@ -31,9 +31,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "DeviceMemory.h"
-#include "TokenKernels.h"
-#include "WarpFragments.h"
+#include "sas/Codegen/NVVM/Builders/DeviceMemory.h"
+#include "sas/Codegen/NVVM/Builders/KernelLaunch.h"
+#include "sas/Codegen/NVVM/Builders/WarpFragments.h"
+#include "sas/Codegen/NVVM/KernelLimits.h"
+#include "sas/Codegen/NVVM/Kernels.h"
+#include "sas/Codegen/NVVM/SharedMemoryLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -67,7 +70,11 @@ public:
   HeadSimKernelBuilder(OpBuilder &b, Location loc, MmaHeadSimOp op)
       : b(b), loc(loc), k(b, loc),
         frag(b, loc, op.getX().getType().getElementType()), mem(b, loc),
-        op(op) {
+        op(op),
+        plan(op.getX().getType().getDimSize(2),
+             op.getOut().getType().getDimSize(2),
+             op.getX().getType().getDimSize(3),
+             op.getW().getType().getDimSize(2), op.getWarps()) {
     heads = op.getX().getType().getDimSize(2);
     dim = op.getX().getType().getDimSize(3);
     simHeads = op.getOut().getType().getDimSize(2);
@@ -78,8 +85,8 @@ public:
     tokensPerGroup = warps / perToken;
     headsPadded = (heads + 15) / 16 * 16;
     simHeadsPadded = (simHeads + 15) / 16 * 16;
-    xRowBytes = (headsPadded + kMmaRowPadding) * 2;
-    rRowBytes = (simHeadsPadded + kMmaRowPadding) * 2;
+    xRowBytes = plan.inputs.rowBytes();
+    rRowBytes = plan.relus.rowBytes();
     tokenRows = dim + kernel - 1;
     warpPositions = dim / perToken;
     channelPairs = (heads + 1) / 2;
@@ -115,6 +122,7 @@ private:
   WarpFragmentBuilder frag;
   DeviceMemoryBuilder mem;
   MmaHeadSimOp op;
+  HeadSimSharedPlan plan;
 
   int64_t heads, dim, simHeads, kernel, pad, warps, perToken, tokensPerGroup;
   int64_t headsPadded, simHeadsPadded, xRowBytes, rRowBytes, tokenRows,
@@ -130,7 +138,7 @@ private:
 };
 
 void HeadSimKernelBuilder::zeroShared() {
-  int64_t bytes = getHeadSimSharedBytes(heads, simHeads, dim, kernel, warps);
+  int64_t bytes = plan.plan.getSize();
   Value zero = arith::ConstantOp::create(
       b, loc, cast<TypedAttr>(b.getZeroAttr(VectorType::get(4, b.getI32Type()))));
   auto loop = scf::ForOp::create(b, loc, k.mulC(k.tid, 16), k.i32(bytes),
@@ -320,9 +328,9 @@ void HeadSimKernelBuilder::storeRelu(const Tiles &acc) {
 void HeadSimKernelBuilder::storeResult(const Tiles &acc, Value firstToken) {
   Value token = k.add(firstToken, k.toI64(slot));
   Value base = mem.globalBase(op.getOut());
-  if (hasHeadSimStage(simHeads, dim)) {
+  if (plan.stageBytes != 0) {
     // 16 bytes a lane through the warp's stage: whole 32-byte sectors.
-    Value stage = mem.offset(sShared, k.mulC(k.warp, kHeadSimStageBytes));
+    Value stage = mem.offset(sShared, k.mulC(k.warp, plan.stageBytes));
     buildIf(b, loc, k.lt(token, tokens), [&] {
       for (size_t m = 0; m < acc.size(); ++m)
         frag.storeTilesThroughShared(
@@ -404,10 +412,10 @@ void HeadSimKernelBuilder::build(Value blockX, Value threadX,
   k.setThread(threadX);
   tokens = k.toI64(tokenCount);
   wShared = mem.sharedBase();
-  rwShared = mem.offset(wShared, k.i32(kernel * simHeadsPadded * xRowBytes));
-  xShared = mem.offset(rwShared, k.i32(kernel * simHeadsPadded * rRowBytes));
-  rShared = mem.offset(xShared, k.i32(tokensPerGroup * tokenRows * xRowBytes));
-  sShared = mem.offset(rShared, k.i32(tokensPerGroup * tokenRows * rRowBytes));
+  rwShared = mem.offset(wShared, k.i32(plan.resWeightsOffset));
+  xShared = mem.offset(wShared, k.i32(plan.inputsOffset));
+  rShared = mem.offset(wShared, k.i32(plan.relusOffset));
+  sShared = mem.offset(wShared, k.i32(plan.stagesOffset));
 
   // Padding rows and channels stay zero: weights and inputs only ever
   // write inside them.
@@ -450,7 +458,20 @@ void HeadSimKernelBuilder::build(Value blockX, Value threadX,
 
 } // namespace
 
-void sas::buildHeadSimKernel(OpBuilder &b, MmaHeadSimOp op, unsigned index) {
+LogicalResult sas::checkKernelTiling(MmaHeadSimOp op,
+                                     const TargetDescription &target) {
+  return checkHeadSimTiling(target, op.getX().getType().getDimSize(2),
+                            op.getOut().getType().getDimSize(2),
+                            op.getX().getType().getDimSize(3),
+                            op.getW().getType().getDimSize(2), op.getWarps(),
+                            [&] { return op.emitOpError(); });
+}
+
+LogicalResult sas::buildHeadSimKernel(OpBuilder &b, MmaHeadSimOp op,
+                                      const TargetDescription &target,
+                                      unsigned index) {
+  if (failed(checkKernelTiling(op, target)))
+    return failure();
   Location loc = op.getLoc();
   b.setInsertionPoint(op);
   Value tokens =
@@ -464,12 +485,13 @@ void sas::buildHeadSimKernel(OpBuilder &b, MmaHeadSimOp op, unsigned index) {
   Value blocks = arith::CeilDivUIOp::create(
       b, loc, tokens, arith::ConstantIndexOp::create(b, loc, tokensPerBlock));
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  HeadSimSharedPlan plan(op.getX().getType().getDimSize(2), simHeads, dim,
+                         op.getW().getType().getDimSize(2), op.getWarps());
   gpu::LaunchOp launch = createKernelLaunch(
       b, op, "head_sim", index, {blocks, one, one}, 32 * op.getWarps(),
-      getHeadSimSharedBytes(op.getX().getType().getDimSize(2), simHeads, dim,
-                            op.getW().getType().getDimSize(2), op.getWarps()),
-      kHeadSimBlocksPerSM);
+      plan.plan.getSize(), kHeadSimBlocksPerSM);
   HeadSimKernelBuilder(b, loc, op).build(launch.getBlockIds().x,
                                          launch.getThreadIds().x, tokens);
   op.erase();
+  return success();
 }

@@ -4,9 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "TokenKernels.h"
+#include "sas/Codegen/NVVM/Builders/KernelLaunch.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
-#include "sas/Dialect/SAS/IR/SASOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -109,12 +108,6 @@ void sas::buildIf(OpBuilder &b, Location loc, Value condition,
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(&guard.getThenRegion().front());
   body();
-}
-
-int64_t sas::getBlocksPerSMForSharedBytes(int64_t sharedBytes,
-                                          int64_t maxBlocks) {
-  return std::clamp<int64_t>(
-      (kMaxWgmmaSharedBytes + 1024) / (sharedBytes + 1024), 1, maxBlocks);
 }
 
 void sas::forEachThreadItem(OpBuilder &b, Location loc, Value tid,

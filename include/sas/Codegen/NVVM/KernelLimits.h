@@ -1,0 +1,120 @@
+//===- KernelLimits.h - Limits and tiling rules of SAS's kernels -*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// What each tensor-core kernel takes: head and feature sizes, warps, tiles,
+// stages, and its shared memory (SharedMemoryLayout.h) against the target's
+// (TargetDescription.h). The conversions that create kernel ops check a
+// tiling here before choosing it, and the kernel builders check it again
+// before building, both against the module's target.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SAS_CODEGEN_NVVM_KERNELLIMITS_H
+#define SAS_CODEGEN_NVVM_KERNELLIMITS_H
+
+#include "sas/Codegen/NVVM/TargetDescription.h"
+
+#include "mlir/IR/Diagnostics.h"
+
+namespace mlir {
+namespace sas {
+
+using EmitErrorFn = function_ref<InFlightDiagnostic()>;
+
+/// Head sizes of the attention kernels: q/k fragments (E/4 registers a
+/// thread) and the output accumulator (F/2) must stay in registers next to
+/// a score tile.
+constexpr int64_t kMaxMmaHeadSize = 128;
+/// Warps of a hand-built block, keys of an attention step, ring stages.
+constexpr int64_t kMaxMmaWarps = 8;
+constexpr int64_t kMaxMmaKeyTile = 128;
+constexpr int64_t kMaxMmaStages = 4;
+/// Feature simulation keeps a row tile's f (D'/2 registers a thread),
+/// relu(f) as A fragments (D'/4) and x (D/4) in registers.
+constexpr int64_t kMaxMmaFeatureSize = 128;
+/// The f32 accumulators a head-simulation thread keeps (its part of one
+/// token's [H', D] output, carried from one convolution to the next): 32 if
+/// the token's positions can be shared out that finely, else at most 64.
+/// The kernel asks for two 8-warp blocks an SM (128 registers); with its
+/// constants folded none of the kernels of docs/baselines.md spills.
+constexpr int64_t kHeadSimAccumulators = 32;
+constexpr int64_t kMaxHeadSimAccumulators = 64;
+/// Shared memory each head-simulation warp uses to write its result 16
+/// bytes a lane, where a warp's positions are 32 or 64.
+constexpr int64_t kHeadSimStageBytes = 2048;
+/// Buffers of the x ring of the sm_90a feature-simulation kernel: two row
+/// tiles in flight while one is multiplied (D = 64, D' = 128: 72 KiB a
+/// block, three an SM).
+constexpr int64_t kWgmmaFeatureSimStages = 3;
+/// The sm_90a PEAA kernel's k tile: one swizzled panel of w rows.
+constexpr int64_t kWgmmaPeaaKTile = 64;
+
+/// Warps that share the positions of one token in the head-simulation
+/// kernel: the fewest of 1, 2, 4, 8 that keep each thread's accumulators
+/// within kHeadSimAccumulators (else kMaxHeadSimAccumulators) with whole
+/// 16-position steps; 0 if none does.
+int64_t getHeadSimWarpsPerToken(int64_t simHeads, int64_t dim);
+/// Whether head-simulation warps write their result through a stage
+/// (a warp's positions are 32 or 64).
+bool hasHeadSimStage(int64_t simHeads, int64_t dim);
+
+/// Blocks of `sharedBytes` of dynamic shared memory an SM of `target`
+/// holds (each block also reserves its own), at least 1 and at most
+/// `maxBlocks`: what a kernel asks ptxas to fit when shared memory, not
+/// registers, should decide its occupancy.
+int64_t getBlocksPerSMForSharedBytes(const TargetDescription &target,
+                                     int64_t sharedBytes, int64_t maxBlocks);
+
+/// Warps of a block: 1 to kMaxMmaWarps; whole warpgroups (4 or 8) for the
+/// wgmma kernels.
+LogicalResult checkMmaWarps(int64_t warps, EmitErrorFn emitError);
+LogicalResult checkWgmmaWarps(int64_t warps, EmitErrorFn emitError);
+/// The copy rings' stage count: between 2 and kMaxMmaStages.
+LogicalResult checkMmaStages(int64_t stages, EmitErrorFn emitError);
+/// "<what> needs N bytes of shared memory, above the L a block may use on
+/// <chip>".
+LogicalResult checkSharedBytes(const TargetDescription &target,
+                               const Twine &what, int64_t bytes,
+                               EmitErrorFn emitError);
+
+/// The attention kernels: mma.sync (head sizes multiples of 16 up to
+/// kMaxMmaHeadSize) and sm_90a (multiples of 64, whole warpgroups, 16 rows
+/// a warp, 64 or 128 keys a step, a target with wgmma).
+LogicalResult checkMmaAttentionTiling(const TargetDescription &target,
+                                      int64_t e, int64_t f, int64_t warps,
+                                      int64_t warpRows, int64_t keyTile,
+                                      int64_t stages, EmitErrorFn emitError);
+LogicalResult checkWgmmaAttentionTiling(const TargetDescription &target,
+                                        int64_t e, int64_t f, int64_t warps,
+                                        int64_t warpRows, int64_t keyTile,
+                                        int64_t stages, EmitErrorFn emitError);
+
+/// The per-token kernels; the wgmma variants also need a target with wgmma.
+LogicalResult checkHeadSimTiling(const TargetDescription &target,
+                                 int64_t heads, int64_t simHeads, int64_t dim,
+                                 int64_t kernel, int64_t warps,
+                                 EmitErrorFn emitError);
+LogicalResult checkMmaFeatureSimTiling(const TargetDescription &target,
+                                       int64_t dim, int64_t simDim,
+                                       int64_t warps, int64_t rowTiles,
+                                       EmitErrorFn emitError);
+LogicalResult checkWgmmaFeatureSimTiling(const TargetDescription &target,
+                                         int64_t dim, int64_t simDim,
+                                         int64_t warps, int64_t rowTiles,
+                                         EmitErrorFn emitError);
+LogicalResult checkMmaPeaaTiling(const TargetDescription &target,
+                                 int64_t groups, int64_t width, int64_t warps,
+                                 int64_t rowTiles, int64_t columnTile,
+                                 int64_t kTile, int64_t stages,
+                                 EmitErrorFn emitError);
+LogicalResult checkWgmmaPeaaTiling(const TargetDescription &target,
+                                   int64_t groups, int64_t width,
+                                   int64_t warps, int64_t rowTiles,
+                                   int64_t columnTile, int64_t kTile,
+                                   int64_t stages, EmitErrorFn emitError);
+
+} // namespace sas
+} // namespace mlir
+
+#endif // SAS_CODEGEN_NVVM_KERNELLIMITS_H

@@ -1,0 +1,48 @@
+//===- Kernels.h - SAS's tensor-core kernels --------------------*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// One builder a kernel op: each checks the op's tiling against the target
+// (KernelLimits.h), then replaces the op with a gpu.launch of its kernel,
+// named `<function>_<kernel>_<index>`, and erases it. On a tiling the
+// target cannot run, it reports why on the op and changes nothing.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SAS_CODEGEN_NVVM_KERNELS_H
+#define SAS_CODEGEN_NVVM_KERNELS_H
+
+#include "sas/Codegen/NVVM/TargetDescription.h"
+#include "sas/Dialect/SAS/IR/SASOps.h"
+
+namespace mlir {
+namespace sas {
+
+/// Attention: FlashAttention-2-style mma.sync, or with `wgmma` the sm_90a
+/// kernel.
+LogicalResult buildAttentionKernel(OpBuilder &b, MmaAttentionOp op,
+                                   const TargetDescription &target,
+                                   unsigned index);
+LogicalResult buildHeadSimKernel(OpBuilder &b, MmaHeadSimOp op,
+                                 const TargetDescription &target,
+                                 unsigned index);
+LogicalResult buildFeatureSimKernel(OpBuilder &b, MmaFeatureSimOp op,
+                                    const TargetDescription &target,
+                                    unsigned index);
+LogicalResult buildPeaaKernel(OpBuilder &b, MmaPeaaOp op,
+                              const TargetDescription &target, unsigned index);
+
+/// The tiling checks of KernelLimits.h applied to a kernel op's sizes and
+/// attributes, reporting on the op.
+LogicalResult checkKernelTiling(MmaAttentionOp op,
+                                const TargetDescription &target);
+LogicalResult checkKernelTiling(MmaHeadSimOp op,
+                                const TargetDescription &target);
+LogicalResult checkKernelTiling(MmaFeatureSimOp op,
+                                const TargetDescription &target);
+LogicalResult checkKernelTiling(MmaPeaaOp op, const TargetDescription &target);
+
+} // namespace sas
+} // namespace mlir
+
+#endif // SAS_CODEGEN_NVVM_KERNELS_H

@@ -1,0 +1,260 @@
+//===- KernelLimits.cpp - Limits and tiling rules of SAS's kernels --------===//
+//
+// Part of the SAS-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sas/Codegen/NVVM/KernelLimits.h"
+#include "sas/Codegen/NVVM/SharedMemoryLayout.h"
+
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace mlir::sas;
+
+int64_t sas::getHeadSimWarpsPerToken(int64_t simHeads, int64_t dim) {
+  for (int64_t limit : {kHeadSimAccumulators, kMaxHeadSimAccumulators})
+    for (int64_t w : {1, 2, 4, 8})
+      if (dim % (16 * w) == 0 &&
+          int64_t(llvm::alignTo(simHeads, 16)) / 16 * (dim / w / 8) * 4 <=
+              limit)
+        return w;
+  return 0;
+}
+
+bool sas::hasHeadSimStage(int64_t simHeads, int64_t dim) {
+  int64_t perToken = getHeadSimWarpsPerToken(simHeads, dim);
+  if (perToken == 0)
+    return false;
+  int64_t positions = dim / perToken;
+  return positions == 32 || positions == 64;
+}
+
+int64_t sas::getBlocksPerSMForSharedBytes(const TargetDescription &target,
+                                          int64_t sharedBytes,
+                                          int64_t maxBlocks) {
+  int64_t perBlock = sharedBytes + target.reservedSharedBytesPerBlock;
+  return std::clamp<int64_t>(target.sharedBytesPerSM / perBlock, 1, maxBlocks);
+}
+
+LogicalResult sas::checkMmaWarps(int64_t warps, EmitErrorFn emitError) {
+  if (warps < 1 || warps > kMaxMmaWarps)
+    return emitError() << "warps must be between 1 and " << kMaxMmaWarps
+                       << ", got " << warps;
+  return success();
+}
+
+LogicalResult sas::checkWgmmaWarps(int64_t warps, EmitErrorFn emitError) {
+  if (warps % 4 != 0 || warps < 4 || warps > kMaxMmaWarps)
+    return emitError() << "the wgmma kernel needs 4 or 8 warps (whole "
+                          "warpgroups), got "
+                       << warps;
+  return success();
+}
+
+LogicalResult sas::checkMmaStages(int64_t stages, EmitErrorFn emitError) {
+  if (stages < 2 || stages > kMaxMmaStages)
+    return emitError() << "stages must be between 2 and " << kMaxMmaStages
+                       << ", got " << stages;
+  return success();
+}
+
+LogicalResult sas::checkSharedBytes(const TargetDescription &target,
+                                    const Twine &what, int64_t bytes,
+                                    EmitErrorFn emitError) {
+  if (bytes <= target.maxSharedBytesPerBlock)
+    return success();
+  return emitError() << what << " needs " << bytes
+                     << " bytes of shared memory, above the "
+                     << target.maxSharedBytesPerBlock
+                     << " a block may use on " << target.chip;
+}
+
+/// The wgmma kernels run only where the target has wgmma.
+static LogicalResult checkHasWgmma(const TargetDescription &target,
+                                   EmitErrorFn emitError) {
+  if (target.hasWgmma)
+    return success();
+  return emitError() << "the wgmma kernels need an sm_90a target, got "
+                     << target.chip;
+}
+
+LogicalResult sas::checkMmaAttentionTiling(const TargetDescription &target,
+                                           int64_t e, int64_t f, int64_t warps,
+                                           int64_t warpRows, int64_t keyTile,
+                                           int64_t stages,
+                                           EmitErrorFn emitError) {
+  if (e % 16 != 0 || f % 16 != 0 || e > kMaxMmaHeadSize ||
+      f > kMaxMmaHeadSize)
+    return emitError() << "head sizes must be multiples of 16 and at most "
+                       << kMaxMmaHeadSize << " for the tensor-core kernel, got "
+                       << e << " (q, k) and " << f << " (v)";
+  if (failed(checkMmaWarps(warps, emitError)))
+    return failure();
+  if (warpRows != 16 && warpRows != 32)
+    return emitError() << "rows per warp must be 16 or 32, got " << warpRows;
+  if (keyTile < 16 || keyTile > kMaxMmaKeyTile || keyTile % 16 != 0)
+    return emitError() << "key tile must be a multiple of 16 between 16 and "
+                       << kMaxMmaKeyTile << ", got " << keyTile;
+  if (failed(checkMmaStages(stages, emitError)))
+    return failure();
+  AttentionSharedPlan plan(e, f, keyTile, stages, /*wgmma=*/false);
+  return checkSharedBytes(target, "the key/value ring", plan.plan.getSize(),
+                          emitError);
+}
+
+LogicalResult sas::checkWgmmaAttentionTiling(const TargetDescription &target,
+                                             int64_t e, int64_t f,
+                                             int64_t warps, int64_t warpRows,
+                                             int64_t keyTile, int64_t stages,
+                                             EmitErrorFn emitError) {
+  if (failed(checkHasWgmma(target, emitError)))
+    return failure();
+  if (e % 64 != 0 || f % 64 != 0 || e > kMaxMmaHeadSize ||
+      f > kMaxMmaHeadSize)
+    return emitError() << "head sizes must be multiples of 64 and at most "
+                       << kMaxMmaHeadSize << " for the wgmma kernel, got " << e
+                       << " (q, k) and " << f << " (v)";
+  if (failed(checkWgmmaWarps(warps, emitError)))
+    return failure();
+  if (warpRows != 16 || (keyTile != 64 && keyTile != 128))
+    return emitError() << "the wgmma kernel takes 16 rows a warp and 64 or "
+                          "128 keys a step, got "
+                       << warpRows << " and " << keyTile;
+  if (failed(checkMmaStages(stages, emitError)))
+    return failure();
+  AttentionSharedPlan plan(e, f, keyTile, stages, /*wgmma=*/true);
+  return checkSharedBytes(target, "the wgmma kernel", plan.plan.getSize(),
+                          emitError);
+}
+
+LogicalResult sas::checkHeadSimTiling(const TargetDescription &target,
+                                      int64_t heads, int64_t simHeads,
+                                      int64_t dim, int64_t kernel,
+                                      int64_t warps, EmitErrorFn emitError) {
+  int64_t perToken = getHeadSimWarpsPerToken(simHeads, dim);
+  if (!perToken)
+    return emitError() << "head size " << dim << " with " << simHeads
+                       << " simulated heads: the head-simulation kernel "
+                          "needs a head size that is a multiple of 16 and a "
+                          "part of each token of at most "
+                       << kMaxHeadSimAccumulators
+                       << " accumulators a thread";
+  if (warps < perToken || warps > kMaxMmaWarps || warps % perToken != 0)
+    return emitError() << "head simulation needs a multiple of " << perToken
+                       << " warps (a token's) up to " << kMaxMmaWarps
+                       << ", got " << warps;
+  HeadSimSharedPlan plan(heads, simHeads, dim, kernel, warps);
+  return checkSharedBytes(target,
+                          "head simulation with " + Twine(warps) + " warps",
+                          plan.plan.getSize(), emitError);
+}
+
+/// The feature sizes and row tiles both feature-simulation kernels check:
+/// D and D' multiples of `multiple` up to kMaxMmaFeatureSize.
+static LogicalResult checkFeatureSimShape(int64_t dim, int64_t simDim,
+                                          int64_t rowTiles, int64_t multiple,
+                                          StringRef kernel,
+                                          EmitErrorFn emitError) {
+  if (dim % multiple != 0 || simDim % multiple != 0 ||
+      dim > kMaxMmaFeatureSize || simDim > kMaxMmaFeatureSize)
+    return emitError() << "feature sizes must be multiples of " << multiple
+                       << " and at most " << kMaxMmaFeatureSize << " for the "
+                       << kernel << " kernel, got " << dim << " (D) and "
+                       << simDim << " (D')";
+  if (rowTiles < 1)
+    return emitError() << "row tiles must be positive, got " << rowTiles;
+  return success();
+}
+
+LogicalResult sas::checkMmaFeatureSimTiling(const TargetDescription &target,
+                                            int64_t dim, int64_t simDim,
+                                            int64_t warps, int64_t rowTiles,
+                                            EmitErrorFn emitError) {
+  if (failed(checkFeatureSimShape(dim, simDim, rowTiles, 16, "tensor-core",
+                                  emitError)) ||
+      failed(checkMmaWarps(warps, emitError)))
+    return failure();
+  FeatureSimSharedPlan plan(dim, simDim, warps, /*wgmma=*/false);
+  return checkSharedBytes(target, "feature simulation", plan.plan.getSize(),
+                          emitError);
+}
+
+LogicalResult sas::checkWgmmaFeatureSimTiling(const TargetDescription &target,
+                                              int64_t dim, int64_t simDim,
+                                              int64_t warps, int64_t rowTiles,
+                                              EmitErrorFn emitError) {
+  if (failed(checkHasWgmma(target, emitError)) ||
+      failed(checkFeatureSimShape(dim, simDim, rowTiles, 64, "wgmma",
+                                  emitError)) ||
+      failed(checkWgmmaWarps(warps, emitError)))
+    return failure();
+  FeatureSimSharedPlan plan(dim, simDim, warps, /*wgmma=*/true);
+  return checkSharedBytes(target, "the wgmma kernel", plan.plan.getSize(),
+                          emitError);
+}
+
+/// A PEAA kernel's column tile: a multiple of `multiple` (the kernel's n
+/// granule) up to 256 that divides the output width.
+static LogicalResult checkPeaaColumnTile(int64_t columnTile, int64_t multiple,
+                                         int64_t width, EmitErrorFn emitError) {
+  if (columnTile % multiple != 0 || columnTile > 256 || width % columnTile != 0)
+    return emitError() << "the column tile must be a multiple of " << multiple
+                       << ", at most 256, and divide the output width "
+                       << width << ", got " << columnTile;
+  return success();
+}
+
+LogicalResult sas::checkMmaPeaaTiling(const TargetDescription &target,
+                                      int64_t groups, int64_t width,
+                                      int64_t warps, int64_t rowTiles,
+                                      int64_t columnTile, int64_t kTile,
+                                      int64_t stages, EmitErrorFn emitError) {
+  if (failed(checkMmaWarps(warps, emitError)))
+    return failure();
+  // A warp's accumulators: 16 R rows by the column tile, R * BN / 2 a
+  // thread.
+  if (rowTiles < 1 || rowTiles * columnTile > 256)
+    return emitError() << "row tiles times the column tile must be at most "
+                          "256 (the accumulators of a warp), got "
+                       << rowTiles << " x " << columnTile;
+  if (failed(checkPeaaColumnTile(columnTile, 16, width, emitError)))
+    return failure();
+  if (kTile % 16 != 0 || kTile > 64 || width % kTile != 0)
+    return emitError() << "the k tile must be a multiple of 16, at most 64, "
+                          "and divide the output width "
+                       << width << ", got " << kTile;
+  if (failed(checkMmaStages(stages, emitError)))
+    return failure();
+  PeaaSharedPlan plan(groups, 16 * warps * rowTiles, columnTile, kTile, stages,
+                      /*wgmma=*/false);
+  return checkSharedBytes(target, "the PEAA ring", plan.plan.getSize(),
+                          emitError);
+}
+
+LogicalResult sas::checkWgmmaPeaaTiling(const TargetDescription &target,
+                                        int64_t groups, int64_t width,
+                                        int64_t warps, int64_t rowTiles,
+                                        int64_t columnTile, int64_t kTile,
+                                        int64_t stages, EmitErrorFn emitError) {
+  if (failed(checkHasWgmma(target, emitError)) ||
+      failed(checkWgmmaWarps(warps, emitError)))
+    return failure();
+  if (rowTiles != 1 || kTile != kWgmmaPeaaKTile)
+    return emitError() << "the wgmma kernel takes one row tile a warp and "
+                       << kWgmmaPeaaKTile << " inputs a step, got " << rowTiles
+                       << " and " << kTile;
+  if (width % kWgmmaPeaaKTile != 0)
+    return emitError() << "the wgmma kernel needs a width that is a multiple "
+                          "of "
+                       << kWgmmaPeaaKTile << ", got " << width;
+  if (failed(checkPeaaColumnTile(columnTile, 8, width, emitError)) ||
+      failed(checkMmaStages(stages, emitError)))
+    return failure();
+  PeaaSharedPlan plan(groups, 16 * warps, columnTile, kWgmmaPeaaKTile, stages,
+                      /*wgmma=*/true);
+  return checkSharedBytes(target, "the wgmma PEAA ring", plan.plan.getSize(),
+                          emitError);
+}

@@ -1,0 +1,92 @@
+//===- SASKernelsToNVVM.cpp - Kernel ops to NVVM kernels --------*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+// convert-sas-mma-attention-to-nvvm and convert-sas-token-kernels-to-nvvm:
+// each kernel op becomes its kernel (sas/Codegen/NVVM/Kernels.h), built for
+// the module's target.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sas/Conversion/SASKernelsToNVVM/SASKernelsToNVVM.h"
+#include "sas/Codegen/NVVM/Kernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace mlir {
+namespace sas {
+#define GEN_PASS_DEF_CONVERTSASMMAATTENTIONTONVVM
+#define GEN_PASS_DEF_CONVERTSASTOKENKERNELSTONVVM
+#include "sas/Conversion/Passes.h.inc"
+} // namespace sas
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::sas;
+
+namespace {
+/// Builds the kernel of every op of `OpTys` under `root` for the target,
+/// numbering the kernels of each op type from 0.
+template <typename... OpTys>
+LogicalResult buildKernels(Operation *root) {
+  SmallVector<Operation *> ops;
+  root->walk([&](Operation *op) {
+    if (isa<OpTys...>(op))
+      ops.push_back(op);
+  });
+  if (ops.empty())
+    return success();
+  FailureOr<TargetDescription> target = getTargetDescription(root);
+  if (failed(target))
+    return failure();
+  OpBuilder b(root->getContext());
+  DenseMap<OperationName, unsigned> counts;
+  bool failedAny = false;
+  for (Operation *op : ops) {
+    unsigned index = counts[op->getName()]++;
+    LogicalResult built =
+        TypeSwitch<Operation *, LogicalResult>(op)
+            .Case([&](MmaAttentionOp o) {
+              return buildAttentionKernel(b, o, *target, index);
+            })
+            .Case([&](MmaHeadSimOp o) {
+              return buildHeadSimKernel(b, o, *target, index);
+            })
+            .Case([&](MmaFeatureSimOp o) {
+              return buildFeatureSimKernel(b, o, *target, index);
+            })
+            .Case([&](MmaPeaaOp o) {
+              return buildPeaaKernel(b, o, *target, index);
+            })
+            .Default([](Operation *) { return failure(); });
+    failedAny |= failed(built);
+  }
+  return failure(failedAny);
+}
+
+struct ConvertSASMmaAttentionToNVVMPass
+    : sas::impl::ConvertSASMmaAttentionToNVVMBase<
+          ConvertSASMmaAttentionToNVVMPass> {
+  void runOnOperation() override {
+    if (failed(buildKernels<MmaAttentionOp>(getOperation())))
+      signalPassFailure();
+  }
+};
+
+struct ConvertSASTokenKernelsToNVVMPass
+    : sas::impl::ConvertSASTokenKernelsToNVVMBase<
+          ConvertSASTokenKernelsToNVVMPass> {
+  void runOnOperation() override {
+    if (failed(buildKernels<MmaHeadSimOp, MmaFeatureSimOp, MmaPeaaOp>(
+            getOperation())))
+      signalPassFailure();
+  }
+};
+} // namespace
