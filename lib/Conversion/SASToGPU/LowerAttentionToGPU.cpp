@@ -468,10 +468,6 @@ struct ConvertSASAttentionToGPUPass
              "shared-memory-bytes must be positive";
       return signalPassFailure();
     }
-    SmallVector<Operation *> attentions;
-    getOperation()->walk([&](AttentionOp op) { attentions.push_back(op); });
-    if (attentions.empty())
-      return;
     FailureOr<TargetDescription> target = getTargetDescription(getOperation());
     if (failed(target))
       return signalPassFailure();
@@ -505,6 +501,8 @@ struct ConvertSASAttentionToGPUPass
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateLowerAttentionToGPUPatterns(patterns, tiling);
+    SmallVector<Operation *> attentions;
+    getOperation()->walk([&](AttentionOp op) { attentions.push_back(op); });
     rewriteOpsToBuffers(attentions, std::move(patterns));
     // The pattern reports why it did not apply.
     if (getOperation()

@@ -193,13 +193,6 @@ struct ConvertSASTokenOpsToGPUPass
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<Operation *> ops;
-    getOperation()->walk([&](Operation *op) {
-      if (isa<HeadSimOp, FeatureSimOp, PeaaOp>(op))
-        ops.push_back(op);
-    });
-    if (ops.empty())
-      return;
     FailureOr<TargetDescription> target = getTargetDescription(getOperation());
     if (failed(target))
       return signalPassFailure();
@@ -250,6 +243,11 @@ struct ConvertSASTokenOpsToGPUPass
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerHeadSim, LowerFeatureSim, LowerPeaa>(&getContext(),
                                                            tiling);
+    SmallVector<Operation *> ops;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<HeadSimOp, FeatureSimOp, PeaaOp>(op))
+        ops.push_back(op);
+    });
     rewriteOpsToBuffers(ops, std::move(patterns));
   }
 };

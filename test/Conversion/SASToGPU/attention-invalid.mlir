@@ -1,4 +1,4 @@
-// RUN: sas-opt %s --convert-sas-attention-to-gpu --verify-diagnostics
+// RUN: sas-opt %s --sas-gpu-attach-target=chip=sm_80 --convert-sas-attention-to-gpu --verify-diagnostics
 
 func.func @too_large(%q: tensor<1x8x1x8192xf32>, %v: tensor<1x8x1x8192xf32>)
     -> tensor<1x8x1x8192xf32> {

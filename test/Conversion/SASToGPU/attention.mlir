@@ -1,5 +1,5 @@
-// RUN: sas-opt %s --convert-sas-attention-to-gpu --canonicalize --split-input-file --verify-diagnostics | FileCheck %s
-// RUN: sas-opt %s --convert-sas-attention-to-gpu="query-tile=64 key-tile=64 shared-memory-bytes=12288" --canonicalize --split-input-file --verify-diagnostics | FileCheck %s --check-prefix=SMALL
+// RUN: sas-opt %s --sas-gpu-attach-target=chip=sm_80 --convert-sas-attention-to-gpu --canonicalize --split-input-file --verify-diagnostics | FileCheck %s
+// RUN: sas-opt %s --sas-gpu-attach-target=chip=sm_80 --convert-sas-attention-to-gpu="query-tile=64 key-tile=64 shared-memory-bytes=12288" --canonicalize --split-input-file --verify-diagnostics | FileCheck %s --check-prefix=SMALL
 
 // One block per (batch, head, query block), mapped to GPU blocks; the
 // online-softmax state and the k/v tiles live in workgroup memory; under

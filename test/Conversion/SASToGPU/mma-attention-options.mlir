@@ -1,21 +1,21 @@
 // Tiling outside the tensor-core kernel's limits is an error naming the limit.
-// RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-warps=9" 2>&1 | FileCheck %s --check-prefix=WARPS
+// RUN: not sas-opt %s --sas-gpu-attach-target=chip=sm_80 --convert-sas-attention-to-gpu="mma-warps=9" 2>&1 | FileCheck %s --check-prefix=WARPS
 // WARPS: convert-sas-attention-to-gpu: warps must be between 1 and 8, got 9
-// RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-key-tile=24" 2>&1 | FileCheck %s --check-prefix=KEYS
+// RUN: not sas-opt %s --sas-gpu-attach-target=chip=sm_80 --convert-sas-attention-to-gpu="mma-key-tile=24" 2>&1 | FileCheck %s --check-prefix=KEYS
 // KEYS: convert-sas-attention-to-gpu: key tile must be a multiple of 16 between 16 and 128, got 24
-// RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-warp-rows=48" 2>&1 | FileCheck %s --check-prefix=ROWS
+// RUN: not sas-opt %s --sas-gpu-attach-target=chip=sm_80 --convert-sas-attention-to-gpu="mma-warp-rows=48" 2>&1 | FileCheck %s --check-prefix=ROWS
 // ROWS: convert-sas-attention-to-gpu: rows per warp must be 16 or 32, got 48
 // 0 no longer picks by head size (32 is the default for every size).
-// RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-warp-rows=0" 2>&1 | FileCheck %s --check-prefix=ROWS0
+// RUN: not sas-opt %s --sas-gpu-attach-target=chip=sm_80 --convert-sas-attention-to-gpu="mma-warp-rows=0" 2>&1 | FileCheck %s --check-prefix=ROWS0
 // ROWS0: convert-sas-attention-to-gpu: rows per warp must be 16 or 32, got 0
-// RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-stages=1" 2>&1 | FileCheck %s --check-prefix=STAGES
+// RUN: not sas-opt %s --sas-gpu-attach-target=chip=sm_80 --convert-sas-attention-to-gpu="mma-stages=1" 2>&1 | FileCheck %s --check-prefix=STAGES
 // STAGES: convert-sas-attention-to-gpu: stages must be between 2 and 4, got 1
 // A tiling whose ring does not fit these heads: an error on the op.
-// RUN: not sas-opt %s --convert-sas-attention-to-gpu="mma-key-tile=128 mma-stages=4" 2>&1 | FileCheck %s --check-prefix=SHARED
+// RUN: not sas-opt %s --sas-gpu-attach-target=chip=sm_80 --convert-sas-attention-to-gpu="mma-key-tile=128 mma-stages=4" 2>&1 | FileCheck %s --check-prefix=SHARED
 // SHARED: error: 'sas.attention' op the key/value ring needs 278528 bytes of shared memory, above the 101376 a block may use
-// RUN: not sas-opt %s --convert-sas-attention-to-gpu="wgmma=true wgmma-key-tile=96" 2>&1 | FileCheck %s --check-prefix=WGMMAKEYS
+// RUN: not sas-opt %s --sas-gpu-attach-target=chip=sm_90a --convert-sas-attention-to-gpu="wgmma-key-tile=96" 2>&1 | FileCheck %s --check-prefix=WGMMAKEYS
 // WGMMAKEYS: convert-sas-attention-to-gpu: the wgmma kernel takes 16 rows a warp and 64 or 128 keys a step, got 16 and 96
-// RUN: sas-opt %s --convert-sas-attention-to-gpu="tensor-cores=false mma-warps=9" | FileCheck %s --check-prefix=OFF
+// RUN: sas-opt %s --sas-gpu-attach-target=chip=sm_80 --convert-sas-attention-to-gpu="tensor-cores=false mma-warps=9" | FileCheck %s --check-prefix=OFF
 // OFF: scf.forall
 
 func.func @f(%q: tensor<1x8x2x128xbf16>, %v: tensor<1x8x2x128xbf16>)

@@ -1,8 +1,8 @@
-// RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu | FileCheck %s
-// RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu="tensor-cores=false" | FileCheck %s --check-prefix=OFF
-// RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu="mma-warps=8 mma-warp-rows=16 mma-key-tile=32 mma-stages=3" | FileCheck %s --check-prefix=TILING
-// RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu="wgmma=true" | FileCheck %s --check-prefix=WGMMA
-// RUN: sas-opt %s --split-input-file --convert-sas-attention-to-gpu="wgmma=true wgmma-key-tile=128" | FileCheck %s --check-prefix=WGMMA128
+// RUN: sas-opt %s --split-input-file --sas-gpu-attach-target=chip=sm_80 --convert-sas-attention-to-gpu | FileCheck %s
+// RUN: sas-opt %s --split-input-file --sas-gpu-attach-target=chip=sm_80 --convert-sas-attention-to-gpu="tensor-cores=false" | FileCheck %s --check-prefix=OFF
+// RUN: sas-opt %s --split-input-file --sas-gpu-attach-target=chip=sm_80 --convert-sas-attention-to-gpu="mma-warps=8 mma-warp-rows=16 mma-key-tile=32 mma-stages=3" | FileCheck %s --check-prefix=TILING
+// RUN: sas-opt %s --split-input-file --sas-gpu-attach-target=chip=sm_90a --convert-sas-attention-to-gpu | FileCheck %s --check-prefix=WGMMA
+// RUN: sas-opt %s --split-input-file --sas-gpu-attach-target=chip=sm_90a --convert-sas-attention-to-gpu="wgmma-key-tile=128" | FileCheck %s --check-prefix=WGMMA128
 
 // bf16 heads that are multiples of 16 take the tensor-core kernel: the
 // attention becomes sas.mma_attention on the operands' buffers, with the

@@ -1,6 +1,6 @@
-// RUN: sas-opt %s --split-input-file --convert-sas-token-ops-to-gpu --verify-diagnostics | FileCheck %s
-// RUN: sas-opt %s --split-input-file --convert-sas-token-ops-to-gpu=wgmma=true --verify-diagnostics | FileCheck %s --check-prefix=WGMMA
-// RUN: sas-opt %s --split-input-file --convert-sas-token-ops-to-gpu="feature-sim-warps=8 feature-sim-row-tiles=2 peaa-warps=2 peaa-row-tiles=2 peaa-column-tile=64 peaa-k-tile=16 peaa-stages=2 head-sim-warps=4" --verify-diagnostics | FileCheck %s --check-prefix=TILING
+// RUN: sas-opt %s --split-input-file --sas-gpu-attach-target=chip=sm_80 --convert-sas-token-ops-to-gpu --verify-diagnostics | FileCheck %s
+// RUN: sas-opt %s --split-input-file --sas-gpu-attach-target=chip=sm_90a --convert-sas-token-ops-to-gpu --verify-diagnostics | FileCheck %s --check-prefix=WGMMA
+// RUN: sas-opt %s --split-input-file --sas-gpu-attach-target=chip=sm_80 --convert-sas-token-ops-to-gpu="feature-sim-warps=8 feature-sim-row-tiles=2 peaa-warps=2 peaa-row-tiles=2 peaa-column-tile=64 peaa-k-tile=16 peaa-stages=2 head-sim-warps=4" --verify-diagnostics | FileCheck %s --check-prefix=TILING
 
 // 16-bit head simulation, feature simulation and PEAA become one kernel op
 // each on the operands' buffers. Heads (12, 24) padded to 16 inside the

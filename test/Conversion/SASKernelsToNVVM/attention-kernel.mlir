@@ -1,5 +1,5 @@
-// RUN: sas-opt %s --convert-sas-mma-attention-to-nvvm | FileCheck %s
-// RUN: sas-opt %s --convert-sas-mma-attention-to-nvvm | FileCheck %s --check-prefix=NARROW
+// RUN: sas-opt %s --sas-gpu-attach-target=chip=sm_80 --convert-sas-mma-attention-to-nvvm | FileCheck %s
+// RUN: sas-opt %s --sas-gpu-attach-target=chip=sm_80 --convert-sas-mma-attention-to-nvvm | FileCheck %s --check-prefix=NARROW
 
 // One block of 2 warps of 16 rows (64 threads) per (32 queries, head,
 // batch) with a

@@ -1,4 +1,4 @@
-// RUN: sas-opt %s --split-input-file --convert-sas-token-kernels-to-nvvm | FileCheck %s
+// RUN: sas-opt %s --split-input-file --sas-gpu-attach-target=chip=sm_90a --convert-sas-token-kernels-to-nvvm | FileCheck %s
 
 // Head simulation: one launch of 8 warps, two a token (32 accumulators a
 // thread), weights and token rows staged 16-bit (zeroed once, then the

@@ -1,0 +1,47 @@
+// RUN: sas-opt %s --split-input-file --sas-gpu-attach-target=chip=sm_90a --convert-sas-mma-attention-to-nvvm --verify-diagnostics
+
+// The tilings sas.mma_attention take, checked against the target when the kernels are
+// built (sas/Codegen/NVVM/KernelLimits.h).
+
+func.func @head_size(%q: memref<1x8x2x40xbf16>, %v: memref<1x8x2x16xbf16>) {
+  // expected-error @below {{head sizes must be multiples of 16 and at most 128 for the tensor-core kernel, got 40 (q, k) and 16 (v)}}
+  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(4) warp_rows(16) key_tile(64) stages(2)
+      : memref<1x8x2x40xbf16>, memref<1x8x2x40xbf16>, memref<1x8x2x16xbf16>, memref<1x8x2x16xbf16>
+  return
+}
+
+// -----
+
+func.func @stages(%q: memref<1x8x2x32xbf16>, %v: memref<1x8x2x16xbf16>) {
+  // expected-error @below {{stages must be between 2 and 4, got 5}}
+  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(4) warp_rows(16) key_tile(64) stages(5)
+      : memref<1x8x2x32xbf16>, memref<1x8x2x32xbf16>, memref<1x8x2x16xbf16>, memref<1x8x2x16xbf16>
+  return
+}
+
+// -----
+
+func.func @wgmma_head(%q: memref<1x8x2x96xbf16>, %v: memref<1x8x2x64xbf16>) {
+  // expected-error @below {{head sizes must be multiples of 64 and at most 128 for the wgmma kernel, got 96 (q, k) and 64 (v)}}
+  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(8) warp_rows(16) key_tile(64) stages(2) wgmma
+      : memref<1x8x2x96xbf16>, memref<1x8x2x96xbf16>, memref<1x8x2x64xbf16>, memref<1x8x2x64xbf16>
+  return
+}
+
+// -----
+
+func.func @wgmma_warps(%q: memref<1x8x2x128xbf16>, %v: memref<1x8x2x64xbf16>) {
+  // expected-error @below {{the wgmma kernel needs 4 or 8 warps (whole warpgroups), got 6}}
+  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(6) warp_rows(16) key_tile(64) stages(2) wgmma
+      : memref<1x8x2x128xbf16>, memref<1x8x2x128xbf16>, memref<1x8x2x64xbf16>, memref<1x8x2x64xbf16>
+  return
+}
+
+// -----
+
+func.func @wgmma_keys(%q: memref<1x8x2x128xbf16>, %v: memref<1x8x2x64xbf16>) {
+  // expected-error @below {{the wgmma kernel takes 16 rows a warp and 64 or 128 keys a step, got 16 and 32}}
+  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(8) warp_rows(16) key_tile(32) stages(2) wgmma
+      : memref<1x8x2x128xbf16>, memref<1x8x2x128xbf16>, memref<1x8x2x64xbf16>, memref<1x8x2x64xbf16>
+  return
+}
