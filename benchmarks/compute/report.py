@@ -41,14 +41,31 @@ def analyse(sas_opt, b, t, h, d, hs, ds, k):
     return whole, terms
 
 
+def gpu_layer_results(path):
+    """bench.py's results as {device, torch, results: [{config, ms}]}, from
+    bench.py's JSON or from a run's summary.json (its bench.json)."""
+    data = json.load(open(path))
+    if "layer" not in data:
+        return data
+    block = data["layer"]["bench.json"]
+    keys = ("batch", "seq_len", "heads", "head_dim", "sim_heads", "sim_head_dim",
+            "kernel")
+    return {"device": block.get("device", data["gpu"]),
+            "torch": block.get("torch", data["torch"]),
+            "results": [{"config": dict(zip(keys, r["config"])), "ms": r["ms"]}
+                        for r in block["rows"]]}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sas-opt", default=os.path.join(ROOT, "build", "bin", "sas-opt"))
     ap.add_argument("--cpu-results", default=os.path.join(ROOT, "benchmarks", "cpu", "results.json"))
     ap.add_argument("--gpu-results", default=os.path.join(
         ROOT, "benchmarks", "gpu", "results", "attention-instructions", "final",
-        "bench.json"),
-        help="bench.py's JSON: SAS-MLIR's layer and PyTorch's MHA, same run")
+        "summary.json"),
+        help="a GPU run's summary (benchmarks/gpu/summarize.py) holding "
+        "bench.py's results, or bench.py's own JSON: SAS-MLIR's layer and "
+        "PyTorch's MHA, same run")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "compute.md"))
     a = ap.parse_args()
 
@@ -147,7 +164,7 @@ def main():
           f"{compiled / mha:.1f}× | {whole['sas']['flops'] / eager / 1e9:.0f} | "
           f"{whole['mha']['flops'] / mha / 1e9:.0f} |")
     w("")
-    measured = json.load(open(a.gpu_results))
+    measured = gpu_layer_results(a.gpu_results)
     w("## H200 (bf16): SAS-MLIR's layer against MHA, same run\n")
     w(f"Source: `benchmarks/gpu/bench.py` ({os.path.relpath(a.gpu_results, ROOT)}), "
       f"{measured['device']}, torch {measured['torch']}: the layer library built by "

@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "python-bindings"))
 import cases  # noqa: E402
 import sas_mlir.cuda  # noqa: E402
-from bench import time_ms  # noqa: E402
+from bench import sdpa_backend, time_ms  # noqa: E402
 
 DTYPES = {"f16": torch.float16, "bf16": torch.bfloat16}
 THRESHOLD = 2e-2
@@ -140,16 +140,18 @@ def bench(args):
             torch.cuda.synchronize()
             diff = float((ours - theirs).norm() / theirs.norm())
             ms = {n: time_ms(fn, 5, args.iters) for n, fn in runs.items()}
+        backend = sdpa_backend(qt, kt, vt, True, scale)
         flop = b * t * 2 * ((t + 1) / 2) * hs * (ds + d)
         tflops = {n: flop / (m * 1e-3) / 1e12 for n, m in ms.items()}
         print(f"{chip} B={b} T={t} H'={hs} D'={ds} D={d}: sas_mlir "
               f"{ms['sas_mlir']:.3f} ms {tflops['sas_mlir']:.0f} TFLOP/s, "
               f"sdpa {ms['sdpa']:.3f} ms {tflops['sdpa']:.0f} TFLOP/s, "
               f"ratio {tflops['sas_mlir'] / tflops['sdpa']:.2f} "
-              f"(rel. diff {diff:.1e})", flush=True)
+              f"(rel. diff {diff:.1e}; SDPA backend {backend})", flush=True)
         results.append(dict(chip=chip, batch=b, seq_len=t, sim_heads=hs,
                             sim_head_dim=ds, head_dim=d, ms=ms, tflops=tflops,
-                            gflop=flop / 1e9, rel_diff_vs_sdpa=diff))
+                            gflop=flop / 1e9, rel_diff_vs_sdpa=diff,
+                            sdpa_backend=backend))
     return results, 0
 
 

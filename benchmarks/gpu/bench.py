@@ -32,6 +32,20 @@ from flops import mha_flops, sas_flops  # noqa: E402
 from sas_mlir.torch_module import SASAttention  # noqa: E402
 
 
+def sdpa_backend(q, k, v, is_causal, scale=None):
+    """The backend torch.nn.functional.scaled_dot_product_attention picks
+    for these inputs ([B, N, T, E]; "FLASH_ATTENTION", "EFFICIENT_ATTENTION",
+    "CUDNN_ATTENTION", "MATH"), by PyTorch's own choice function
+    (torch._fused_sdp_choice, private: "unknown" where it fails)."""
+    try:
+        from torch.nn.attention import SDPBackend
+        choice = torch._fused_sdp_choice(q, k, v, None, 0.0, is_causal,
+                                         scale=scale)
+        return SDPBackend(choice).name
+    except Exception as e:  # another PyTorch: record that it is not known
+        return f"unknown ({type(e).__name__})"
+
+
 def time_ms(fn, warmup, iters):
     for _ in range(warmup):
         fn()
@@ -68,6 +82,10 @@ def bench_config(libs, case, iters, compile_module):
                                            v.transpose(1, 2), is_causal=causal)
         return dense(o.transpose(1, 2).reshape(b, t, h * d))
 
+    backends = {
+        "mha": sdpa_backend(q.transpose(1, 2), kk.transpose(1, 2),
+                            v.transpose(1, 2), causal),
+        "core_sim_size": sdpa_backend(qs, ks, vs, causal)}
     runs = {}
     with torch.no_grad():
         runs["sas_eager"] = lambda: module(q, kk, v)
@@ -102,7 +120,7 @@ def bench_config(libs, case, iters, compile_module):
                 ms=times,
                 tflops={n: flops[n] / (times[n] * 1e-3) / 1e12 for n in times},
                 gflop={n: flops[n] / 1e9 for n in times},
-                agreement_with_eager=agreement)
+                agreement_with_eager=agreement, sdpa_backend=backends)
 
 
 def main():

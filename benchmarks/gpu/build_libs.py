@@ -1,6 +1,7 @@
 """Builds the layer libraries of the GPU check and benchmark (cases.py)
 with sas-run --target cuda, in parallel, into DIR/, and packs them into
-DIR.tar.xz (the cubins compress about 20 times) for the GPU machine.
+DIR.tar.xz (the cubins compress about 20 times) for the GPU machine, with
+build-info.json (the commit they were built from, for the run's summary).
 
     /usr/bin/python3 benchmarks/gpu/build_libs.py [--sas-run build/bin/sas-run]
         [--out gpu-libs] [--jobs 2] [--only check|bench|attention|variants]
@@ -14,6 +15,8 @@ kernel_profile.py --libs gpu-libs/peaa192/libs on the GPU machine.
 
 import argparse
 import concurrent.futures
+import datetime
+import json
 import os
 import subprocess
 import sys
@@ -62,6 +65,23 @@ def build_variant(sas_run, out_dir, variant, force):
     return path
 
 
+def build_info(args):
+    """What the libraries were built from, for the run's summary
+    (summarize.py): the commit, whether the tree had changes, the options."""
+    def git(*cmd):
+        # GIT_OPTIONAL_LOCKS=0: git status leaves the index alone.
+        r = subprocess.run(["git", *cmd], capture_output=True, text=True,
+                           env=dict(os.environ, GIT_OPTIONAL_LOCKS="0"))
+        return r.stdout.strip() if r.returncode == 0 else None
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return dict(commit=git("rev-parse", "--short", "HEAD"),
+                uncommitted_changes=bool(status) if status is not None else None,
+                built=datetime.datetime.now(datetime.timezone.utc)
+                .strftime("%Y-%m-%d %H:%M UTC"),
+                only=args.only, chip=args.chip,
+                gpu_pipeline_options=args.gpu_pipeline_options)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sas-run", default="build/bin/sas-run")
@@ -97,9 +117,12 @@ def main():
         paths = list(pool.map(
             lambda c: build(args.sas_run, libs, c, args.force, args.chip,
                             args.gpu_pipeline_options), todo))
+    info = os.path.join(libs, "build-info.json")
+    with open(info, "w") as f:
+        json.dump(build_info(args), f, indent=1)
     archive = os.path.join(args.out, "libs.tar.xz")
     with tarfile.open(archive, "w:xz") as tar:
-        for path in paths:
+        for path in paths + [info]:
             tar.add(path, arcname=os.path.basename(path))
     print(f"built {len(paths)} libraries into {libs}, packed into {archive} "
           f"({os.path.getsize(archive) / 1e6:.1f} MB)")

@@ -1,13 +1,14 @@
-"""The spread of check.py's 16-bit errors over runs: for each check.log
-given, the median, 90th percentile and largest relative error of the
-matrix's bf16 and f16 cases (the cases.check_cases() matrix, H = 2, D = 48;
-not the extra cases), from the logs' "rel. error" lines.
+"""The spread of check.py's 16-bit errors over runs: for each check.py log
+given (plain or gzipped), the median, 90th percentile and largest relative
+error of the matrix's bf16 and f16 cases (the cases.check_cases() matrix,
+H = 2, D = 48; not the extra cases), from the logs' "rel. error" lines.
 
     python3 benchmarks/gpu/error_spread.py \\
-        benchmarks/gpu/results/layer-kernels/check.log \\
-        benchmarks/gpu/results/sm90a-token-kernels/*/check.log
+        benchmarks/gpu/results/layer-kernels/check.log.gz \\
+        benchmarks/gpu/results/sm90a-token-kernels/*/check*.log.gz
 """
 
+import gzip
 import re
 import statistics
 import sys
@@ -20,7 +21,8 @@ def main():
         sys.exit(__doc__)
     for path in sys.argv[1:]:
         errors = []
-        with open(path) as log:
+        with (gzip.open(path, "rt") if path.endswith(".gz")
+              else open(path)) as log:
             for line in log:
                 m = LINE.search(line)
                 # The matrix's D' is D = 48 or 2D = 96.

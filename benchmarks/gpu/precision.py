@@ -26,7 +26,8 @@ def main():
                         help="(b, t, h, d, sim_heads, sim_head_dim, kernel, "
                         "causal, dtype), as check.py's cases")
     parser.add_argument("--seed", type=int, required=True,
-                        help="the case's seed (check.json has it)")
+                        help="the case's seed (check.py's JSON has it; a run's "
+                        "summary.json lists its failing cases' seeds)")
     args = parser.parse_args()
     case = tuple(ast.literal_eval(args.case))
     dtype = case[-1]

@@ -15,9 +15,17 @@
 #              of config 2's head simulation, attention and PEAA
 #   sass       cuobjdump -sass of the kernels dump_kernels.py wrote, with
 #              their HMMA/LDSM/MUFU.EX2 counts
-# All three when no step is named.
+# All three when no step is named. Last, summarize.py writes DIR/summary.json:
+# card, driver, PyTorch, SDPA backend, the libraries' commit (build_libs.py's
+# build-info.json), shapes, medians and pass/fail tallies.
 #
 #   bash benchmarks/gpu/run_on_gpu.sh [DIR] [check] [bench] [sass]
+#
+# What is kept in the repository, as benchmarks/gpu/results/RUN/: that
+# summary.json, and only the logs a claim in docs/perf.md or docs/perf-log/
+# cites (every check.py log too: error_spread.py reads them), those over
+# 8 KB as gzip -9 .log.gz. The raw JSON, SASS and the rest stay out;
+# benchmarks/gpu/report.py then regenerates perf.md's tables.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-gpu-results}}
@@ -27,6 +35,7 @@ mkdir -p "$out" gpu-libs/libs
 tar -xJf gpu-libs/libs.tar.xz -C gpu-libs/libs || exit 1
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,power.limit \
   --format=csv > "$out/gpu.txt" 2>&1
+cp gpu-libs/libs/build-info.json "$out/" 2>/dev/null
 export PYTHONUNBUFFERED=1
 status=0
 run() { # NAME COMMAND...: the command's output to NAME.log
@@ -80,4 +89,5 @@ for step in $steps; do
   *) echo "run_on_gpu.sh: unknown step '$step'" >&2; exit 2 ;;
   esac
 done
+python3 benchmarks/gpu/summarize.py "$out" || status=1
 exit $status

@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "sas/Pipelines/Passes.h"
+#include "sas/Dialect/SAS/IR/SASDialect.h"
+#include "sas/Dialect/SAS/IR/SASOps.h"
 
 #include "mlir/Conversion/ConvertToLLVM/ToLLVMInterface.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -69,6 +71,13 @@ static bool attrHasInterface(MLIRContext *context) {
       .hasInterface(InterfaceTy::getInterfaceID());
 }
 
+/// The sas kernel ops' models, where the sas dialect is loaded (without it
+/// there is no kernel op to build).
+static bool sasKernelModelsRegistered(MLIRContext *context) {
+  return !context->getLoadedDialect<sas::SASDialect>() ||
+         opHasInterface<sas::MmaAttentionOp, sas::KernelOpInterface>(context);
+}
+
 /// What tiling and bufferization need (both pipelines).
 static const Requirement kTensorRequirements[] = {
     {"TilingInterface of linalg ops",
@@ -119,6 +128,9 @@ static const Requirement kGPURequirements[] = {
     {"ConvertToLLVMPatternInterface of the memref dialect",
      "mlir::registerConvertMemRefToLLVMInterface",
      dialectHasInterface<memref::MemRefDialect, ConvertToLLVMPatternInterface>},
+    {"KernelOpInterface of the sas kernel ops",
+     "mlir::sas::registerKernelOpInterfaceExternalModels",
+     sasKernelModelsRegistered},
     {"TargetAttrInterface of #nvvm.target",
      "mlir::NVVM::registerNVVMTargetInterfaceExternalModels",
      attrHasInterface<NVVM::NVVMTargetAttr, gpu::TargetAttrInterface>},

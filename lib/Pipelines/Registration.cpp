@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sas/Pipelines/Pipelines.h"
+#include "sas/Codegen/NVVM/KernelOpInterfaceImpl.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -22,4 +23,7 @@ void sas::registerSASPipelineDependencies(DialectRegistry &registry) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registerAllToLLVMIRTranslations(registry);
+  // SAS's own: the kernel ops' shared-memory plans, tiling checks and
+  // builders, which live with the kernels.
+  registerKernelOpInterfaceExternalModels(registry);
 }

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sas/InitSAS.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
 #include "sas/Dialect/SAS/IR/SASOps.h"
 #include "sas/Runner/CudaLibrary.h"
@@ -19,8 +20,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -287,9 +286,7 @@ static int emitCudaLibrary(const char *argv0, StorageType storage) {
   verifyConfig(config, flagNames());
 
   DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registry.insert<SASDialect>();
+  registerSASDialect(registry);
   MLIRContext context(registry);
   SASGPUPipelineOptions options;
   if (failed(options.parseFromString(gpuPipelineOptions)))
@@ -358,9 +355,7 @@ int main(int argc, char **argv) {
          formatShape(q.shape));
 
   DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registry.insert<SASDialect>();
+  registerSASDialect(registry);
   MLIRContext context(registry);
 
   OwningOpRef<ModuleOp> module;

@@ -68,6 +68,13 @@ FailureOr<TargetDescription> sas::getTargetDescription(Operation *op) {
                             "(sas-gpu-pipeline does)";
 }
 
+bool sas::hasTargetDescription(Operation *op) {
+  for (Operation *scope = op; scope; scope = scope->getParentOp())
+    if (scope->hasAttr(kTargetAttrName))
+      return true;
+  return false;
+}
+
 void sas::setTargetDescription(Operation *module,
                                const TargetDescription &target) {
   module->setAttr(kTargetAttrName, target.getAttr(module->getContext()));

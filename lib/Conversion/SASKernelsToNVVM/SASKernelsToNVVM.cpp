@@ -3,13 +3,14 @@
 // Part of the SAS-MLIR project.
 //
 // convert-sas-mma-attention-to-nvvm and convert-sas-token-kernels-to-nvvm:
-// each kernel op becomes its kernel (sas/Codegen/NVVM/Kernels.h), built for
-// the module's target.
+// each kernel op becomes its kernel through its KernelOpInterface model
+// (sas/Codegen/NVVM), built for the module's target.
 //
 //===----------------------------------------------------------------------===//
 
 #include "sas/Conversion/SASKernelsToNVVM/SASKernelsToNVVM.h"
-#include "sas/Codegen/NVVM/Kernels.h"
+#include "sas/Codegen/NVVM/TargetDescription.h"
+#include "sas/Dialect/SAS/IR/SASOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -18,7 +19,6 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir {
 namespace sas {
@@ -36,10 +36,10 @@ namespace {
 /// numbering the kernels of each op type from 0.
 template <typename... OpTys>
 LogicalResult buildKernels(Operation *root) {
-  SmallVector<Operation *> ops;
+  SmallVector<KernelOpInterface> ops;
   root->walk([&](Operation *op) {
     if (isa<OpTys...>(op))
-      ops.push_back(op);
+      ops.push_back(cast<KernelOpInterface>(op));
   });
   if (ops.empty())
     return success();
@@ -49,24 +49,9 @@ LogicalResult buildKernels(Operation *root) {
   OpBuilder b(root->getContext());
   DenseMap<OperationName, unsigned> counts;
   bool failedAny = false;
-  for (Operation *op : ops) {
+  for (KernelOpInterface op : ops) {
     unsigned index = counts[op->getName()]++;
-    LogicalResult built =
-        TypeSwitch<Operation *, LogicalResult>(op)
-            .Case([&](MmaAttentionOp o) {
-              return buildAttentionKernel(b, o, *target, index);
-            })
-            .Case([&](MmaHeadSimOp o) {
-              return buildHeadSimKernel(b, o, *target, index);
-            })
-            .Case([&](MmaFeatureSimOp o) {
-              return buildFeatureSimKernel(b, o, *target, index);
-            })
-            .Case([&](MmaPeaaOp o) {
-              return buildPeaaKernel(b, o, *target, index);
-            })
-            .Default([](Operation *) { return failure(); });
-    failedAny |= failed(built);
+    failedAny |= failed(op.buildKernel(b, *target, index));
   }
   return failure(failedAny);
 }

@@ -18,19 +18,17 @@
 namespace mlir {
 namespace sas {
 
-/// Attention: FlashAttention-2-style mma.sync, or with `wgmma` the sm_90a
-/// kernel.
-LogicalResult buildAttentionKernel(OpBuilder &b, MmaAttentionOp op,
-                                   const TargetDescription &target,
-                                   unsigned index);
-LogicalResult buildHeadSimKernel(OpBuilder &b, MmaHeadSimOp op,
-                                 const TargetDescription &target,
-                                 unsigned index);
-LogicalResult buildFeatureSimKernel(OpBuilder &b, MmaFeatureSimOp op,
-                                    const TargetDescription &target,
-                                    unsigned index);
-LogicalResult buildPeaaKernel(OpBuilder &b, MmaPeaaOp op,
-                              const TargetDescription &target, unsigned index);
+/// Builds the kernel of the op: attention (FlashAttention-2-style mma.sync,
+/// or with `wgmma` the sm_90a kernel), head simulation, feature simulation
+/// (mma.sync or sm_90a), PEAA (mma.sync or sm_90a).
+LogicalResult buildKernel(OpBuilder &b, MmaAttentionOp op,
+                          const TargetDescription &target, unsigned index);
+LogicalResult buildKernel(OpBuilder &b, MmaHeadSimOp op,
+                          const TargetDescription &target, unsigned index);
+LogicalResult buildKernel(OpBuilder &b, MmaFeatureSimOp op,
+                          const TargetDescription &target, unsigned index);
+LogicalResult buildKernel(OpBuilder &b, MmaPeaaOp op,
+                          const TargetDescription &target, unsigned index);
 
 /// The tiling checks of KernelLimits.h applied to a kernel op's sizes and
 /// attributes, reporting on the op.
@@ -41,6 +39,13 @@ LogicalResult checkKernelTiling(MmaHeadSimOp op,
 LogicalResult checkKernelTiling(MmaFeatureSimOp op,
                                 const TargetDescription &target);
 LogicalResult checkKernelTiling(MmaPeaaOp op, const TargetDescription &target);
+
+/// Bytes of dynamic shared memory of a block: the size of the kernel's plan
+/// (SharedMemoryLayout.h).
+int64_t getKernelSharedBytes(MmaAttentionOp op);
+int64_t getKernelSharedBytes(MmaHeadSimOp op);
+int64_t getKernelSharedBytes(MmaFeatureSimOp op);
+int64_t getKernelSharedBytes(MmaPeaaOp op);
 
 } // namespace sas
 } // namespace mlir

@@ -61,6 +61,9 @@ struct TargetDescription {
 /// fails with an error on `op` naming what is missing or unknown.
 FailureOr<TargetDescription> getTargetDescription(Operation *op);
 
+/// Whether `op` or an op enclosing it has `sas.target`.
+bool hasTargetDescription(Operation *op);
+
 /// Attaches `target` as `sas.target` to `module`.
 void setTargetDescription(Operation *module, const TargetDescription &target);
 

@@ -706,16 +706,21 @@ LogicalResult sas::checkKernelTiling(MmaAttentionOp op,
                op.getStages(), [&] { return op.emitOpError(); });
 }
 
-LogicalResult sas::buildAttentionKernel(OpBuilder &b, MmaAttentionOp op,
-                                        const TargetDescription &target,
-                                        unsigned index) {
+int64_t sas::getKernelSharedBytes(MmaAttentionOp op) {
+  return AttentionSharedPlan(op.getQ().getType().getDimSize(3),
+                             op.getV().getType().getDimSize(3),
+                             op.getKeyTile(), op.getStages(), op.getWgmma())
+      .plan.getSize();
+}
+
+LogicalResult sas::buildKernel(OpBuilder &b, MmaAttentionOp op,
+                               const TargetDescription &target,
+                               unsigned index) {
   if (failed(checkKernelTiling(op, target)))
     return failure();
   b.setInsertionPoint(op);
   Location loc = op.getLoc();
   int64_t warps = op.getWarps();
-  int64_t e = op.getQ().getType().getDimSize(3),
-          f = op.getV().getType().getDimSize(3);
   Value queries = memref::DimOp::create(b, loc, op.getQ(), 1);
   Value keys = memref::DimOp::create(b, loc, op.getK(), 1);
   Value queryBlocks = arith::CeilDivUIOp::create(
@@ -724,9 +729,7 @@ LogicalResult sas::buildAttentionKernel(OpBuilder &b, MmaAttentionOp op,
   Value heads = arith::ConstantIndexOp::create(
       b, loc, op.getQ().getType().getDimSize(2));
   Value batch = memref::DimOp::create(b, loc, op.getQ(), 0);
-  int64_t sharedBytes =
-      AttentionSharedPlan(e, f, op.getKeyTile(), op.getStages(), op.getWgmma())
-          .plan.getSize();
+  int64_t sharedBytes = getKernelSharedBytes(op);
   gpu::LaunchOp launch = createKernelLaunch(
       b, op, op.getWgmma() ? "attention_wgmma" : "attention_mma", index,
       {queryBlocks, heads, batch}, 32 * warps, sharedBytes,

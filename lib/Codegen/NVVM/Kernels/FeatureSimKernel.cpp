@@ -403,9 +403,16 @@ LogicalResult sas::checkKernelTiling(MmaFeatureSimOp op,
                op.getRowTiles(), [&] { return op.emitOpError(); });
 }
 
-LogicalResult sas::buildFeatureSimKernel(OpBuilder &b, MmaFeatureSimOp op,
-                                         const TargetDescription &target,
-                                         unsigned index) {
+int64_t sas::getKernelSharedBytes(MmaFeatureSimOp op) {
+  return FeatureSimSharedPlan(op.getX().getType().getDimSize(3),
+                              op.getOut().getType().getDimSize(3),
+                              op.getWarps(), op.getWgmma())
+      .plan.getSize();
+}
+
+LogicalResult sas::buildKernel(OpBuilder &b, MmaFeatureSimOp op,
+                               const TargetDescription &target,
+                               unsigned index) {
   if (failed(checkKernelTiling(op, target)))
     return failure();
   Location loc = op.getLoc();
@@ -421,10 +428,7 @@ LogicalResult sas::buildFeatureSimKernel(OpBuilder &b, MmaFeatureSimOp op,
       b, loc, 16 * op.getWarps() * op.getRowTiles());
   Value blocks = arith::CeilDivUIOp::create(b, loc, rows, rowsPerBlock);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  int64_t bytes = FeatureSimSharedPlan(op.getX().getType().getDimSize(3),
-                                       op.getOut().getType().getDimSize(3),
-                                       op.getWarps(), op.getWgmma())
-                      .plan.getSize();
+  int64_t bytes = getKernelSharedBytes(op);
   if (op.getWgmma()) {
     gpu::LaunchOp launch = createKernelLaunch(
         b, op, "feature_sim_wgmma", index, {blocks, one, one},

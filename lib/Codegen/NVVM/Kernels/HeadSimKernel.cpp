@@ -467,9 +467,17 @@ LogicalResult sas::checkKernelTiling(MmaHeadSimOp op,
                             [&] { return op.emitOpError(); });
 }
 
-LogicalResult sas::buildHeadSimKernel(OpBuilder &b, MmaHeadSimOp op,
-                                      const TargetDescription &target,
-                                      unsigned index) {
+int64_t sas::getKernelSharedBytes(MmaHeadSimOp op) {
+  return HeadSimSharedPlan(op.getX().getType().getDimSize(2),
+                           op.getOut().getType().getDimSize(2),
+                           op.getX().getType().getDimSize(3),
+                           op.getW().getType().getDimSize(2), op.getWarps())
+      .plan.getSize();
+}
+
+LogicalResult sas::buildKernel(OpBuilder &b, MmaHeadSimOp op,
+                               const TargetDescription &target,
+                               unsigned index) {
   if (failed(checkKernelTiling(op, target)))
     return failure();
   Location loc = op.getLoc();
@@ -485,11 +493,9 @@ LogicalResult sas::buildHeadSimKernel(OpBuilder &b, MmaHeadSimOp op,
   Value blocks = arith::CeilDivUIOp::create(
       b, loc, tokens, arith::ConstantIndexOp::create(b, loc, tokensPerBlock));
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  HeadSimSharedPlan plan(op.getX().getType().getDimSize(2), simHeads, dim,
-                         op.getW().getType().getDimSize(2), op.getWarps());
   gpu::LaunchOp launch = createKernelLaunch(
       b, op, "head_sim", index, {blocks, one, one}, 32 * op.getWarps(),
-      plan.plan.getSize(), kHeadSimBlocksPerSM);
+      getKernelSharedBytes(op), kHeadSimBlocksPerSM);
   HeadSimKernelBuilder(b, loc, op).build(launch.getBlockIds().x,
                                          launch.getThreadIds().x, tokens);
   op.erase();

@@ -372,9 +372,17 @@ LogicalResult sas::checkKernelTiling(MmaPeaaOp op,
                [&] { return op.emitOpError(); });
 }
 
-LogicalResult sas::buildPeaaKernel(OpBuilder &b, MmaPeaaOp op,
-                                   const TargetDescription &target,
-                                   unsigned index) {
+int64_t sas::getKernelSharedBytes(MmaPeaaOp op) {
+  return PeaaSharedPlan(getPeaaGroups(op),
+                        16 * op.getRowTiles() * op.getWarps(),
+                        op.getColumnTile(), op.getKTile(), op.getStages(),
+                        op.getWgmma())
+      .plan.getSize();
+}
+
+LogicalResult sas::buildKernel(OpBuilder &b, MmaPeaaOp op,
+                               const TargetDescription &target,
+                               unsigned index) {
   if (failed(checkKernelTiling(op, target)))
     return failure();
   Location loc = op.getLoc();
@@ -390,11 +398,9 @@ LogicalResult sas::buildPeaaKernel(OpBuilder &b, MmaPeaaOp op,
       b, loc, rowBlocks,
       arith::ConstantIndexOp::create(b, loc, width / op.getColumnTile()));
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  PeaaSharedPlan plan(getPeaaGroups(op), rowsPerBlock, op.getColumnTile(),
-                      op.getKTile(), op.getStages(), op.getWgmma());
   gpu::LaunchOp launch = createKernelLaunch(
       b, op, op.getWgmma() ? "peaa_wgmma" : "peaa", index, {blocks, one, one},
-      32 * op.getWarps(), plan.plan.getSize());
+      32 * op.getWarps(), getKernelSharedBytes(op));
   PeaaKernelBuilder(b, loc, op)
       .build(launch.getBlockIds().x, launch.getThreadIds().x, rows);
   op.erase();

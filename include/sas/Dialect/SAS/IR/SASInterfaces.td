@@ -29,4 +29,44 @@ def SAS_CostOpInterface : OpInterface<"CostOpInterface"> {
   ];
 }
 
+def SAS_KernelOpInterface : OpInterface<"KernelOpInterface"> {
+  let cppNamespace = "::mlir::sas";
+  let description = [{
+    A sas op on buffers that becomes one GPU kernel (`sas.mma_attention`,
+    `sas.mma_head_sim`, `sas.mma_feature_sim`, `sas.mma_peaa`). The op says
+    what it computes and with which tiling; the kernel library
+    (`sas/Codegen/NVVM`) implements the interface as external models
+    (`registerKernelOpInterfaceExternalModels`): it knows each kernel's
+    shared-memory plan, checks the tiling against a target and builds the
+    kernel. Adding a kernel is one op and one model.
+  }];
+  let methods = [
+    InterfaceMethod<
+      /*desc=*/[{Checks the op's tiling against `target` (sizes, warps,
+                 tiles, stages, shared memory); reports on the op.}],
+      /*retTy=*/"::llvm::LogicalResult",
+      /*methodName=*/"verifyTiling",
+      /*args=*/(ins "const ::mlir::sas::TargetDescription &":$target)>,
+    InterfaceMethod<
+      /*desc=*/[{Checks the tiling against the target attached to an
+                 enclosing op (`sas.target`), if any.}],
+      /*retTy=*/"::llvm::LogicalResult",
+      /*methodName=*/"verifyTilingForEnclosingTarget">,
+    InterfaceMethod<
+      /*desc=*/"Bytes of dynamic shared memory a block of the kernel uses",
+      /*retTy=*/"int64_t",
+      /*methodName=*/"getSharedMemoryBytes">,
+    InterfaceMethod<
+      /*desc=*/[{Replaces the op with a gpu.launch of its kernel for
+                 `target`, named `<function>_<kernel>_<index>`, and erases
+                 it; on a tiling the target cannot run, reports why and
+                 changes nothing.}],
+      /*retTy=*/"::llvm::LogicalResult",
+      /*methodName=*/"buildKernel",
+      /*args=*/(ins "::mlir::OpBuilder &":$builder,
+                    "const ::mlir::sas::TargetDescription &":$target,
+                    "unsigned":$index)>,
+  ];
+}
+
 #endif // SAS_DIALECT_SAS_IR_SASINTERFACES_TD

@@ -18,6 +18,15 @@
 #include <optional>
 #include <string>
 
+namespace mlir {
+class OpBuilder;
+namespace sas {
+/// What a GPU target offers (sas/Codegen/NVVM/TargetDescription.h): the
+/// kernel ops' interface takes it by reference.
+struct TargetDescription;
+} // namespace sas
+} // namespace mlir
+
 #include "sas/Dialect/SAS/IR/SASInterfaces.h.inc"
 
 #define GET_OP_CLASSES
