@@ -101,14 +101,16 @@ struct SASGPUPipelineOptions
       llvm::cl::desc("Threads of an attention block"), llvm::cl::init(128)};
   PassOptions::Option<int64_t> elementwiseThreads{
       *this, "elementwise-threads",
-      llvm::cl::desc("Threads per block of the per-token kernels"),
+      llvm::cl::desc("Threads per block of the kernels of the linalg path "
+                     "(f32, and sizes the tensor-core kernels do not take)"),
       llvm::cl::init(256)};
   PassOptions::Option<bool> tensorCores{
       *this, "tensor-cores",
-      llvm::cl::desc("Tensor-core (mma.sync) kernels for f16/bf16: the "
-                     "attention, and one kernel each for head simulation, "
-                     "feature simulation and PEAA (convert-sas-token-ops-"
-                     "to-gpu says which sizes they take)"),
+      llvm::cl::desc("Tensor-core kernels for f16/bf16 (mma.sync, and wgmma "
+                     "where the chip has it): the attention, and one kernel "
+                     "each for head simulation, feature simulation and PEAA "
+                     "(convert-sas-token-ops-to-gpu says which sizes they "
+                     "take)"),
       llvm::cl::init(true)};
   PassOptions::Option<int64_t> mmaWarps{
       *this, "mma-warps",
@@ -188,9 +190,12 @@ std::optional<std::string>
 checkSASGPUPipelineOptions(const SASGPUPipelineOptions &options);
 
 /// sas-gpu-pipeline: from sas ops on tensors to host code in the LLVM
-/// dialect that launches NVVM kernels held in a gpu.binary: attention as
-/// block-mapped online-softmax tiles in shared memory, the per-token ops as
-/// one kernel per linalg op, intermediates in device memory.
+/// dialect that launches NVVM kernels held in a gpu.binary. The target
+/// (`chip`) is attached first; f16/bf16 attention, head simulation, feature
+/// simulation and PEAA become one tensor-core kernel each (sas/Codegen/NVVM),
+/// f32 and the sizes those kernels do not take go through linalg (attention
+/// as block-mapped online-softmax tiles in shared memory, the rest one
+/// kernel per linalg op); intermediates live in device memory.
 void buildSASGPUPipeline(OpPassManager &pm,
                          const SASGPUPipelineOptions &options);
 

@@ -39,6 +39,7 @@ SmallVector<Value> sas::flattenTiles(ArrayRef<AccFragment> tiles) {
 }
 
 SmallVector<AccFragment> sas::unflattenTiles(ArrayRef<Value> values) {
+  assert(values.size() % 4 == 0 && "a partial fragment would be dropped");
   SmallVector<AccFragment> tiles;
   for (size_t i = 0; i + 3 < values.size(); i += 4)
     tiles.push_back({values[i], values[i + 1], values[i + 2], values[i + 3]});
