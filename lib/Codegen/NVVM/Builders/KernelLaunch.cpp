@@ -54,54 +54,6 @@ gpu::LaunchOp sas::createKernelLaunch(OpBuilder &b, Operation *op,
   return launch;
 }
 
-Value KernelArith::i32(int64_t v) {
-  return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
-}
-Value KernelArith::i64(int64_t v) {
-  return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
-}
-Value KernelArith::toI32(Value index) {
-  return arith::IndexCastUIOp::create(b, loc, b.getI32Type(), index);
-}
-Value KernelArith::toI64(Value v) {
-  if (v.getType().isIndex())
-    return arith::IndexCastUIOp::create(b, loc, b.getI64Type(), v);
-  return arith::ExtUIOp::create(b, loc, b.getI64Type(), v);
-}
-Value KernelArith::add(Value x, Value y) {
-  return arith::AddIOp::create(b, loc, x, y);
-}
-Value KernelArith::mul(Value x, Value y) {
-  return arith::MulIOp::create(b, loc, x, y);
-}
-Value KernelArith::addC(Value x, int64_t c) {
-  return add(x, x.getType().isInteger(64) ? i64(c) : i32(c));
-}
-Value KernelArith::mulC(Value x, int64_t c) {
-  return mul(x, x.getType().isInteger(64) ? i64(c) : i32(c));
-}
-Value KernelArith::div(Value x, int64_t c) {
-  return arith::DivUIOp::create(b, loc, x,
-                                x.getType().isInteger(64) ? i64(c) : i32(c));
-}
-Value KernelArith::rem(Value x, int64_t c) {
-  return arith::RemUIOp::create(b, loc, x,
-                                x.getType().isInteger(64) ? i64(c) : i32(c));
-}
-Value KernelArith::lt(Value x, Value y) {
-  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
-}
-Value KernelArith::select(Value condition, Value x, Value y) {
-  return arith::SelectOp::create(b, loc, condition, x, y);
-}
-void KernelArith::setThread(Value threadX) {
-  tid = toI32(threadX);
-  lane = rem(tid, 32);
-  warp = div(tid, 32);
-  group = div(lane, 4);
-  quad = rem(lane, 4);
-}
-
 void sas::buildIf(OpBuilder &b, Location loc, Value condition,
                   function_ref<void()> body) {
   auto guard = scf::IfOp::create(b, loc, condition);
@@ -119,6 +71,6 @@ void sas::forEachThreadItem(OpBuilder &b, Location loc, Value tid,
     if (first + threads <= count)
       body(item);
     else
-      buildIf(b, loc, k.lt(item, k.i32(count)), [&] { body(item); });
+      buildIf(b, loc, k.slt(item, k.i32(count)), [&] { body(item); });
   }
 }

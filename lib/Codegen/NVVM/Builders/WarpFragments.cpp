@@ -15,10 +15,6 @@
 using namespace mlir;
 using namespace mlir::sas;
 
-Value WarpFragmentBuilder::i32(int64_t v) {
-  return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
-}
-
 Value WarpFragmentBuilder::f32(double v) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
 }

@@ -15,14 +15,6 @@
 using namespace mlir;
 using namespace mlir::sas;
 
-Value WarpgroupMmaBuilder::i32(int64_t v) {
-  return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
-}
-
-Value WarpgroupMmaBuilder::i64(int64_t v) {
-  return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
-}
-
 Value WarpgroupMmaBuilder::swizzledOffset(Value row, Value chunk) {
   Value phase = arith::AndIOp::create(b, loc, row, i32(7));
   Value swizzled = arith::XOrIOp::create(b, loc, chunk, phase);

@@ -116,8 +116,9 @@ struct TileCopy {
 class MmaAttentionKernelBuilder {
 public:
   MmaAttentionKernelBuilder(OpBuilder &b, Location loc, MmaAttentionOp op)
-      : b(b), loc(loc), frag(b, loc, op.getQ().getType().getElementType()),
-        mem(b, loc), wg(b, loc) {
+      : b(b), loc(loc), k(b, loc),
+        frag(b, loc, op.getQ().getType().getElementType()), mem(b, loc),
+        wg(b, loc) {
     e = op.getQ().getType().getDimSize(3);
     f = op.getV().getType().getDimSize(3);
     numHeads = op.getQ().getType().getDimSize(2);
@@ -147,26 +148,6 @@ public:
 
 private:
   using Scores = SmallVector<SmallVector<AccFragment>>; // [row tile][key/8]
-
-  Value i32(int64_t v) { return frag.i32(v); }
-  Value i64(int64_t v) {
-    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
-  }
-  Value toI32(Value index) {
-    return arith::IndexCastUIOp::create(b, loc, b.getI32Type(), index);
-  }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value mulC(Value x, int64_t c) {
-    return mul(x, x.getType().isInteger(64) ? i64(c) : i32(c));
-  }
-  Value addC(Value x, int64_t c) {
-    return add(x, x.getType().isInteger(64) ? i64(c) : i32(c));
-  }
-  Value minS(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
-  Value lt(Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
-  }
 
   /// Byte offset of row `token` of head `head` in a [B, L, N, width] tensor
   /// of batch `batch` (i64: tensors may exceed 2 GiB).
@@ -199,6 +180,7 @@ private:
 
   OpBuilder &b;
   Location loc;
+  IntArith k;
   WarpFragmentBuilder frag;
   DeviceMemoryBuilder mem;
   WarpgroupMmaBuilder wg;
@@ -225,27 +207,27 @@ Value MmaAttentionKernelBuilder::rowOffset(Value batchIndex, Value length,
   auto wide = [&](Value v) {
     return arith::ExtUIOp::create(b, loc, b.getI64Type(), v);
   };
-  Value row = add(mul(wide(batchIndex), wide(length)), wide(token));
-  row = add(mulC(row, numHeads), wide(head));
-  return mulC(row, width * 2);
+  Value row = k.add(k.mul(wide(batchIndex), wide(length)), wide(token));
+  row = k.add(k.mulC(row, numHeads), wide(head));
+  return k.mulC(row, width * 2);
 }
 
 /// q rows of this warp as A fragments, one per 16 columns, read once from
 /// global memory (rows past T read row T - 1 and are zeroed).
 void MmaAttentionKernelBuilder::loadQueryFragments(Value q) {
   Value qBase = mem.globalBase(q);
-  Value zero = i32(0);
+  Value zero = k.i32(0);
   for (int64_t m = 0; m < rowTiles; ++m) {
     std::array<Value, 2> rowAddress, valid;
     for (int r = 0; r < 2; ++r) {
-      valid[r] = lt(rows[m][r], queries);
-      Value row = minS(rows[m][r], addC(queries, -1));
+      valid[r] = k.slt(rows[m][r], queries);
+      Value row = k.minS(rows[m][r], k.addC(queries, -1));
       rowAddress[r] = mem.offset(
           mem.offset(qBase, rowOffset(batch, queries, row, e)),
-          mulC(quad, 4)); // bytes of 2q elements
+          k.mulC(quad, 4)); // bytes of 2q elements
     }
     auto load = [&](int r, int64_t column) {
-      Value v = mem.loadI32(mem.offset(rowAddress[r], i32(column * 2)));
+      Value v = mem.loadI32(mem.offset(rowAddress[r], k.i32(column * 2)));
       return (Value)arith::SelectOp::create(b, loc, valid[r], v, zero);
     };
     qFrags.emplace_back();
@@ -261,12 +243,12 @@ void MmaAttentionKernelBuilder::loadQueryFragments(Value q) {
 /// a chunk: a tenth of a step's PTX instructions at E = 128).
 void MmaAttentionKernelBuilder::issueKeyValueLoadIfAny(Value keyBlock,
                                                        Value numBlocks) {
-  Value stage = arith::RemUIOp::create(b, loc, keyBlock, i32(stages));
-  auto exists = scf::IfOp::create(b, loc, lt(keyBlock, numBlocks));
+  Value stage = arith::RemUIOp::create(b, loc, keyBlock, k.i32(stages));
+  auto exists = scf::IfOp::create(b, loc, k.slt(keyBlock, numBlocks));
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(&exists.getThenRegion().front());
   Value whole = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
-                                      mulC(addC(keyBlock, 1), bk), keys);
+                                      k.mulC(k.addC(keyBlock, 1), bk), keys);
   auto load = scf::IfOp::create(b, loc, whole, /*withElseRegion=*/true);
   b.setInsertionPointToStart(&load.getThenRegion().front());
   issueKeyValueLoad(keyBlock, stage, /*whole=*/true);
@@ -279,9 +261,9 @@ void MmaAttentionKernelBuilder::issueKeyValueLoadIfAny(Value keyBlock,
 /// their source never read.
 void MmaAttentionKernelBuilder::issueKeyValueLoad(Value keyBlock, Value stage,
                                                   bool whole) {
-  Value keyStart = mulC(keyBlock, bk);
-  Value slot = mem.offset(ring, mulC(stage, stageBytes));
-  Value tiles[2] = {slot, mem.offset(slot, i32(kTileBytes))};
+  Value keyStart = k.mulC(keyBlock, bk);
+  Value slot = mem.offset(ring, k.mulC(stage, stageBytes));
+  Value tiles[2] = {slot, mem.offset(slot, k.i32(kTileBytes))};
   for (int t = 0; t < 2; ++t) {
     const TileCopy &copy = copies[t];
     if (!copy.global) {
@@ -297,23 +279,23 @@ void MmaAttentionKernelBuilder::issueKeyValueLoad(Value keyBlock, Value stage,
         copy.global,
         arith::MulIOp::create(
             b, loc, arith::ExtUIOp::create(b, loc, b.getI64Type(), keyStart),
-            i64(copy.keyBytes)));
-    Value firstKey = add(keyStart, copy.firstRow);
+            k.i64(copy.keyBytes)));
+    Value firstKey = k.add(keyStart, copy.firstRow);
     Value dest = mem.offset(tiles[t], copy.sharedOffset);
     for (int64_t i = 0; i < copy.steps; ++i) {
       Value source =
-          mem.offset(blockStart, i64(i * copy.rowsPerStep * copy.keyBytes));
+          mem.offset(blockStart, k.i64(i * copy.rowsPerStep * copy.keyBytes));
       Value destination =
-          mem.offset(dest, i32(i * copy.rowsPerStep * copy.rowBytes));
+          mem.offset(dest, k.i32(i * copy.rowsPerStep * copy.rowBytes));
       if (whole) {
         mem.copyAsync16(destination, source, /*srcBytes=*/nullptr);
         continue;
       }
-      Value inRange = lt(addC(firstKey, i * copy.rowsPerStep), keys);
+      Value inRange = k.slt(k.addC(firstKey, i * copy.rowsPerStep), keys);
       mem.copyAsync16(
           destination,
           arith::SelectOp::create(b, loc, inRange, source, copy.headStart),
-          arith::SelectOp::create(b, loc, inRange, i32(16), i32(0)));
+          arith::SelectOp::create(b, loc, inRange, k.i32(16), k.i32(0)));
     }
   }
 }
@@ -334,12 +316,12 @@ TileCopy MmaAttentionKernelBuilder::planTileCopy(Value global, int64_t width,
   copy.keyBytes = numHeads * width * 2;
   copy.rowsPerStep = threads / chunksPerRow;
   copy.steps = bk / copy.rowsPerStep;
-  copy.firstRow = arith::DivUIOp::create(b, loc, tid, i32(chunksPerRow));
-  Value column = arith::RemUIOp::create(b, loc, tid, i32(chunksPerRow));
-  copy.headStart = mem.offset(global, rowOffset(batch, keys, i32(0), width));
+  copy.firstRow = arith::DivUIOp::create(b, loc, tid, k.i32(chunksPerRow));
+  Value column = arith::RemUIOp::create(b, loc, tid, k.i32(chunksPerRow));
+  copy.headStart = mem.offset(global, rowOffset(batch, keys, k.i32(0), width));
   copy.global = mem.offset(
       mem.offset(global, rowOffset(batch, keys, copy.firstRow, width)),
-      mulC(column, 16));
+      k.mulC(column, 16));
   copy.sharedOffset = tileChunkOffset(copy.firstRow, column, width, rowBytes);
   return copy;
 }
@@ -354,16 +336,16 @@ void MmaAttentionKernelBuilder::copyRowsAsync(
   int64_t chunksPerRow = width / 8;
   forEachThreadItem(b, loc, tid, 32 * warps, rows * chunksPerRow,
                     [&](Value chunk) {
-    Value row = arith::DivUIOp::create(b, loc, chunk, i32(chunksPerRow));
-    Value column = arith::RemUIOp::create(b, loc, chunk, i32(chunksPerRow));
-    Value index = add(start, row);
-    Value inRange = lt(index, limit);
+    Value row = arith::DivUIOp::create(b, loc, chunk, k.i32(chunksPerRow));
+    Value column = arith::RemUIOp::create(b, loc, chunk, k.i32(chunksPerRow));
+    Value index = k.add(start, row);
+    Value inRange = k.slt(index, limit);
     Value source = mem.offset(
         mem.offset(global, rowOffset(batch, limit,
-                                     minS(index, addC(limit, -1)), width)),
-        mulC(column, 16));
+                                     k.minS(index, k.addC(limit, -1)), width)),
+        k.mulC(column, 16));
     mem.copyAsync16(mem.offset(tile, destOffset(row, column)), source,
-                    arith::SelectOp::create(b, loc, inRange, i32(16), i32(0)));
+                    arith::SelectOp::create(b, loc, inRange, k.i32(16), k.i32(0)));
   });
 }
 
@@ -383,11 +365,11 @@ Value MmaAttentionKernelBuilder::tileChunkOffset(Value row, Value column,
                                                 int64_t width,
                                                 int64_t rowBytes) {
   if (!wgmma)
-    return add(mulC(row, rowBytes), mulC(column, 16));
+    return k.add(k.mulC(row, rowBytes), k.mulC(column, 16));
   // Panel column / 8 of bk rows, chunk column % 8 of the row, swizzled.
-  Value panel = arith::DivUIOp::create(b, loc, column, i32(8));
-  Value chunk = arith::RemUIOp::create(b, loc, column, i32(8));
-  return add(mulC(panel, panelBytes), wg.swizzledOffset(row, chunk));
+  Value panel = arith::DivUIOp::create(b, loc, column, k.i32(8));
+  Value chunk = arith::RemUIOp::create(b, loc, column, k.i32(8));
+  return k.add(k.mulC(panel, panelBytes), wg.swizzledOffset(row, chunk));
 }
 
 /// s = q k^T for this warpgroup's 64 rows (sm_90a): E / 16 wgmma steps of
@@ -414,11 +396,11 @@ void MmaAttentionKernelBuilder::accumulateValuesWgmma(
     SoftmaxState &state, ArrayRef<SmallVector<AFragment>> p,
     Value stageBase) {
   SmallVector<Value> acc = flattenTiles(state.acc[0]);
-  Value vTile = mem.offset(stageBase, i32(kTileBytes));
+  Value vTile = mem.offset(stageBase, k.i32(kTileBytes));
   wg.fence();
   for (int64_t kk = 0; kk < bk / 16; ++kk) {
     Value bDesc = wg.descriptor(
-        mem.offset(vTile, i32(16 * kk * kPanelRowBytes)), kSwizzleAtomBytes,
+        mem.offset(vTile, k.i32(16 * kk * kPanelRowBytes)), kSwizzleAtomBytes,
         panelBytes);
     wg.mmaRegisterA(acc, p[0][kk], bDesc, element, f);
   }
@@ -429,10 +411,10 @@ void MmaAttentionKernelBuilder::accumulateValuesWgmma(
 
 /// Scores of keys past the end, or past the query under causal, to -inf.
 void MmaAttentionKernelBuilder::maskScores(Scores &s, Value keyStart) {
-  Value laneKey = add(keyStart, mulC(quad, 2));
+  Value laneKey = k.add(keyStart, k.mulC(quad, 2));
   for (int64_t j = 0; j < bk / 8; ++j)
     for (int i = 0; i < 4; ++i) {
-      Value key = addC(laneKey, 8 * j + i % 2);
+      Value key = k.addC(laneKey, 8 * j + i % 2);
       for (int64_t m = 0; m < rowTiles; ++m)
         s[m][j][i] = online_softmax::maskScore(
             b, loc,
@@ -477,7 +459,7 @@ MmaAttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
       grows = grows ? arith::OrIOp::create(b, loc, grows, row) : row;
     }
   Value anyGrows = NVVM::VoteSyncOp::create(
-      b, loc, b.getI1Type(), i32(-1), grows, NVVM::VoteSyncKind::any);
+      b, loc, b.getI1Type(), k.i32(-1), grows, NVVM::VoteSyncKind::any);
 
   // m' is the candidate where the warp moves, m elsewhere; c = exp2(m - m')
   // is then exactly 1.
@@ -537,11 +519,11 @@ void MmaAttentionKernelBuilder::accumulateValues(
     SoftmaxState &state, ArrayRef<SmallVector<AFragment>> p,
     Value stageBase) {
   Value laneBase =
-      mem.offset(mem.offset(stageBase, i32(kTileBytes)), vLaneOffset);
+      mem.offset(mem.offset(stageBase, k.i32(kTileBytes)), vLaneOffset);
   for (int64_t kk = 0; kk < bk / 16; ++kk)
     for (int64_t jj = 0; jj < f / 16; ++jj) {
       std::array<Value, 4> v = frag.loadMatrixX4(
-          mem.offset(laneBase, i32(16 * kk * vRowBytes + 32 * jj)),
+          mem.offset(laneBase, k.i32(16 * kk * vRowBytes + 32 * jj)),
           /*transpose=*/true);
       for (int64_t m = 0; m < rowTiles; ++m) {
         SmallVector<AccFragment> &acc = state.acc[m];
@@ -559,7 +541,7 @@ SoftmaxState MmaAttentionKernelBuilder::buildKeyLoop(Value lower, Value upper,
                                                      Value numBlocks,
                                                      const SoftmaxState &init,
                                                      bool masked) {
-  auto loop = scf::ForOp::create(b, loc, lower, upper, i32(1), init.flatten());
+  auto loop = scf::ForOp::create(b, loc, lower, upper, k.i32(1), init.flatten());
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value j = loop.getInductionVar();
@@ -574,14 +556,14 @@ SoftmaxState MmaAttentionKernelBuilder::buildKeyLoop(Value lower, Value upper,
   if (wgmma)
     wg.fenceSharedForAsyncProxy();
   gpu::BarrierOp::create(b, loc);
-  issueKeyValueLoadIfAny(addC(j, stages - 1), numBlocks);
+  issueKeyValueLoadIfAny(k.addC(j, stages - 1), numBlocks);
   mem.commitGroup();
 
   Value stageBase = mem.offset(
-      ring, mulC(arith::RemUIOp::create(b, loc, j, i32(stages)), stageBytes));
+      ring, k.mulC(arith::RemUIOp::create(b, loc, j, k.i32(stages)), stageBytes));
   Scores s = wgmma ? computeScoresWgmma(stageBase) : computeScores(stageBase);
   if (masked)
-    maskScores(s, mulC(j, bk));
+    maskScores(s, k.mulC(j, bk));
   SmallVector<SmallVector<AFragment>> p = onlineSoftmaxStep(state, s);
   if (wgmma)
     accumulateValuesWgmma(state, p, stageBase);
@@ -599,18 +581,18 @@ void MmaAttentionKernelBuilder::storeOutput(Value out,
     for (int r = 0; r < 2; ++r) {
       Value inverse = arith::DivFOp::create(b, loc, frag.f32(1.0),
                                             frag.quadSum(state.sum[m][r]));
-      auto store = scf::IfOp::create(b, loc, lt(rows[m][r], queries));
+      auto store = scf::IfOp::create(b, loc, k.slt(rows[m][r], queries));
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(&store.getThenRegion().front());
       Value rowAddress = mem.offset(
           mem.offset(outBase, rowOffset(batch, queries, rows[m][r], f)),
-          mulC(quad, 4));
+          k.mulC(quad, 4));
       for (int64_t jf = 0; jf < f / 8; ++jf) {
         Value pair = frag.pack(
             arith::MulFOp::create(b, loc, state.acc[m][jf][2 * r], inverse),
             arith::MulFOp::create(b, loc, state.acc[m][jf][2 * r + 1],
                                   inverse));
-        mem.storeI32(pair, mem.offset(rowAddress, i32(16 * jf)));
+        mem.storeI32(pair, mem.offset(rowAddress, k.i32(16 * jf)));
       }
     }
 }
@@ -619,25 +601,25 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
                                       Value blockY, Value blockZ,
                                       Value threadX, Value queryCount,
                                       Value keyCount, Value queryBlocks) {
-  tid = toI32(threadX);
-  lane = arith::RemUIOp::create(b, loc, tid, i32(32));
-  warp = arith::DivUIOp::create(b, loc, tid, i32(32));
-  group = arith::DivUIOp::create(b, loc, lane, i32(4));
-  quad = arith::RemUIOp::create(b, loc, lane, i32(4));
-  queries = toI32(queryCount);
-  keys = toI32(keyCount);
-  head = toI32(blockY);
-  batch = toI32(blockZ);
+  tid = k.toI32(threadX);
+  lane = arith::RemUIOp::create(b, loc, tid, k.i32(32));
+  warp = arith::DivUIOp::create(b, loc, tid, k.i32(32));
+  group = arith::DivUIOp::create(b, loc, lane, k.i32(4));
+  quad = arith::RemUIOp::create(b, loc, lane, k.i32(4));
+  queries = k.toI32(queryCount);
+  keys = k.toI32(keyCount);
+  head = k.toI32(blockY);
+  batch = k.toI32(blockZ);
   // Under causal, later query blocks visit more keys: launch them first
   // so that the last wave is made of short blocks.
-  Value queryBlock = toI32(blockX);
+  Value queryBlock = k.toI32(blockX);
   if (causal)
     queryBlock = arith::SubIOp::create(
-        b, loc, addC(toI32(queryBlocks), -1), queryBlock);
-  q0 = mulC(queryBlock, bq);
-  Value warpRow = add(add(q0, mulC(warp, 16 * rowTiles)), group);
+        b, loc, k.addC(k.toI32(queryBlocks), -1), queryBlock);
+  q0 = k.mulC(queryBlock, bq);
+  Value warpRow = k.add(k.add(q0, k.mulC(warp, 16 * rowTiles)), group);
   for (int64_t m = 0; m < rowTiles; ++m)
-    rows.push_back({addC(warpRow, 16 * m), addC(warpRow, 16 * m + 8)});
+    rows.push_back({k.addC(warpRow, 16 * m), k.addC(warpRow, 16 * m + 8)});
 
   kBase = mem.globalBase(op.getK());
   vBase = mem.globalBase(op.getV());
@@ -647,15 +629,15 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   // ldmatrix row addresses: lane l points at row l % 8 of matrix l / 8.
   // k: B fragments of two key tiles.
   kLaneOffset = frag.tileLaneOffset(lane, kRowBytes, /*forA=*/false);
-  Value matrix = arith::DivUIOp::create(b, loc, lane, i32(8));
-  Value matrixRow = arith::RemUIOp::create(b, loc, lane, i32(8));
-  Value matrixLow = arith::RemUIOp::create(b, loc, matrix, i32(2));
-  Value matrixHigh = arith::DivUIOp::create(b, loc, matrix, i32(2));
+  Value matrix = arith::DivUIOp::create(b, loc, lane, k.i32(8));
+  Value matrixRow = arith::RemUIOp::create(b, loc, lane, k.i32(8));
+  Value matrixLow = arith::RemUIOp::create(b, loc, matrix, k.i32(2));
+  Value matrixHigh = arith::DivUIOp::create(b, loc, matrix, k.i32(2));
   // v (transposed): matrices (keys 0-7, cols 0-7), (keys 8-15, cols 0-7),
   // (keys 0-7, cols 8-15), (keys 8-15, cols 8-15) -> B fragments of two
   // 8-column tiles.
-  vLaneOffset = add(mulC(add(matrixRow, mulC(matrixLow, 8)), vRowBytes),
-                    mulC(matrixHigh, 16));
+  vLaneOffset = k.add(k.mulC(k.add(matrixRow, k.mulC(matrixLow, 8)), vRowBytes),
+                    k.mulC(matrixHigh, 16));
 
   copies[0] = planTileCopy(kBase, e, kRowBytes);
   copies[1] = planTileCopy(vBase, f, vRowBytes);
@@ -670,15 +652,15 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   Value keyEnd = keys;
   Value fullEnd = keys;
   if (causal) {
-    keyEnd = minS(keys, addC(q0, bq));
-    fullEnd = minS(keys, addC(q0, 1));
+    keyEnd = k.minS(keys, k.addC(q0, bq));
+    fullEnd = k.minS(keys, k.addC(q0, 1));
   }
-  Value numBlocks = arith::CeilDivUIOp::create(b, loc, keyEnd, i32(bk));
-  Value full = arith::DivUIOp::create(b, loc, fullEnd, i32(bk));
+  Value numBlocks = arith::CeilDivUIOp::create(b, loc, keyEnd, k.i32(bk));
+  Value full = arith::DivUIOp::create(b, loc, fullEnd, k.i32(bk));
 
   // Prologue: blocks 0 .. stages - 2 in flight.
   for (int64_t s = 0; s < stages - 1; ++s) {
-    issueKeyValueLoadIfAny(i32(s), numBlocks);
+    issueKeyValueLoadIfAny(k.i32(s), numBlocks);
     mem.commitGroup();
   }
 
@@ -689,7 +671,7 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
     state.sum.push_back({frag.f32(0.0), frag.f32(0.0)});
     state.acc.emplace_back(f / 8, frag.splat(0.0));
   }
-  state = buildKeyLoop(i32(0), full, numBlocks, state, /*masked=*/false);
+  state = buildKeyLoop(k.i32(0), full, numBlocks, state, /*masked=*/false);
   state = buildKeyLoop(full, numBlocks, numBlocks, state, /*masked=*/true);
   storeOutput(op.getOut(), state);
 }

@@ -157,7 +157,7 @@ void FeatureSimKernelBuilder::copyToPanelsAsync(Value global, Value firstRow,
                               k.mulC(column, 16));
     Value bytes = k.i32(16);
     if (limit) {
-      Value inRange = k.lt(index, limit);
+      Value inRange = k.slt(index, limit);
       source = k.select(inRange, source, global);
       bytes = k.select(inRange, bytes, k.i32(0));
     }
@@ -199,7 +199,7 @@ std::array<Value, 2> FeatureSimKernelBuilder::biasPair(Value laneBase,
 void FeatureSimKernelBuilder::setLaneRows(Value firstRow) {
   for (int r = 0; r < 2; ++r) {
     laneRow[r] = k.add(firstRow, k.toI64(k.addC(k.group, 8 * r)));
-    valid[r] = k.lt(laneRow[r], rows);
+    valid[r] = k.slt(laneRow[r], rows);
   }
 }
 
@@ -251,7 +251,7 @@ void FeatureSimKernelBuilder::storeRowsThroughShared(ArrayRef<AccFragment> z,
         z, 8 * half, 8, stage, k.lane,
         [&](Value row, Value chunk, Value value) {
           Value index = k.add(firstRow, k.toI64(row));
-          buildIf(b, loc, k.lt(index, rows), [&] {
+          buildIf(b, loc, k.slt(index, rows), [&] {
             Value address = mem.offset(
                 mem.offset(outBase, k.mulC(index, ds * 2)),
                 k.add(k.mulC(chunk, 16), k.i32(128 * half)));
@@ -332,7 +332,7 @@ void FeatureSimKernelBuilder::build(Value blockX, Value threadX,
   b.setInsertionPointToStart(loop.getBody());
   Value tile = k.add(firstTile, loop.getInductionVar());
   Value firstRow = k.add(k.mulC(tile, 16 * warps), warpOffset);
-  buildIf(b, loc, k.lt(firstRow, rows), [&] { computeRowTile(firstRow); });
+  buildIf(b, loc, k.slt(firstRow, rows), [&] { computeRowTile(firstRow); });
 }
 
 void FeatureSimKernelBuilder::buildWgmma(Value blockX, Value threadX,
@@ -376,7 +376,7 @@ void FeatureSimKernelBuilder::buildWgmma(Value blockX, Value threadX,
   wg.fenceSharedForAsyncProxy();
   gpu::BarrierOp::create(b, loc);
   Value next = k.addC(tile, stages - 1);
-  buildIf(b, loc, k.lt(next, k.i32(rowTiles)),
+  buildIf(b, loc, k.slt(next, k.i32(rowTiles)),
           [&] { issueTile(next, k.rem(next, stages)); });
   mem.commitGroup();
 
@@ -388,7 +388,7 @@ void FeatureSimKernelBuilder::buildWgmma(Value blockX, Value threadX,
       ring, k.add(k.mulC(k.rem(tile, stages), xTileBytes), groupOffset));
   // Rows past the end are zeros in the slot and are not stored; a tile
   // wholly past it is skipped (every thread still reaches the barriers).
-  buildIf(b, loc, k.lt(tileRow, rows),
+  buildIf(b, loc, k.slt(tileRow, rows),
           [&] { computeRowTileWgmma(firstRow, xSlot); });
 }
 

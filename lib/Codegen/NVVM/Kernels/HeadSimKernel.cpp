@@ -162,7 +162,7 @@ void HeadSimKernelBuilder::stageWeights(Value weights, int64_t inChannels,
     for (int64_t i = first; i < std::min(steps, first + kStageBatch); ++i) {
       Value e = k.addC(k.tid, i * threads);
       // Past the end (the last step only): reload element 0, store nowhere.
-      Value exists = k.lt(e, k.i32(count));
+      Value exists = k.slt(e, k.i32(count));
       Value index = k.select(exists, e, k.i32(0));
       batch.push_back({e, mem.load(element, mem.offset(base, k.mulC(index, 2)))});
     }
@@ -178,7 +178,7 @@ void HeadSimKernelBuilder::stageWeights(Value weights, int64_t inChannels,
       if (count % threads == 0)
         store();
       else
-        buildIf(b, loc, k.lt(e, k.i32(count)), store);
+        buildIf(b, loc, k.slt(e, k.i32(count)), store);
     }
   }
 }
@@ -192,7 +192,7 @@ std::array<Value, 2> HeadSimKernelBuilder::loadBias(Value biasBuffer,
   std::array<Value, 2> result;
   for (int r = 0; r < 2; ++r) {
     Value o = k.addC(k.group, 16 * m + 8 * r);
-    Value exists = k.lt(o, k.i32(simHeads));
+    Value exists = k.slt(o, k.i32(simHeads));
     Value v = mem.load(element,
                        mem.offset(base, k.mulC(k.select(exists, o, k.i32(0)),
                                                2)));
@@ -228,15 +228,15 @@ SmallVector<Value> HeadSimKernelBuilder::loadInputs(Value firstToken) {
     Value e = k.addC(k.tid, i * 32 * warps);
     InputUnit u = inputUnit(e);
     Value token = k.add(firstToken, k.toI64(u.token));
-    Value exists = k.lt(token, tokens);
+    Value exists = k.slt(token, tokens);
     if (inputUnits % (32 * warps) != 0)
       exists = arith::AndIOp::create(b, loc, exists,
-                                     k.lt(e, k.i32(inputUnits)));
+                                     k.slt(e, k.i32(inputUnits)));
     for (int64_t second = 0; second < 2; ++second) {
       Value c = k.addC(u.channel, second);
       Value valid = exists;
       if (second && heads % 2)
-        valid = arith::AndIOp::create(b, loc, valid, k.lt(c, k.i32(heads)));
+        valid = arith::AndIOp::create(b, loc, valid, k.slt(c, k.i32(heads)));
       Value element = k.add(
           k.mulC(k.select(valid, token, k.i64(0)), heads * dim),
           k.toI64(k.select(valid, k.add(k.mulC(c, dim), k.mulC(u.pair, 2)),
@@ -275,7 +275,7 @@ void HeadSimKernelBuilder::storeInputs(ArrayRef<Value> pairs) {
     if (inputUnits % (32 * warps) == 0)
       store();
     else
-      buildIf(b, loc, k.lt(e, k.i32(inputUnits)), store);
+      buildIf(b, loc, k.slt(e, k.i32(inputUnits)), store);
   }
 }
 
@@ -331,7 +331,7 @@ void HeadSimKernelBuilder::storeResult(const Tiles &acc, Value firstToken) {
   if (plan.stageBytes != 0) {
     // 16 bytes a lane through the warp's stage: whole 32-byte sectors.
     Value stage = mem.offset(sShared, k.mulC(k.warp, plan.stageBytes));
-    buildIf(b, loc, k.lt(token, tokens), [&] {
+    buildIf(b, loc, k.slt(token, tokens), [&] {
       for (size_t m = 0; m < acc.size(); ++m)
         frag.storeTilesThroughShared(
             acc[m], 0, warpPositions / 8, stage, k.lane,
@@ -346,12 +346,12 @@ void HeadSimKernelBuilder::storeResult(const Tiles &acc, Value firstToken) {
               if (16 * static_cast<int64_t>(m) + 16 <= simHeads)
                 store();
               else
-                buildIf(b, loc, k.lt(o, k.i32(simHeads)), store);
+                buildIf(b, loc, k.slt(o, k.i32(simHeads)), store);
             });
     });
     return;
   }
-  buildIf(b, loc, k.lt(token, tokens), [&] {
+  buildIf(b, loc, k.slt(token, tokens), [&] {
     for (size_t m = 0; m < acc.size(); ++m)
       for (int r = 0; r < 2; ++r) {
         Value o = k.addC(k.group, 16 * m + 8 * r);
@@ -367,7 +367,7 @@ void HeadSimKernelBuilder::storeResult(const Tiles &acc, Value firstToken) {
         if (16 * static_cast<int64_t>(m) + 16 <= simHeads)
           store();
         else
-          buildIf(b, loc, k.lt(o, k.i32(simHeads)), store);
+          buildIf(b, loc, k.slt(o, k.i32(simHeads)), store);
       }
   });
 }

@@ -122,7 +122,7 @@ void PeaaKernelBuilder::issueStepLoad(Value step, Value stage) {
     Value group = k.div(rest, chunksPerGroup);
     Value column = k.rem(rest, chunksPerGroup);
     Value token = k.add(firstRow, k.toI64(row));
-    Value inRange = k.lt(token, rows);
+    Value inRange = k.slt(token, rows);
     Value element = k.add(
         k.add(k.mulC(token, groups * width), k.toI64(k.mulC(group, width))),
         k.add(k0, k.toI64(k.mulC(column, 8))));
@@ -207,7 +207,7 @@ Value PeaaKernelBuilder::slotAddress(Value step) {
 /// The copies of step `step` into its slot, if it exists, then one commit
 /// (empty or not, so that cp.async group counts stay per step).
 void PeaaKernelBuilder::prefetchStep(Value step) {
-  buildIf(b, loc, k.lt(step, k.i32(width / bk)),
+  buildIf(b, loc, k.slt(step, k.i32(width / bk)),
           [&] { issueStepLoad(step, k.rem(step, stages)); });
   mem.commitGroup();
 }
@@ -280,7 +280,7 @@ PeaaKernelBuilder::buildWgmmaStepLoop(const Tiles &init) {
   wg.fenceSharedForAsyncProxy();
   gpu::BarrierOp::create(b, loc);
   SmallVector<Type> types(4 * a.size(), b.getI32Type());
-  auto prologue = scf::IfOp::create(b, loc, types, k.lt(next, k.i32(steps)),
+  auto prologue = scf::IfOp::create(b, loc, types, k.slt(next, k.i32(steps)),
                                     /*withElseRegion=*/true);
   {
     OpBuilder::InsertionGuard g(b);
@@ -314,7 +314,7 @@ void PeaaKernelBuilder::storeResult(const Tiles &acc) {
   for (int64_t m = 0; m < rowTiles; ++m) {
     for (int r = 0; r < 2; ++r) {
       Value row = k.add(firstRow, k.toI64(k.addC(warpRow, 16 * m + 8 * r)));
-      buildIf(b, loc, k.lt(row, rows), [&] {
+      buildIf(b, loc, k.slt(row, rows), [&] {
         Value address = mem.offset(
             outBase,
             k.mulC(k.add(k.mulC(row, width), k.toI64(laneColumn)), 2));

@@ -10,6 +10,8 @@
 #ifndef SAS_CODEGEN_NVVM_BUILDERS_KERNELLAUNCH_H
 #define SAS_CODEGEN_NVVM_BUILDERS_KERNELLAUNCH_H
 
+#include "sas/Codegen/NVVM/Builders/KernelArith.h"
+
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
 #include <array>
@@ -26,33 +28,6 @@ gpu::LaunchOp createKernelLaunch(OpBuilder &b, Operation *op, StringRef kind,
                                  unsigned index, std::array<Value, 3> grid,
                                  int64_t threads, int64_t sharedBytes,
                                  int64_t minBlocksPerSM = 0);
-
-/// Integer arithmetic and the thread's place in its block, for the body of
-/// a kernel built by hand (i32 unless said otherwise).
-struct KernelArith {
-  KernelArith(OpBuilder &b, Location loc) : b(b), loc(loc) {}
-
-  Value i32(int64_t v);
-  Value i64(int64_t v);
-  Value toI32(Value index);
-  Value toI64(Value v);
-  Value add(Value x, Value y);
-  Value mul(Value x, Value y);
-  /// x + c and x * c with a constant of x's type.
-  Value addC(Value x, int64_t c);
-  Value mulC(Value x, int64_t c);
-  Value div(Value x, int64_t c);
-  Value rem(Value x, int64_t c);
-  Value lt(Value x, Value y);
-  Value select(Value condition, Value x, Value y);
-  /// The thread id x and, from it, lane, warp, and in the warp the mma
-  /// fragment coordinates group = lane / 4 and quad = lane % 4.
-  void setThread(Value threadX);
-
-  OpBuilder &b;
-  Location loc;
-  Value tid, lane, warp, group, quad;
-};
 
 /// Emits `body` under `scf.if condition` (no results) at the builder.
 void buildIf(OpBuilder &b, Location loc, Value condition,

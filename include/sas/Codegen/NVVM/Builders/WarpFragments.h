@@ -24,6 +24,8 @@
 #ifndef SAS_CODEGEN_NVVM_BUILDERS_WARPFRAGMENTS_H
 #define SAS_CODEGEN_NVVM_BUILDERS_WARPFRAGMENTS_H
 
+#include "sas/Codegen/NVVM/Builders/KernelArith.h"
+
 #include "mlir/IR/Builders.h"
 
 #include <array>
@@ -37,13 +39,12 @@ using BFragment = std::array<Value, 2>;    // 2 x i32 (16-bit pairs)
 using AccFragment = std::array<Value, 4>;  // 4 x f32
 
 /// Emits the arithmetic of warp fragments at the builder's insertion point.
-class WarpFragmentBuilder {
+class WarpFragmentBuilder : public IntArith {
 public:
   /// `elementType` is the 16-bit operand type, f16 or bf16.
   WarpFragmentBuilder(OpBuilder &b, Location loc, Type elementType)
-      : b(b), loc(loc), elementType(elementType) {}
+      : IntArith(b, loc), elementType(elementType) {}
 
-  Value i32(int64_t v);
   Value f32(double v);
 
   /// An accumulator fragment holding `value` in every element.
@@ -120,8 +121,6 @@ public:
 private:
   Value quadReduce(Value v, bool max);
 
-  OpBuilder &b;
-  Location loc;
   Type elementType;
 };
 

@@ -44,9 +44,9 @@ SmallVector<Value> flattenRowTiles(ArrayRef<SmallVector<AccFragment>> tiles);
 SmallVector<SmallVector<AccFragment>> unflattenRowTiles(ArrayRef<Value> values,
                                                         int64_t rowTiles);
 
-class WarpgroupMmaBuilder {
+class WarpgroupMmaBuilder : public IntArith {
 public:
-  WarpgroupMmaBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+  WarpgroupMmaBuilder(OpBuilder &b, Location loc) : IntArith(b, loc) {}
 
   /// The byte offset in a panel of 16-byte chunk `chunk` of row `row` (i32).
   Value swizzledOffset(Value row, Value chunk);
@@ -93,11 +93,7 @@ public:
                     bool bKMajor = false);
 
 private:
-  Value i32(int64_t v);
-  Value i64(int64_t v);
 
-  OpBuilder &b;
-  Location loc;
 };
 
 } // namespace sas
