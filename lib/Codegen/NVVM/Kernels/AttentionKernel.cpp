@@ -33,6 +33,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sas/Codegen/NVVM/Builders/CopyRing.h"
 #include "sas/Codegen/NVVM/Builders/DeviceMemory.h"
 #include "sas/Codegen/NVVM/Builders/KernelLaunch.h"
 #include "sas/Codegen/NVVM/Builders/WarpFragments.h"
@@ -118,7 +119,7 @@ public:
   MmaAttentionKernelBuilder(OpBuilder &b, Location loc, MmaAttentionOp op)
       : b(b), loc(loc), k(b, loc),
         frag(b, loc, op.getQ().getType().getElementType()), mem(b, loc),
-        wg(b, loc) {
+        wg(b, loc), kvRing(k, mem, op.getStages()) {
     e = op.getQ().getType().getDimSize(3);
     f = op.getV().getType().getDimSize(3);
     numHeads = op.getQ().getType().getDimSize(2);
@@ -184,6 +185,7 @@ private:
   WarpFragmentBuilder frag;
   DeviceMemoryBuilder mem;
   WarpgroupMmaBuilder wg;
+  CopyRing kvRing;
 
   int64_t e, f, numHeads, warps, rowTiles, bq, bk, stages;
   bool causal, wgmma;
@@ -243,7 +245,7 @@ void MmaAttentionKernelBuilder::loadQueryFragments(Value q) {
 /// a chunk: a tenth of a step's PTX instructions at E = 128).
 void MmaAttentionKernelBuilder::issueKeyValueLoadIfAny(Value keyBlock,
                                                        Value numBlocks) {
-  Value stage = arith::RemUIOp::create(b, loc, keyBlock, k.i32(stages));
+  Value stage = kvRing.slotIndex(keyBlock);
   auto exists = scf::IfOp::create(b, loc, k.slt(keyBlock, numBlocks));
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(&exists.getThenRegion().front());
@@ -548,19 +550,18 @@ SoftmaxState MmaAttentionKernelBuilder::buildKeyLoop(Value lower, Value upper,
   SoftmaxState state =
       SoftmaxState::unflatten(loop.getRegionIterArgs(), rowTiles);
 
-  // One group is committed a step, empty or not, so that with the
-  // prologue's stages - 1 groups "all but the newest stages - 2" is block j.
-  mem.waitGroups(stages - 2);
+  kvRing.beginStep();
+  kvRing.waitForStep();
   // wgmma reads shared memory through the async proxy: the copies this
   // thread waited for must be made visible to it before the barrier.
   if (wgmma)
     wg.fenceSharedForAsyncProxy();
   gpu::BarrierOp::create(b, loc);
-  issueKeyValueLoadIfAny(k.addC(j, stages - 1), numBlocks);
-  mem.commitGroup();
+  kvRing.refill(
+      [&] { issueKeyValueLoadIfAny(k.addC(j, stages - 1), numBlocks); });
 
   Value stageBase = mem.offset(
-      ring, k.mulC(arith::RemUIOp::create(b, loc, j, k.i32(stages)), stageBytes));
+      ring, k.mulC(kvRing.slotIndex(j), stageBytes));
   Scores s = wgmma ? computeScoresWgmma(stageBase) : computeScores(stageBase);
   if (masked)
     maskScores(s, k.mulC(j, bk));
@@ -659,10 +660,8 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   Value full = arith::DivUIOp::create(b, loc, fullEnd, k.i32(bk));
 
   // Prologue: blocks 0 .. stages - 2 in flight.
-  for (int64_t s = 0; s < stages - 1; ++s) {
-    issueKeyValueLoadIfAny(k.i32(s), numBlocks);
-    mem.commitGroup();
-  }
+  kvRing.issuePrologue(
+      [&](int64_t s) { issueKeyValueLoadIfAny(k.i32(s), numBlocks); });
 
   SoftmaxState state;
   Value minusInf = frag.f32(-std::numeric_limits<double>::infinity());

@@ -32,6 +32,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sas/Codegen/NVVM/Builders/CopyRing.h"
 #include "sas/Codegen/NVVM/Builders/DeviceMemory.h"
 #include "sas/Codegen/NVVM/Builders/KernelLaunch.h"
 #include "sas/Codegen/NVVM/Builders/WarpFragments.h"
@@ -357,11 +358,11 @@ void FeatureSimKernelBuilder::buildWgmma(Value blockX, Value threadX,
                     wShared);
   copyToPanelsAsync(mem.globalBase(op.getResW()), k.i64(0), Value(), ds, ds,
                     ds, rwShared);
-  for (int64_t t = 0; t < stages - 1; ++t) {
+  CopyRing xRing(k, mem, stages);
+  xRing.issuePrologue([&](int64_t t) {
     if (t < rowTiles)
       issueTile(k.i32(t), k.i32(t));
-    mem.commitGroup();
-  }
+  });
 
   Value warpInGroup = k.rem(k.warp, 4);
   Value groupOffset = k.mulC(k.div(k.warp, 4), plan.groupRows.bytes());
@@ -369,23 +370,24 @@ void FeatureSimKernelBuilder::buildWgmma(Value blockX, Value threadX,
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value tile = loop.getInductionVar();
-  // Tile t's copies are done (the group of t is the oldest but stages - 2),
-  // visible to wgmma, and every warp is past tile t - 1, whose slot the
-  // copy issued next overwrites.
-  mem.waitGroups(stages - 2);
+  // Tile t's copies are done, visible to wgmma, and every warp is past
+  // tile t - 1, whose slot the copy issued next overwrites.
+  xRing.beginStep();
+  xRing.waitForStep();
   wg.fenceSharedForAsyncProxy();
   gpu::BarrierOp::create(b, loc);
   Value next = k.addC(tile, stages - 1);
-  buildIf(b, loc, k.slt(next, k.i32(rowTiles)),
-          [&] { issueTile(next, k.rem(next, stages)); });
-  mem.commitGroup();
+  xRing.refill([&] {
+    buildIf(b, loc, k.slt(next, k.i32(rowTiles)),
+            [&] { issueTile(next, xRing.slotIndex(next)); });
+  });
 
   Value tileRow = k.add(firstTileRow, k.mulC(k.toI64(tile), tileRows));
   Value firstRow =
       k.add(tileRow, k.toI64(k.add(k.mulC(k.div(k.warp, 4), 64),
                                    k.mulC(warpInGroup, 16))));
   Value xSlot = mem.offset(
-      ring, k.add(k.mulC(k.rem(tile, stages), xTileBytes), groupOffset));
+      ring, k.add(k.mulC(xRing.slotIndex(tile), xTileBytes), groupOffset));
   // Rows past the end are zeros in the slot and are not stored; a tile
   // wholly past it is skipped (every thread still reaches the barriers).
   buildIf(b, loc, k.slt(tileRow, rows),

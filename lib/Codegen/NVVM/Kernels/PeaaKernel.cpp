@@ -34,6 +34,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sas/Codegen/NVVM/Builders/CopyRing.h"
 #include "sas/Codegen/NVVM/Builders/DeviceMemory.h"
 #include "sas/Codegen/NVVM/Builders/KernelLaunch.h"
 #include "sas/Codegen/NVVM/Builders/WarpFragments.h"
@@ -56,7 +57,7 @@ public:
   PeaaKernelBuilder(OpBuilder &b, Location loc, MmaPeaaOp op)
       : b(b), loc(loc), k(b, loc),
         frag(b, loc, op.getO().getType().getElementType()), mem(b, loc),
-        wg(b, loc), op(op) {
+        wg(b, loc), ring(k, mem, op.getStages()), op(op) {
     MemRefType o = op.getO().getType();
     width = op.getW().getType().getDimSize(0);
     groups = o.getDimSize(2) * o.getDimSize(3) / width;
@@ -99,6 +100,7 @@ private:
   WarpFragmentBuilder frag;
   DeviceMemoryBuilder mem;
   WarpgroupMmaBuilder wg;
+  CopyRing ring;
   MmaPeaaOp op;
 
   int64_t width, groups, warps, rowTiles, bm, bn, bk, stages;
@@ -201,15 +203,15 @@ PeaaKernelBuilder::meanFragments(Value slot) {
 }
 
 Value PeaaKernelBuilder::slotAddress(Value step) {
-  return mem.offset(smem, k.mulC(k.rem(step, stages), stageBytes));
+  return mem.offset(smem, k.mulC(ring.slotIndex(step), stageBytes));
 }
 
-/// The copies of step `step` into its slot, if it exists, then one commit
-/// (empty or not, so that cp.async group counts stay per step).
+/// Refills the ring with step `step`, if it exists.
 void PeaaKernelBuilder::prefetchStep(Value step) {
-  buildIf(b, loc, k.slt(step, k.i32(width / bk)),
-          [&] { issueStepLoad(step, k.rem(step, stages)); });
-  mem.commitGroup();
+  ring.refill([&] {
+    buildIf(b, loc, k.slt(step, k.i32(width / bk)),
+            [&] { issueStepLoad(step, ring.slotIndex(step)); });
+  });
 }
 
 /// The row tiles' accumulators carried by a loop, back as tiles.
@@ -229,9 +231,9 @@ PeaaKernelBuilder::buildMmaStepLoop(const Tiles &init) {
   Tiles acc = unflattenRowTiles(loop.getRegionIterArgs());
   Value step = loop.getInductionVar();
 
+  ring.beginStep();
   prefetchStep(k.addC(step, stages - 1));
-  // "All but the newest stages - 1" is always this step's.
-  mem.waitGroups(stages - 1);
+  ring.waitForStep();
   gpu::BarrierOp::create(b, loc);
 
   Value slot = slotAddress(step);
@@ -253,7 +255,8 @@ PeaaKernelBuilder::buildMmaStepLoop(const Tiles &init) {
 PeaaKernelBuilder::Tiles
 PeaaKernelBuilder::buildWgmmaStepLoop(const Tiles &init) {
   int64_t steps = width / bk;
-  mem.waitGroups(stages - 2);
+  ring.beginStep();
+  ring.waitForStep();
   wg.fenceSharedForAsyncProxy();
   gpu::BarrierOp::create(b, loc);
   SmallVector<Value> carried = flattenRowTiles(init);
@@ -274,9 +277,9 @@ PeaaKernelBuilder::buildWgmmaStepLoop(const Tiles &init) {
   issueWgmma(acc, a, mem.offset(slotAddress(step), k.i32(aTileBytes)));
   gpu::BarrierOp::create(b, loc);
   Value next = k.addC(step, 1);
+  ring.beginStep();
   prefetchStep(k.addC(step, stages - 1));
-  // Newest committed: step s + stages - 1; step s + 1 is stages - 2 older.
-  mem.waitGroups(stages - 2);
+  ring.waitForStep(/*ahead=*/1);
   wg.fenceSharedForAsyncProxy();
   gpu::BarrierOp::create(b, loc);
   SmallVector<Type> types(4 * a.size(), b.getI32Type());
@@ -345,11 +348,10 @@ void PeaaKernelBuilder::build(Value blockX, Value threadX, Value rowCount) {
   wLane = frag.tileLaneOffset(k.lane, wRowBytes, /*forA=*/false);
 
   int64_t steps = width / bk;
-  for (int64_t s = 0; s < stages - 1; ++s) {
+  ring.issuePrologue([&](int64_t s) {
     if (s < steps)
       issueStepLoad(k.i32(s), k.i32(s));
-    mem.commitGroup();
-  }
+  });
   Tiles acc(rowTiles, SmallVector<AccFragment>(bn / 8, frag.splat(0.0)));
   acc = wgmma ? buildWgmmaStepLoop(acc) : buildMmaStepLoop(acc);
   storeResult(acc);
