@@ -34,8 +34,8 @@ struct SASGPUAttachTargetPass
                          << chip << "'";
       return signalPassFailure();
     }
-    if (auto existing = module->getAttrOfType<NVVM::NVVMTargetAttr>(
-            kTargetAttrName);
+    if (auto existing =
+            module->getAttrOfType<NVVM::NVVMTargetAttr>(kTargetAttrName);
         existing && existing.getChip() != target->chip) {
       module.emitError() << "sas-gpu-attach-target: the module's target is "
                          << existing.getChip() << ", not " << target->chip;

@@ -68,8 +68,8 @@ LogicalResult sas::checkSharedBytes(const TargetDescription &target,
     return success();
   return emitError() << what << " needs " << bytes
                      << " bytes of shared memory, above the "
-                     << target.maxSharedBytesPerBlock
-                     << " a block may use on " << target.chip;
+                     << target.maxSharedBytesPerBlock << " a block may use on "
+                     << target.chip;
 }
 
 /// The wgmma kernels run only where the target has wgmma.
@@ -86,8 +86,7 @@ LogicalResult sas::checkMmaAttentionTiling(const TargetDescription &target,
                                            int64_t warpRows, int64_t keyTile,
                                            int64_t stages,
                                            EmitErrorFn emitError) {
-  if (e % 16 != 0 || f % 16 != 0 || e > kMaxMmaHeadSize ||
-      f > kMaxMmaHeadSize)
+  if (e % 16 != 0 || f % 16 != 0 || e > kMaxMmaHeadSize || f > kMaxMmaHeadSize)
     return emitError() << "head sizes must be multiples of 16 and at most "
                        << kMaxMmaHeadSize << " for the tensor-core kernel, got "
                        << e << " (q, k) and " << f << " (v)";
@@ -112,8 +111,7 @@ LogicalResult sas::checkWgmmaAttentionTiling(const TargetDescription &target,
                                              EmitErrorFn emitError) {
   if (failed(checkHasWgmma(target, emitError)))
     return failure();
-  if (e % 64 != 0 || f % 64 != 0 || e > kMaxMmaHeadSize ||
-      f > kMaxMmaHeadSize)
+  if (e % 64 != 0 || f % 64 != 0 || e > kMaxMmaHeadSize || f > kMaxMmaHeadSize)
     return emitError() << "head sizes must be multiples of 64 and at most "
                        << kMaxMmaHeadSize << " for the wgmma kernel, got " << e
                        << " (q, k) and " << f << " (v)";
@@ -140,8 +138,7 @@ LogicalResult sas::checkHeadSimTiling(const TargetDescription &target,
                        << " simulated heads: the head-simulation kernel "
                           "needs a head size that is a multiple of 16 and a "
                           "part of each token of at most "
-                       << kMaxHeadSimAccumulators
-                       << " accumulators a thread";
+                       << kMaxHeadSimAccumulators << " accumulators a thread";
   if (warps < perToken || warps > kMaxMmaWarps || warps % perToken != 0)
     return emitError() << "head simulation needs a multiple of " << perToken
                        << " warps (a token's) up to " << kMaxMmaWarps
@@ -202,8 +199,8 @@ static LogicalResult checkPeaaColumnTile(int64_t columnTile, int64_t multiple,
                                          int64_t width, EmitErrorFn emitError) {
   if (columnTile % multiple != 0 || columnTile > 256 || width % columnTile != 0)
     return emitError() << "the column tile must be a multiple of " << multiple
-                       << ", at most 256, and divide the output width "
-                       << width << ", got " << columnTile;
+                       << ", at most 256, and divide the output width " << width
+                       << ", got " << columnTile;
   return success();
 }
 

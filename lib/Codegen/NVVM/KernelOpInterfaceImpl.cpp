@@ -48,8 +48,7 @@ void sas::registerKernelOpInterfaceExternalModels(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, SASDialect *) {
     MmaAttentionOp::attachInterface<KernelOpModel<MmaAttentionOp>>(*context);
     MmaHeadSimOp::attachInterface<KernelOpModel<MmaHeadSimOp>>(*context);
-    MmaFeatureSimOp::attachInterface<KernelOpModel<MmaFeatureSimOp>>(
-        *context);
+    MmaFeatureSimOp::attachInterface<KernelOpModel<MmaFeatureSimOp>>(*context);
     MmaPeaaOp::attachInterface<KernelOpModel<MmaPeaaOp>>(*context);
   });
 }

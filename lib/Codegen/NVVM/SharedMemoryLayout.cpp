@@ -33,8 +33,8 @@ HeadSimSharedPlan::HeadSimSharedPlan(int64_t heads, int64_t simHeads,
                                      int64_t dim, int64_t kernel,
                                      int64_t warps) {
   int64_t headsPadded = roundUp16(heads), simHeadsPadded = roundUp16(simHeads);
-  int64_t tokens = warps / std::max<int64_t>(
-                               getHeadSimWarpsPerToken(simHeads, dim), 1);
+  int64_t tokens =
+      warps / std::max<int64_t>(getHeadSimWarpsPerToken(simHeads, dim), 1);
   int64_t positions = tokens * (dim + kernel - 1);
   weights = SharedTile::padded(kernel * simHeadsPadded, headsPadded);
   resWeights = SharedTile::padded(kernel * simHeadsPadded, simHeadsPadded);
@@ -68,9 +68,8 @@ FeatureSimSharedPlan::FeatureSimSharedPlan(int64_t dim, int64_t simDim,
   ringOffset = plan.allocate(kWgmmaFeatureSimStages * slotBytes);
 }
 
-PeaaSharedPlan::PeaaSharedPlan(int64_t groups, int64_t rows,
-                               int64_t columnTile, int64_t kTile,
-                               int64_t stages, bool wgmma) {
+PeaaSharedPlan::PeaaSharedPlan(int64_t groups, int64_t rows, int64_t columnTile,
+                               int64_t kTile, int64_t stages, bool wgmma) {
   a = SharedTile::padded(rows, groups * kTile);
   wOffset = a.bytes();
   if (wgmma) {

@@ -16,9 +16,15 @@ std::optional<TargetDescription> TargetDescription::lookup(StringRef chip) {
   // of the three; its per-SM figure is the A100's, which the occupancy
   // hints are tuned for.
   if (chip == "sm_80")
-    return TargetDescription{"sm_80", "", 80, 99 * 1024, 164 * 1024,
-                             /*reserved=*/1024, /*default=*/48 * 1024,
-                             /*registersPerSM=*/65536, /*maxRegisters=*/255,
+    return TargetDescription{"sm_80",
+                             "",
+                             80,
+                             99 * 1024,
+                             164 * 1024,
+                             /*reserved=*/1024,
+                             /*default=*/48 * 1024,
+                             /*registersPerSM=*/65536,
+                             /*maxRegisters=*/255,
                              /*hasWgmma=*/false};
   // Hopper: 227 KiB a block, 228 KiB an SM. wgmma needs the arch-specific
   // target (sm_90a, PTX 8.0).
@@ -38,7 +44,9 @@ std::optional<TargetDescription> TargetDescription::lookup(StringRef chip) {
   return std::nullopt;
 }
 
-StringRef TargetDescription::getKnownChips() { return "sm_90a, sm_90 or sm_80"; }
+StringRef TargetDescription::getKnownChips() {
+  return "sm_90a, sm_90 or sm_80";
+}
 
 NVVM::NVVMTargetAttr TargetDescription::getAttr(MLIRContext *context) const {
   return NVVM::NVVMTargetAttr::get(context, /*optLevel=*/2,

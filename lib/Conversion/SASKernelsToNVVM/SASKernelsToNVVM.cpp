@@ -34,8 +34,7 @@ using namespace mlir::sas;
 namespace {
 /// Builds the kernel of every op of `OpTys` under `root` for the target,
 /// numbering the kernels of each op type from 0.
-template <typename... OpTys>
-LogicalResult buildKernels(Operation *root) {
+template <typename... OpTys> LogicalResult buildKernels(Operation *root) {
   SmallVector<KernelOpInterface> ops;
   root->walk([&](Operation *op) {
     if (isa<OpTys...>(op))

@@ -1,4 +1,5 @@
-//===- KernelLimits.h - Limits and tiling rules of SAS's kernels -*- C++ -*-===//
+//===- KernelLimits.h - Limits and tiling rules of SAS's kernels -*- C++
+//-*-===//
 //
 // Part of the SAS-MLIR project.
 //
@@ -91,10 +92,9 @@ LogicalResult checkWgmmaAttentionTiling(const TargetDescription &target,
                                         int64_t stages, EmitErrorFn emitError);
 
 /// The per-token kernels; the wgmma variants also need a target with wgmma.
-LogicalResult checkHeadSimTiling(const TargetDescription &target,
-                                 int64_t heads, int64_t simHeads, int64_t dim,
-                                 int64_t kernel, int64_t warps,
-                                 EmitErrorFn emitError);
+LogicalResult checkHeadSimTiling(const TargetDescription &target, int64_t heads,
+                                 int64_t simHeads, int64_t dim, int64_t kernel,
+                                 int64_t warps, EmitErrorFn emitError);
 LogicalResult checkMmaFeatureSimTiling(const TargetDescription &target,
                                        int64_t dim, int64_t simDim,
                                        int64_t warps, int64_t rowTiles,
@@ -109,10 +109,10 @@ LogicalResult checkMmaPeaaTiling(const TargetDescription &target,
                                  int64_t kTile, int64_t stages,
                                  EmitErrorFn emitError);
 LogicalResult checkWgmmaPeaaTiling(const TargetDescription &target,
-                                   int64_t groups, int64_t width,
-                                   int64_t warps, int64_t rowTiles,
-                                   int64_t columnTile, int64_t kTile,
-                                   int64_t stages, EmitErrorFn emitError);
+                                   int64_t groups, int64_t width, int64_t warps,
+                                   int64_t rowTiles, int64_t columnTile,
+                                   int64_t kTile, int64_t stages,
+                                   EmitErrorFn emitError);
 
 } // namespace sas
 } // namespace mlir

@@ -119,8 +119,7 @@ struct HeadSimSharedPlan {
 /// weights and a ring of kWgmmaFeatureSimStages slots of x rows (a
 /// swizzled 64-row tile a warpgroup), the base aligned to the swizzle atom.
 struct FeatureSimSharedPlan {
-  FeatureSimSharedPlan(int64_t dim, int64_t simDim, int64_t warps,
-                       bool wgmma);
+  FeatureSimSharedPlan(int64_t dim, int64_t simDim, int64_t warps, bool wgmma);
   SharedTile weights, resWeights, groupRows;
   int64_t resWeightsOffset, ringOffset = 0, slotBytes = 0;
   SharedMemoryPlan plan;

@@ -33,11 +33,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "sas/Codegen/NVVM/Builders/CopyRing.h"
-#include "sas/Codegen/NVVM/Builders/DeviceMemory.h"
+#include "AttentionKernelBuilder.h"
 #include "sas/Codegen/NVVM/Builders/KernelLaunch.h"
-#include "sas/Codegen/NVVM/Builders/WarpFragments.h"
-#include "sas/Codegen/NVVM/Builders/WarpgroupMma.h"
 #include "sas/Codegen/NVVM/KernelLimits.h"
 #include "sas/Codegen/NVVM/Kernels.h"
 #include "sas/Codegen/NVVM/SharedMemoryLayout.h"
@@ -58,154 +55,15 @@
 
 using namespace mlir;
 using namespace mlir::sas;
-
-namespace {
+using namespace mlir::sas::attention;
 
 /// How far (log2) a row's max may fall behind its scores before the kernel
 /// moves it (onlineSoftmaxStep): p stays at most 2^8 = 256, far from
 /// overflow in f32 sums and in bf16 and f16 alike.
-constexpr double kRescaleBound = 8.0;
+static constexpr double kRescaleBound = 8.0;
 
-/// The running softmax state of one warp, per 16-row tile m of the warp:
-/// the row max (in the exp2 domain) and this lane's part of the row sum,
-/// for the lane's two rows (g, g + 8), and the output accumulator tiles
-/// (F / 8 of them).
-struct SoftmaxState {
-  SmallVector<std::array<Value, 2>> max, sum;
-  SmallVector<SmallVector<AccFragment>> acc;
-
-  SmallVector<Value> flatten() const {
-    SmallVector<Value> values;
-    for (size_t m = 0; m < max.size(); ++m) {
-      values.append({max[m][0], max[m][1], sum[m][0], sum[m][1]});
-      for (const AccFragment &a : acc[m])
-        values.append(a.begin(), a.end());
-    }
-    return values;
-  }
-  static SoftmaxState unflatten(ValueRange values, int64_t rowTiles) {
-    SoftmaxState s;
-    size_t perTile = values.size() / rowTiles;
-    for (int64_t m = 0; m < rowTiles; ++m) {
-      ValueRange v = values.slice(m * perTile, perTile);
-      s.max.push_back({v[0], v[1]});
-      s.sum.push_back({v[2], v[3]});
-      s.acc.emplace_back();
-      for (size_t i = 4; i < perTile; i += 4)
-        s.acc.back().push_back({v[i], v[i + 1], v[i + 2], v[i + 3]});
-    }
-    return s;
-  }
-};
-
-/// The copy plan of one k or v tile: 16-byte chunks, consecutive threads
-/// along a row so that a warp reads whole rows. When the threads of a block
-/// cover whole rows (their count is a multiple of the chunks in a row),
-/// each thread copies the same column of rows tid / chunksPerRow + i *
-/// rowsPerStep: its addresses are computed once, before the key loop, and a
-/// step only adds constants (address arithmetic per chunk was what the
-/// copies cost).
-struct TileCopy {
-  Value global;         // ptr<1>: this thread's first chunk in key block 0
-  Value headStart;      // ptr<1>: row 0 of the head, a valid address
-  Value firstRow;       // i32: the row of the tile of the first chunk
-  Value sharedOffset;   // i32: its byte offset in the tile
-  int64_t rowBytes, keyBytes, rowsPerStep, steps;
-};
-
-/// Builds the body of one attention kernel; one method per algorithm step.
-class MmaAttentionKernelBuilder {
-public:
-  MmaAttentionKernelBuilder(OpBuilder &b, Location loc, MmaAttentionOp op)
-      : b(b), loc(loc), k(b, loc),
-        frag(b, loc, op.getQ().getType().getElementType()), mem(b, loc),
-        wg(b, loc), kvRing(k, mem, op.getStages()) {
-    e = op.getQ().getType().getDimSize(3);
-    f = op.getV().getType().getDimSize(3);
-    numHeads = op.getQ().getType().getDimSize(2);
-    warps = op.getWarps();
-    rowTiles = op.getWarpRows() / 16;
-    bq = op.getWarpRows() * warps;
-    bk = op.getKeyTile();
-    stages = op.getStages();
-    causal = op.getCausal();
-    scaleLog2 = op.getScale().convertToDouble() / std::log(2.0);
-    element = op.getQ().getType().getElementType();
-    wgmma = op.getWgmma();
-    AttentionSharedPlan plan(e, f, bk, stages, wgmma);
-    kRowBytes = plan.key.rowBytes();
-    vRowBytes = plan.value.rowBytes();
-    kTileBytes = plan.valueOffset;
-    stageBytes = plan.stageBytes;
-    panelBytes = plan.key.panelBytes();
-  }
-
-  /// Emits the kernel body at the builder's insertion point (inside the
-  /// launch): the block ids x, y, z, the thread id x, T, S and the number of
-  /// query blocks.
-  void build(MmaAttentionOp op, Value blockX, Value blockY, Value blockZ,
-             Value threadX, Value queryCount, Value keyCount,
-             Value queryBlocks);
-
-private:
-  using Scores = SmallVector<SmallVector<AccFragment>>; // [row tile][key/8]
-
-  /// Byte offset of row `token` of head `head` in a [B, L, N, width] tensor
-  /// of batch `batch` (i64: tensors may exceed 2 GiB).
-  Value rowOffset(Value batch, Value length, Value token, int64_t width);
-
-  void loadQueryFragments(Value q);
-  /// The shared-memory offset of chunk `column` (16 bytes) of row `row` of
-  /// a tile `width` wide: padded rows, or swizzled 64-column panels.
-  Value tileChunkOffset(Value row, Value column, int64_t width,
-                        int64_t rowBytes);
-  Scores computeScoresWgmma(Value stageBase);
-  void accumulateValuesWgmma(SoftmaxState &state,
-                             ArrayRef<SmallVector<AFragment>> p,
-                             Value stageBase);
-  TileCopy planTileCopy(Value global, int64_t width, int64_t rowBytes);
-  void issueKeyValueLoadIfAny(Value keyBlock, Value numBlocks);
-  void issueKeyValueLoad(Value keyBlock, Value stage, bool whole);
-  void copyRowsAsync(Value global, Value start, Value limit, int64_t rows,
-                     int64_t width, Value tile,
-                     function_ref<Value(Value, Value)> destOffset);
-  Scores computeScores(Value stageBase);
-  void maskScores(Scores &s, Value keyStart);
-  SmallVector<SmallVector<AFragment>> onlineSoftmaxStep(SoftmaxState &state,
-                                                        Scores &s);
-  void accumulateValues(SoftmaxState &state,
-                        ArrayRef<SmallVector<AFragment>> p, Value stageBase);
-  SoftmaxState buildKeyLoop(Value lower, Value upper, Value numBlocks,
-                            const SoftmaxState &init, bool masked);
-  void storeOutput(Value out, const SoftmaxState &state);
-
-  OpBuilder &b;
-  Location loc;
-  IntArith k;
-  WarpFragmentBuilder frag;
-  DeviceMemoryBuilder mem;
-  WarpgroupMmaBuilder wg;
-  CopyRing kvRing;
-
-  int64_t e, f, numHeads, warps, rowTiles, bq, bk, stages;
-  bool causal, wgmma;
-  double scaleLog2;
-  Type element;
-  int64_t kRowBytes, vRowBytes, kTileBytes, stageBytes, panelBytes;
-  Value ring; // the k/v ring (ptr<3>)
-
-  // Values of the kernel, i32 unless said otherwise.
-  Value tid, lane, warp, group, quad;
-  Value batch, head, q0, queries, keys;
-  SmallVector<std::array<Value, 2>> rows; // per row tile: rows g and g + 8
-  Value kBase, vBase, smem;       // global k, v (ptr<1>), shared ring (ptr<3>)
-  Value kLaneOffset, vLaneOffset; // lane's ldmatrix row address in a tile
-  SmallVector<SmallVector<AFragment>> qFrags; // [row tile][E / 16]
-  TileCopy copies[2];                         // k, v
-};
-
-Value MmaAttentionKernelBuilder::rowOffset(Value batchIndex, Value length,
-                                           Value token, int64_t width) {
+Value AttentionKernelBuilder::rowOffset(Value batchIndex, Value length,
+                                        Value token, int64_t width) {
   auto wide = [&](Value v) {
     return arith::ExtUIOp::create(b, loc, b.getI64Type(), v);
   };
@@ -216,7 +74,7 @@ Value MmaAttentionKernelBuilder::rowOffset(Value batchIndex, Value length,
 
 /// q rows of this warp as A fragments, one per 16 columns, read once from
 /// global memory (rows past T read row T - 1 and are zeroed).
-void MmaAttentionKernelBuilder::loadQueryFragments(Value q) {
+void AttentionKernelBuilder::loadQueryFragments(Value q) {
   Value qBase = mem.globalBase(q);
   Value zero = k.i32(0);
   for (int64_t m = 0; m < rowTiles; ++m) {
@@ -224,9 +82,9 @@ void MmaAttentionKernelBuilder::loadQueryFragments(Value q) {
     for (int r = 0; r < 2; ++r) {
       valid[r] = k.slt(rows[m][r], queries);
       Value row = k.minS(rows[m][r], k.addC(queries, -1));
-      rowAddress[r] = mem.offset(
-          mem.offset(qBase, rowOffset(batch, queries, row, e)),
-          k.mulC(quad, 4)); // bytes of 2q elements
+      rowAddress[r] =
+          mem.offset(mem.offset(qBase, rowOffset(batch, queries, row, e)),
+                     k.mulC(quad, 4)); // bytes of 2q elements
     }
     auto load = [&](int r, int64_t column) {
       Value v = mem.loadI32(mem.offset(rowAddress[r], k.i32(column * 2)));
@@ -243,8 +101,8 @@ void MmaAttentionKernelBuilder::loadQueryFragments(Value q) {
 /// `numBlocks` to visit, into its ring slot: a block of keys that all exist
 /// without the bounds checks of the tail block (two selects and a compare
 /// a chunk: a tenth of a step's PTX instructions at E = 128).
-void MmaAttentionKernelBuilder::issueKeyValueLoadIfAny(Value keyBlock,
-                                                       Value numBlocks) {
+void AttentionKernelBuilder::issueKeyValueLoadIfAny(Value keyBlock,
+                                                    Value numBlocks) {
   Value stage = kvRing.slotIndex(keyBlock);
   auto exists = scf::IfOp::create(b, loc, k.slt(keyBlock, numBlocks));
   OpBuilder::InsertionGuard g(b);
@@ -261,8 +119,8 @@ void MmaAttentionKernelBuilder::issueKeyValueLoadIfAny(Value keyBlock,
 /// Starts the copies of key block `keyBlock` (k and v rows) into ring slot
 /// `stage`. Unless the block is `whole`, rows past the keys are zero-filled,
 /// their source never read.
-void MmaAttentionKernelBuilder::issueKeyValueLoad(Value keyBlock, Value stage,
-                                                  bool whole) {
+void AttentionKernelBuilder::issueKeyValueLoad(Value keyBlock, Value stage,
+                                               bool whole) {
   Value keyStart = k.mulC(keyBlock, bk);
   Value slot = mem.offset(ring, k.mulC(stage, stageBytes));
   Value tiles[2] = {slot, mem.offset(slot, k.i32(kTileBytes))};
@@ -271,8 +129,8 @@ void MmaAttentionKernelBuilder::issueKeyValueLoad(Value keyBlock, Value stage,
     if (!copy.global) {
       // No plan: addresses computed per chunk (any head size and threads).
       int64_t width = t == 0 ? e : f, rowBytes = t == 0 ? kRowBytes : vRowBytes;
-      copyRowsAsync(t == 0 ? kBase : vBase, keyStart, keys, bk, width,
-                    tiles[t], [&](Value row, Value column) {
+      copyRowsAsync(t == 0 ? kBase : vBase, keyStart, keys, bk, width, tiles[t],
+                    [&](Value row, Value column) {
                       return tileChunkOffset(row, column, width, rowBytes);
                     });
       continue;
@@ -304,15 +162,15 @@ void MmaAttentionKernelBuilder::issueKeyValueLoad(Value keyBlock, Value stage,
 
 /// The per-thread part of the copy plan of a tile of `width` columns, or an
 /// empty plan when the block's threads do not cover whole rows.
-TileCopy MmaAttentionKernelBuilder::planTileCopy(Value global, int64_t width,
-                                                 int64_t rowBytes) {
+TileCopy AttentionKernelBuilder::planTileCopy(Value global, int64_t width,
+                                              int64_t rowBytes) {
   TileCopy copy;
   int64_t threads = 32 * warps, chunksPerRow = width / 8;
   if (threads % chunksPerRow != 0 || bk % (threads / chunksPerRow) != 0)
     return copy;
   // Swizzled: a thread's rows must keep their phase (row % 8) from step to
   // step for its offsets to advance by a constant.
-  if (wgmma && (threads / chunksPerRow) % 8 != 0)
+  if ((threads / chunksPerRow) % getCopyRowGranule() != 0)
     return copy;
   copy.rowBytes = rowBytes;
   copy.keyBytes = numHeads * width * 2;
@@ -332,87 +190,30 @@ TileCopy MmaAttentionKernelBuilder::planTileCopy(Value global, int64_t width,
 /// tensor with L = `limit` into `tile` at destOffset(row, 16-byte column),
 /// the block's threads taking the 16-byte chunks in turn; rows past `limit`
 /// are zero-filled and their source never read.
-void MmaAttentionKernelBuilder::copyRowsAsync(
+void AttentionKernelBuilder::copyRowsAsync(
     Value global, Value start, Value limit, int64_t rows, int64_t width,
     Value tile, function_ref<Value(Value, Value)> destOffset) {
   int64_t chunksPerRow = width / 8;
-  forEachThreadItem(b, loc, tid, 32 * warps, rows * chunksPerRow,
-                    [&](Value chunk) {
-    Value row = arith::DivUIOp::create(b, loc, chunk, k.i32(chunksPerRow));
-    Value column = arith::RemUIOp::create(b, loc, chunk, k.i32(chunksPerRow));
-    Value index = k.add(start, row);
-    Value inRange = k.slt(index, limit);
-    Value source = mem.offset(
-        mem.offset(global, rowOffset(batch, limit,
-                                     k.minS(index, k.addC(limit, -1)), width)),
-        k.mulC(column, 16));
-    mem.copyAsync16(mem.offset(tile, destOffset(row, column)), source,
-                    arith::SelectOp::create(b, loc, inRange, k.i32(16), k.i32(0)));
-  });
-}
-
-/// s = q k^T for this warp's rows and the bk keys of the slot at
-/// `stageBase`: bk / 8 accumulator tiles per row tile. Each ldmatrix.x4
-/// reads the k rows of two adjacent 8-key tiles at 16 columns (two B
-/// fragments), used by every row tile.
-MmaAttentionKernelBuilder::Scores
-MmaAttentionKernelBuilder::computeScores(Value stageBase) {
-  Scores s(rowTiles, SmallVector<AccFragment>(bk / 8, frag.splat(0.0)));
-  frag.multiplyTransposed(s, qFrags, mem.offset(stageBase, kLaneOffset),
-                          kRowBytes);
-  return s;
-}
-
-Value MmaAttentionKernelBuilder::tileChunkOffset(Value row, Value column,
-                                                int64_t width,
-                                                int64_t rowBytes) {
-  if (!wgmma)
-    return k.add(k.mulC(row, rowBytes), k.mulC(column, 16));
-  // Panel column / 8 of bk rows, chunk column % 8 of the row, swizzled.
-  Value panel = arith::DivUIOp::create(b, loc, column, k.i32(8));
-  Value chunk = arith::RemUIOp::create(b, loc, column, k.i32(8));
-  return k.add(k.mulC(panel, panelBytes), wg.swizzledOffset(row, chunk));
-}
-
-/// s = q k^T for this warpgroup's 64 rows (sm_90a): E / 16 wgmma steps of
-/// m64 n`bk` k16, q from registers (each warp's A fragments), k K-major in
-/// swizzled shared memory, then waited for; each warp gets its 16 rows as
-/// bk / 8 accumulator tiles.
-MmaAttentionKernelBuilder::Scores
-MmaAttentionKernelBuilder::computeScoresWgmma(Value stageBase) {
-  SmallVector<Value> acc(bk / 2, frag.f32(0.0));
-  wg.fence();
-  for (int64_t kk = 0; kk < e / 16; ++kk)
-    wg.mmaRegisterA(acc, qFrags[0][kk],
-                    wg.kMajorDescriptor(stageBase, bk, kk), element, bk,
-                    /*bKMajor=*/true);
-  wg.commitGroup();
-  wg.waitGroups(0);
-  return Scores{unflattenTiles(acc)};
-}
-
-/// o += p v (sm_90a): p this warp's A fragments (registers), v MN-major in
-/// swizzled shared memory (64-column panels bk rows apart), bk / 16 wgmma
-/// steps of m64 nF k16.
-void MmaAttentionKernelBuilder::accumulateValuesWgmma(
-    SoftmaxState &state, ArrayRef<SmallVector<AFragment>> p,
-    Value stageBase) {
-  SmallVector<Value> acc = flattenTiles(state.acc[0]);
-  Value vTile = mem.offset(stageBase, k.i32(kTileBytes));
-  wg.fence();
-  for (int64_t kk = 0; kk < bk / 16; ++kk) {
-    Value bDesc = wg.descriptor(
-        mem.offset(vTile, k.i32(16 * kk * kPanelRowBytes)), kSwizzleAtomBytes,
-        panelBytes);
-    wg.mmaRegisterA(acc, p[0][kk], bDesc, element, f);
-  }
-  wg.commitGroup();
-  wg.waitGroups(0);
-  state.acc[0] = unflattenTiles(acc);
+  forEachThreadItem(
+      b, loc, tid, 32 * warps, rows * chunksPerRow, [&](Value chunk) {
+        Value row = arith::DivUIOp::create(b, loc, chunk, k.i32(chunksPerRow));
+        Value column =
+            arith::RemUIOp::create(b, loc, chunk, k.i32(chunksPerRow));
+        Value index = k.add(start, row);
+        Value inRange = k.slt(index, limit);
+        Value source = mem.offset(
+            mem.offset(global,
+                       rowOffset(batch, limit, k.minS(index, k.addC(limit, -1)),
+                                 width)),
+            k.mulC(column, 16));
+        mem.copyAsync16(
+            mem.offset(tile, destOffset(row, column)), source,
+            arith::SelectOp::create(b, loc, inRange, k.i32(16), k.i32(0)));
+      });
 }
 
 /// Scores of keys past the end, or past the query under causal, to -inf.
-void MmaAttentionKernelBuilder::maskScores(Scores &s, Value keyStart) {
+void AttentionKernelBuilder::maskScores(Scores &s, Value keyStart) {
   Value laneKey = k.add(keyStart, k.mulC(quad, 2));
   for (int64_t j = 0; j < bk / 8; ++j)
     for (int i = 0; i < 4; ++i) {
@@ -438,7 +239,7 @@ void MmaAttentionKernelBuilder::maskScores(Scores &s, Value keyStart) {
 /// m - m' and the F / 2 multiplications rescaling o (a tenth of the
 /// step's instructions at F = 64, where the kernel is issue-bound).
 SmallVector<SmallVector<AFragment>>
-MmaAttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
+AttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
   Value c = frag.f32(scaleLog2);
   auto exp2 = [&](OpBuilder &, Location, Value x) { return frag.exp2(x); };
   auto fma = [&](OpBuilder &, Location, Value x, Value y, Value z) {
@@ -460,8 +261,8 @@ MmaAttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
           b, loc, state.max[m][r], newMax[m][r], kRescaleBound);
       grows = grows ? arith::OrIOp::create(b, loc, grows, row) : row;
     }
-  Value anyGrows = NVVM::VoteSyncOp::create(
-      b, loc, b.getI1Type(), k.i32(-1), grows, NVVM::VoteSyncKind::any);
+  Value anyGrows = NVVM::VoteSyncOp::create(b, loc, b.getI1Type(), k.i32(-1),
+                                            grows, NVVM::VoteSyncKind::any);
 
   // m' is the candidate where the warp moves, m elsewhere; c = exp2(m - m')
   // is then exactly 1.
@@ -515,35 +316,16 @@ MmaAttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
   return p;
 }
 
-/// o += p v: v rows of 16 keys by ldmatrix.trans, two 8-column B fragments
-/// per load, used by every row tile.
-void MmaAttentionKernelBuilder::accumulateValues(
-    SoftmaxState &state, ArrayRef<SmallVector<AFragment>> p,
-    Value stageBase) {
-  Value laneBase =
-      mem.offset(mem.offset(stageBase, k.i32(kTileBytes)), vLaneOffset);
-  for (int64_t kk = 0; kk < bk / 16; ++kk)
-    for (int64_t jj = 0; jj < f / 16; ++jj) {
-      std::array<Value, 4> v = frag.loadMatrixX4(
-          mem.offset(laneBase, k.i32(16 * kk * vRowBytes + 32 * jj)),
-          /*transpose=*/true);
-      for (int64_t m = 0; m < rowTiles; ++m) {
-        SmallVector<AccFragment> &acc = state.acc[m];
-        acc[2 * jj] = frag.mma(p[m][kk], {v[0], v[1]}, acc[2 * jj]);
-        acc[2 * jj + 1] = frag.mma(p[m][kk], {v[2], v[3]}, acc[2 * jj + 1]);
-      }
-    }
-}
-
 /// scf.for over key blocks [lower, upper) with the softmax state in
 /// iter_args. Each step waits for block j, then, past the barrier that says
 /// every warp is done with step j - 1, refills the slot step j - 1 read with
 /// block j + stages - 1, and computes: one barrier a step.
-SoftmaxState MmaAttentionKernelBuilder::buildKeyLoop(Value lower, Value upper,
-                                                     Value numBlocks,
-                                                     const SoftmaxState &init,
-                                                     bool masked) {
-  auto loop = scf::ForOp::create(b, loc, lower, upper, k.i32(1), init.flatten());
+SoftmaxState AttentionKernelBuilder::buildKeyLoop(Value lower, Value upper,
+                                                  Value numBlocks,
+                                                  const SoftmaxState &init,
+                                                  bool masked) {
+  auto loop =
+      scf::ForOp::create(b, loc, lower, upper, k.i32(1), init.flatten());
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value j = loop.getInductionVar();
@@ -552,31 +334,23 @@ SoftmaxState MmaAttentionKernelBuilder::buildKeyLoop(Value lower, Value upper,
 
   kvRing.beginStep();
   kvRing.waitForStep();
-  // wgmma reads shared memory through the async proxy: the copies this
-  // thread waited for must be made visible to it before the barrier.
-  if (wgmma)
-    wg.fenceSharedForAsyncProxy();
+  makeCopiesVisible();
   gpu::BarrierOp::create(b, loc);
   kvRing.refill(
       [&] { issueKeyValueLoadIfAny(k.addC(j, stages - 1), numBlocks); });
 
-  Value stageBase = mem.offset(
-      ring, k.mulC(kvRing.slotIndex(j), stageBytes));
-  Scores s = wgmma ? computeScoresWgmma(stageBase) : computeScores(stageBase);
+  Value stageBase = mem.offset(ring, k.mulC(kvRing.slotIndex(j), stageBytes));
+  Scores s = computeScores(stageBase);
   if (masked)
     maskScores(s, k.mulC(j, bk));
   SmallVector<SmallVector<AFragment>> p = onlineSoftmaxStep(state, s);
-  if (wgmma)
-    accumulateValuesWgmma(state, p, stageBase);
-  else
-    accumulateValues(state, p, stageBase);
+  accumulateValues(state, p, stageBase);
   scf::YieldOp::create(b, loc, state.flatten());
   return SoftmaxState::unflatten(loop.getResults(), rowTiles);
 }
 
 /// out = o / l for the lane's rows that exist.
-void MmaAttentionKernelBuilder::storeOutput(Value out,
-                                            const SoftmaxState &state) {
+void AttentionKernelBuilder::storeOutput(Value out, const SoftmaxState &state) {
   Value outBase = mem.globalBase(out);
   for (int64_t m = 0; m < rowTiles; ++m)
     for (int r = 0; r < 2; ++r) {
@@ -598,10 +372,10 @@ void MmaAttentionKernelBuilder::storeOutput(Value out,
     }
 }
 
-void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
-                                      Value blockY, Value blockZ,
-                                      Value threadX, Value queryCount,
-                                      Value keyCount, Value queryBlocks) {
+void AttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
+                                   Value blockY, Value blockZ, Value threadX,
+                                   Value queryCount, Value keyCount,
+                                   Value queryBlocks) {
   tid = k.toI32(threadX);
   lane = arith::RemUIOp::create(b, loc, tid, k.i32(32));
   warp = arith::DivUIOp::create(b, loc, tid, k.i32(32));
@@ -615,8 +389,8 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   // so that the last wave is made of short blocks.
   Value queryBlock = k.toI32(blockX);
   if (causal)
-    queryBlock = arith::SubIOp::create(
-        b, loc, k.addC(k.toI32(queryBlocks), -1), queryBlock);
+    queryBlock = arith::SubIOp::create(b, loc, k.addC(k.toI32(queryBlocks), -1),
+                                       queryBlock);
   q0 = k.mulC(queryBlock, bq);
   Value warpRow = k.add(k.add(q0, k.mulC(warp, 16 * rowTiles)), group);
   for (int64_t m = 0; m < rowTiles; ++m)
@@ -625,20 +399,8 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   kBase = mem.globalBase(op.getK());
   vBase = mem.globalBase(op.getV());
   smem = mem.sharedBase();
-  // Swizzled tiles start on a 1024-byte atom.
-  ring = wgmma ? wg.alignToSwizzleAtom(smem) : smem;
-  // ldmatrix row addresses: lane l points at row l % 8 of matrix l / 8.
-  // k: B fragments of two key tiles.
-  kLaneOffset = frag.tileLaneOffset(lane, kRowBytes, /*forA=*/false);
-  Value matrix = arith::DivUIOp::create(b, loc, lane, k.i32(8));
-  Value matrixRow = arith::RemUIOp::create(b, loc, lane, k.i32(8));
-  Value matrixLow = arith::RemUIOp::create(b, loc, matrix, k.i32(2));
-  Value matrixHigh = arith::DivUIOp::create(b, loc, matrix, k.i32(2));
-  // v (transposed): matrices (keys 0-7, cols 0-7), (keys 8-15, cols 0-7),
-  // (keys 0-7, cols 8-15), (keys 8-15, cols 8-15) -> B fragments of two
-  // 8-column tiles.
-  vLaneOffset = k.add(k.mulC(k.add(matrixRow, k.mulC(matrixLow, 8)), vRowBytes),
-                    k.mulC(matrixHigh, 16));
+  ring = alignRing(smem);
+  planLaneOffsets();
 
   copies[0] = planTileCopy(kBase, e, kRowBytes);
   copies[1] = planTileCopy(vBase, f, vRowBytes);
@@ -675,22 +437,20 @@ void MmaAttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   storeOutput(op.getOut(), state);
 }
 
-} // namespace
-
 LogicalResult sas::checkKernelTiling(MmaAttentionOp op,
                                      const TargetDescription &target) {
   int64_t e = op.getQ().getType().getDimSize(3),
           f = op.getV().getType().getDimSize(3);
-  auto check = op.getWgmma() ? checkWgmmaAttentionTiling
-                             : checkMmaAttentionTiling;
+  auto check =
+      op.getWgmma() ? checkWgmmaAttentionTiling : checkMmaAttentionTiling;
   return check(target, e, f, op.getWarps(), op.getWarpRows(), op.getKeyTile(),
                op.getStages(), [&] { return op.emitOpError(); });
 }
 
 int64_t sas::getKernelSharedBytes(MmaAttentionOp op) {
   return AttentionSharedPlan(op.getQ().getType().getDimSize(3),
-                             op.getV().getType().getDimSize(3),
-                             op.getKeyTile(), op.getStages(), op.getWgmma())
+                             op.getV().getType().getDimSize(3), op.getKeyTile(),
+                             op.getStages(), op.getWgmma())
       .plan.getSize();
 }
 
@@ -707,8 +467,8 @@ LogicalResult sas::buildKernel(OpBuilder &b, MmaAttentionOp op,
   Value queryBlocks = arith::CeilDivUIOp::create(
       b, loc, queries,
       arith::ConstantIndexOp::create(b, loc, op.getWarpRows() * warps));
-  Value heads = arith::ConstantIndexOp::create(
-      b, loc, op.getQ().getType().getDimSize(2));
+  Value heads =
+      arith::ConstantIndexOp::create(b, loc, op.getQ().getType().getDimSize(2));
   Value batch = memref::DimOp::create(b, loc, op.getQ(), 0);
   int64_t sharedBytes = getKernelSharedBytes(op);
   gpu::LaunchOp launch = createKernelLaunch(
@@ -721,10 +481,14 @@ LogicalResult sas::buildKernel(OpBuilder &b, MmaAttentionOp op,
       op.getWgmma()
           ? getBlocksPerSMForSharedBytes(target, sharedBytes, 16 / warps)
           : 0);
-  MmaAttentionKernelBuilder kernel(b, loc, op);
-  kernel.build(op, launch.getBlockIds().x, launch.getBlockIds().y,
-               launch.getBlockIds().z, launch.getThreadIds().x, queries, keys,
-               queryBlocks);
+  std::unique_ptr<AttentionKernelBuilder> kernel;
+  if (op.getWgmma())
+    kernel = std::make_unique<WgmmaAttentionBuilder>(b, loc, op);
+  else
+    kernel = std::make_unique<MmaSyncAttentionBuilder>(b, loc, op);
+  kernel->build(op, launch.getBlockIds().x, launch.getBlockIds().y,
+                launch.getBlockIds().z, launch.getThreadIds().x, queries, keys,
+                queryBlocks);
   op.erase();
   return success();
 }

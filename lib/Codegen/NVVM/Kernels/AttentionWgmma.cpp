@@ -1,0 +1,69 @@
+//===- AttentionWgmma.cpp - Attention on sm_90a wgmma ---------*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "AttentionKernelBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+using namespace mlir::sas;
+using namespace mlir::sas::attention;
+
+/// Swizzled tiles start on a 1024-byte atom.
+Value WgmmaAttentionBuilder::alignRing(Value smem) {
+  return wg.alignToSwizzleAtom(smem);
+}
+
+/// wgmma reads shared memory through the async proxy: the copies this
+/// thread waited for must be made visible to it before the barrier.
+void WgmmaAttentionBuilder::makeCopiesVisible() {
+  wg.fenceSharedForAsyncProxy();
+}
+
+/// Panel column / 8 of bk rows, chunk column % 8 of the row, swizzled.
+Value WgmmaAttentionBuilder::tileChunkOffset(Value row, Value column,
+                                             int64_t width, int64_t rowBytes) {
+  Value panel = arith::DivUIOp::create(b, loc, column, k.i32(8));
+  Value chunk = arith::RemUIOp::create(b, loc, column, k.i32(8));
+  return k.add(k.mulC(panel, panelBytes), wg.swizzledOffset(row, chunk));
+}
+
+/// s = q k^T for this warpgroup's 64 rows (sm_90a): E / 16 wgmma steps of
+/// m64 n`bk` k16, q from registers (each warp's A fragments), k K-major in
+/// swizzled shared memory, then waited for; each warp gets its 16 rows as
+/// bk / 8 accumulator tiles.
+AttentionKernelBuilder::Scores
+WgmmaAttentionBuilder::computeScores(Value stageBase) {
+  SmallVector<Value> acc(bk / 2, frag.f32(0.0));
+  wg.fence();
+  for (int64_t kk = 0; kk < e / 16; ++kk)
+    wg.mmaRegisterA(acc, qFrags[0][kk], wg.kMajorDescriptor(stageBase, bk, kk),
+                    element, bk,
+                    /*bKMajor=*/true);
+  wg.commitGroup();
+  wg.waitGroups(0);
+  return Scores{unflattenTiles(acc)};
+}
+
+/// o += p v (sm_90a): p this warp's A fragments (registers), v MN-major in
+/// swizzled shared memory (64-column panels bk rows apart), bk / 16 wgmma
+/// steps of m64 nF k16.
+void WgmmaAttentionBuilder::accumulateValues(SoftmaxState &state,
+                                             ArrayRef<SmallVector<AFragment>> p,
+                                             Value stageBase) {
+  SmallVector<Value> acc = flattenTiles(state.acc[0]);
+  Value vTile = mem.offset(stageBase, k.i32(kTileBytes));
+  wg.fence();
+  for (int64_t kk = 0; kk < bk / 16; ++kk) {
+    Value bDesc =
+        wg.descriptor(mem.offset(vTile, k.i32(16 * kk * kPanelRowBytes)),
+                      kSwizzleAtomBytes, panelBytes);
+    wg.mmaRegisterA(acc, p[0][kk], bDesc, element, f);
+  }
+  wg.commitGroup();
+  wg.waitGroups(0);
+  state.acc[0] = unflattenTiles(acc);
+}
