@@ -143,7 +143,7 @@ void WarpFragmentBuilder::storeTilesThroughShared(
     for (int64_t j = 0; j < count; ++j) {
       const AccFragment &tile = tiles[first + j];
       Value chunk = arith::XOrIOp::create(b, loc, group, i32(j));
-      LLVM::StoreOp::create(b, loc, pack(tile[2 * r], tile[2 * r + 1]),
+      LLVM::StoreOp::create(b, loc, pack(tile[AccLayout::reg(r, 0)], tile[AccLayout::reg(r, 1)]),
                             at(add(row, mul(chunk, 16))), /*alignment=*/4);
     }
   }

@@ -217,11 +217,11 @@ void AttentionKernelBuilder::maskScores(Scores &s, Value keyStart) {
   Value laneKey = k.add(keyStart, k.mulC(quad, 2));
   for (int64_t j = 0; j < bk / 8; ++j)
     for (int i = 0; i < 4; ++i) {
-      Value key = k.addC(laneKey, 8 * j + i % 2);
+      Value key = k.addC(laneKey, 8 * j + AccLayout::column(i));
       for (int64_t m = 0; m < rowTiles; ++m)
         s[m][j][i] = online_softmax::maskScore(
             b, loc,
-            online_softmax::isHiddenKey(b, loc, key, rows[m][i / 2], keys,
+            online_softmax::isHiddenKey(b, loc, key, rows[m][AccLayout::row(i)], keys,
                                         causal),
             s[m][j][i]);
     }
@@ -250,11 +250,11 @@ AttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
   Value grows;
   for (int64_t m = 0; m < rowTiles; ++m)
     for (int r = 0; r < 2; ++r) {
-      Value rowMax = s[m][0][2 * r];
+      Value rowMax = s[m][0][AccLayout::reg(r, 0)];
       for (int64_t j = 0; j < bk / 8; ++j)
         for (int i = 0; i < 2; ++i)
           if (j || i)
-            rowMax = frag.max(rowMax, s[m][j][2 * r + i]);
+            rowMax = frag.max(rowMax, s[m][j][AccLayout::reg(r, i)]);
       rowMax = arith::MulFOp::create(b, loc, frag.quadMax(rowMax), c);
       newMax[m][r] = frag.max(state.max[m][r], rowMax);
       Value row = online_softmax::exceedsRescaleBound(
@@ -282,9 +282,10 @@ AttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
     for (int64_t j = 0; j < bk / 8; ++j)
       for (int i = 0; i < 4; ++i) {
         Value prob = online_softmax::scaledProbability(
-            b, loc, s[m][j][i], c, negMax[i / 2], exp2, fma);
+            b, loc, s[m][j][i], c, negMax[AccLayout::row(i)], exp2, fma);
         s[m][j][i] = prob;
-        blockSum[i / 2] = arith::AddFOp::create(b, loc, blockSum[i / 2], prob);
+        int r = AccLayout::row(i);
+        blockSum[r] = arith::AddFOp::create(b, loc, blockSum[r], prob);
       }
     for (int r = 0; r < 2; ++r)
       state.sum[m][r] = online_softmax::rescaledSum(
@@ -306,7 +307,7 @@ AttentionKernelBuilder::onlineSoftmaxStep(SoftmaxState &state, Scores &s) {
       for (const AccFragment &a : state.acc[m])
         for (int i = 0; i < 4; ++i)
           values.push_back(
-              online_softmax::rescale(b, loc, a[i], correction[m][i / 2]));
+              online_softmax::rescale(b, loc, a[i], correction[m][AccLayout::row(i)]));
     scf::YieldOp::create(b, loc, values);
     b.setInsertionPointToStart(&rescaled.getElseRegion().front());
     scf::YieldOp::create(b, loc, acc);
@@ -364,8 +365,8 @@ void AttentionKernelBuilder::storeOutput(Value out, const SoftmaxState &state) {
           k.mulC(quad, 4));
       for (int64_t jf = 0; jf < f / 8; ++jf) {
         Value pair = frag.pack(
-            arith::MulFOp::create(b, loc, state.acc[m][jf][2 * r], inverse),
-            arith::MulFOp::create(b, loc, state.acc[m][jf][2 * r + 1],
+            arith::MulFOp::create(b, loc, state.acc[m][jf][AccLayout::reg(r, 0)], inverse),
+            arith::MulFOp::create(b, loc, state.acc[m][jf][AccLayout::reg(r, 1)],
                                   inverse));
         mem.storeI32(pair, mem.offset(rowAddress, k.i32(16 * jf)));
       }

@@ -217,9 +217,9 @@ FeatureSimKernelBuilder::epilogueOfFirstProduct(ArrayRef<AccFragment> f,
     std::array<Value, 2> bias = biasPair(bBase, j);
     std::array<Value, 2> resBias = biasPair(rbBase, j);
     for (int i = 0; i < 4; ++i) {
-      Value value = arith::AddFOp::create(b, loc, f[j][i], bias[i % 2]);
+      Value value = arith::AddFOp::create(b, loc, f[j][i], bias[AccLayout::column(i)]);
       relu[j][i] = frag.max(value, zeroF);
-      z[j][i] = arith::AddFOp::create(b, loc, value, resBias[i % 2]);
+      z[j][i] = arith::AddFOp::create(b, loc, value, resBias[AccLayout::column(i)]);
     }
   }
   SmallVector<AFragment> a;
@@ -235,7 +235,7 @@ void FeatureSimKernelBuilder::storeRows(ArrayRef<AccFragment> z) {
       Value address = mem.offset(
           mem.offset(outBase, k.mulC(laneRow[r], ds * 2)), k.mulC(k.quad, 4));
       for (int64_t j = 0; j < ds / 8; ++j)
-        mem.storeI32(frag.pack(z[j][2 * r], z[j][2 * r + 1]),
+        mem.storeI32(frag.pack(z[j][AccLayout::reg(r, 0)], z[j][AccLayout::reg(r, 1)]),
                      mem.offset(address, k.i32(16 * j)));
     });
 }

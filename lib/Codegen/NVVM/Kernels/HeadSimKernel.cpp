@@ -361,7 +361,8 @@ void HeadSimKernelBuilder::storeResult(const Tiles &acc, Value firstToken) {
           Value address = mem.offset(
               base, k.mulC(k.add(k.mulC(row, dim), k.toI64(j)), 2));
           for (size_t n = 0; n < acc[m].size(); ++n)
-            mem.storeI32(frag.pack(acc[m][n][2 * r], acc[m][n][2 * r + 1]),
+            mem.storeI32(frag.pack(acc[m][n][AccLayout::reg(r, 0)],
+                                   acc[m][n][AccLayout::reg(r, 1)]),
                          mem.offset(address, k.i32(16 * n)));
         };
         if (16 * static_cast<int64_t>(m) + 16 <= simHeads)

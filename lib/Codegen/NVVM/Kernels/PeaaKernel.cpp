@@ -322,10 +322,10 @@ void PeaaKernelBuilder::storeResult(const Tiles &acc) {
             outBase,
             k.mulC(k.add(k.mulC(row, width), k.toI64(laneColumn)), 2));
         for (int64_t j = 0; j < bn / 8; ++j) {
-          Value lo =
-              arith::AddFOp::create(b, loc, acc[m][j][2 * r], bias[j][0]);
-          Value hi =
-              arith::AddFOp::create(b, loc, acc[m][j][2 * r + 1], bias[j][1]);
+          Value lo = arith::AddFOp::create(
+              b, loc, acc[m][j][AccLayout::reg(r, 0)], bias[j][0]);
+          Value hi = arith::AddFOp::create(
+              b, loc, acc[m][j][AccLayout::reg(r, 1)], bias[j][1]);
           mem.storeI32(frag.pack(lo, hi), mem.offset(address, k.i32(16 * j)));
         }
       });

@@ -38,6 +38,19 @@ using AFragment = std::array<Value, 4>;    // 4 x i32 (16-bit pairs)
 using BFragment = std::array<Value, 2>;    // 2 x i32 (16-bit pairs)
 using AccFragment = std::array<Value, 4>;  // 4 x f32
 
+/// Where the registers of an mma.sync m16n8 accumulator fragment sit in its
+/// 16 x 8 tile: register i of lane l holds row l / 4 + 8 * row(i) and
+/// column 2 * (l % 4) + column(i). A lane holds two rows, the lane's group
+/// g and g + 8, each in two adjacent columns.
+struct AccLayout {
+  /// Which of the lane's two rows: 0 (g) or 1 (g + 8).
+  static constexpr int row(int i) { return i / 2; }
+  /// Which column of the lane's pair: 0 or 1.
+  static constexpr int column(int i) { return i % 2; }
+  /// The register of the lane's row `row` and column `column`.
+  static constexpr int reg(int row, int column) { return 2 * row + column; }
+};
+
 /// Emits the arithmetic of warp fragments at the builder's insertion point.
 class WarpFragmentBuilder : public IntArith {
 public:
