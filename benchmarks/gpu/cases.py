@@ -50,6 +50,11 @@ EXTRA_CHECK_CASES = [
     (1, 5, 2, 64, 4, 64, 3, True, "bf16"),
     (3, 1, 2, 64, 4, 128, 3, True, "bf16"),
     (2, 33, 4, 64, 4, 128, 1, False, "bf16"),
+    # Exactly 48 KiB of dynamic shared memory in the mma.sync attention
+    # (E = 64, F = 112: 2 stages of 64 keys of padded k and v rows) next to
+    # the kernel's own static bytes: the launch must opt in.
+    (1, 100, 6, 112, 24, 64, 1, True, "f16"),
+    (2, 37, 4, 112, 12, 64, 7, True, "bf16"),
 ]
 
 

@@ -50,13 +50,13 @@ const Driver *openDriver(std::string &error) {
   resolve(driver.cuModuleLoadData, "cuModuleLoadData");
   resolve(driver.cuModuleGetFunction, "cuModuleGetFunction");
   resolve(driver.cuLaunchKernel, "cuLaunchKernel");
-  resolve(driver.cuMemAllocAsync, "cuMemAllocAsync");
   resolve(driver.cuMemFreeAsync, "cuMemFreeAsync");
   resolve(driver.cuFuncGetAttribute, "cuFuncGetAttribute");
   resolve(driver.cuFuncSetAttribute, "cuFuncSetAttribute");
   resolve(driver.cuCtxGetDevice, "cuCtxGetDevice");
-  resolve(driver.cuDeviceGetDefaultMemPool, "cuDeviceGetDefaultMemPool");
+  resolve(driver.cuMemPoolCreate, "cuMemPoolCreate");
   resolve(driver.cuMemPoolSetAttribute, "cuMemPoolSetAttribute");
+  resolve(driver.cuMemAllocFromPoolAsync, "cuMemAllocFromPoolAsync");
   if (!complete)
     return nullptr;
   CUresult result = driver.cuInit(0);

@@ -27,6 +27,25 @@ using CUmodule = struct CUmod_st *;
 using CUfunction = struct CUfunc_st *;
 using CUstream = struct CUstream_st *;
 using CUmemoryPool = struct CUmemPoolHandle_st *;
+/// CUmemPoolProps (cuda.h): a pool of pinned device memory on device `id`
+/// is allocType 1 (CU_MEM_ALLOCATION_TYPE_PINNED), no export handles, and
+/// location {1 (CU_MEM_LOCATION_TYPE_DEVICE), id}; everything else zero.
+struct CUmemPoolProps {
+  int allocType;
+  int handleTypes;
+  struct {
+    int type;
+    int id;
+  } location;
+  void *win32SecurityAttributes;
+  size_t maxSize;
+  unsigned short usage;
+  unsigned char reserved[54];
+};
+static_assert(sizeof(CUmemPoolProps) == 88, "cuda.h's CUmemPoolProps_v1");
+constexpr int CU_MEM_ALLOCATION_TYPE_PINNED = 1;
+constexpr int CU_MEM_LOCATION_TYPE_DEVICE = 1;
+
 constexpr CUresult CUDA_SUCCESS = 0;
 
 /// The driver entry points the runtime calls.
@@ -43,13 +62,14 @@ struct Driver {
   CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
                              unsigned, unsigned, unsigned, CUstream, void **,
                              void **);
-  CUresult (*cuMemAllocAsync)(CUdeviceptr *, size_t, CUstream);
   CUresult (*cuMemFreeAsync)(CUdeviceptr, CUstream);
   CUresult (*cuFuncGetAttribute)(int *, int, CUfunction);
   CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
   CUresult (*cuCtxGetDevice)(CUdevice *);
-  CUresult (*cuDeviceGetDefaultMemPool)(CUmemoryPool *, CUdevice);
+  CUresult (*cuMemPoolCreate)(CUmemoryPool *, const CUmemPoolProps *);
   CUresult (*cuMemPoolSetAttribute)(CUmemoryPool, int, void *);
+  CUresult (*cuMemAllocFromPoolAsync)(CUdeviceptr *, size_t, CUmemoryPool,
+                                      CUstream);
 };
 
 /// CUmemPool_attribute: the bytes a pool keeps when a stream synchronizes.
@@ -59,10 +79,11 @@ constexpr int CU_MEMPOOL_ATTR_RELEASE_THRESHOLD = 4;
 constexpr int CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK = 0;
 constexpr int CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES = 1;
 constexpr int CU_FUNC_ATTRIBUTE_NUM_REGS = 4;
-/// Set before launching a kernel with more than 48 KiB of dynamic shared
-/// memory: the driver refuses such a launch unless the kernel opts in.
+/// Set before launching a kernel whose dynamic and static shared memory
+/// add up to more than 48 KiB: the driver refuses such a launch unless the
+/// kernel opts in.
 constexpr int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
-constexpr int kDefaultDynamicSharedBytes = 48 * 1024;
+constexpr int kDefaultSharedBytesPerBlock = 48 * 1024;
 
 /// Whether SAS_CUDA_LOG is set: every driver call is then logged to stderr.
 bool isLogging();

@@ -7,7 +7,8 @@
 // never synchronize:
 //
 // - every "stream" is the stream of the running layer call, so kernels,
-//   temporary allocations (cuMemAllocAsync) and frees are ordered on the
+//   temporary allocations (cuMemAllocFromPoolAsync, from the runtime's own
+//   pool) and frees are ordered on the
 //   caller's stream and the call returns without waiting;
 // - modules are loaded lazily, per context, at the first kernel lookup: the
 //   module constructors run at dlopen time, when there may be no context
@@ -36,33 +37,38 @@ struct LazyModule {
   std::vector<std::pair<CUcontext, CUmodule>> loaded;
 };
 
-/// Makes the current device's default memory pool, which cuMemAllocAsync
-/// draws the temporaries from, keep freed memory across stream
-/// synchronizations (by default it returns it to the system there, and the
-/// next call maps it again: 0.16-0.37 ms a call on the H200, docs/perf.md),
-/// once per device. PyTorch's caching allocator keeps its memory the same
-/// way.
-bool keepPoolMemory() {
+/// The runtime's own memory pool on the current device, created at its
+/// first use, which the temporaries come from (cuMemAllocFromPoolAsync). It
+/// keeps freed memory across stream synchronizations (release threshold:
+/// no limit): a pool that returns it to the system there maps it again on
+/// the next call, 0.16-0.37 ms a call on the H200 (docs/perf-log). A pool
+/// of its own, so that the device's default pool, which the rest of the
+/// process may use, keeps its settings. PyTorch's caching allocator keeps
+/// its memory the same way.
+CUmemoryPool getPool() {
   static std::mutex mutex;
-  static std::vector<CUdevice> done;
+  static std::vector<std::pair<CUdevice, CUmemoryPool>> pools;
   const Driver *driver = getDriver();
   CUdevice device = 0;
   if (!check("cuCtxGetDevice", driver->cuCtxGetDevice(&device)))
-    return false;
+    return nullptr;
   std::lock_guard<std::mutex> lock(mutex);
-  for (CUdevice d : done)
+  for (auto &[d, pool] : pools)
     if (d == device)
-      return true;
+      return pool;
+  CUmemPoolProps props = {};
+  props.allocType = CU_MEM_ALLOCATION_TYPE_PINNED;
+  props.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+  props.location.id = device;
   CUmemoryPool pool = nullptr;
   uint64_t threshold = UINT64_MAX;
-  if (!check("cuDeviceGetDefaultMemPool",
-             driver->cuDeviceGetDefaultMemPool(&pool, device)) ||
+  if (!check("cuMemPoolCreate", driver->cuMemPoolCreate(&pool, &props)) ||
       !check("cuMemPoolSetAttribute(RELEASE_THRESHOLD)",
              driver->cuMemPoolSetAttribute(
                  pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD, &threshold)))
-    return false;
-  done.push_back(device);
-  return true;
+    return nullptr;
+  pools.push_back({device, pool});
+  return pool;
 }
 
 /// cuLaunchKernel's limits on grid dimensions.
@@ -138,8 +144,10 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
   }
   const Driver *driver = getDriver();
   auto kernel = static_cast<CUfunction>(function);
-  // Opting in to more than 48 KiB of dynamic shared memory, once a kernel.
-  if (smem > kDefaultDynamicSharedBytes) {
+  // A block may use 48 KiB of shared memory, static and dynamic together,
+  // unless the kernel opts in to more dynamic memory: computed from the
+  // kernel's own static size, once a kernel and size.
+  if (smem > 0) {
     static std::mutex mutex;
     static std::vector<std::pair<CUfunction, int32_t>> optedIn;
     std::lock_guard<std::mutex> lock(mutex);
@@ -148,7 +156,14 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
       if (f == kernel && bytes >= smem)
         known = true;
     if (!known) {
-      if (!check("cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)",
+      int staticBytes = 0;
+      if (!check("cuFuncGetAttribute(SHARED_SIZE_BYTES)",
+                 driver->cuFuncGetAttribute(
+                     &staticBytes, CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES,
+                     kernel)))
+        return;
+      if (int64_t(smem) + staticBytes > kDefaultSharedBytesPerBlock &&
+          !check("cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)",
                  driver->cuFuncSetAttribute(
                      kernel, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                      smem)))
@@ -184,12 +199,15 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
 }
 
 void *mgpuMemAlloc(uint64_t size, void *stream, bool /*isHostShared*/) {
-  if (hasError() || size == 0 || !ensureContext() || !keepPoolMemory())
+  if (hasError() || size == 0 || !ensureContext())
+    return nullptr;
+  CUmemoryPool pool = getPool();
+  if (!pool)
     return nullptr;
   CUdeviceptr pointer = 0;
-  if (!check("cuMemAllocAsync",
-             getDriver()->cuMemAllocAsync(&pointer, size,
-                                          static_cast<CUstream>(stream))))
+  if (!check("cuMemAllocFromPoolAsync",
+             getDriver()->cuMemAllocFromPoolAsync(
+                 &pointer, size, pool, static_cast<CUstream>(stream))))
     return nullptr;
   return reinterpret_cast<void *>(pointer);
 }
