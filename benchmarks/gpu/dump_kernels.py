@@ -18,27 +18,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "test", "Utils"))
 import cases  # noqa: E402
 from extract_ptx import gpu_binary, gpu_object_field  # noqa: E402
-
-
-def layer_mlir(h, d, hs, ds, k):
-    """A causal bf16 sas.layer of any B and T, in PyTorch state-dict order."""
-    def t(*shape):
-        return "tensor<" + "x".join(map(str, shape)) + "xbf16>"
-    x = t("?", "?", h, d)
-    head = [t(hs, h, k), t(hs), t(hs, hs, k), t(hs)]
-    feat = [t(ds, d), t(ds), t(ds, ds), t(ds)]
-    types = [x, x, x] + head + feat + head + feat + head + [t(h * d, h * d),
-                                                            t(h * d)]
-    names = ["q", "k", "v"] + [f"p{i}" for i in range(len(types) - 3)]
-    args = ", ".join(f"%{n}: {ty}" for n, ty in zip(names, types))
-    p = [f"%p{i}" for i in range(len(types) - 3)]
-    result = t("?", "?", h * d)
-    return (f"func.func @layer({args}) -> {result} {{\n"
-            f"  %r = sas.layer %q, %k, %v q_head({', '.join(p[0:4])}) "
-            f"q_feat({', '.join(p[4:8])}) k_head({', '.join(p[8:12])}) "
-            f"k_feat({', '.join(p[12:16])}) v_head({', '.join(p[16:20])}) "
-            f"out({', '.join(p[20:22])}) causal : ({', '.join(types)}) -> "
-            f"{result}\n  return %r : {result}\n}}\n")
+from ptx_snapshot import layer_mlir  # noqa: E402
 
 
 def main():
@@ -54,7 +34,7 @@ def main():
         tag = f"layer_h{h}_d{d}_hs{hs}_ds{ds}"
         src = os.path.join(args.out, tag + ".mlir")
         with open(src, "w") as f:
-            f.write(layer_mlir(h, d, hs, ds, k))
+            f.write(layer_mlir(None, None, h, d, hs, ds, k, True, "bf16"))
         for fmt, ext, attr in (("isa", "ptx", b"assembly"),
                                ("bin", "cubin", b"bin")):
             out = subprocess.run(

@@ -8,6 +8,7 @@
 #include "sas/Dialect/SAS/IR/SASDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
@@ -52,6 +53,11 @@ gpu::LaunchOp sas::createKernelLaunch(OpBuilder &b, Operation *op,
   gpu::TerminatorOp::create(b, loc);
   b.setInsertionPointToStart(&launch.getBody().front());
   return launch;
+}
+
+Value sas::createTokenCount(OpBuilder &b, Location loc, Value buffer) {
+  return arith::MulIOp::create(b, loc, memref::DimOp::create(b, loc, buffer, 0),
+                               memref::DimOp::create(b, loc, buffer, 1));
 }
 
 void sas::buildIf(OpBuilder &b, Location loc, Value condition,

@@ -421,9 +421,7 @@ LogicalResult sas::buildKernel(OpBuilder &b, MmaFeatureSimOp op,
   b.setInsertionPoint(op);
   // Rows: B * T * H'.
   Value rows = arith::MulIOp::create(
-      b, loc,
-      arith::MulIOp::create(b, loc, memref::DimOp::create(b, loc, op.getX(), 0),
-                            memref::DimOp::create(b, loc, op.getX(), 1)),
+      b, loc, createTokenCount(b, loc, op.getX()),
       arith::ConstantIndexOp::create(b, loc,
                                      op.getX().getType().getDimSize(2)));
   Value rowsPerBlock = arith::ConstantIndexOp::create(

@@ -483,9 +483,7 @@ LogicalResult sas::buildKernel(OpBuilder &b, MmaHeadSimOp op,
     return failure();
   Location loc = op.getLoc();
   b.setInsertionPoint(op);
-  Value tokens =
-      arith::MulIOp::create(b, loc, memref::DimOp::create(b, loc, op.getX(), 0),
-                            memref::DimOp::create(b, loc, op.getX(), 1));
+  Value tokens = createTokenCount(b, loc, op.getX());
   int64_t simHeads = op.getOut().getType().getDimSize(2),
           dim = op.getX().getType().getDimSize(3);
   int64_t tokensPerBlock = op.getWarps() /

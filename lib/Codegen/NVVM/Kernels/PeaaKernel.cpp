@@ -389,9 +389,7 @@ LogicalResult sas::buildKernel(OpBuilder &b, MmaPeaaOp op,
     return failure();
   Location loc = op.getLoc();
   b.setInsertionPoint(op);
-  Value rows =
-      arith::MulIOp::create(b, loc, memref::DimOp::create(b, loc, op.getO(), 0),
-                            memref::DimOp::create(b, loc, op.getO(), 1));
+  Value rows = createTokenCount(b, loc, op.getO());
   int64_t rowsPerBlock = 16 * op.getRowTiles() * op.getWarps();
   Value rowBlocks = arith::CeilDivUIOp::create(
       b, loc, rows, arith::ConstantIndexOp::create(b, loc, rowsPerBlock));

@@ -29,6 +29,10 @@ gpu::LaunchOp createKernelLaunch(OpBuilder &b, Operation *op, StringRef kind,
                                  int64_t threads, int64_t sharedBytes,
                                  int64_t minBlocksPerSM = 0);
 
+/// B * T (index) of a [B, T, ...] buffer: the tokens a per-token kernel
+/// covers.
+Value createTokenCount(OpBuilder &b, Location loc, Value buffer);
+
 /// Emits `body` under `scf.if condition` (no results) at the builder.
 void buildIf(OpBuilder &b, Location loc, Value condition,
              function_ref<void()> body);
