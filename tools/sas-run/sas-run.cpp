@@ -130,7 +130,7 @@ static cl::opt<int64_t>
            cl::init(0), cl::cat(category));
 static cl::opt<std::string> chip(
     "chip", cl::desc("With --target cuda: sm_90a, sm_90 or sm_80"),
-    cl::init("sm_90a"), cl::cat(category));
+    cl::init(kDefaultChip.str()), cl::cat(category));
 static cl::opt<std::string> gpuPipelineOptions(
     "gpu-pipeline-options",
     cl::desc("With --target cuda: more sas-gpu-pipeline options, as in "

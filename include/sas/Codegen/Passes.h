@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
+#include "sas/Codegen/NVVM/TargetDescription.h"
 #include "sas/Codegen/PassDefaults.h"
 
 namespace mlir {

@@ -153,7 +153,7 @@ def SASGPUAttachTarget : Pass<"sas-gpu-attach-target", "ModuleOp"> {
     that already has a different target is an error.
   }];
   let options = [
-    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
+    Option<"chip", "chip", "std::string", /*default=*/"::mlir::sas::kDefaultChip.str()",
            "NVIDIA GPU architecture: sm_90a, sm_90 or sm_80">,
   ];
   let dependentDialects = ["::mlir::NVVM::NVVMDialect"];

@@ -8,6 +8,7 @@
 #define SAS_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassOptions.h"
+#include "sas/Codegen/NVVM/TargetDescription.h"
 #include "sas/Codegen/PassDefaults.h"
 #include "sas/Conversion/PassDefaults.h"
 
@@ -80,7 +81,7 @@ struct SASGPUPipelineOptions
   PassOptions::Option<std::string> chip{
       *this, "chip",
       llvm::cl::desc("NVIDIA GPU architecture: sm_90a, sm_90 or sm_80"),
-      llvm::cl::init("sm_90a")};
+      llvm::cl::init(kDefaultChip.str())};
   PassOptions::Option<std::string> format{
       *this, "format",
       llvm::cl::desc("Kernel binary: bin (cubin, needs ptxas), fatbin, or "

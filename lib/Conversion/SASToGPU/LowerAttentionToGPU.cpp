@@ -68,11 +68,30 @@ namespace {
 /// shared-memory bank, a 32-way conflict.
 constexpr int64_t kBankPadding = 1;
 
-/// f32 bytes of the shared tiles of one block.
-int64_t sharedTileBytes(int64_t bq, int64_t bk, int64_t e, int64_t f) {
-  return 4 * (bk * (e + kBankPadding) + bk * f + bq * (bk + kBankPadding) +
-              bq * f + 4 * bq);
-}
+/// The f32 shared tiles of one block of `bq` queries and `bk` keys: the k
+/// and v tiles, the scores, the output accumulator and four row vectors
+/// (max, sum, new max, correction). The size check and the allocations
+/// both read it.
+struct BlockTiles {
+  BlockTiles(int64_t bq, int64_t bk, int64_t e, int64_t f)
+      : key{bk, e + kBankPadding}, value{bk, f},
+        scores{bq, bk + kBankPadding}, acc{bq, f}, row{bq} {}
+
+  std::array<int64_t, 2> key, value, scores, acc;
+  std::array<int64_t, 1> row;
+  static constexpr int64_t kRowVectors = 4;
+
+  int64_t getBytes() const {
+    auto elements = [](ArrayRef<int64_t> shape) {
+      int64_t n = 1;
+      for (int64_t size : shape)
+        n *= size;
+      return n;
+    };
+    return 4 * (elements(key) + elements(value) + elements(scores) +
+                elements(acc) + kRowVectors * elements(row));
+  }
+};
 
 /// Builds the linalg ops of one block on memrefs. Loops are ordered with the
 /// parallel dimensions first, so that each op becomes one scf.parallel (with
@@ -156,14 +175,14 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
 
     // Shrink the tiles, keys first, until they fit in shared memory.
     int64_t bq = tiling.queryTile, bk = tiling.keyTile;
-    while (sharedTileBytes(bq, bk, e, f) > tiling.sharedMemoryBytes &&
+    while (BlockTiles(bq, bk, e, f).getBytes() > tiling.sharedMemoryBytes &&
            (bk > 1 || bq > 1)) {
       if (bk >= bq && bk > 1)
         bk = (bk + 1) / 2;
       else
         bq = (bq + 1) / 2;
     }
-    if (sharedTileBytes(bq, bk, e, f) > tiling.sharedMemoryBytes)
+    if (BlockTiles(bq, bk, e, f).getBytes() > tiling.sharedMemoryBytes)
       return op.emitOpError()
              << "heads of size " << e << " (q, k) and " << f
              << " (v) do not fit in " << tiling.sharedMemoryBytes
@@ -259,12 +278,13 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
     Value rows = arith::MinSIOp::create(
         b, loc, bb.index(bq), arith::SubIOp::create(b, loc, queries, q0));
 
-    Value kTile = bb.shared({bk, e + kBankPadding});
-    Value vTile = bb.shared({bk, f});
-    Value scores = bb.shared({bq, bk + kBankPadding});
-    Value acc = bb.shared({bq, f});
-    Value rowMax = bb.shared({bq}), rowSum = bb.shared({bq});
-    Value newMax = bb.shared({bq}), correction = bb.shared({bq});
+    BlockTiles tiles(bq, bk, e, f);
+    Value kTile = bb.shared(tiles.key);
+    Value vTile = bb.shared(tiles.value);
+    Value scores = bb.shared(tiles.scores);
+    Value acc = bb.shared(tiles.acc);
+    Value rowMax = bb.shared(tiles.row), rowSum = bb.shared(tiles.row);
+    Value newMax = bb.shared(tiles.row), correction = bb.shared(tiles.row);
     bb.fill(rowMax, -std::numeric_limits<double>::infinity());
     bb.fill(rowSum, 0.0);
     bb.fill(acc, 0.0);

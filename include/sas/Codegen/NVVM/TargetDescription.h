@@ -20,6 +20,10 @@
 namespace mlir {
 namespace sas {
 
+/// The chip the GPU pipeline, sas-gpu-attach-target and sas-run compile for
+/// unless told otherwise.
+constexpr StringLiteral kDefaultChip = "sm_90a";
+
 /// The name of the module attribute that holds the target, an
 /// #nvvm.target.
 constexpr StringLiteral kTargetAttrName = "sas.target";
