@@ -359,6 +359,11 @@ def SAS_MmaAttentionOp : SAS_Op<"mma_attention"> {
     It exists so that bufferization and buffer deallocation, which
     cannot see through NVVM intrinsics, handle an op with declared effects.
 
+    The op checks its buffers; its tiling (warps, tiles, stages and the
+    shared memory they take) is checked against the GPU target by its
+    `KernelOpInterface` model (`sas/Codegen/NVVM`): in the verifier where an
+    enclosing op carries `sas.target`, and when the kernel is built.
+
     Example:
 
     ```mlir
@@ -414,6 +419,11 @@ def SAS_MmaHeadSimOp : SAS_Op<"mma_head_sim"> {
     `convert-sas-token-ops-to-gpu` creates it and
     `convert-sas-token-kernels-to-nvvm` replaces it with the kernel.
 
+    The op checks its buffers; its tiling (warps, tiles, stages and the
+    shared memory they take) is checked against the GPU target by its
+    `KernelOpInterface` model (`sas/Codegen/NVVM`): in the verifier where an
+    enclosing op carries `sas.target`, and when the kernel is built.
+
     Example:
 
     ```mlir
@@ -458,6 +468,11 @@ def SAS_MmaFeatureSimOp : SAS_Op<"mma_feature_sim"> {
     with wgmma.mma_async, `x` and both weights in 128-byte-swizzled shared
     memory (`x` through a ring of cp.async buffers), `relu(f)` from
     registers; D and D' must then be multiples of 64.
+
+    The op checks its buffers; its tiling (warps, tiles, stages and the
+    shared memory they take) is checked against the GPU target by its
+    `KernelOpInterface` model (`sas/Codegen/NVVM`): in the verifier where an
+    enclosing op carries `sas.target`, and when the kernel is built.
 
     Example:
 
@@ -506,6 +521,11 @@ def SAS_MmaPeaaOp : SAS_Op<"mma_peaa"> {
     64 rows' mean fragments (registers) by the w tile in 128-byte-swizzled
     shared memory with wgmma.mma_async; one row tile a warp, 64 inputs a
     step, the column tile a multiple of 8 up to 256.
+
+    The op checks its buffers; its tiling (warps, tiles, stages and the
+    shared memory they take) is checked against the GPU target by its
+    `KernelOpInterface` model (`sas/Codegen/NVVM`): in the verifier where an
+    enclosing op carries `sas.target`, and when the kernel is built.
 
     Example:
 
