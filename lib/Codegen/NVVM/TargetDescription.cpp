@@ -12,34 +12,29 @@ using namespace mlir;
 using namespace mlir::sas;
 
 std::optional<TargetDescription> TargetDescription::lookup(StringRef chip) {
-  // sm_80 code also runs on sm_86 and sm_89: 99 KiB a block, the smallest
-  // of the three; its per-SM figure is the A100's, which the occupancy
-  // hints are tuned for.
-  if (chip == "sm_80")
-    return TargetDescription{"sm_80",
-                             "",
-                             80,
-                             99 * 1024,
-                             164 * 1024,
-                             /*reserved=*/1024,
-                             /*default=*/48 * 1024,
-                             /*registersPerSM=*/65536,
-                             /*maxRegisters=*/255,
-                             /*hasWgmma=*/false};
-  // Hopper: 227 KiB a block, 228 KiB an SM. wgmma needs the arch-specific
-  // target (sm_90a, PTX 8.0).
+  TargetDescription target;
+  if (chip == "sm_80") {
+    // sm_80 code also runs on sm_86 and sm_89: 99 KiB a block, the
+    // smallest of the three; the per-SM figure is the A100's, which the
+    // occupancy hints are tuned for.
+    target.chip = "sm_80";
+    target.computeCapability = 80;
+    target.maxSharedBytesPerBlock = 99 * 1024;
+    target.sharedBytesPerSM = 164 * 1024;
+    return target;
+  }
   if (chip == "sm_90" || chip == "sm_90a") {
+    // Hopper: 227 KiB a block, 228 KiB an SM. wgmma needs the
+    // arch-specific target (sm_90a, PTX 8.0).
     bool archSpecific = chip == "sm_90a";
-    return TargetDescription{archSpecific ? "sm_90a" : "sm_90",
-                             archSpecific ? "+ptx80" : "",
-                             90,
-                             227 * 1024,
-                             228 * 1024,
-                             /*reserved=*/1024,
-                             /*default=*/48 * 1024,
-                             /*registersPerSM=*/65536,
-                             /*maxRegisters=*/255,
-                             /*hasWgmma=*/archSpecific};
+    target.chip = archSpecific ? "sm_90a" : "sm_90";
+    target.features = archSpecific ? "+ptx80" : "";
+    target.computeCapability = 90;
+    target.maxSharedBytesPerBlock = 227 * 1024;
+    target.sharedBytesPerSM = 228 * 1024;
+    target.hasWgmma = archSpecific;
+    target.hasTma = true;
+    return target;
   }
   return std::nullopt;
 }

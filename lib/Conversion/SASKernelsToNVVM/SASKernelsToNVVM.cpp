@@ -35,13 +35,23 @@ namespace {
 /// Builds the kernel of every op of `OpTys` under `root` for the target,
 /// numbering the kernels of each op type from 0.
 template <typename... OpTys> LogicalResult buildKernels(Operation *root) {
-  SmallVector<KernelOpInterface> ops;
+  SmallVector<Operation *> found;
   root->walk([&](Operation *op) {
     if (isa<OpTys...>(op))
-      ops.push_back(cast<KernelOpInterface>(op));
+      found.push_back(op);
   });
-  if (ops.empty())
+  if (found.empty())
     return success();
+  SmallVector<KernelOpInterface> ops;
+  for (Operation *op : found) {
+    auto kernel = dyn_cast<KernelOpInterface>(op);
+    if (!kernel)
+      return op->emitError()
+             << "has no KernelOpInterface model to build its kernel: "
+                "register mlir::sas::registerKernelOpInterfaceExternalModels "
+                "(mlir::sas::registerSASDialect in sas/InitSAS.h does)";
+    ops.push_back(kernel);
+  }
   FailureOr<TargetDescription> target = getTargetDescription(root);
   if (failed(target))
     return failure();

@@ -44,20 +44,22 @@ struct TargetDescription {
   /// 228 KiB); each block also reserves `reservedSharedBytesPerBlock`.
   int64_t sharedBytesPerSM = 0;
   int64_t reservedSharedBytesPerBlock = 1024;
-  /// Dynamic shared memory a launch may ask for without opting in.
-  int64_t defaultSharedBytesPerBlock = 48 * 1024;
   /// 32-bit registers of an SM and the most a thread may have.
   int64_t registersPerSM = 65536;
   int64_t maxRegistersPerThread = 255;
   /// Warpgroup tensor-core instructions (wgmma.mma_async): sm_90a only.
   bool hasWgmma = false;
+  /// Bulk tensor copies (cp.async.bulk.tensor, TMA): sm_90 on. No kernel
+  /// uses them yet.
+  bool hasTma = false;
 
   /// The description of `chip`, or nullopt for a chip SAS does not know.
   static std::optional<TargetDescription> lookup(StringRef chip);
   /// The chip names lookup() knows, for messages and --help.
   static StringRef getKnownChips();
 
-  /// The #nvvm.target for this description (O3, its chip and features).
+  /// The #nvvm.target for this description (its chip and features, O2 as
+  /// gpu-module-to-binary compiles).
   NVVM::NVVMTargetAttr getAttr(MLIRContext *context) const;
 };
 
