@@ -47,8 +47,7 @@ def layer_mlir(b, t, h, d, hs, ds, k, causal, dtype):
 
 
 def libraries():
-    """(b, t, h, d, hs, ds, k, causal, dtype, chip), 16-bit only: f32
-    layers take the linalg path, which this snapshot does not watch."""
+    """(b, t, h, d, hs, ds, k, causal, dtype, chip) of every library."""
     seen = set()
     groups = [
         [c + (chip,) for c in cases.bench_cases()
@@ -58,7 +57,7 @@ def libraries():
     ]
     for group in groups:
         for case in group:
-            if case[8] != "f32" and case not in seen:
+            if case not in seen:
                 seen.add(case)
                 yield case
 
