@@ -4,7 +4,8 @@ DIR.tar.xz (the cubins compress about 20 times) for the GPU machine, with
 build-info.json (the commit they were built from, for the run's summary).
 
     /usr/bin/python3 benchmarks/gpu/build_libs.py [--sas-run build/bin/sas-run]
-        [--out gpu-libs] [--jobs 2] [--only check|bench|attention|variants]
+        [--out gpu-libs] [--jobs 2]
+        [--only check|bench|attention|target|variants ...]
         [--force] [--chip CHIP] [--gpu-pipeline-options OPTIONS]
 
 --chip and --gpu-pipeline-options build the same libraries (same names)
@@ -87,8 +88,11 @@ def main():
     parser.add_argument("--sas-run", default="build/bin/sas-run")
     parser.add_argument("--out", default="gpu-libs")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--only", choices=("check", "bench", "attention",
-                                           "variants"))
+    parser.add_argument("--only", nargs="+",
+                        choices=("check", "bench", "attention", "target",
+                                 "variants"),
+                        help="these sets of libraries (default: check, "
+                             "bench, attention, target)")
     parser.add_argument("--force", action="store_true",
                         help="rebuild libraries that exist")
     parser.add_argument("--chip", help="build every library for this chip")
@@ -96,13 +100,18 @@ def main():
                         help="sas-gpu-pipeline options for every library")
     args = parser.parse_args()
     todo = []
-    if args.only in (None, "check"):
+    def wanted(name):
+        return args.only is None or name in args.only
+
+    if wanted("check"):
         todo += cases.check_libraries()
-    if args.only in (None, "bench"):
+    if wanted("bench"):
         todo += list(cases.bench_libraries())
-    if args.only in (None, "attention"):
+    if wanted("attention"):
         todo += list(cases.attention_libraries())
-    if args.only == "variants":  # the tiling sweep, not packed
+    if wanted("target"):
+        todo += list(cases.target_libraries())
+    if args.only and "variants" in args.only:  # the tiling sweep, not packed
         out = os.path.join(args.out, "variants")
         os.makedirs(out, exist_ok=True)
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:

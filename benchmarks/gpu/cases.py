@@ -106,6 +106,13 @@ def attention_libraries():
         yield (None, None, h, d, hs, ds, 1, causal, dtype, chip)
 
 
+def target_libraries():
+    """One small layer for each chip (target_check.py): a library refuses a
+    device its cubins do not run on, naming both."""
+    for chip in ("sm_80", "sm_90", "sm_90a"):
+        yield (2, 37, 2, 64, 4, 64, 3, True, "bf16", chip)
+
+
 def bench_libraries():
     """The benchmark configs' libraries (sm_90a)."""
     for case in bench_cases():

@@ -3,7 +3,8 @@
 # libraries that build_libs.py packed and runs, writing logs and JSON to DIR
 # (default $OUT, else gpu-results):
 #   check      check.py (whole layers) and attention.py check (the attention
-#              kernel alone), against float64 references
+#              kernel alone), against float64 references; target_check.py
+#              (a library for another chip is refused, naming both)
 #   bench      bench.py (whole layers against PyTorch), attention.py bench
 #              (the attention kernel against SDPA) and the per-kernel profile
 #              of the first benchmark config
@@ -49,7 +50,9 @@ for step in $steps; do
     run check python3 benchmarks/gpu/check.py --libs gpu-libs/libs \
       --json "$out/check.json"
     run attention-check python3 benchmarks/gpu/attention.py check \
-      --libs gpu-libs/libs --json "$out/attention-check.json" ;;
+      --libs gpu-libs/libs --json "$out/attention-check.json"
+    run target-check python3 benchmarks/gpu/target_check.py \
+      --libs gpu-libs/libs ;;
   bench)
     run bench python3 benchmarks/gpu/bench.py --libs gpu-libs/libs \
       --json "$out/bench.json"

@@ -11,12 +11,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "sas/Runner/CudaLibrary.h"
+#include "sas/Codegen/NVVM/TargetDescription.h"
 #include "sas/Dialect/SAS/IR/SASOps.h"
 #include "sas/Runtime/LayerLibraryABI.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -43,7 +45,39 @@
 using namespace mlir;
 using namespace mlir::sas;
 
-std::string sas::getLayerConfigJson(const LayerConfig &config, StringRef chip) {
+size_t LayerKernelReport::countLinalg() const {
+  return llvm::count_if(kernels,
+                        [](const LayerKernel &k) { return k.path == "linalg"; });
+}
+
+std::string LayerKernelReport::format() const {
+  std::string text;
+  for (const LayerKernel &kernel : kernels)
+    text += "  " + kernel.name + ": " + kernel.path + "\n";
+  for (const std::string &reason : linalgReasons)
+    text += "  linalg path: " + reason + "\n";
+  return text;
+}
+
+/// The kernels of `module` after sas-gpu-pipeline, by the names the kernel
+/// builders and sas-gpu-map-to-launch give them (`<function>_<kind>_<n>`:
+/// `*_wgmma_*` sm_90a tensor cores, `*_blocks_*` and `*_loop_*` linalg,
+/// the rest mma.sync).
+static std::vector<LayerKernel> listKernels(ModuleOp module) {
+  std::vector<LayerKernel> kernels;
+  module.walk([&](gpu::BinaryOp binary) {
+    StringRef name = binary.getSymName();
+    StringRef path = name.contains("_blocks_") || name.contains("_loop_")
+                         ? "linalg"
+                     : name.contains("_wgmma_") ? "wgmma"
+                                                : "mma.sync";
+    kernels.push_back({name.str(), path.str()});
+  });
+  return kernels;
+}
+
+std::string sas::getLayerConfigJson(const LayerConfig &config, StringRef chip,
+                                    const LayerKernelReport &report) {
   // Dynamic sizes (B, T chosen at each call) are null.
   auto size = [](int64_t s) -> llvm::json::Value {
     if (ShapedType::isDynamic(s))
@@ -78,6 +112,14 @@ std::string sas::getLayerConfigJson(const LayerConfig &config, StringRef chip) {
       {"output_shape", shape(config.getOutputShape())},
       {"parameters", std::move(parameters)},
   };
+  llvm::json::Array kernels, reasons;
+  for (const LayerKernel &kernel : report.kernels)
+    kernels.push_back(
+        llvm::json::Object{{"name", kernel.name}, {"path", kernel.path}});
+  for (const std::string &reason : report.linalgReasons)
+    reasons.push_back(reason);
+  root["kernels"] = std::move(kernels);
+  root["linalg_reasons"] = std::move(reasons);
   std::string json;
   llvm::raw_string_ostream os(json);
   os << llvm::json::Value(std::move(root));
@@ -120,10 +162,10 @@ getAttentionShapes(const LayerConfig &config) {
 /// and sequence length (kDynamic when dynamic) and the shape tables of the
 /// layer's and the attention core's arguments.
 static void addLayerGlobals(ModuleOp module, const LayerConfig &config,
-                            StringRef chip) {
+                            StringRef chip, const LayerKernelReport &report) {
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   Location loc = module.getLoc();
-  std::string json = getLayerConfigJson(config, chip);
+  std::string json = getLayerConfigJson(config, chip, report);
   json.push_back('\0');
   auto i8Array = LLVM::LLVMArrayType::get(b.getI8Type(), json.size());
   LLVM::GlobalOp::create(b, loc, i8Array, /*isConstant=*/true,
@@ -145,6 +187,16 @@ static void addLayerGlobals(ModuleOp module, const LayerConfig &config,
   layerShapes.push_back(SmallVector<int64_t>(config.getOutputShape()));
   addShapeTable(b, loc, abi::kLayerShapes, layerShapes);
   addShapeTable(b, loc, abi::kAttentionShapes, getAttentionShapes(config));
+  // The devices the cubins run on, checked before they are loaded.
+  std::optional<TargetDescription> target = TargetDescription::lookup(chip);
+  assert(target && "the pipeline options were checked");
+  auto capability = DenseElementsAttr::get(
+      RankedTensorType::get({2}, b.getI64Type()),
+      ArrayRef<int64_t>{target->computeCapability,
+                        target->archSpecific ? 1 : 0});
+  LLVM::GlobalOp::create(b, loc, i64Array, /*isConstant=*/true,
+                         LLVM::Linkage::External, abi::kTargetCapability,
+                         capability);
 }
 
 /// The attention core of the layer alone, on buffers (q, k, v, out), with
@@ -220,12 +272,10 @@ static llvm::Error emitHostObject(llvm::Module &module, StringRef path) {
   return llvm::Error::success();
 }
 
-llvm::Error sas::emitCudaLayerLibrary(MLIRContext &context,
-                                      const LayerConfig &config,
-                                      const SASGPUPipelineOptions &options,
-                                      StringRef outputPath,
-                                      StringRef runtimeArchive,
-                                      StringRef linker) {
+llvm::Expected<LayerKernelReport> sas::emitCudaLayerLibrary(
+    MLIRContext &context, const LayerConfig &config,
+    const SASGPUPipelineOptions &options, StringRef outputPath,
+    StringRef runtimeArchive, StringRef linker) {
   if (std::optional<std::string> error = checkSASGPUPipelineOptions(options))
     return llvm::createStringError("%s", error->c_str());
   if (!llvm::sys::fs::exists(runtimeArchive))
@@ -239,7 +289,13 @@ llvm::Error sas::emitCudaLayerLibrary(MLIRContext &context,
 
   std::string diagnostics;
   llvm::raw_string_ostream diagOS(diagnostics);
+  LayerKernelReport report;
   ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    // The conversions say, as remarks, why an op stays on the linalg path.
+    if (diag.getSeverity() == DiagnosticSeverity::Remark) {
+      report.linalgReasons.push_back(diag.str());
+      return success();
+    }
     diagOS << diag.getLocation() << ": " << diag << "\n";
     return success();
   });
@@ -252,7 +308,6 @@ llvm::Error sas::emitCudaLayerLibrary(MLIRContext &context,
   buildAttentionEntryPoint(
       *module, config,
       cast<ShapedType>(layer.getArgumentTypes()[0]).getElementType());
-  addLayerGlobals(*module, config, options.chip);
   if (failed(verify(*module)))
     return llvm::createStringError("invalid layer IR:\n%s",
                                    diagnostics.c_str());
@@ -261,6 +316,9 @@ llvm::Error sas::emitCudaLayerLibrary(MLIRContext &context,
   if (failed(pm.run(*module)))
     return llvm::createStringError("sas-gpu-pipeline failed:\n%s",
                                    diagnostics.c_str());
+  // The configuration goes in last: it lists the kernels the pipeline made.
+  report.kernels = listKernels(*module);
+  addLayerGlobals(*module, config, options.chip, report);
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
@@ -315,7 +373,7 @@ llvm::Error sas::emitCudaLayerLibrary(MLIRContext &context,
     return llvm::createStringError(
         "linking %s with %s failed (exit %d)%s%s", outputPath.str().c_str(),
         driver->c_str(), status, message.empty() ? "" : ": ", message.c_str());
-  return llvm::Error::success();
+  return report;
 }
 
 std::string sas::findCudaRuntimeArchive(const char *argv0, void *mainAddress) {

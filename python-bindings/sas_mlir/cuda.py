@@ -23,6 +23,7 @@ v [B, T, H', D], to measure the attention kernel by itself.
 
 import ctypes
 import json
+import warnings
 import os
 
 import torch
@@ -69,6 +70,23 @@ class LayerLibrary:
         #: (state-dict key, shape) in the order the library takes them.
         self.parameters = [(p["name"], tuple(p["shape"]))
                            for p in self.config["parameters"]]
+        #: (kernel name, path) in launch order: "wgmma" or "mma.sync"
+        #: (tensor cores) or "linalg" (the slow path); libraries built
+        #: before the list existed have none.
+        self.kernels = [(k["name"], k["path"])
+                        for k in self.config.get("kernels", [])]
+        #: Why each op on the linalg path is there (the compiler's remarks).
+        self.linalg_reasons = list(self.config.get("linalg_reasons", []))
+        slow = [name for name, path in self.kernels if path == "linalg"]
+        if slow and self.config["dtype"] != "f32":
+            # No silent slow path: a 16-bit layer is meant for tensor cores.
+            warnings.warn(
+                f"{self.path}: {len(slow)} of {len(self.kernels)} kernels of "
+                f"this {self.config['dtype']} layer run on the linalg path, "
+                f"not on tensor cores: {', '.join(slow)}"
+                + ("; " + "; ".join(self.linalg_reasons)
+                   if self.linalg_reasons else ""),
+                RuntimeWarning, stacklevel=3)
 
     def _check(self, name, tensor, shape, device, anchor="q"):
         if not isinstance(tensor, torch.Tensor):

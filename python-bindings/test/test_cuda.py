@@ -46,6 +46,15 @@ def test_config_any_size(tmp_path):
     assert layer.config["batch"] is None
 
 
+def test_linalg_path_warns(tmp_path):
+    # D = 4: no tensor-core kernel takes it; a 16-bit layer says so.
+    with pytest.warns(RuntimeWarning, match="run on the linalg path"):
+        layer = _build(tmp_path, [])
+    assert any(path == "linalg" for _, path in layer.kernels)
+    assert any("stays on the linalg path" in reason
+               for reason in layer.linalg_reasons)
+
+
 def test_config(library):
     assert library.dtype == torch.float16
     assert library.input_shape == (1, 5, 2, 4)

@@ -37,6 +37,9 @@ for key in ("batch", "seq_len", "heads", "sim_heads", "head_dim",
 print(f"scale: {config['scale']:.6f}")
 print("parameters:", " ".join(f"{p['name']}{p['shape']}".replace(" ", "")
                               for p in config["parameters"]))
+paths = [k["path"] for k in config["kernels"]]
+print("kernels:", len(paths), "linalg:", paths.count("linalg"),
+      "reasons:", len(config["linalg_reasons"]))
 print(f"last error before any call: '{lib.sas_last_error().decode()}'")
 
 fake = ctypes.c_void_p(0x1000)

@@ -302,9 +302,21 @@ static int emitCudaLibrary(const char *argv0, StorageType storage) {
   if (keyTile.getNumOccurrences())
     options.keyTile = keyTile;
   static int anchor;
-  check(emitCudaLayerLibrary(context, config, options, emitLib,
-                             findCudaRuntimeArchive(argv0, &anchor), linker));
-  llvm::outs() << "sas-run: wrote " << emitLib << "\n";
+  LayerKernelReport report =
+      check(emitCudaLayerLibrary(context, config, options, emitLib,
+                                 findCudaRuntimeArchive(argv0, &anchor),
+                                 linker));
+  llvm::outs() << "sas-run: wrote " << emitLib << ", "
+               << report.kernels.size() << " kernels:\n"
+               << report.format();
+  llvm::outs().flush();
+  // No silent slow path: a 16-bit layer is meant for the tensor cores.
+  if (size_t slow = report.countLinalg();
+      slow && config.storage != StorageType::F32)
+    llvm::errs() << "sas-run: warning: " << slow << " of "
+                 << report.kernels.size()
+                 << " kernels of this 16-bit layer run on the linalg path, "
+                    "not on tensor cores (reasons above)\n";
   return 0;
 }
 

@@ -13,28 +13,50 @@
 #include "llvm/Support/Error.h"
 
 #include <string>
+#include <vector>
 
 namespace mlir {
 class MLIRContext;
 
 namespace sas {
 
+/// One kernel of a compiled layer and the path it took: "wgmma" or
+/// "mma.sync" (tensor cores), or "linalg" (the slow path: f32, or sizes the
+/// tensor-core kernels do not take).
+struct LayerKernel {
+  std::string name, path;
+};
+
+/// What the GPU pipeline made of a layer: its kernels in launch order and,
+/// for each op that stayed on the linalg path, why.
+struct LayerKernelReport {
+  std::vector<LayerKernel> kernels;
+  std::vector<std::string> linalgReasons;
+
+  /// Kernels on the linalg path.
+  size_t countLinalg() const;
+  /// One line a kernel, "  <name>: <path>", then the linalg reasons.
+  std::string format() const;
+};
+
 /// The JSON that sas_layer_config() of a layer library returns: sizes,
-/// dtype, causal, scale, chip, and the parameters (state-dict key and shape)
-/// in the order sas_layer_forward takes them.
-std::string getLayerConfigJson(const LayerConfig &config, llvm::StringRef chip);
+/// dtype, causal, scale, chip, the parameters (state-dict key and shape)
+/// in the order sas_layer_forward takes them, and `kernels` with their
+/// paths (and `linalg_reasons`).
+std::string getLayerConfigJson(const LayerConfig &config, llvm::StringRef chip,
+                               const LayerKernelReport &kernels = {});
 
 /// Compiles the layer `config` with sas-gpu-pipeline and writes a shared
 /// library exporting the API of sas-c/LayerLibrary.h to `outputPath`: the
 /// host code as an x86-64 object, the kernels embedded in it, linked with
 /// the SAS CUDA runtime archive `runtimeArchive` by the C++ compiler driver
 /// `linker`. `context` needs the dialects and extensions of sas-opt.
-llvm::Error emitCudaLayerLibrary(MLIRContext &context,
-                                 const LayerConfig &config,
-                                 const SASGPUPipelineOptions &options,
-                                 llvm::StringRef outputPath,
-                                 llvm::StringRef runtimeArchive,
-                                 llvm::StringRef linker);
+/// Returns which kernels it made and their paths.
+llvm::Expected<LayerKernelReport>
+emitCudaLayerLibrary(MLIRContext &context, const LayerConfig &config,
+                     const SASGPUPipelineOptions &options,
+                     llvm::StringRef outputPath,
+                     llvm::StringRef runtimeArchive, llvm::StringRef linker);
 
 /// The SAS CUDA runtime archive next to the tool `argv0`
 /// (<prefix>/lib/libSASCUDARuntime.a, build tree and install tree alike).

@@ -26,6 +26,9 @@ inline constexpr const char *kConfigJson = "sas_layer_config_json";
 inline constexpr const char *kSizes = "sas_layer_sizes";
 inline constexpr const char *kLayerShapes = "sas_layer_arg_shapes";
 inline constexpr const char *kAttentionShapes = "sas_attention_arg_shapes";
+/// {compute capability x 10, 1 if the code is arch-specific (sm_90a)}: the
+/// devices the kernels' cubins run on, checked before they are loaded.
+inline constexpr const char *kTargetCapability = "sas_layer_target_capability";
 
 inline constexpr int64_t kDynamic = -1;
 /// A shape table holds, per argument, the rank then the sizes; a size is

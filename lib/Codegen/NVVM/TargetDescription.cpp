@@ -32,6 +32,7 @@ std::optional<TargetDescription> TargetDescription::lookup(StringRef chip) {
     target.computeCapability = 90;
     target.maxSharedBytesPerBlock = 227 * 1024;
     target.sharedBytesPerSM = 228 * 1024;
+    target.archSpecific = archSpecific;
     target.hasWgmma = archSpecific;
     target.hasTma = true;
     return target;

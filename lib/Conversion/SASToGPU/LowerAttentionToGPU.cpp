@@ -172,6 +172,14 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
             f = vType.getDimSize(3);
     if (usesTensorCores(qType, e, f))
       return lowerToMmaAttention(op, rewriter);
+    // No silent slow path: 16-bit attention is meant for the tensor cores.
+    Type element = qType.getElementType();
+    if (tiling.tensorCores && (element.isF16() || element.isBF16()))
+      op.emitRemark() << op->getName()
+                      << " stays on the linalg path: the tensor-core kernels "
+                         "take head sizes that are multiples of 16 up to "
+                      << kMaxMmaHeadSize << ", got " << e << " (q, k) and "
+                      << f << " (v)";
 
     // Shrink the tiles, keys first, until they fit in shared memory.
     int64_t bq = tiling.queryTile, bk = tiling.keyTile;

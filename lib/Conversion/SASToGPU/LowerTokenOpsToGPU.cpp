@@ -53,7 +53,7 @@ bool isHalf(Type t) {
 struct Declined {
   explicit Declined(Operation *op) : op(op) {}
   InFlightDiagnostic operator()() {
-    return op->emitRemark() << "stays on the linalg path: ";
+    return op->emitRemark() << op->getName() << " stays on the linalg path: ";
   }
   Operation *op;
 };
@@ -155,7 +155,8 @@ struct LowerPeaa : OpRewritePattern<PeaaOp> {
         fit(getPeaaColumnTile(tiling.peaaColumnTile, wgmma), width);
     int64_t kTile = fit(tiling.peaaKTile, width);
     if (!columns || !kTile) {
-      op->emitRemark() << "stays on the linalg path: the width " << width
+      op->emitRemark() << op->getName()
+                       << " stays on the linalg path: the width " << width
                        << " is not a multiple of 16";
       return failure();
     }

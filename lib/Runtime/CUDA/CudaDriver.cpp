@@ -44,6 +44,8 @@ const Driver *openDriver(std::string &error) {
   resolve(driver.cuGetErrorName, "cuGetErrorName");
   resolve(driver.cuGetErrorString, "cuGetErrorString");
   resolve(driver.cuDeviceGet, "cuDeviceGet");
+  resolve(driver.cuDeviceGetAttribute, "cuDeviceGetAttribute");
+  resolve(driver.cuDeviceGetName, "cuDeviceGetName");
   resolve(driver.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain");
   resolve(driver.cuCtxGetCurrent, "cuCtxGetCurrent");
   resolve(driver.cuCtxSetCurrent, "cuCtxSetCurrent");

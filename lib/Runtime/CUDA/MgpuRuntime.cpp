@@ -21,6 +21,8 @@
 
 #include "CudaDriver.h"
 
+#include <cstdint>
+
 #include <mutex>
 #include <string>
 #include <utility>
@@ -28,7 +30,52 @@
 
 using namespace sas::cuda;
 
+extern "C" {
+/// Defined by the compiled layer (sas/Runtime/LayerLibraryABI.h).
+extern const int64_t sas_layer_target_capability[2];
+}
+
 namespace {
+
+/// Whether the current device can run the library's cubins: a cubin for
+/// sm_XY runs on compute capability X.Y' with Y' >= Y, an arch-specific one
+/// (sm_90a) on X.Y alone. Says which device and which build otherwise,
+/// instead of the driver's "no kernel image".
+bool checkDeviceRunsKernels() {
+  const Driver *driver = getDriver();
+  CUdevice device = 0;
+  int major = 0, minor = 0;
+  if (!check("cuCtxGetDevice", driver->cuCtxGetDevice(&device)) ||
+      !check("cuDeviceGetAttribute(COMPUTE_CAPABILITY_MAJOR)",
+             driver->cuDeviceGetAttribute(
+                 &major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
+                 device)) ||
+      !check("cuDeviceGetAttribute(COMPUTE_CAPABILITY_MINOR)",
+             driver->cuDeviceGetAttribute(
+                 &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
+                 device)))
+    return false;
+  int64_t built = sas_layer_target_capability[0];
+  bool archSpecific = sas_layer_target_capability[1] != 0;
+  int64_t has = 10 * major + minor;
+  bool runs = archSpecific ? has == built
+                           : has / 10 == built / 10 && has >= built;
+  if (runs)
+    return true;
+  char name[256] = "";
+  driver->cuDeviceGetName(name, sizeof(name), device);
+  std::string chip = "sm_" + std::to_string(built) + (archSpecific ? "a" : "");
+  std::string device_chip = "sm_" + std::to_string(has);
+  recordError("this library's kernels are built for " + chip +
+              " (compute capability " + std::to_string(built / 10) + "." +
+              std::to_string(built % 10) + (archSpecific ? " only" : "") +
+              "), but the device, " + name + ", has compute capability " +
+              std::to_string(major) + "." + std::to_string(minor) +
+              ": build the library for it (sas-run --target cuda --chip " +
+              device_chip + ")");
+  return false;
+}
+
 
 /// A kernel binary and the modules loaded from it, one per context.
 struct LazyModule {
@@ -106,6 +153,8 @@ void *mgpuModuleGetFunction(void *handle, const char *name) {
       if (c == context)
         loaded = m;
     if (!loaded) {
+      if (!checkDeviceRunsKernels())
+        return nullptr;
       if (!check("cuModuleLoadData (the layer's kernels; built for another "
                  "GPU architecture?)",
                  driver->cuModuleLoadData(&loaded, module->data)))

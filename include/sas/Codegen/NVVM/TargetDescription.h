@@ -35,8 +35,11 @@ struct TargetDescription {
   /// The chip name as ptxas takes it, and its PTX features.
   StringRef chip;
   StringRef features;
-  /// Compute capability times ten (80, 90).
+  /// Compute capability times ten (80, 90), and whether the code is
+  /// arch-specific (sm_90a: runs on that compute capability alone, not on
+  /// later minor versions).
   int64_t computeCapability = 0;
+  bool archSpecific = false;
   /// Dynamic shared memory a block may opt into, on every chip the code
   /// runs on: 99 KiB on sm_86/sm_89 (sm_80 allows 163), 227 KiB on sm_90.
   int64_t maxSharedBytesPerBlock = 0;
