@@ -27,14 +27,18 @@ extern "C" {
 /// and frees are enqueued on `stream`; the call does not synchronize. B and
 /// T are any positive sizes for a library built without --batch/--seq-len,
 /// else the sizes it was built for. Returns 0 on success; otherwise nothing
-/// more is enqueued and sas_last_error() says why.
+/// more is enqueued and sas_last_error() says why. The first call on a
+/// device checks that the library's kernels run on it (they are built for
+/// one chip, sas_layer_config()'s "chip") and fails, naming both, if not.
 int sas_layer_forward(const void *q, const void *k, const void *v,
                       const void *const *params, void *out, int64_t B,
                       int64_t T, void *stream);
 
 /// JSON: sizes (batch and seq_len null when any), dtype, causal, scale,
-/// chip, and the parameters (state-dict key and shape) in the order
-/// sas_layer_forward takes them.
+/// chip, the parameters (state-dict key and shape) in the order
+/// sas_layer_forward takes them, "kernels" (name and path of each kernel:
+/// "wgmma" or "mma.sync" on tensor cores, "linalg" for the slow path) and
+/// "linalg_reasons" (why each op on the linalg path is there).
 const char *sas_layer_config(void);
 
 /// The layer's attention core alone, for measuring the attention kernel:
