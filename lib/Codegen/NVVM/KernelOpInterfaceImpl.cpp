@@ -39,6 +39,9 @@ struct KernelOpModel
   LogicalResult buildKernel(Operation *op, OpBuilder &b,
                             const TargetDescription &target,
                             unsigned index) const {
+    if (failed(checkKernelTiling(cast<OpTy>(op), target)))
+      return failure();
+    b.setInsertionPoint(op);
     return sas::buildKernel(b, cast<OpTy>(op), target, index);
   }
 };

@@ -2,10 +2,12 @@
 //
 // Part of the SAS-MLIR project.
 //
-// One builder a kernel op: each checks the op's tiling against the target
-// (KernelLimits.h), then replaces the op with a gpu.launch of its kernel,
-// named `<function>_<kernel>_<index>`, and erases it. On a tiling the
-// target cannot run, it reports why on the op and changes nothing.
+// One builder a kernel op: each replaces the op with a gpu.launch of its
+// kernel at the builder's insertion point, named
+// `<function>_<kernel>_<index>`, and erases the op. The op's tiling must
+// hold for the target (checkKernelTiling, KernelLimits.h): the
+// KernelOpInterface model checks it first, and on a tiling the target
+// cannot run reports why on the op and changes nothing.
 //
 //===----------------------------------------------------------------------===//
 

@@ -458,9 +458,6 @@ int64_t sas::getKernelSharedBytes(MmaAttentionOp op) {
 LogicalResult sas::buildKernel(OpBuilder &b, MmaAttentionOp op,
                                const TargetDescription &target,
                                unsigned index) {
-  if (failed(checkKernelTiling(op, target)))
-    return failure();
-  b.setInsertionPoint(op);
   Location loc = op.getLoc();
   int64_t warps = op.getWarps();
   Value queries = memref::DimOp::create(b, loc, op.getQ(), 1);

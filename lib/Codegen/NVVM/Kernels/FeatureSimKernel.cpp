@@ -415,10 +415,7 @@ int64_t sas::getKernelSharedBytes(MmaFeatureSimOp op) {
 LogicalResult sas::buildKernel(OpBuilder &b, MmaFeatureSimOp op,
                                const TargetDescription &target,
                                unsigned index) {
-  if (failed(checkKernelTiling(op, target)))
-    return failure();
   Location loc = op.getLoc();
-  b.setInsertionPoint(op);
   // Rows: B * T * H'.
   Value rows = arith::MulIOp::create(
       b, loc, createTokenCount(b, loc, op.getX()),

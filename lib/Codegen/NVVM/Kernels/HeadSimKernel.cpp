@@ -479,10 +479,7 @@ int64_t sas::getKernelSharedBytes(MmaHeadSimOp op) {
 LogicalResult sas::buildKernel(OpBuilder &b, MmaHeadSimOp op,
                                const TargetDescription &target,
                                unsigned index) {
-  if (failed(checkKernelTiling(op, target)))
-    return failure();
   Location loc = op.getLoc();
-  b.setInsertionPoint(op);
   Value tokens = createTokenCount(b, loc, op.getX());
   int64_t simHeads = op.getOut().getType().getDimSize(2),
           dim = op.getX().getType().getDimSize(3);

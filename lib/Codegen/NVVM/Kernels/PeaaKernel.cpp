@@ -385,10 +385,7 @@ int64_t sas::getKernelSharedBytes(MmaPeaaOp op) {
 LogicalResult sas::buildKernel(OpBuilder &b, MmaPeaaOp op,
                                const TargetDescription &target,
                                unsigned index) {
-  if (failed(checkKernelTiling(op, target)))
-    return failure();
   Location loc = op.getLoc();
-  b.setInsertionPoint(op);
   Value rows = createTokenCount(b, loc, op.getO());
   int64_t rowsPerBlock = 16 * op.getRowTiles() * op.getWarps();
   Value rowBlocks = arith::CeilDivUIOp::create(
