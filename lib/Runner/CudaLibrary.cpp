@@ -56,6 +56,8 @@ std::string LayerKernelReport::format() const {
     text += "  " + kernel.name + ": " + kernel.path + "\n";
   for (const std::string &reason : linalgReasons)
     text += "  linalg path: " + reason + "\n";
+  for (const std::string &note : notes)
+    text += "  note: " + note + "\n";
   return text;
 }
 
@@ -116,10 +118,14 @@ std::string sas::getLayerConfigJson(const LayerConfig &config, StringRef chip,
   for (const LayerKernel &kernel : report.kernels)
     kernels.push_back(
         llvm::json::Object{{"name", kernel.name}, {"path", kernel.path}});
+  llvm::json::Array notes;
   for (const std::string &reason : report.linalgReasons)
     reasons.push_back(reason);
+  for (const std::string &note : report.notes)
+    notes.push_back(note);
   root["kernels"] = std::move(kernels);
   root["linalg_reasons"] = std::move(reasons);
+  root["tiling_notes"] = std::move(notes);
   std::string json;
   llvm::raw_string_ostream os(json);
   os << llvm::json::Value(std::move(root));
@@ -293,7 +299,11 @@ llvm::Expected<LayerKernelReport> sas::emitCudaLayerLibrary(
   ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
     // The conversions say, as remarks, why an op stays on the linalg path.
     if (diag.getSeverity() == DiagnosticSeverity::Remark) {
-      report.linalgReasons.push_back(diag.str());
+      std::string text = diag.str();
+      (StringRef(text).contains("stays on the linalg path")
+           ? report.linalgReasons
+           : report.notes)
+          .push_back(text);
       return success();
     }
     diagOS << diag.getLocation() << ": " << diag << "\n";

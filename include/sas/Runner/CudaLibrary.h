@@ -27,22 +27,25 @@ struct LayerKernel {
   std::string name, path;
 };
 
-/// What the GPU pipeline made of a layer: its kernels in launch order and,
-/// for each op that stayed on the linalg path, why.
+/// What the GPU pipeline made of a layer: its kernels in launch order, for
+/// each op that stayed on the linalg path why, and the tilings the
+/// conversions chose other than asked (a smaller ring that fits).
 struct LayerKernelReport {
   std::vector<LayerKernel> kernels;
   std::vector<std::string> linalgReasons;
+  std::vector<std::string> notes;
 
   /// Kernels on the linalg path.
   size_t countLinalg() const;
-  /// One line a kernel, "  <name>: <path>", then the linalg reasons.
+  /// One line a kernel, "  <name>: <path>", then the linalg reasons and
+  /// the notes.
   std::string format() const;
 };
 
 /// The JSON that sas_layer_config() of a layer library returns: sizes,
 /// dtype, causal, scale, chip, the parameters (state-dict key and shape)
-/// in the order sas_layer_forward takes them, and `kernels` with their
-/// paths (and `linalg_reasons`).
+/// in the order sas_layer_forward takes them, `kernels` with their paths,
+/// `linalg_reasons` and `tiling_notes`.
 std::string getLayerConfigJson(const LayerConfig &config, llvm::StringRef chip,
                                const LayerKernelReport &kernels = {});
 

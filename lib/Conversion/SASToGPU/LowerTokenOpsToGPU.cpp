@@ -166,22 +166,37 @@ struct LowerPeaa : OpRewritePattern<PeaaOp> {
     if (wgmma) {
       rowTiles = 1;
       kTile = kWgmmaPeaaKTile;
-      if (failed(checkWgmmaPeaaTiling(tiling.target, groups, width,
-                                      tiling.peaaWarps,
-                                      rowTiles, columns, kTile,
-                                      tiling.peaaStages, Declined(op))))
-        return failure();
-    } else if (failed(checkMmaPeaaTiling(tiling.target, groups, width,
-                                         tiling.peaaWarps,
-                                         rowTiles, columns, kTile,
-                                         tiling.peaaStages, Declined(op)))) {
-      return failure();
     }
+    auto check = [&](int64_t stages, EmitErrorFn emitError) {
+      return wgmma ? checkWgmmaPeaaTiling(tiling.target, groups, width,
+                                          tiling.peaaWarps, rowTiles, columns,
+                                          kTile, stages, emitError)
+                   : checkMmaPeaaTiling(tiling.target, groups, width,
+                                        tiling.peaaWarps, rowTiles, columns,
+                                        kTile, stages, emitError);
+    };
+    // A ring too large for the block's shared memory (many head groups)
+    // takes fewer stages, down to two, before the op is left to linalg.
+    int64_t stages = tiling.peaaStages;
+    auto fits = [&](int64_t s) {
+      ScopedDiagnosticHandler drop(op->getContext(),
+                                   [](Diagnostic &) { return success(); });
+      return succeeded(check(s, [&] { return op->emitRemark(); }));
+    };
+    while (stages > 2 && !fits(stages))
+      --stages;
+    if (failed(check(stages, Declined(op))))
+      return failure();
+    if (stages != tiling.peaaStages)
+      op->emitRemark() << op->getName() << " takes a ring of " << stages
+                       << " stages: " << tiling.peaaStages
+                       << " do not fit a block's shared memory on "
+                       << tiling.target.chip;
     OpBuffers buffers = OpBuffers::create(op, rewriter);
     ValueRange in = buffers.inputs;
     MmaPeaaOp::create(rewriter, op.getLoc(), in[0], in[1], in[2], buffers.out,
-                      tiling.peaaWarps, rowTiles, columns, kTile,
-                      tiling.peaaStages, wgmma);
+                      tiling.peaaWarps, rowTiles, columns, kTile, stages,
+                      wgmma);
     buffers.replaceWithBuffer(op, rewriter);
     return success();
   }
