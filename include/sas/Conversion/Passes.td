@@ -237,8 +237,10 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
     the buffer argument it is stored to. Run it on tensors, before one-shot
     bufferization.
 
-    Ops the kernels do not take stay for `convert-sas-to-linalg`, with a
-    remark saying why: f32 (the linalg path is exact in f32), head and
+    A PEAA ring too large for a block's shared memory (many head groups)
+    takes fewer stages, down to two, with a remark saying so. Ops the
+    kernels do not take stay for `convert-sas-to-linalg`, with a remark
+    saying why: f32 (the linalg path is exact in f32), head and
     feature sizes that are not multiples of 16, feature sizes above 128, a
     PEAA width that is not a multiple of 16, and head simulations whose
     weights and rows of one token do not fit in a block's shared memory.
