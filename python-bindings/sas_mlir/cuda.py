@@ -77,6 +77,8 @@ class LayerLibrary:
                         for k in self.config.get("kernels", [])]
         #: Why each op on the linalg path is there (the compiler's remarks).
         self.linalg_reasons = list(self.config.get("linalg_reasons", []))
+        #: Tilings the compiler chose other than asked (a smaller ring).
+        self.tiling_notes = list(self.config.get("tiling_notes", []))
         slow = [name for name, path in self.kernels if path == "linalg"]
         if slow and self.config["dtype"] != "f32":
             # No silent slow path: a 16-bit layer is meant for tensor cores.
