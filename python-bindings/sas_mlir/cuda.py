@@ -16,7 +16,9 @@ PyTorch (not MLIR, not the project's compiled extension):
 
 The call checks device, dtype, contiguity and shapes against the library's
 configuration and runs on PyTorch's current stream of q's device, without
-synchronizing. `layer.attention(q, k, v)` runs the layer's attention core
+synchronizing. The libraries run forward only: where autograd is on and an
+input or parameter requires grad, the call raises instead of returning an
+output with no gradient. `layer.attention(q, k, v)` runs the layer's attention core
 alone (sas_attention_forward) on already simulated q, k [B, T, H', D'] and
 v [B, T, H', D], to measure the attention kernel by itself.
 """
@@ -110,10 +112,28 @@ class LayerLibrary:
             raise ValueError(f"{name} must be contiguous (call "
                              ".contiguous())")
 
+    def _refuse_grad(self, tensors):
+        """The libraries run forward only: their output has no autograd
+        history. Where an input would need a gradient, raise rather than
+        return a tensor that silently cuts the graph."""
+        if not torch.is_grad_enabled():
+            return
+        needing = [name for name, t in tensors
+                   if isinstance(t, torch.Tensor) and t.requires_grad]
+        if needing:
+            raise RuntimeError(
+                f"{self.path}: {', '.join(needing)} require(s) grad, but a "
+                "SAS layer library has no backward: its output would carry "
+                "no gradient. Call it under torch.no_grad() or with "
+                "detached tensors (module.state_dict() is).")
+
     def __call__(self, q, k, v, state_dict, out=None):
         """The layer's output [B, T, H*D] for q, k, v [B, T, H, D] and the
         22 parameters in `state_dict` (PyTorch state-dict keys), written
         into `out` when given (contiguous, the library's dtype)."""
+        self._refuse_grad([("q", q), ("k", k), ("v", v)]
+                          + [(f"state_dict['{n}']", t)
+                             for n, t in state_dict.items()])
         sizes = self._check_inputs(q, k, v, None, "q")
         pointers = self._parameter_pointers(state_dict, q.device)
         return self._launch(q, k, v, pointers, out, *sizes)
@@ -129,7 +149,11 @@ class LayerLibrary:
         params = [state_dict[name] for name, _ in self.parameters]
         device = params[0].device
 
+        names = [f"state_dict['{n}']" for n, _ in self.parameters]
+
         def run(q, k, v, out=None):
+            self._refuse_grad([("q", q), ("k", k), ("v", v)]
+                              + list(zip(names, params)))
             sizes = self._check_inputs(q, k, v, device,
                                        "the bound parameters")
             return self._launch(q, k, v, pointers, out, *sizes)
@@ -192,6 +216,7 @@ class LayerLibrary:
         """The layer's attention core alone: softmax(q k^T * scale + mask) v
         per simulated head, q and k [B, T, H', D'], v and the result
         [B, T, H', D]."""
+        self._refuse_grad([("q", q), ("k", k), ("v", v)])
         c = self.config
         if not isinstance(q, torch.Tensor) or q.dim() != 4:
             raise ValueError("q must be a 4-D torch.Tensor [B, T, H', D']")

@@ -55,6 +55,20 @@ def test_linalg_path_warns(tmp_path):
                for reason in layer.linalg_reasons)
 
 
+def test_refuses_inputs_that_require_grad(library):
+    # Checked before anything else: no GPU is needed to see the refusal.
+    (q, k, v), weights = _arguments(library)
+    with pytest.raises(RuntimeError, match=r"q require\(s\) grad.*no backward"):
+        library(q.requires_grad_(True), k, v, weights)
+    name = library.parameters[0][0]
+    weights[name].requires_grad_(True)
+    with pytest.raises(RuntimeError, match=r"state_dict\['" + name):
+        library(q.detach(), k, v, weights)
+    with torch.no_grad():  # no gradient wanted: the usual checks follow
+        with pytest.raises(ValueError, match="CUDA device"):
+            library(q, k, v, weights)
+
+
 def test_config(library):
     assert library.dtype == torch.float16
     assert library.input_shape == (1, 5, 2, 4)
