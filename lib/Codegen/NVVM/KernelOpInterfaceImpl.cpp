@@ -29,17 +29,13 @@ struct KernelOpModel
     FailureOr<TargetDescription> target = getTargetDescription(op);
     if (failed(target))
       return failure();
-    return checkKernelTiling(cast<OpTy>(op), *target);
-  }
-
-  int64_t getSharedMemoryBytes(Operation *op) const {
-    return getKernelSharedBytes(cast<OpTy>(op));
+    return verifyTiling(op, *target);
   }
 
   LogicalResult buildKernel(Operation *op, OpBuilder &b,
                             const TargetDescription &target,
                             unsigned index) const {
-    if (failed(checkKernelTiling(cast<OpTy>(op), target)))
+    if (failed(verifyTiling(op, target)))
       return failure();
     b.setInsertionPoint(op);
     return sas::buildKernel(b, cast<OpTy>(op), target, index);

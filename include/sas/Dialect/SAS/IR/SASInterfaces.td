@@ -36,9 +36,9 @@ def SAS_KernelOpInterface : OpInterface<"KernelOpInterface"> {
     `sas.mma_head_sim`, `sas.mma_feature_sim`, `sas.mma_peaa`). The op says
     what it computes and with which tiling; the kernel library
     (`sas/Codegen/NVVM`) implements the interface as external models
-    (`registerKernelOpInterfaceExternalModels`): it knows each kernel's
-    shared-memory plan, checks the tiling against a target and builds the
-    kernel. Adding a kernel is one op and one model.
+    (`registerKernelOpInterfaceExternalModels`): it checks the tiling
+    (sizes, warps, stages and the shared memory of the kernel's plan)
+    against a target and builds the kernel. Adding a kernel is one op and one model.
   }];
   let methods = [
     InterfaceMethod<
@@ -52,10 +52,6 @@ def SAS_KernelOpInterface : OpInterface<"KernelOpInterface"> {
                  enclosing op (`sas.target`), if any.}],
       /*retTy=*/"::llvm::LogicalResult",
       /*methodName=*/"verifyTilingForEnclosingTarget">,
-    InterfaceMethod<
-      /*desc=*/"Bytes of dynamic shared memory a block of the kernel uses",
-      /*retTy=*/"int64_t",
-      /*methodName=*/"getSharedMemoryBytes">,
     InterfaceMethod<
       /*desc=*/[{Replaces the op with a gpu.launch of its kernel for
                  `target`, named `<function>_<kernel>_<index>`, and erases
