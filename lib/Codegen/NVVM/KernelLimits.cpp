@@ -81,6 +81,37 @@ static LogicalResult checkHasWgmma(const TargetDescription &target,
                      << target.chip;
 }
 
+int64_t sas::getAttentionFragmentRegisters(int64_t e, int64_t f,
+                                           int64_t warpRows, int64_t keyTile) {
+  return warpRows / 16 * (e / 4 + f / 2 + keyTile / 2);
+}
+
+int64_t sas::getWgmmaAttentionBlocksPerSM(const TargetDescription &target,
+                                          int64_t e, int64_t f, int64_t warps,
+                                          int64_t keyTile,
+                                          int64_t sharedBytes) {
+  int64_t registers = getAttentionFragmentRegisters(e, f, 16, keyTile) +
+                      kAttentionOtherRegisters;
+  int64_t byRegisters = target.registersPerSM / (32 * warps * registers);
+  return getBlocksPerSMForSharedBytes(
+      target, sharedBytes, std::max<int64_t>(1, std::min(16 / warps, byRegisters)));
+}
+
+/// The tiling's fragments fit a thread's registers.
+static LogicalResult checkAttentionRegisters(int64_t e, int64_t f,
+                                             int64_t warpRows, int64_t keyTile,
+                                             EmitErrorFn emitError) {
+  int64_t registers = getAttentionFragmentRegisters(e, f, warpRows, keyTile);
+  if (registers <= kMaxAttentionFragmentRegisters)
+    return success();
+  return emitError() << warpRows << " rows a warp and " << keyTile
+                     << " keys a step at head sizes " << e << " (q, k) and "
+                     << f << " (v) keep " << registers
+                     << " registers a thread in fragments, above the "
+                     << kMaxAttentionFragmentRegisters
+                     << " that leave room for the rest";
+}
+
 LogicalResult sas::checkMmaAttentionTiling(const TargetDescription &target,
                                            int64_t e, int64_t f, int64_t warps,
                                            int64_t warpRows, int64_t keyTile,
@@ -97,7 +128,8 @@ LogicalResult sas::checkMmaAttentionTiling(const TargetDescription &target,
   if (keyTile < 16 || keyTile > kMaxMmaKeyTile || keyTile % 16 != 0)
     return emitError() << "key tile must be a multiple of 16 between 16 and "
                        << kMaxMmaKeyTile << ", got " << keyTile;
-  if (failed(checkMmaStages(stages, emitError)))
+  if (failed(checkMmaStages(stages, emitError)) ||
+      failed(checkAttentionRegisters(e, f, warpRows, keyTile, emitError)))
     return failure();
   AttentionSharedPlan plan(e, f, keyTile, stages, /*wgmma=*/false);
   return checkSharedBytes(target, "the key/value ring", plan.plan.getSize(),
@@ -111,17 +143,22 @@ LogicalResult sas::checkWgmmaAttentionTiling(const TargetDescription &target,
                                              EmitErrorFn emitError) {
   if (failed(checkHasWgmma(target, emitError)))
     return failure();
-  if (e % 64 != 0 || f % 64 != 0 || e > kMaxMmaHeadSize || f > kMaxMmaHeadSize)
-    return emitError() << "head sizes must be multiples of 64 and at most "
-                       << kMaxMmaHeadSize << " for the wgmma kernel, got " << e
-                       << " (q, k) and " << f << " (v)";
+  // q k^T reads k K-major: a partial last panel is read only as far as E
+  // goes. p v's n is F, read MN-major in whole panels.
+  if (e % 16 != 0 || f % 64 != 0 || e > kMaxMmaHeadSize || f > kMaxMmaHeadSize)
+    return emitError() << "the wgmma kernel takes q/k head sizes that are "
+                          "multiples of 16 and v head sizes that are "
+                          "multiples of 64, at most "
+                       << kMaxMmaHeadSize << ", got " << e << " (q, k) and "
+                       << f << " (v)";
   if (failed(checkWgmmaWarps(warps, emitError)))
     return failure();
-  if (warpRows != 16 || (keyTile != 64 && keyTile != 128))
-    return emitError() << "the wgmma kernel takes 16 rows a warp and 64 or "
-                          "128 keys a step, got "
+  if (warpRows != 16 || (keyTile != 32 && keyTile != 64 && keyTile != 128))
+    return emitError() << "the wgmma kernel takes 16 rows a warp and 32, 64 "
+                          "or 128 keys a step, got "
                        << warpRows << " and " << keyTile;
-  if (failed(checkMmaStages(stages, emitError)))
+  if (failed(checkMmaStages(stages, emitError)) ||
+      failed(checkAttentionRegisters(e, f, warpRows, keyTile, emitError)))
     return failure();
   AttentionSharedPlan plan(e, f, keyTile, stages, /*wgmma=*/true);
   return checkSharedBytes(target, "the wgmma kernel", plan.plan.getSize(),

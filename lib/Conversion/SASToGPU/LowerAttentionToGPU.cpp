@@ -31,6 +31,7 @@
 
 #include "OpBuffers.h"
 #include "sas/Codegen/NVVM/KernelLimits.h"
+#include "sas/Codegen/NVVM/SharedMemoryLayout.h"
 #include "sas/Conversion/Common/OnlineSoftmax.h"
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
@@ -246,23 +247,29 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
             f = op.getV().getType().getDimSize(3);
     int64_t warpRows = tiling.mmaWarpRows;
     int64_t warps = tiling.mmaWarps, keyTile = tiling.mmaKeyTile;
-    bool wgmma = tiling.target.hasWgmma && e % 64 == 0 && f % 64 == 0;
+    // The sm_90a kernel reads k K-major (any q/k head size that is a
+    // multiple of 16) and v MN-major (whole 64-column panels).
+    bool wgmma = tiling.target.hasWgmma && f % 64 == 0;
     if (wgmma) {
       // The sm_90a kernel's shape: 16 rows a warp, its own key tile.
       warps = tiling.wgmmaWarps;
       warpRows = 16;
       keyTile = tiling.wgmmaKeyTile ? tiling.wgmmaKeyTile
                                     : (e <= 64 ? 128 : 64);
+      fitTiling(op, e, f, /*wgmma=*/true, warpRows, keyTile,
+                /*minKeyTile=*/32);
       if (failed(checkWgmmaAttentionTiling(tiling.target, e, f, warps,
                                            warpRows, keyTile,
                                            tiling.mmaStages,
                                            [&] { return op.emitOpError(); })))
         return failure();
-    } else if (failed(checkMmaAttentionTiling(
-                   tiling.target, e, f, warps, warpRows, keyTile,
-                   tiling.mmaStages,
-                   [&] { return op.emitOpError(); }))) {
-      return failure();
+    } else {
+      fitTiling(op, e, f, /*wgmma=*/false, warpRows, keyTile,
+                /*minKeyTile=*/16);
+      if (failed(checkMmaAttentionTiling(tiling.target, e, f, warps, warpRows,
+                                         keyTile, tiling.mmaStages,
+                                         [&] { return op.emitOpError(); })))
+        return failure();
     }
     OpBuffers buffers = OpBuffers::create(op, rewriter);
     MmaAttentionOp::create(
@@ -272,6 +279,47 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
         warpRows, keyTile, tiling.mmaStages, wgmma);
     buffers.replaceWithBuffer(op, rewriter);
     return success();
+  }
+
+  /// Where the asked tiling's fragments would not fit a thread's registers
+  /// (large head sizes) or its k/v ring the target's shared memory, the
+  /// nearest that does: 16 rows a warp rather than 32 (a k/v fragment then
+  /// serves one row tile, not two), then half the keys a step, down to
+  /// `minKeyTile`. A remark says which and why.
+  void fitTiling(AttentionOp op, int64_t e, int64_t f, bool wgmma,
+                 int64_t &warpRows, int64_t &keyTile,
+                 int64_t minKeyTile) const {
+    int64_t askedRows = warpRows, askedKeys = keyTile;
+    auto registers = [&] {
+      return getAttentionFragmentRegisters(e, f, warpRows, keyTile);
+    };
+    auto sharedBytes = [&] {
+      return AttentionSharedPlan(e, f, keyTile, tiling.mmaStages, wgmma)
+          .plan.getSize();
+    };
+    auto fits = [&] {
+      return registers() <= kMaxAttentionFragmentRegisters &&
+             sharedBytes() <= tiling.target.maxSharedBytesPerBlock;
+    };
+    int64_t askedRegisters = registers(), askedBytes = sharedBytes();
+    while (!fits() && (warpRows > 16 || keyTile > minKeyTile)) {
+      if (warpRows > 16 && registers() > kMaxAttentionFragmentRegisters)
+        warpRows = 16;
+      else
+        keyTile /= 2;
+    }
+    if (warpRows == askedRows && keyTile == askedKeys)
+      return;
+    op.emitRemark() << op->getName() << " takes " << warpRows
+                    << " rows a warp and " << keyTile << " keys a step, not "
+                    << askedRows << " and " << askedKeys << ": at head sizes "
+                    << e << " (q, k) and " << f << " (v) those keep "
+                    << askedRegisters
+                    << " registers a thread in fragments (at most "
+                    << kMaxAttentionFragmentRegisters << ") and a ring of "
+                    << askedBytes << " bytes (at most "
+                    << tiling.target.maxSharedBytesPerBlock << " on "
+                    << tiling.target.chip << ")";
   }
 
   /// The body of one block: see the file header.

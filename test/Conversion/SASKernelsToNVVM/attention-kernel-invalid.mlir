@@ -4,7 +4,7 @@
 // built (sas/Codegen/NVVM/KernelLimits.h).
 
 func.func @head_size(%q: memref<1x8x2x40xbf16>, %v: memref<1x8x2x16xbf16>) {
-  // expected-error @below {{head sizes must be multiples of 16 and at most 128 for the tensor-core kernel, got 40 (q, k) and 16 (v)}}
+  // expected-error @below {{head sizes must be multiples of 16 and at most 256 for the tensor-core kernel, got 40 (q, k) and 16 (v)}}
   sas.mma_attention %q, %q, %v, %v scale(0.5) warps(4) warp_rows(16) key_tile(64) stages(2)
       : memref<1x8x2x40xbf16>, memref<1x8x2x40xbf16>, memref<1x8x2x16xbf16>, memref<1x8x2x16xbf16>
   return
@@ -21,10 +21,19 @@ func.func @stages(%q: memref<1x8x2x32xbf16>, %v: memref<1x8x2x16xbf16>) {
 
 // -----
 
-func.func @wgmma_head(%q: memref<1x8x2x96xbf16>, %v: memref<1x8x2x64xbf16>) {
-  // expected-error @below {{head sizes must be multiples of 64 and at most 128 for the wgmma kernel, got 96 (q, k) and 64 (v)}}
+func.func @wgmma_head(%q: memref<1x8x2x96xbf16>, %v: memref<1x8x2x96xbf16>) {
+  // expected-error @below {{the wgmma kernel takes q/k head sizes that are multiples of 16 and v head sizes that are multiples of 64, at most 256, got 96 (q, k) and 96 (v)}}
   sas.mma_attention %q, %q, %v, %v scale(0.5) warps(8) warp_rows(16) key_tile(64) stages(2) wgmma
-      : memref<1x8x2x96xbf16>, memref<1x8x2x96xbf16>, memref<1x8x2x64xbf16>, memref<1x8x2x64xbf16>
+      : memref<1x8x2x96xbf16>, memref<1x8x2x96xbf16>, memref<1x8x2x96xbf16>, memref<1x8x2x96xbf16>
+  return
+}
+
+// -----
+
+func.func @registers(%q: memref<1x8x2x256xbf16>, %v: memref<1x8x2x256xbf16>) {
+  // expected-error @below {{32 rows a warp and 64 keys a step at head sizes 256 (q, k) and 256 (v) keep 448 registers a thread in fragments, above the 208 that leave room for the rest}}
+  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(4) warp_rows(32) key_tile(64) stages(2)
+      : memref<1x8x2x256xbf16>, memref<1x8x2x256xbf16>, memref<1x8x2x256xbf16>, memref<1x8x2x256xbf16>
   return
 }
 
@@ -40,8 +49,8 @@ func.func @wgmma_warps(%q: memref<1x8x2x128xbf16>, %v: memref<1x8x2x64xbf16>) {
 // -----
 
 func.func @wgmma_keys(%q: memref<1x8x2x128xbf16>, %v: memref<1x8x2x64xbf16>) {
-  // expected-error @below {{the wgmma kernel takes 16 rows a warp and 64 or 128 keys a step, got 16 and 32}}
-  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(8) warp_rows(16) key_tile(32) stages(2) wgmma
+  // expected-error @below {{the wgmma kernel takes 16 rows a warp and 32, 64 or 128 keys a step, got 16 and 48}}
+  sas.mma_attention %q, %q, %v, %v scale(0.5) warps(8) warp_rows(16) key_tile(48) stages(2) wgmma
       : memref<1x8x2x128xbf16>, memref<1x8x2x128xbf16>, memref<1x8x2x64xbf16>, memref<1x8x2x64xbf16>
   return
 }

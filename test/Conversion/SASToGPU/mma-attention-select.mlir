@@ -67,7 +67,7 @@ func.func @f32(%q: tensor<1x8x2x32xf32>, %v: tensor<1x8x2x16xf32>)
 
 // -----
 
-// A head size that is no multiple of 16 (40), or above 128, is compiled by
+// A head size that is no multiple of 16 (40), or above 256, is compiled by
 // the linalg block body too, not padded.
 // CHECK-LABEL: func @odd_head
 //   CHECK-NOT:   sas.mma_attention
@@ -83,12 +83,25 @@ func.func @odd_head(%q: tensor<1x8x2x40xf16>, %v: tensor<1x8x2x16xf16>)
 // CHECK-LABEL: func @large_head
 //   CHECK-NOT:   sas.mma_attention
 //       CHECK:   scf.forall
-func.func @large_head(%q: tensor<1x8x1x144xf16>, %v: tensor<1x8x1x16xf16>)
+func.func @large_head(%q: tensor<1x8x1x272xf16>, %v: tensor<1x8x1x16xf16>)
     -> tensor<1x8x1x16xf16> {
   %0 = sas.attention %q, %q, %v
-      : (tensor<1x8x1x144xf16>, tensor<1x8x1x144xf16>, tensor<1x8x1x16xf16>)
+      : (tensor<1x8x1x272xf16>, tensor<1x8x1x272xf16>, tensor<1x8x1x16xf16>)
       -> tensor<1x8x1x16xf16>
   return %0 : tensor<1x8x1x16xf16>
+}
+
+// Head sizes up to 256 take the tensor-core kernel; where the default
+// tiling's fragments would not fit a thread's registers, 16 rows a warp,
+// and where its ring would not fit sm_80's 99 KiB, 32 keys a step.
+// CHECK-LABEL: func @head_256
+//       CHECK:   sas.mma_attention {{.*}} warps(4) warp_rows(16) key_tile(32) stages(2) :
+func.func @head_256(%q: tensor<1x8x1x256xf16>, %v: tensor<1x8x1x128xf16>)
+    -> tensor<1x8x1x128xf16> {
+  %0 = sas.attention %q, %q, %v
+      : (tensor<1x8x1x256xf16>, tensor<1x8x1x256xf16>, tensor<1x8x1x128xf16>)
+      -> tensor<1x8x1x128xf16>
+  return %0 : tensor<1x8x1x128xf16>
 }
 
 // -----

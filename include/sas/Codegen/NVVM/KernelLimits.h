@@ -23,10 +23,19 @@ namespace sas {
 
 using EmitErrorFn = function_ref<InFlightDiagnostic()>;
 
-/// Head sizes of the attention kernels: q/k fragments (E/4 registers a
-/// thread) and the output accumulator (F/2) must stay in registers next to
-/// a score tile.
-constexpr int64_t kMaxMmaHeadSize = 128;
+/// Head sizes of the attention kernels (q/k and v), as FlashAttention and
+/// cuDNN take them.
+constexpr int64_t kMaxMmaHeadSize = 256;
+/// What an attention thread keeps in registers through a key step: per
+/// 16-row tile, its q fragments (E / 4), the output accumulator (F / 2) and
+/// the scores (keyTile / 2; p, packed from them, takes their place). Past
+/// kMaxAttentionFragmentRegisters the rest of the kernel (addresses,
+/// softmax state: about kAttentionOtherRegisters, measured on the sm_90a
+/// kernel at E = 128, F = 64, 64 keys, which fits 128 registers) no longer
+/// fits the 255 a thread may have and ptxas spills: the conversion takes
+/// fewer rows a warp, then fewer keys a step, until a tiling fits.
+constexpr int64_t kMaxAttentionFragmentRegisters = 208;
+constexpr int64_t kAttentionOtherRegisters = 32;
 /// Warps of a hand-built block, keys of an attention step, ring stages.
 constexpr int64_t kMaxMmaWarps = 8;
 constexpr int64_t kMaxMmaKeyTile = 128;
@@ -79,9 +88,22 @@ LogicalResult checkSharedBytes(const TargetDescription &target,
                                const Twine &what, int64_t bytes,
                                EmitErrorFn emitError);
 
+/// Registers an attention thread keeps for its fragments (see
+/// kMaxAttentionFragmentRegisters).
+int64_t getAttentionFragmentRegisters(int64_t e, int64_t f, int64_t warpRows,
+                                      int64_t keyTile);
+/// Blocks of the sm_90a attention kernel an SM should hold: as many as its
+/// shared memory holds, up to 16 warps, and no more than leave each thread
+/// its fragments plus kAttentionOtherRegisters.
+int64_t getWgmmaAttentionBlocksPerSM(const TargetDescription &target, int64_t e,
+                                     int64_t f, int64_t warps, int64_t keyTile,
+                                     int64_t sharedBytes);
+
 /// The attention kernels: mma.sync (head sizes multiples of 16 up to
-/// kMaxMmaHeadSize) and sm_90a (multiples of 64, whole warpgroups, 16 rows
-/// a warp, 64 or 128 keys a step, a target with wgmma).
+/// kMaxMmaHeadSize) and sm_90a (q/k head sizes multiples of 16, v head
+/// sizes multiples of 64, whole warpgroups, 16 rows a warp, 32, 64 or 128
+/// keys a step, a target with wgmma); both within
+/// kMaxAttentionFragmentRegisters.
 LogicalResult checkMmaAttentionTiling(const TargetDescription &target,
                                       int64_t e, int64_t f, int64_t warps,
                                       int64_t warpRows, int64_t keyTile,

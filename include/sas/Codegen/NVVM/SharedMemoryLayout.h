@@ -56,10 +56,14 @@ struct SharedTile {
   }
   /// Bytes of one panel of a swizzled tile.
   int64_t panelBytes() const { return rows * kPanelRowBytes; }
+  /// Panels of a swizzled tile; a last partial one takes a whole panel.
+  int64_t panels() const {
+    return (columns + kPanelColumns - 1) / kPanelColumns;
+  }
   /// Bytes of the whole tile.
   int64_t bytes() const {
     return layout == Layout::Padded ? rows * rowBytes()
-                                    : (columns / kPanelColumns) * panelBytes();
+                                    : panels() * panelBytes();
   }
 };
 

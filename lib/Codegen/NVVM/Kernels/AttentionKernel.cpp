@@ -49,6 +49,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/ADT/bit.h"
 
 #include <cmath>
 #include <limits>
@@ -125,8 +126,7 @@ void AttentionKernelBuilder::issueKeyValueLoad(Value keyBlock, Value stage,
   Value slot = mem.offset(ring, k.mulC(stage, stageBytes));
   Value tiles[2] = {slot, mem.offset(slot, k.i32(kTileBytes))};
   for (int t = 0; t < 2; ++t) {
-    const TileCopy &copy = copies[t];
-    if (!copy.global) {
+    if (copies[t].empty()) {
       // No plan: addresses computed per chunk (any head size and threads).
       int64_t width = t == 0 ? e : f, rowBytes = t == 0 ? kRowBytes : vRowBytes;
       copyRowsAsync(t == 0 ? kBase : vBase, keyStart, keys, bk, width, tiles[t],
@@ -135,55 +135,76 @@ void AttentionKernelBuilder::issueKeyValueLoad(Value keyBlock, Value stage,
                     });
       continue;
     }
-    Value blockStart = mem.offset(
-        copy.global,
-        arith::MulIOp::create(
-            b, loc, arith::ExtUIOp::create(b, loc, b.getI64Type(), keyStart),
-            k.i64(copy.keyBytes)));
-    Value firstKey = k.add(keyStart, copy.firstRow);
-    Value dest = mem.offset(tiles[t], copy.sharedOffset);
-    for (int64_t i = 0; i < copy.steps; ++i) {
-      Value source =
-          mem.offset(blockStart, k.i64(i * copy.rowsPerStep * copy.keyBytes));
-      Value destination =
-          mem.offset(dest, k.i32(i * copy.rowsPerStep * copy.rowBytes));
-      if (whole) {
-        mem.copyAsync16(destination, source, /*srcBytes=*/nullptr);
-        continue;
+    for (const TileCopy &copy : copies[t]) {
+      Value blockStart = mem.offset(
+          copy.global,
+          arith::MulIOp::create(
+              b, loc, arith::ExtUIOp::create(b, loc, b.getI64Type(), keyStart),
+              k.i64(copy.keyBytes)));
+      Value firstKey = k.add(keyStart, copy.firstRow);
+      Value dest = mem.offset(tiles[t], copy.sharedOffset);
+      for (int64_t i = 0; i < copy.steps; ++i) {
+        Value source = mem.offset(
+            blockStart, k.i64(i * copy.rowsPerStep * copy.keyBytes));
+        Value destination =
+            mem.offset(dest, k.i32(i * copy.rowsPerStep * copy.rowBytes));
+        if (whole) {
+          mem.copyAsync16(destination, source, /*srcBytes=*/nullptr);
+          continue;
+        }
+        Value inRange = k.slt(k.addC(firstKey, i * copy.rowsPerStep), keys);
+        mem.copyAsync16(
+            destination,
+            arith::SelectOp::create(b, loc, inRange, source, copy.headStart),
+            arith::SelectOp::create(b, loc, inRange, k.i32(16), k.i32(0)));
       }
-      Value inRange = k.slt(k.addC(firstKey, i * copy.rowsPerStep), keys);
-      mem.copyAsync16(
-          destination,
-          arith::SelectOp::create(b, loc, inRange, source, copy.headStart),
-          arith::SelectOp::create(b, loc, inRange, k.i32(16), k.i32(0)));
     }
   }
 }
 
-/// The per-thread part of the copy plan of a tile of `width` columns, or an
-/// empty plan when the block's threads do not cover whole rows.
-TileCopy AttentionKernelBuilder::planTileCopy(Value global, int64_t width,
-                                              int64_t rowBytes) {
-  TileCopy copy;
-  int64_t threads = 32 * warps, chunksPerRow = width / 8;
-  if (threads % chunksPerRow != 0 || bk % (threads / chunksPerRow) != 0)
-    return copy;
-  // Swizzled: a thread's rows must keep their phase (row % 8) from step to
-  // step for its offsets to advance by a constant.
-  if ((threads / chunksPerRow) % getCopyRowGranule() != 0)
-    return copy;
-  copy.rowBytes = rowBytes;
-  copy.keyBytes = numHeads * width * 2;
-  copy.rowsPerStep = threads / chunksPerRow;
-  copy.steps = bk / copy.rowsPerStep;
-  copy.firstRow = arith::DivUIOp::create(b, loc, tid, k.i32(chunksPerRow));
-  Value column = arith::RemUIOp::create(b, loc, tid, k.i32(chunksPerRow));
-  copy.headStart = mem.offset(global, rowOffset(batch, keys, k.i32(0), width));
-  copy.global = mem.offset(
-      mem.offset(global, rowOffset(batch, keys, copy.firstRow, width)),
-      k.mulC(column, 16));
-  copy.sharedOffset = tileChunkOffset(copy.firstRow, column, width, rowBytes);
-  return copy;
+/// The per-thread parts of the copy plan of a tile of `width` columns, one
+/// a column segment, or none when the block's threads cannot cover whole
+/// rows of some segment.
+SmallVector<TileCopy>
+AttentionKernelBuilder::planTileCopy(Value global, int64_t width,
+                                     int64_t rowBytes) {
+  int64_t threads = 32 * warps;
+  // A segment of `chunks` columns: the threads cover whole rows of it, the
+  // key tile whole steps of those rows, and (swizzled) a thread's rows keep
+  // their phase (row % 8) from step to step for its offsets to advance by
+  // a constant.
+  auto fits = [&](int64_t chunks) {
+    if (threads % chunks != 0)
+      return false;
+    int64_t rowsPerStep = threads / chunks;
+    return bk % rowsPerStep == 0 && rowsPerStep % getCopyRowGranule() == 0;
+  };
+  SmallVector<TileCopy> segments;
+  for (int64_t start = 0, left = width / 8; left > 0;) {
+    int64_t chunks = llvm::bit_floor(static_cast<uint64_t>(left));
+    while (chunks > 0 && !fits(chunks))
+      chunks /= 2;
+    if (chunks == 0)
+      return {};
+    TileCopy copy;
+    copy.rowBytes = rowBytes;
+    copy.keyBytes = numHeads * width * 2;
+    copy.rowsPerStep = threads / chunks;
+    copy.steps = bk / copy.rowsPerStep;
+    copy.firstRow = arith::DivUIOp::create(b, loc, tid, k.i32(chunks));
+    Value column =
+        k.addC(arith::RemUIOp::create(b, loc, tid, k.i32(chunks)), start);
+    copy.headStart =
+        mem.offset(global, rowOffset(batch, keys, k.i32(0), width));
+    copy.global = mem.offset(
+        mem.offset(global, rowOffset(batch, keys, copy.firstRow, width)),
+        k.mulC(column, 16));
+    copy.sharedOffset = tileChunkOffset(copy.firstRow, column, width, rowBytes);
+    segments.push_back(copy);
+    start += chunks;
+    left -= chunks;
+  }
+  return segments;
 }
 
 /// Rows [start, start + rows) of this block's head in a [B, L, N, width]
@@ -472,13 +493,15 @@ LogicalResult sas::buildKernel(OpBuilder &b, MmaAttentionOp op,
   gpu::LaunchOp launch = createKernelLaunch(
       b, op, op.getWgmma() ? "attention_wgmma" : "attention_mma", index,
       {queryBlocks, heads, batch}, 32 * warps, sharedBytes,
-      // sm_90a: as many blocks an SM as the shared memory holds, up to 16
-      // warps (registers at most 65536 / (threads * blocks)). At E = 128,
-      // F = 64: four blocks of 49 KiB, 128 registers; the lazy rescaling's
-      // branch had ptxas take 137 unasked, three blocks.
-      op.getWgmma()
-          ? getBlocksPerSMForSharedBytes(target, sharedBytes, 16 / warps)
-          : 0);
+      // sm_90a: as many blocks an SM as the shared memory and the
+      // fragments allow (registers at most 65536 / (threads * blocks)). At
+      // E = 128, F = 64: four blocks of 49 KiB, 128 registers; the lazy
+      // rescaling's branch had ptxas take 137 unasked, three blocks.
+      op.getWgmma() ? getWgmmaAttentionBlocksPerSM(
+                          target, op.getQ().getType().getDimSize(3),
+                          op.getV().getType().getDimSize(3), warps,
+                          op.getKeyTile(), sharedBytes)
+                    : 0);
   std::unique_ptr<AttentionKernelBuilder> kernel;
   if (op.getWgmma())
     kernel = std::make_unique<WgmmaAttentionBuilder>(b, loc, op);

@@ -55,13 +55,14 @@ struct SoftmaxState {
   }
 };
 
-/// The copy plan of one k or v tile: 16-byte chunks, consecutive threads
-/// along a row so that a warp reads whole rows. When the threads of a block
-/// cover whole rows (their count is a multiple of the chunks in a row),
-/// each thread copies the same column of rows tid / chunksPerRow + i *
-/// rowsPerStep: its addresses are computed once, before the key loop, and a
-/// step only adds constants (address arithmetic per chunk was what the
-/// copies cost).
+/// The copy plan of one column segment of a k or v tile: 16-byte chunks,
+/// consecutive threads along a row so that a warp reads whole rows. When
+/// the block's threads cover whole rows of the segment (their count is a
+/// multiple of its chunks), each thread copies the same column of rows
+/// tid / chunks + i * rowsPerStep: its addresses are computed once, before
+/// the key loop, and a step only adds constants (address arithmetic per
+/// chunk was what the copies cost). A row of a width that is no power of
+/// two of chunks (E = 96: 12) is cut into segments that are (8 + 4).
 struct TileCopy {
   Value global;       // ptr<1>: this thread's first chunk in key block 0
   Value headStart;    // ptr<1>: row 0 of the head, a valid address
@@ -137,7 +138,8 @@ protected:
   Value rowOffset(Value batch, Value length, Value token, int64_t width);
 
   void loadQueryFragments(Value q);
-  TileCopy planTileCopy(Value global, int64_t width, int64_t rowBytes);
+  SmallVector<TileCopy> planTileCopy(Value global, int64_t width,
+                                     int64_t rowBytes);
   void issueKeyValueLoadIfAny(Value keyBlock, Value numBlocks);
   void issueKeyValueLoad(Value keyBlock, Value stage, bool whole);
   void copyRowsAsync(Value global, Value start, Value limit, int64_t rows,
@@ -172,7 +174,7 @@ protected:
   Value kBase, vBase, smem;       // global k, v (ptr<1>), shared ring (ptr<3>)
   Value kLaneOffset, vLaneOffset; // lane's ldmatrix row address in a tile
   SmallVector<SmallVector<AFragment>> qFrags; // [row tile][E / 16]
-  TileCopy copies[2];                         // k, v
+  SmallVector<TileCopy> copies[2]; // k, v: empty where there is no plan
 };
 
 /// FlashAttention-2 on mma.sync (sm_80 and later): k and v in padded rows,
