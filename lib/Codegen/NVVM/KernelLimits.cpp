@@ -16,7 +16,7 @@ using namespace mlir::sas;
 
 int64_t sas::getHeadSimWarpsPerToken(int64_t simHeads, int64_t dim) {
   for (int64_t limit : {kHeadSimAccumulators, kMaxHeadSimAccumulators})
-    for (int64_t w : {1, 2, 4, 8})
+    for (int64_t w = 1; w <= kMaxMmaWarps; ++w)
       if (dim % (16 * w) == 0 &&
           int64_t(llvm::alignTo(simHeads, 16)) / 16 * (dim / w / 8) * 4 <=
               limit)
@@ -30,6 +30,15 @@ bool sas::hasHeadSimStage(int64_t simHeads, int64_t dim) {
     return false;
   int64_t positions = dim / perToken;
   return positions == 32 || positions == 64;
+}
+
+int64_t sas::getFeatureSimChunk(int64_t dim, int64_t simDim) {
+  for (int64_t chunk = simDim; chunk >= 16; chunk -= 16)
+    if (simDim % chunk == 0 &&
+        dim / 4 + simDim / 2 + chunk / 2 + chunk / 4 <=
+            kMaxFragmentRegisters)
+      return chunk;
+  return 0;
 }
 
 int64_t sas::getBlocksPerSMForSharedBytes(const TargetDescription &target,
@@ -102,13 +111,13 @@ static LogicalResult checkAttentionRegisters(int64_t e, int64_t f,
                                              int64_t warpRows, int64_t keyTile,
                                              EmitErrorFn emitError) {
   int64_t registers = getAttentionFragmentRegisters(e, f, warpRows, keyTile);
-  if (registers <= kMaxAttentionFragmentRegisters)
+  if (registers <= kMaxFragmentRegisters)
     return success();
   return emitError() << warpRows << " rows a warp and " << keyTile
                      << " keys a step at head sizes " << e << " (q, k) and "
                      << f << " (v) keep " << registers
                      << " registers a thread in fragments, above the "
-                     << kMaxAttentionFragmentRegisters
+                     << kMaxFragmentRegisters
                      << " that leave room for the rest";
 }
 
@@ -200,6 +209,10 @@ static LogicalResult checkFeatureSimShape(int64_t dim, int64_t simDim,
                        << simDim << " (D')";
   if (rowTiles < 1)
     return emitError() << "row tiles must be positive, got " << rowTiles;
+  if (getFeatureSimChunk(dim, simDim) == 0)
+    return emitError() << "feature sizes " << dim << " (D) and " << simDim
+                       << " (D') leave no chunk of f that fits a thread's "
+                          "registers";
   return success();
 }
 

@@ -298,12 +298,12 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
           .plan.getSize();
     };
     auto fits = [&] {
-      return registers() <= kMaxAttentionFragmentRegisters &&
+      return registers() <= kMaxFragmentRegisters &&
              sharedBytes() <= tiling.target.maxSharedBytesPerBlock;
     };
     int64_t askedRegisters = registers(), askedBytes = sharedBytes();
     while (!fits() && (warpRows > 16 || keyTile > minKeyTile)) {
-      if (warpRows > 16 && registers() > kMaxAttentionFragmentRegisters)
+      if (warpRows > 16 && registers() > kMaxFragmentRegisters)
         warpRows = 16;
       else
         keyTile /= 2;
@@ -316,7 +316,7 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
                     << e << " (q, k) and " << f << " (v) those keep "
                     << askedRegisters
                     << " registers a thread in fragments (at most "
-                    << kMaxAttentionFragmentRegisters << ") and a ring of "
+                    << kMaxFragmentRegisters << ") and a ring of "
                     << askedBytes << " bytes (at most "
                     << tiling.target.maxSharedBytesPerBlock << " on "
                     << tiling.target.chip << ")";

@@ -12,6 +12,7 @@
 
 #include "OpBuffers.h"
 #include "sas/Codegen/NVVM/KernelLimits.h"
+#include "sas/Codegen/NVVM/SharedMemoryLayout.h"
 #include "sas/Conversion/PassDefaults.h"
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
@@ -69,8 +70,10 @@ struct LowerHeadSim : OpRewritePattern<HeadSimOp> {
     auto x = cast<RankedTensorType>(op.getX().getType());
     int64_t h = x.getDimSize(2), d = x.getDimSize(3), k = op.getKernelSize();
     int64_t hs = cast<RankedTensorType>(op.getW().getType()).getDimSize(0);
-    // The most warps, up to 8, whose tokens fit.
+    // The most warps, up to 8, whose tokens fit: the warps of a token
+    // (getHeadSimWarpsPerToken) times a power of two.
     int64_t warps = tiling.headSimWarps;
+    int64_t perToken = std::max<int64_t>(getHeadSimWarpsPerToken(hs, d), 1);
     auto fits = [&](int64_t w) {
       // An empty InFlightDiagnostic converts to success: report to a
       // handler that drops it instead.
@@ -79,9 +82,13 @@ struct LowerHeadSim : OpRewritePattern<HeadSimOp> {
       return succeeded(checkHeadSimTiling(tiling.target, h, hs, d, k, w,
                                           [&] { return op->emitRemark(); }));
     };
-    if (!warps)
-      for (warps = kMaxMmaWarps; warps > 1 && !fits(warps); warps /= 2) {
+    if (!warps) {
+      warps = perToken;
+      while (2 * warps <= kMaxMmaWarps)
+        warps *= 2;
+      for (; warps > perToken && !fits(warps); warps /= 2) {
       }
+    }
     if (failed(checkHeadSimTiling(tiling.target, h, hs, d, k, warps,
                                   Declined(op))))
       return failure();
@@ -113,6 +120,20 @@ struct LowerFeatureSim : OpRewritePattern<FeatureSimOp> {
       return failure();
     // The sm_90a kernel where its panels fit; the pass checked its warps.
     bool wgmma = tiling.target.hasWgmma && d % 64 == 0 && ds % 64 == 0;
+    int64_t wgmmaBytes =
+        FeatureSimSharedPlan(d, ds, tiling.featureSimWarps, /*wgmma=*/true)
+            .plan.getSize();
+    if (wgmma && wgmmaBytes > tiling.target.maxSharedBytesPerBlock) {
+      // Its weights and x ring do not fit beside each other (D = 128, D' =
+      // 256); the mma.sync kernel keeps only the weights.
+      op->emitRemark() << op->getName()
+                       << " takes the mma.sync kernel: the wgmma kernel's "
+                          "weights and x ring need "
+                       << wgmmaBytes << " bytes of shared memory, above the "
+                       << tiling.target.maxSharedBytesPerBlock
+                       << " a block may use on " << tiling.target.chip;
+      wgmma = false;
+    }
     if (wgmma && failed(checkWgmmaFeatureSimTiling(tiling.target, d, ds,
                                                    tiling.featureSimWarps,
                                                    tiling.featureSimRowTiles,

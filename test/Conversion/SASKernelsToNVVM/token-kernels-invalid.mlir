@@ -27,14 +27,14 @@ func.func @head_sim_warps(%x: memref<1x8x32x64xbf16>, %w: memref<64x32x3xbf16>,
 
 // -----
 
-func.func @feature_sim_size(%x: memref<1x8x2x16xbf16>, %w: memref<256x16xbf16>,
-                            %b: memref<256xbf16>, %rw: memref<256x256xbf16>,
-                            %out: memref<1x8x2x256xbf16>) {
-  // expected-error @below {{feature sizes must be multiples of 16 and at most 128 for the tensor-core kernel, got 16 (D) and 256 (D')}}
+func.func @feature_sim_size(%x: memref<1x8x2x16xbf16>, %w: memref<272x16xbf16>,
+                            %b: memref<272xbf16>, %rw: memref<272x272xbf16>,
+                            %out: memref<1x8x2x272xbf16>) {
+  // expected-error @below {{feature sizes must be multiples of 16 and at most 256 for the tensor-core kernel, got 16 (D) and 272 (D')}}
   sas.mma_feature_sim %x weights(%w, %b) residual(%rw, %b) into %out
       warps(4) row_tiles(4)
-      : memref<1x8x2x16xbf16>, memref<256x16xbf16>, memref<256xbf16>,
-        memref<256x256xbf16>, memref<256xbf16>, memref<1x8x2x256xbf16>
+      : memref<1x8x2x16xbf16>, memref<272x16xbf16>, memref<272xbf16>,
+        memref<272x272xbf16>, memref<272xbf16>, memref<1x8x2x272xbf16>
   return
 }
 
@@ -63,7 +63,7 @@ func.func @peaa_stages(%o: memref<1x8x4x16xbf16>, %w: memref<32x32xbf16>,
 func.func @feature_sim_wgmma_size(%x: memref<1x8x2x64xbf16>, %w: memref<48x64xbf16>,
                                   %b: memref<48xbf16>, %rw: memref<48x48xbf16>,
                                   %out: memref<1x8x2x48xbf16>) {
-  // expected-error @below {{feature sizes must be multiples of 64 and at most 128 for the wgmma kernel, got 64 (D) and 48 (D')}}
+  // expected-error @below {{feature sizes must be multiples of 64 and at most 256 for the wgmma kernel, got 64 (D) and 48 (D')}}
   sas.mma_feature_sim %x weights(%w, %b) residual(%rw, %b) into %out
       warps(4) row_tiles(4) wgmma
       : memref<1x8x2x64xbf16>, memref<48x64xbf16>, memref<48xbf16>,

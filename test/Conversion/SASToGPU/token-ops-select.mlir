@@ -142,7 +142,7 @@ func.func @declined(%x: tensor<1x8x2x8xbf16>, %w: tensor<4x2x3xbf16>,
   %s = sas.head_sim %x weights(%w, %b) residual(%rw, %b)
       : (tensor<1x8x2x8xbf16>, tensor<4x2x3xbf16>, tensor<4xbf16>,
          tensor<4x4x3xbf16>, tensor<4xbf16>) -> tensor<1x8x4x8xbf16>
-  // expected-remark @+1 {{stays on the linalg path: feature sizes must be multiples of 16 and at most 128 for the tensor-core kernel, got 8 (D) and 24 (D')}}
+  // expected-remark @+1 {{stays on the linalg path: feature sizes must be multiples of 16 and at most 256 for the tensor-core kernel, got 8 (D) and 24 (D')}}
   %z = sas.feature_sim %x weights(%fw, %fb) residual(%frw, %fb)
       : (tensor<1x8x2x8xbf16>, tensor<24x8xbf16>, tensor<24xbf16>,
          tensor<24x24xbf16>, tensor<24xbf16>) -> tensor<1x8x2x24xbf16>

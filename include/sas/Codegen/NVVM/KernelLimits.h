@@ -29,20 +29,19 @@ constexpr int64_t kMaxMmaHeadSize = 256;
 /// What an attention thread keeps in registers through a key step: per
 /// 16-row tile, its q fragments (E / 4), the output accumulator (F / 2) and
 /// the scores (keyTile / 2; p, packed from them, takes their place). Past
-/// kMaxAttentionFragmentRegisters the rest of the kernel (addresses,
+/// kMaxFragmentRegisters the rest of the kernel (addresses,
 /// softmax state: about kAttentionOtherRegisters, measured on the sm_90a
 /// kernel at E = 128, F = 64, 64 keys, which fits 128 registers) no longer
 /// fits the 255 a thread may have and ptxas spills: the conversion takes
 /// fewer rows a warp, then fewer keys a step, until a tiling fits.
-constexpr int64_t kMaxAttentionFragmentRegisters = 208;
+constexpr int64_t kMaxFragmentRegisters = 208;
 constexpr int64_t kAttentionOtherRegisters = 32;
 /// Warps of a hand-built block, keys of an attention step, ring stages.
 constexpr int64_t kMaxMmaWarps = 8;
 constexpr int64_t kMaxMmaKeyTile = 128;
 constexpr int64_t kMaxMmaStages = 4;
-/// Feature simulation keeps a row tile's f (D'/2 registers a thread),
-/// relu(f) as A fragments (D'/4) and x (D/4) in registers.
-constexpr int64_t kMaxMmaFeatureSize = 128;
+/// Feature sizes D and D' of the feature-simulation kernels.
+constexpr int64_t kMaxMmaFeatureSize = 256;
 /// The f32 accumulators a head-simulation thread keeps (its part of one
 /// token's [H', D] output, carried from one convolution to the next): 32 if
 /// the token's positions can be shared out that finely, else at most 64.
@@ -60,10 +59,18 @@ constexpr int64_t kWgmmaFeatureSimStages = 3;
 /// The sm_90a PEAA kernel's k tile: one swizzled panel of w rows.
 constexpr int64_t kWgmmaPeaaKTile = 64;
 
+/// Columns of f a feature-simulation thread computes at a time (a chunk):
+/// it keeps x (D / 4 registers), z (D' / 2), and a chunk of f (chunk / 2)
+/// with relu(f) packed (chunk / 4). The widest chunk that divides D' and
+/// keeps these within kMaxFragmentRegisters: all of D' up to
+/// D' = 128 (one chunk: f, then z), 64 at D = 128, D' = 256.
+int64_t getFeatureSimChunk(int64_t dim, int64_t simDim);
+
 /// Warps that share the positions of one token in the head-simulation
-/// kernel: the fewest of 1, 2, 4, 8 that keep each thread's accumulators
-/// within kHeadSimAccumulators (else kMaxHeadSimAccumulators) with whole
-/// 16-position steps; 0 if none does.
+/// kernel: the fewest, up to kMaxMmaWarps, that keep each thread's
+/// accumulators within kHeadSimAccumulators (else kMaxHeadSimAccumulators)
+/// with whole 16-position steps each (D = 112 at H' = 24: seven warps of
+/// 16 positions); 0 if none does.
 int64_t getHeadSimWarpsPerToken(int64_t simHeads, int64_t dim);
 /// Whether head-simulation warps write their result through a stage
 /// (a warp's positions are 32 or 64).
@@ -89,7 +96,7 @@ LogicalResult checkSharedBytes(const TargetDescription &target,
                                EmitErrorFn emitError);
 
 /// Registers an attention thread keeps for its fragments (see
-/// kMaxAttentionFragmentRegisters).
+/// kMaxFragmentRegisters).
 int64_t getAttentionFragmentRegisters(int64_t e, int64_t f, int64_t warpRows,
                                       int64_t keyTile);
 /// Blocks of the sm_90a attention kernel an SM should hold: as many as its
@@ -103,7 +110,7 @@ int64_t getWgmmaAttentionBlocksPerSM(const TargetDescription &target, int64_t e,
 /// kMaxMmaHeadSize) and sm_90a (q/k head sizes multiples of 16, v head
 /// sizes multiples of 64, whole warpgroups, 16 rows a warp, 32, 64 or 128
 /// keys a step, a target with wgmma); both within
-/// kMaxAttentionFragmentRegisters.
+/// kMaxFragmentRegisters.
 LogicalResult checkMmaAttentionTiling(const TargetDescription &target,
                                       int64_t e, int64_t f, int64_t warps,
                                       int64_t warpRows, int64_t keyTile,

@@ -74,6 +74,7 @@ public:
     rwRowBytes = plan.resWeights.rowBytes();
     element = op.getX().getType().getElementType();
     xTileBytes = plan.slotBytes;
+    chunk = getFeatureSimChunk(d, ds);
   }
 
   void build(Value blockX, Value threadX, Value rowCount);
@@ -92,9 +93,13 @@ private:
   /// bias's address plus the lane's 4 quad bytes.
   std::array<Value, 2> biasPair(Value laneBase, int64_t j);
   void setLaneRows(Value firstRow);
-  /// z = f + b + res_b and relu(f + b) as A fragments of the second product.
-  SmallVector<AFragment> epilogueOfFirstProduct(ArrayRef<AccFragment> f,
-                                                SmallVector<AccFragment> &z);
+  /// For the chunk of f whose first 8-column tile is `firstTile`: z +=
+  /// f + b + res_b in its columns (z = ..., for the first chunk, which no
+  /// product has touched yet), and relu(f + b) as A fragments of the
+  /// second product.
+  SmallVector<AFragment> epilogueOfChunk(ArrayRef<AccFragment> f,
+                                         int64_t firstTile,
+                                         SmallVector<AccFragment> &z);
   void storeRows(ArrayRef<AccFragment> z);
   void storeRowsThroughShared(ArrayRef<AccFragment> z, Value firstRow,
                               Value stage);
@@ -111,6 +116,7 @@ private:
   FeatureSimSharedPlan plan;
 
   int64_t d, ds, warps, rowTiles, wRowBytes, rwRowBytes, xTileBytes;
+  int64_t chunk; // columns of f computed at a time (getFeatureSimChunk)
   Type element;
   Value rows;                   // i64
   std::array<Value, 2> laneRow; // i64 rows of this lane in its warp's tile
@@ -205,25 +211,31 @@ void FeatureSimKernelBuilder::setLaneRows(Value firstRow) {
 }
 
 SmallVector<AFragment>
-FeatureSimKernelBuilder::epilogueOfFirstProduct(ArrayRef<AccFragment> f,
-                                                SmallVector<AccFragment> &z) {
+FeatureSimKernelBuilder::epilogueOfChunk(ArrayRef<AccFragment> f,
+                                         int64_t firstTile,
+                                         SmallVector<AccFragment> &z) {
   Value laneBytes = k.mulC(k.quad, 4);
   Value bBase = mem.offset(mem.globalBase(op.getB()), laneBytes);
   Value rbBase = mem.offset(mem.globalBase(op.getResB()), laneBytes);
-  z.assign(ds / 8, AccFragment());
-  SmallVector<AccFragment> relu(ds / 8);
+  SmallVector<AccFragment> relu(f.size());
   Value zeroF = frag.f32(0.0);
-  for (int64_t j = 0; j < ds / 8; ++j) {
-    std::array<Value, 2> bias = biasPair(bBase, j);
-    std::array<Value, 2> resBias = biasPair(rbBase, j);
+  for (int64_t j = 0; j < static_cast<int64_t>(f.size()); ++j) {
+    std::array<Value, 2> bias = biasPair(bBase, firstTile + j);
+    std::array<Value, 2> resBias = biasPair(rbBase, firstTile + j);
+    AccFragment &out = z[firstTile + j];
     for (int i = 0; i < 4; ++i) {
-      Value value = arith::AddFOp::create(b, loc, f[j][i], bias[AccLayout::column(i)]);
+      Value value =
+          arith::AddFOp::create(b, loc, f[j][i], bias[AccLayout::column(i)]);
       relu[j][i] = frag.max(value, zeroF);
-      z[j][i] = arith::AddFOp::create(b, loc, value, resBias[AccLayout::column(i)]);
+      Value residual = arith::AddFOp::create(b, loc, value,
+                                             resBias[AccLayout::column(i)]);
+      out[i] = firstTile < chunk / 8
+                   ? residual
+                   : arith::AddFOp::create(b, loc, out[i], residual);
     }
   }
   SmallVector<AFragment> a;
-  for (int64_t kk = 0; kk < ds / 16; ++kk)
+  for (size_t kk = 0; kk < f.size() / 2; ++kk)
     a.push_back(frag.accumulatorsToA(relu[2 * kk], relu[2 * kk + 1]));
   return a;
 }
@@ -261,52 +273,62 @@ void FeatureSimKernelBuilder::storeRowsThroughShared(ArrayRef<AccFragment> z,
         });
 }
 
+/// One row tile of the mma.sync kernel, f a chunk at a time: f_c = x
+/// w_c^T, z_c += f_c + b_c + res_b_c, z += relu(f_c) res_w[:, c]^T.
 void FeatureSimKernelBuilder::computeRowTile(Value firstRow) {
   setLaneRows(firstRow);
   SmallVector<AFragment> x = loadRows(op.getX());
-
-  // f = x w^T.
-  Tiles f(1, SmallVector<AccFragment>(ds / 8, frag.splat(0.0)));
-  frag.multiplyTransposed(f, {x}, mem.offset(wShared, wLane), wRowBytes);
-
-  // f += b; z = f + res_b; relu(f) as A fragments; z += relu(f) res_w^T.
-  Tiles z(1);
-  SmallVector<AFragment> a = epilogueOfFirstProduct(f[0], z[0]);
-  frag.multiplyTransposed(z, {a}, mem.offset(rwShared, rwLane), rwRowBytes);
+  Tiles z(1, SmallVector<AccFragment>(ds / 8, frag.splat(0.0)));
+  for (int64_t c = 0; c < ds / chunk; ++c) {
+    Tiles f(1, SmallVector<AccFragment>(chunk / 8, frag.splat(0.0)));
+    frag.multiplyTransposed(
+        f, {x}, mem.offset(wShared, k.add(wLane, k.i32(c * chunk * wRowBytes))),
+        wRowBytes);
+    SmallVector<AFragment> a = epilogueOfChunk(f[0], c * chunk / 8, z[0]);
+    frag.multiplyTransposed(
+        z, {a}, mem.offset(rwShared, k.add(rwLane, k.i32(c * chunk * 2))),
+        rwRowBytes);
+  }
   storeRows(z[0]);
 }
 
 /// One row tile of the sm_90a kernel: this warpgroup's 64 rows of x in the
-/// swizzled slot `xSlot`, this warp's 16 of them from `firstRow`. The slot
-/// is free once x w^T is done: z goes out through it.
+/// swizzled slot `xSlot`, this warp's 16 of them from `firstRow`, f a chunk
+/// at a time as in computeRowTile. The slot is free once the last x w^T is
+/// done: z goes out through it.
 void FeatureSimKernelBuilder::computeRowTileWgmma(Value firstRow,
                                                   Value xSlot) {
   setLaneRows(firstRow);
+  SmallVector<AccFragment> z(ds / 8, frag.splat(0.0));
+  for (int64_t c = 0; c < ds / chunk; ++c) {
+    // f_c = x w_c^T: D / 16 steps of m64 n`chunk` k16, both K-major; w_c
+    // is rows c * chunk on of w's panels.
+    SmallVector<Value> f(chunk / 2, frag.f32(0.0));
+    Value wChunk = mem.offset(wShared, k.i32(c * chunk * kPanelRowBytes));
+    wg.fence();
+    for (int64_t s = 0; s < d / 16; ++s)
+      wg.mmaShared(f, wg.kMajorDescriptor(xSlot, 64, s),
+                   wg.kMajorDescriptor(wChunk, ds, s), element, chunk);
+    wg.commitGroup();
+    wg.waitGroups(0);
 
-  // f = x w^T: D / 16 steps of m64 nD' k16, both K-major.
-  SmallVector<Value> f(ds / 2, frag.f32(0.0));
-  wg.fence();
-  for (int64_t s = 0; s < d / 16; ++s) {
-    Value a = wg.kMajorDescriptor(xSlot, 64, s);
-    Value bDesc = wg.kMajorDescriptor(wShared, ds, s);
-    wg.mmaShared(f, a, bDesc, element, ds);
+    SmallVector<AFragment> a = epilogueOfChunk(unflattenTiles(f),
+                                               c * chunk / 8, z);
+
+    // z += relu(f_c) res_w[:, c]^T: chunk / 16 steps of m64 nD' k16,
+    // relu(f_c) from registers.
+    SmallVector<Value> acc = flattenTiles(z);
+    wg.fence();
+    for (int64_t s = 0; s < chunk / 16; ++s)
+      wg.mmaRegisterA(acc, a[s],
+                      wg.kMajorDescriptor(rwShared, ds, c * chunk / 16 + s),
+                      element, ds, /*bKMajor=*/true);
+    wg.commitGroup();
+    wg.waitGroups(0);
+    z = unflattenTiles(acc);
   }
-  wg.commitGroup();
-  wg.waitGroups(0);
-
-  SmallVector<AccFragment> z;
-  SmallVector<AFragment> a = epilogueOfFirstProduct(unflattenTiles(f), z);
-
-  // z += relu(f) res_w^T: D' / 16 steps, relu(f) from registers.
-  SmallVector<Value> acc = flattenTiles(z);
-  wg.fence();
-  for (int64_t s = 0; s < ds / 16; ++s)
-    wg.mmaRegisterA(acc, a[s], wg.kMajorDescriptor(rwShared, ds, s), element,
-                    ds, /*bKMajor=*/true);
-  wg.commitGroup();
-  wg.waitGroups(0);
   storeRowsThroughShared(
-      unflattenTiles(acc), firstRow,
+      z, firstRow,
       mem.offset(xSlot, k.mulC(k.rem(k.warp, 4), 16 * kPanelRowBytes)));
 }
 
