@@ -212,3 +212,37 @@ func.func @peaa_wgmma(%o: memref<?x?x24x64xbf16>, %w: memref<768x768xbf16>,
         memref<?x?x768xbf16>
   return
 }
+
+// -----
+
+// D' = 256 at D = 64: f four chunks of 64 columns (getFeatureSimChunk:
+// x, z and one chunk of f within a thread's fragment registers); per
+// chunk, four m64n64 wgmma from shared memory, then relu(f_c) times the
+// chunk's 64 rows of res_w^T into z (four m64n256, A from registers).
+// CHECK-LABEL: func @feature_sim_wgmma_chunks
+//       CHECK:   dynamic_shared_memory_size %c189440_i32
+//       CHECK:     scf.for
+// CHECK-COUNT-4:     nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>
+//       CHECK:       nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK-COUNT-4:     wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16
+// CHECK-COUNT-4:     nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>
+// CHECK-COUNT-4:     wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16
+// CHECK-COUNT-4:     nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>
+// CHECK-COUNT-4:     wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16
+// CHECK-COUNT-4:     nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>
+// CHECK-COUNT-4:     wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16
+//   CHECK-NOT:       nvvm.wgmma.mma_async
+//   CHECK-NOT:       wgmma.mma_async.sync
+//       CHECK:       nvvm.bar.warp.sync
+func.func @feature_sim_wgmma_chunks(%x: memref<?x?x8x64xbf16>,
+                                    %w: memref<256x64xbf16>,
+                                    %b: memref<256xbf16>,
+                                    %rw: memref<256x256xbf16>,
+                                    %rb: memref<256xbf16>,
+                                    %out: memref<?x?x8x256xbf16>) {
+  sas.mma_feature_sim %x weights(%w, %b) residual(%rw, %rb) into %out
+      warps(4) row_tiles(4) wgmma
+      : memref<?x?x8x64xbf16>, memref<256x64xbf16>, memref<256xbf16>,
+        memref<256x256xbf16>, memref<256xbf16>, memref<?x?x8x256xbf16>
+  return
+}
