@@ -57,6 +57,28 @@ def selected(args, lib_case):
     return all(part in name for part in (args.filter or "").split(","))
 
 
+def attention_error(layer, b, t, seed):
+    """The relative error of the library's attention at (b, t) against
+    reference(): fresh random inputs from `seed`, the output poisoned with
+    NaN first (inf where an element is not finite)."""
+    c = layer.config
+    storage = DTYPES[c["dtype"]]
+    torch.manual_seed(seed)
+    hs, ds, d = c["sim_heads"], c["sim_head_dim"], c["head_dim"]
+    # Scores of a few units: a softmax that is neither flat nor one-hot.
+    q = (torch.randn(b, t, hs, ds, device="cuda") * 2).to(storage)
+    k = torch.randn(b, t, hs, ds, device="cuda").to(storage)
+    v = torch.randn(b, t, hs, d, device="cuda").to(storage)
+    out = torch.full((b, t, hs, d), float("nan"), dtype=storage,
+                     device="cuda")
+    layer.attention(q, k, v, out=out)
+    torch.cuda.synchronize()
+    ref = reference(q, k, v, c["causal"], c["scale"])
+    out64 = out.double()
+    return (float((out64 - ref).norm() / ref.norm())
+            if bool(torch.isfinite(out64).all()) else float("inf"))
+
+
 def check(args):
     print(f"attention.py check: seed {args.seed}, "
           f"{torch.cuda.get_device_name()}, torch {torch.__version__}",
@@ -69,25 +91,11 @@ def check(args):
                                                 cases.lib_name(*lib_case)))
         c = layer.config
         chip, causal, dtype = lib_case[9], c["causal"], c["dtype"]
-        storage = DTYPES[dtype]
         for b in cases.ATTENTION_BATCHES:
             for t in cases.ATTENTION_LENGTHS:
-                torch.manual_seed(args.seed + i)
-                i += 1
                 hs, ds, d = c["sim_heads"], c["sim_head_dim"], c["head_dim"]
-                # Scores of a few units: a softmax that is neither flat nor
-                # one-hot.
-                q = (torch.randn(b, t, hs, ds, device="cuda") * 2).to(storage)
-                k = torch.randn(b, t, hs, ds, device="cuda").to(storage)
-                v = torch.randn(b, t, hs, d, device="cuda").to(storage)
-                out = torch.full((b, t, hs, d), float("nan"), dtype=storage,
-                                 device="cuda")
-                layer.attention(q, k, v, out=out)
-                torch.cuda.synchronize()
-                ref = reference(q, k, v, causal, c["scale"])
-                out64 = out.double()
-                error = (float((out64 - ref).norm() / ref.norm())
-                         if bool(torch.isfinite(out64).all()) else float("inf"))
+                error = attention_error(layer, b, t, args.seed + i)
+                i += 1
                 ok = error < THRESHOLD
                 failures += not ok
                 print(f"{'ok  ' if ok else 'FAIL'} {chip:6s} {dtype:4s} "
@@ -102,6 +110,45 @@ def check(args):
     print(f"attention.py check: {len(results) - failures} passed, "
           f"{failures} failed")
     return results, failures
+
+
+def time_attention(layer, b, t, iters, warmup=5):
+    """The library's attention (sas_attention_forward) against
+    torch.nn.functional.scaled_dot_product_attention on the same inputs
+    (the library's dtype) at (b, t), same run: {ms, tflops} of each
+    ("sas_mlir", "sdpa"; medians of CUDA-event times, the causal triangle
+    with its diagonal counted as bench.py does), their relative
+    difference, and the backend SDPA picked."""
+    c = layer.config
+    hs, ds, d, causal = (c["sim_heads"], c["sim_head_dim"], c["head_dim"],
+                         c["causal"])
+    torch.manual_seed(0)
+    dtype = layer.dtype
+    q = torch.randn(b, t, hs, ds, device="cuda", dtype=dtype)
+    k = torch.randn(b, t, hs, ds, device="cuda", dtype=dtype)
+    v = torch.randn(b, t, hs, d, device="cuda", dtype=dtype)
+    out = torch.empty(b, t, hs, d, device="cuda", dtype=dtype)
+    # SDPA wants [B, N, T, E]: the transposed views are what it reads
+    # (no copies inside the timed call).
+    qt, kt, vt = (x.transpose(1, 2) for x in (q, k, v))
+    scale = c["scale"]
+    runs = {
+        "sas_mlir": lambda: layer.attention(q, k, v, out=out),
+        "sdpa": lambda: F.scaled_dot_product_attention(
+            qt, kt, vt, is_causal=causal, scale=scale),
+    }
+    with torch.no_grad():
+        ours = runs["sas_mlir"]().double()
+        theirs = runs["sdpa"]().transpose(1, 2).double()
+        torch.cuda.synchronize()
+        diff = float((ours - theirs).norm() / theirs.norm())
+        ms = {n: time_ms(fn, warmup, iters) for n, fn in runs.items()}
+    backend = sdpa_backend(qt, kt, vt, causal, scale)
+    keys = (t + 1) / 2 if causal else t
+    flop = b * t * 2 * keys * hs * (ds + d)
+    tflops = {n: flop / (m * 1e-3) / 1e12 for n, m in ms.items()}
+    return dict(ms=ms, tflops=tflops, gflop=flop / 1e9,
+                rel_diff_vs_sdpa=diff, sdpa_backend=backend)
 
 
 def bench(args):
@@ -119,39 +166,16 @@ def bench(args):
         b, t, hs, ds, d = (c["batch"], c["seq_len"], c["sim_heads"],
                            c["sim_head_dim"], c["head_dim"])
         chip = f"{c['chip']} {os.path.basename(path)}"
-        torch.manual_seed(0)
-        bf16 = torch.bfloat16
-        q = torch.randn(b, t, hs, ds, device="cuda", dtype=bf16)
-        k = torch.randn(b, t, hs, ds, device="cuda", dtype=bf16)
-        v = torch.randn(b, t, hs, d, device="cuda", dtype=bf16)
-        out = torch.empty(b, t, hs, d, device="cuda", dtype=bf16)
-        # SDPA wants [B, N, T, E]: the transposed views are what it reads
-        # (no copies inside the timed call).
-        qt, kt, vt = (x.transpose(1, 2) for x in (q, k, v))
-        scale = layer.config["scale"]
-        runs = {
-            "sas_mlir": lambda: layer.attention(q, k, v, out=out),
-            "sdpa": lambda: F.scaled_dot_product_attention(
-                qt, kt, vt, is_causal=True, scale=scale),
-        }
-        with torch.no_grad():
-            ours = runs["sas_mlir"]().double()
-            theirs = runs["sdpa"]().transpose(1, 2).double()
-            torch.cuda.synchronize()
-            diff = float((ours - theirs).norm() / theirs.norm())
-            ms = {n: time_ms(fn, 5, args.iters) for n, fn in runs.items()}
-        backend = sdpa_backend(qt, kt, vt, True, scale)
-        flop = b * t * 2 * ((t + 1) / 2) * hs * (ds + d)
-        tflops = {n: flop / (m * 1e-3) / 1e12 for n, m in ms.items()}
+        r = time_attention(layer, b, t, args.iters)
+        ms, tflops = r["ms"], r["tflops"]
         print(f"{chip} B={b} T={t} H'={hs} D'={ds} D={d}: sas_mlir "
               f"{ms['sas_mlir']:.3f} ms {tflops['sas_mlir']:.0f} TFLOP/s, "
               f"sdpa {ms['sdpa']:.3f} ms {tflops['sdpa']:.0f} TFLOP/s, "
               f"ratio {tflops['sas_mlir'] / tflops['sdpa']:.2f} "
-              f"(rel. diff {diff:.1e}; SDPA backend {backend})", flush=True)
+              f"(rel. diff {r['rel_diff_vs_sdpa']:.1e}; SDPA backend "
+              f"{r['sdpa_backend']})", flush=True)
         results.append(dict(chip=chip, batch=b, seq_len=t, sim_heads=hs,
-                            sim_head_dim=ds, head_dim=d, ms=ms, tflops=tflops,
-                            gflop=flop / 1e9, rel_diff_vs_sdpa=diff,
-                            sdpa_backend=backend))
+                            sim_head_dim=ds, head_dim=d, **r))
     return results, 0
 
 

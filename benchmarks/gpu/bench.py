@@ -63,7 +63,9 @@ def time_ms(fn, warmup, iters):
     return times[len(times) // 2]
 
 
-def bench_config(libs, case, iters, compile_module):
+def bench_config(libs, case, iters, compile_module, warmup=3, only=None):
+    """Times the case's library (bf16) and PyTorch's runs of it, same
+    inputs; `only`: the names of the runs to time (default: all)."""
     b, t, h, d, hs, ds, k, causal, dtype = case
     dev, bf16 = torch.device("cuda"), torch.bfloat16
     torch.manual_seed(0)
@@ -108,7 +110,8 @@ def bench_config(libs, case, iters, compile_module):
         if not torch.equal(out_bound, out_lib):
             raise RuntimeError("the bound layer's output differs from the "
                                "layer's on the same inputs")
-        times = {name: time_ms(fn, 3, iters) for name, fn in runs.items()}
+        times = {name: time_ms(fn, warmup, iters)
+                 for name, fn in runs.items() if only is None or name in only}
     flops = {"sas_eager": sas_flops(b, t, h, d, hs, ds, k, causal),
              "mha": mha_flops(b, t, h, d, causal)}
     flops["sas_compiled"] = flops["sas_mlir"] = flops["sas_eager"]

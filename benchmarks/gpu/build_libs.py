@@ -5,8 +5,14 @@ build-info.json (the commit they were built from, for the run's summary).
 
     /usr/bin/python3 benchmarks/gpu/build_libs.py [--sas-run build/bin/sas-run]
         [--out gpu-libs] [--jobs 2]
-        [--only check|bench|attention|target|variants ...]
+        [--only check|bench|attention|target|sweep|parity|variants ...]
         [--force] [--chip CHIP] [--gpu-pipeline-options OPTIONS]
+
+--only sweep builds the libraries of issue 21's shape sweep (each for its
+own B and T), --only parity the any-size libraries whose attention
+sweep.py --parity times at every q/k head size; neither is in the
+default. A library that two sets share is built once. The archive holds
+the libraries of this invocation only: name every set the GPU run needs.
 
 --chip and --gpu-pipeline-options build the same libraries (same names)
 another way, for a same-run comparison of their kernels: e.g. --only bench
@@ -90,7 +96,7 @@ def main():
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--only", nargs="+",
                         choices=("check", "bench", "attention", "target",
-                                 "variants"),
+                                 "sweep", "parity", "variants"),
                         help="these sets of libraries (default: check, "
                              "bench, attention, target)")
     parser.add_argument("--force", action="store_true",
@@ -111,6 +117,14 @@ def main():
         todo += list(cases.attention_libraries())
     if wanted("target"):
         todo += list(cases.target_libraries())
+    if args.only and "sweep" in args.only:  # issue 21's shape sweep
+        todo += list(cases.sweep_libraries())
+    if args.only and "parity" in args.only:  # sweep.py --parity
+        todo += list(cases.parity_libraries())
+    # One build a library file: sets share some (check's any-size
+    # libraries and attention's, check's extra cases and the sweep's), and
+    # two builds of one path at once would race.
+    todo = list({cases.lib_name(*case): case for case in todo}.values())
     if args.only and "variants" in args.only:  # the tiling sweep, not packed
         out = os.path.join(args.out, "variants")
         os.makedirs(out, exist_ok=True)

@@ -154,3 +154,86 @@ def tiling_variants():
                    b, t, h, d, hs, ds,
                    f"mma-warp-rows={rows} mma-warps={warps} "
                    f"mma-key-tile={keys} mma-stages={stages}", "sm_90")
+
+
+# The shape sweep of issue 21 (sweep.py): shapes nobody tuned for. Every
+# axis of the dialect: H from 1 to 32, D from 32 to 128, G = H'/H from 1
+# to 4 (H' not a multiple of 16), D' from 32 to 256 (below, at and above
+# D; multiples of 16 but not of 64), K in {1, 3, 5, 7}, T with tails and
+# T = 1, B from 1 to 8, causal and not, bf16 and f16. The bf16 causal
+# shapes with B * T >= 8192 are the ones timed against torch.compile.
+# (b, t, h, d, sim_heads, sim_head_dim, kernel, causal, dtype)
+SWEEP_CASES = [
+    # Llama-class heads: D = 128 simulated at D' = 256.
+    (1, 2048, 32, 128, 64, 256, 3, True, "bf16"),
+    (4, 2048, 32, 128, 64, 256, 3, True, "bf16"),
+    (2, 4096, 16, 128, 32, 256, 5, True, "bf16"),
+    (1, 8192, 8, 128, 16, 192, 3, True, "bf16"),
+    (2, 4096, 6, 128, 18, 256, 1, True, "bf16"),
+    # GPT-2-class heads at every G and several D'.
+    (8, 1024, 12, 64, 36, 128, 3, True, "bf16"),
+    (4, 2047, 12, 64, 48, 128, 3, True, "bf16"),
+    (8, 1024, 12, 64, 12, 64, 3, True, "bf16"),
+    (8, 1000, 12, 64, 24, 80, 3, True, "bf16"),
+    (4, 2048, 8, 64, 16, 96, 5, True, "bf16"),
+    (2, 4096, 16, 64, 32, 112, 7, True, "bf16"),
+    (8, 1024, 20, 64, 40, 160, 3, True, "bf16"),
+    (4, 2048, 12, 64, 24, 208, 3, True, "bf16"),
+    (8, 1024, 4, 64, 16, 240, 1, True, "bf16"),
+    (8, 1024, 1, 64, 4, 128, 3, True, "bf16"),
+    (1, 8192, 6, 64, 12, 128, 7, True, "bf16"),
+    # Other head sizes D: 32, 48, 80, 96, 112.
+    (8, 1024, 2, 32, 6, 64, 3, True, "bf16"),
+    (4, 2048, 32, 32, 64, 64, 5, True, "bf16"),
+    (4, 2048, 10, 48, 20, 96, 3, True, "bf16"),
+    (2, 4096, 16, 80, 32, 160, 7, True, "bf16"),
+    (2, 4096, 8, 96, 16, 192, 5, True, "bf16"),
+    (8, 1024, 6, 112, 12, 224, 3, True, "bf16"),
+    (4, 2048, 6, 112, 24, 64, 1, True, "bf16"),
+    (2, 4096, 8, 128, 16, 64, 3, True, "bf16"),
+    # Short and odd: T = 1, tails, B * T < 8192 (checked, timed, not held
+    # to the torch.compile bar).
+    (1, 1, 1, 32, 1, 32, 1, True, "bf16"),
+    (8, 1, 32, 128, 64, 256, 7, True, "bf16"),
+    (3, 513, 12, 48, 24, 96, 5, True, "bf16"),
+    (2, 37, 4, 112, 12, 64, 7, True, "bf16"),
+    (5, 77, 7, 64, 21, 144, 3, True, "bf16"),
+    (1, 2048, 12, 64, 24, 128, 3, True, "bf16"),
+    # Not causal.
+    (2, 1023, 32, 32, 64, 64, 3, False, "bf16"),
+    (2, 300, 8, 128, 16, 64, 3, False, "bf16"),
+    (1, 4096, 12, 64, 24, 256, 5, False, "bf16"),
+    (6, 129, 3, 96, 9, 48, 1, False, "bf16"),
+    # f16.
+    (1, 100, 6, 112, 24, 64, 1, True, "f16"),
+    (4, 129, 4, 64, 8, 32, 1, True, "f16"),
+    (2, 2048, 16, 128, 32, 256, 3, True, "f16"),
+    (8, 1024, 12, 64, 36, 128, 5, True, "f16"),
+    (2, 511, 5, 80, 15, 176, 7, False, "f16"),
+    (1, 1, 3, 48, 12, 32, 3, False, "f16"),
+    (3, 1000, 24, 64, 48, 96, 3, False, "f16"),
+    (2, 64, 1, 128, 4, 256, 5, True, "f16"),
+]
+
+
+def sweep_libraries():
+    """One library a sweep shape (its B and T), for sm_90a."""
+    for case in SWEEP_CASES:
+        yield case + ("sm_90a",)
+
+
+# The attention's parity with SDPA (issue 21, done when: >= 0.8 of SDPA's
+# rate for every q/k head size E that is a multiple of 16 up to 256, at
+# T = 4096 and B * H' >= 96; sweep.py --parity times them at B = 4, H' =
+# 24). v head size F = D = 64 for every E, and F = 128 for the large E.
+PARITY_HEAD_SIZES = range(16, 257, 16)
+PARITY_BATCH, PARITY_SEQ_LEN = 4, 4096
+
+
+def parity_libraries():
+    """(b, t, h, d, sim_heads, sim_head_dim, kernel, causal, dtype, chip)
+    of the any-size libraries whose attention sweep.py --parity times."""
+    for e in PARITY_HEAD_SIZES:
+        yield (None, None, 12, 64, 24, e, 1, True, "bf16", "sm_90a")
+    for e in (128, 192, 256):
+        yield (None, None, 12, 128, 24, e, 1, True, "bf16", "sm_90a")

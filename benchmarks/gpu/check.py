@@ -10,6 +10,11 @@ dtype), the output poisoned with NaN before the library runs, and
 1e-5, f16/bf16 2e-2). Needs PyTorch and a GPU, not MLIR.
 
     python3 benchmarks/gpu/check.py --libs gpu-libs/libs [--json OUT]
+        [--sweep | --extra] [--limit N] [--seed N]
+
+With --sweep: the shapes of issue 21's sweep (cases.SWEEP_CASES) instead,
+each on its own library only (build_libs.py --only sweep builds them for
+their B and T; sweep.py checks and times the same shapes).
 """
 
 import argparse
@@ -70,12 +75,14 @@ def pytorch_error(case, seed, dtype):
     return float((out - ref).norm() / ref.norm())
 
 
-def run_case(libs, case, seed):
+def run_case(libs, case, seed, any_size=True):
+    """Relative errors of the case's library (built for its B and T) and,
+    with any_size, of the one that takes any B and T, on one case."""
     b, t, h, d, hs, ds, k, causal, dtype = case
     storage = DTYPES[dtype]
     state, qkv, ref = make_case(case, seed)
     errors = []
-    for lib in (case, cases.any_size(case)):
+    for lib in (case, cases.any_size(case)) if any_size else (case,):
         layer = sas_mlir.cuda.load(os.path.join(libs, cases.lib_name(*lib)))
         out = torch.full((b, t, h * d), float("nan"), dtype=storage,
                          device="cuda")
@@ -88,6 +95,28 @@ def run_case(libs, case, seed):
     return errors
 
 
+def check_case(libs, case, seed, any_size=True):
+    """(error, passed, message) of one case: the largest relative error of
+    run_case against the dtype's threshold. A library that fails to load
+    or launch is a failure (error None), not an exception."""
+    dtype = case[8]
+    try:
+        errors = run_case(libs, case, seed, any_size)
+        error = max(errors)
+        ok = error < THRESHOLDS[dtype]
+        message = f"rel. error {errors[0]:.2e} (built for B, T)"
+        if any_size:
+            message += f", {errors[1]:.2e} (any B, T)"
+        if not ok and dtype != "f32":
+            # Still a failure; says whether the storage type itself
+            # misses the threshold on these inputs.
+            message += (f"; PyTorch's own {dtype} module: "
+                        f"{pytorch_error(case, seed, dtype):.2e}")
+    except Exception as e:  # report and go on with the other cases
+        error, ok, message = None, False, f"{type(e).__name__}: {e}"
+    return error, ok, message
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--libs", default="gpu-libs/libs")
@@ -98,33 +127,33 @@ def main():
     parser.add_argument("--extra", action="store_true",
                         help="check only cases.EXTRA_CHECK_CASES (small: "
                         "for compute-sanitizer)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="check only cases.SWEEP_CASES (issue 21's "
+                        "shape sweep), each on its own library")
     args = parser.parse_args()
     print(f"check.py: seed {args.seed}, {torch.cuda.get_device_name()}, "
           f"torch {torch.__version__}", flush=True)
     results, failures = [], 0
-    todo = (cases.EXTRA_CHECK_CASES if args.extra
-            else list(cases.check_cases()))[:args.limit]
-    for i, case in enumerate(todo):
+    if args.sweep:
+        todo = cases.SWEEP_CASES
+    elif args.extra:
+        todo = cases.EXTRA_CHECK_CASES
+    else:
+        todo = list(cases.check_cases())
+    for i, case in enumerate(todo[:args.limit]):
         b, t, h, d, hs, ds, k, causal, dtype = case
-        try:
-            errors = run_case(args.libs, case, args.seed + i)
-            error = max(errors)
-            ok = error < THRESHOLDS[dtype]
-            message = (f"rel. error {errors[0]:.2e} (built for B, T), "
-                       f"{errors[1]:.2e} (any B, T)")
-            if not ok and dtype != "f32":
-                # Still a failure; says whether the storage type itself
-                # misses the threshold on these inputs.
-                message += (f"; PyTorch's own {dtype} module: "
-                            f"{pytorch_error(case, args.seed + i, dtype):.2e}")
-        except Exception as e:  # report and go on with the other cases
-            error, ok, message = None, False, f"{type(e).__name__}: {e}"
+        # The sweep's shapes have no library for any B and T.
+        error, ok, message = check_case(args.libs, case, args.seed + i,
+                                        any_size=not args.sweep)
+        if args.sweep:  # H and D vary over the sweep: name them
+            message = f"H={h} D={d} {message}"
         failures += not ok
         print(f"{'ok  ' if ok else 'FAIL'} K={k} G={hs // h} D'={ds} T={t} "
               f"B={b} {'causal' if causal else 'full  '} {dtype:4s} "
               f"{message}", flush=True)
         results.append(dict(kernel=k, groups=hs // h, sim_head_dim=ds,
                             seq_len=t, batch=b, causal=causal, dtype=dtype,
+                            heads=h, head_dim=d,
                             error=error, passed=ok, seed=args.seed + i))
     print(f"check.py: {len(results) - failures} passed, {failures} failed")
     if args.json:

@@ -16,11 +16,21 @@
 #              of config 2's head simulation, attention and PEAA
 #   sass       cuobjdump -sass of the kernels dump_kernels.py wrote, with
 #              their HMMA/LDSM/MUFU.EX2 counts
-# All three when no step is named. Last, summarize.py writes DIR/summary.json:
-# card, driver, PyTorch, SDPA backend, the libraries' commit (build_libs.py's
-# build-info.json), shapes, medians and pass/fail tallies.
+#   sweep      issue 21's shape sweep: sweep-shapes, then parity
+#   sweep-shapes  sweep.py: every cases.SWEEP_CASES shape checked against
+#              the float64 reference, its kernel paths, and (bf16 causal)
+#              the layer against torch.compile and the attention against
+#              SDPA; SWEEP_PART=I/N runs shapes I, I+N, ... only (to stay
+#              under a time limit), as sweep-I-of-N.{log,json}
+#   parity     sweep.py --parity: the attention against SDPA at every q/k
+#              head size, T = 4096, B*H' = 96
+#   (the sweep steps need build_libs.py --only sweep parity)
+# check, bench and sass when no step is named. Last, summarize.py writes
+# DIR/summary.json: card, driver, PyTorch, SDPA backend, the libraries'
+# commit (build_libs.py's build-info.json), shapes, medians and pass/fail
+# tallies (of the sweep: its pass count and worst ratios too).
 #
-#   bash benchmarks/gpu/run_on_gpu.sh [DIR] [check] [bench] [sass]
+#   bash benchmarks/gpu/run_on_gpu.sh [DIR] [check] [bench] [sass] [sweep]
 #
 # What is kept in the repository, as benchmarks/gpu/results/RUN/: that
 # summary.json, and only the logs a claim in docs/perf.md or docs/perf-log/
@@ -78,6 +88,20 @@ for step in $steps; do
       --launch-count 3 \
       --metrics regex:smsp__average_warps_issue_stalled_.*_per_issue_active.ratio,smsp__inst_executed.sum,sm__warps_active.avg.pct_of_peak_sustained_active,l1tex__data_bank_conflicts_pipe_lsu_mem_shared.sum,l1tex__data_pipe_lsu_wavefronts_mem_shared.sum \
       python3 benchmarks/gpu/kernel_profile.py --libs gpu-libs/libs --config 1 --runs 1 ;;
+  sweep | sweep-shapes | parity)
+    if [ "$step" != parity ]; then
+      name=sweep part=()
+      if [ -n "${SWEEP_PART:-}" ]; then
+        name="sweep-${SWEEP_PART%/*}-of-${SWEEP_PART#*/}"
+        part=(--part "$SWEEP_PART")
+      fi
+      run "$name" python3 benchmarks/gpu/sweep.py --libs gpu-libs/libs \
+        "${part[@]}" --json "$out/$name.json"
+    fi
+    if [ "$step" != sweep-shapes ]; then
+      run parity python3 benchmarks/gpu/sweep.py --parity \
+        --libs gpu-libs/libs --json "$out/parity.json"
+    fi ;;
   sass)
     for cubin in gpu-libs/kernels/*.cubin; do
       name=$(basename "$cubin" .cubin)

@@ -7,7 +7,10 @@ the repository, RUN_DIR/summary.json, which report.py reads.
 RUN_DIR is what run_on_gpu.sh writes: gpu.txt (nvidia-smi: card, driver),
 build-info.json (build_libs.py: the commit the libraries were built from),
 and the JSON and logs of bench.py (whole layers), attention.py bench and
-check, check.py and kernel_profile.py, compute-sanitizer's logs. Every JSON
+check, check.py and kernel_profile.py, compute-sanitizer's logs, and the
+JSON of sweep.py and sweep.py --parity (issue 21's shape sweep: each
+shape's verdict, times and SDPA backend, the pass count and the worst
+ratios). Every JSON
 file of those scripts is read, whatever its name (bench-bound.json,
 profile-nospill.json, ...); a log without a JSON of the same name is read
 for the lines those scripts print (numbers at their printed precision:
@@ -37,9 +40,12 @@ CHECK_HEAD = re.compile(r"^check\.py: seed (\d+), (.*), torch (\S+)")
 CHECK_LINE = re.compile(
     r"^(ok  |FAIL) K=(\d+) G=(\d+) D'=(\d+) T=(\d+) B=(\d+) (causal|full) +"
     r"(\w+) +(.*)$")
-CHECK_ERRORS = re.compile(r"rel\. error ([0-9.e+-]+|inf) \(built for B, T\), "
-                          r"([0-9.e+-]+|inf) \(any B, T\)(?:; PyTorch's own "
-                          r"\w+ module: ([0-9.e+-]+))?")
+# check.py --sweep checks only the library built for B and T, and names H
+# and D.
+CHECK_ERRORS = re.compile(r"rel\. error ([0-9.e+-]+|inf) \(built for B, T\)"
+                          r"(?:, ([0-9.e+-]+|inf) \(any B, T\))?(?:; PyTorch's "
+                          r"own \w+ module: ([0-9.e+-]+))?")
+CHECK_HEADS = re.compile(r"^H=(\d+) D=(\d+) ")
 TALLY = re.compile(r"^(check\.py|attention\.py check): (\d+) passed, (\d+) failed")
 ATT_CHECK_HEAD = re.compile(r"^attention\.py check: seed (\d+), (.*), torch (\S+)")
 ATT_CHECK_LINE = re.compile(
@@ -83,6 +89,8 @@ def json_kind(data):
         return "profile"
     if isinstance(data, dict) and "kernels" in data:
         return "profile"
+    if isinstance(data, dict) and data.get("kind") in ("sweep", "parity"):
+        return data["kind"]  # sweep.py, sweep.py --parity
     results = data.get("results") if isinstance(data, dict) else None
     if not results:
         return None
@@ -160,7 +168,7 @@ def tally(results, case_keys, extra=None):
 
 
 CHECK_CASE = ("kernel", "groups", "sim_head_dim", "seq_len", "batch", "causal",
-              "dtype")
+              "dtype", "heads", "head_dim")
 ATT_CHECK_CASE = ("chip", "dtype", "causal", "sim_heads", "sim_head_dim",
                   "head_dim", "batch", "seq_len")
 
@@ -176,9 +184,60 @@ def attention_check_from_json(data):
                       torch=data.get("torch")))
 
 
+SWEEP_CASE = ("batch", "seq_len", "heads", "head_dim", "sim_heads",
+              "sim_head_dim", "kernel", "causal", "dtype")
+
+
+def sweep_from_json(data):
+    """sweep.py: each shape's verdict, error, times (ms of the layer and of
+    torch.compile, of the attention and of SDPA), SDPA's backend and any
+    linalg kernel of a 16-bit layer; sweep.py's own tally and worst
+    ratios."""
+    rows = []
+    for r in data["results"]:
+        row = dict(shape=[r["case"][k] for k in SWEEP_CASE],
+                   passed=r["passed"], error=r.get("error"))
+        for key in ("failure", "timing_failure"):
+            if key in r:
+                row[key] = r[key]
+        if r.get("slow_path"):
+            row["linalg_kernels"] = r["linalg_kernels"]
+        if "layer" in r:
+            row["ms"] = dict(r["layer"]["ms"])
+        if "attention" in r:
+            row["ms"].update(attention=r["attention"]["ms"]["sas_mlir"],
+                             sdpa=r["attention"]["ms"]["sdpa"])
+            row["sdpa_backend"] = r["attention"]["sdpa_backend"]
+        rows.append(row)
+    return dict(device=data.get("device"), torch=data.get("torch"),
+                seed=data.get("seed"), part=data.get("part"),
+                filter=data.get("filter"), summary=data.get("summary"),
+                rows=rows)
+
+
+def parity_from_json(data):
+    """sweep.py --parity: for each q/k head size E and v head size F, the
+    check's verdict and error, the medians of the attention and of SDPA,
+    SDPA's backend and the attention kernel's path."""
+    rows = []
+    for r in data["results"]:
+        row = dict(head_sizes=[r["sim_head_dim"], r["head_dim"]],
+                   shape=[r["batch"], r["seq_len"], r["sim_heads"]],
+                   passed=r["passed"], error=r.get("error"))
+        for key in ("failure", "ms", "gflop", "sdpa_backend",
+                    "attention_paths"):
+            if key in r:
+                row[key] = r[key]
+        rows.append(row)
+    return dict(device=data.get("device"), torch=data.get("torch"),
+                seed=data.get("seed"), summary=data.get("summary"),
+                rows=rows)
+
+
 FROM_JSON = {"layer": layer_from_json, "attention": attention_from_json,
              "profile": profile_from_json, "check": check_from_json,
-             "attention_check": attention_check_from_json}
+             "attention_check": attention_check_from_json,
+             "sweep": sweep_from_json, "parity": parity_from_json}
 
 
 # --- logs ------------------------------------------------------------------
@@ -250,8 +309,9 @@ def parse_log(text):
             m = CHECK_LINE.match(line)
             if m:
                 e = CHECK_ERRORS.search(m.group(9))
-                errors = ([float(e.group(1)), float(e.group(2))] if e
-                          else None)
+                # check.py --sweep: only the library built for B and T.
+                errors = ([float(x) for x in e.group(1, 2) if x is not None]
+                          if e else None)
                 # check.py's seed of a case: the run's seed plus its index.
                 r = dict(seed=block["seed"] + len(block["results"]),
                          kernel=int(m.group(2)), groups=int(m.group(3)),
@@ -259,6 +319,10 @@ def parse_log(text):
                          batch=int(m.group(6)), causal=m.group(7) == "causal",
                          dtype=m.group(8), passed=m.group(1) == "ok  ",
                          error=max(errors) if errors else None)
+                heads = CHECK_HEADS.match(m.group(9))
+                if heads:
+                    r["heads"], r["head_dim"] = (int(x) for x in
+                                                 heads.group(1, 2))
                 if e and e.group(3):
                     r["pytorch_error"] = float(e.group(3))
                 block["results"].append(r)
@@ -360,7 +424,8 @@ def summarize(run_dir, date=None, commit=None, note=None, raw=None):
     if raw:
         summary["raw_files"] = raw
     kinds = {k: {} for k in ("layer", "attention", "profile", "check",
-                             "attention_check", "sanitize")}
+                             "attention_check", "sanitize", "sweep",
+                             "parity")}
     json_stems = set()
     for name in files:
         if not name.endswith(".json") or name in ("summary.json",
@@ -390,7 +455,8 @@ def summarize(run_dir, date=None, commit=None, note=None, raw=None):
             summary[kind] = sources
     # What the run's own outputs say about the software, where they say it.
     torch_versions, devices, backends = set(), set(), set()
-    for kind in ("layer", "attention", "attention_check"):
+    for kind in ("layer", "attention", "attention_check", "sweep",
+                 "parity"):
         for block in kinds[kind].values():
             if block.get("torch"):
                 torch_versions.add(block["torch"])
