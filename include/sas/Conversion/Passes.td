@@ -110,21 +110,26 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
     error.
 
     With `tensor-cores` (the default), f16 and bf16 attention whose head
-    sizes are multiples of 16 and at most 128 becomes `sas.mma_attention`
+    sizes are multiples of 16 and at most 256 becomes `sas.mma_attention`
     instead, on buffers, which `convert-sas-mma-attention-to-nvvm` turns
     into a tensor-core kernel after bufferization (`mma-warps`,
     `mma-key-tile`, `mma-stages`; values outside the kernel's limits are
-    an error naming the limit). f32 attention, and head sizes the kernel
-    cannot take, keep the linalg block body above: it is exact in f32, and
-    a head of another size is compiled correctly rather than padded.
+    an error naming the limit). Where the asked tiling's fragments would
+    not fit a thread's registers (large heads) or its k/v ring the
+    target's shared memory, the pass takes 16 rows a warp, then fewer keys
+    a step, and says so in a remark. f32 attention, and head sizes the
+    kernel cannot take, keep the linalg block body above: it is exact in
+    f32, and a head of another size is compiled correctly rather than
+    padded.
 
     The module's target (`sas.target`, an `#nvvm.target` that
     `sas-gpu-attach-target` attaches and `sas-gpu-pipeline` attaches first)
     decides the kernel: on a target with wgmma (sm_90a), the tensor-core
-    attention whose head sizes are multiples of 64 (at most 128) is marked
-    for the sm_90a kernel, warpgroups of four warps computing q k^T and p v
-    with wgmma.mma_async; other head sizes, and other targets, keep the
-    mma.sync kernel. Tilings are checked against the target's shared
+    attention whose v head size is a multiple of 64 is marked for the
+    sm_90a kernel (any q/k head size that is a multiple of 16: k is read
+    K-major, a partial last panel only as far as the head goes),
+    warpgroups of four warps computing q k^T and p v with wgmma.mma_async;
+    other v head sizes, and other targets, keep the mma.sync kernel. Tilings are checked against the target's shared
     memory. Without a target on the module the pass fails, naming it.
   }];
   let options = [
@@ -241,13 +246,15 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
     takes fewer stages, down to two, with a remark saying so. Ops the
     kernels do not take stay for `convert-sas-to-linalg`, with a remark
     saying why: f32 (the linalg path is exact in f32), head and
-    feature sizes that are not multiples of 16, feature sizes above 128, a
-    PEAA width that is not a multiple of 16, and head simulations whose
-    weights and rows of one token do not fit in a block's shared memory.
+    feature sizes that are not multiples of 16, feature sizes above 256, a
+    PEAA width that is not a multiple of 16, and head simulations and
+    feature simulations whose weights do not fit in a block's shared
+    memory (feature sizes above about 160 on sm_80).
 
     On a target with wgmma (the module's `sas.target` is sm_90a), feature
     simulations with D and D' multiples of 64 become
-    `sas.mma_feature_sim {wgmma}` and PEAA with a width that is a multiple
+    `sas.mma_feature_sim {wgmma}` (the mma.sync kernel, with a remark,
+    where its weights and x ring do not fit beside each other) and PEAA with a width that is a multiple
     of 64 `sas.mma_peaa {wgmma}`: the sm_90a kernels (warpgroups of four
     warps; `feature-sim-warps` and `peaa-warps` must then be 4 or 8; PEAA
     takes one row tile a warp and 64 inputs a step whatever

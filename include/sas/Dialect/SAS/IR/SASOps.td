@@ -354,8 +354,11 @@ def SAS_MmaAttentionOp : SAS_Op<"mma_attention"> {
     the sm_90a one: each group of four warps (64 query rows, `warp_rows`
     16) computes q k^T and p v with warpgroup tensor-core instructions
     (wgmma.mma_async): q and p from registers, k and v from
-    128-byte-swizzled shared-memory tiles; head sizes must be multiples of
-    64.
+    128-byte-swizzled shared-memory tiles; the v head size must be a
+    multiple of 64, the q/k head size of 16 (k is read K-major, a partial
+    last panel only as far as the head goes). Head sizes go up to 256 on
+    both kernels, as long as q, the output and a step's scores fit a
+    thread's registers (`getAttentionFragmentRegisters`).
     It exists so that bufferization and buffer deallocation, which
     cannot see through NVVM intrinsics, handle an op with declared effects.
 
@@ -467,7 +470,9 @@ def SAS_MmaFeatureSimOp : SAS_Op<"mma_feature_sim"> {
     kernel is the sm_90a one: each warpgroup of four warps computes 64 rows
     with wgmma.mma_async, `x` and both weights in 128-byte-swizzled shared
     memory (`x` through a ring of cp.async buffers), `relu(f)` from
-    registers; D and D' must then be multiples of 64.
+    registers; D and D' must then be multiples of 64. Both kernels compute
+    f a chunk of columns at a time where all of it would not fit a
+    thread's registers with z (D' above 128).
 
     The op checks its buffers; its tiling (warps, tiles, stages and the
     shared memory they take) is checked against the GPU target by its
