@@ -29,7 +29,8 @@ against SDPA with the same q, k, v at B = 4, T = 4096 (B * H' = 96);
 ratio = SDPA's time over the library's (issue 21: >= 0.8 for every E).
 
     python3 benchmarks/gpu/sweep.py --libs gpu-libs/libs [--json OUT]
-        [--filter PARTS] [--part I/N] [--no-compile] [--seed N]
+        [--filter PARTS] [--part I/N] [--no-compile]
+        [--compile-min-tokens N] [--seed N]
         [--warmup N] [--iters N]
     python3 benchmarks/gpu/sweep.py --parity --libs gpu-libs/libs
         [--json OUT] [--filter PARTS] [--seed N] [--warmup N] [--iters N]
@@ -140,11 +141,10 @@ def sweep_shape(args, case, seed):
         # Each shape's torch.compile from scratch: no recompilation limit,
         # no dynamic shapes carried over from the previous shape.
         torch._dynamo.reset()
-        only = ("sas_mlir",) if args.no_compile else ("sas_mlir",
-                                                      "sas_compiled")
-        r = bench.bench_config(args.libs, case, args.iters,
-                               not args.no_compile, warmup=args.warmup,
-                               only=only)
+        compiled = not args.no_compile and b * t >= args.compile_min_tokens
+        only = ("sas_mlir", "sas_compiled") if compiled else ("sas_mlir",)
+        r = bench.bench_config(args.libs, case, args.iters, compiled,
+                               warmup=args.warmup, only=only)
         ms = r["ms"]
         row["layer"] = dict(ms=ms, tflops=r["tflops"],
                             rel_diff_vs_eager=r["agreement_with_eager"])
@@ -395,6 +395,10 @@ def main():
                         "the sweep")
     parser.add_argument("--no-compile", action="store_true",
                         help="skip torch.compile (it compiles for minutes)")
+    parser.add_argument("--compile-min-tokens", type=int, default=0,
+                        help="time torch.compile only where B * T is at "
+                             "least this (8192: the shapes held to the "
+                             "bar; each compile takes tens of seconds)")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--iters", type=int, default=20)
     args = parser.parse_args()
