@@ -417,7 +417,7 @@ void AttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   quad = arith::RemUIOp::create(b, loc, lane, k.i32(4));
   queries = k.toI32(queryCount);
   keys = k.toI32(keyCount);
-  if (!causal) {
+  if (!causal && op.getWgmma()) {
     // Measured (H100, H200; benchmarks/gpu/results/shape-sweep-h100): a
     // library built for a fixed T that is a multiple of 64 keys a step,
     // not causal, gave wrong results on the sm_90a kernel (relative error
