@@ -35,8 +35,7 @@ bool sas::hasHeadSimStage(int64_t simHeads, int64_t dim) {
 int64_t sas::getFeatureSimChunk(int64_t dim, int64_t simDim) {
   for (int64_t chunk = simDim; chunk >= 16; chunk -= 16)
     if (simDim % chunk == 0 &&
-        dim / 4 + simDim / 2 + chunk / 2 + chunk / 4 <=
-            kMaxFragmentRegisters)
+        dim / 4 + simDim / 2 + chunk / 2 + chunk / 4 <= kMaxFragmentRegisters)
       return chunk;
   return 0;
 }
@@ -103,7 +102,8 @@ int64_t sas::getWgmmaAttentionBlocksPerSM(const TargetDescription &target,
                       kAttentionOtherRegisters;
   int64_t byRegisters = target.registersPerSM / (32 * warps * registers);
   return getBlocksPerSMForSharedBytes(
-      target, sharedBytes, std::max<int64_t>(1, std::min(16 / warps, byRegisters)));
+      target, sharedBytes,
+      std::max<int64_t>(1, std::min(16 / warps, byRegisters)));
 }
 
 /// The tiling's fragments fit a thread's registers.

@@ -316,8 +316,8 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
                     << e << " (q, k) and " << f << " (v) those keep "
                     << askedRegisters
                     << " registers a thread in fragments (at most "
-                    << kMaxFragmentRegisters << ") and a ring of "
-                    << askedBytes << " bytes (at most "
+                    << kMaxFragmentRegisters << ") and a ring of " << askedBytes
+                    << " bytes (at most "
                     << tiling.target.maxSharedBytesPerBlock << " on "
                     << tiling.target.chip << ")";
   }

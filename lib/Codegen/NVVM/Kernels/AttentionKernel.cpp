@@ -156,8 +156,8 @@ void AttentionKernelBuilder::issueKeyValueLoad(Value keyBlock, Value stage,
       Value firstKey = k.add(keyStart, copy.firstRow);
       Value dest = mem.offset(tiles[t], copy.sharedOffset);
       for (int64_t i = 0; i < copy.steps; ++i) {
-        Value source = mem.offset(
-            blockStart, k.i64(i * copy.rowsPerStep * copy.keyBytes));
+        Value source =
+            mem.offset(blockStart, k.i64(i * copy.rowsPerStep * copy.keyBytes));
         Value destination =
             mem.offset(dest, k.i32(i * copy.rowsPerStep * copy.rowBytes));
         if (whole) {
@@ -177,9 +177,9 @@ void AttentionKernelBuilder::issueKeyValueLoad(Value keyBlock, Value stage,
 /// The per-thread parts of the copy plan of a tile of `width` columns, one
 /// a column segment, or none when the block's threads cannot cover whole
 /// rows of some segment.
-SmallVector<TileCopy>
-AttentionKernelBuilder::planTileCopy(Value global, int64_t width,
-                                     int64_t rowBytes) {
+SmallVector<TileCopy> AttentionKernelBuilder::planTileCopy(Value global,
+                                                           int64_t width,
+                                                           int64_t rowBytes) {
   int64_t threads = 32 * warps;
   // A segment of `chunks` columns: the threads cover whole rows of it, the
   // key tile whole steps of those rows, and (swizzled) a thread's rows keep

@@ -210,10 +210,8 @@ void FeatureSimKernelBuilder::setLaneRows(Value firstRow) {
   }
 }
 
-SmallVector<AFragment>
-FeatureSimKernelBuilder::epilogueOfChunk(ArrayRef<AccFragment> f,
-                                         int64_t firstTile,
-                                         SmallVector<AccFragment> &z) {
+SmallVector<AFragment> FeatureSimKernelBuilder::epilogueOfChunk(
+    ArrayRef<AccFragment> f, int64_t firstTile, SmallVector<AccFragment> &z) {
   Value laneBytes = k.mulC(k.quad, 4);
   Value bBase = mem.offset(mem.globalBase(op.getB()), laneBytes);
   Value rbBase = mem.offset(mem.globalBase(op.getResB()), laneBytes);
@@ -227,8 +225,8 @@ FeatureSimKernelBuilder::epilogueOfChunk(ArrayRef<AccFragment> f,
       Value value =
           arith::AddFOp::create(b, loc, f[j][i], bias[AccLayout::column(i)]);
       relu[j][i] = frag.max(value, zeroF);
-      Value residual = arith::AddFOp::create(b, loc, value,
-                                             resBias[AccLayout::column(i)]);
+      Value residual =
+          arith::AddFOp::create(b, loc, value, resBias[AccLayout::column(i)]);
       out[i] = firstTile < chunk / 8
                    ? residual
                    : arith::AddFOp::create(b, loc, out[i], residual);
@@ -312,8 +310,8 @@ void FeatureSimKernelBuilder::computeRowTileWgmma(Value firstRow,
     wg.commitGroup();
     wg.waitGroups(0);
 
-    SmallVector<AFragment> a = epilogueOfChunk(unflattenTiles(f),
-                                               c * chunk / 8, z);
+    SmallVector<AFragment> a =
+        epilogueOfChunk(unflattenTiles(f), c * chunk / 8, z);
 
     // z += relu(f_c) res_w[:, c]^T: chunk / 16 steps of m64 nD' k16,
     // relu(f_c) from registers.
