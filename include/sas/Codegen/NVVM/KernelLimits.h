@@ -26,14 +26,13 @@ using EmitErrorFn = function_ref<InFlightDiagnostic()>;
 /// Head sizes of the attention kernels (q/k and v), as FlashAttention and
 /// cuDNN take them.
 constexpr int64_t kMaxMmaHeadSize = 256;
-/// What an attention thread keeps in registers through a key step: per
-/// 16-row tile, its q fragments (E / 4), the output accumulator (F / 2) and
-/// the scores (keyTile / 2; p, packed from them, takes their place). Past
-/// kMaxFragmentRegisters the rest of the kernel (addresses,
-/// softmax state: about kAttentionOtherRegisters, measured on the sm_90a
-/// kernel at E = 128, F = 64, 64 keys, which fits 128 registers) no longer
-/// fits the 255 a thread may have and ptxas spills: the conversion takes
-/// fewer rows a warp, then fewer keys a step, until a tiling fits.
+/// The registers a tensor-core thread may give to the fragments it keeps
+/// through a step (an attention's q, output and scores; a feature
+/// simulation's x, z and a chunk of f). The rest of a kernel (addresses,
+/// softmax state) takes about kAttentionOtherRegisters, measured on the
+/// sm_90a attention at E = 128, F = 64, 64 keys, which fits 128 registers:
+/// past this many fragments it would no longer fit the 255 a thread may
+/// have and ptxas would spill.
 constexpr int64_t kMaxFragmentRegisters = 208;
 constexpr int64_t kAttentionOtherRegisters = 32;
 /// Warps of a hand-built block, keys of an attention step, ring stages.
@@ -95,8 +94,11 @@ LogicalResult checkSharedBytes(const TargetDescription &target,
                                const Twine &what, int64_t bytes,
                                EmitErrorFn emitError);
 
-/// Registers an attention thread keeps for its fragments (see
-/// kMaxFragmentRegisters).
+/// Registers an attention thread keeps for its fragments through a key
+/// step: per 16-row tile, q (E / 4), the output accumulator (F / 2) and
+/// the scores (keyTile / 2; p, packed from them, takes their place). The
+/// conversion takes fewer rows a warp, then fewer keys a step, until they
+/// fit kMaxFragmentRegisters.
 int64_t getAttentionFragmentRegisters(int64_t e, int64_t f, int64_t warpRows,
                                       int64_t keyTile);
 /// Blocks of the sm_90a attention kernel an SM should hold: as many as its
