@@ -15,7 +15,13 @@
 // CHECK-COUNT-10:    nvvm.cp.async.shared.global {{.*}}, 16, cache = cg : !llvm.ptr<3>, !llvm.ptr<1>
 //   CHECK-NOT:       nvvm.cp.async.shared.global {{.*}}, 16, cache = cg : !llvm.ptr<3>, !llvm.ptr<1>
 //       CHECK:     } else {
-// CHECK-COUNT-6:   wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}p, 1, 1, 0;
+// The scores start undefined and the first q k^T step does not accumulate
+// (its scale-d operand, $37, is 0): no zeros are moved into the wgmma's
+// registers after the fence, a write the fence would not order.
+//       CHECK:   %[[FRESH:.*]] = llvm.mlir.undef : f32
+//  CHECK-NEXT:   nvvm.wgmma.fence.aligned
+//       CHECK:   wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}p, 1, 1, 0;{{.*}}, %c0_i32{{[_0-9]*}}, %[[FRESH]], %[[FRESH]],
+// CHECK-COUNT-5:   wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}p, 1, 1, 0;{{.*}}, %c1_i32
 //   CHECK-NOT:     gpu.barrier
 // CHECK-COUNT-4:   wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}p, 1, 1, 1;
 //   CHECK-NOT:     wgmma.mma_async

@@ -82,7 +82,8 @@ func.func @feature_sim(%x: memref<?x?x24x64xbf16>, %w: memref<128x64xbf16>,
 // cp.async group, the second in another; per row tile, wait for its group
 // (one newer may be in flight), make the copies visible to wgmma, one
 // barrier, start the copy two tiles ahead; then 4 wgmma (x w^T, both from
-// shared memory) and 8 with relu(f) from registers (K-major res_w: the
+// shared memory, the first not accumulating: f starts undefined, no zeros
+// written to its registers after the fence) and 8 with relu(f) from registers (K-major res_w: the
 // last immediate, B's transpose, is 0), each product waited for; f is
 // never stored, no barrier after the products; z goes out through the
 // warp's part of the x slot, 64 columns at a time: 16 4-byte stores into
@@ -100,7 +101,8 @@ func.func @feature_sim(%x: memref<?x?x24x64xbf16>, %w: memref<128x64xbf16>,
 //       CHECK:       nvvm.cp.async.commit.group
 //   CHECK-NOT:       gpu.barrier
 //       CHECK:       nvvm.wgmma.fence.aligned
-// CHECK-COUNT-4:     nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+//       CHECK:       nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>, D[<f32>, <zero>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// CHECK-COUNT-3:     nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
 //       CHECK:       nvvm.wgmma.wait.group.sync.aligned 0
 //   CHECK-NOT:       llvm.store
 //       CHECK:       nvvm.wgmma.fence.aligned

@@ -118,9 +118,14 @@ static void unpackStruct(OpBuilder &b, Location loc, Value s,
     values[i] = LLVM::ExtractValueOp::create(b, loc, s, i);
 }
 
+SmallVector<Value> WarpgroupMmaBuilder::newAccumulators(int64_t count) {
+  return SmallVector<Value>(
+      count, LLVM::UndefOp::create(b, loc, b.getF32Type()).getResult());
+}
+
 void WarpgroupMmaBuilder::mmaShared(SmallVectorImpl<Value> &acc,
                                     Value aDescriptor, Value bDescriptor,
-                                    Type element, int64_t n) {
+                                    Type element, int64_t n, bool accumulate) {
   MLIRContext *ctx = b.getContext();
   Value in = packStruct(b, loc, acc);
   NVVM::WGMMATypes type =
@@ -128,7 +133,9 @@ void WarpgroupMmaBuilder::mmaShared(SmallVectorImpl<Value> &acc,
   Value out = NVVM::WgmmaMmaAsyncOp::create(
       b, loc, in.getType(), in, aDescriptor, bDescriptor,
       NVVM::MMAShapeAttr::get(ctx, 64, n, 16), type, type,
-      NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one, NVVM::WGMMAScaleIn::one,
+      NVVM::WGMMATypes::f32,
+      accumulate ? NVVM::WGMMAScaleOut::one : NVVM::WGMMAScaleOut::zero,
+      NVVM::WGMMAScaleIn::one,
       NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row, NVVM::MMALayout::col,
       /*satfinite=*/nullptr);
   unpackStruct(b, loc, out, acc);
@@ -136,8 +143,8 @@ void WarpgroupMmaBuilder::mmaShared(SmallVectorImpl<Value> &acc,
 
 void WarpgroupMmaBuilder::mmaRegisterA(SmallVectorImpl<Value> &acc,
                                        const AFragment &a, Value bDescriptor,
-                                       Type element, int64_t n,
-                                       bool bKMajor) {
+                                       Type element, int64_t n, bool bKMajor,
+                                       bool accumulate) {
   // No NVVM op takes A from registers: the instruction as inline PTX, the
   // accumulators tied in and out.
   int64_t count = n / 2;
@@ -160,7 +167,7 @@ void WarpgroupMmaBuilder::mmaRegisterA(SmallVectorImpl<Value> &acc,
     constraints += "," + std::to_string(i);
   SmallVector<Value> operands(a.begin(), a.end());
   operands.push_back(bDescriptor);
-  operands.push_back(i32(1));
+  operands.push_back(i32(accumulate ? 1 : 0));
   operands.append(acc.begin(), acc.end());
   SmallVector<Type> types(count, b.getF32Type());
   auto resultType = LLVM::LLVMStructType::getLiteral(b.getContext(), types);

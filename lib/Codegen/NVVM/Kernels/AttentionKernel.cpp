@@ -423,10 +423,12 @@ void AttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
     // not causal, gave wrong results on the sm_90a kernel (relative error
     // about 1 at E = 128, 192 and 256), while the same kernel for any T
     // was right at the same T, and so were the causal one and 128 keys a
-    // step. The PTX reads right; the cause is not found. With T folded in,
-    // the tail loop disappears and the key loop's trip count is known;
-    // the counts pass through an opaque move so that this kernel is built
-    // as the one for any T. Not yet run on a GPU in this form.
+    // step. A likely cause, since fixed: the scores' zeros were moved into
+    // the wgmma's registers after the fence (newAccumulators). Until a GPU
+    // run shows that fix alone suffices, the counts also pass through an
+    // opaque move, so that this kernel is built as the one for any T
+    // (with T folded in, the tail loop disappears and the key loop's trip
+    // count is known). Neither has run on a GPU yet.
     queries = opaqueI32(queries);
     keys = opaqueI32(keys);
   }

@@ -37,12 +37,12 @@ Value WgmmaAttentionBuilder::tileChunkOffset(Value row, Value column,
 /// bk / 8 accumulator tiles.
 AttentionKernelBuilder::Scores
 WgmmaAttentionBuilder::computeScores(Value stageBase) {
-  SmallVector<Value> acc(bk / 2, frag.f32(0.0));
+  SmallVector<Value> acc = wg.newAccumulators(bk / 2);
   wg.fence();
   for (int64_t kk = 0; kk < e / 16; ++kk)
     wg.mmaRegisterA(acc, qFrags[0][kk], wg.kMajorDescriptor(stageBase, bk, kk),
                     element, bk,
-                    /*bKMajor=*/true);
+                    /*bKMajor=*/true, /*accumulate=*/kk > 0);
   wg.commitGroup();
   wg.waitGroups(0);
   return Scores{unflattenTiles(acc)};

@@ -301,12 +301,13 @@ void FeatureSimKernelBuilder::computeRowTileWgmma(Value firstRow,
   for (int64_t c = 0; c < ds / chunk; ++c) {
     // f_c = x w_c^T: D / 16 steps of m64 n`chunk` k16, both K-major; w_c
     // is rows c * chunk on of w's panels.
-    SmallVector<Value> f(chunk / 2, frag.f32(0.0));
+    SmallVector<Value> f = wg.newAccumulators(chunk / 2);
     Value wChunk = mem.offset(wShared, k.i32(c * chunk * kPanelRowBytes));
     wg.fence();
     for (int64_t s = 0; s < d / 16; ++s)
       wg.mmaShared(f, wg.kMajorDescriptor(xSlot, 64, s),
-                   wg.kMajorDescriptor(wChunk, ds, s), element, chunk);
+                   wg.kMajorDescriptor(wChunk, ds, s), element, chunk,
+                   /*accumulate=*/s > 0);
     wg.commitGroup();
     wg.waitGroups(0);
 
@@ -315,7 +316,10 @@ void FeatureSimKernelBuilder::computeRowTileWgmma(Value firstRow,
 
     // z += relu(f_c) res_w[:, c]^T: chunk / 16 steps of m64 nD' k16,
     // relu(f_c) from registers.
+    // z's values (the residual, zeros in the columns of later chunks) are
+    // written to the wgmma's registers before the fence, not after it.
     SmallVector<Value> acc = flattenTiles(z);
+    wg.holdUntilHere(acc);
     wg.fence();
     for (int64_t s = 0; s < chunk / 16; ++s)
       wg.mmaRegisterA(acc, a[s],

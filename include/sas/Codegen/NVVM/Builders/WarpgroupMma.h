@@ -72,25 +72,35 @@ public:
   /// Waits until at most `pending` committed groups are in flight.
   void waitGroups(int64_t pending);
   /// Returns `values` (i32 or f32) through an empty inline asm that reads
-  /// and rewrites them, placed after the wait for a wgmma that reads or
-  /// writes them: LLVM sees a wgmma's register operands as consumed at its
-  /// issue, so without this it may give a value computed while the wgmma
-  /// runs the register of the wgmma's A operand (ptxas then serializes
-  /// every wgmma, C7513) or read the accumulators before the wait.
+  /// and rewrites them. After the wait for a wgmma that reads or writes
+  /// them: LLVM sees a wgmma's register operands as consumed at its issue,
+  /// so without this it may give a value computed while the wgmma runs the
+  /// register of the wgmma's A operand (ptxas then serializes every wgmma,
+  /// C7513) or read the accumulators before the wait. Before a fence: the
+  /// values are in their registers there, not moved in after it.
   void holdUntilHere(SmallVectorImpl<Value> &values);
   /// Makes shared-memory writes of this thread (cp.async included, once
   /// waited for) visible to wgmma's operand reads.
   void fenceSharedForAsyncProxy();
 
-  /// acc += A B for an m64 x `n` x k16 step, both operands in shared memory
-  /// and K-major, bf16 or f16 `element`; `acc` holds n / 2 f32 values.
+  /// `count` f32 accumulators a product starts (undefined values): its
+  /// first step does not accumulate (`accumulate` false). Zeros would be
+  /// moved into the wgmma's registers right before it, after the fence:
+  /// a register write the fence does not order (PTX ISA, wgmma.fence).
+  SmallVector<Value> newAccumulators(int64_t count);
+
+  /// acc += A B (acc = A B unless `accumulate`) for an m64 x `n` x k16
+  /// step, both operands in shared memory and K-major, bf16 or f16
+  /// `element`; `acc` holds n / 2 f32 values.
   void mmaShared(SmallVectorImpl<Value> &acc, Value aDescriptor,
-                 Value bDescriptor, Type element, int64_t n);
-  /// acc += A B with A this warp's A fragment (registers) and B in shared
-  /// memory, MN-major (v) or, with `bKMajor`, K-major (w[N, K]).
+                 Value bDescriptor, Type element, int64_t n,
+                 bool accumulate = true);
+  /// acc += A B (acc = A B unless `accumulate`) with A this warp's A
+  /// fragment (registers) and B in shared memory, MN-major (v) or, with
+  /// `bKMajor`, K-major (w[N, K]).
   void mmaRegisterA(SmallVectorImpl<Value> &acc, const AFragment &a,
                     Value bDescriptor, Type element, int64_t n,
-                    bool bKMajor = false);
+                    bool bKMajor = false, bool accumulate = true);
 
 private:
 
