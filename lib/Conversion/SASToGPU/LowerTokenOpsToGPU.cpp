@@ -12,7 +12,6 @@
 
 #include "OpBuffers.h"
 #include "sas/Codegen/NVVM/KernelLimits.h"
-#include "sas/Codegen/NVVM/SharedMemoryLayout.h"
 #include "sas/Conversion/PassDefaults.h"
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
@@ -49,14 +48,18 @@ bool isHalf(Type t) {
   return e.isF16() || e.isBF16();
 }
 
-/// A diagnostic that collects its message and reports it as a remark: the
-/// kernels' limit checks speak through InFlightDiagnostic.
+/// A diagnostic that collects its message and reports it as a remark on
+/// `op` after `outcome`: the kernels' limit checks speak through
+/// InFlightDiagnostic.
 struct Declined {
-  explicit Declined(Operation *op) : op(op) {}
+  explicit Declined(Operation *op,
+                    StringRef outcome = " stays on the linalg path: ")
+      : op(op), outcome(outcome) {}
   InFlightDiagnostic operator()() {
-    return op->emitRemark() << op->getName() << " stays on the linalg path: ";
+    return op->emitRemark() << op->getName() << outcome;
   }
   Operation *op;
+  StringRef outcome;
 };
 
 struct LowerHeadSim : OpRewritePattern<HeadSimOp> {
@@ -118,27 +121,15 @@ struct LowerFeatureSim : OpRewritePattern<FeatureSimOp> {
                                         tiling.featureSimRowTiles,
                                         Declined(op))))
       return failure();
-    // The sm_90a kernel where its panels fit; the pass checked its warps.
-    bool wgmma = tiling.target.hasWgmma && d % 64 == 0 && ds % 64 == 0;
-    int64_t wgmmaBytes =
-        FeatureSimSharedPlan(d, ds, tiling.featureSimWarps, /*wgmma=*/true)
-            .plan.getSize();
-    if (wgmma && wgmmaBytes > tiling.target.maxSharedBytesPerBlock) {
-      // Its weights and x ring do not fit beside each other (D = 128, D' =
-      // 256); the mma.sync kernel keeps only the weights.
-      op->emitRemark() << op->getName()
-                       << " takes the mma.sync kernel: the wgmma kernel's "
-                          "weights and x ring need "
-                       << wgmmaBytes << " bytes of shared memory, above the "
-                       << tiling.target.maxSharedBytesPerBlock
-                       << " a block may use on " << tiling.target.chip;
-      wgmma = false;
-    }
-    if (wgmma && failed(checkWgmmaFeatureSimTiling(tiling.target, d, ds,
-                                                   tiling.featureSimWarps,
-                                                   tiling.featureSimRowTiles,
-                                                   Declined(op))))
-      return failure();
+    // The sm_90a kernel where it fits (the pass checked its warps), else
+    // the mma.sync kernel, which keeps only the weights in shared memory
+    // (D = 128, D' = 256: the wgmma kernel's weights and x ring do not fit
+    // beside each other), with a remark saying why.
+    bool wgmma = tiling.target.hasWgmma && d % 64 == 0 && ds % 64 == 0 &&
+                 succeeded(checkWgmmaFeatureSimTiling(
+                     tiling.target, d, ds, tiling.featureSimWarps,
+                     tiling.featureSimRowTiles,
+                     Declined(op, " takes the mma.sync kernel: ")));
     OpBuffers buffers = OpBuffers::create(op, rewriter);
     ValueRange in = buffers.inputs;
     MmaFeatureSimOp::create(rewriter, op.getLoc(), in[0], in[1], in[2], in[3],

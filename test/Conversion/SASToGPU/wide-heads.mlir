@@ -69,7 +69,7 @@ func.func @feature_sim_128_256(%x: tensor<?x?x8x128xbf16>,
                                %w: tensor<256x128xbf16>, %b: tensor<256xbf16>,
                                %rw: tensor<256x256xbf16>, %rb: tensor<256xbf16>)
     -> tensor<?x?x8x256xbf16> {
-  // expected-remark @below {{sas.feature_sim takes the mma.sync kernel: the wgmma kernel's weights and x ring need 246784 bytes of shared memory, above the 232448 a block may use on sm_90a}}
+  // expected-remark @below {{sas.feature_sim takes the mma.sync kernel: the wgmma kernel needs 246784 bytes of shared memory, above the 232448 a block may use on sm_90a}}
   %z = sas.feature_sim %x weights(%w, %b) residual(%rw, %rb)
       : (tensor<?x?x8x128xbf16>, tensor<256x128xbf16>, tensor<256xbf16>,
          tensor<256x256xbf16>, tensor<256xbf16>) -> tensor<?x?x8x256xbf16>
