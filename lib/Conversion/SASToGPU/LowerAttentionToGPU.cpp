@@ -31,7 +31,6 @@
 
 #include "OpBuffers.h"
 #include "sas/Codegen/NVVM/KernelLimits.h"
-#include "sas/Codegen/NVVM/SharedMemoryLayout.h"
 #include "sas/Conversion/Common/OnlineSoftmax.h"
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Dialect/SAS/IR/SASDialect.h"
@@ -256,21 +255,15 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
       warpRows = 16;
       keyTile = tiling.wgmmaKeyTile ? tiling.wgmmaKeyTile
                                     : (e <= 64 ? 128 : 64);
-      fitTiling(op, e, f, /*wgmma=*/true, warpRows, keyTile,
-                /*minKeyTile=*/32);
-      if (failed(checkWgmmaAttentionTiling(tiling.target, e, f, warps,
-                                           warpRows, keyTile,
-                                           tiling.mmaStages,
-                                           [&] { return op.emitOpError(); })))
-        return failure();
-    } else {
-      fitTiling(op, e, f, /*wgmma=*/false, warpRows, keyTile,
-                /*minKeyTile=*/16);
-      if (failed(checkMmaAttentionTiling(tiling.target, e, f, warps, warpRows,
-                                         keyTile, tiling.mmaStages,
-                                         [&] { return op.emitOpError(); })))
-        return failure();
     }
+    auto check = [&](int64_t rows, int64_t keys, EmitErrorFn emitError) {
+      return (wgmma ? checkWgmmaAttentionTiling : checkMmaAttentionTiling)(
+          tiling.target, e, f, warps, rows, keys, tiling.mmaStages, emitError);
+    };
+    fitTiling(op, check, e, f, warpRows, keyTile,
+              /*minKeyTile=*/wgmma ? 32 : 16);
+    if (failed(check(warpRows, keyTile, [&] { return op.emitOpError(); })))
+      return failure();
     OpBuffers buffers = OpBuffers::create(op, rewriter);
     MmaAttentionOp::create(
         rewriter, op.getLoc(), buffers.inputs[0], buffers.inputs[1],
@@ -281,45 +274,39 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
     return success();
   }
 
-  /// Where the asked tiling's fragments would not fit a thread's registers
-  /// (large head sizes) or its k/v ring the target's shared memory, the
-  /// nearest that does: 16 rows a warp rather than 32 (a k/v fragment then
-  /// serves one row tile, not two), then half the keys a step, down to
-  /// `minKeyTile`. A remark says which and why.
-  void fitTiling(AttentionOp op, int64_t e, int64_t f, bool wgmma,
-                 int64_t &warpRows, int64_t &keyTile,
-                 int64_t minKeyTile) const {
-    int64_t askedRows = warpRows, askedKeys = keyTile;
-    auto registers = [&] {
-      return getAttentionFragmentRegisters(e, f, warpRows, keyTile);
-    };
-    auto sharedBytes = [&] {
-      return AttentionSharedPlan(e, f, keyTile, tiling.mmaStages, wgmma)
-          .plan.getSize();
-    };
+  /// Where the asked tiling fails `check` (its fragments would not fit a
+  /// thread's registers, or its k/v ring the target's shared memory), the
+  /// nearest that passes: 16 rows a warp rather than 32 where registers
+  /// are short (a k/v fragment then serves one row tile, not two), then
+  /// half the keys a step, down to `minKeyTile`. A remark names the tiling
+  /// taken and the asked one's failure.
+  static void
+  fitTiling(AttentionOp op,
+            function_ref<LogicalResult(int64_t, int64_t, EmitErrorFn)> check,
+            int64_t e, int64_t f, int64_t &warpRows, int64_t &keyTile,
+            int64_t minKeyTile) {
     auto fits = [&] {
-      return registers() <= kMaxFragmentRegisters &&
-             sharedBytes() <= tiling.target.maxSharedBytesPerBlock;
+      ScopedDiagnosticHandler drop(op->getContext(),
+                                   [](Diagnostic &) { return success(); });
+      return succeeded(
+          check(warpRows, keyTile, [&] { return op->emitRemark(); }));
     };
-    int64_t askedRegisters = registers(), askedBytes = sharedBytes();
+    int64_t askedRows = warpRows, askedKeys = keyTile;
     while (!fits() && (warpRows > 16 || keyTile > minKeyTile)) {
-      if (warpRows > 16 && registers() > kMaxFragmentRegisters)
+      if (warpRows > 16 && getAttentionFragmentRegisters(
+                               e, f, warpRows, keyTile) > kMaxFragmentRegisters)
         warpRows = 16;
       else
         keyTile /= 2;
     }
     if (warpRows == askedRows && keyTile == askedKeys)
       return;
-    op.emitRemark() << op->getName() << " takes " << warpRows
-                    << " rows a warp and " << keyTile << " keys a step, not "
-                    << askedRows << " and " << askedKeys << ": at head sizes "
-                    << e << " (q, k) and " << f << " (v) those keep "
-                    << askedRegisters
-                    << " registers a thread in fragments (at most "
-                    << kMaxFragmentRegisters << ") and a ring of " << askedBytes
-                    << " bytes (at most "
-                    << tiling.target.maxSharedBytesPerBlock << " on "
-                    << tiling.target.chip << ")";
+    (void)check(askedRows, askedKeys, [&] {
+      return op.emitRemark() << op->getName() << " takes " << warpRows
+                             << " rows a warp and " << keyTile
+                             << " keys a step, not " << askedRows << " and "
+                             << askedKeys << ": ";
+    });
   }
 
   /// The body of one block: see the file header.

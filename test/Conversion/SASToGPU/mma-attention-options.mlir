@@ -13,7 +13,7 @@
 // A tiling whose fragments or ring do not fit these heads: the nearest that
 // does, fewer rows a warp first, then fewer keys, and a remark saying so.
 // RUN: sas-opt %s --sas-gpu-attach-target=chip=sm_80 --convert-sas-attention-to-gpu="mma-key-tile=128 mma-stages=4" 2>&1 | FileCheck %s --check-prefix=SHARED
-// SHARED: remark: sas.attention takes 16 rows a warp and 32 keys a step, not 32 and 128: at head sizes 128 (q, k) and 128 (v) those keep 320 registers a thread in fragments (at most 208) and a ring of 278528 bytes (at most 101376 on sm_80)
+// SHARED: remark: sas.attention takes 16 rows a warp and 32 keys a step, not 32 and 128: 32 rows a warp and 128 keys a step at head sizes 128 (q, k) and 128 (v) keep 320 registers a thread in fragments, above the 208 that leave room for the rest
 // SHARED: sas.mma_attention {{.*}} warps(4) warp_rows(16) key_tile(32) stages(4)
 // RUN: not sas-opt %s --sas-gpu-attach-target=chip=sm_90a --convert-sas-attention-to-gpu="wgmma-key-tile=96" 2>&1 | FileCheck %s --check-prefix=WGMMAKEYS
 // WGMMAKEYS: convert-sas-attention-to-gpu: the wgmma kernel takes 16 rows a warp and 32, 64 or 128 keys a step, got 16 and 96

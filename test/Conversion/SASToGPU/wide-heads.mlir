@@ -37,7 +37,7 @@ func.func @attention_256(%q: tensor<1x9x2x256xf16>, %v: tensor<1x9x2x128xf16>)
 //       CHECK:   sas.mma_attention {{.*}} warps(4) warp_rows(16) key_tile(32) stages(2) wgmma
 func.func @attention_256_256(%q: tensor<1x9x2x256xbf16>)
     -> tensor<1x9x2x256xbf16> {
-  // expected-remark @below {{sas.attention takes 16 rows a warp and 32 keys a step, not 16 and 64: at head sizes 256 (q, k) and 256 (v) those keep 224 registers a thread in fragments (at most 208) and a ring of 132096 bytes (at most 232448 on sm_90a)}}
+  // expected-remark @below {{sas.attention takes 16 rows a warp and 32 keys a step, not 16 and 64: 16 rows a warp and 64 keys a step at head sizes 256 (q, k) and 256 (v) keep 224 registers a thread in fragments, above the 208 that leave room for the rest}}
   %0 = sas.attention %q, %q, %q causal
       : (tensor<1x9x2x256xbf16>, tensor<1x9x2x256xbf16>, tensor<1x9x2x256xbf16>)
       -> tensor<1x9x2x256xbf16>
