@@ -84,29 +84,38 @@ def check(args):
           f"{torch.cuda.get_device_name()}, torch {torch.__version__}",
           flush=True)
     results, failures, i = [], 0, 0
-    for lib_case in cases.attention_libraries():
-        if not selected(args, lib_case):
-            continue
-        layer = sas_mlir.cuda.load(os.path.join(args.libs,
-                                                cases.lib_name(*lib_case)))
+    if args.dir:
+        # Every library of the directory, at its own B and T where it was
+        # built for them, else at the check's lengths.
+        libraries = [(os.path.join(args.dir, name), name.removesuffix(".so"))
+                     for name in sorted(os.listdir(args.dir))
+                     if name.endswith(".so")]
+    else:
+        libraries = [(os.path.join(args.libs, cases.lib_name(*lib_case)),
+                      lib_case[9]) for lib_case in cases.attention_libraries()
+                     if selected(args, lib_case)]
+    for path, tag in libraries:
+        layer = sas_mlir.cuda.load(path)
         c = layer.config
-        chip, causal, dtype = lib_case[9], c["causal"], c["dtype"]
-        for b in cases.ATTENTION_BATCHES:
-            for t in cases.ATTENTION_LENGTHS:
-                hs, ds, d = c["sim_heads"], c["sim_head_dim"], c["head_dim"]
-                error = attention_error(layer, b, t, args.seed + i)
-                i += 1
-                ok = error < THRESHOLD
-                failures += not ok
-                print(f"{'ok  ' if ok else 'FAIL'} {chip:6s} {dtype:4s} "
-                      f"{'causal' if causal else 'full  '} H'={hs} D'={ds} "
-                      f"D={d} B={b} T={t:5d} rel. error {error:.2e}",
-                      flush=True)
-                results.append(dict(chip=chip, dtype=dtype, causal=causal,
-                                    sim_heads=hs, sim_head_dim=ds,
-                                    head_dim=d, batch=b, seq_len=t,
-                                    error=error, passed=ok,
-                                    seed=args.seed + i - 1))
+        causal, dtype = c["causal"], c["dtype"]
+        shapes = ([(c["batch"], c["seq_len"])] if c.get("batch") else
+                  [(b, t) for b in cases.ATTENTION_BATCHES
+                   for t in cases.ATTENTION_LENGTHS])
+        for b, t in shapes:
+            hs, ds, d = c["sim_heads"], c["sim_head_dim"], c["head_dim"]
+            error = attention_error(layer, b, t, args.seed + i)
+            i += 1
+            ok = error < THRESHOLD
+            failures += not ok
+            print(f"{'ok  ' if ok else 'FAIL'} {tag:6s} {dtype:4s} "
+                  f"{'causal' if causal else 'full  '} H'={hs} D'={ds} "
+                  f"D={d} B={b} T={t:5d} rel. error {error:.2e}",
+                  flush=True)
+            results.append(dict(chip=tag, dtype=dtype, causal=causal,
+                                sim_heads=hs, sim_head_dim=ds,
+                                head_dim=d, batch=b, seq_len=t,
+                                error=error, passed=ok,
+                                seed=args.seed + i - 1))
     print(f"attention.py check: {len(results) - failures} passed, "
           f"{failures} failed")
     return results, failures
@@ -186,8 +195,10 @@ def main():
     parser.add_argument("--json")
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--iters", type=int, default=30)
-    parser.add_argument("--dir", help="bench: every library in this "
-                        "directory instead of the benchmark configs'")
+    parser.add_argument("--dir", help="every library in this directory "
+                        "instead of the benchmark configs' (bench) or the "
+                        "check's (check: each at its own B and T where it "
+                        "was built for them)")
     parser.add_argument("--filter", help="only libraries whose file name, "
                         "followed by @chip, contains each comma-separated "
                         "part")
