@@ -34,7 +34,6 @@ std::optional<TargetDescription> TargetDescription::lookup(StringRef chip) {
     target.sharedBytesPerSM = 228 * 1024;
     target.archSpecific = archSpecific;
     target.hasWgmma = archSpecific;
-    target.hasTma = true;
     return target;
   }
   return std::nullopt;

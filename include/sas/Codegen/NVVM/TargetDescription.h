@@ -52,9 +52,6 @@ struct TargetDescription {
   int64_t maxRegistersPerThread = 255;
   /// Warpgroup tensor-core instructions (wgmma.mma_async): sm_90a only.
   bool hasWgmma = false;
-  /// Bulk tensor copies (cp.async.bulk.tensor, TMA): sm_90 on. No kernel
-  /// uses them yet.
-  bool hasTma = false;
 
   /// The description of `chip`, or nullopt for a chip SAS does not know.
   static std::optional<TargetDescription> lookup(StringRef chip);
