@@ -234,7 +234,8 @@ static void buildAttentionEntryPoint(ModuleOp module,
   if (config.scale)
     scale = b.getF32FloatAttr(*config.scale);
   Value result = AttentionOp::create(b, loc, operands[0], operands[1],
-                                     operands[2], config.causal, scale);
+                                     operands[2], config.causal, scale)
+                     .getResult();
   auto store = bufferization::MaterializeInDestinationOp::create(
       b, loc, result, body->getArgument(3));
   store.setRestrict(true);

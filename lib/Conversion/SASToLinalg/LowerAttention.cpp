@@ -12,6 +12,7 @@
 //       scf.for key block in [0, full)     { step } // no mask needed
 //       scf.for key block in [full, end)   { step } // crosses diagonal/end
 //       out = acc / l      // or: PEAA group mean += out / G, when fused
+//       lse = m + log(l)   // when the op returns its log-sum-exp
 //     }
 //   }
 //   step: s = q * k^T; m' = max(m, rowmax s); p = exp(s - m');
@@ -304,6 +305,29 @@ static Value buildTileEpilogue(OpBuilder &b, Location loc, SoftmaxState state,
       SmallVector<OpFoldResult>(3, b.getIndexAttr(1)));
 }
 
+/// Writes one head's log-sum-exp, lse = m + log(l) of the pre-scaled scores,
+/// as row `head` of the tile's [N, bq] log-sum-exp.
+static Value buildTileLse(OpBuilder &b, Location loc, SoftmaxState state,
+                          Value tileLse, Value head) {
+  int64_t bq = cast<RankedTensorType>(state.sum.getType()).getDimSize(0);
+  AffineMap row = AffineMap::getMultiDimIdentityMap(1, b.getContext());
+  Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{bq},
+                                       b.getF32Type());
+  Value lse =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{state.max, state.sum}, init,
+          ArrayRef<AffineMap>{row, row, row}, iterators(1),
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value log = math::LogOp::create(nb, nloc, args[1]);
+            yieldValue(nb, nloc, arith::AddFOp::create(nb, nloc, args[0], log));
+          })
+          .getResult(0);
+  return tensor::InsertSliceOp::create(
+      b, loc, lse, tileLse, {head, b.getIndexAttr(0)},
+      {b.getIndexAttr(1), b.getIndexAttr(bq)},
+      SmallVector<OpFoldResult>(2, b.getIndexAttr(1)));
+}
+
 namespace {
 
 /// Producers and the consumer of an attention op that its lowering absorbs.
@@ -368,7 +392,7 @@ private:
   void buildTileKeysAndValues(Value b);
   void buildKeyBlockRange(Value queryBlock);
   scf::ForOp buildHeadLoop(Value queries, OpFoldResult queryOffset);
-  void buildTileInsert(Value b, OpFoldResult queryOffset, Value tileOut);
+  void buildTileInsert(Value b, OpFoldResult queryOffset, ValueRange tile);
   void replaceResults();
   Value transposed(Value x, ArrayRef<int64_t> perm);
 
@@ -379,7 +403,7 @@ private:
   MLIRContext *ctx;
   Type f32, storage;
   int64_t numHeads, e, f;
-  bool fuseQ, fuseKV;
+  bool fuseQ, fuseKV, withLse;
   PeaaOp peaa;
   int64_t bq, bk;
   AffineExpr d0, d1;
@@ -418,7 +442,10 @@ AttentionLowering::AttentionLowering(PatternRewriter &rewriter, AttentionOp op,
   f = vType.getDimSize(3);
   fuseQ = fusion.qHead && fusion.qFeature;
   fuseKV = fusion.kHead && fusion.kFeature && fusion.vHead;
+  withLse = static_cast<bool>(op.getLse());
   peaa = fusion.peaa;
+  assert(!(peaa && withLse) && "PEAA is not fused into an attention whose "
+                                "log-sum-exp is used");
 
   // A tile larger than a static sequence would only add padding.
   bq = queryTile;
@@ -504,7 +531,14 @@ void AttentionLowering::buildOutput() {
                                            rewriter.getIndexAttr(numHeads),
                                            paddedLen, rewriter.getIndexAttr(f)},
                  storage);
-  forall = scf::ForallOp::create(rewriter, loc, {batch, numQueryBlocks}, out,
+  SmallVector<Value> outs = {out};
+  if (withLse)
+    outs.push_back(tensor::EmptyOp::create(
+        rewriter, loc,
+        SmallVector<OpFoldResult>{batch, rewriter.getIndexAttr(numHeads),
+                                  paddedLen},
+        f32));
+  forall = scf::ForallOp::create(rewriter, loc, {batch, numQueryBlocks}, outs,
                                  std::nullopt);
 }
 
@@ -521,7 +555,7 @@ void AttentionLowering::buildTile() {
   buildTileKeysAndValues(b);
   buildKeyBlockRange(queryBlock);
   scf::ForOp headLoop = buildHeadLoop(queries, queryOffset);
-  buildTileInsert(b, queryOffset, headLoop.getResult(0));
+  buildTileInsert(b, queryOffset, headLoop.getResults());
 }
 
 /// The tile's queries [1, bq, ., .] (simulated when fused), as [N, bq, E]
@@ -636,11 +670,15 @@ scf::ForOp AttentionLowering::buildHeadLoop(Value queries,
                                      ArrayRef<int64_t>{numHeads, bq, f},
                                      storage)
                  .getResult();
+  SmallVector<Value> inits = {tileInit};
+  if (withLse)
+    inits.push_back(tensor::EmptyOp::create(
+        rewriter, loc, ArrayRef<int64_t>{numHeads, bq}, f32));
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
   Value headCount = arith::ConstantIndexOp::create(rewriter, loc, numHeads);
   return scf::ForOp::create(
-      rewriter, loc, zero, headCount, one, ValueRange{tileInit},
+      rewriter, loc, zero, headCount, one, inits,
       [&](OpBuilder &nb, Location nloc, Value head, ValueRange args) {
         AttentionTile tile;
         tile.q = extractTile3(nb, nloc, queries, head, bq, e);
@@ -665,16 +703,26 @@ scf::ForOp AttentionLowering::buildHeadLoop(Value queries,
                              /*masked=*/false);
         state = buildKeyLoop(nb, nloc, tile, full, end, state,
                              /*masked=*/true);
-        Value result = buildTileEpilogue(nb, nloc, state, args[0], head,
-                                         peaa ? hf : 0, groups, storage);
-        scf::YieldOp::create(nb, nloc, result);
+        SmallVector<Value> results = {buildTileEpilogue(
+            nb, nloc, state, args[0], head, peaa ? hf : 0, groups, storage)};
+        if (withLse)
+          results.push_back(buildTileLse(nb, nloc, state, args[1], head));
+        scf::YieldOp::create(nb, nloc, results);
       });
 }
 
 /// Inserts the tile's output into the forall's result.
 void AttentionLowering::buildTileInsert(Value b, OpFoldResult queryOffset,
-                                        Value tileOut) {
+                                        ValueRange tile) {
   rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+  Value tileOut = tile[0];
+  if (withLse)
+    tensor::ParallelInsertSliceOp::create(
+        rewriter, loc, tile[1], forall.getRegionIterArgs()[1],
+        {b, rewriter.getIndexAttr(0), queryOffset},
+        {rewriter.getIndexAttr(1), rewriter.getIndexAttr(numHeads),
+         rewriter.getIndexAttr(bq)},
+        SmallVector<OpFoldResult>(3, rewriter.getIndexAttr(1)));
   if (peaa) {
     tensor::ParallelInsertSliceOp::create(
         rewriter, loc, tileOut, forall.getRegionIterArgs()[0],
@@ -724,9 +772,26 @@ void AttentionLowering::replaceResults() {
     result = linalg::TransposeOp::create(rewriter, loc, result, resultInit,
                                          ArrayRef<int64_t>{0, 2, 1, 3})
                  .getResult()[0];
-    if (result.getType() != op.getType())
-      result = tensor::CastOp::create(rewriter, loc, op.getType(), result);
-    rewriter.replaceOp(op, result);
+    SmallVector<Value> results = {result};
+    if (withLse) {
+      // [B, N, Tp] -> [B, N, T] -> [B, T, N]
+      Value lse = tensor::ExtractSliceOp::create(
+          rewriter, loc, forall.getResult(1),
+          SmallVector<OpFoldResult>(3, rewriter.getIndexAttr(0)),
+          ArrayRef<OpFoldResult>(keep).take_front(3),
+          SmallVector<OpFoldResult>(3, rewriter.getIndexAttr(1)));
+      Value lseInit = tensor::EmptyOp::create(
+          rewriter, loc,
+          SmallVector<OpFoldResult>{qSizes[0], qSizes[1], qSizes[2]}, f32);
+      results.push_back(linalg::TransposeOp::create(rewriter, loc, lse,
+                                                    lseInit,
+                                                    ArrayRef<int64_t>{0, 2, 1})
+                            .getResult()[0]);
+    }
+    for (auto [value, replaced] : llvm::zip_equal(results, op->getResults()))
+      if (value.getType() != replaced.getType())
+        value = tensor::CastOp::create(rewriter, loc, replaced.getType(), value);
+    rewriter.replaceOp(op, results);
   }
   if (fuseQ) {
     rewriter.eraseOp(fusion.qFeature);
@@ -798,7 +863,8 @@ static void planQFusion(AttentionOp op, const AttentionFusionOptions &options,
 static void planPeaaFusion(AttentionOp op,
                            const AttentionFusionOptions &options,
                            AttentionFusion &fusion) {
-  if (!options.fusePeaaMean || !op->hasOneUse())
+  // The output is still needed where the log-sum-exp is (a backward).
+  if (!options.fusePeaaMean || op.getLse() || !op->hasOneUse())
     return;
   auto peaa = dyn_cast<PeaaOp>(*op->user_begin());
   if (!peaa)
@@ -890,7 +956,7 @@ static void remarkKeyValueFusion(AttentionOp op, const FusionPlan &plan,
 /// tokens, the mean is linear), so the model has no trade-off to weigh; the
 /// remark states what each saves.
 static void remarkStaticFusions(AttentionOp op, const AttentionFusion &fusion) {
-  RankedTensorType q = op.getQ().getType(), o = op.getType();
+  RankedTensorType q = op.getQ().getType(), o = op.getResult().getType();
   if (!q.hasStaticShape() || !o.hasStaticShape())
     return;
   // The tensor each fusion avoids, in f32, written once and read back.

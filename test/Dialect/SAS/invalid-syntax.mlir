@@ -33,7 +33,7 @@ func.func @generic_operand_count(%q: tensor<1x5x4x6xf32>) {
 // -----
 
 func.func @generic_no_result(%q: tensor<1x5x4x6xf32>) {
-  // expected-error @+1 {{'sas.attention' op requires one result}}
+  // expected-error @+1 {{'sas.attention' op expected 1 or more results}}
   "sas.attention"(%q, %q, %q) : (tensor<1x5x4x6xf32>, tensor<1x5x4x6xf32>,
       tensor<1x5x4x6xf32>) -> ()
   return

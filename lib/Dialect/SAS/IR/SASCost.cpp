@@ -37,6 +37,22 @@ double cost::peaaFlops(double tokens, int64_t width) {
   return tokens * 2.0 * width * width;
 }
 
+double cost::headSimGradFlops(double tokens, int64_t heads, int64_t simHeads,
+                              int64_t headDim, int64_t kernel) {
+  return tokens * 2.0 * kernel * headDim * simHeads * (3 * heads + 2 * simHeads);
+}
+
+double cost::featureSimGradFlops(double tokens, int64_t simHeads,
+                                 int64_t headDim, int64_t simHeadDim) {
+  return tokens * 2.0 * simHeads * simHeadDim *
+         (3 * headDim + 2 * simHeadDim);
+}
+
+double cost::attentionGradFlops(double pairs, int64_t qkHeadDim,
+                                int64_t vHeadDim) {
+  return 2.0 * pairs * (3 * qkHeadDim + 2 * vHeadDim);
+}
+
 /// Size `i` of `v`'s type, or the given size when it is dynamic.
 static FailureOr<double> getSize(Value v, unsigned i,
                                  std::optional<int64_t> dynamicSize) {
@@ -64,10 +80,8 @@ static FailureOr<double> getBytes(Value v, const CostSizes &sizes) {
   return n;
 }
 
-/// Operand and result bytes of `op`, and the elements of its operands after
-/// the first `numActivations` (its parameters).
-static FailureOr<CostEstimate> getTraffic(Operation *op,
-                                          unsigned numActivations,
+/// Operand and result bytes of `op`, and the elements of `parameters`.
+static FailureOr<CostEstimate> getTraffic(Operation *op, ValueRange parameters,
                                           const CostSizes &sizes) {
   CostEstimate estimate;
   for (Value v : llvm::concat<Value>(op->getOperands(), op->getResults())) {
@@ -76,9 +90,14 @@ static FailureOr<CostEstimate> getTraffic(Operation *op,
       return failure();
     estimate.bytes += *bytes;
   }
-  for (Value v : op->getOperands().drop_front(numActivations))
+  for (Value v : parameters)
     estimate.parameters += cast<ShapedType>(v.getType()).getNumElements();
   return estimate;
+}
+
+/// The operands of `op` after its first `numActivations`.
+static ValueRange parametersAfter(Operation *op, unsigned numActivations) {
+  return op->getOperands().drop_front(numActivations);
 }
 
 /// Batch x sequence of an activation operand.
@@ -95,7 +114,7 @@ static int64_t dim(Value v, unsigned i) {
 }
 
 FailureOr<CostEstimate> HeadSimOp::estimateCost(const CostSizes &sizes) {
-  FailureOr<CostEstimate> estimate = getTraffic(*this, 1, sizes);
+  FailureOr<CostEstimate> estimate = getTraffic(*this, parametersAfter(*this, 1), sizes);
   FailureOr<double> tokens = getTokens(getX(), sizes);
   if (failed(estimate) || failed(tokens))
     return failure();
@@ -106,7 +125,7 @@ FailureOr<CostEstimate> HeadSimOp::estimateCost(const CostSizes &sizes) {
 }
 
 FailureOr<CostEstimate> FeatureSimOp::estimateCost(const CostSizes &sizes) {
-  FailureOr<CostEstimate> estimate = getTraffic(*this, 1, sizes);
+  FailureOr<CostEstimate> estimate = getTraffic(*this, parametersAfter(*this, 1), sizes);
   FailureOr<double> tokens = getTokens(getX(), sizes);
   if (failed(estimate) || failed(tokens))
     return failure();
@@ -131,7 +150,7 @@ static FailureOr<AttentionSizes> getAttentionSizes(Value q, Value k,
 }
 
 FailureOr<CostEstimate> AttentionOp::estimateCost(const CostSizes &sizes) {
-  FailureOr<CostEstimate> estimate = getTraffic(*this, 3, sizes);
+  FailureOr<CostEstimate> estimate = getTraffic(*this, parametersAfter(*this, 3), sizes);
   FailureOr<AttentionSizes> a = getAttentionSizes(getQ(), getK(), sizes);
   if (failed(estimate) || failed(a))
     return failure();
@@ -144,7 +163,7 @@ FailureOr<CostEstimate> AttentionOp::estimateCost(const CostSizes &sizes) {
 }
 
 FailureOr<CostEstimate> PeaaOp::estimateCost(const CostSizes &sizes) {
-  FailureOr<CostEstimate> estimate = getTraffic(*this, 1, sizes);
+  FailureOr<CostEstimate> estimate = getTraffic(*this, parametersAfter(*this, 1), sizes);
   FailureOr<double> tokens = getTokens(getO(), sizes);
   if (failed(estimate) || failed(tokens))
     return failure();
@@ -155,7 +174,7 @@ FailureOr<CostEstimate> PeaaOp::estimateCost(const CostSizes &sizes) {
 }
 
 FailureOr<CostEstimate> LayerOp::estimateCost(const CostSizes &sizes) {
-  FailureOr<CostEstimate> estimate = getTraffic(*this, 3, sizes);
+  FailureOr<CostEstimate> estimate = getTraffic(*this, parametersAfter(*this, 3), sizes);
   FailureOr<AttentionSizes> a = getAttentionSizes(getQ(), getK(), sizes);
   if (failed(estimate) || failed(a))
     return failure();
@@ -187,6 +206,27 @@ cost::LayerTerms cost::getLayerTerms(double batch, double seqLen,
   return terms;
 }
 
+cost::LayerTerms cost::getLayerGradTerms(double batch, double seqLen,
+                                         double keyLen, int64_t heads,
+                                         int64_t simHeads, int64_t headDim,
+                                         int64_t simHeadDim, int64_t kernel,
+                                         bool causal) {
+  LayerTerms terms;
+  double queries = batch * seqLen, keys = batch * keyLen;
+  terms.headSimulation =
+      headSimGradFlops(queries, heads, simHeads, headDim, kernel) +
+      2 * headSimGradFlops(keys, heads, simHeads, headDim, kernel);
+  terms.featureSimulation =
+      featureSimGradFlops(queries, simHeads, headDim, simHeadDim) +
+      featureSimGradFlops(keys, simHeads, headDim, simHeadDim);
+  terms.attention = attentionGradFlops(
+      attentionPairs(batch, simHeads, seqLen, keyLen, causal), simHeadDim,
+      headDim);
+  // The input and the weight gradient of the dense layer.
+  terms.peaa = 2 * peaaFlops(queries, heads * headDim);
+  return terms;
+}
+
 StringRef cost::LayerTerms::dominant() const {
   std::pair<double, StringRef> terms[] = {
       {headSimulation, "head simulation"},
@@ -212,4 +252,75 @@ cost::KeyValueFusionCost cost::priceKeyValueFusion(
   c.recomputeSeconds = c.recomputeFlops / peakFlops;
   c.savedSeconds = c.savedBytes / bandwidth;
   return c;
+}
+
+//===----------------------------------------------------------------------===//
+// Gradient ops
+//===----------------------------------------------------------------------===//
+
+FailureOr<CostEstimate> HeadSimGradOp::estimateCost(const CostSizes &sizes) {
+  FailureOr<CostEstimate> estimate = getTraffic(*this, parametersAfter(*this, 2), sizes);
+  FailureOr<double> tokens = getTokens(getX(), sizes);
+  if (failed(estimate) || failed(tokens))
+    return failure();
+  int64_t h = dim(getX(), 2), d = dim(getX(), 3), hs = dim(getW(), 0);
+  estimate->flops =
+      cost::headSimGradFlops(*tokens, h, hs, d, dim(getW(), 2));
+  estimate->dominantTerm =
+      2 * hs >= 3 * h ? "residual convolution" : "convolution";
+  return estimate;
+}
+
+FailureOr<CostEstimate>
+FeatureSimGradOp::estimateCost(const CostSizes &sizes) {
+  FailureOr<CostEstimate> estimate = getTraffic(*this, parametersAfter(*this, 2), sizes);
+  FailureOr<double> tokens = getTokens(getX(), sizes);
+  if (failed(estimate) || failed(tokens))
+    return failure();
+  int64_t hs = dim(getX(), 2), d = dim(getX(), 3), ds = dim(getW(), 0);
+  estimate->flops = cost::featureSimGradFlops(*tokens, hs, d, ds);
+  estimate->dominantTerm = 2 * ds >= 3 * d ? "residual MLP" : "linear";
+  return estimate;
+}
+
+FailureOr<CostEstimate> AttentionGradOp::estimateCost(const CostSizes &sizes) {
+  FailureOr<CostEstimate> estimate = getTraffic(*this, parametersAfter(*this, 6), sizes);
+  FailureOr<AttentionSizes> a = getAttentionSizes(getQ(), getK(), sizes);
+  if (failed(estimate) || failed(a))
+    return failure();
+  int64_t n = dim(getQ(), 2), e = dim(getQ(), 3), f = dim(getV(), 3);
+  estimate->flops = cost::attentionGradFlops(
+      cost::attentionPairs(a->batch, n, a->seqLen, a->keyLen, getCausal()), e,
+      f);
+  estimate->dominantTerm = 3 * e >= 2 * f ? "scores" : "weighted values";
+  return estimate;
+}
+
+FailureOr<CostEstimate> PeaaGradOp::estimateCost(const CostSizes &sizes) {
+  FailureOr<CostEstimate> estimate = getTraffic(*this, parametersAfter(*this, 2), sizes);
+  FailureOr<double> tokens = getTokens(getO(), sizes);
+  if (failed(estimate) || failed(tokens))
+    return failure();
+  estimate->flops = 2 * cost::peaaFlops(*tokens, dim(getW(), 0));
+  estimate->dominantTerm = "dense layer";
+  return estimate;
+}
+
+FailureOr<CostEstimate> LayerGradOp::estimateCost(const CostSizes &sizes) {
+  FailureOr<CostEstimate> estimate =
+      getTraffic(*this, getLayerOperands().drop_front(3), sizes);
+  FailureOr<AttentionSizes> a = getAttentionSizes(getQ(), getK(), sizes);
+  if (failed(estimate) || failed(a))
+    return failure();
+  auto terms = [&](auto getTerms) {
+    return getTerms(a->batch, a->seqLen, a->keyLen, dim(getQ(), 2),
+                    dim(getQHeadW(), 0), dim(getQ(), 3), dim(getQFeatW(), 0),
+                    dim(getQHeadW(), 2), getCausal());
+  };
+  // The forward is recomputed, then differentiated.
+  cost::LayerTerms forward = terms(cost::getLayerTerms);
+  cost::LayerTerms backward = terms(cost::getLayerGradTerms);
+  estimate->flops = forward.total() + backward.total();
+  estimate->dominantTerm = backward.dominant();
+  return estimate;
 }

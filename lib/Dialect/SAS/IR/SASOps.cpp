@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sas/Dialect/SAS/IR/SASOps.h"
+#include "ShapeRules.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -23,107 +24,11 @@
 
 using namespace mlir;
 using namespace mlir::sas;
+using namespace mlir::sas::shape_rules;
 
-namespace {
 
-/// Dimension names of each operand layout, used in diagnostics.
-constexpr StringLiteral kHeadSimX[] = {"B", "T", "H", "D"};
-constexpr StringLiteral kHeadSimW[] = {"H'", "H", "K"};
-constexpr StringLiteral kHeadSimResW[] = {"H'", "H'", "K"};
-constexpr StringLiteral kHeadSimBias[] = {"H'"};
-constexpr StringLiteral kFeatureSimX[] = {"B", "T", "H'", "D"};
-constexpr StringLiteral kFeatureSimW[] = {"D'", "D"};
-constexpr StringLiteral kFeatureSimResW[] = {"D'", "D'"};
-constexpr StringLiteral kFeatureSimBias[] = {"D'"};
-constexpr StringLiteral kAttentionQ[] = {"B", "T", "N", "E"};
-constexpr StringLiteral kAttentionK[] = {"B", "S", "N", "E"};
-constexpr StringLiteral kAttentionV[] = {"B", "S", "N", "F"};
-constexpr StringLiteral kPeaaO[] = {"B", "T", "H'", "F"};
-constexpr StringLiteral kPeaaW[] = {"H*F", "H*F"};
-constexpr StringLiteral kPeaaBias[] = {"H*F"};
-
-/// An operand of a SAS op, or an intermediate value of `sas.layer`, with the
-/// name and dimension names that diagnostics use for it.
-struct NamedTensor {
-  StringRef name;
-  RankedTensorType type;
-  ArrayRef<StringLiteral> dims;
-
-  int64_t size(unsigned i) const { return type.getDimSize(i); }
-};
-
-/// Emits the shape diagnostics of one op.
-class ShapeVerifier {
-public:
-  explicit ShapeVerifier(Operation *op) : op(op) {}
-
-  /// Checks that `t` has one dimension per name in its layout, that all but
-  /// its first `numDynamic` dimensions are static, and that every static
-  /// dimension is positive.
-  LogicalResult checkLayout(const NamedTensor &t, unsigned numDynamic) {
-    if (t.type.getRank() != static_cast<int64_t>(t.dims.size()))
-      return op->emitOpError()
-             << "'" << t.name << "' must have rank " << t.dims.size() << " "
-             << formatLayout(t.dims) << ", got " << t.type;
-    for (auto [i, dimName] : llvm::enumerate(t.dims)) {
-      if (t.type.isDynamicDim(i)) {
-        if (i < numDynamic)
-          continue;
-        return op->emitOpError()
-               << "dimension " << dimName << " of '" << t.name
-               << "' must be static, got " << t.type;
-      }
-      if (t.size(i) <= 0)
-        return op->emitOpError()
-               << "dimension " << dimName << " of '" << t.name
-               << "' must be positive, got " << t.type;
-    }
-    return success();
-  }
-
-  /// Checks that dimension `i` of `a` equals dimension `j` of `b` when both
-  /// are static.
-  LogicalResult checkSameDim(const NamedTensor &a, unsigned i,
-                             const NamedTensor &b, unsigned j) {
-    if (ShapedType::isDynamic(a.size(i)) || ShapedType::isDynamic(b.size(j)) ||
-        a.size(i) == b.size(j))
-      return success();
-    return op->emitOpError()
-           << "dimension " << a.dims[i] << " of '" << a.name << "' is "
-           << a.size(i) << ", but '" << b.name << "' has " << b.dims[j]
-           << " = " << b.size(j);
-  }
-
-  /// Checks that the result type is `expected`.
-  LogicalResult checkResult(RankedTensorType expected, StringRef layout) {
-    Type actual = op->getResult(0).getType();
-    if (actual == expected)
-      return success();
-    return op->emitOpError() << "result type " << actual
-                             << " does not match the expected " << expected
-                             << " " << layout;
-  }
-
-  Operation *getOp() const { return op; }
-
-private:
-  static std::string formatLayout(ArrayRef<StringLiteral> dims) {
-    std::string s = "[";
-    llvm::raw_string_ostream os(s);
-    llvm::interleaveComma(dims, os);
-    os << "]";
-    return s;
-  }
-
-  Operation *op;
-};
-
-} // namespace
-
-/// Checks that all operands and the result of `op` share one element type.
-/// `names` are the operand names in order.
-static LogicalResult verifyElementTypes(Operation *op,
-                                        ArrayRef<StringRef> names) {
+LogicalResult shape_rules::verifyElementTypes(Operation *op,
+                                             ArrayRef<StringRef> names) {
   Type expected = getElementTypeOrSelf(op->getOperand(0).getType());
   for (auto [name, operand] : llvm::zip_equal(names, op->getOperands())) {
     Type actual = getElementTypeOrSelf(operand.getType());
@@ -139,16 +44,6 @@ static LogicalResult verifyElementTypes(Operation *op,
   return success();
 }
 
-static NamedTensor named(StringRef name, Value v,
-                         ArrayRef<StringLiteral> dims) {
-  return {name, cast<RankedTensorType>(v.getType()), dims};
-}
-
-static NamedTensor named(StringRef name, RankedTensorType t,
-                         ArrayRef<StringLiteral> dims) {
-  return {name, t, dims};
-}
-
 //===----------------------------------------------------------------------===//
 // Shape rules of the primitives, shared with sas.layer
 //===----------------------------------------------------------------------===//
@@ -160,9 +55,8 @@ static RankedTensorType replaceInnerDims(RankedTensorType t,
   return RankedTensorType::get(shape, t.getElementType());
 }
 
-/// x [B, T, H, D], w [H', H, K], b [H'], resW [H', H', K], resB [H'].
-static FailureOr<RankedTensorType>
-verifyHeadSimShapes(ShapeVerifier &v, const NamedTensor &x,
+FailureOr<RankedTensorType>
+shape_rules::verifyHeadSimShapes(ShapeVerifier &v, const NamedTensor &x,
                     const NamedTensor &w, const NamedTensor &b,
                     const NamedTensor &resW, const NamedTensor &resB) {
   if (failed(v.checkLayout(x, 2)) || failed(v.checkLayout(w, 0)) ||
@@ -184,9 +78,8 @@ verifyHeadSimShapes(ShapeVerifier &v, const NamedTensor &x,
   return replaceInnerDims(x.type, {w.size(0), x.size(3)});
 }
 
-/// x [B, T, H', D], w [D', D], b [D'], resW [D', D'], resB [D'].
-static FailureOr<RankedTensorType>
-verifyFeatureSimShapes(ShapeVerifier &v, const NamedTensor &x,
+FailureOr<RankedTensorType>
+shape_rules::verifyFeatureSimShapes(ShapeVerifier &v, const NamedTensor &x,
                        const NamedTensor &w, const NamedTensor &b,
                        const NamedTensor &resW, const NamedTensor &resB) {
   if (failed(v.checkLayout(x, 2)) || failed(v.checkLayout(w, 0)) ||
@@ -202,9 +95,8 @@ verifyFeatureSimShapes(ShapeVerifier &v, const NamedTensor &x,
   return replaceInnerDims(x.type, {x.size(2), w.size(0)});
 }
 
-/// q [B, T, N, E], k [B, S, N, E], v [B, S, N, F].
-static FailureOr<RankedTensorType>
-verifyAttentionShapes(ShapeVerifier &v, const NamedTensor &q,
+FailureOr<RankedTensorType>
+shape_rules::verifyAttentionShapes(ShapeVerifier &v, const NamedTensor &q,
                       const NamedTensor &k, const NamedTensor &val,
                       bool causal, std::optional<APFloat> scale) {
   if (failed(v.checkLayout(q, 2)) || failed(v.checkLayout(k, 2)) ||
@@ -232,9 +124,8 @@ verifyAttentionShapes(ShapeVerifier &v, const NamedTensor &q,
   return RankedTensorType::get(shape, q.type.getElementType());
 }
 
-/// o [B, T, H', F], w [H*F, H*F], b [H*F]; H' a multiple of H.
-static FailureOr<RankedTensorType>
-verifyPeaaShapes(ShapeVerifier &v, const NamedTensor &o, const NamedTensor &w,
+FailureOr<RankedTensorType>
+shape_rules::verifyPeaaShapes(ShapeVerifier &v, const NamedTensor &o, const NamedTensor &w,
                  const NamedTensor &b) {
   if (failed(v.checkLayout(o, 2)) || failed(v.checkLayout(w, 0)) ||
       failed(v.checkLayout(b, 0)))
@@ -319,6 +210,11 @@ RankedTensorType AttentionOp::inferResultType(Type q, Type v) {
   return RankedTensorType::get(shape, qType.getElementType());
 }
 
+RankedTensorType AttentionOp::inferLseType(Type q) {
+  return RankedTensorType::get(cast<RankedTensorType>(q).getShape().take_front(3),
+                               Float32Type::get(q.getContext()));
+}
+
 double AttentionOp::getScaleValue() {
   if (std::optional<APFloat> scale = getScale())
     return scale->convertToDouble();
@@ -332,9 +228,12 @@ LogicalResult AttentionOp::verify() {
   FailureOr<RankedTensorType> expected = verifyAttentionShapes(
       v, named("q", getQ(), kAttentionQ), named("k", getK(), kAttentionK),
       named("v", getV(), kAttentionV), getCausal(), getScale());
-  if (failed(expected))
+  if (failed(expected) || failed(v.checkResult(*expected, "[B, T, N, F]")))
     return failure();
-  return v.checkResult(*expected, "[B, T, N, F]");
+  if (!getLse())
+    return success();
+  return v.checkResult(1, "lse", inferLseType(getQ().getType()),
+                       "[B, T, N] in f32");
 }
 
 //===----------------------------------------------------------------------===//
@@ -364,22 +263,32 @@ LogicalResult PeaaOp::verify() {
 // LayerOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult LayerOp::verify() {
-  if (failed(verifyElementTypes(
-          *this,
-          {"q",           "k",           "v",           "q_head_w",
-           "q_head_b",    "q_head_res_w", "q_head_res_b", "q_feat_w",
-           "q_feat_b",    "q_feat_res_w", "q_feat_res_b", "k_head_w",
-           "k_head_b",    "k_head_res_w", "k_head_res_b", "k_feat_w",
-           "k_feat_b",    "k_feat_res_w", "k_feat_res_b", "v_head_w",
-           "v_head_b",    "v_head_res_w", "v_head_res_b", "out_w",
-           "out_b"})))
-    return failure();
+ArrayRef<StringRef> shape_rules::getLayerOperandNames() {
+  static constexpr StringRef names[] = {
+      "q",           "k",            "v",            "q_head_w",
+      "q_head_b",    "q_head_res_w", "q_head_res_b", "q_feat_w",
+      "q_feat_b",    "q_feat_res_w", "q_feat_res_b", "k_head_w",
+      "k_head_b",    "k_head_res_w", "k_head_res_b", "k_feat_w",
+      "k_feat_b",    "k_feat_res_w", "k_feat_res_b", "v_head_w",
+      "v_head_b",    "v_head_res_w", "v_head_res_b", "out_w",
+      "out_b"};
+  return names;
+}
 
-  ShapeVerifier v(*this);
-  NamedTensor q = named("q", getQ(), kHeadSimX);
-  NamedTensor k = named("k", getK(), kHeadSimX);
-  NamedTensor val = named("v", getV(), kHeadSimX);
+FailureOr<RankedTensorType>
+shape_rules::verifyLayerShapes(ShapeVerifier &v, ValueRange operands,
+                               bool causal, std::optional<APFloat> scale) {
+  Operation *op = v.getOp();
+  ArrayRef<StringRef> names = getLayerOperandNames();
+  // Operand i of the layer, named, with the layout `dims`.
+  auto operand = [&](unsigned i, ArrayRef<StringLiteral> dims) {
+    return named(names[i], operands[i], dims);
+  };
+  enum : unsigned { Q, K, V, QHead = 3, QFeat = 7, KHead = 11, KFeat = 15,
+                    VHead = 19, Out = 23 };
+  NamedTensor q = operand(Q, kHeadSimX);
+  NamedTensor k = operand(K, kHeadSimX);
+  NamedTensor val = operand(V, kHeadSimX);
   // q, k and v are the per-head projections of one MHA layer: the same B, H
   // and D, and k and v the same T.
   if (failed(v.checkLayout(q, 2)) || failed(v.checkLayout(k, 2)) ||
@@ -394,8 +303,8 @@ LogicalResult LayerOp::verify() {
 
   // The rules front ends check on plain numbers (sas-run, the C API,
   // Python), here on the sizes the operand types give.
-  NamedTensor qHeadW = named("q_head_w", getQHeadW(), kHeadSimW);
-  NamedTensor qFeatW = named("q_feat_w", getQFeatW(), kFeatureSimW);
+  NamedTensor qHeadW = operand(QHead, kHeadSimW);
+  NamedTensor qFeatW = operand(QFeat, kFeatureSimW);
   if (failed(v.checkLayout(qHeadW, 0)) || failed(v.checkLayout(qFeatW, 0)))
     return failure();
   LayerSizes sizes;
@@ -406,81 +315,84 @@ LogicalResult LayerOp::verify() {
   sizes.simHeads = qHeadW.size(0);
   sizes.kernel = qHeadW.size(2);
   sizes.simHeadDim = qFeatW.size(0);
-  if (std::optional<APFloat> scale = getScale())
+  if (scale)
     sizes.scale = scale->convertToDouble();
-  LayerSizeNames names;
-  names.batch = "B (dimension 0 of 'q')";
-  names.seqLen = "T (dimension 1 of 'q')";
-  names.heads = "H (dimension 2 of 'q')";
-  names.headDim = "D (dimension 3 of 'q')";
-  names.simHeads = "H' (dimension 0 of 'q_head_w')";
-  names.kernel = "kernel size K (dimension 2 of 'q_head_w')";
-  names.simHeadDim = "D' (dimension 0 of 'q_feat_w')";
-  names.scale = "'scale'";
-  std::string error = verifyLayerConfig(sizes, names);
+  LayerSizeNames sizeNames;
+  sizeNames.batch = "B (dimension 0 of 'q')";
+  sizeNames.seqLen = "T (dimension 1 of 'q')";
+  sizeNames.heads = "H (dimension 2 of 'q')";
+  sizeNames.headDim = "D (dimension 3 of 'q')";
+  sizeNames.simHeads = "H' (dimension 0 of 'q_head_w')";
+  sizeNames.kernel = "kernel size K (dimension 2 of 'q_head_w')";
+  sizeNames.simHeadDim = "D' (dimension 0 of 'q_feat_w')";
+  sizeNames.scale = "'scale'";
+  std::string error = verifyLayerConfig(sizes, sizeNames);
   if (!error.empty())
-    return emitOpError() << error;
+    return op->emitOpError() << error;
   int64_t hd = val.size(2) * val.size(3);
 
-  FailureOr<RankedTensorType> qHead = verifyHeadSimShapes(
-      v, q, named("q_head_w", getQHeadW(), kHeadSimW),
-      named("q_head_b", getQHeadB(), kHeadSimBias),
-      named("q_head_res_w", getQHeadResW(), kHeadSimResW),
-      named("q_head_res_b", getQHeadResB(), kHeadSimBias));
+  // The head simulation of the stream whose input is `x` and whose four
+  // parameters start at operand `first`.
+  auto headSim = [&](const NamedTensor &x, unsigned first) {
+    return verifyHeadSimShapes(v, x, operand(first, kHeadSimW),
+                               operand(first + 1, kHeadSimBias),
+                               operand(first + 2, kHeadSimResW),
+                               operand(first + 3, kHeadSimBias));
+  };
+  auto featureSim = [&](StringRef name, RankedTensorType x, unsigned first) {
+    return verifyFeatureSimShapes(v, named(name, x, kFeatureSimX),
+                                  operand(first, kFeatureSimW),
+                                  operand(first + 1, kFeatureSimBias),
+                                  operand(first + 2, kFeatureSimResW),
+                                  operand(first + 3, kFeatureSimBias));
+  };
+  FailureOr<RankedTensorType> qHead = headSim(q, QHead);
   if (failed(qHead))
     return failure();
-  FailureOr<RankedTensorType> qFeat = verifyFeatureSimShapes(
-      v, named("head_sim(q)", *qHead, kFeatureSimX),
-      named("q_feat_w", getQFeatW(), kFeatureSimW),
-      named("q_feat_b", getQFeatB(), kFeatureSimBias),
-      named("q_feat_res_w", getQFeatResW(), kFeatureSimResW),
-      named("q_feat_res_b", getQFeatResB(), kFeatureSimBias));
+  FailureOr<RankedTensorType> qFeat = featureSim("head_sim(q)", *qHead, QFeat);
   if (failed(qFeat))
     return failure();
-
-  FailureOr<RankedTensorType> kHead = verifyHeadSimShapes(
-      v, k, named("k_head_w", getKHeadW(), kHeadSimW),
-      named("k_head_b", getKHeadB(), kHeadSimBias),
-      named("k_head_res_w", getKHeadResW(), kHeadSimResW),
-      named("k_head_res_b", getKHeadResB(), kHeadSimBias));
+  FailureOr<RankedTensorType> kHead = headSim(k, KHead);
   if (failed(kHead))
     return failure();
-  FailureOr<RankedTensorType> kFeat = verifyFeatureSimShapes(
-      v, named("head_sim(k)", *kHead, kFeatureSimX),
-      named("k_feat_w", getKFeatW(), kFeatureSimW),
-      named("k_feat_b", getKFeatB(), kFeatureSimBias),
-      named("k_feat_res_w", getKFeatResW(), kFeatureSimResW),
-      named("k_feat_res_b", getKFeatResB(), kFeatureSimBias));
+  FailureOr<RankedTensorType> kFeat = featureSim("head_sim(k)", *kHead, KFeat);
   if (failed(kFeat))
     return failure();
-
-  FailureOr<RankedTensorType> vHead = verifyHeadSimShapes(
-      v, val, named("v_head_w", getVHeadW(), kHeadSimW),
-      named("v_head_b", getVHeadB(), kHeadSimBias),
-      named("v_head_res_w", getVHeadResW(), kHeadSimResW),
-      named("v_head_res_b", getVHeadResB(), kHeadSimBias));
+  FailureOr<RankedTensorType> vHead = headSim(val, VHead);
   if (failed(vHead))
     return failure();
 
   FailureOr<RankedTensorType> attention = verifyAttentionShapes(
       v, named("feature_sim(q)", *qFeat, kAttentionQ),
       named("feature_sim(k)", *kFeat, kAttentionK),
-      named("head_sim(v)", *vHead, kAttentionV), getCausal(), getScale());
+      named("head_sim(v)", *vHead, kAttentionV), causal, scale);
   if (failed(attention))
     return failure();
 
-  NamedTensor outW = named("out_w", getOutW(), kPeaaW);
+  NamedTensor outW = operand(Out, kPeaaW);
   FailureOr<RankedTensorType> peaa =
       verifyPeaaShapes(v, named("attention", *attention, kPeaaO), outW,
-                       named("out_b", getOutB(), kPeaaBias));
+                       operand(Out + 1, kPeaaBias));
   if (failed(peaa))
     return failure();
   // PEAA averages back to the H heads of the layer: out_w is [H*D, H*D].
   if (outW.size(0) != hd)
-    return emitOpError() << "dimension H*F of 'out_w' is " << outW.size(0)
-                         << ", but 'v' has H*D = " << val.size(2) << "*"
-                         << val.size(3) << " = " << hd;
-  return v.checkResult(*peaa, "[B, T, H*D]");
+    return op->emitOpError()
+           << "dimension H*F of 'out_w' is " << outW.size(0)
+           << ", but 'v' has H*D = " << val.size(2) << "*" << val.size(3)
+           << " = " << hd;
+  return peaa;
+}
+
+LogicalResult LayerOp::verify() {
+  if (failed(verifyElementTypes(*this, getLayerOperandNames())))
+    return failure();
+  ShapeVerifier v(*this);
+  FailureOr<RankedTensorType> expected =
+      verifyLayerShapes(v, getOperands(), getCausal(), getScale());
+  if (failed(expected))
+    return failure();
+  return v.checkResult(*expected, "[B, T, H*D]");
 }
 
 //===----------------------------------------------------------------------===//

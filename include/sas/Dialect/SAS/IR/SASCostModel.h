@@ -43,6 +43,25 @@ LayerTerms getLayerTerms(double batch, double seqLen, double keyLen,
                          int64_t heads, int64_t simHeads, int64_t headDim,
                          int64_t simHeadDim, int64_t kernel, bool causal);
 
+/// Gradients, as docs/spec.md derives them: each recomputes what of its
+/// forward it needs (the pre-activations, the scores) and multiplies by the
+/// transposed weights for the input gradient and by the inputs for the
+/// weight gradient.
+/// Head simulation gradient: 2 K D H' (3 H + 2 H') per token (Y recomputed;
+/// input and weight gradients of both convolutions).
+double headSimGradFlops(double tokens, int64_t heads, int64_t simHeads,
+                        int64_t headDim, int64_t kernel);
+/// Feature simulation gradient: 2 H' D' (3 D + 2 D') per token.
+double featureSimGradFlops(double tokens, int64_t simHeads, int64_t headDim,
+                           int64_t simHeadDim);
+/// Attention gradient: 2 (3 E + 2 F) per pair (scores recomputed; dv, dp,
+/// dq, dk).
+double attentionGradFlops(double pairs, int64_t qkHeadDim, int64_t vHeadDim);
+/// The backward of a whole SAS layer, by term (without its forward).
+LayerTerms getLayerGradTerms(double batch, double seqLen, double keyLen,
+                             int64_t heads, int64_t simHeads, int64_t headDim,
+                             int64_t simHeadDim, int64_t kernel, bool causal);
+
 /// Whether to simulate k and v inside each query tile instead of once for
 /// all keys: per batch, every query tile after the first recomputes the
 /// simulation of all `keyLen` keys, and fusing saves writing and reading back

@@ -166,6 +166,11 @@ def SAS_AttentionOp : SAS_Op<"attention", [Pure,
     `causal`, `M` masks key `j` from query `i` when `j > i` (aligned at the
     top left) and `T` must equal `S`; without it, `M` is zero.
 
+    With a second result, `lse` (`[B, T, N]`, f32), the op also returns each
+    row's log-sum-exp `log sum_j exp(q . k_j * scale + M_j)`: what
+    `sas.attention_grad` needs, with the output, to recompute the
+    probabilities without storing them.
+
     Example:
 
     ```mlir
@@ -178,7 +183,7 @@ def SAS_AttentionOp : SAS_Op<"attention", [Pure,
   let arguments = (ins SAS_FloatTensor:$q, SAS_FloatTensor:$k,
                        SAS_FloatTensor:$v, UnitAttr:$causal,
                        OptionalAttr<F32Attr>:$scale);
-  let results = (outs SAS_FloatTensor:$result);
+  let results = (outs SAS_FloatTensor:$result, Optional<F32Tensor>:$lse);
 
   let assemblyFormat = [{
     $q `,` $k `,` $v (`causal` $causal^)? (`scale` `(` $scale^ `)`)?
@@ -189,7 +194,13 @@ def SAS_AttentionOp : SAS_Op<"attention", [Pure,
     OpBuilder<(ins "Value":$q, "Value":$k, "Value":$v, "bool":$causal,
                    "FloatAttr":$scale), [{
       build($_builder, $_state, inferResultType(q.getType(), v.getType()),
-            q, k, v, causal, scale);
+            /*lse=*/Type(), q, k, v, causal, scale);
+    }]>,
+    OpBuilder<(ins "Value":$q, "Value":$k, "Value":$v, "bool":$causal,
+                   "FloatAttr":$scale, "bool":$withLse), [{
+      build($_builder, $_state, inferResultType(q.getType(), v.getType()),
+            withLse ? inferLseType(q.getType()) : Type(), q, k, v, causal,
+            scale);
     }]>
   ];
 
@@ -197,6 +208,9 @@ def SAS_AttentionOp : SAS_Op<"attention", [Pure,
     /// The result type for `q` ([B, T, N, E]) and `v` ([B, S, N, F]):
     /// [B, T, N, F]. Expects types that pass the verifier.
     static RankedTensorType inferResultType(Type q, Type v);
+
+    /// The log-sum-exp type for `q` ([B, T, N, E]): [B, T, N] in f32.
+    static RankedTensorType inferLseType(Type q);
 
     /// The softmax scale: the `scale` attribute, or 1/sqrt(E) without it.
     double getScaleValue();
@@ -563,5 +577,7 @@ def SAS_MmaPeaaOp : SAS_Op<"mma_peaa"> {
 
   let hasVerifier = 1;
 }
+
+include "sas/Dialect/SAS/IR/SASGradientOps.td"
 
 #endif // SAS_DIALECT_SAS_IR_SASOPS_TD

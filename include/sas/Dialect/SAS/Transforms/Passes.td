@@ -10,7 +10,7 @@
 include "mlir/Pass/PassBase.td"
 
 def SASExpand : Pass<"sas-expand"> {
-  let summary = "Expand sas.layer into the primitive SAS ops";
+  let summary = "Expand sas.layer and sas.layer_grad into the primitive SAS ops";
   let description = [{
     Rewrites every `sas.layer` into the ops it is made of, in the order of
     docs/spec.md: three `sas.head_sim` (q, k, v), two `sas.feature_sim`
@@ -35,6 +35,12 @@ def SASExpand : Pass<"sas-expand"> {
     %5 = sas.attention %1, %3, %4 causal : ...
     %r = sas.peaa %5 dense(%ow, %ob) : ...
     ```
+
+    Every `sas.layer_grad` becomes the same forward, with the attention
+    returning its log-sum-exp, followed by the gradient ops in reverse:
+    `sas.peaa_grad`, `sas.attention_grad`, then `sas.feature_sim_grad` and
+    `sas.head_sim_grad` for q and k and `sas.head_sim_grad` for v; their
+    results replace the layer gradient's 25, in operand order.
   }];
   let dependentDialects = ["::mlir::sas::SASDialect"];
 }
