@@ -63,17 +63,6 @@ using namespace mlir::sas::attention;
 /// overflow in f32 sums and in bf16 and f16 alike.
 static constexpr double kRescaleBound = 8.0;
 
-/// `value` through an inline-assembly move: the same number, which LLVM
-/// and ptxas can no longer fold.
-Value AttentionKernelBuilder::opaqueI32(Value value) {
-  return LLVM::InlineAsmOp::create(
-             b, loc, b.getI32Type(), ValueRange{value}, "mov.b32 $0, $1;",
-             "=r,r", /*has_side_effects=*/false, /*is_align_stack=*/false,
-             LLVM::tailcallkind::TailCallKind::None,
-             /*asm_dialect=*/LLVM::AsmDialectAttr(),
-             /*operand_attrs=*/ArrayAttr())
-      .getResult(0);
-}
 
 Value AttentionKernelBuilder::rowOffset(Value batchIndex, Value length,
                                         Value token, int64_t width) {
@@ -417,21 +406,6 @@ void AttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   quad = arith::RemUIOp::create(b, loc, lane, k.i32(4));
   queries = k.toI32(queryCount);
   keys = k.toI32(keyCount);
-  if (!causal && op.getWgmma()) {
-    // Measured (H100, H200; benchmarks/gpu/results/shape-sweep-h100): a
-    // library built for a fixed T that is a multiple of 64 keys a step,
-    // not causal, gave wrong results on the sm_90a kernel (relative error
-    // about 1 at E = 128, 192 and 256), while the same kernel for any T
-    // was right at the same T, and so were the causal one and 128 keys a
-    // step. A likely cause, since fixed: the scores' zeros were moved into
-    // the wgmma's registers after the fence (newAccumulators). Until a GPU
-    // run shows that fix alone suffices, the counts also pass through an
-    // opaque move, so that this kernel is built as the one for any T
-    // (with T folded in, the tail loop disappears and the key loop's trip
-    // count is known). Neither has run on a GPU yet.
-    queries = opaqueI32(queries);
-    keys = opaqueI32(keys);
-  }
   head = k.toI32(blockY);
   batch = k.toI32(blockZ);
   // Under causal, later query blocks visit more keys: launch them first

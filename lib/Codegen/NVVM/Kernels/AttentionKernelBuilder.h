@@ -133,7 +133,6 @@ protected:
                                 ArrayRef<SmallVector<AFragment>> p,
                                 Value stageBase) = 0;
 
-  Value opaqueI32(Value value);
   /// Byte offset of row `token` of head `head` in a [B, L, N, width] tensor
   /// of batch `batch` (i64: tensors may exceed 2 GiB).
   Value rowOffset(Value batch, Value length, Value token, int64_t width);

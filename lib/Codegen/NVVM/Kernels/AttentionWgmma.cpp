@@ -45,6 +45,8 @@ WgmmaAttentionBuilder::computeScores(Value stageBase) {
                     /*bKMajor=*/true, /*accumulate=*/kk > 0);
   wg.commitGroup();
   wg.waitGroups(0);
+  // The scores are read after the wait, not before it.
+  wg.holdUntilHere(acc);
   return Scores{unflattenTiles(acc)};
 }
 
@@ -54,16 +56,30 @@ WgmmaAttentionBuilder::computeScores(Value stageBase) {
 void WgmmaAttentionBuilder::accumulateValues(SoftmaxState &state,
                                              ArrayRef<SmallVector<AFragment>> p,
                                              Value stageBase) {
-  SmallVector<Value> acc = flattenTiles(state.acc[0]);
+  // o (rescaled by this step's correction) and p are in the wgmma's
+  // registers before the fence, not computed into them after it; o is read
+  // and p's registers reused only after the wait.
+  SmallVector<Value> held = flattenTiles(state.acc[0]);
+  size_t accCount = held.size();
+  for (const AFragment &a : p[0])
+    llvm::append_range(held, a);
+  wg.holdUntilHere(held);
+  SmallVector<Value> acc(ArrayRef<Value>(held).take_front(accCount));
+  SmallVector<AFragment> pHeld;
+  for (size_t i = accCount; i < held.size(); i += 4)
+    pHeld.push_back({held[i], held[i + 1], held[i + 2], held[i + 3]});
   Value vTile = mem.offset(stageBase, k.i32(kTileBytes));
   wg.fence();
   for (int64_t kk = 0; kk < bk / 16; ++kk) {
     Value bDesc =
         wg.descriptor(mem.offset(vTile, k.i32(16 * kk * kPanelRowBytes)),
                       kSwizzleAtomBytes, panelBytes);
-    wg.mmaRegisterA(acc, p[0][kk], bDesc, element, f);
+    wg.mmaRegisterA(acc, pHeld[kk], bDesc, element, f);
   }
   wg.commitGroup();
   wg.waitGroups(0);
+  llvm::append_range(acc, ArrayRef<Value>(held).drop_front(accCount));
+  wg.holdUntilHere(acc);
+  acc.resize(accCount);
   state.acc[0] = unflattenTiles(acc);
 }
