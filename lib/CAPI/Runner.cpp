@@ -272,7 +272,8 @@ MlirLogicalResult sasCompiledLayerRun(SasCompiledLayer layer,
                                       void *userData) {
   auto *compiled = static_cast<CompiledLayer *>(layer.ptr);
   if (llvm::Error err = compiled->runOnBuffers(
-          llvm::ArrayRef<const void *>(inputs, 25), output)) {
+          llvm::ArrayRef<const void *>(inputs, 25),
+          llvm::ArrayRef<void *>(&output, 1))) {
     report(errorCallback, userData, llvm::toString(std::move(err)));
     return mlirLogicalResultFailure();
   }

@@ -123,6 +123,23 @@ SmallVector<int64_t> LayerConfig::getOutputShape() const {
   return {batch, seqLen, heads * headDim};
 }
 
+SmallVector<SmallVector<int64_t>> LayerConfig::getArgumentShapes() const {
+  SmallVector<SmallVector<int64_t>> shapes(3, getInputShape());
+  for (unsigned i = 0; i < 22; ++i)
+    shapes.push_back(getParameterShape(i));
+  if (backward)
+    shapes.push_back(getOutputShape());
+  return shapes;
+}
+
+SmallVector<SmallVector<int64_t>> LayerConfig::getResultShapes() const {
+  if (!backward)
+    return {getOutputShape()};
+  SmallVector<SmallVector<int64_t>> shapes = getArgumentShapes();
+  shapes.pop_back();
+  return shapes;
+}
+
 LayerSizes LayerConfig::getSizes() const {
   LayerSizes sizes;
   sizes.batch = batch;
@@ -148,6 +165,15 @@ static Type getElementType(MLIRContext &ctx, StorageType type) {
   llvm_unreachable("unknown storage type");
 }
 
+/// Tensor types of `shapes` with element type `element`.
+static SmallVector<Type> tensorTypes(ArrayRef<SmallVector<int64_t>> shapes,
+                                     Type element) {
+  SmallVector<Type> types;
+  for (ArrayRef<int64_t> shape : shapes)
+    types.push_back(RankedTensorType::get(shape, element));
+  return types;
+}
+
 OwningOpRef<ModuleOp> sas::buildLayerModule(MLIRContext &context,
                                             const LayerConfig &config) {
   context.loadDialect<func::FuncDialect, SASDialect>();
@@ -155,17 +181,13 @@ OwningOpRef<ModuleOp> sas::buildLayerModule(MLIRContext &context,
   Location loc = b.getUnknownLoc();
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   Type element = getElementType(context, config.storage);
-
-  SmallVector<Type> argTypes(3, RankedTensorType::get(config.getInputShape(),
-                                                      element));
-  for (unsigned i = 0; i < 22; ++i)
-    argTypes.push_back(
-        RankedTensorType::get(config.getParameterShape(i), element));
-  auto resultType = RankedTensorType::get(config.getOutputShape(), element);
+  SmallVector<Type> argTypes = tensorTypes(config.getArgumentShapes(), element);
+  SmallVector<Type> resultTypes =
+      tensorTypes(config.getResultShapes(), element);
 
   b.setInsertionPointToEnd(module->getBody());
   auto func = func::FuncOp::create(
-      b, loc, "sas_layer", b.getFunctionType(argTypes, resultType));
+      b, loc, "sas_layer", b.getFunctionType(argTypes, resultTypes));
   Block *body = func.addEntryBlock();
   b.setInsertionPointToStart(body);
   SmallVector<NamedAttribute> attrs;
@@ -173,31 +195,20 @@ OwningOpRef<ModuleOp> sas::buildLayerModule(MLIRContext &context,
     attrs.push_back(b.getNamedAttr("causal", b.getUnitAttr()));
   if (config.scale)
     attrs.push_back(b.getNamedAttr("scale", b.getF32FloatAttr(*config.scale)));
-  auto layer = LayerOp::create(b, loc, TypeRange{resultType},
-                               body->getArguments(), attrs);
-  func::ReturnOp::create(b, loc, layer.getResult());
+  Operation *layer =
+      config.backward
+          ? LayerGradOp::create(b, loc, resultTypes, body->getArguments(),
+                                attrs)
+                .getOperation()
+          : LayerOp::create(b, loc, resultTypes, body->getArguments(), attrs)
+                .getOperation();
+  func::ReturnOp::create(b, loc, layer->getResults());
   return module;
 }
 
-llvm::Expected<std::pair<func::FuncOp, LayerConfig>>
-sas::findLayerFunction(ModuleOp module) {
-  SmallVector<LayerOp> layers;
-  module.walk([&](LayerOp op) { layers.push_back(op); });
-  if (layers.size() != 1)
-    return createStringError(std::errc::invalid_argument,
-                             "the input must hold exactly one sas.layer, it "
-                             "holds %zu",
-                             layers.size());
-  LayerOp layer = layers.front();
-  auto func = layer->getParentOfType<func::FuncOp>();
-  if (!func || func.getNumArguments() != layer->getNumOperands() ||
-      !llvm::equal(func.getArguments(), layer->getOperands()) ||
-      func.getNumResults() != 1)
-    return createStringError(
-        std::errc::invalid_argument,
-        "the function holding the sas.layer must take its 25 operands, in "
-        "order, as its arguments and return one result");
-
+/// The configuration of `layer` (a LayerOp or a LayerGradOp).
+template <typename OpT>
+static LayerConfig readLayerConfig(OpT layer) {
   auto dims = [](Value v) { return cast<ShapedType>(v.getType()).getShape(); };
   LayerConfig config;
   ArrayRef<int64_t> q = dims(layer.getQ());
@@ -211,10 +222,39 @@ sas::findLayerFunction(ModuleOp module) {
   config.causal = layer.getCausal();
   if (std::optional<APFloat> scale = layer.getScale())
     config.scale = scale->convertToFloat();
-  Type element = layer.getQ().getType().getElementType();
+  Type element = cast<ShapedType>(layer.getQ().getType()).getElementType();
   config.storage = element.isF16()    ? StorageType::F16
                    : element.isBF16() ? StorageType::BF16
                                       : StorageType::F32;
+  config.backward = std::is_same_v<OpT, LayerGradOp>;
+  return config;
+}
+
+llvm::Expected<std::pair<func::FuncOp, LayerConfig>>
+sas::findLayerFunction(ModuleOp module) {
+  SmallVector<Operation *> layers;
+  module.walk([&](Operation *op) {
+    if (isa<LayerOp, LayerGradOp>(op))
+      layers.push_back(op);
+  });
+  if (layers.size() != 1)
+    return createStringError(std::errc::invalid_argument,
+                             "the input must hold exactly one sas.layer or "
+                             "sas.layer_grad, it holds %zu",
+                             layers.size());
+  Operation *layer = layers.front();
+  auto func = layer->getParentOfType<func::FuncOp>();
+  if (!func || !llvm::equal(func.getArguments(), layer->getOperands()) ||
+      func.getNumResults() != layer->getNumResults())
+    return createStringError(
+        std::errc::invalid_argument,
+        "the function holding the %s must take its %u operands, in order, "
+        "as its arguments and return %u results",
+        layer->getName().getStringRef().str().c_str(),
+        layer->getNumOperands(), layer->getNumResults());
+  LayerConfig config = isa<LayerOp>(layer)
+                           ? readLayerConfig(cast<LayerOp>(layer))
+                           : readLayerConfig(cast<LayerGradOp>(layer));
   return std::make_pair(func, config);
 }
 
@@ -226,16 +266,13 @@ void sas::buildLayerEntryPoint(ModuleOp module, func::FuncOp callee,
   OpBuilder b(ctx);
   Location loc = callee.getLoc();
   Type element = getElementType(*ctx, config.storage);
-  SmallVector<RankedTensorType> tensorTypes(
-      3, RankedTensorType::get(config.getInputShape(), element));
-  for (unsigned i = 0; i < 22; ++i)
-    tensorTypes.push_back(
-        RankedTensorType::get(config.getParameterShape(i), element));
-  tensorTypes.push_back(
-      RankedTensorType::get(config.getOutputShape(), element));
+  SmallVector<Type> argTypes = tensorTypes(config.getArgumentShapes(), element);
+  SmallVector<Type> resultTypes =
+      tensorTypes(config.getResultShapes(), element);
   SmallVector<Type> memrefTypes;
-  for (RankedTensorType t : tensorTypes)
-    memrefTypes.push_back(MemRefType::get(t.getShape(), element));
+  for (Type t : llvm::concat<Type>(argTypes, resultTypes))
+    memrefTypes.push_back(
+        MemRefType::get(cast<RankedTensorType>(t).getShape(), element));
 
   b.setInsertionPointToEnd(module.getBody());
   auto entry = func::FuncOp::create(b, loc, name,
@@ -246,18 +283,21 @@ void sas::buildLayerEntryPoint(ModuleOp module, func::FuncOp callee,
   SmallVector<Value> args;
   for (auto [i, calleeType] : llvm::enumerate(callee.getArgumentTypes())) {
     Value t = bufferization::ToTensorOp::create(
-        b, loc, tensorTypes[i], body->getArgument(i), /*restrict=*/true);
+        b, loc, argTypes[i], body->getArgument(i), /*restrict=*/true);
     if (t.getType() != calleeType)
       t = tensor::CastOp::create(b, loc, calleeType, t);
     args.push_back(t);
   }
-  Value result = func::CallOp::create(b, loc, callee, args).getResult(0);
-  if (result.getType() != tensorTypes.back())
-    result = tensor::CastOp::create(b, loc, tensorTypes.back(), result);
-  auto store = bufferization::MaterializeInDestinationOp::create(
-      b, loc, result, body->getArguments().back());
-  store.setRestrict(true);
-  store.setWritable(true);
+  auto call = func::CallOp::create(b, loc, callee, args);
+  for (auto [i, result] : llvm::enumerate(call.getResults())) {
+    Value value = result;
+    if (value.getType() != resultTypes[i])
+      value = tensor::CastOp::create(b, loc, resultTypes[i], value);
+    auto store = bufferization::MaterializeInDestinationOp::create(
+        b, loc, value, body->getArgument(argTypes.size() + i));
+    store.setRestrict(true);
+    store.setWritable(true);
+  }
   func::ReturnOp::create(b, loc);
 }
 
@@ -512,7 +552,7 @@ CompiledLayer::compile(ModuleOp module, func::FuncOp function,
       llvm::any_of(function.getResultTypes(), isDynamic)) {
     Block &body = function.getBody().front();
     if (!llvm::hasSingleElement(body.without_terminator()) ||
-        !isa<LayerOp>(body.front()))
+        !isa<LayerOp, LayerGradOp>(body.front()))
       return createStringError(
           std::errc::invalid_argument,
           "@%s has dynamic batch or length and holds more than its "
@@ -606,39 +646,52 @@ SmallVector<StringRef> CompiledLayer::getRuntimeLibraries() {
 }
 
 llvm::Error CompiledLayer::run(ArrayRef<const HostTensor *> inputs,
-                               HostTensor &output) {
-  if (inputs.size() != 25)
+                               ArrayRef<HostTensor *> outputs) {
+  SmallVector<SmallVector<int64_t>> argShapes = config.getArgumentShapes();
+  SmallVector<SmallVector<int64_t>> resultShapes = config.getResultShapes();
+  if (inputs.size() != argShapes.size() || outputs.size() != resultShapes.size())
     return createStringError(std::errc::invalid_argument,
-                             "expected 25 inputs, got %zu", inputs.size());
-  SmallVector<const void *> buffers;
+                             "expected %zu inputs and %zu outputs, got %zu and "
+                             "%zu",
+                             argShapes.size(), resultShapes.size(),
+                             inputs.size(), outputs.size());
+  auto checkTensor = [&](const HostTensor &t, ArrayRef<int64_t> expected,
+                         StringRef what, size_t i) -> llvm::Error {
+    if (t.type == config.storage && ArrayRef<int64_t>(t.shape) == expected)
+      return llvm::Error::success();
+    return createStringError(
+        std::errc::invalid_argument, "%s %zu must be %s %s, got %s %s",
+        what.str().c_str(), i,
+        stringifyStorageType(config.storage).str().c_str(),
+        formatShape(expected).c_str(),
+        stringifyStorageType(t.type).str().c_str(),
+        formatShape(t.shape).c_str());
+  };
+  SmallVector<const void *> inputBuffers;
   for (auto [i, t] : llvm::enumerate(inputs)) {
-    SmallVector<int64_t> expected =
-        i < 3 ? config.getInputShape() : config.getParameterShape(i - 3);
-    if (t->type != config.storage ||
-        ArrayRef<int64_t>(t->shape) != ArrayRef<int64_t>(expected))
-      return createStringError(
-          std::errc::invalid_argument, "input %zu must be %s %s, got %s %s", i,
-          stringifyStorageType(config.storage).str().c_str(),
-          formatShape(expected).c_str(),
-          stringifyStorageType(t->type).str().c_str(),
-          formatShape(t->shape).c_str());
-    buffers.push_back(t->bytes.data());
+    if (llvm::Error err = checkTensor(*t, argShapes[i], "input", i))
+      return err;
+    inputBuffers.push_back(t->bytes.data());
   }
-  if (output.type != config.storage ||
-      ArrayRef<int64_t>(output.shape) !=
-          ArrayRef<int64_t>(config.getOutputShape()))
-    return createStringError(std::errc::invalid_argument,
-                             "the output buffer must be %s %s",
-                             stringifyStorageType(config.storage).str().c_str(),
-                             formatShape(config.getOutputShape()).c_str());
-  return runOnBuffers(buffers, output.bytes.data());
+  SmallVector<void *> outputBuffers;
+  for (auto [i, t] : llvm::enumerate(outputs)) {
+    if (llvm::Error err = checkTensor(*t, resultShapes[i], "output", i))
+      return err;
+    outputBuffers.push_back(t->bytes.data());
+  }
+  return runOnBuffers(inputBuffers, outputBuffers);
 }
 
 llvm::Error CompiledLayer::runOnBuffers(ArrayRef<const void *> inputs,
-                                        void *output) {
-  if (inputs.size() != 25)
+                                        ArrayRef<void *> outputs) {
+  SmallVector<SmallVector<int64_t>> argShapes = config.getArgumentShapes();
+  SmallVector<SmallVector<int64_t>> resultShapes = config.getResultShapes();
+  if (inputs.size() != argShapes.size() || outputs.size() != resultShapes.size())
     return createStringError(std::errc::invalid_argument,
-                             "expected 25 inputs, got %zu", inputs.size());
+                             "expected %zu inputs and %zu outputs, got %zu and "
+                             "%zu",
+                             argShapes.size(), resultShapes.size(),
+                             inputs.size(), outputs.size());
   // One strided memref descriptor per buffer, as the C interface lays it
   // out: allocated and aligned pointers, offset, sizes, strides.
   std::vector<std::vector<int64_t>> descriptors;
@@ -655,11 +708,10 @@ llvm::Error CompiledLayer::runOnBuffers(ArrayRef<const void *> inputs,
     d.insert(d.end(), strides.begin(), strides.end());
     descriptors.push_back(std::move(d));
   };
-  for (auto [i, data] : llvm::enumerate(inputs))
-    addDescriptor(i < 3 ? config.getInputShape()
-                        : config.getParameterShape(i - 3),
-                  data);
-  addDescriptor(config.getOutputShape(), output);
+  for (auto [shape, data] : llvm::zip_equal(argShapes, inputs))
+    addDescriptor(shape, data);
+  for (auto [shape, data] : llvm::zip_equal(resultShapes, outputs))
+    addDescriptor(shape, data);
 
   SmallVector<void *> pointers;
   for (std::vector<int64_t> &d : descriptors)

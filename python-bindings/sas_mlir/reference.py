@@ -139,22 +139,27 @@ def feature_sim_backward(s, w, b, res_w, res_b, dz):
     return df @ w, rows(df).T @ rows(s), rows(df).sum(axis=0), d_res_w, d_res_b
 
 
-def attention_backward(q, k, v, causal, scale, dout):
-    """(dq, dk, dv) of attention given dout, from the recomputed
-    probabilities (the full score matrix: for small checks)."""
-    s = np.einsum("btne,bsne->bnts", q, k) * scale
-    if causal:
-        t, n = q.shape[1], k.shape[1]
-        s = np.where(np.arange(n)[None, :] > np.arange(t)[:, None], -np.inf, s)
-    lse = np.log(np.exp(s - s.max(-1, keepdims=True)).sum(-1)) + s.max(-1)
-    p = np.exp(s - lse[..., None])
-    out = np.einsum("bnts,bsnf->btnf", p, v)
-    dv = np.einsum("bnts,btnf->bsnf", p, dout)
-    dp = np.einsum("btnf,bsnf->bnts", dout, v)
-    delta = np.einsum("btnf,btnf->bnt", dout, out)
-    da = p * (dp - delta[..., None])
-    dq = np.einsum("bnts,bsne->btne", da, k) * scale
-    dk = np.einsum("bnts,btne->bsne", da, q) * scale
+def attention_backward(q, k, v, causal, scale, dout, chunk=1024):
+    """(dq, dk, dv) of attention given dout, from the probabilities
+    recomputed `chunk` queries at a time (the whole score matrix of a chunk
+    at once)."""
+    o = attention(q, k, v, causal, scale, chunk)
+    dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
+    t, n = q.shape[1], k.shape[1]
+    for start in range(0, t, chunk):
+        rows = slice(start, min(start + chunk, t))
+        s = np.einsum("btne,bsne->bnts", q[:, rows], k) * scale
+        if causal:
+            queries = np.arange(rows.start, rows.stop)
+            s = np.where(np.arange(n)[None, :] > queries[:, None], -np.inf, s)
+        lse = np.log(np.exp(s - s.max(-1, keepdims=True)).sum(-1)) + s.max(-1)
+        p = np.exp(s - lse[..., None])
+        dv += np.einsum("bnts,btnf->bsnf", p, dout[:, rows])
+        dp = np.einsum("btnf,bsnf->bnts", dout[:, rows], v)
+        delta = np.einsum("btnf,btnf->bnt", dout[:, rows], o[:, rows])
+        da = p * (dp - delta[..., None])
+        dq[:, rows] = np.einsum("bnts,bsne->btne", da, k) * scale
+        dk += np.einsum("bnts,btne->bsne", da, q[:, rows]) * scale
     return dq, dk, dv
 
 

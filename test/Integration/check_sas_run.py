@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Runs sas-run on fresh random data and compares it with the float64
 reference (python-bindings/sas_mlir/reference.py) by ||out - ref|| / ||ref||.
+With --backward, runs the layer's backward on a fresh output gradient and
+compares each of the 25 gradients (q, k, v, the 22 parameters) the same way,
+against reference.sas_layer_backward (itself checked against finite
+differences by python-bindings/test/test_reference_backward.py).
 
 Prints one line starting with PASS or FAIL and exits non-zero on FAIL. The
 random seed is fresh each run and printed, so a failure can be replayed with
@@ -36,6 +40,45 @@ def round_to(x, dtype):
     return x
 
 
+def check_gradients(a, grads, qkv, params, dout, seed):
+    """Compares sas-run's gradients with the float64 reference's, each by
+    its relative norm error; prints one line per gradient and the verdict.
+    A gradient that is zero by construction (k's last feature bias, which
+    the softmax does not see; with one key, everything of q and k) has no
+    relative error: its error is taken relative to v's gradient instead."""
+    dq, dk, dv, dparams = ref.sas_layer_backward(
+        *qkv, params, dout, causal=not a.no_causal, scale=a.scale)
+    expected = {"q": dq, "k": dk, "v": dv, **dparams}
+    limit = a.limit if a.limit is not None else THRESHOLDS[a.dtype]
+    worst, worst_name, failures = 0.0, None, []
+    for name, want in expected.items():
+        got = grads[name]
+        if got.shape != want.shape:
+            print(f"FAIL: gradient of {name} has shape {got.shape}, "
+                  f"expected {want.shape}")
+            return 1
+        if not np.all(np.isfinite(got)):
+            failures.append(f"{name}: {np.sum(~np.isfinite(got))} non-finite")
+            continue
+        norm = np.linalg.norm(want)
+        scale = np.linalg.norm(expected["v"])
+        if norm <= 1e-9 * scale:
+            norm = scale
+        err = np.linalg.norm(got - want) / norm
+        print(f"  d {name:24s} rel_err={err:.3e}")
+        if err > worst:
+            worst, worst_name = err, name
+        if not err < limit:
+            failures.append(f"{name}: {err:.3e}")
+    verdict = "FAIL" if failures else "PASS"
+    print(f"{verdict}: backward {a.dtype} B={a.batch} T={a.seq} H={a.heads} "
+          f"H'={a.sim_heads} D={a.head_dim} D'={a.sim_head_dim} K={a.kernel} "
+          f"causal={not a.no_causal} worst rel_err={worst:.3e} "
+          f"(d {worst_name}; limit {limit:g}, seed {seed})"
+          + (f"; failing: {', '.join(failures)}" if failures else ""))
+    return 1 if failures else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sas-run", default="sas-run")
@@ -59,6 +102,8 @@ def main():
     ap.add_argument("--logit-scale", type=float, default=1.0,
                     help="scale the q/k feature-simulation weights and biases "
                          "by this factor: attention scores grow by its square")
+    ap.add_argument("--backward", action="store_true",
+                    help="check the 25 gradients of sas-run --backward")
     ap.add_argument("extra", nargs="*", help="more sas-run flags (after --)")
     a = ap.parse_args()
 
@@ -74,6 +119,7 @@ def main():
             params[name] *= a.logit_scale
     qkv = [rng.standard_normal((a.batch, a.seq, a.heads, a.head_dim))
            for _ in range(3)]
+    dout = rng.standard_normal((a.batch, a.seq, a.heads * a.head_dim))
 
     # What sas-run computes on: the values rounded to the file type, then to
     # the storage type.
@@ -89,9 +135,13 @@ def main():
         for label, x in zip("qkv", qkv):
             paths.append(os.path.join(tmp, label + ".npy"))
             np.save(paths[-1], x.astype(a.file_dtype))
-        out_path = os.path.join(tmp, "out.npy")
+        out_path = os.path.join(tmp, "grads" if a.backward else "out.npy")
         cmd = [a.sas_run, "--weights", wdir, "--q", paths[0], "--k", paths[1],
                "--v", paths[2], "--out", out_path]
+        if a.backward:
+            dout_path = os.path.join(tmp, "d_out.npy")
+            np.save(dout_path, dout.astype(a.file_dtype))
+            cmd += ["--backward", "--d-out", dout_path]
         if a.input:
             cmd += ["--input", a.input]
         else:
@@ -108,9 +158,18 @@ def main():
         if run.returncode != 0:
             print(f"FAIL: sas-run exited with {run.returncode}\n{run.stderr}")
             return 1
-        out = np.load(out_path)
+        if a.backward:
+            grads = {name: np.load(os.path.join(out_path, name + ".npy"))
+                     for name in ["q", "k", "v"] + ref.PARAMETER_NAMES}
+        else:
+            out = np.load(out_path)
         if run.stdout:
             print(run.stdout.strip())
+
+    if a.backward:
+        return check_gradients(a, grads, [stored(x) for x in qkv],
+                               {n: stored(p) for n, p in params.items()},
+                               stored(dout), seed)
 
     expected = ref.sas_layer(*(stored(x) for x in qkv),
                              {n: stored(p) for n, p in params.items()},

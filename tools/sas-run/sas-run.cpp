@@ -67,10 +67,20 @@ static cl::opt<std::string> kPath("k", cl::desc("k, [B, T, H, D] .npy"),
                                   cl::value_desc("K.npy"), cl::cat(category));
 static cl::opt<std::string> vPath("v", cl::desc("v, [B, T, H, D] .npy"),
                                   cl::value_desc("V.npy"), cl::cat(category));
-static cl::opt<std::string> outPath("out",
-                                    cl::desc("Output, [B, T, H*D] float32"),
-                                    cl::value_desc("OUT.npy"),
-                                    cl::cat(category));
+static cl::opt<std::string> outPath(
+    "out",
+    cl::desc("Output, [B, T, H*D] float32 (with --backward: a directory, "
+             "written q.npy, k.npy, v.npy and <state-dict key>.npy, the "
+             "gradients, float32)"),
+    cl::value_desc("OUT.npy|DIR"), cl::cat(category));
+static cl::opt<bool> backward(
+    "backward",
+    cl::desc("Run the layer's backward (sas.layer_grad): the gradients of "
+             "q, k, v and the parameters for the output gradient --d-out"),
+    cl::cat(category));
+static cl::opt<std::string> dOutPath(
+    "d-out", cl::desc("With --backward: the output's gradient, [B, T, H*D] .npy"),
+    cl::value_desc("D_OUT.npy"), cl::cat(category));
 static cl::opt<int> repeat("repeat",
                            cl::desc("Run N times and print the median time of the runs"),
                            cl::init(1), cl::cat(category));
@@ -351,6 +361,12 @@ int main(int argc, char **argv) {
     fail("--emit-lib, --batch and --seq-len need --target cuda");
   if (qPath.empty() || kPath.empty() || vPath.empty())
     fail("--q, --k and --v are required");
+  if (backward && dOutPath.empty())
+    fail("--backward needs --d-out, the output's gradient [B, T, H*D]");
+  if (!backward && !dOutPath.empty())
+    fail("--d-out needs --backward");
+  if (backward && !inputFile.empty())
+    fail("--backward cannot be combined with --input");
   if (outPath.empty())
     fail("--out is required");
   if (weightsDir.empty())
@@ -395,6 +411,7 @@ int main(int argc, char **argv) {
            ", which the layer in '" + inputFile + "' does not accept");
   } else {
     config = configFromFlags(*storage);
+    config.backward = backward;
   }
   config.batch = q.shape[0];
   config.seqLen = q.shape[1];
@@ -427,6 +444,9 @@ int main(int argc, char **argv) {
     inputs.push_back(
         loadTensor(path, name, config.getParameterShape(i), config.storage));
   }
+  if (config.backward)
+    inputs.push_back(loadTensor(dOutPath, "d-out", config.getOutputShape(),
+                                config.storage));
 
   func::FuncOp function = check(findLayerFunction(*module)).first;
   SASCPUPipelineOptions options;
@@ -455,20 +475,43 @@ int main(int argc, char **argv) {
   SmallVector<const HostTensor *> args;
   for (const HostTensor &t : inputs)
     args.push_back(&t);
-  HostTensor out = HostTensor::zeros(config.getOutputShape(), config.storage);
+  std::vector<HostTensor> results;
+  for (ArrayRef<int64_t> shape : config.getResultShapes())
+    results.push_back(HostTensor::zeros(shape, config.storage));
+  SmallVector<HostTensor *> outs;
+  for (HostTensor &t : results)
+    outs.push_back(&t);
   std::vector<double> times;
   for (int i = 0; i < repeat; ++i) {
-    out.poison();
+    for (HostTensor &t : results)
+      t.poison();
     auto start = std::chrono::steady_clock::now();
-    check(layer->run(args, out));
+    check(layer->run(args, outs));
     times.push_back(secondsSince(start) * 1e3);
   }
   std::sort(times.begin(), times.end());
   llvm::outs() << llvm::format("sas-run: median %.3f ms over %d run%s\n",
                                times[times.size() / 2], repeat.getValue(),
                                repeat == 1 ? "" : "s");
-  check(writeNpyF32(outPath, out));
-  llvm::outs() << "sas-run: wrote " << outPath << " "
-               << formatShape(out.shape) << " f32\n";
+  if (!config.backward) {
+    check(writeNpyF32(outPath, results.front()));
+    llvm::outs() << "sas-run: wrote " << outPath << " "
+                 << formatShape(results.front().shape) << " f32\n";
+    return 0;
+  }
+  // The gradients, named as the inputs they belong to.
+  if (std::error_code ec = llvm::sys::fs::create_directories(outPath))
+    fail("cannot create '" + outPath + "': " + ec.message());
+  SmallVector<std::string> gradNames = {"q", "k", "v"};
+  for (StringRef name : LayerConfig::getParameterNames())
+    gradNames.push_back(name.str());
+  for (auto [name, t] : llvm::zip_equal(gradNames, results)) {
+    llvm::SmallString<256> path(outPath.getValue());
+    llvm::sys::path::append(path, name + ".npy");
+    check(writeNpyF32(path, t));
+  }
+  llvm::outs() << "sas-run: wrote the gradients of q, k, v and the 22 "
+                  "parameters to "
+               << outPath << "\n";
   return 0;
 }

@@ -32,13 +32,17 @@ class MLIRContext;
 
 namespace sas {
 
-/// The sizes and attributes of one SAS layer.
+/// The sizes and attributes of one SAS layer, and which of its functions
+/// is compiled: the forward (q, k, v and the 22 parameters -> the output),
+/// or with `backward` its gradient (the same and the output's gradient ->
+/// the gradients of q, k, v and the 22 parameters, sas.layer_grad).
 struct LayerConfig {
   int64_t batch = 1, seqLen = 1;
   int64_t heads = 0, simHeads = 0, headDim = 0, simHeadDim = 0, kernel = 0;
   bool causal = true;
   std::optional<float> scale;
   StorageType storage = StorageType::F32;
+  bool backward = false;
 
   /// The 22 parameters in sas.layer operand order, by PyTorch state-dict key.
   static llvm::ArrayRef<llvm::StringLiteral> getParameterNames();
@@ -48,23 +52,30 @@ struct LayerConfig {
   llvm::SmallVector<int64_t> getInputShape() const;
   /// [B, T, H*D].
   llvm::SmallVector<int64_t> getOutputShape() const;
+  /// The shapes of the compiled function's arguments: q, k, v, the 22
+  /// parameters and, for the backward, the output's gradient.
+  llvm::SmallVector<llvm::SmallVector<int64_t>> getArgumentShapes() const;
+  /// The shapes of its results: the output, or the 25 gradients.
+  llvm::SmallVector<llvm::SmallVector<int64_t>> getResultShapes() const;
   /// The sizes verifyLayerConfig checks.
   LayerSizes getSizes() const;
 };
 
-/// A module with `func.func @sas_layer`, taking q, k, v and the 22
-/// parameters as tensors and returning the layer output.
+/// A module with `func.func @sas_layer`, taking the config's arguments as
+/// tensors and returning its results: a sas.layer, or a sas.layer_grad for
+/// the backward.
 OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
                                        const LayerConfig &config);
 
-/// Finds the function of `module` that holds a sas.layer whose 25 operands
-/// are its arguments, and reads the layer's configuration from it.
+/// Finds the function of `module` that holds a sas.layer (or a
+/// sas.layer_grad) whose operands are its arguments and whose results it
+/// returns, and reads the layer's configuration from it.
 llvm::Expected<std::pair<func::FuncOp, LayerConfig>>
 findLayerFunction(ModuleOp module);
 
-/// Adds `func.func @<name>(memref..., %out: memref)` with MLIR's C
-/// interface: q, k, v, the 22 parameters and the output as buffers of the
-/// config's shape, calling `callee` and writing its result into %out.
+/// Adds `func.func @<name>(memref...)` with MLIR's C interface: the config's
+/// arguments, then its results, as buffers of their shapes; it calls
+/// `callee` and writes each result into its buffer.
 void buildLayerEntryPoint(ModuleOp module, func::FuncOp callee,
                           const LayerConfig &config, llvm::StringRef name);
 
@@ -101,14 +112,15 @@ public:
 
   ~CompiledLayer();
 
-  /// Runs the layer: `inputs` are q, k, v then the 22 parameters, in the
-  /// layer's storage type; `output` must be [B, T, H*D] of that type.
+  /// Runs the layer's function: `inputs` and `outputs` of the shapes of
+  /// getArgumentShapes() and getResultShapes(), in the layer's storage type.
   llvm::Error run(llvm::ArrayRef<const HostTensor *> inputs,
-                  HostTensor &output);
+                  llvm::ArrayRef<HostTensor *> outputs);
 
-  /// Runs the layer on caller-owned dense row-major buffers of the shapes
-  /// and storage type of getConfig() (q, k, v, the 22 parameters, output).
-  llvm::Error runOnBuffers(llvm::ArrayRef<const void *> inputs, void *output);
+  /// Runs it on caller-owned dense row-major buffers of those shapes and
+  /// the storage type of getConfig().
+  llvm::Error runOnBuffers(llvm::ArrayRef<const void *> inputs,
+                           llvm::ArrayRef<void *> outputs);
 
   /// The contraction register tile (rows, columns) that fits the host's
   /// vector registers: 8 x 32 f32 accumulators are 16 of AVX-512's 32 zmm
@@ -129,7 +141,7 @@ private:
 
   LayerConfig config;
   std::unique_ptr<llvm::orc::LLJIT> jit;
-  /// Takes the 26 memref descriptors (q, k, v, parameters, output).
+  /// Takes the memref descriptors of the arguments, then the results.
   void (*entry)(void **);
   CompileTimes times;
 };

@@ -716,13 +716,6 @@ void AttentionLowering::buildTileInsert(Value b, OpFoldResult queryOffset,
                                         ValueRange tile) {
   rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
   Value tileOut = tile[0];
-  if (withLse)
-    tensor::ParallelInsertSliceOp::create(
-        rewriter, loc, tile[1], forall.getRegionIterArgs()[1],
-        {b, rewriter.getIndexAttr(0), queryOffset},
-        {rewriter.getIndexAttr(1), rewriter.getIndexAttr(numHeads),
-         rewriter.getIndexAttr(bq)},
-        SmallVector<OpFoldResult>(3, rewriter.getIndexAttr(1)));
   if (peaa) {
     tensor::ParallelInsertSliceOp::create(
         rewriter, loc, tileOut, forall.getRegionIterArgs()[0],
@@ -738,6 +731,15 @@ void AttentionLowering::buildTileInsert(Value b, OpFoldResult queryOffset,
       {rewriter.getIndexAttr(1), rewriter.getIndexAttr(numHeads),
        rewriter.getIndexAttr(bq), rewriter.getIndexAttr(f)},
       SmallVector<OpFoldResult>(4, rewriter.getIndexAttr(1)));
+  // After the output's insert: scf.forall's canonicalization of a single
+  // iteration pairs the inserts with the outputs by position.
+  if (withLse)
+    tensor::ParallelInsertSliceOp::create(
+        rewriter, loc, tile[1], forall.getRegionIterArgs()[1],
+        {b, rewriter.getIndexAttr(0), queryOffset},
+        {rewriter.getIndexAttr(1), rewriter.getIndexAttr(numHeads),
+         rewriter.getIndexAttr(bq)},
+        SmallVector<OpFoldResult>(3, rewriter.getIndexAttr(1)));
 }
 
 /// Replaces the attention (or, fused, its PEAA) by the unpadded result and

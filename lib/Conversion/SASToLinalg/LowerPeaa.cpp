@@ -54,6 +54,40 @@ Value lowering::buildPeaaDense(OpBuilder &b, Location loc, Value mean, Value w,
        AffineMap::get(4, 0, {bt, t, n}, ctx)});
 }
 
+/// [B, T, H', F] -> [B, T, G, H*F]: row g holds heads gH .. gH+H-1. B and
+/// T stay separate dimensions.
+static Value buildGroupRows(OpBuilder &b, Location loc, Value o, int64_t hf) {
+  auto oType = cast<RankedTensorType>(o.getType());
+  int64_t numSimHeads = oType.getDimSize(2), f = oType.getDimSize(3);
+  int64_t h = hf / f, g = numSimHeads / h;
+  SmallVector<OpFoldResult> oShape = tensor::getMixedSizes(b, loc, o);
+  auto groupedType = RankedTensorType::get(
+      {oType.getDimSize(0), oType.getDimSize(1), g, h, f},
+      oType.getElementType());
+  Value grouped =
+      expandLike(b, loc, o, groupedType, {{0}, {1}, {2, 3}, {4}},
+                 {oShape[0], oShape[1], b.getIndexAttr(g), b.getIndexAttr(h),
+                  b.getIndexAttr(f)});
+  return collapse(b, loc, grouped, {{0}, {1}, {2}, {3, 4}});
+}
+
+Value lowering::buildPeaaGroupMean(OpBuilder &b, Location loc, Value o,
+                                   int64_t hf) {
+  MLIRContext *ctx = b.getContext();
+  Value rows = buildGroupRows(b, loc, o, hf);
+  int64_t g = cast<RankedTensorType>(rows.getType()).getDimSize(2);
+  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, loc, rows);
+  AffineExpr d0, d1, d2, d3;
+  bindDims(ctx, d0, d1, d2, d3);
+  // mean[b, t, k] = 1/G sum_g rows[b, t, g, k].
+  return buildScaledSum(
+      b, loc, rows,
+      buildFilled(b, loc, {shape[0], shape[1], shape[3]}, b.getF32Type(), 0.0),
+      {AffineMap::get(4, 0, {d0, d1, d3, d2}, ctx),
+       AffineMap::get(4, 0, {d0, d1, d2}, ctx)},
+      1.0 / g);
+}
+
 namespace {
 
 struct LowerPeaa : OpRewritePattern<PeaaOp> {
@@ -73,33 +107,20 @@ struct LowerPeaa : OpRewritePattern<PeaaOp> {
     SmallVector<OpFoldResult> oShape =
         tensor::getMixedSizes(rewriter, loc, op.getO());
     OpFoldResult batch = oShape[0], seqLen = oShape[1];
-    // [B, T, H', F] -> [B, T, G, H, F] -> [B, T, G, H*F]: group g is heads
-    // gH .. gH+H-1. B and T stay separate dimensions.
-    auto groupedType = RankedTensorType::get(
-        {oType.getDimSize(0), oType.getDimSize(1), g, h, f},
-        oType.getElementType());
-    Value grouped = expandLike(
-        rewriter, loc, op.getO(), groupedType, {{0}, {1}, {2, 3}, {4}},
-        {batch, seqLen, rewriter.getIndexAttr(g), rewriter.getIndexAttr(h),
-         rewriter.getIndexAttr(f)});
-    Value rows = collapse(rewriter, loc, grouped, {{0}, {1}, {2}, {3, 4}});
     OpFoldResult hfSize = rewriter.getIndexAttr(hf);
     AffineExpr d0, d1, d2, d3, d4;
     bindDims(ctx, d0, d1, d2, d3, d4);
 
     Value y;
     if (!literal) {
-      // mean[b, t, k] = 1/G sum_g rows[b, t, g, k]; y = mean * W^T + bias.
-      Value mean = buildScaledSum(
-          rewriter, loc, rows,
-          buildFilled(rewriter, loc, {batch, seqLen, hfSize}, f32, 0.0),
-          {AffineMap::get(4, 0, {d0, d1, d3, d2}, ctx),
-           AffineMap::get(4, 0, {d0, d1, d2}, ctx)},
-          1.0 / g);
-      y = buildPeaaDense(rewriter, loc, mean, op.getW(), op.getB());
+      // y = mean * W^T + bias.
+      y = buildPeaaDense(rewriter, loc,
+                         buildPeaaGroupMean(rewriter, loc, op.getO(), hf),
+                         op.getW(), op.getB());
     } else {
       // dense[b, t, g, n] = bias[n] + sum_k rows[b, t, g, k] * W[n, k];
       // y = mean over g.
+      Value rows = buildGroupRows(rewriter, loc, op.getO(), hf);
       Value dense = buildContraction(
           rewriter, loc, rows, transposeWeight(rewriter, loc, op.getW()),
           broadcastBias(rewriter, loc, op.getB(),

@@ -27,8 +27,8 @@ using namespace mlir::sas::lowering;
 /// heads. Emitted as K contractions over shifted windows of the padded input
 /// (one per tap): each is a small matmul (H' x H times H x D per token) that
 /// vectorizes like one.
-static Value buildHeadConv(OpBuilder &b, Location loc, Value x, Value w,
-                           Value init, int64_t kernel) {
+Value lowering::buildHeadConv(OpBuilder &b, Location loc, Value x, Value w,
+                             Value init, int64_t kernel) {
   MLIRContext *ctx = b.getContext();
   Value padded = padLastDim(b, loc, x, (kernel - 1) / 2);
   auto xType = cast<RankedTensorType>(x.getType());
@@ -63,8 +63,8 @@ static Value buildHeadConv(OpBuilder &b, Location loc, Value x, Value w,
 }
 
 /// out[b, t, h, n] = init[b, t, h, n] + sum_k x[b, t, h, k] * w[n, k].
-static Value buildTokenLinear(OpBuilder &b, Location loc, Value x, Value w,
-                              Value init) {
+Value lowering::buildTokenLinear(OpBuilder &b, Location loc, Value x, Value w,
+                                Value init) {
   MLIRContext *ctx = b.getContext();
   AffineExpr bt, t, h, n, k;
   bindDims(ctx, bt, t, h, n, k);

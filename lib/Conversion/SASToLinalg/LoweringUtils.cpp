@@ -190,8 +190,9 @@ Value lowering::buildContraction(OpBuilder &b, Location loc, Value lhs,
              b, loc, init.getType(), ValueRange{lhs, rhs}, init, maps,
              iterators,
              [&](OpBuilder &nb, Location nloc, ValueRange args) {
-               Value x = castScalar(nb, nloc, args[0], f32);
-               Value y = castScalar(nb, nloc, args[1], f32);
+               Type acc = args[2].getType();
+               Value x = castScalar(nb, nloc, args[0], acc);
+               Value y = castScalar(nb, nloc, args[1], acc);
                Value sum = arith::AddFOp::create(
                    nb, nloc, args[2], arith::MulFOp::create(nb, nloc, x, y));
                linalg::YieldOp::create(nb, nloc, sum);
@@ -213,4 +214,54 @@ Value lowering::buildFilled(OpBuilder &b, Location loc,
   Value scalar = arith::ConstantOp::create(b, loc,
                                            b.getFloatAttr(elementType, value));
   return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
+}
+
+Value lowering::buildTokenSum(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                             ArrayRef<int64_t> shape, ArrayRef<AffineMap> maps) {
+  Type f64 = b.getF64Type();
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t size : shape)
+    sizes.push_back(b.getIndexAttr(size));
+  Value sum = buildContraction(b, loc, buildCast(b, loc, lhs, f64),
+                               buildCast(b, loc, rhs, f64),
+                               buildFilled(b, loc, sizes, f64, 0.0), maps);
+  return buildCast(b, loc, sum, b.getF32Type());
+}
+
+Value lowering::buildSumAllBut(OpBuilder &b, Location loc, Value x,
+                               unsigned dim) {
+  auto type = cast<RankedTensorType>(x.getType());
+  unsigned rank = type.getRank();
+  Type f64 = b.getF64Type();
+  Value init = buildFilled(b, loc, {b.getIndexAttr(type.getDimSize(dim))}, f64,
+                           0.0);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::reduction);
+  iterators[dim] = utils::IteratorType::parallel;
+  Value sum =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), x, init,
+          ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank),
+                              AffineMap::get(rank, 0, b.getAffineDimExpr(dim))},
+          iterators,
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value v = castScalar(nb, nloc, args[0], f64);
+            linalg::YieldOp::create(
+                nb, nloc, arith::AddFOp::create(nb, nloc, args[1], v).getResult());
+          })
+          .getResult(0);
+  return buildCast(b, loc, sum, b.getF32Type());
+}
+
+void lowering::replaceWithCasts(PatternRewriter &rewriter, Operation *op,
+                                ArrayRef<Value> values) {
+  SmallVector<Value> results;
+  for (auto [value, result] : llvm::zip_equal(values, op->getResults())) {
+    auto type = cast<RankedTensorType>(result.getType());
+    Value v = buildCast(rewriter, op->getLoc(), value, type.getElementType());
+    if (v.getType() != type)
+      v = tensor::CastOp::create(rewriter, op->getLoc(), type, v);
+    results.push_back(v);
+  }
+  rewriter.replaceOp(op, results);
 }

@@ -56,6 +56,10 @@ void mlir::sas::populateSASToLinalgConversionPatterns(
   populateLowerAttentionPatterns(patterns, options.queryTile,
                                  options.keyTile);
   populateLowerPeaaPatterns(patterns, options.literalPeaa);
+  populateLowerSimulationGradPatterns(patterns);
+  populateLowerPeaaGradPatterns(patterns);
+  populateLowerAttentionGradPatterns(patterns, options.queryTile,
+                                     options.keyTile);
 }
 
 namespace {

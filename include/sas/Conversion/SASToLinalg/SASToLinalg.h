@@ -57,6 +57,16 @@ void remarkAttentionFusion(Operation *root,
 /// Adds the pattern lowering sas.peaa, reassociated unless `literal`.
 void populateLowerPeaaPatterns(RewritePatternSet &patterns, bool literal);
 
+/// Adds the patterns lowering the gradient ops (docs/spec.md, "Gradients"):
+/// sas.head_sim_grad and sas.feature_sim_grad to contractions over all
+/// tokens, sas.peaa_grad likewise, and sas.attention_grad to a blocked
+/// backward of `queryTile` x `keyTile` probability blocks recomputed from
+/// the log-sum-exp.
+void populateLowerSimulationGradPatterns(RewritePatternSet &patterns);
+void populateLowerPeaaGradPatterns(RewritePatternSet &patterns);
+void populateLowerAttentionGradPatterns(RewritePatternSet &patterns,
+                                        int64_t queryTile, int64_t keyTile);
+
 /// The fusion options among those of convert-sas-to-linalg. The literal
 /// PEAA form applies the dense layer before the mean: there is no mean to
 /// fuse.

@@ -102,9 +102,9 @@ double AttentionGradOp::getScaleValue() {
 LogicalResult AttentionGradOp::verify() {
   // lse is f32 whatever the storage type; the others share one type.
   Type element = getElementTypeOrSelf(getQ().getType());
-  for (auto [name, value] :
-       llvm::zip_equal(ArrayRef<StringRef>{"k", "v", "o", "d_o"},
-                       ArrayRef<Value>{getK(), getV(), getO(), getDO()}))
+  StringRef names[] = {"k", "v", "o", "d_o"};
+  Value values[] = {getK(), getV(), getO(), getDO()};
+  for (auto [name, value] : llvm::zip_equal(names, values))
     if (getElementTypeOrSelf(value.getType()) != element)
       return emitOpError() << "'q', 'k', 'v', 'o' and 'd_o' must share one "
                               "element type, but 'q' has "
