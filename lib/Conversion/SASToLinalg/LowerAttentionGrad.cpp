@@ -6,18 +6,32 @@
 // more than one query block x key block of probabilities:
 //
 //   scf.forall (b, n) {                       // dk, dv of the head stay here
-//     dk = 0, dv = 0                          // f32, [Sp, E] and [Sp, F]
+//     dk = 0, dv = 0                          // [Sp, E] and [Sp, F]
 //     scf.for query block {
-//       delta = rowsum(do * o)                // [bq]
-//       dq = 0                                // f32, [bq, E]
 //       scf.for key block in [0, end) {       // causal: up to the diagonal
-//         p  = exp(scale * q k^T - lse)       // masked entries 0
+//         p = exp(scale * q k^T - lse)        // masked entries 0
+//         l += rowsum p;  pdp += rowsum(p * do v^T)
+//       }
+//       lse' = lse + log l;  delta = pdp / l  // = rowsum(do * o), exactly
+//       dq = 0                                // [bq, E]
+//       scf.for key block in [0, end) {
+//         p  = exp(scale * q k^T - lse')
 //         dv += p^T do
 //         ds = scale * p * (do v^T - delta)
 //         dq += ds k;  dk += ds^T q
 //       }
 //     }
 //   }
+//
+// Precision (the CPU check asks f32 within 1e-5 of float64 at T = 8192):
+// the gradients of q and of k's biases come out of ds, whose rows sum to
+// zero in exact arithmetic, and whose entries are differences dp - delta
+// that largely cancel. The first pass therefore renormalizes the rows it
+// recomputes (whatever the rounding of the forward's log-sum-exp) and
+// takes delta from them rather than from o; delta, ds and the dq, dk, dv
+// accumulators are f64, the block products f32. With delta from o and f32
+// throughout, dq was off by 1e-5 and k's bias gradients by 5e-5 at
+// T = 2048. The first pass costs two of the five block products again.
 //
 // Sequences are zero-padded to whole blocks; padded keys and queries are
 // masked. Every block has a static shape.
@@ -145,7 +159,8 @@ private:
   bool causal;
   float scale;
   // [B, N, L, W] f32, padded: prepareOperands.
-  Value q, k, v, o, dO, lse;
+  // (o is not read: delta comes from the recomputed rows.)
+  Value q, k, v, dO, lse;
   OpFoldResult batch, numQueries, numKeys, paddedQueries, paddedKeys;
   OpFoldResult numQueryBlocks, numKeyBlocks;
 };
@@ -207,13 +222,11 @@ void AttentionGradLowering::run() {
   replaceResults(forall);
 }
 
-/// q, o, dO [B, N, Tp, .], lse [B, N, Tp] and k, v [B, N, Sp, .] in f32,
+/// q, dO [B, N, Tp, .], lse [B, N, Tp] and k, v [B, N, Sp, .] in f32,
 /// padded with zeros to whole blocks.
 void AttentionGradLowering::prepareOperands() {
   SmallVector<int64_t> toHeadMajor = {0, 2, 1, 3};
   q = padToMultiple(rewriter, loc, permuted(rewriter, loc, op.getQ(), toHeadMajor),
-                    2, bq);
-  o = padToMultiple(rewriter, loc, permuted(rewriter, loc, op.getO(), toHeadMajor),
                     2, bq);
   dO = padToMultiple(rewriter, loc,
                      permuted(rewriter, loc, op.getDO(), toHeadMajor), 2, bq);
@@ -239,10 +252,10 @@ SmallVector<Value> AttentionGradLowering::buildHead(Value batch, Value head) {
   SmallVector<Value> init = {
       tensor::EmptyOp::create(rewriter, loc,
                               {paddedQueries, rewriter.getIndexAttr(e)}, f32),
-      buildFilled(rewriter, loc, {paddedKeys, rewriter.getIndexAttr(e)}, f32,
-                  0.0),
-      buildFilled(rewriter, loc, {paddedKeys, rewriter.getIndexAttr(f)}, f32,
-                  0.0)};
+      buildFilled(rewriter, loc, {paddedKeys, rewriter.getIndexAttr(e)},
+                  rewriter.getF64Type(), 0.0),
+      buildFilled(rewriter, loc, {paddedKeys, rewriter.getIndexAttr(f)},
+                  rewriter.getF64Type(), 0.0)};
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
   auto loop = scf::ForOp::create(
@@ -255,7 +268,8 @@ SmallVector<Value> AttentionGradLowering::buildHead(Value batch, Value head) {
         scf::YieldOp::create(rewriter, loc,
                              buildQueryBlock(batch, head, queryBlock, grads));
       });
-  return loop.getResults();
+  return {loop.getResult(0), buildCast(rewriter, loc, loop.getResult(1), f32),
+          buildCast(rewriter, loc, loop.getResult(2), f32)};
 }
 
 SmallVector<Value> AttentionGradLowering::buildQueryBlock(Value batch,
@@ -281,16 +295,10 @@ SmallVector<Value> AttentionGradLowering::buildQueryBlock(Value batch,
                        ctx),
         {OpFoldResult(queryBlock), numKeyBlocks});
 
-  // A first pass over the key blocks renormalizes the rows and computes
-  // delta from them: with l[i] = sum_j p[i, j] (1 in exact arithmetic),
-  // lse' = lse + log l and delta[i] = sum_j p[i, j] dp[i, j] / l[i], which
-  // is (dO o)[i] in exact arithmetic. The second pass then works with rows
-  // that sum to one and ds rows that sum to zero up to its own rounding,
-  // whatever the f32 rounding of the forward's log-sum-exp and output:
-  // taken as they are, the cancellation in dp - delta amplified it to
-  // errors of 1e-5 in dq and 5e-5 in k's bias gradients at T = 2048 (the
-  // CPU check asks 1e-5). It costs two of the five block products again.
-  Value zeroRow = buildFilled(rewriter, loc, {rewriter.getIndexAttr(bq)}, f32, 0.0);
+  // The first pass (see the file comment): l and sum_j p dp per row, in
+  // f64.
+  Value zeroRow = buildFilled(rewriter, loc, {rewriter.getIndexAttr(bq)},
+                              rewriter.getF64Type(), 0.0);
   SmallVector<Value> sums = buildKeyLoop(
       end, {zeroRow, zeroRow},
       [&](Value keyBlock, ValueRange carried) -> SmallVector<Value> {
@@ -308,38 +316,52 @@ SmallVector<Value> AttentionGradLowering::buildQueryBlock(Value batch,
             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
                                           utils::IteratorType::reduction},
             [&](OpBuilder &nb, Location nloc, ValueRange args) {
-              Value pdp = arith::MulFOp::create(nb, nloc, args[0], args[1]);
+              Value p64 = castScalar(nb, nloc, args[0], nb.getF64Type());
+              Value dp64 = castScalar(nb, nloc, args[1], nb.getF64Type());
+              Value pdp = arith::MulFOp::create(nb, nloc, p64, dp64);
               linalg::YieldOp::create(
                   nb, nloc,
                   ValueRange{arith::AddFOp::create(nb, nloc, args[2], pdp),
                              arith::AddFOp::create(nb, nloc, args[3],
-                                                   args[0])});
+                                                   p64)});
             });
         return rowSums.getResults();
       });
-  Value delta = buildElementwise(
-      rewriter, loc, sums, {}, f32,
-      [](OpBuilder &nb, Location nloc, ValueRange v) -> Value {
-        return arith::DivFOp::create(nb, nloc, v[0], v[1]);
+  // delta = sums[0] / sums[1] in f64; lse' = lse + log sums[1] in f32.
+  AffineMap row = rewriter.getMultiDimIdentityMap(1);
+  auto normalized = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{zeroRow.getType(), lseBlock.getType()},
+      ValueRange{sums[0], sums[1], lseBlock},
+      ValueRange{tensor::EmptyOp::create(rewriter, loc,
+                                         ArrayRef<int64_t>{bq},
+                                         rewriter.getF64Type()),
+                 tensor::EmptyOp::create(rewriter, loc,
+                                         ArrayRef<int64_t>{bq}, f32)},
+      ArrayRef<AffineMap>{row, row, row, row, row},
+      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value ratio = arith::DivFOp::create(nb, nloc, args[0], args[1]);
+        Value log = castScalar(nb, nloc, math::LogOp::create(nb, nloc, args[1]),
+                               nb.getF32Type());
+        linalg::YieldOp::create(
+            nb, nloc,
+            ValueRange{ratio, arith::AddFOp::create(nb, nloc, args[2], log)});
       });
-  Value normalizedLse = buildElementwise(
-      rewriter, loc, {lseBlock, sums[1]}, {}, f32,
-      [](OpBuilder &nb, Location nloc, ValueRange v) -> Value {
-        return arith::AddFOp::create(nb, nloc, v[0],
-                                     math::LogOp::create(nb, nloc, v[1]));
-      });
+  Value delta = normalized.getResult(0);
+  Value normalizedLse = normalized.getResult(1);
 
   SmallVector<Value> init = {
       buildFilled(rewriter, loc,
-                  {rewriter.getIndexAttr(bq), rewriter.getIndexAttr(e)}, f32,
-                  0.0),
+                  {rewriter.getIndexAttr(bq), rewriter.getIndexAttr(e)},
+                  rewriter.getF64Type(), 0.0),
       grads[1], grads[2]};
   SmallVector<Value> results = buildKeyLoop(
       end, init, [&](Value keyBlock, ValueRange carried) {
         return buildKeyBlock(batch, head, keyBlock, queryOffset, qBlock,
                              dOBlock, normalizedLse, delta, carried);
       });
-  return {insertRows(rewriter, loc, results[0], grads[0], queryOffset),
+  return {insertRows(rewriter, loc, buildCast(rewriter, loc, results[0], f32),
+                     grads[0], queryOffset),
           results[1], results[2]};
 }
 
@@ -465,16 +487,21 @@ SmallVector<Value> AttentionGradLowering::buildKeyBlock(
   Value dP = buildValueProducts(dOBlock, kb.v);
   AffineMap rowCol = AffineMap::get(2, 0, {i, j}, ctx);
   AffineMap row = AffineMap::get(2, 0, {i}, ctx);
+  Type f64 = rewriter.getF64Type();
+  Value dSInit = tensor::EmptyOp::create(rewriter, loc,
+                                         ArrayRef<int64_t>{bq, bk}, f64);
   Value dS =
       linalg::GenericOp::create(
-          rewriter, loc, dP.getType(), ValueRange{p, delta}, dP,
-          ArrayRef<AffineMap>{rowCol, row, rowCol},
+          rewriter, loc, dSInit.getType(), ValueRange{p, delta, dP}, dSInit,
+          ArrayRef<AffineMap>{rowCol, row, rowCol, rowCol},
           SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
           [&](OpBuilder &nb, Location nloc, ValueRange args) {
-            Value diff = arith::SubFOp::create(nb, nloc, args[2], args[1]);
+            Value diff = arith::SubFOp::create(
+                nb, nloc, castScalar(nb, nloc, args[2], f64), args[1]);
             Value scaled = arith::MulFOp::create(
-                nb, nloc, args[0],
-                arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(scale)));
+                nb, nloc, castScalar(nb, nloc, args[0], f64),
+                arith::ConstantOp::create(nb, nloc,
+                                          nb.getF64FloatAttr(scale)));
             linalg::YieldOp::create(
                 nb, nloc,
                 arith::MulFOp::create(nb, nloc, scaled, diff).getResult());

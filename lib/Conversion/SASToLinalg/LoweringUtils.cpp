@@ -179,12 +179,13 @@ Value lowering::buildContraction(OpBuilder &b, Location loc, Value lhs,
   for (AffineExpr e : maps[2].getResults())
     iterators[cast<AffineDimExpr>(e).getPosition()] =
         utils::IteratorType::parallel;
-  Type f32 = b.getF32Type();
+  Type acc = tensorType(init).getElementType();
   // vector.contract multiplies operands of one element type: when they
-  // differ (an f32 activation times a bf16 weight), widen the narrow one.
+  // differ (an f32 activation times a bf16 weight), widen both to the
+  // accumulator's.
   if (tensorType(lhs).getElementType() != tensorType(rhs).getElementType()) {
-    lhs = buildCast(b, loc, lhs, f32);
-    rhs = buildCast(b, loc, rhs, f32);
+    lhs = buildCast(b, loc, lhs, acc);
+    rhs = buildCast(b, loc, rhs, acc);
   }
   return linalg::GenericOp::create(
              b, loc, init.getType(), ValueRange{lhs, rhs}, init, maps,
