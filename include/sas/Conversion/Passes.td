@@ -122,6 +122,10 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
     f32, and a head of another size is compiled correctly rather than
     padded.
 
+    The backward has no GPU kernels yet: a `sas.attention` that returns its
+    log-sum-exp and the gradient ops (`sas.*_grad`) are errors here, naming
+    the CPU pipeline, which compiles them.
+
     The module's target (`sas.target`, an `#nvvm.target` that
     `sas-gpu-attach-target` attaches and `sas-gpu-pipeline` attaches first)
     decides the kernel: on a target with wgmma (sm_90a), the tensor-core

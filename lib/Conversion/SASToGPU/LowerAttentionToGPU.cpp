@@ -165,14 +165,11 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
-    // No GPU kernel writes the log-sum-exp yet (issue 22): such an
-    // attention is left to the linalg lowering, and the user is told.
-    if (op.getLse()) {
-      op.emitRemark() << op->getName()
-                      << " with its log-sum-exp stays on the linalg path: "
-                         "the GPU attention kernels do not write it";
-      return failure();
-    }
+    // What a backward's forward saves: no GPU kernel writes it yet.
+    if (op.getLse())
+      return op.emitOpError()
+             << "with its log-sum-exp (the forward of a backward) has no GPU "
+                "kernel yet: gradients compile for the CPU (sas-cpu-pipeline)";
     auto qType = cast<RankedTensorType>(op.getQ().getType());
     auto vType = cast<RankedTensorType>(op.getV().getType());
     // The verifier guarantees static heads and head sizes.
@@ -572,6 +569,19 @@ struct ConvertSASAttentionToGPUPass
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateLowerAttentionToGPUPatterns(patterns, tiling);
+    // The backward has no GPU kernels yet (issue 22); its ops are refused
+    // here, the GPU pipeline's first conversion, rather than left to a
+    // linalg path that does not map them to the GPU.
+    WalkResult gradients = getOperation()->walk([](Operation *op) {
+      if (!isa<HeadSimGradOp, FeatureSimGradOp, AttentionGradOp, PeaaGradOp,
+               LayerGradOp>(op))
+        return WalkResult::advance();
+      op->emitOpError() << "has no GPU kernel yet: gradients compile for the "
+                           "CPU (sas-cpu-pipeline)";
+      return WalkResult::interrupt();
+    });
+    if (gradients.wasInterrupted())
+      return signalPassFailure();
     SmallVector<Operation *> attentions;
     getOperation()->walk([&](AttentionOp op) { attentions.push_back(op); });
     rewriteOpsToBuffers(attentions, std::move(patterns));

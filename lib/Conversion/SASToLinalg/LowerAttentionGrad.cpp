@@ -340,12 +340,18 @@ SmallVector<Value> AttentionGradLowering::buildQueryBlock(Value batch,
       ArrayRef<AffineMap>{row, row, row, row, row},
       ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        Value ratio = arith::DivFOp::create(nb, nloc, args[0], args[1]);
-        Value log = castScalar(nb, nloc, math::LogOp::create(nb, nloc, args[1]),
-                               nb.getF32Type());
-        linalg::YieldOp::create(
-            nb, nloc,
-            ValueRange{ratio, arith::AddFOp::create(nb, nloc, args[2], log)});
+        // A padded query row sees no key (l = 0): delta 0 keeps its ds 0.
+        Value zero = arith::ConstantOp::create(nb, nloc, nb.getF64FloatAttr(0));
+        Value seen = arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OGT,
+                                           args[1], zero);
+        Value ratio = arith::SelectOp::create(
+            nb, nloc, seen, arith::DivFOp::create(nb, nloc, args[0], args[1]),
+            zero);
+        Value log = arith::SelectOp::create(
+            nb, nloc, seen, math::LogOp::create(nb, nloc, args[1]), zero);
+        Value lse = arith::AddFOp::create(
+            nb, nloc, args[2], castScalar(nb, nloc, log, nb.getF32Type()));
+        linalg::YieldOp::create(nb, nloc, ValueRange{ratio, lse});
       });
   Value delta = normalized.getResult(0);
   Value normalizedLse = normalized.getResult(1);

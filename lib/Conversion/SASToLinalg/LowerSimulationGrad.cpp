@@ -83,7 +83,10 @@ static Value insertTap(OpBuilder &b, Location loc, Value slice, Value w,
 static Value buildHeadConvWeightGrad(OpBuilder &b, Location loc, Value dC,
                                      Value x, int64_t kernel) {
   MLIRContext *ctx = b.getContext();
-  Value padded = padLastDim(b, loc, x, (kernel - 1) / 2);
+  // Widened once for all taps (buildTokenSum sums in f64).
+  Type f64 = b.getF64Type();
+  Value padded = buildCast(b, loc, padLastDim(b, loc, x, (kernel - 1) / 2), f64);
+  dC = buildCast(b, loc, dC, f64);
   int64_t outHeads = cast<RankedTensorType>(dC.getType()).getDimSize(2);
   int64_t heads = cast<RankedTensorType>(x.getType()).getDimSize(2);
   SmallVector<OpFoldResult> windowSizes = tensor::getMixedSizes(b, loc, x);
