@@ -317,10 +317,11 @@ FailureOr<CostEstimate> LayerGradOp::estimateCost(const CostSizes &sizes) {
                     dim(getQHeadW(), 0), dim(getQ(), 3), dim(getQFeatW(), 0),
                     dim(getQHeadW(), 2), getCausal());
   };
-  // The forward is recomputed, then differentiated.
+  // The forward is recomputed up to the attention (PEAA's gradient needs
+  // only its group mean), then differentiated.
   cost::LayerTerms forward = terms(cost::getLayerTerms);
   cost::LayerTerms backward = terms(cost::getLayerGradTerms);
-  estimate->flops = forward.total() + backward.total();
+  estimate->flops = forward.total() - forward.peaa + backward.total();
   estimate->dominantTerm = backward.dominant();
   return estimate;
 }

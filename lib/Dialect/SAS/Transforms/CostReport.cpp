@@ -104,6 +104,42 @@ LayerComparison compareWithMha(LayerOp layer, const CostEstimate &sas,
   return c;
 }
 
+/// A layer's training step next to MHA's: FLOPs of the forward, of the
+/// backward given what the forward saved (its output and log-sum-exp), and
+/// of both. (sas.layer_grad's own row adds the forward it recomputes, but
+/// PEAA's dense layer.)
+struct TrainingComparison {
+  double forward = 0, backward = 0, mhaForward = 0, mhaBackward = 0;
+};
+
+TrainingComparison compareTraining(LayerGradOp layer, const CostSizes &sizes) {
+  auto dim = [](Value v, unsigned i) {
+    return cast<ShapedType>(v.getType()).getDimSize(i);
+  };
+  auto resolve = [](int64_t size, std::optional<int64_t> dynamic) {
+    return static_cast<double>(ShapedType::isDynamic(size) ? *dynamic : size);
+  };
+  double b = resolve(dim(layer.getQ(), 0), sizes.batch);
+  double t = resolve(dim(layer.getQ(), 1), sizes.seqLen);
+  double s = resolve(dim(layer.getK(), 1), sizes.seqLen);
+  int64_t h = dim(layer.getQ(), 2), d = dim(layer.getQ(), 3);
+  int64_t hs = dim(layer.getQHeadW(), 0), ds = dim(layer.getQFeatW(), 0);
+  int64_t k = dim(layer.getQHeadW(), 2);
+  TrainingComparison c;
+  c.forward =
+      cost::getLayerTerms(b, t, s, h, hs, d, ds, k, layer.getCausal()).total();
+  c.backward = cost::getLayerGradTerms(b, t, s, h, hs, d, ds, k,
+                                       layer.getCausal())
+                   .total();
+  // MHA: attention over H heads of D and the output dense layer; its
+  // backward the attention's (scores recomputed) and the dense layer's two.
+  double pairs = cost::attentionPairs(b, h, t, s, layer.getCausal());
+  double dense = cost::peaaFlops(b * t, h * d);
+  c.mhaForward = 2 * pairs * (2 * d) + dense;
+  c.mhaBackward = cost::attentionGradFlops(pairs, d, d) + 2 * dense;
+  return c;
+}
+
 llvm::json::Object toJson(const CostEstimate &c) {
   return llvm::json::Object{{"flops", c.flops},
                             {"bytes", c.bytes},
@@ -162,6 +198,7 @@ struct SASCostReportPass : sas::impl::SASCostReportBase<SASCostReportPass> {
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       SmallVector<Row> rows;
       SmallVector<LayerComparison> layers;
+      SmallVector<TrainingComparison> training;
       CostEstimate total;
       bool failedEstimate = false;
       func.walk([&](CostOpInterface op) {
@@ -178,6 +215,8 @@ struct SASCostReportPass : sas::impl::SASCostReportBase<SASCostReportPass> {
         total.parameters += estimate->parameters;
         if (auto layer = dyn_cast<LayerOp>(op.getOperation()))
           layers.push_back(compareWithMha(layer, *estimate, sizes));
+        if (auto layer = dyn_cast<LayerGradOp>(op.getOperation()))
+          training.push_back(compareTraining(layer, sizes));
       });
       if (failedEstimate)
         return signalPassFailure();
@@ -210,11 +249,22 @@ struct SASCostReportPass : sas::impl::SASCostReportBase<SASCostReportPass> {
                                   {"head_dim", c.matchedHeadDim},
                                   {"width", c.heads * c.matchedHeadDim},
                                   {"cost", toJson(c.widthMatched)}}}});
+        llvm::json::Array steps;
+        for (const TrainingComparison &c : training)
+          steps.push_back(llvm::json::Object{
+              {"forward_flops", c.forward},
+              {"backward_flops", c.backward},
+              {"forward_backward_flops", c.forward + c.backward},
+              {"mha_forward_flops", c.mhaForward},
+              {"mha_backward_flops", c.mhaBackward},
+              {"flop_ratio", (c.forward + c.backward) /
+                                 (c.mhaForward + c.mhaBackward)}});
         functions.push_back(llvm::json::Object{
             {"function", func.getName().str()},
             {"ops", std::move(ops)},
             {"total", toJson(total)},
-            {"layers", std::move(comparisons)}});
+            {"layers", std::move(comparisons)},
+            {"training", std::move(steps)}});
         continue;
       }
       os << "sas-cost-report: @" << func.getName() << "\n";
@@ -233,6 +283,15 @@ struct SASCostReportPass : sas::impl::SASCostReportBase<SASCostReportPass> {
             static_cast<long long>(c.heads), c.matchedHeadDim,
             c.heads * c.matchedHeadDim);
       }
+      for (const TrainingComparison &c : training)
+        os << llvm::format(
+            "  training step GFLOP: SAS forward %.6f, backward %.6f, both "
+            "%.6f; MHA (same B,T,H,D) forward %.6f, backward %.6f, both "
+            "%.6f; SAS / MHA %.2fx\n",
+            c.forward / 1e9, c.backward / 1e9, (c.forward + c.backward) / 1e9,
+            c.mhaForward / 1e9, c.mhaBackward / 1e9,
+            (c.mhaForward + c.mhaBackward) / 1e9,
+            (c.forward + c.backward) / (c.mhaForward + c.mhaBackward));
     }
     if (format == "json")
       os << llvm::formatv("{0:2}",

@@ -55,7 +55,10 @@ def SASCostReport : Pass<"sas-cost-report", "ModuleOp"> {
     attention plus output dense; the q/k/v projections are common to both and
     not counted) and two MHA layers that spend the same FLOPs as the SAS
     layer: one with as many heads of size D' as that takes, one with H heads
-    widened until it does. The IR is not changed.
+    widened until it does. For each `sas.layer_grad`, a training step: the
+    forward's FLOPs, the backward's given the forward's saved output and
+    log-sum-exp, and both, beside the same MHA layer's forward and
+    backward. The IR is not changed.
 
     `format=json` prints one JSON object instead of tables; `batch` and
     `seq-len` give sizes for dynamic dimensions. The report goes to stderr,
