@@ -44,11 +44,7 @@ Value lowering::buildHeadConv(OpBuilder &b, Location loc, Value x, Value w,
 
   Value acc = init;
   for (int64_t tap = 0; tap < kernel; ++tap) {
-    SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
-    offsets[3] = b.getIndexAttr(tap);
-    Value window = tensor::ExtractSliceOp::create(
-        b, loc, padded, offsets, windowSizes,
-        SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+    Value window = extractTapWindow(b, loc, padded, windowSizes, tap);
     Value tapWeights = tensor::ExtractSliceOp::create(
         b, loc,
         RankedTensorType::get({outHeads, heads}, wType.getElementType()), w,

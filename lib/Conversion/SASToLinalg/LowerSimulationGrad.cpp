@@ -98,11 +98,7 @@ static Value buildHeadConvWeightGrad(OpBuilder &b, Location loc, Value dC,
   Value grad = tensor::EmptyOp::create(
       b, loc, ArrayRef<int64_t>{outHeads, heads, kernel}, b.getF32Type());
   for (int64_t tap = 0; tap < kernel; ++tap) {
-    SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
-    offsets[3] = b.getIndexAttr(tap);
-    Value window = tensor::ExtractSliceOp::create(
-        b, loc, padded, offsets, windowSizes,
-        SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+    Value window = extractTapWindow(b, loc, padded, windowSizes, tap);
     Value tapGrad =
         buildTokenSum(b, loc, dC, window, {outHeads, heads}, maps);
     grad = insertTap(b, loc, tapGrad, grad, tap);

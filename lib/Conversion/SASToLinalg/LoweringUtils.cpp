@@ -147,6 +147,15 @@ Value lowering::padToMultiple(OpBuilder &b, Location loc, Value x, unsigned dim,
                                /*nofold=*/false);
 }
 
+Value lowering::extractTapWindow(OpBuilder &b, Location loc, Value padded,
+                                 ArrayRef<OpFoldResult> sizes, int64_t tap) {
+  SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+  offsets[3] = b.getIndexAttr(tap);
+  return tensor::ExtractSliceOp::create(
+      b, loc, padded, offsets, sizes,
+      SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+}
+
 Value lowering::collapse(OpBuilder &b, Location loc, Value x,
                        ArrayRef<ReassociationIndices> reassociation) {
   return tensor::CollapseShapeOp::create(b, loc, x, reassociation);

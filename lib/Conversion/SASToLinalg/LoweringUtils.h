@@ -84,6 +84,12 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
 /// contractions read rows of the output dimension contiguously.
 Value transposeWeight(OpBuilder &b, Location loc, Value weight);
 
+/// The window of `padded` ([B, T, C, D + K - 1], a head convolution's
+/// zero-padded input) that tap `tap` reads: sizes `sizes` ([B, T, C, D]) at
+/// feature `tap`.
+Value extractTapWindow(OpBuilder &b, Location loc, Value padded,
+                       ArrayRef<OpFoldResult> sizes, int64_t tap);
+
 /// out[b, t, o, j] = init[b, t, o, j]
 ///                 + sum_{c, i} w[o, c, i] * x[b, t, c, j + i - p]
 /// (p = (kernel - 1) / 2, x zero outside 0..D-1): the head convolution, its

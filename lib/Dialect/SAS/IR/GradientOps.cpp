@@ -48,43 +48,49 @@ static LogicalResult checkGradientTypes(Operation *op,
 }
 
 //===----------------------------------------------------------------------===//
-// HeadSimGradOp
+// HeadSimGradOp, FeatureSimGradOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult HeadSimGradOp::verify() {
-  if (failed(verifyElementTypes(*this, {"x", "d_result", "w", "b", "res_w"})))
+/// The layouts of a simulation's operands and the forward's shape rule.
+struct SimulationRules {
+  ArrayRef<StringLiteral> x, w, resW, bias;
+  FailureOr<RankedTensorType> (*verifyForward)(
+      ShapeVerifier &, const NamedTensor &, const NamedTensor &,
+      const NamedTensor &, const NamedTensor &, const NamedTensor &);
+  StringRef resultLayout;
+};
+
+/// A simulation's gradient: the forward's rules on x, w, b, res_w (res_b,
+/// not an operand, has b's shape), d_result of the forward result's type,
+/// and the gradients of x, w, b, res_w and res_b.
+template <typename OpT>
+static LogicalResult verifySimulationGrad(OpT op, const SimulationRules &r) {
+  if (failed(verifyElementTypes(op, {"x", "d_result", "w", "b", "res_w"})))
     return failure();
-  ShapeVerifier v(*this);
-  NamedTensor bias = named("b", getB(), kHeadSimBias);
-  FailureOr<RankedTensorType> result = verifyHeadSimShapes(
-      v, named("x", getX(), kHeadSimX), named("w", getW(), kHeadSimW), bias,
-      named("res_w", getResW(), kHeadSimResW), bias);
+  ShapeVerifier v(op);
+  NamedTensor bias = named("b", op.getB(), r.bias);
+  FailureOr<RankedTensorType> result =
+      r.verifyForward(v, named("x", op.getX(), r.x), named("w", op.getW(), r.w),
+                      bias, named("res_w", op.getResW(), r.resW), bias);
   if (failed(result) ||
-      failed(checkIncomingGradient(*this, getDResult(), "d_result", *result,
-                                   "[B, T, H', D]")))
+      failed(checkIncomingGradient(op, op.getDResult(), "d_result", *result,
+                                   r.resultLayout)))
     return failure();
-  return checkGradientTypes(*this, {"x", "w", "b", "res_w", "res_b"},
-                            {getX(), getW(), getB(), getResW(), getB()});
+  return checkGradientTypes(
+      op, {"x", "w", "b", "res_w", "res_b"},
+      {op.getX(), op.getW(), op.getB(), op.getResW(), op.getB()});
 }
 
-//===----------------------------------------------------------------------===//
-// FeatureSimGradOp
-//===----------------------------------------------------------------------===//
+LogicalResult HeadSimGradOp::verify() {
+  return verifySimulationGrad(
+      *this, {kHeadSimX, kHeadSimW, kHeadSimResW, kHeadSimBias,
+              verifyHeadSimShapes, "[B, T, H', D]"});
+}
 
 LogicalResult FeatureSimGradOp::verify() {
-  if (failed(verifyElementTypes(*this, {"x", "d_result", "w", "b", "res_w"})))
-    return failure();
-  ShapeVerifier v(*this);
-  NamedTensor bias = named("b", getB(), kFeatureSimBias);
-  FailureOr<RankedTensorType> result = verifyFeatureSimShapes(
-      v, named("x", getX(), kFeatureSimX), named("w", getW(), kFeatureSimW),
-      bias, named("res_w", getResW(), kFeatureSimResW), bias);
-  if (failed(result) ||
-      failed(checkIncomingGradient(*this, getDResult(), "d_result", *result,
-                                   "[B, T, H', D']")))
-    return failure();
-  return checkGradientTypes(*this, {"x", "w", "b", "res_w", "res_b"},
-                            {getX(), getW(), getB(), getResW(), getB()});
+  return verifySimulationGrad(
+      *this, {kFeatureSimX, kFeatureSimW, kFeatureSimResW, kFeatureSimBias,
+              verifyFeatureSimShapes, "[B, T, H', D']"});
 }
 
 //===----------------------------------------------------------------------===//

@@ -33,6 +33,12 @@ double cost::attentionPairs(double batch, int64_t heads, double seqLen,
   return batch * heads * perHead;
 }
 
+/// Scores and weighted values of `pairs` (query, key) pairs.
+static double attentionFlops(double pairs, int64_t qkHeadDim,
+                             int64_t vHeadDim) {
+  return 2 * pairs * (qkHeadDim + vHeadDim);
+}
+
 double cost::peaaFlops(double tokens, int64_t width) {
   return tokens * 2.0 * width * width;
 }
@@ -157,7 +163,7 @@ FailureOr<CostEstimate> AttentionOp::estimateCost(const CostSizes &sizes) {
   int64_t n = dim(getQ(), 2), e = dim(getQ(), 3), f = dim(getV(), 3);
   double pairs =
       cost::attentionPairs(a->batch, n, a->seqLen, a->keyLen, getCausal());
-  estimate->flops = 2 * pairs * (e + f);
+  estimate->flops = attentionFlops(pairs, e, f);
   estimate->dominantTerm = e >= f ? "scores" : "weighted values";
   return estimate;
 }
@@ -186,24 +192,46 @@ FailureOr<CostEstimate> LayerOp::estimateCost(const CostSizes &sizes) {
   return estimate;
 }
 
+namespace {
+/// The FLOP formula of each step of a layer, forward or gradient.
+struct StepFormulas {
+  double (*headSim)(double, int64_t, int64_t, int64_t, int64_t);
+  double (*featureSim)(double, int64_t, int64_t, int64_t);
+  double (*attention)(double pairs, int64_t qkHeadDim, int64_t vHeadDim);
+  /// Dense layers of PEAA's width per token: 1 forward, 2 backward (the
+  /// input and the weight gradient).
+  double peaaLayers;
+};
+} // namespace
+
+/// The layer's terms by `f`: q, k and v simulated (k and v over the keys).
+static cost::LayerTerms sumLayerTerms(const StepFormulas &f, double batch,
+                                      double seqLen, double keyLen,
+                                      int64_t heads, int64_t simHeads,
+                                      int64_t headDim, int64_t simHeadDim,
+                                      int64_t kernel, bool causal) {
+  cost::LayerTerms terms;
+  double queries = batch * seqLen, keys = batch * keyLen;
+  terms.headSimulation =
+      f.headSim(queries, heads, simHeads, headDim, kernel) +
+      2 * f.headSim(keys, heads, simHeads, headDim, kernel);
+  terms.featureSimulation = f.featureSim(queries, simHeads, headDim, simHeadDim) +
+                            f.featureSim(keys, simHeads, headDim, simHeadDim);
+  terms.attention = f.attention(
+      cost::attentionPairs(batch, simHeads, seqLen, keyLen, causal),
+      simHeadDim, headDim);
+  terms.peaa = f.peaaLayers * cost::peaaFlops(queries, heads * headDim);
+  return terms;
+}
+
 cost::LayerTerms cost::getLayerTerms(double batch, double seqLen,
                                      double keyLen, int64_t heads,
                                      int64_t simHeads, int64_t headDim,
                                      int64_t simHeadDim, int64_t kernel,
                                      bool causal) {
-  LayerTerms terms;
-  double queries = batch * seqLen, keys = batch * keyLen;
-  terms.headSimulation =
-      headSimFlops(queries, heads, simHeads, headDim, kernel) +
-      2 * headSimFlops(keys, heads, simHeads, headDim, kernel);
-  terms.featureSimulation =
-      featureSimFlops(queries, simHeads, headDim, simHeadDim) +
-      featureSimFlops(keys, simHeads, headDim, simHeadDim);
-  terms.attention = 2 *
-                    attentionPairs(batch, simHeads, seqLen, keyLen, causal) *
-                    (simHeadDim + headDim);
-  terms.peaa = peaaFlops(queries, heads * headDim);
-  return terms;
+  return sumLayerTerms({headSimFlops, featureSimFlops, attentionFlops, 1},
+                       batch, seqLen, keyLen, heads, simHeads, headDim,
+                       simHeadDim, kernel, causal);
 }
 
 cost::LayerTerms cost::getLayerGradTerms(double batch, double seqLen,
@@ -211,20 +239,9 @@ cost::LayerTerms cost::getLayerGradTerms(double batch, double seqLen,
                                          int64_t simHeads, int64_t headDim,
                                          int64_t simHeadDim, int64_t kernel,
                                          bool causal) {
-  LayerTerms terms;
-  double queries = batch * seqLen, keys = batch * keyLen;
-  terms.headSimulation =
-      headSimGradFlops(queries, heads, simHeads, headDim, kernel) +
-      2 * headSimGradFlops(keys, heads, simHeads, headDim, kernel);
-  terms.featureSimulation =
-      featureSimGradFlops(queries, simHeads, headDim, simHeadDim) +
-      featureSimGradFlops(keys, simHeads, headDim, simHeadDim);
-  terms.attention = attentionGradFlops(
-      attentionPairs(batch, simHeads, seqLen, keyLen, causal), simHeadDim,
-      headDim);
-  // The input and the weight gradient of the dense layer.
-  terms.peaa = 2 * peaaFlops(queries, heads * headDim);
-  return terms;
+  return sumLayerTerms(
+      {headSimGradFlops, featureSimGradFlops, attentionGradFlops, 2}, batch,
+      seqLen, keyLen, heads, simHeads, headDim, simHeadDim, kernel, causal);
 }
 
 StringRef cost::LayerTerms::dominant() const {

@@ -47,20 +47,34 @@ struct LayerComparison {
   int64_t heads = 0;
 };
 
-/// The MHA comparisons of docs/spec.md ("Cost") for `layer`.
-LayerComparison compareWithMha(LayerOp layer, const CostEstimate &sas,
-                               const CostSizes &sizes) {
+/// The sizes of a sas.layer or sas.layer_grad, dynamic ones from `sizes`.
+struct LayerShape {
+  double b, t, s;
+  int64_t h, d, hs, ds, k;
+};
+
+template <typename OpT>
+LayerShape getLayerShape(OpT layer, const CostSizes &sizes) {
   auto dim = [](Value v, unsigned i) {
     return cast<ShapedType>(v.getType()).getDimSize(i);
   };
   auto resolve = [](int64_t size, std::optional<int64_t> dynamic) {
     return static_cast<double>(ShapedType::isDynamic(size) ? *dynamic : size);
   };
-  double b = resolve(dim(layer.getQ(), 0), sizes.batch);
-  double t = resolve(dim(layer.getQ(), 1), sizes.seqLen);
-  double s = resolve(dim(layer.getK(), 1), sizes.seqLen);
-  int64_t h = dim(layer.getQ(), 2), d = dim(layer.getQ(), 3);
-  int64_t ds = dim(layer.getQFeatW(), 0);
+  return {resolve(dim(layer.getQ(), 0), sizes.batch),
+          resolve(dim(layer.getQ(), 1), sizes.seqLen),
+          resolve(dim(layer.getK(), 1), sizes.seqLen),
+          dim(layer.getQ(), 2),
+          dim(layer.getQ(), 3),
+          dim(layer.getQHeadW(), 0),
+          dim(layer.getQFeatW(), 0),
+          dim(layer.getQHeadW(), 2)};
+}
+
+/// The MHA comparisons of docs/spec.md ("Cost") for `layer`.
+LayerComparison compareWithMha(LayerOp layer, const CostEstimate &sas,
+                               const CostSizes &sizes) {
+  auto [b, t, s, h, d, hs, ds, k] = getLayerShape(layer, sizes);
   double tokens = b * t;
   double pairsPerHead = cost::attentionPairs(b, 1, t, s, layer.getCausal());
   unsigned elementBytes =
@@ -113,18 +127,7 @@ struct TrainingComparison {
 };
 
 TrainingComparison compareTraining(LayerGradOp layer, const CostSizes &sizes) {
-  auto dim = [](Value v, unsigned i) {
-    return cast<ShapedType>(v.getType()).getDimSize(i);
-  };
-  auto resolve = [](int64_t size, std::optional<int64_t> dynamic) {
-    return static_cast<double>(ShapedType::isDynamic(size) ? *dynamic : size);
-  };
-  double b = resolve(dim(layer.getQ(), 0), sizes.batch);
-  double t = resolve(dim(layer.getQ(), 1), sizes.seqLen);
-  double s = resolve(dim(layer.getK(), 1), sizes.seqLen);
-  int64_t h = dim(layer.getQ(), 2), d = dim(layer.getQ(), 3);
-  int64_t hs = dim(layer.getQHeadW(), 0), ds = dim(layer.getQFeatW(), 0);
-  int64_t k = dim(layer.getQHeadW(), 2);
+  auto [b, t, s, h, d, hs, ds, k] = getLayerShape(layer, sizes);
   TrainingComparison c;
   c.forward =
       cost::getLayerTerms(b, t, s, h, hs, d, ds, k, layer.getCausal()).total();
