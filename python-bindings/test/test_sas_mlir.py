@@ -162,7 +162,7 @@ def test_config_errors():
 def test_compile_errors_raise_with_diagnostics(rng):
     with pytest.raises(sas_mlir.CompileError, match=r"cannot parse the MLIR text"):
         sas_mlir.run_pipeline("func.func @f( {", "builtin.module(sas-expand)")
-    with pytest.raises(sas_mlir.CompileError, match=r"the input must hold exactly one sas.layer, it holds 0"):
+    with pytest.raises(sas_mlir.CompileError, match=r"the input must hold exactly one sas.layer or sas.layer_grad, it holds 0"):
         sas_mlir.compile("func.func @f() { return }")
     with pytest.raises(sas_mlir.CompileError, match=r"no-such-pass"):
         sas_mlir.run_pipeline(sas_mlir.build_layer(
