@@ -165,11 +165,24 @@ MlirLogicalResult sasRunPassPipeline(MlirModule module, MlirStringRef pipeline,
   return mlirLogicalResultSuccess();
 }
 
+/// The layer function of `module`, which must be a forward: the C API's
+/// layers take 25 inputs and write one output.
+static llvm::Expected<std::pair<func::FuncOp, LayerConfig>>
+findForwardLayer(ModuleOp module) {
+  auto found = findLayerFunction(module);
+  if (found && found->second.backward)
+    return llvm::createStringError(
+        std::errc::invalid_argument,
+        "the module holds a sas.layer_grad: the C API and Python run forward "
+        "layers; run a backward with sas-run --backward");
+  return found;
+}
+
 MlirLogicalResult sasGetLayerConfig(MlirModule module, SasLayerConfig *config,
                                     int64_t *batch, int64_t *seqLen,
                                     MlirStringCallback errorCallback,
                                     void *userData) {
-  auto found = findLayerFunction(unwrap(module));
+  auto found = findForwardLayer(unwrap(module));
   if (!found) {
     report(errorCallback, userData, llvm::toString(found.takeError()));
     return mlirLogicalResultFailure();
@@ -207,7 +220,7 @@ SasCompiledLayer sasCompileLayer(MlirModule module, int64_t batch,
     return SasCompiledLayer{nullptr};
   }
   ModuleOp op = unwrap(module);
-  auto found = findLayerFunction(op);
+  auto found = findForwardLayer(op);
   if (!found) {
     report(errorCallback, userData, llvm::toString(found.takeError()));
     return SasCompiledLayer{nullptr};

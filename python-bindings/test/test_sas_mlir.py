@@ -6,6 +6,8 @@ Run with the package on the path:
 
 import threading
 
+import os
+
 import numpy as np
 import pytest
 
@@ -164,6 +166,13 @@ def test_compile_errors_raise_with_diagnostics(rng):
         sas_mlir.run_pipeline("func.func @f( {", "builtin.module(sas-expand)")
     with pytest.raises(sas_mlir.CompileError, match=r"the input must hold exactly one sas.layer or sas.layer_grad, it holds 0"):
         sas_mlir.compile("func.func @f() { return }")
+    # The backward runs through sas-run --backward, not here (a module
+    # holding sas.layer_grad is refused by name).
+    grad = open(os.path.join(os.path.dirname(__file__), "..", "..", "test",
+                             "Dialect", "SAS", "Transforms",
+                             "expand-layer-grad.mlir")).read()
+    with pytest.raises(sas_mlir.CompileError, match=r"the module holds a sas.layer_grad: the C API and Python run forward layers; run a backward with sas-run --backward"):
+        sas_mlir.compile(grad)
     with pytest.raises(sas_mlir.CompileError, match=r"no-such-pass"):
         sas_mlir.run_pipeline(sas_mlir.build_layer(
             sas_mlir.LayerConfig(2, 4, 8, 12, 3)), "builtin.module(no-such-pass)")
