@@ -4,9 +4,8 @@ Run with the package on the path:
     PYTHONPATH=build/python_packages /usr/bin/python3 -m pytest python-bindings/test
 """
 
-import threading
-
 import os
+import threading
 
 import numpy as np
 import pytest
