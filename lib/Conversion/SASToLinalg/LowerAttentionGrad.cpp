@@ -12,26 +12,27 @@
 //         p = exp(scale * q k^T - lse)        // masked entries 0
 //         l += rowsum p;  pdp += rowsum(p * do v^T)
 //       }
-//       lse' = lse + log l;  delta = pdp / l  // = rowsum(do * o), exactly
+//       delta = pdp / l                       // = rowsum(do * o), exactly
 //       dq = 0                                // [bq, E]
 //       scf.for key block in [0, end) {
-//         p  = exp(scale * q k^T - lse')
-//         dv += p^T do
-//         ds = scale * p * (do v^T - delta)
+//         p' = p / l                          // p recomputed as above
+//         dv += p'^T do
+//         ds = scale * p' * (do v^T - delta)
 //         dq += ds k;  dk += ds^T q
 //       }
 //     }
 //   }
 //
-// Precision (the CPU check asks f32 within 1e-5 of float64 at T = 8192):
-// the gradients of q and of k's biases come out of ds, whose rows sum to
-// zero in exact arithmetic, and whose entries are differences dp - delta
-// that largely cancel. The first pass therefore renormalizes the rows it
-// recomputes (whatever the rounding of the forward's log-sum-exp) and
-// takes delta from them rather than from o; delta, ds and the dq, dk, dv
-// accumulators are f64, the block products f32. With delta from o and f32
-// throughout, dq was off by 1e-5 and k's bias gradients by 5e-5 at
-// T = 2048. The first pass costs two of the five block products again.
+// Precision: the gradients of q and of k's biases come out of ds, whose
+// rows sum to zero in exact arithmetic, and whose entries are differences
+// dp - delta that largely cancel. So delta is taken from the recomputed
+// rows rather than from o, the second pass divides the same p by the same
+// row sums, and delta, p', ds and the dq, dk, dv accumulators are f64 (the
+// block products f32): each row of ds then sums to zero up to f64
+// rounding, whatever the rounding of the forward's o and log-sum-exp. With
+// delta from o and f32 throughout, dq was off by 1e-5 and k's bias
+// gradients by 5e-5 at T = 2048 (the CPU check asks 1e-5). The first pass
+// costs two of the five block products again.
 //
 // Sequences are zero-padded to whole blocks; padded keys and queries are
 // masked. Every block has a static shape.
@@ -129,8 +130,8 @@ private:
   /// One key block: returns the updated dq (of the query block), dk, dv.
   SmallVector<Value> buildKeyBlock(Value batch, Value head, Value keyBlock,
                                    OpFoldResult queryOffset, Value q,
-                                   Value dO, Value lse, Value delta,
-                                   ValueRange carried);
+                                   Value dO, Value lse, Value inverseSum,
+                                   Value delta, ValueRange carried);
   /// A key block: its offset, k [bk, E] and v [bk, F], and the query
   /// block's probabilities p [bq, bk] against it.
   struct KeyBlock {
@@ -145,6 +146,8 @@ private:
   SmallVector<Value>
   buildKeyLoop(OpFoldResult end, ValueRange init,
                function_ref<SmallVector<Value>(Value, ValueRange)> body);
+  /// p [bq, bk] times the per-row `rowScale` [bq], in f64.
+  Value buildRowScaled(Value p, Value rowScale);
   /// p = exp(scale * s - lse), 0 where masked.
   Value buildProbabilities(Value scores, Value lse, OpFoldResult queryOffset,
                            OpFoldResult keyOffset);
@@ -157,7 +160,7 @@ private:
   Type f32;
   int64_t numHeads, e, f, bq, bk;
   bool causal;
-  float scale;
+  double scale;
   // [B, N, L, W] f32, padded: prepareOperands.
   // (o is not read: delta comes from the recomputed rows.)
   Value q, k, v, dO, lse;
@@ -180,7 +183,7 @@ AttentionGradLowering::AttentionGradLowering(PatternRewriter &rewriter,
   e = qType.getDimSize(3);
   f = cast<RankedTensorType>(op.getV().getType()).getDimSize(3);
   causal = op.getCausal();
-  scale = static_cast<float>(op.getScaleValue());
+  scale = op.getScaleValue();
   // A tile larger than a static sequence would only add padding.
   bq = qType.isDynamicDim(1) ? queryTile
                              : std::min(queryTile, qType.getDimSize(1));
@@ -327,34 +330,34 @@ SmallVector<Value> AttentionGradLowering::buildQueryBlock(Value batch,
             });
         return rowSums.getResults();
       });
-  // delta = sums[0] / sums[1] in f64; lse' = lse + log sums[1] in f32.
+  // delta = sums[0] / l and 1 / l, in f64.
   AffineMap row = rewriter.getMultiDimIdentityMap(1);
   auto normalized = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{zeroRow.getType(), lseBlock.getType()},
-      ValueRange{sums[0], sums[1], lseBlock},
+      rewriter, loc, TypeRange{zeroRow.getType(), zeroRow.getType()}, sums,
       ValueRange{tensor::EmptyOp::create(rewriter, loc,
                                          ArrayRef<int64_t>{bq},
                                          rewriter.getF64Type()),
                  tensor::EmptyOp::create(rewriter, loc,
-                                         ArrayRef<int64_t>{bq}, f32)},
-      ArrayRef<AffineMap>{row, row, row, row, row},
+                                         ArrayRef<int64_t>{bq},
+                                         rewriter.getF64Type())},
+      ArrayRef<AffineMap>{row, row, row, row},
       ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        // A padded query row sees no key (l = 0): delta 0 keeps its ds 0.
+        // A padded query row sees no key (l = 0): 0 and 0 keep its ds 0.
         Value zero = arith::ConstantOp::create(nb, nloc, nb.getF64FloatAttr(0));
+        Value one = arith::ConstantOp::create(nb, nloc, nb.getF64FloatAttr(1));
         Value seen = arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OGT,
                                            args[1], zero);
-        Value ratio = arith::SelectOp::create(
-            nb, nloc, seen, arith::DivFOp::create(nb, nloc, args[0], args[1]),
+        Value inverse = arith::SelectOp::create(
+            nb, nloc, seen, arith::DivFOp::create(nb, nloc, one, args[1]),
             zero);
-        Value log = arith::SelectOp::create(
-            nb, nloc, seen, math::LogOp::create(nb, nloc, args[1]), zero);
-        Value lse = arith::AddFOp::create(
-            nb, nloc, args[2], castScalar(nb, nloc, log, nb.getF32Type()));
-        linalg::YieldOp::create(nb, nloc, ValueRange{ratio, lse});
+        linalg::YieldOp::create(
+            nb, nloc,
+            ValueRange{arith::MulFOp::create(nb, nloc, args[0], inverse),
+                       inverse});
       });
   Value delta = normalized.getResult(0);
-  Value normalizedLse = normalized.getResult(1);
+  Value inverseSum = normalized.getResult(1);
 
   SmallVector<Value> init = {
       buildFilled(rewriter, loc,
@@ -364,7 +367,7 @@ SmallVector<Value> AttentionGradLowering::buildQueryBlock(Value batch,
   SmallVector<Value> results = buildKeyLoop(
       end, init, [&](Value keyBlock, ValueRange carried) {
         return buildKeyBlock(batch, head, keyBlock, queryOffset, qBlock,
-                             dOBlock, normalizedLse, delta, carried);
+                             dOBlock, lseBlock, inverseSum, delta, carried);
       });
   return {insertRows(rewriter, loc, buildCast(rewriter, loc, results[0], f32),
                      grads[0], queryOffset),
@@ -405,7 +408,7 @@ Value AttentionGradLowering::buildProbabilities(Value scores, Value lse,
                Value s = arith::MulFOp::create(
                    nb, nloc, args[1],
                    arith::ConstantOp::create(nb, nloc,
-                                             nb.getF32FloatAttr(scale)));
+                                             nb.getF32FloatAttr(static_cast<float>(scale))));
                Value p = math::ExpOp::create(
                    nb, nloc, arith::SubFOp::create(nb, nloc, s, args[0]));
                Value zero =
@@ -472,17 +475,22 @@ Value AttentionGradLowering::buildValueProducts(Value dOBlock, Value vBlock) {
 
 SmallVector<Value> AttentionGradLowering::buildKeyBlock(
     Value batch, Value head, Value keyBlock, OpFoldResult queryOffset,
-    Value qBlock, Value dOBlock, Value lseBlock, Value delta,
-    ValueRange carried) {
+    Value qBlock, Value dOBlock, Value lseBlock, Value inverseSum,
+    Value delta, ValueRange carried) {
+  // p exactly as the first pass computed it, then p / l in f64.
   KeyBlock kb =
       loadKeyBlock(batch, head, keyBlock, queryOffset, qBlock, lseBlock);
-  Value kBlock = kb.k, p = kb.p;
+  Value kBlock = kb.k;
   OpFoldResult keyOffset = kb.offset;
   AffineExpr i, j, c;
   bindDims(ctx, i, j, c);
   auto map = [&](ArrayRef<AffineExpr> exprs) {
     return AffineMap::get(3, 0, exprs, ctx);
   };
+  AffineMap rowCol = AffineMap::get(2, 0, {i, j}, ctx);
+  AffineMap row = AffineMap::get(2, 0, {i}, ctx);
+  Type f64 = rewriter.getF64Type();
+  Value p = buildRowScaled(kb.p, inverseSum);
 
   // dv[j, c] += sum_i p[i, j] dO[i, c].
   Value dV = extractRows(rewriter, loc, carried[2], keyOffset, bk);
@@ -491,9 +499,6 @@ SmallVector<Value> AttentionGradLowering::buildKeyBlock(
 
   // ds = scale * p * (dO v^T - delta).
   Value dP = buildValueProducts(dOBlock, kb.v);
-  AffineMap rowCol = AffineMap::get(2, 0, {i, j}, ctx);
-  AffineMap row = AffineMap::get(2, 0, {i}, ctx);
-  Type f64 = rewriter.getF64Type();
   Value dSInit = tensor::EmptyOp::create(rewriter, loc,
                                          ArrayRef<int64_t>{bq, bk}, f64);
   Value dS =
@@ -505,7 +510,7 @@ SmallVector<Value> AttentionGradLowering::buildKeyBlock(
             Value diff = arith::SubFOp::create(
                 nb, nloc, castScalar(nb, nloc, args[2], f64), args[1]);
             Value scaled = arith::MulFOp::create(
-                nb, nloc, castScalar(nb, nloc, args[0], f64),
+                nb, nloc, args[0],
                 arith::ConstantOp::create(nb, nloc,
                                           nb.getF64FloatAttr(scale)));
             linalg::YieldOp::create(
@@ -522,6 +527,26 @@ SmallVector<Value> AttentionGradLowering::buildKeyBlock(
                         {map({i, j}), map({i, c}), map({j, c})});
   return {dQ, insertRows(rewriter, loc, dK, carried[1], keyOffset),
           insertRows(rewriter, loc, dV, carried[2], keyOffset)};
+}
+
+Value AttentionGradLowering::buildRowScaled(Value p, Value rowScale) {
+  AffineExpr i, j;
+  bindDims(ctx, i, j);
+  Value init = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{bq, bk},
+                                       rewriter.getF64Type());
+  return linalg::GenericOp::create(
+             rewriter, loc, init.getType(), ValueRange{p, rowScale}, init,
+             ArrayRef<AffineMap>{AffineMap::get(2, 0, {i, j}, ctx),
+                                 AffineMap::get(2, 0, {i}, ctx),
+                                 AffineMap::get(2, 0, {i, j}, ctx)},
+             SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               Value x = castScalar(nb, nloc, args[0], nb.getF64Type());
+               linalg::YieldOp::create(
+                   nb, nloc,
+                   arith::MulFOp::create(nb, nloc, x, args[1]).getResult());
+             })
+      .getResult(0);
 }
 
 /// [B, N, Lp, W] -> [B, N, L, W] -> [B, L, N, W], in the operands' types.

@@ -1,19 +1,22 @@
 // RUN: sas-opt %s --convert-sas-to-linalg="query-tile=32 key-tile=32" --split-input-file | FileCheck %s
 
 // The attention backward: per (batch, head), per query block, a first pass
-// over the key blocks up to the diagonal sums l and p dp in f64; lse' =
-// lse + log l; a second pass accumulates dq (f64, [bq, E]), dk and dv
-// (f64, the head's [Sp, .]) from ds, in f64.
+// over the key blocks up to the diagonal sums l and p dp in f64; delta =
+// pdp / l and 1 / l; a second pass recomputes p, scales it by 1 / l in f64
+// and accumulates dq (f64, [bq, E]), dk and dv (f64, the head's [Sp, .])
+// from ds, in f64.
 // CHECK-LABEL: func @attention_grad
 //       CHECK:   scf.forall ({{.*}}) in (1, 4) {{.*}} -> (tensor<1x4x96x16xf32>, tensor<1x4x96x16xf32>, tensor<1x4x96x8xf32>)
 //       CHECK:     scf.for {{.*}} -> (tensor<96x16xf32>, tensor<96x16xf64>, tensor<96x8xf64>)
 //       CHECK:       %[[END:.*]] = affine.min
-//       CHECK:       scf.for %{{.*}} = %{{.*}} to %[[END]] {{.*}} -> (tensor<32xf64>, tensor<32xf64>)
+//       CHECK:       %[[SUMS:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %[[END]] {{.*}} -> (tensor<32xf64>, tensor<32xf64>)
 //       CHECK:         math.exp
-//       CHECK:       math.log %{{.*}} : f64
+//       CHECK:       %[[NORM:.*]]:2 = linalg.generic {{.*}} ins(%[[SUMS]]#0, %[[SUMS]]#1 : tensor<32xf64>, tensor<32xf64>)
+//       CHECK:         arith.divf {{.*}} : f64
 //       CHECK:       scf.for %{{.*}} = %{{.*}} to %[[END]] {{.*}} -> (tensor<32x16xf64>, tensor<96x16xf64>, tensor<96x8xf64>)
 //       CHECK:         math.exp
-//       CHECK:         linalg.generic {{.*}} ins(%{{.*}} : tensor<32x32xf32>, tensor<32xf64>, tensor<32x32xf32>) outs(%{{.*}} : tensor<32x32xf64>)
+//       CHECK:         %[[PN:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[NORM]]#1 : tensor<32x32xf32>, tensor<32xf64>) outs(%{{.*}} : tensor<32x32xf64>)
+//       CHECK:         linalg.generic {{.*}} ins(%[[PN]], %[[NORM]]#0, %{{.*}} : tensor<32x32xf64>, tensor<32xf64>, tensor<32x32xf32>) outs(%{{.*}} : tensor<32x32xf64>)
 func.func @attention_grad(%q: tensor<1x70x4x16xf32>, %v: tensor<1x70x4x8xf32>,
     %lse: tensor<1x70x4xf32>)
     -> (tensor<1x70x4x16xf32>, tensor<1x70x4x16xf32>, tensor<1x70x4x8xf32>) {
