@@ -2,8 +2,8 @@
 from docs/spec.md's "Gradients") against central finite differences of
 its forward pass: every input and parameter gradient of a small layer with
 two head groups, a 3-tap convolution, D' != D, causal and not. It is the
-reference the compiler's backward (issue 22) will be checked against where
-PyTorch is not installed."""
+reference the compiler's backward is checked against where PyTorch is not
+installed (test/Integration/check_sas_run.py --backward)."""
 
 import importlib
 

@@ -753,10 +753,7 @@ void AttentionLowering::replaceResults() {
         {batch, qSizes[1], rewriter.getIndexAttr(hf)},
         SmallVector<OpFoldResult>(3, rewriter.getIndexAttr(1)));
     Value y = buildPeaaDense(rewriter, loc, mean, peaa.getW(), peaa.getB());
-    y = buildCast(rewriter, loc, y, peaa.getType().getElementType());
-    if (y.getType() != peaa.getType())
-      y = tensor::CastOp::create(rewriter, loc, peaa.getType(), y);
-    rewriter.replaceOp(peaa, y);
+    replaceWithCasts(rewriter, peaa, {y});
     rewriter.eraseOp(op);
   } else {
     // [B, N, Tp, F] -> [B, N, T, F] -> [B, T, N, F]
@@ -790,10 +787,7 @@ void AttentionLowering::replaceResults() {
                                                     ArrayRef<int64_t>{0, 2, 1})
                             .getResult()[0]);
     }
-    for (auto [value, replaced] : llvm::zip_equal(results, op->getResults()))
-      if (value.getType() != replaced.getType())
-        value = tensor::CastOp::create(rewriter, loc, replaced.getType(), value);
-    rewriter.replaceOp(op, results);
+    replaceWithCasts(rewriter, op, results);
   }
   if (fuseQ) {
     rewriter.eraseOp(fusion.qFeature);

@@ -29,10 +29,10 @@
 // rows rather than from o, the second pass divides the same p by the same
 // row sums, and delta, p', ds and the dq, dk, dv accumulators are f64 (the
 // block products f32): each row of ds then sums to zero up to f64
-// rounding, whatever the rounding of the forward's o and log-sum-exp. With
-// delta from o and f32 throughout, dq was off by 1e-5 and k's bias
-// gradients by 5e-5 at T = 2048 (the CPU check asks 1e-5). The first pass
-// costs two of the five block products again.
+// rounding, whatever the rounding of the forward's o and log-sum-exp
+// (with delta from o and f32 throughout, this lowering's first version
+// missed the CPU check's 1e-5 at T = 2048, on dq and k's biases). The first
+// pass costs two of the five block products again.
 //
 // Sequences are zero-padded to whole blocks; padded keys and queries are
 // masked. Every block has a static shape.
