@@ -25,6 +25,15 @@ cuda_toolkit = os.environ.get("SAS_CUDA_TOOLKIT", "/usr/local/cuda")
 if os.path.exists(os.path.join(cuda_toolkit, "bin", "ptxas")):
     config.available_features.add("ptxas")
 config.substitutions.append(("%cuda_toolkit", cuda_toolkit))
+# nvdisasm (for tests of the machine code): SAS_NVDISASM, the toolkit's, or
+# the first on PATH.
+import shutil
+nvdisasm = os.environ.get("SAS_NVDISASM") or shutil.which(
+    "nvdisasm", path=os.path.join(cuda_toolkit, "bin") + os.pathsep
+    + os.environ.get("PATH", ""))
+if nvdisasm and os.path.exists(nvdisasm):
+    config.available_features.add("nvdisasm")
+    config.substitutions.append(("%nvdisasm", nvdisasm))
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%shlibext", config.llvm_shlib_ext))

@@ -4,8 +4,8 @@
 // way the PTX ISA asks: what a wgmma reads (o, rescaled, and p) is held in
 // place by a side-effecting move before wgmma.fence, so LLVM cannot compute
 // it into the wgmma's registers after the fence; its accumulators are read
-// only through a hold after the wait. Without them a library for a fixed T,
-// not causal, gave wrong results on the GPU (docs/perf-log/gpu-shapes.md).
+// only through a hold after the wait. (The wrong results of libraries for a
+// fixed T, not causal, had another cause: gpu-pipeline-wgmma-query-live.)
 // CHECK-LABEL: func @full
 //       CHECK:   scf.for
 // The scores: fresh accumulators, read after the wait.

@@ -182,6 +182,24 @@ void WarpgroupMmaBuilder::mmaRegisterA(SmallVectorImpl<Value> &acc,
   unpackStruct(b, loc, out, acc);
 }
 
+void WarpgroupMmaBuilder::keepLiveUntilHere(ArrayRef<Value> values) {
+  std::string text =
+      "{\n.reg .b32 t, s;\n.reg .b64 a;\n.reg .pred p;\nmov.b32 t, $0;\n";
+  std::string constraints = "r";
+  for (size_t i = 1; i < values.size(); ++i) {
+    text += "xor.b32 t, t, $" + std::to_string(i) + ";\n";
+    constraints += ",r";
+  }
+  text += "mov.u32 s, %dynamic_smem_size;\nsetp.eq.u32 p, s, 0;\n"
+          "mov.b64 a, 0;\n@p st.volatile.shared.b32 [a], t;\n}";
+  LLVM::InlineAsmOp::create(b, loc, TypeRange(), values, text, constraints,
+                            /*has_side_effects=*/true,
+                            /*is_align_stack=*/false,
+                            LLVM::tailcallkind::TailCallKind::None,
+                            /*asm_dialect=*/LLVM::AsmDialectAttr(),
+                            /*operand_attrs=*/ArrayAttr());
+}
+
 void WarpgroupMmaBuilder::holdUntilHere(SmallVectorImpl<Value> &values) {
   std::string constraints;
   SmallVector<Type> types;

@@ -457,6 +457,7 @@ void AttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   }
   state = buildKeyLoop(k.i32(0), full, numBlocks, state, /*masked=*/false);
   state = buildKeyLoop(full, numBlocks, numBlocks, state, /*masked=*/true);
+  finishKeyLoops();
   storeOutput(op.getOut(), state);
 }
 

@@ -132,6 +132,8 @@ protected:
   virtual void accumulateValues(SoftmaxState &state,
                                 ArrayRef<SmallVector<AFragment>> p,
                                 Value stageBase) = 0;
+  /// Called after the last key loop, before the output is stored.
+  virtual void finishKeyLoops() {}
 
   /// Byte offset of row `token` of head `head` in a [B, L, N, width] tensor
   /// of batch `batch` (i64: tensors may exceed 2 GiB).
@@ -207,6 +209,7 @@ private:
   Scores computeScores(Value stageBase) override;
   void accumulateValues(SoftmaxState &state, ArrayRef<SmallVector<AFragment>> p,
                         Value stageBase) override;
+  void finishKeyLoops() override;
 };
 
 } // namespace attention

@@ -83,3 +83,17 @@ void WgmmaAttentionBuilder::accumulateValues(SoftmaxState &state,
   acc.resize(accCount);
   state.acc[0] = unflattenTiles(acc);
 }
+
+/// q's A fragments are read by every key block's q k^T wgmma and by nothing
+/// after the loops. Where the masked loop folds away (non-causal, T a
+/// multiple of the key tile, both known) ptxas 13.0 gave q's registers to
+/// p within the loop: every block after the first multiplied its keys by
+/// p (relative error about 1 against float64). Reading q after the loops
+/// keeps them q's.
+void WgmmaAttentionBuilder::finishKeyLoops() {
+  SmallVector<Value> q;
+  for (const SmallVector<AFragment> &tile : qFrags)
+    for (const AFragment &a : tile)
+      llvm::append_range(q, a);
+  wg.keepLiveUntilHere(q);
+}

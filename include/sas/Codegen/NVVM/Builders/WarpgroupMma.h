@@ -79,6 +79,14 @@ public:
   /// C7513) or read the accumulators before the wait. Before a fence: the
   /// values are in their registers there, not moved in after it.
   void holdUntilHere(SmallVectorImpl<Value> &values);
+  /// Reads `values` (i32) here in an instruction ptxas must keep: a store,
+  /// of their xor, that never runs (it is predicated on the block having
+  /// no dynamic shared memory; wgmma kernels always have some). For A
+  /// fragments a loop's wgmma reads every iteration and nothing reads
+  /// after the loop: ptxas before CUDA 13.3 ends their registers' life at
+  /// the loop's last wgmma, ignoring the back edge, and gives them to
+  /// values of the same iteration (see the attention's q).
+  void keepLiveUntilHere(ArrayRef<Value> values);
   /// Makes shared-memory writes of this thread (cp.async included, once
   /// waited for) visible to wgmma's operand reads.
   void fenceSharedForAsyncProxy();
