@@ -11,7 +11,8 @@ build-info.json (the commit they were built from, for the run's summary).
 --only sweep builds the libraries of issue 21's shape sweep (each for its
 own B and T), --only parity the any-size libraries whose attention
 sweep.py --parity times at every q/k head size; neither is in the
-default. A library that two sets share is built once. The archive holds
+default. A library that two sets share is built once; one already in DIR
+is reused only if it is newer than sas-run (--force: rebuild all). The archive holds
 the libraries of this invocation only: name every set the GPU run needs.
 
 --chip and --gpu-pipeline-options build the same libraries (same names)
@@ -33,11 +34,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cases  # noqa: E402
 
 
+def is_current(path, sas_run):
+    """A library is reused only if it is newer than the sas-run that would
+    build it (the code generators are linked into sas-run)."""
+    return (os.path.exists(path)
+            and os.path.getmtime(path) > os.path.getmtime(sas_run))
+
+
 def build(sas_run, out_dir, case, force, chip=None, options=None):
     b, t, h, d, hs, ds, k, causal, dtype = case[:9]
     path = os.path.join(out_dir, cases.lib_name(*case))
     chip = chip or (case[9] if len(case) > 9 else "sm_90a")
-    if os.path.exists(path) and not force:
+    if is_current(path, sas_run) and not force:
         return path
     cmd = [sas_run, "--target", "cuda", "--emit-lib", path, "--heads", str(h),
            "--head-dim", str(d), "--sim-heads", str(hs), "--sim-head-dim",
@@ -59,7 +67,7 @@ def build_variant(sas_run, out_dir, variant, force):
     attention entry is timed)."""
     name, b, t, h, d, hs, ds, options, chip = variant
     path = os.path.join(out_dir, name)
-    if os.path.exists(path) and not force:
+    if is_current(path, sas_run) and not force:
         return path
     cmd = [sas_run, "--target", "cuda", "--emit-lib", path, "--batch", str(b),
            "--seq-len", str(t), "--heads", str(h), "--head-dim", str(d),
