@@ -16,6 +16,8 @@ packages=(
   # Debian's python3 runs lit, the test helpers and the float64 reference;
   # the sas_mlir Python package builds with pybind11 and is tested by pytest.
   python3 python3-numpy python3-dev pybind11-dev python3-pytest
+  # The virtual environment scripts/torch-venv.sh puts PyTorch in.
+  python3-venv
 )
 if [ "${1:-}" = clang ]; then
   packages+=(clang-22 libclang-rt-22-dev)

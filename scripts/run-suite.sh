@@ -47,5 +47,10 @@ else
   failed=$((failed + 1))
 fi
 
+torch_python=${SAS_TORCH_PYTHON:-.venv/bin/python}
+if ! "$torch_python" -c 'import torch' 2>/dev/null; then
+  echo "run-suite.sh: skipped the comparisons with PyTorch's autograd" \
+    "(no PyTorch >= 2.4 in $torch_python: scripts/torch-venv.sh makes one)"
+fi
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -35,6 +35,24 @@ if nvdisasm and os.path.exists(nvdisasm):
     config.available_features.add("nvdisasm")
     config.substitutions.append(("%nvdisasm", nvdisasm))
 
+# PyTorch >= 2.4 (tests against its autograd): SAS_TORCH_PYTHON, else the
+# environment scripts/torch-venv.sh makes. Without it those tests are
+# unsupported, and scripts/run-suite.sh says so.
+import subprocess
+torch_python = os.environ.get("SAS_TORCH_PYTHON") or os.path.join(
+    config.sas_src_root, ".venv", "bin", "python")
+if os.path.exists(torch_python) and subprocess.run(
+        [torch_python, "-c", "import torch, sys; sys.exit(tuple(map(int, "
+         "torch.__version__.split('.')[:2])) < (2, 4))"],
+        capture_output=True).returncode == 0:
+    config.available_features.add("torch")
+    config.substitutions.append(
+        ("%check_sas_run_torch", torch_python + " "
+         + os.path.join(config.sas_src_root, "test", "Integration",
+                        "check_sas_run.py")
+         + " --sas-run " + os.path.join(config.sas_tools_dir, "sas-run")
+         + " --against torch"))
+
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
 config.substitutions.append(("%sas_src_root", config.sas_src_root))

@@ -4,7 +4,11 @@ reference (python-bindings/sas_mlir/reference.py) by ||out - ref|| / ||ref||.
 With --backward, runs the layer's backward on a fresh output gradient and
 compares each of the 25 gradients (q, k, v, the 22 parameters) the same way,
 against reference.sas_layer_backward (itself checked against finite
-differences by python-bindings/test/test_reference_backward.py).
+differences by python-bindings/test/test_reference_backward.py); with
+--against torch, against PyTorch's autograd through sas_mlir.torch_module
+(the layer as PyTorch modules, its softmax spelled out) in float64, which
+shares no gradient formula with the compiler or the reference (run it with
+a python that has PyTorch: scripts/torch-venv.sh).
 
 Prints one line starting with PASS or FAIL and exits non-zero on FAIL. The
 random seed is fresh each run and printed, so a failure can be replayed with
@@ -40,15 +44,51 @@ def round_to(x, dtype):
     return x
 
 
-def check_gradients(a, grads, qkv, params, dout, seed):
-    """Compares sas-run's gradients with the float64 reference's, each by
-    its relative norm error; prints one line per gradient and the verdict.
-    A gradient that is zero by construction (k's last feature bias, which
-    the softmax does not see; with one key, everything of q and k) has no
-    relative error: its error is taken relative to v's gradient instead."""
+def reference_gradients(a, qkv, params, dout):
+    """The 25 gradients by reference.sas_layer_backward (float64 NumPy)."""
     dq, dk, dv, dparams = ref.sas_layer_backward(
         *qkv, params, dout, causal=not a.no_causal, scale=a.scale)
-    expected = {"q": dq, "k": dk, "v": dv, **dparams}
+    return {"q": dq, "k": dk, "v": dv, **dparams}
+
+
+def torch_gradients(a, qkv, params, dout):
+    """The 25 gradients by PyTorch's autograd, in float64, through
+    torch_module.SASAttention with the softmax spelled out."""
+    import torch
+    import torch_module
+
+    torch.manual_seed(0)  # the module's own initialization is overwritten
+    module = torch_module.SASAttention(
+        a.heads, a.sim_heads, a.head_dim, a.sim_head_dim, a.kernel,
+        causal=not a.no_causal, scale=a.scale, attention="math").double()
+    names = [n for n, _ in module.named_parameters()]
+    if sorted(names) != sorted(ref.PARAMETER_NAMES):
+        sys.exit(f"torch_module's parameters {names} are not the layer's "
+                 f"{ref.PARAMETER_NAMES}")
+    module.load_state_dict({n: torch.from_numpy(np.asarray(p, np.float64))
+                            for n, p in params.items()})
+    inputs = [torch.from_numpy(np.asarray(x, np.float64)).requires_grad_()
+              for x in qkv]
+    module(*inputs).backward(torch.from_numpy(np.asarray(dout, np.float64)))
+    grads = {label: x.grad.numpy() for label, x in zip("qkv", inputs)}
+    grads.update({n: p.grad.numpy() for n, p in module.named_parameters()})
+    return grads
+
+
+def check_gradients(a, grads, qkv, params, dout, seed):
+    """Compares sas-run's gradients with the expected ones (--against),
+    each by its relative norm error; prints one line per gradient and the
+    verdict. A gradient that is zero by construction (k's last feature
+    bias, which the softmax does not see; with one key, everything of q and
+    k) has no relative error: its error is taken relative to v's gradient
+    instead."""
+    if a.against == "torch":
+        expected = torch_gradients(a, qkv, params, dout)
+        import torch
+        against = f"PyTorch {torch.__version__} autograd"
+    else:
+        expected = reference_gradients(a, qkv, params, dout)
+        against = "the float64 reference"
     limit = a.limit if a.limit is not None else THRESHOLDS[a.dtype]
     worst, worst_name, failures = 0.0, None, []
     for name, want in expected.items():
@@ -71,7 +111,8 @@ def check_gradients(a, grads, qkv, params, dout, seed):
         if not err < limit:
             failures.append(f"{name}: {err:.3e}")
     verdict = "FAIL" if failures else "PASS"
-    print(f"{verdict}: backward {a.dtype} B={a.batch} T={a.seq} H={a.heads} "
+    print(f"{verdict}: backward {a.dtype} against {against}: "
+          f"B={a.batch} T={a.seq} H={a.heads} "
           f"H'={a.sim_heads} D={a.head_dim} D'={a.sim_head_dim} K={a.kernel} "
           f"causal={not a.no_causal} worst rel_err={worst:.3e} "
           f"(d {worst_name}; limit {limit:g}, seed {seed})"
@@ -104,6 +145,10 @@ def main():
                          "by this factor: attention scores grow by its square")
     ap.add_argument("--backward", action="store_true",
                     help="check the 25 gradients of sas-run --backward")
+    ap.add_argument("--against", choices=("reference", "torch"),
+                    default="reference",
+                    help="with --backward: the float64 NumPy reference, or "
+                         "PyTorch's autograd in float64")
     ap.add_argument("extra", nargs="*", help="more sas-run flags (after --)")
     a = ap.parse_args()
 
