@@ -51,25 +51,25 @@ def reference_gradients(a, qkv, params, dout):
     return {"q": dq, "k": dk, "v": dv, **dparams}
 
 
-def torch_gradients(a, qkv, params, dout):
-    """The 25 gradients by PyTorch's autograd, in float64, through
-    torch_module.SASAttention with the softmax spelled out."""
+def torch_gradients(a, qkv, params, dout, dtype="float64"):
+    """The 25 gradients by PyTorch's autograd (in float64, or `dtype`)
+    through torch_module.SASAttention with the softmax spelled out."""
     import torch
     import torch_module
 
     torch.manual_seed(0)  # the module's own initialization is overwritten
     module = torch_module.SASAttention(
         a.heads, a.sim_heads, a.head_dim, a.sim_head_dim, a.kernel,
-        causal=not a.no_causal, scale=a.scale, attention="math").double()
+        causal=not a.no_causal, scale=a.scale, attention="math").to(getattr(torch, dtype))
     names = [n for n, _ in module.named_parameters()]
     if sorted(names) != sorted(ref.PARAMETER_NAMES):
         sys.exit(f"torch_module's parameters {names} are not the layer's "
                  f"{ref.PARAMETER_NAMES}")
-    module.load_state_dict({n: torch.from_numpy(np.asarray(p, np.float64))
+    module.load_state_dict({n: torch.from_numpy(np.asarray(p, dtype))
                             for n, p in params.items()})
-    inputs = [torch.from_numpy(np.asarray(x, np.float64)).requires_grad_()
+    inputs = [torch.from_numpy(np.asarray(x, dtype)).requires_grad_()
               for x in qkv]
-    module(*inputs).backward(torch.from_numpy(np.asarray(dout, np.float64)))
+    module(*inputs).backward(torch.from_numpy(np.asarray(dout, dtype)))
     grads = {label: x.grad.numpy() for label, x in zip("qkv", inputs)}
     grads.update({n: p.grad.numpy() for n, p in module.named_parameters()})
     return grads
@@ -82,15 +82,20 @@ def check_gradients(a, grads, qkv, params, dout, seed):
     bias, which the softmax does not see; with one key, everything of q and
     k) has no relative error: its error is taken relative to v's gradient
     instead."""
+    peer = {}
     if a.against == "torch":
         expected = torch_gradients(a, qkv, params, dout)
         import torch
         against = f"PyTorch {torch.__version__} autograd"
+        # PyTorch's own error in the storage type, on the same inputs: what
+        # that precision allows (16-bit: PyTorch's float32 on the rounded
+        # values, the compiler also accumulating in f32).
+        peer = torch_gradients(a, qkv, params, dout, "float32")
     else:
         expected = reference_gradients(a, qkv, params, dout)
         against = "the float64 reference"
     limit = a.limit if a.limit is not None else THRESHOLDS[a.dtype]
-    worst, worst_name, failures = 0.0, None, []
+    worst, worst_name, failures, peer_worst = 0.0, None, [], 0.0
     for name, want in expected.items():
         got = grads[name]
         if got.shape != want.shape:
@@ -105,10 +110,17 @@ def check_gradients(a, grads, qkv, params, dout, seed):
         if norm <= 1e-9 * scale:
             norm = scale
         err = np.linalg.norm(got - want) / norm
-        print(f"  d {name:24s} rel_err={err:.3e}")
+        line = f"  d {name:24s} rel_err={err:.3e}"
+        peer_err = None
+        if name in peer:
+            peer_err = np.linalg.norm(peer[name] - want) / norm
+            line += f"  PyTorch float32: {peer_err:.3e}"
+            peer_worst = max(peer_worst, peer_err)
+        print(line)
         if err > worst:
             worst, worst_name = err, name
-        if not err < limit:
+        if not (err < limit or (a.or_torch_f32 and name in peer
+                                and err <= peer_err)):
             failures.append(f"{name}: {err:.3e}")
     verdict = "FAIL" if failures else "PASS"
     print(f"{verdict}: backward {a.dtype} against {against}: "
@@ -116,6 +128,7 @@ def check_gradients(a, grads, qkv, params, dout, seed):
           f"H'={a.sim_heads} D={a.head_dim} D'={a.sim_head_dim} K={a.kernel} "
           f"causal={not a.no_causal} worst rel_err={worst:.3e} "
           f"(d {worst_name}; limit {limit:g}, seed {seed})"
+          + (f"; PyTorch float32's worst {peer_worst:.3e}" if peer else "")
           + (f"; failing: {', '.join(failures)}" if failures else ""))
     return 1 if failures else 0
 
@@ -149,6 +162,10 @@ def main():
                     default="reference",
                     help="with --backward: the float64 NumPy reference, or "
                          "PyTorch's autograd in float64")
+    ap.add_argument("--or-torch-f32", action="store_true",
+                    help="with --against torch: a gradient above --limit "
+                         "also passes if it is no further off than "
+                         "PyTorch's own float32 autograd's on the same inputs")
     ap.add_argument("extra", nargs="*", help="more sas-run flags (after --)")
     a = ap.parse_args()
 
