@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sas/Runner/LayerRunner.h"
+#include "sas/Dialect/SAS/IR/SASCostModel.h"
 #include "sas/Dialect/SAS/IR/SASOps.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -195,13 +196,25 @@ OwningOpRef<ModuleOp> sas::buildLayerModule(MLIRContext &context,
     attrs.push_back(b.getNamedAttr("causal", b.getUnitAttr()));
   if (config.scale)
     attrs.push_back(b.getNamedAttr("scale", b.getF32FloatAttr(*config.scale)));
-  Operation *layer =
-      config.backward
-          ? LayerGradOp::create(b, loc, resultTypes, body->getArguments(),
-                                attrs)
-                .getOperation()
-          : LayerOp::create(b, loc, resultTypes, body->getArguments(), attrs)
-                .getOperation();
+  Operation *layer;
+  if (config.backward) {
+    SmallVector<Value> operands(body->getArguments());
+    if (config.keepsAttention()) {
+      // The training plan: a forward that keeps the attention's output and
+      // log-sum-exp, which the backward takes instead of recomputing them.
+      Type o = RankedTensorType::get({config.batch, config.seqLen,
+                                      config.simHeads, config.headDim},
+                                     element);
+      Type outputType = RankedTensorType::get(config.getOutputShape(), element);
+      auto forward = LayerOp::create(
+          b, loc, TypeRange{outputType, o, AttentionOp::inferLseType(o)},
+          body->getArguments().drop_back(), attrs);
+      llvm::append_range(operands, forward.getSaved());
+    }
+    layer = LayerGradOp::create(b, loc, resultTypes, operands, attrs);
+  } else {
+    layer = LayerOp::create(b, loc, resultTypes, body->getArguments(), attrs);
+  }
   func::ReturnOp::create(b, loc, layer->getResults());
   return module;
 }
@@ -230,28 +243,56 @@ static LayerConfig readLayerConfig(OpT layer) {
   return config;
 }
 
+bool LayerConfig::keepsAttention() const {
+  int64_t elementBytes = storage == StorageType::F32 ? 4 : 2;
+  return cost::planSavedForward(seqLen, seqLen, heads, simHeads, headDim,
+                                simHeadDim, kernel, causal, elementBytes)
+      .keepAttention();
+}
+
 llvm::Expected<std::pair<func::FuncOp, LayerConfig>>
 sas::findLayerFunction(ModuleOp module) {
-  SmallVector<Operation *> layers;
+  SmallVector<LayerOp> forwards;
+  SmallVector<LayerGradOp> grads;
   module.walk([&](Operation *op) {
-    if (isa<LayerOp, LayerGradOp>(op))
-      layers.push_back(op);
+    if (auto forward = dyn_cast<LayerOp>(op))
+      forwards.push_back(forward);
+    if (auto grad = dyn_cast<LayerGradOp>(op))
+      grads.push_back(grad);
   });
-  if (layers.size() != 1)
-    return createStringError(std::errc::invalid_argument,
-                             "the input must hold exactly one sas.layer or "
-                             "sas.layer_grad, it holds %zu",
-                             layers.size());
-  Operation *layer = layers.front();
+  // One sas.layer, or one sas.layer_grad, with at most the forward whose
+  // saved values it takes (the backward buildLayerModule writes).
+  Operation *layer = nullptr;
+  if (grads.size() == 1 && grads.front().getSaved().empty() && forwards.empty())
+    layer = grads.front();
+  else if (grads.size() == 1 && forwards.size() == 1 &&
+           !grads.front().getSaved().empty() &&
+           llvm::equal(grads.front().getSaved(), forwards.front().getSaved()) &&
+           llvm::equal(grads.front().getLayerOperands(),
+                       forwards.front().getOperands()))
+    layer = grads.front();
+  else if (grads.empty() && forwards.size() == 1 &&
+           forwards.front().getSaved().empty())
+    layer = forwards.front();
+  if (!layer)
+    return createStringError(
+        std::errc::invalid_argument,
+        "the input must hold one sas.layer, or one sas.layer_grad (with at "
+        "most the sas.layer of the same operands whose saved results it "
+        "takes); it holds %zu sas.layer and %zu sas.layer_grad",
+        forwards.size(), grads.size());
+  OperandRange operands = layer->getOperands();
+  if (auto grad = dyn_cast<LayerGradOp>(layer))
+    operands = operands.take_front(grad.getLayerOperands().size() + 1);
   auto func = layer->getParentOfType<func::FuncOp>();
-  if (!func || !llvm::equal(func.getArguments(), layer->getOperands()) ||
+  if (!func || !llvm::equal(func.getArguments(), operands) ||
       func.getNumResults() != layer->getNumResults())
     return createStringError(
         std::errc::invalid_argument,
-        "the function holding the %s must take its %u operands, in order, "
+        "the function holding the %s must take its %zu operands, in order, "
         "as its arguments and return %u results",
-        layer->getName().getStringRef().str().c_str(),
-        layer->getNumOperands(), layer->getNumResults());
+        layer->getName().getStringRef().str().c_str(), operands.size(),
+        layer->getNumResults());
   LayerConfig config = isa<LayerOp>(layer)
                            ? readLayerConfig(cast<LayerOp>(layer))
                            : readLayerConfig(cast<LayerGradOp>(layer));

@@ -513,5 +513,15 @@ int main(int argc, char **argv) {
   llvm::outs() << "sas-run: wrote the gradients of q, k, v and the 22 "
                   "parameters to "
                << outPath << "\n";
+  // What the timed backward ran besides the gradients (the training plan).
+  llvm::outs() << (config.keepsAttention()
+                       ? "sas-run: the backward took the attention's output "
+                         "and log-sum-exp from a forward that kept them, and "
+                         "recomputed the simulated q, k and v (the cost "
+                         "model's plan: sas-opt --sas-expand remarks why)\n"
+                       : "sas-run: the backward recomputed the attention's "
+                         "forward and the simulated q, k and v (the cost "
+                         "model's plan at this length: sas-opt --sas-expand "
+                         "remarks why)\n");
   return 0;
 }

@@ -59,6 +59,12 @@ struct LayerConfig {
   llvm::SmallVector<llvm::SmallVector<int64_t>> getResultShapes() const;
   /// The sizes verifyLayerConfig checks.
   LayerSizes getSizes() const;
+  /// For the backward: whether the cost model's training plan keeps the
+  /// attention's output and log-sum-exp from the forward
+  /// (cost::planSavedForward). The compiled backward then runs the forward
+  /// that returns them and takes them, as a training step would; otherwise
+  /// it recomputes the attention's forward.
+  bool keepsAttention() const;
 };
 
 /// A module with `func.func @sas_layer`, taking the config's arguments as

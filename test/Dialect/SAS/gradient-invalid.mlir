@@ -175,3 +175,33 @@ func.func @layer_grad_results(%q: tensor<1x3x2x4xf32>, %k: tensor<1x3x2x4xf32>, 
       -> (tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<8x8xf32>)
   return
 }
+
+// -----
+
+func.func @layer_grad_one_saved(%q: tensor<1x3x2x4xf32>, %k: tensor<1x3x2x4xf32>, %v: tensor<1x3x2x4xf32>, %p0: tensor<4x2x1xf32>, %p1: tensor<4xf32>, %p2: tensor<4x4x1xf32>, %p3: tensor<4xf32>, %p4: tensor<6x4xf32>, %p5: tensor<6xf32>, %p6: tensor<6x6xf32>, %p7: tensor<6xf32>, %p8: tensor<4x2x1xf32>, %p9: tensor<4xf32>, %p10: tensor<4x4x1xf32>, %p11: tensor<4xf32>, %p12: tensor<6x4xf32>, %p13: tensor<6xf32>, %p14: tensor<6x6xf32>, %p15: tensor<6xf32>, %p16: tensor<4x2x1xf32>, %p17: tensor<4xf32>, %p18: tensor<4x4x1xf32>, %p19: tensor<4xf32>, %p20: tensor<8x8xf32>, %p21: tensor<8xf32>, %dy: tensor<1x3x8xf32>, %o: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{takes 0 or 2 saved operands (the attention's output and log-sum-exp), not 1}}
+  %g:25 = sas.layer_grad %q, %k, %v q_head(%p0, %p1, %p2, %p3) q_feat(%p4, %p5, %p6, %p7) k_head(%p8, %p9, %p10, %p11) k_feat(%p12, %p13, %p14, %p15) v_head(%p16, %p17, %p18, %p19) out(%p20, %p21) grad(%dy) saved(%o)
+      : (tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<1x3x8xf32>, tensor<1x3x4x4xf32>)
+      -> (tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<8x8xf32>, tensor<8xf32>)
+  return
+}
+
+// -----
+
+func.func @layer_grad_saved_o(%q: tensor<1x3x2x4xf32>, %k: tensor<1x3x2x4xf32>, %v: tensor<1x3x2x4xf32>, %p0: tensor<4x2x1xf32>, %p1: tensor<4xf32>, %p2: tensor<4x4x1xf32>, %p3: tensor<4xf32>, %p4: tensor<6x4xf32>, %p5: tensor<6xf32>, %p6: tensor<6x6xf32>, %p7: tensor<6xf32>, %p8: tensor<4x2x1xf32>, %p9: tensor<4xf32>, %p10: tensor<4x4x1xf32>, %p11: tensor<4xf32>, %p12: tensor<6x4xf32>, %p13: tensor<6xf32>, %p14: tensor<6x6xf32>, %p15: tensor<6xf32>, %p16: tensor<4x2x1xf32>, %p17: tensor<4xf32>, %p18: tensor<4x4x1xf32>, %p19: tensor<4xf32>, %p20: tensor<8x8xf32>, %p21: tensor<8xf32>, %dy: tensor<1x3x8xf32>, %o: tensor<1x3x4x6xf32>, %lse: tensor<1x3x4xf32>) {
+  // expected-error @+1 {{saved operand 'o' has type 'tensor<1x3x4x6xf32>', expected 'tensor<1x3x4x4xf32>' [B, T, H', D]}}
+  %g:25 = sas.layer_grad %q, %k, %v q_head(%p0, %p1, %p2, %p3) q_feat(%p4, %p5, %p6, %p7) k_head(%p8, %p9, %p10, %p11) k_feat(%p12, %p13, %p14, %p15) v_head(%p16, %p17, %p18, %p19) out(%p20, %p21) grad(%dy) saved(%o, %lse)
+      : (tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<1x3x8xf32>, tensor<1x3x4x6xf32>, tensor<1x3x4xf32>)
+      -> (tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<8x8xf32>, tensor<8xf32>)
+  return
+}
+
+// -----
+
+func.func @layer_saved_lse(%q: tensor<1x3x2x4xf32>, %k: tensor<1x3x2x4xf32>, %v: tensor<1x3x2x4xf32>, %p0: tensor<4x2x1xf32>, %p1: tensor<4xf32>, %p2: tensor<4x4x1xf32>, %p3: tensor<4xf32>, %p4: tensor<6x4xf32>, %p5: tensor<6xf32>, %p6: tensor<6x6xf32>, %p7: tensor<6xf32>, %p8: tensor<4x2x1xf32>, %p9: tensor<4xf32>, %p10: tensor<4x4x1xf32>, %p11: tensor<4xf32>, %p12: tensor<6x4xf32>, %p13: tensor<6xf32>, %p14: tensor<6x6xf32>, %p15: tensor<6xf32>, %p16: tensor<4x2x1xf32>, %p17: tensor<4xf32>, %p18: tensor<4x4x1xf32>, %p19: tensor<4xf32>, %p20: tensor<8x8xf32>, %p21: tensor<8xf32>, %dy: tensor<1x3x8xf32>) {
+  // expected-error @+1 {{saved result 'lse' has type 'tensor<1x3x4xf16>', expected 'tensor<1x3x4xf32>' [B, T, H'] in f32}}
+  %y, %o, %lse = sas.layer %q, %k, %v q_head(%p0, %p1, %p2, %p3) q_feat(%p4, %p5, %p6, %p7) k_head(%p8, %p9, %p10, %p11) k_feat(%p12, %p13, %p14, %p15) v_head(%p16, %p17, %p18, %p19) out(%p20, %p21)
+      : (tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x1xf32>, tensor<4xf32>, tensor<4x4x1xf32>, tensor<4xf32>, tensor<8x8xf32>, tensor<8xf32>)
+      -> (tensor<1x3x8xf32>, tensor<1x3x4x4xf32>, tensor<1x3x4xf16>)
+  return
+}

@@ -64,3 +64,53 @@ func.func @peaa_grad(%o: tensor<?x?x6x4xbf16>, %d: tensor<?x?x8xbf16>,
       -> (tensor<?x?x6x4xbf16>, tensor<8x8xbf16>, tensor<8xbf16>)
   return %db : tensor<8xbf16>
 }
+
+// A forward that returns the attention's output and log-sum-exp, and the
+// gradient that takes them.
+// CHECK-LABEL: func @layer_saved
+//       CHECK:   %{{.*}}, %[[S:.*]]:2 = sas.layer %{{.*}} causal : ({{.*}}) -> (tensor<2x7x8xf32>, tensor<2x7x4x4xf32>, tensor<2x7x4xf32>)
+//       CHECK:   %{{.*}}:25 = sas.layer_grad %{{.*}} grad(%{{.*}}) saved(%[[S]]#0, %[[S]]#1) causal : ({{.*}}, tensor<2x7x8xf32>, tensor<2x7x4x4xf32>, tensor<2x7x4xf32>) -> (
+func.func @layer_saved(
+    %q: tensor<2x7x2x4xf32>,
+    %k: tensor<2x7x2x4xf32>,
+    %v: tensor<2x7x2x4xf32>,
+    %qhw: tensor<4x2x3xf32>,
+    %qhb: tensor<4xf32>,
+    %qhrw: tensor<4x4x3xf32>,
+    %qhrb: tensor<4xf32>,
+    %qfw: tensor<6x4xf32>,
+    %qfb: tensor<6xf32>,
+    %qfrw: tensor<6x6xf32>,
+    %qfrb: tensor<6xf32>,
+    %khw: tensor<4x2x3xf32>,
+    %khb: tensor<4xf32>,
+    %khrw: tensor<4x4x3xf32>,
+    %khrb: tensor<4xf32>,
+    %kfw: tensor<6x4xf32>,
+    %kfb: tensor<6xf32>,
+    %kfrw: tensor<6x6xf32>,
+    %kfrb: tensor<6xf32>,
+    %vhw: tensor<4x2x3xf32>,
+    %vhb: tensor<4xf32>,
+    %vhrw: tensor<4x4x3xf32>,
+    %vhrb: tensor<4xf32>,
+    %ow: tensor<8x8xf32>,
+    %ob: tensor<8xf32>,
+    %dy: tensor<2x7x8xf32>)
+    -> (tensor<2x7x8xf32>, tensor<2x7x2x4xf32>, tensor<2x7x2x4xf32>, tensor<2x7x2x4xf32>, tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>, tensor<8x8xf32>, tensor<8xf32>) {
+  %y, %o, %lse = sas.layer %q, %k, %v
+      q_head(%qhw, %qhb, %qhrw, %qhrb) q_feat(%qfw, %qfb, %qfrw, %qfrb)
+      k_head(%khw, %khb, %khrw, %khrb) k_feat(%kfw, %kfb, %kfrw, %kfrb)
+      v_head(%vhw, %vhb, %vhrw, %vhrb) out(%ow, %ob) causal
+      : (tensor<2x7x2x4xf32>, tensor<2x7x2x4xf32>, tensor<2x7x2x4xf32>, tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>, tensor<8x8xf32>, tensor<8xf32>)
+      -> (tensor<2x7x8xf32>, tensor<2x7x4x4xf32>, tensor<2x7x4xf32>)
+  %g:25 = sas.layer_grad %q, %k, %v
+      q_head(%qhw, %qhb, %qhrw, %qhrb) q_feat(%qfw, %qfb, %qfrw, %qfrb)
+      k_head(%khw, %khb, %khrw, %khrb) k_feat(%kfw, %kfb, %kfrw, %kfrb)
+      v_head(%vhw, %vhb, %vhrw, %vhrb) out(%ow, %ob) grad(%dy) saved(%o, %lse) causal
+      : (tensor<2x7x2x4xf32>, tensor<2x7x2x4xf32>, tensor<2x7x2x4xf32>, tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<2x7x8xf32>, tensor<2x7x4x4xf32>, tensor<2x7x4xf32>)
+      -> (tensor<2x7x2x4xf32>, tensor<2x7x2x4xf32>, tensor<2x7x2x4xf32>, tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>, tensor<8x8xf32>, tensor<8xf32>)
+  return %y, %g#0, %g#1, %g#2, %g#3, %g#4, %g#5, %g#6, %g#7, %g#8, %g#9, %g#10, %g#11, %g#12, %g#13, %g#14, %g#15, %g#16, %g#17, %g#18, %g#19, %g#20, %g#21, %g#22, %g#23, %g#24
+      : tensor<2x7x8xf32>, tensor<2x7x2x4xf32>, tensor<2x7x2x4xf32>, tensor<2x7x2x4xf32>, tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>, tensor<6x4xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<4x2x3xf32>, tensor<4xf32>, tensor<4x4x3xf32>, tensor<4xf32>, tensor<8x8xf32>, tensor<8xf32>
+}
+

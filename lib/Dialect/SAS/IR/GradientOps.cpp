@@ -188,5 +188,8 @@ LogicalResult LayerGradOp::verify() {
     return emitOpError() << "must return the gradients of its "
                          << operands.size() << " layer operands, returns "
                          << getNumResults();
-  return checkGradientTypes(*this, getLayerOperandNames(), operands);
+  if (failed(checkGradientTypes(*this, getLayerOperandNames(), operands)))
+    return failure();
+  return verifySavedForward(*this, "operand", getSaved().getTypes(), getQ(),
+                            getQHeadW());
 }

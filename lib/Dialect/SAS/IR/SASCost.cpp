@@ -244,6 +244,24 @@ cost::LayerTerms cost::getLayerGradTerms(double batch, double seqLen,
       seqLen, keyLen, heads, simHeads, headDim, simHeadDim, kernel, causal);
 }
 
+cost::SavedForwardPlan
+cost::planSavedForward(double seqLen, double keyLen, int64_t heads,
+                       int64_t simHeads, int64_t headDim, int64_t simHeadDim,
+                       int64_t kernel, bool causal, int64_t elementBytes) {
+  SavedForwardPlan plan;
+  LayerTerms forward = getLayerTerms(1, seqLen, keyLen, heads, simHeads,
+                                     headDim, simHeadDim, kernel, causal);
+  // o [H', D] and the f32 log-sum-exp [H'] per token.
+  plan.attentionBytes = simHeads * (headDim * elementBytes + 4.0);
+  plan.attentionFlops = forward.attention / seqLen;
+  // zq, zk [H', D'], sv [H', D], and head_sim(q), head_sim(k) [H', D].
+  plan.simulationBytes =
+      simHeads * (2.0 * simHeadDim + 3.0 * headDim) * elementBytes;
+  plan.simulationFlops =
+      (forward.headSimulation + forward.featureSimulation) / seqLen;
+  return plan;
+}
+
 StringRef cost::LayerTerms::dominant() const {
   std::pair<double, StringRef> terms[] = {
       {headSimulation, "head simulation"},
@@ -335,10 +353,13 @@ FailureOr<CostEstimate> LayerGradOp::estimateCost(const CostSizes &sizes) {
                     dim(getQHeadW(), 2), getCausal());
   };
   // The forward is recomputed up to the attention (PEAA's gradient needs
-  // only its group mean), then differentiated.
+  // only its group mean), or only its simulations when the attention's
+  // output and log-sum-exp are given, then differentiated.
   cost::LayerTerms forward = terms(cost::getLayerTerms);
   cost::LayerTerms backward = terms(cost::getLayerGradTerms);
   estimate->flops = forward.total() - forward.peaa + backward.total();
+  if (!getSaved().empty())
+    estimate->flops -= forward.attention;
   estimate->dominantTerm = backward.dominant();
   return estimate;
 }

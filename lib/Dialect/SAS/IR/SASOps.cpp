@@ -30,7 +30,8 @@ using namespace mlir::sas::shape_rules;
 LogicalResult shape_rules::verifyElementTypes(Operation *op,
                                              ArrayRef<StringRef> names) {
   Type expected = getElementTypeOrSelf(op->getOperand(0).getType());
-  for (auto [name, operand] : llvm::zip_equal(names, op->getOperands())) {
+  for (auto [name, operand] :
+       llvm::zip_equal(names, op->getOperands().take_front(names.size()))) {
     Type actual = getElementTypeOrSelf(operand.getType());
     if (actual != expected)
       return op->emitOpError()
@@ -390,9 +391,38 @@ LogicalResult LayerOp::verify() {
   ShapeVerifier v(*this);
   FailureOr<RankedTensorType> expected =
       verifyLayerShapes(v, getOperands(), getCausal(), getScale());
-  if (failed(expected))
+  if (failed(expected) || failed(v.checkResult(*expected, "[B, T, H*D]")))
     return failure();
-  return v.checkResult(*expected, "[B, T, H*D]");
+  return verifySavedForward(*this, "result", getSaved().getTypes(), getQ(),
+                            getQHeadW());
+}
+
+LogicalResult shape_rules::verifySavedForward(Operation *op, StringRef kind,
+                                              TypeRange saved, Value q,
+                                              Value qHeadW) {
+  if (saved.empty())
+    return success();
+  if (saved.size() != 2)
+    return op->emitOpError()
+           << "takes 0 or 2 saved " << kind
+           << "s (the attention's output and log-sum-exp), not "
+           << saved.size();
+  // The attention runs on H' heads; its output has v's head size, D.
+  auto qType = cast<RankedTensorType>(q.getType());
+  ArrayRef<int64_t> shape = qType.getShape();
+  int64_t simHeads = cast<RankedTensorType>(qHeadW.getType()).getDimSize(0);
+  RankedTensorType o = RankedTensorType::get(
+      {shape[0], shape[1], simHeads, shape[3]}, qType.getElementType());
+  RankedTensorType lse = AttentionOp::inferLseType(o);
+  if (saved[0] != o)
+    return op->emitOpError() << "saved " << kind << " 'o' has type "
+                             << saved[0] << ", expected " << o
+                             << " [B, T, H', D]";
+  if (saved[1] != lse)
+    return op->emitOpError() << "saved " << kind << " 'lse' has type "
+                             << saved[1] << ", expected " << lse
+                             << " [B, T, H'] in f32";
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -119,9 +119,10 @@ LayerComparison compareWithMha(LayerOp layer, const CostEstimate &sas,
 }
 
 /// A layer's training step next to MHA's: FLOPs of the forward, of the
-/// backward given what the forward saved (its output and log-sum-exp), and
-/// of both. (sas.layer_grad's own row adds the forward it recomputes, but
-/// PEAA's dense layer.)
+/// backward given what the forward saved (cost::planSavedForward: the
+/// backward recomputes what it does not keep), and of both.
+/// (sas.layer_grad's own row is what that op computes: without saved
+/// operands, the whole forward but PEAA's dense layer.)
 struct TrainingComparison {
   double forward = 0, backward = 0, mhaForward = 0, mhaBackward = 0;
 };
@@ -134,6 +135,16 @@ TrainingComparison compareTraining(LayerGradOp layer, const CostSizes &sizes) {
   c.backward = cost::getLayerGradTerms(b, t, s, h, hs, d, ds, k,
                                        layer.getCausal())
                    .total();
+  cost::LayerTerms forward =
+      cost::getLayerTerms(b, t, s, h, hs, d, ds, k, layer.getCausal());
+  cost::SavedForwardPlan plan = cost::planSavedForward(
+      t, s, h, hs, d, ds, k, layer.getCausal(),
+      getElementTypeOrSelf(layer.getQ().getType()).getIntOrFloatBitWidth() /
+          8);
+  if (!plan.keepSimulations())
+    c.backward += forward.headSimulation + forward.featureSimulation;
+  if (!plan.keepAttention())
+    c.backward += forward.attention;
   // MHA: attention over H heads of D and the output dense layer; its
   // backward the attention's (scores recomputed) and the dense layer's two.
   double pairs = cost::attentionPairs(b, h, t, s, layer.getCausal());

@@ -62,6 +62,33 @@ LayerTerms getLayerGradTerms(double batch, double seqLen, double keyLen,
                              int64_t heads, int64_t simHeads, int64_t headDim,
                              int64_t simHeadDim, int64_t kernel, bool causal);
 
+/// What a training forward keeps for sas.layer_grad, per query token (k
+/// and v simulated over as many keys), bytes in `elementBytes` storage.
+/// A value is kept when recomputing it in the backward costs more FLOPs
+/// per byte kept than kTrainingFlopsPerByte: an H100's dense bf16 tensor
+/// rate over its memory bandwidth (989 TFLOP/s / 3.35 TB/s), the balance of
+/// the GPUs SAS models train on, where a byte kept is written once and read
+/// once but its recomputation runs at the tensor rate.
+constexpr double kTrainingFlopsPerByte = 295;
+struct SavedForwardPlan {
+  /// The attention's output and log-sum-exp, and its forward's FLOPs.
+  double attentionBytes = 0, attentionFlops = 0;
+  /// The simulated q, k and v and the head simulations' outputs the
+  /// feature simulations' gradients read, and their forward's FLOPs.
+  double simulationBytes = 0, simulationFlops = 0;
+  bool keepAttention() const {
+    return attentionFlops > kTrainingFlopsPerByte * attentionBytes;
+  }
+  bool keepSimulations() const {
+    return simulationFlops > kTrainingFlopsPerByte * simulationBytes;
+  }
+};
+SavedForwardPlan planSavedForward(double seqLen, double keyLen,
+                                  int64_t heads, int64_t simHeads,
+                                  int64_t headDim, int64_t simHeadDim,
+                                  int64_t kernel, bool causal,
+                                  int64_t elementBytes);
+
 /// Whether to simulate k and v inside each query tile instead of once for
 /// all keys: per batch, every query tile after the first recomputes the
 /// simulation of all `keyLen` keys, and fusing saves writing and reading back

@@ -248,10 +248,12 @@ def SAS_LayerGradOp : SAS_Op<"layer_grad", [Pure,
     returns the gradients of all 25 operands, in operand order: `q`, `k`,
     `v`, then the 22 parameters, each of its operand's type.
 
-    `sas-expand` rewrites it into the forward primitives (the attention with
-    its log-sum-exp) and their gradient ops. Nothing of a forward is taken
-    from outside: the layer is recomputed from its operands, which is what
-    a backward that saved only its inputs would do.
+    `sas-expand` rewrites it into the forward primitives and their gradient
+    ops. Without `saved`, nothing of a forward is taken from outside: the
+    layer is recomputed from its operands, the attention's forward (with
+    its log-sum-exp) included. With `saved(%o, %lse)`, the two extra
+    results of the forward `sas.layer`, the attention's forward is not
+    recomputed: only the simulated q, k and v are.
 
     Example:
 
@@ -277,7 +279,7 @@ def SAS_LayerGradOp : SAS_Op<"layer_grad", [Pure,
     SAS_FloatTensor:$v_head_w, SAS_FloatTensor:$v_head_b,
     SAS_FloatTensor:$v_head_res_w, SAS_FloatTensor:$v_head_res_b,
     SAS_FloatTensor:$out_w, SAS_FloatTensor:$out_b,
-    SAS_FloatTensor:$d_result,
+    SAS_FloatTensor:$d_result, Variadic<AnyRankedTensor>:$saved,
     UnitAttr:$causal, OptionalAttr<F32Attr>:$scale);
   let results = (outs Variadic<SAS_FloatTensor>:$grads);
 
@@ -289,6 +291,7 @@ def SAS_LayerGradOp : SAS_Op<"layer_grad", [Pure,
     `k_feat` `(` $k_feat_w `,` $k_feat_b `,` $k_feat_res_w `,` $k_feat_res_b `)`
     `v_head` `(` $v_head_w `,` $v_head_b `,` $v_head_res_w `,` $v_head_res_b `)`
     `out` `(` $out_w `,` $out_b `)` `grad` `(` $d_result `)`
+    (`saved` `(` $saved^ `)`)?
     (`causal` $causal^)? (`scale` `(` $scale^ `)`)?
     attr-dict `:` functional-type(operands, results)
   }];
@@ -296,7 +299,7 @@ def SAS_LayerGradOp : SAS_Op<"layer_grad", [Pure,
   let extraClassDeclaration = [{
     /// The 25 operands a sas.layer of the same sizes takes, in order.
     OperandRange getLayerOperands() {
-      return getOperation()->getOperands().drop_back();
+      return getOperation()->getOperands().take_front(25);
     }
   }];
 

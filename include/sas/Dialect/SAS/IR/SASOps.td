@@ -313,6 +313,13 @@ def SAS_LayerOp : SAS_Op<"layer", [Pure,
 
     `sas-expand` rewrites it into `sas.head_sim`, `sas.feature_sim`,
     `sas.attention` and `sas.peaa`.
+
+    For training, two more results, `saved`, return what the forward keeps
+    for `sas.layer_grad`: the attention's output `[B, T, H', D]` (the
+    layer's element type) and its log-sum-exp `[B, T, H']` (f32). They
+    spare the backward the attention's forward; the simulated q, k and v,
+    whose recomputation is linear in T, are recomputed instead (the cost
+    model's plan, `sas::cost::planSavedForward`).
   }];
 
   let arguments = (ins
@@ -329,7 +336,8 @@ def SAS_LayerOp : SAS_Op<"layer", [Pure,
     SAS_FloatTensor:$v_head_res_w, SAS_FloatTensor:$v_head_res_b,
     SAS_FloatTensor:$out_w, SAS_FloatTensor:$out_b,
     UnitAttr:$causal, OptionalAttr<F32Attr>:$scale);
-  let results = (outs SAS_FloatTensor:$result);
+  let results = (outs SAS_FloatTensor:$result,
+                      Variadic<AnyRankedTensor>:$saved);
 
   let assemblyFormat = [{
     $q `,` $k `,` $v
