@@ -105,15 +105,15 @@ SasStorageType parseStorage(const std::string &dtype) {
 std::string buildLayer(int64_t heads, int64_t simHeads, int64_t headDim,
                        int64_t simHeadDim, int64_t kernel, bool causal,
                        std::optional<float> scale, const std::string &dtype,
-                       int64_t batch, int64_t seqLen) {
+                       int64_t batch, int64_t seqLen, bool backward) {
   SasLayerConfig config = {heads,  simHeads, headDim,
                            simHeadDim, kernel, causal,
                            scale.has_value(), scale.value_or(0.0f),
                            parseStorage(dtype)};
   Context &ctx = getContext();
   std::string errors;
-  Module m(sasBuildLayerModule(ctx.context, config, batch, seqLen,
-                               appendString, &errors));
+  Module m((backward ? sasBuildLayerGradModule : sasBuildLayerModule)(
+      ctx.context, config, batch, seqLen, appendString, &errors));
   ctx.takeDiagnostics();
   if (mlirModuleIsNull(m.module))
     throw CompileError(errors);
@@ -207,26 +207,39 @@ public:
   CompiledLayer(const CompiledLayer &) = delete;
   ~CompiledLayer() { sasCompiledLayerDestroy(layer); }
 
-  /// Runs on 25 C-contiguous input arrays and writes `out`, all already of
-  /// the layer's shapes and storage type (checked by the Python wrapper).
-  void run(const std::vector<py::array> &inputs, py::array out) {
-    if (inputs.size() != 25)
-      throw py::value_error("expected 25 input arrays");
+  /// Runs a forward on 25 C-contiguous input arrays and writes `outs[0]`,
+  /// or a backward on 26 and writes the 25 gradients, all already of the
+  /// layer's shapes and storage type (checked by the Python wrapper).
+  void run(const std::vector<py::array> &inputs,
+           const std::vector<py::array> &outs) {
+    bool backward = sasCompiledLayerIsBackward(layer);
+    size_t numInputs = backward ? 26 : 25, numOuts = backward ? 25 : 1;
+    if (inputs.size() != numInputs || outs.size() != numOuts)
+      throw py::value_error("expected " + std::to_string(numInputs) +
+                            " input arrays and " + std::to_string(numOuts) +
+                            " outputs");
     std::vector<const void *> pointers;
     for (const py::array &a : inputs) {
       if (!(a.flags() & py::array::c_style))
         throw py::value_error("input arrays must be C-contiguous");
       pointers.push_back(a.data());
     }
-    if (!(out.flags() & py::array::c_style) || !out.writeable())
-      throw py::value_error("the output must be a writable C-contiguous array");
-    void *outData = out.mutable_data();
+    std::vector<void *> outPointers;
+    for (py::array out : outs) {
+      if (!(out.flags() & py::array::c_style) || !out.writeable())
+        throw py::value_error("outputs must be writable C-contiguous arrays");
+      outPointers.push_back(out.mutable_data());
+    }
     std::string errors;
     MlirLogicalResult result;
     {
       py::gil_scoped_release release;
-      result = sasCompiledLayerRun(layer, pointers.data(), outData,
-                                   appendString, &errors);
+      result = backward ? sasCompiledLayerRunBackward(
+                              layer, pointers.data(), outPointers.data(),
+                              appendString, &errors)
+                        : sasCompiledLayerRun(layer, pointers.data(),
+                                              outPointers[0], appendString,
+                                              &errors);
     }
     if (mlirLogicalResultIsFailure(result))
       throw CompileError(errors);
@@ -244,9 +257,10 @@ PYBIND11_MODULE(_sas_mlir, m) {
   m.def("build_layer", &buildLayer, py::arg("heads"), py::arg("sim_heads"),
         py::arg("head_dim"), py::arg("sim_head_dim"), py::arg("kernel"),
         py::arg("causal"), py::arg("scale"), py::arg("dtype"),
-        py::arg("batch"), py::arg("seq_len"),
-        "MLIR text of a module with func @sas_layer holding one sas.layer "
-        "(negative batch/seq_len: dynamic)");
+        py::arg("batch"), py::arg("seq_len"), py::arg("backward") = false,
+        "MLIR text of a module with func @sas_layer holding one sas.layer, "
+        "or with backward its sas.layer_grad (negative batch/seq_len: "
+        "dynamic)");
   m.def("verify_layer_config", &verifyLayerConfig, py::arg("heads"),
         py::arg("sim_heads"), py::arg("head_dim"), py::arg("sim_head_dim"),
         py::arg("kernel"), py::arg("scale"), py::arg("batch"),
@@ -264,5 +278,5 @@ PYBIND11_MODULE(_sas_mlir, m) {
                     const std::string &>(),
            py::arg("mlir_text"), py::arg("batch"), py::arg("seq_len"),
            py::arg("options"))
-      .def("run", &CompiledLayer::run, py::arg("inputs"), py::arg("out"));
+      .def("run", &CompiledLayer::run, py::arg("inputs"), py::arg("outs"));
 }

@@ -26,11 +26,21 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1 # lit or the build failed without counting a test
 fi
 
-# The Python package, when it was built (pybind11 found).
+# The Python package, when it was built (pybind11 found): with the PyTorch
+# environment's python (Debian's python3 and its packages, and PyTorch) when
+# there is one, so that the custom-op tests run; under a sanitizer's
+# preloaded runtime with Debian's python3 alone (PyTorch is not built for
+# it).
+torch_python=${SAS_TORCH_PYTHON:-.venv/bin/python}
+has_torch() { "$torch_python" -c 'import torch' 2>/dev/null; }
+pytest_python=/usr/bin/python3
+if [ -z "${SAS_PYTEST_PRELOAD:-}" ] && has_torch; then
+  pytest_python=$torch_python
+fi
 if [ -d "$build_dir/python_packages/sas_mlir" ]; then
   pystatus=0
   PYTHONPATH="$build_dir/python_packages" LD_PRELOAD="${SAS_PYTEST_PRELOAD:-}" \
-    /usr/bin/python3 -m pytest -q -p no:cacheprovider python-bindings/test 2>&1 |
+    "$pytest_python" -m pytest -q -p no:cacheprovider python-bindings/test 2>&1 |
     tee "$log" || pystatus=$?
   summary=$(tail -1 "$log")
   pypassed=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || true)
@@ -47,10 +57,13 @@ else
   failed=$((failed + 1))
 fi
 
-torch_python=${SAS_TORCH_PYTHON:-.venv/bin/python}
-if ! "$torch_python" -c 'import torch' 2>/dev/null; then
-  echo "run-suite.sh: skipped the comparisons with PyTorch's autograd" \
-    "(no PyTorch >= 2.4 in $torch_python: scripts/torch-venv.sh makes one)"
+if ! has_torch; then
+  echo "run-suite.sh: skipped the comparisons with PyTorch's autograd and" \
+    "the custom-op tests (no PyTorch >= 2.4 in $torch_python:" \
+    "scripts/torch-venv.sh makes one)"
+elif [ "$pytest_python" != "$torch_python" ]; then
+  echo "run-suite.sh: skipped the custom-op tests (pytest ran Debian's" \
+    "python3 under the preloaded sanitizer runtime)"
 fi
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -3,7 +3,8 @@
 # Debian's python3 (its numpy and pytest, through the system site packages)
 # with PyTorch >= 2.4 from PyPI (Debian's python3-torch is 1.13: too old for
 # torch.library custom ops). The tests that compare with PyTorch's autograd
-# use it; without it they are skipped, and the suite says so.
+# use it; without it they are skipped, and the suite says so. It also holds
+# nvidia-cuda-nvdisasm, which the machine-code tests use where ptxas exists.
 #   torch-venv.sh            creates or completes ${SAS_TORCH_VENV:-.venv}
 # Prints the environment's python last; exits non-zero when it cannot make
 # one (no network, no python3-venv).
@@ -18,5 +19,11 @@ fi
 if ! "$python" -c 'import torch, sys; sys.exit(tuple(map(int, torch.__version__.split(".")[:2])) < (2, 4))' 2>/dev/null; then
   echo "torch-venv: installing PyTorch >= 2.4 into $venv (about 5 GB)"
   "$python" -m pip install -q --disable-pip-version-check "torch>=2.4"
+fi
+# nvdisasm, for the tests that read the machine code ptxas makes (with the
+# CUDA toolkit's ptxas; this toolkit may not ship nvdisasm).
+if ! compgen -G "$venv/lib/python3*/site-packages/nvidia/cu13/bin/nvdisasm" >/dev/null; then
+  "$python" -m pip install -q --disable-pip-version-check nvidia-cuda-nvdisasm ||
+    echo "torch-venv: no nvdisasm (the machine-code tests will be skipped)"
 fi
 echo "torch-venv: $("$python" -c 'import torch; print("PyTorch", torch.__version__)') in $python"

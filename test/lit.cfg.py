@@ -25,12 +25,16 @@ cuda_toolkit = os.environ.get("SAS_CUDA_TOOLKIT", "/usr/local/cuda")
 if os.path.exists(os.path.join(cuda_toolkit, "bin", "ptxas")):
     config.available_features.add("ptxas")
 config.substitutions.append(("%cuda_toolkit", cuda_toolkit))
-# nvdisasm (for tests of the machine code): SAS_NVDISASM, the toolkit's, or
-# the first on PATH.
+# nvdisasm (for tests of the machine code): SAS_NVDISASM, the toolkit's, the
+# first on PATH, or the one scripts/torch-venv.sh puts in .venv.
+import glob
 import shutil
 nvdisasm = os.environ.get("SAS_NVDISASM") or shutil.which(
-    "nvdisasm", path=os.path.join(cuda_toolkit, "bin") + os.pathsep
-    + os.environ.get("PATH", ""))
+    "nvdisasm", path=os.pathsep.join(
+        [os.path.join(cuda_toolkit, "bin"), os.environ.get("PATH", "")]
+        + glob.glob(os.path.join(config.sas_src_root, ".venv", "lib",
+                                 "python3*", "site-packages", "nvidia",
+                                 "cu13", "bin"))))
 if nvdisasm and os.path.exists(nvdisasm):
     config.available_features.add("nvdisasm")
     config.substitutions.append(("%nvdisasm", nvdisasm))

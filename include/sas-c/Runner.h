@@ -69,6 +69,17 @@ MLIR_CAPI_EXPORTED MlirModule sasBuildLayerModule(
     MlirContext context, SasLayerConfig config, int64_t batch, int64_t seqLen,
     MlirStringCallback errorCallback, void *userData);
 
+/// The backward of the same layer: `func.func @sas_layer` taking q, k, v,
+/// the 22 parameters and the output's gradient [B, T, H*D] and returning
+/// the gradients of q, k, v and the 22 parameters, each of its input's
+/// shape (a sas.layer_grad, run as the cost model's training plan says:
+/// where it keeps the attention's output and log-sum-exp, after the forward
+/// that returns them). Returns a null module, after reporting why, for
+/// sizes sasVerifyLayerConfig rejects.
+MLIR_CAPI_EXPORTED MlirModule sasBuildLayerGradModule(
+    MlirContext context, SasLayerConfig config, int64_t batch, int64_t seqLen,
+    MlirStringCallback errorCallback, void *userData);
+
 /// Runs a textual pass pipeline (e.g. "builtin.module(sas-expand)") on
 /// `module`, reporting parse errors and diagnostics.
 MLIR_CAPI_EXPORTED MlirLogicalResult
@@ -97,7 +108,8 @@ MLIR_CAPI_EXPORTED void
 sasGetCPUPipelineOptionNames(MlirStringCallback callback, void *userData);
 
 /// Compiles the function of `module` holding its one sas.layer (whose 25
-/// operands must be the function's arguments) for `batch` x `seqLen` tokens
+/// operands must be the function's arguments), or the backward of
+/// sasBuildLayerGradModule, for `batch` x `seqLen` tokens
 /// with sas-cpu-pipeline; `pipelineOptions` is that pipeline's option string
 /// ("query-tile=32 fuse-peaa-mean=false", may be empty). `module` is
 /// lowered in place. Returns a null handle after reporting why on failure.
@@ -116,6 +128,18 @@ MLIR_CAPI_EXPORTED SasLayerConfig sasCompiledLayerGetConfig(
 /// from several threads on different buffers.
 MLIR_CAPI_EXPORTED MlirLogicalResult sasCompiledLayerRun(
     SasCompiledLayer layer, const void *const *inputs, void *output,
+    MlirStringCallback errorCallback, void *userData);
+
+/// Whether `layer` is a backward (run by sasCompiledLayerRunBackward).
+MLIR_CAPI_EXPORTED bool sasCompiledLayerIsBackward(SasCompiledLayer layer);
+
+/// Runs a compiled backward on caller-owned dense row-major buffers in the
+/// layer's storage type: `inputs` holds 26 pointers (q, k, v, the 22
+/// parameters in state-dict order, the output's gradient [B, T, H*D]),
+/// `gradients` 25 (of q, k, v and the 22 parameters, each its input's
+/// shape). Safe to call from several threads on different buffers.
+MLIR_CAPI_EXPORTED MlirLogicalResult sasCompiledLayerRunBackward(
+    SasCompiledLayer layer, const void *const *inputs, void *const *gradients,
     MlirStringCallback errorCallback, void *userData);
 
 MLIR_CAPI_EXPORTED void sasCompiledLayerDestroy(SasCompiledLayer layer);

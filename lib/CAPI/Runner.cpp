@@ -118,10 +118,11 @@ MlirContext sasContextCreate(void) {
   return wrap(context);
 }
 
-MlirModule sasBuildLayerModule(MlirContext context, SasLayerConfig config,
-                               int64_t batch, int64_t seqLen,
-                               MlirStringCallback errorCallback,
-                               void *userData) {
+/// The forward (or the backward) module of sasBuildLayerModule.
+static MlirModule buildModule(MlirContext context, SasLayerConfig config,
+                              int64_t batch, int64_t seqLen, bool backward,
+                              MlirStringCallback errorCallback,
+                              void *userData) {
   MLIRContext *ctx = unwrap(context);
   std::string error;
   if (mlirLogicalResultIsFailure(sasVerifyLayerConfig(
@@ -130,13 +131,30 @@ MlirModule sasBuildLayerModule(MlirContext context, SasLayerConfig config,
     return MlirModule{nullptr};
   }
   DiagnosticCollector diagnostics(ctx);
-  OwningOpRef<ModuleOp> module =
-      buildLayerModule(*ctx, unwrapConfig(config, batch, seqLen));
+  LayerConfig layer = unwrapConfig(config, batch, seqLen);
+  layer.backward = backward;
+  OwningOpRef<ModuleOp> module = buildLayerModule(*ctx, layer);
   if (failed(verify(*module))) {
     report(errorCallback, userData, "invalid SAS layer:\n" + diagnostics.text);
     return MlirModule{nullptr};
   }
   return wrap(module.release());
+}
+
+MlirModule sasBuildLayerModule(MlirContext context, SasLayerConfig config,
+                               int64_t batch, int64_t seqLen,
+                               MlirStringCallback errorCallback,
+                               void *userData) {
+  return buildModule(context, config, batch, seqLen, /*backward=*/false,
+                     errorCallback, userData);
+}
+
+MlirModule sasBuildLayerGradModule(MlirContext context, SasLayerConfig config,
+                                   int64_t batch, int64_t seqLen,
+                                   MlirStringCallback errorCallback,
+                                   void *userData) {
+  return buildModule(context, config, batch, seqLen, /*backward=*/true,
+                     errorCallback, userData);
 }
 
 MlirLogicalResult sasRunPassPipeline(MlirModule module, MlirStringRef pipeline,
@@ -165,16 +183,16 @@ MlirLogicalResult sasRunPassPipeline(MlirModule module, MlirStringRef pipeline,
   return mlirLogicalResultSuccess();
 }
 
-/// The layer function of `module`, which must be a forward: the C API's
-/// layers take 25 inputs and write one output.
+/// The layer function of `module`, which must be a forward: a backward's
+/// configuration is the one it was built from.
 static llvm::Expected<std::pair<func::FuncOp, LayerConfig>>
 findForwardLayer(ModuleOp module) {
   auto found = findLayerFunction(module);
   if (found && found->second.backward)
     return llvm::createStringError(
         std::errc::invalid_argument,
-        "the module holds a sas.layer_grad: the C API and Python run forward "
-        "layers; run a backward with sas-run --backward");
+        "the module holds a sas.layer_grad: sasGetLayerConfig reads forward "
+        "layers");
   return found;
 }
 
@@ -220,7 +238,7 @@ SasCompiledLayer sasCompileLayer(MlirModule module, int64_t batch,
     return SasCompiledLayer{nullptr};
   }
   ModuleOp op = unwrap(module);
-  auto found = findForwardLayer(op);
+  auto found = findLayerFunction(op);
   if (!found) {
     report(errorCallback, userData, llvm::toString(found.takeError()));
     return SasCompiledLayer{nullptr};
@@ -279,11 +297,41 @@ SasLayerConfig sasCompiledLayerGetConfig(SasCompiledLayer layer,
   return wrapConfig(config);
 }
 
+bool sasCompiledLayerIsBackward(SasCompiledLayer layer) {
+  return static_cast<CompiledLayer *>(layer.ptr)->getConfig().backward;
+}
+
+MlirLogicalResult sasCompiledLayerRunBackward(SasCompiledLayer layer,
+                                              const void *const *inputs,
+                                              void *const *gradients,
+                                              MlirStringCallback errorCallback,
+                                              void *userData) {
+  auto *compiled = static_cast<CompiledLayer *>(layer.ptr);
+  if (!compiled->getConfig().backward) {
+    report(errorCallback, userData,
+           "the layer is a forward: run it with sasCompiledLayerRun");
+    return mlirLogicalResultFailure();
+  }
+  if (llvm::Error err = compiled->runOnBuffers(
+          llvm::ArrayRef<const void *>(inputs, 26),
+          llvm::ArrayRef<void *>(gradients, 25))) {
+    report(errorCallback, userData, llvm::toString(std::move(err)));
+    return mlirLogicalResultFailure();
+  }
+  return mlirLogicalResultSuccess();
+}
+
 MlirLogicalResult sasCompiledLayerRun(SasCompiledLayer layer,
                                       const void *const *inputs, void *output,
                                       MlirStringCallback errorCallback,
                                       void *userData) {
   auto *compiled = static_cast<CompiledLayer *>(layer.ptr);
+  if (compiled->getConfig().backward) {
+    report(errorCallback, userData,
+           "the layer is a backward: run it with "
+           "sasCompiledLayerRunBackward");
+    return mlirLogicalResultFailure();
+  }
   if (llvm::Error err = compiled->runOnBuffers(
           llvm::ArrayRef<const void *>(inputs, 25),
           llvm::ArrayRef<void *>(&output, 1))) {

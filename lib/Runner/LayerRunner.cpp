@@ -202,9 +202,9 @@ OwningOpRef<ModuleOp> sas::buildLayerModule(MLIRContext &context,
     if (config.keepsAttention()) {
       // The training plan: a forward that keeps the attention's output and
       // log-sum-exp, which the backward takes instead of recomputing them.
-      Type o = RankedTensorType::get({config.batch, config.seqLen,
-                                      config.simHeads, config.headDim},
-                                     element);
+      Type o = RankedTensorType::get(
+          {config.batch, config.seqLen, config.simHeads, config.headDim},
+          element);
       Type outputType = RankedTensorType::get(config.getOutputShape(), element);
       auto forward = LayerOp::create(
           b, loc, TypeRange{outputType, o, AttentionOp::inferLseType(o)},
@@ -244,6 +244,9 @@ static LayerConfig readLayerConfig(OpT layer) {
 }
 
 bool LayerConfig::keepsAttention() const {
+  // A dynamic length is taken as long, as sas-expand's remark does.
+  if (ShapedType::isDynamic(seqLen))
+    return true;
   int64_t elementBytes = storage == StorageType::F32 ? 4 : 2;
   return cost::planSavedForward(seqLen, seqLen, heads, simHeads, headDim,
                                 simHeadDim, kernel, causal, elementBytes)
@@ -591,9 +594,12 @@ CompiledLayer::compile(ModuleOp module, func::FuncOp function,
   auto isDynamic = [](Type t) { return !cast<ShapedType>(t).hasStaticShape(); };
   if (llvm::any_of(function.getArgumentTypes(), isDynamic) ||
       llvm::any_of(function.getResultTypes(), isDynamic)) {
+    // (findLayerFunction allows a sas.layer_grad beside nothing but the
+    // forward whose saved values it takes, as buildLayerModule writes it.)
     Block &body = function.getBody().front();
-    if (!llvm::hasSingleElement(body.without_terminator()) ||
-        !isa<LayerOp, LayerGradOp>(body.front()))
+    if (!llvm::all_of(body.without_terminator(), [](Operation &op) {
+          return isa<LayerOp, LayerGradOp>(op);
+        }))
       return createStringError(
           std::errc::invalid_argument,
           "@%s has dynamic batch or length and holds more than its "

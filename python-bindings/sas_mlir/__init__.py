@@ -90,12 +90,15 @@ class LayerConfig:
 
 
 def build_layer(config: LayerConfig, batch: Optional[int] = None,
-                seq_len: Optional[int] = None) -> str:
-    """MLIR text of a function holding one sas.layer (dynamic B/T if None)."""
+                seq_len: Optional[int] = None, backward: bool = False) -> str:
+    """MLIR text of a function holding one sas.layer, or with `backward` its
+    gradient (sas.layer_grad: q, k, v, the parameters and the output's
+    gradient -> the 25 gradients); dynamic B/T if None."""
     return _sas_mlir.build_layer(
         config.heads, config.sim_heads, config.head_dim, config.sim_head_dim,
         config.kernel_size, config.causal, config.scale, config.dtype,
-        -1 if batch is None else batch, -1 if seq_len is None else seq_len)
+        -1 if batch is None else batch, -1 if seq_len is None else seq_len,
+        backward)
 
 
 def run_pipeline(mlir_text: str, pipeline: str) -> str:
@@ -160,15 +163,8 @@ class CompiledLayer:
         self._compiled = {}
         self._lock = threading.Lock()
 
-    def _for_shape(self, batch: int, seq_len: int):
-        with self._lock:
-            key = (batch, seq_len)
-            if key not in self._compiled:
-                self._compiled[key] = _sas_mlir.CompiledLayer(
-                    self.mlir_text, batch, seq_len, self.options)
-            return self._compiled[key]
-
-    def __call__(self, q, k, v, weights: Dict[str, np.ndarray]) -> np.ndarray:
+    def _inputs(self, q, k, v, weights):
+        """q, k, v and the parameters in storage arrays, and (B, T)."""
         c = self.config
         q, k, v = (np.asarray(x) for x in (q, k, v))
         for name, x in zip("qkv", (q, k, v)):
@@ -186,11 +182,47 @@ class CompiledLayer:
             raise ValueError("batch and sequence length must be positive")
         inputs = [_to_storage(x, c.dtype) for x in (q, k, v)]
         inputs += [_to_storage(w, c.dtype) for w in _check_weights(weights, c)]
+        return inputs, batch, seq_len
+
+    def _for_shape(self, batch: int, seq_len: int):
+        with self._lock:
+            key = (batch, seq_len)
+            if key not in self._compiled:
+                self._compiled[key] = _sas_mlir.CompiledLayer(
+                    self.mlir_text, batch, seq_len, self.options)
+            return self._compiled[key]
+
+    def __call__(self, q, k, v, weights: Dict[str, np.ndarray]) -> np.ndarray:
+        c = self.config
+        inputs, batch, seq_len = self._inputs(q, k, v, weights)
         # Poisoned, so that elements the compiled code does not write show.
         out = _to_storage(np.full((batch, seq_len, c.heads * c.head_dim),
                                   np.nan, dtype=np.float32), c.dtype)
-        self._for_shape(batch, seq_len).run(inputs, out)
+        self._for_shape(batch, seq_len).run(inputs, [out])
         return _from_storage(out, c.dtype)
+
+
+class CompiledLayerGrad(CompiledLayer):
+    """The backward of a SAS layer compiled for the host CPU (sas.layer_grad,
+    run as the cost model's training plan says). Calling it with q, k, v,
+    the weights and the output's gradient returns the 25 gradients."""
+
+    def __call__(self, q, k, v, weights: Dict[str, np.ndarray],
+                 d_out) -> Dict[str, np.ndarray]:
+        c = self.config
+        inputs, batch, seq_len = self._inputs(q, k, v, weights)
+        d_out = np.asarray(d_out)
+        want = (batch, seq_len, c.heads * c.head_dim)
+        if d_out.shape != want:
+            raise ValueError(f"d_out must be {list(want)}, got "
+                             f"{list(d_out.shape)}")
+        inputs.append(_to_storage(d_out, c.dtype))
+        names = ["q", "k", "v"] + _reference.PARAMETER_NAMES
+        # Poisoned, as the forward's output.
+        grads = [_to_storage(np.full(x.shape, np.nan, dtype=np.float32),
+                             c.dtype) for x in inputs[:25]]
+        self._for_shape(batch, seq_len).run(inputs, grads)
+        return {n: _from_storage(g, c.dtype) for n, g in zip(names, grads)}
 
 
 _cache = {}
@@ -205,16 +237,21 @@ def layer_config(mlir_text: str) -> LayerConfig:
     return LayerConfig(**sizes)
 
 
-def compile(config_or_text, target: str = "cpu", **pipeline_options):
+def compile(config_or_text, target: str = "cpu", backward: bool = False,
+            **pipeline_options):
     """Compiles a LayerConfig, or MLIR text holding a function with one
-    sas.layer whose 25 operands are its arguments, for `target` ("cpu"). `pipeline_options` are sas-cpu-pipeline options
-    (query_tile=32, fuse_peaa_mean=False, ...). Compiling the same layer
-    with the same options again returns the cached CompiledLayer."""
+    sas.layer whose 25 operands are its arguments, for `target` ("cpu").
+    With `backward` (a LayerConfig only), compiles the layer's gradient
+    instead: a CompiledLayerGrad. `pipeline_options` are sas-cpu-pipeline
+    options (query_tile=32, fuse_peaa_mean=False, ...). Compiling the same
+    layer with the same options again returns the cached one."""
     if target != "cpu":
         raise ValueError(f"unknown target {target!r}; available: 'cpu'")
+    if backward and not isinstance(config_or_text, LayerConfig):
+        raise TypeError("compile(backward=True) takes a LayerConfig")
     if isinstance(config_or_text, LayerConfig):
         config = config_or_text
-        text = build_layer(config)
+        text = build_layer(config, backward=backward)
     elif isinstance(config_or_text, str):
         text = config_or_text
         config = layer_config(text)
@@ -232,7 +269,8 @@ def compile(config_or_text, target: str = "cpu", **pipeline_options):
     key = (text, config, options)
     with _cache_lock:
         if key not in _cache:
-            _cache[key] = CompiledLayer(text, config, options)
+            kind = CompiledLayerGrad if backward else CompiledLayer
+            _cache[key] = kind(text, config, options)
         return _cache[key]
 
 

@@ -4,6 +4,7 @@ Run with the package on the path:
     PYTHONPATH=build/python_packages /usr/bin/python3 -m pytest python-bindings/test
 """
 
+import importlib
 import os
 import threading
 
@@ -11,6 +12,9 @@ import numpy as np
 import pytest
 
 import sas_mlir
+
+# The module (sas_mlir.reference is also the package's forward function).
+reference_module = importlib.import_module("sas_mlir.reference")
 
 THRESHOLDS = {"f32": 1e-5, "f16": 2e-2, "bf16": 2e-2}
 
@@ -100,6 +104,32 @@ def test_compile_mlir_text(rng, seed):
     assert err < 1e-5, f"relative error {err:.3e} (seed {seed})"
 
 
+@pytest.mark.parametrize("dtype,limit", [("f32", 1e-5), ("bf16", 0.75)])
+def test_backward_matches_float64_reference(dtype, limit, rng, seed):
+    """compile(config, backward=True): all 25 gradients against
+    reference.sas_layer_backward (bf16: a path check, as
+    sas-run-backward.test explains), the gradients poisoned first."""
+    config = sas_mlir.LayerConfig(2, 4, 8, 12, 3, dtype=dtype)
+    weights = random_weights(config, rng)
+    q, k, v = (rng.standard_normal((2, 23, 2, 8)).astype(np.float32)
+               for _ in range(3))
+    d_out = rng.standard_normal((2, 23, 16)).astype(np.float32)
+    grads = sas_mlir.compile(config, backward=True)(q, k, v, weights, d_out)
+    stored = [sas_mlir._from_storage(sas_mlir._to_storage(x, dtype), dtype)
+              for x in (q, k, v, d_out)]
+    dq, dk, dv, dparams = reference_module.sas_layer_backward(
+        *stored[:3], {n: sas_mlir._from_storage(sas_mlir._to_storage(w, dtype),
+                                                dtype).astype(np.float64)
+                      for n, w in weights.items()}, stored[3], causal=True)
+    expected = {"q": dq, "k": dk, "v": dv, **dparams}
+    assert sorted(grads) == sorted(expected)
+    scale = np.linalg.norm(expected["v"])
+    for name, want in expected.items():
+        err = np.linalg.norm(grads[name] - want) / max(np.linalg.norm(want),
+                                                       scale)
+        assert err < limit, f"d {name}: {err:.3e} (seed {seed})"
+
+
 def test_compile_cache(rng):
     config = sas_mlir.LayerConfig(2, 4, 8, 12, 3)
     first = sas_mlir.compile(config, query_tile=16)
@@ -163,15 +193,16 @@ def test_config_errors():
 def test_compile_errors_raise_with_diagnostics(rng):
     with pytest.raises(sas_mlir.CompileError, match=r"cannot parse the MLIR text"):
         sas_mlir.run_pipeline("func.func @f( {", "builtin.module(sas-expand)")
-    with pytest.raises(sas_mlir.CompileError, match=r"the input must hold exactly one sas.layer or sas.layer_grad, it holds 0"):
+    with pytest.raises(sas_mlir.CompileError, match=r"the input must hold one sas.layer, or one sas.layer_grad .*; it holds 0 sas.layer and 0 sas.layer_grad"):
         sas_mlir.compile("func.func @f() { return }")
-    # The backward runs through sas-run --backward, not here (a module
-    # holding sas.layer_grad is refused by name).
-    grad = open(os.path.join(os.path.dirname(__file__), "..", "..", "test",
-                             "Dialect", "SAS", "Transforms",
-                             "expand-layer-grad.mlir")).read()
-    with pytest.raises(sas_mlir.CompileError, match=r"the module holds a sas.layer_grad: the C API and Python run forward layers; run a backward with sas-run --backward"):
+    # A backward compiles from its LayerConfig (compile(config,
+    # backward=True)); its MLIR text has no forward configuration to read.
+    grad = sas_mlir.build_layer(sas_mlir.LayerConfig(2, 4, 8, 12, 3),
+                                backward=True)
+    with pytest.raises(sas_mlir.CompileError, match=r"the module holds a sas.layer_grad: sasGetLayerConfig reads forward layers"):
         sas_mlir.compile(grad)
+    with pytest.raises(TypeError, match=r"compile\(backward=True\) takes a LayerConfig"):
+        sas_mlir.compile(grad, backward=True)
     with pytest.raises(sas_mlir.CompileError, match=r"no-such-pass"):
         sas_mlir.run_pipeline(sas_mlir.build_layer(
             sas_mlir.LayerConfig(2, 4, 8, 12, 3)), "builtin.module(no-such-pass)")

@@ -119,9 +119,18 @@ def check_gradients(a, grads, qkv, params, dout, seed):
         print(line)
         if err > worst:
             worst, worst_name = err, name
-        if not (err < limit or (a.or_torch_f32 and name in peer
-                                and err <= peer_err)):
+        if not err < limit:
             failures.append(f"{name}: {err:.3e}")
+    # --or-torch-f32: over the limit, but no worse than PyTorch's own
+    # float32 autograd on the same inputs (the worst of the 25 against its
+    # worst), and within 10 times the limit.
+    excused = (failures and a.or_torch_f32 and peer
+               and worst <= peer_worst and worst < 10 * limit
+               and not any("non-finite" in f for f in failures))
+    if excused:
+        print(f"  over {limit:g} but within PyTorch float32's worst "
+              f"({peer_worst:.3e}): {', '.join(failures)}")
+        failures = []
     verdict = "FAIL" if failures else "PASS"
     print(f"{verdict}: backward {a.dtype} against {against}: "
           f"B={a.batch} T={a.seq} H={a.heads} "
@@ -163,9 +172,10 @@ def main():
                     help="with --backward: the float64 NumPy reference, or "
                          "PyTorch's autograd in float64")
     ap.add_argument("--or-torch-f32", action="store_true",
-                    help="with --against torch: a gradient above --limit "
-                         "also passes if it is no further off than "
-                         "PyTorch's own float32 autograd's on the same inputs")
+                    help="with --against torch: gradients above --limit "
+                         "also pass if the worst of the 25 is no worse than "
+                         "PyTorch's own float32 autograd's worst on the same "
+                         "inputs and within 10 times --limit")
     ap.add_argument("extra", nargs="*", help="more sas-run flags (after --)")
     a = ap.parse_args()
 

@@ -415,13 +415,12 @@ LogicalResult shape_rules::verifySavedForward(Operation *op, StringRef kind,
       {shape[0], shape[1], simHeads, shape[3]}, qType.getElementType());
   RankedTensorType lse = AttentionOp::inferLseType(o);
   if (saved[0] != o)
-    return op->emitOpError() << "saved " << kind << " 'o' has type "
-                             << saved[0] << ", expected " << o
-                             << " [B, T, H', D]";
+    return op->emitOpError() << "saved " << kind << " 'o' has type " << saved[0]
+                             << ", expected " << o << " [B, T, H', D]";
   if (saved[1] != lse)
-    return op->emitOpError() << "saved " << kind << " 'lse' has type "
-                             << saved[1] << ", expected " << lse
-                             << " [B, T, H'] in f32";
+    return op->emitOpError()
+           << "saved " << kind << " 'lse' has type " << saved[1]
+           << ", expected " << lse << " [B, T, H'] in f32";
   return success();
 }
 

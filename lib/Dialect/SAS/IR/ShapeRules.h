@@ -181,8 +181,8 @@ FailureOr<RankedTensorType> verifyLayerShapes(ShapeVerifier &v,
 /// The forward values a training layer saves (`kind`: "result" of
 /// sas.layer, "operand" of sas.layer_grad): none, or the attention's output
 /// [B, T, H', D] in q's element type and its log-sum-exp [B, T, H'] in f32.
-LogicalResult verifySavedForward(Operation *op, StringRef kind,
-                                 TypeRange saved, Value q, Value qHeadW);
+LogicalResult verifySavedForward(Operation *op, StringRef kind, TypeRange saved,
+                                 Value q, Value qHeadW);
 
 } // namespace shape_rules
 } // namespace sas

@@ -139,8 +139,7 @@ TrainingComparison compareTraining(LayerGradOp layer, const CostSizes &sizes) {
       cost::getLayerTerms(b, t, s, h, hs, d, ds, k, layer.getCausal());
   cost::SavedForwardPlan plan = cost::planSavedForward(
       t, s, h, hs, d, ds, k, layer.getCausal(),
-      getElementTypeOrSelf(layer.getQ().getType()).getIntOrFloatBitWidth() /
-          8);
+      getElementTypeOrSelf(layer.getQ().getType()).getIntOrFloatBitWidth() / 8);
   if (!plan.keepSimulations())
     c.backward += forward.headSimulation + forward.featureSimulation;
   if (!plan.keepAttention())

@@ -9,8 +9,8 @@
 #include "sas/Dialect/SAS/Transforms/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
-#include "llvm/Support/Format.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "llvm/Support/Format.h"
 
 namespace mlir {
 namespace sas {
@@ -70,8 +70,8 @@ struct ExpandLayerPattern : OpRewritePattern<LayerOp> {
     Value result = PeaaOp::create(rewriter, op.getLoc(), attention.getResult(),
                                   op.getOutW(), op.getOutB());
     if (saves)
-      rewriter.replaceOp(op, {result, attention.getResult(),
-                              attention.getLse()});
+      rewriter.replaceOp(op,
+                         {result, attention.getResult(), attention.getLse()});
     else
       rewriter.replaceOp(op, result);
     return success();
@@ -152,9 +152,9 @@ struct ExpandLayerGradPattern : OpRewritePattern<LayerGradOp> {
         rewriter, loc,
         TypeRange{o.getType(), op.getOutW().getType(), op.getOutB().getType()},
         o, op.getDResult(), op.getOutW());
-    auto attention =
-        AttentionGradOp::create(rewriter, loc, fw.zq, fw.zk, fw.sv, o, lse,
-                                peaa.getDO(), op.getCausal(), op.getScaleAttr());
+    auto attention = AttentionGradOp::create(rewriter, loc, fw.zq, fw.zk, fw.sv,
+                                             o, lse, peaa.getDO(),
+                                             op.getCausal(), op.getScaleAttr());
     auto qFeat = FeatureSimGradOp::create(rewriter, loc, fw.simQ,
                                           attention.getDQ(), op.getQFeatW(),
                                           op.getQFeatB(), op.getQFeatResW());

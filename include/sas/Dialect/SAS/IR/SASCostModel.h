@@ -83,11 +83,10 @@ struct SavedForwardPlan {
     return simulationFlops > kTrainingFlopsPerByte * simulationBytes;
   }
 };
-SavedForwardPlan planSavedForward(double seqLen, double keyLen,
-                                  int64_t heads, int64_t simHeads,
-                                  int64_t headDim, int64_t simHeadDim,
-                                  int64_t kernel, bool causal,
-                                  int64_t elementBytes);
+SavedForwardPlan planSavedForward(double seqLen, double keyLen, int64_t heads,
+                                  int64_t simHeads, int64_t headDim,
+                                  int64_t simHeadDim, int64_t kernel,
+                                  bool causal, int64_t elementBytes);
 
 /// Whether to simulate k and v inside each query tile instead of once for
 /// all keys: per batch, every query tile after the first recomputes the
