@@ -144,11 +144,101 @@ static void testCompileAndRun(MlirContext ctx) {
   mlirModuleDestroy(module);
 }
 
+/* The backward of the same layer, with the output's gradient 1 everywhere:
+ * output_dense.bias's gradient is B*T = 10 per column, its weight's 10 times
+ * the group mean 2 = 20 everywhere; each simulated value head gets the
+ * attention's 10 * D * (0.5 / G) = 10 back in all (softmax rows sum to 1),
+ * so both biases of v's head simulation have gradient 10; q, k and v have
+ * gradient 0 (every weight that reads them is 0). */
+static void testCompileAndRunBackward(MlirContext ctx) {
+  fprintf(stdout, "-- backward\n");
+  // CHECK-LABEL: -- backward
+  SasLayerConfig config = smallConfig();
+  const int64_t b = 2, t = 5, h = 2, hs = 4, d = 4, ds = 6, k = 3;
+  MlirModule module =
+      sasBuildLayerGradModule(ctx, config, b, t, printString, stdout);
+  SasCompiledLayer layer =
+      sasCompileLayer(module, b, t, mlirStringRefCreateFromCString(""),
+                      printString, stdout);
+  // CHECK: compiled: 1, backward: 1
+  fprintf(stdout, "compiled: %d, backward: %d\n",
+          !sasCompiledLayerIsNull(layer), sasCompiledLayerIsBackward(layer));
+
+  int64_t sizes[26];
+  for (int i = 0; i < 3; ++i)
+    sizes[i] = b * t * h * d;
+  const int64_t stream[8] = {hs * h * k, hs, hs * hs * k, hs,
+                             ds * d,     ds, ds * ds,     ds};
+  for (int i = 0; i < 16; ++i)
+    sizes[3 + i] = stream[i % 8];
+  for (int i = 0; i < 4; ++i)
+    sizes[19 + i] = stream[i];
+  sizes[23] = (h * d) * (h * d);
+  sizes[24] = h * d;
+  sizes[25] = b * t * h * d; /* the output's gradient */
+  float *buffers[26], *grads[25];
+  const void *inputs[26];
+  void *gradPointers[25];
+  for (int i = 0; i < 26; ++i) {
+    buffers[i] = calloc((size_t)sizes[i], sizeof(float));
+    inputs[i] = buffers[i];
+  }
+  for (int i = 0; i < 25; ++i) {
+    grads[i] = malloc((size_t)sizes[i] * sizeof(float));
+    for (int64_t j = 0; j < sizes[i]; ++j)
+      grads[i][j] = NAN;
+    gradPointers[i] = grads[i];
+  }
+  for (int64_t i = 0; i < sizes[0]; ++i)
+    buffers[0][i] = buffers[1][i] = buffers[2][i] = (float)(i % 7) - 3.0f;
+  for (int64_t i = 0; i < hs; ++i)
+    buffers[20][i] = 2.0f; /* sas_v.0.bias */
+  for (int64_t i = 0; i < h * d; ++i) {
+    buffers[23][i * (h * d) + i] = 0.5f; /* output_dense.weight */
+    buffers[24][i] = 1.5f;               /* output_dense.bias */
+  }
+  for (int64_t i = 0; i < sizes[25]; ++i)
+    buffers[25][i] = 1.0f;
+  MlirLogicalResult r = sasCompiledLayerRunBackward(
+      layer, inputs, gradPointers, printString, stdout);
+  /* Gradient index -> its expected value everywhere. */
+  const struct {
+    int index;
+    float value;
+  } expected[] = {{0, 0.0f},  {1, 0.0f},  {2, 0.0f}, {20, 10.0f},
+                  {22, 10.0f}, {23, 20.0f}, {24, 10.0f}};
+  float maxError = 0.0f;
+  for (size_t e = 0; e < sizeof(expected) / sizeof(expected[0]); ++e)
+    for (int64_t j = 0; j < sizes[expected[e].index]; ++j) {
+      float err = fabsf(grads[expected[e].index][j] - expected[e].value);
+      if (!(err <= maxError))
+        maxError = isnan(err) ? INFINITY : err;
+    }
+  // CHECK: ran: 1, max error = {{[0-9.e-]+}}
+  // CHECK-NOT: max error = inf
+  fprintf(stdout, "ran: %d, max error = %g\n", mlirLogicalResultIsSuccess(r),
+          maxError);
+  // CHECK: within 1e-4: 1
+  fprintf(stdout, "within 1e-4: %d\n", maxError < 1e-4f);
+
+  // Each kind of layer refuses the other's run, by name.
+  // CHECK: the layer is a backward: run it with sasCompiledLayerRunBackward
+  sasCompiledLayerRun(layer, inputs, grads[0], printString, stdout);
+  fprintf(stdout, "\n");
+  for (int i = 0; i < 26; ++i)
+    free(buffers[i]);
+  for (int i = 0; i < 25; ++i)
+    free(grads[i]);
+  sasCompiledLayerDestroy(layer);
+  mlirModuleDestroy(module);
+}
+
 int main(void) {
   MlirContext ctx = sasContextCreate();
   testBuildAndExpand(ctx);
   testErrors(ctx);
   testCompileAndRun(ctx);
+  testCompileAndRunBackward(ctx);
   mlirContextDestroy(ctx);
   return 0;
 }
