@@ -120,6 +120,10 @@ def _backward(ctx, d_out):
 
 layer.register_autograd(_backward, setup_context=_setup_context)
 
+# Under torch.autocast on the CPU (bfloat16, its default), the layer runs
+# in bfloat16: its inputs and parameters cast, as a matmul's are.
+torch.library.register_autocast("sas::layer", "cpu", torch.bfloat16)
+
 
 def _flops(q, heads, sim_heads, head_dim, sim_head_dim, kernel, causal,
            backward):

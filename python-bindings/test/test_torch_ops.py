@@ -100,6 +100,79 @@ def test_under_torch_compile():
         assert torch.equal(got, want)
 
 
+def test_no_recompile_for_a_new_length():
+    import torch._dynamo.testing
+    layer, _, sizes = make_layers(8)
+    counter = torch._dynamo.testing.CompileCounter()
+    compiled = torch.compile(layer, backend=counter, fullgraph=True)
+    for seq_len in (8, 9, 17, 30):
+        xs = [x.float().requires_grad_() for x in inputs(sizes, 1, seq_len)]
+        for x in xs:
+            torch._dynamo.mark_dynamic(x, 1)
+        compiled(*xs).sum().backward()
+        assert xs[0].grad.shape == xs[0].shape
+    assert counter.frame_count == 1
+
+
+def test_torch_export_with_a_dynamic_length():
+    layer, _, sizes = make_layers(9)
+    xs = [x.float() for x in inputs(sizes, 1, 9)]
+    length = torch.export.Dim("T", min=2, max=4096)
+    program = torch.export.export(layer, tuple(xs),
+                                  dynamic_shapes=({1: length},) * 3)
+    assert "torch.ops.sas.layer.default" in program.graph_module.code
+    longer = [x.float() for x in inputs(sizes, 1, 13)]
+    assert torch.equal(program.module()(*longer), layer(*longer))
+
+
+def test_autocast_runs_in_bfloat16():
+    layer, reference, sizes = make_layers(10)
+    xs = [x.float().requires_grad_() for x in inputs(sizes, 2, 11)]
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = layer(*xs)
+    assert out.dtype == torch.bfloat16
+    out.float().sum().backward()
+    assert xs[0].grad.dtype == torch.float32
+    want = reference(*(x.detach().double() for x in xs))
+    assert (out.double() - want).norm() / want.norm() < 2e-2
+
+
+def test_training_steps_match_the_reference_module():
+    """A tiny model (the layer between an input and an output projection)
+    trained 5 steps with Adam, once with SASLayer and once with the
+    reference module in float32, same seed and data: equal losses."""
+    def train(attention_cls, **kwargs):
+        torch.manual_seed(11)
+        sizes = dict(SIZES)
+        width = sizes["heads"] * sizes["head_dim"]
+        attention = attention_cls(*sizes.values(), **kwargs)
+        embed, head = torch.nn.Linear(5, 3 * width), torch.nn.Linear(width, 5)
+        params = (list(attention.parameters()) + list(embed.parameters())
+                  + list(head.parameters()))
+        optimizer = torch.optim.Adam(params, lr=1e-2)
+        data = torch.randn(2, 24, 5, generator=torch.Generator().manual_seed(1))
+        target = torch.randint(0, 5, (2, 24),
+                               generator=torch.Generator().manual_seed(2))
+        losses = []
+        for _ in range(5):
+            q, k, v = embed(data).reshape(2, 24, 3, sizes["heads"],
+                                          sizes["head_dim"]).unbind(2)
+            logits = head(attention(q, k, v))
+            loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1),
+                                                     target.flatten())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        return losses
+
+    ours = train(SASLayer)
+    theirs = train(SASAttention, attention="math")
+    assert ours[-1] < ours[0]
+    for a, b in zip(ours, theirs):
+        assert abs(a - b) <= 1e-5 * abs(b), (ours, theirs)
+
+
 def test_flop_counter_sees_the_layer():
     from torch.utils.flop_counter import FlopCounterMode
     layer, _, sizes = make_layers(6)
