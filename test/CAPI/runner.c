@@ -76,6 +76,35 @@ static void testErrors(MlirContext ctx) {
   mlirModuleDestroy(module);
 }
 
+/* The sizes of the layer smallConfig() describes at B = 2, T = 5. */
+enum { kB = 2, kT = 5, kH = 2, kHs = 4, kD = 4, kDs = 6, kK = 3 };
+
+/* Allocates the 25 inputs of the constant layer below (q, k, v and the 22
+ * parameters in state-dict order, zero but for the values it names) into
+ * `buffers`, their element counts into `sizes`. */
+static void makeConstantLayerInputs(float *buffers[25], int64_t sizes[25]) {
+  for (int i = 0; i < 3; ++i)
+    sizes[i] = kB * kT * kH * kD;
+  const int64_t stream[8] = {kHs * kH * kK, kHs, kHs * kHs * kK, kHs,
+                             kDs * kD,      kDs, kDs * kDs,      kDs};
+  for (int i = 0; i < 16; ++i)
+    sizes[3 + i] = stream[i % 8];
+  for (int i = 0; i < 4; ++i)
+    sizes[19 + i] = stream[i];
+  sizes[23] = (kH * kD) * (kH * kD);
+  sizes[24] = kH * kD;
+  for (int i = 0; i < 25; ++i)
+    buffers[i] = calloc((size_t)sizes[i], sizeof(float));
+  for (int64_t i = 0; i < sizes[0]; ++i)
+    buffers[0][i] = buffers[1][i] = buffers[2][i] = (float)(i % 7) - 3.0f;
+  for (int64_t i = 0; i < kHs; ++i)
+    buffers[20][i] = 2.0f; /* sas_v.0.bias */
+  for (int64_t i = 0; i < kH * kD; ++i) {
+    buffers[23][i * (kH * kD) + i] = 0.5f; /* output_dense.weight */
+    buffers[24][i] = 1.5f;                 /* output_dense.bias */
+  }
+}
+
 /* With all weights zero except sas_v.0.bias = 2, output_dense.weight =
  * 0.5 * identity and output_dense.bias = 1.5, every simulated value head is
  * 2, every attention output is 2 (any softmax weights), the head-group mean
@@ -84,10 +113,10 @@ static void testCompileAndRun(MlirContext ctx) {
   fprintf(stdout, "-- compile and run\n");
   // CHECK-LABEL: -- compile and run
   SasLayerConfig config = smallConfig();
-  const int64_t b = 2, t = 5, h = 2, hs = 4, d = 4, ds = 6, k = 3;
-  MlirModule module = sasBuildLayerModule(ctx, config, b, t, printString, stdout);
+  MlirModule module =
+      sasBuildLayerModule(ctx, config, kB, kT, printString, stdout);
   SasCompiledLayer layer =
-      sasCompileLayer(module, b, t, mlirStringRefCreateFromCString(""),
+      sasCompileLayer(module, kB, kT, mlirStringRefCreateFromCString(""),
                       printString, stdout);
   int64_t batch, seqLen;
   SasLayerConfig got = sasCompiledLayerGetConfig(layer, &batch, &seqLen);
@@ -96,33 +125,13 @@ static void testCompileAndRun(MlirContext ctx) {
           !sasCompiledLayerIsNull(layer), (long)batch, (long)seqLen,
           (long)got.simHeads, (long)got.simHeadDim, (long)got.kernel);
 
-  /* Element counts of q, k, v and the 22 parameters in state-dict order. */
   int64_t sizes[25];
-  for (int i = 0; i < 3; ++i)
-    sizes[i] = b * t * h * d;
-  const int64_t stream[8] = {hs * h * k, hs, hs * hs * k, hs,
-                             ds * d,     ds, ds * ds,     ds};
-  for (int i = 0; i < 16; ++i)
-    sizes[3 + i] = stream[i % 8];
-  for (int i = 0; i < 4; ++i)
-    sizes[19 + i] = stream[i];
-  sizes[23] = (h * d) * (h * d);
-  sizes[24] = h * d;
   float *buffers[25];
   const void *inputs[25];
-  for (int i = 0; i < 25; ++i) {
-    buffers[i] = calloc((size_t)sizes[i], sizeof(float));
+  makeConstantLayerInputs(buffers, sizes);
+  for (int i = 0; i < 25; ++i)
     inputs[i] = buffers[i];
-  }
-  for (int64_t i = 0; i < sizes[0]; ++i)
-    buffers[0][i] = buffers[1][i] = buffers[2][i] = (float)(i % 7) - 3.0f;
-  for (int64_t i = 0; i < hs; ++i)
-    buffers[20][i] = 2.0f; /* sas_v.0.bias */
-  for (int64_t i = 0; i < h * d; ++i) {
-    buffers[23][i * (h * d) + i] = 0.5f; /* output_dense.weight */
-    buffers[24][i] = 1.5f;               /* output_dense.bias */
-  }
-  int64_t outSize = b * t * h * d;
+  int64_t outSize = kB * kT * kH * kD;
   float *out = malloc((size_t)outSize * sizeof(float));
   for (int64_t i = 0; i < outSize; ++i)
     out[i] = NAN;
@@ -154,48 +163,30 @@ static void testCompileAndRunBackward(MlirContext ctx) {
   fprintf(stdout, "-- backward\n");
   // CHECK-LABEL: -- backward
   SasLayerConfig config = smallConfig();
-  const int64_t b = 2, t = 5, h = 2, hs = 4, d = 4, ds = 6, k = 3;
   MlirModule module =
-      sasBuildLayerGradModule(ctx, config, b, t, printString, stdout);
+      sasBuildLayerGradModule(ctx, config, kB, kT, printString, stdout);
   SasCompiledLayer layer =
-      sasCompileLayer(module, b, t, mlirStringRefCreateFromCString(""),
+      sasCompileLayer(module, kB, kT, mlirStringRefCreateFromCString(""),
                       printString, stdout);
   // CHECK: compiled: 1, backward: 1
   fprintf(stdout, "compiled: %d, backward: %d\n",
           !sasCompiledLayerIsNull(layer), sasCompiledLayerIsBackward(layer));
 
+  /* The 25 inputs, then the output's gradient. */
   int64_t sizes[26];
-  for (int i = 0; i < 3; ++i)
-    sizes[i] = b * t * h * d;
-  const int64_t stream[8] = {hs * h * k, hs, hs * hs * k, hs,
-                             ds * d,     ds, ds * ds,     ds};
-  for (int i = 0; i < 16; ++i)
-    sizes[3 + i] = stream[i % 8];
-  for (int i = 0; i < 4; ++i)
-    sizes[19 + i] = stream[i];
-  sizes[23] = (h * d) * (h * d);
-  sizes[24] = h * d;
-  sizes[25] = b * t * h * d; /* the output's gradient */
   float *buffers[26], *grads[25];
   const void *inputs[26];
   void *gradPointers[25];
-  for (int i = 0; i < 26; ++i) {
-    buffers[i] = calloc((size_t)sizes[i], sizeof(float));
+  makeConstantLayerInputs(buffers, sizes);
+  sizes[25] = kB * kT * kH * kD;
+  buffers[25] = calloc((size_t)sizes[25], sizeof(float));
+  for (int i = 0; i < 26; ++i)
     inputs[i] = buffers[i];
-  }
   for (int i = 0; i < 25; ++i) {
     grads[i] = malloc((size_t)sizes[i] * sizeof(float));
     for (int64_t j = 0; j < sizes[i]; ++j)
       grads[i][j] = NAN;
     gradPointers[i] = grads[i];
-  }
-  for (int64_t i = 0; i < sizes[0]; ++i)
-    buffers[0][i] = buffers[1][i] = buffers[2][i] = (float)(i % 7) - 3.0f;
-  for (int64_t i = 0; i < hs; ++i)
-    buffers[20][i] = 2.0f; /* sas_v.0.bias */
-  for (int64_t i = 0; i < h * d; ++i) {
-    buffers[23][i * (h * d) + i] = 0.5f; /* output_dense.weight */
-    buffers[24][i] = 1.5f;               /* output_dense.bias */
   }
   for (int64_t i = 0; i < sizes[25]; ++i)
     buffers[25][i] = 1.0f;
