@@ -14,9 +14,12 @@ PyTorch >= 2.4 and the compiled extension.
 `torch.ops.sas.layer` takes q, k, v ([B, T, H, D]), the 22 parameters in
 state-dict order (sas_mlir.PARAMETER_NAMES) and the layer's sizes;
 `torch.ops.sas.layer_backward` the same and the output's gradient, and
-returns the 25 gradients. The backward recomputes what the cost model's
-training plan recomputes (docs/spec.md, "Saved or recomputed"), from the
-inputs the forward saves. float32, float16 and bfloat16 tensors run in that
+returns the 25 gradients. Autograd saves the inputs and parameters only:
+the backward op runs the whole forward again (the attention's included)
+before the gradients. Handing it the forward's attention output and
+log-sum-exp instead, as the cost model's training plan would (docs/spec.md,
+"Saved or recomputed"), is not wired yet. float32, float16 and bfloat16
+tensors run in that
 storage type (16-bit: f32 accumulation). The CUDA half is issue 23's next
 step: a CUDA tensor raises, it is not copied to the host behind your back.
 """
