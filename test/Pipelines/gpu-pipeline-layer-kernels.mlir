@@ -25,6 +25,15 @@
 // RUN: FileCheck %s --check-prefixes=WGMMA,PEAA < %t.peaa.ptx
 // RUN: FileCheck %s --check-prefix=PEAA-N < %t.peaa.ptx
 // RUN: FileCheck %s --check-prefix=FEATURESIM-N < %t.feature_sim.ptx
+// Where ptxas and nvdisasm exist, the machine code: no register an issued
+// wgmma reads as its A operand is written before the wait that retires it
+// (the PEAA builds the next step's A fragments while a step's wgmma runs).
+// RUN: %if ptxas && nvdisasm %{ %cuda_toolkit/bin/ptxas -arch=sm_90a %t.peaa.ptx -o %t.peaa.cubin %}
+// RUN: %if ptxas && nvdisasm %{ %nvdisasm -c %t.peaa.cubin > %t.peaa.sass %}
+// RUN: %if ptxas && nvdisasm %{ %python %S/../Utils/check_wgmma_operands.py %t.peaa.sass %}
+// RUN: %if ptxas && nvdisasm %{ %cuda_toolkit/bin/ptxas -arch=sm_90a %t.feature_sim.ptx -o %t.feature_sim.cubin %}
+// RUN: %if ptxas && nvdisasm %{ %nvdisasm -c %t.feature_sim.cubin > %t.feature_sim.sass %}
+// RUN: %if ptxas && nvdisasm %{ %python %S/../Utils/check_wgmma_operands.py %t.feature_sim.sass %}
 // The per-token kernels' tiling options reach convert-sas-token-ops-to-gpu
 // through the pipeline: four-warp head-simulation and PEAA blocks.
 // RUN: sas-opt %s --sas-gpu-pipeline="format=isa toolkit= head-sim-warps=4 peaa-warps=4" -o %t.w4.mlir

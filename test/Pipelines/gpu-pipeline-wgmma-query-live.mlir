@@ -20,7 +20,7 @@
 // q k^T HGMMAs read is written between the first HGMMA and the last.
 // RUN: %if ptxas && nvdisasm %{ %cuda_toolkit/bin/ptxas -arch=sm_90a %t.ptx -o %t.cubin %}
 // RUN: %if ptxas && nvdisasm %{ %nvdisasm -c %t.cubin > %t.sass %}
-// RUN: %if ptxas && nvdisasm %{ %python %S/../Utils/check_wgmma_operands.py %t.sass %}
+// RUN: %if ptxas && nvdisasm %{ %python %S/../Utils/check_wgmma_operands.py --query-live %t.sass %}
 
 func.func @attn(%q: tensor<1x1024x4x128xbf16>, %k: tensor<1x1024x4x128xbf16>,
                 %v: tensor<1x1024x4x64xbf16>) -> tensor<1x1024x4x64xbf16> {
