@@ -24,6 +24,8 @@ storage type (16-bit: f32 accumulation). The CUDA half is issue 23's next
 step: a CUDA tensor raises, it is not copied to the host behind your back.
 """
 
+import functools
+import warnings
 from typing import List, Optional
 
 import numpy as np
@@ -82,6 +84,18 @@ def _(q, k, v, params, heads, sim_heads, head_dim, sim_head_dim, kernel,
     return q.new_empty(q.shape[0], q.shape[1], heads * head_dim)
 
 
+@functools.lru_cache(maxsize=None)
+def _warn_untuned_backward():
+    """Says once that the CPU backward is slow, rather than letting a
+    training user find out."""
+    warnings.warn(
+        "sas.layer_backward: the compiler's CPU backward is not tuned yet "
+        "(f64 accumulation, the forward run again): a training step through "
+        "SASLayer takes about 4 times PyTorch's own on the CPU "
+        "(benchmarks/cpu/train.py; docs/perf-log/cpu.md)", RuntimeWarning,
+        stacklevel=3)
+
+
 @torch.library.custom_op("sas::layer_backward", mutates_args=(),
                          device_types="cpu")
 def layer_backward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
@@ -92,6 +106,7 @@ def layer_backward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     _check(q, k, v, params)
     config = _config(q, heads, sim_heads, head_dim, sim_head_dim, kernel,
                      causal, scale)
+    _warn_untuned_backward()
     weights = {n: _numpy(p) for n, p in zip(PARAMETER_NAMES, params)}
     grads = _compile(config, backward=True)(_numpy(q), _numpy(k), _numpy(v),
                                             weights, _numpy(d_out))

@@ -192,6 +192,15 @@ def test_flop_counter_sees_the_layer():
         20 * 12672 + 26400 + 20 * 30400 + 660 * 104)
 
 
+def test_the_slow_cpu_backward_says_so():
+    from sas_mlir import torch_ops
+    torch_ops._warn_untuned_backward.cache_clear()
+    layer, _, sizes = make_layers(12)
+    xs = [x.float().requires_grad_() for x in inputs(sizes, 1, 5)]
+    with pytest.warns(RuntimeWarning, match="CPU backward is not tuned yet"):
+        layer(*xs).sum().backward()
+
+
 def test_errors_name_what_is_wrong():
     layer, _, sizes = make_layers(7)
     xs = inputs(sizes, 1, 4, torch.float32)
