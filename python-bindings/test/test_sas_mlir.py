@@ -104,11 +104,13 @@ def test_compile_mlir_text(rng, seed):
     assert err < 1e-5, f"relative error {err:.3e} (seed {seed})"
 
 
-@pytest.mark.parametrize("dtype,limit", [("f32", 1e-5), ("bf16", 0.75)])
+@pytest.mark.parametrize("dtype,limit", [("f32", 1e-4), ("bf16", 0.75)])
 def test_backward_matches_float64_reference(dtype, limit, rng, seed):
     """compile(config, backward=True): all 25 gradients against
-    reference.sas_layer_backward (bf16: a path check, as
-    sas-run-backward.test explains), the gradients poisoned first."""
+    reference.sas_layer_backward, the gradients poisoned first. A check of
+    the Python and C plumbing at sas-run-backward.test's bounds (f32 1e-4,
+    bf16 a path check); the f32 precision claim is
+    sas-run-backward-torch.test's."""
     config = sas_mlir.LayerConfig(2, 4, 8, 12, 3, dtype=dtype)
     weights = random_weights(config, rng)
     q, k, v = (rng.standard_normal((2, 23, 2, 8)).astype(np.float32)
