@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what is missing (PyTorch into .venv: scripts/torch-venv.sh), build,
-# and run the whole SAS test suite (lit and pytest, scripts/run-suite.sh). Prints "N passed, N failed" last; exits
-# non-zero when any test fails.
+# and run the whole SAS test suite (lit and pytest, scripts/run-suite.sh).
+# Prints "N passed, N failed" last; exits non-zero when any test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
