@@ -312,9 +312,9 @@ MlirLogicalResult sasCompiledLayerRunBackward(SasCompiledLayer layer,
            "the layer is a forward: run it with sasCompiledLayerRun");
     return mlirLogicalResultFailure();
   }
-  if (llvm::Error err = compiled->runOnBuffers(
-          llvm::ArrayRef<const void *>(inputs, 26),
-          llvm::ArrayRef<void *>(gradients, 25))) {
+  if (llvm::Error err =
+          compiled->runOnBuffers(llvm::ArrayRef<const void *>(inputs, 26),
+                                 llvm::ArrayRef<void *>(gradients, 25))) {
     report(errorCallback, userData, llvm::toString(std::move(err)));
     return mlirLogicalResultFailure();
   }
