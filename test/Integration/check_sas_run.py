@@ -111,7 +111,6 @@ def check_gradients(a, grads, qkv, params, dout, seed):
             norm = scale
         err = np.linalg.norm(got - want) / norm
         line = f"  d {name:24s} rel_err={err:.3e}"
-        peer_err = None
         if name in peer:
             peer_err = np.linalg.norm(peer[name] - want) / norm
             line += f"  PyTorch float32: {peer_err:.3e}"
@@ -178,6 +177,9 @@ def main():
                          "inputs and within 10 times --limit")
     ap.add_argument("extra", nargs="*", help="more sas-run flags (after --)")
     a = ap.parse_args()
+    if a.or_torch_f32 and a.against != "torch":
+        ap.error("--or-torch-f32 compares with PyTorch: it needs --against "
+                 "torch")
 
     seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little")
     rng = np.random.default_rng(seed)
