@@ -8,6 +8,13 @@
 #   bench      bench.py (whole layers against PyTorch), attention.py bench
 #              (the attention kernel against SDPA) and the per-kernel profile
 #              of the first benchmark config
+#   backward   attention_backward.py check (each 16-bit attention library's
+#              sas_attention_forward_lse and sas_attention_backward against
+#              float64 autograd, beside SDPA's own error), then its bench
+#              (the backward, and forward + backward, against SDPA's on the
+#              benchmark configs): backward-check and backward-bench .log
+#              and .json (the libraries of build_libs.py's attention and
+#              bench sets, built with the backward entries)
 #   sanitize   compute-sanitizer memcheck and racecheck on check.py --extra
 #              (every kernel of small bf16/f16 layers, tails included)
 #   ncu        Nsight Compute (speed of light, occupancy, warp states) on
@@ -28,9 +35,11 @@
 # check, bench and sass when no step is named. Last, summarize.py writes
 # DIR/summary.json: card, driver, PyTorch, SDPA backend, the libraries'
 # commit (build_libs.py's build-info.json), shapes, medians and pass/fail
-# tallies (of the sweep: its pass count and worst ratios too).
+# tallies (of the sweep: its pass count and worst ratios too; of the
+# backward: its pass count, and each config's medians and ratios to SDPA).
 #
 #   bash benchmarks/gpu/run_on_gpu.sh [DIR] [check] [bench] [sass] [sweep]
+#       [backward]
 #
 # What is kept in the repository, as benchmarks/gpu/results/RUN/: that
 # summary.json, and only the logs a claim in docs/perf.md or docs/perf-log/
@@ -70,6 +79,11 @@ for step in $steps; do
       --libs gpu-libs/libs --json "$out/attention-bench.json"
     run profile python3 benchmarks/gpu/kernel_profile.py --libs gpu-libs/libs --config -1 \
       --json "$out/profile.json" ;;
+  backward)
+    run backward-check python3 benchmarks/gpu/attention_backward.py check \
+      --libs gpu-libs/libs --json "$out/backward-check.json"
+    run backward-bench python3 benchmarks/gpu/attention_backward.py bench \
+      --libs gpu-libs/libs --json "$out/backward-bench.json" ;;
   sanitize)
     for tool in memcheck racecheck; do
       run "sanitize-$tool" timeout 240 compute-sanitizer --tool "$tool" \

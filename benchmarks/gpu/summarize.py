@@ -10,7 +10,10 @@ and the JSON and logs of bench.py (whole layers), attention.py bench and
 check, check.py and kernel_profile.py, compute-sanitizer's logs, and the
 JSON of sweep.py and sweep.py --parity (issue 21's shape sweep: each
 shape's verdict, times and SDPA backend, the pass count and the worst
-ratios). Every JSON
+ratios) and of attention_backward.py check and bench (the attention
+backward: its pass/fail tally with the largest errors, ours and SDPA's;
+each benchmark config's medians, ratios to SDPA and SDPA backend; its
+JSON only, its logs are not read). Every JSON
 file of those scripts is read, whatever its name (bench-bound.json,
 profile-nospill.json, ...); a log without a JSON of the same name is read
 for the lines those scripts print (numbers at their printed precision:
@@ -84,13 +87,16 @@ def read_text(path):
 def json_kind(data):
     """Which script wrote `data`: layer (bench.py), attention (attention.py
     bench, bench.py --attention-only), check (check.py), attention_check
-    (attention.py check), profile (kernel_profile.py), or None."""
+    (attention.py check), profile (kernel_profile.py), sweep and parity
+    (sweep.py), backward_check and backward_bench (attention_backward.py),
+    or None."""
     if isinstance(data, list) and data and "kernels" in data[0]:
         return "profile"
     if isinstance(data, dict) and "kernels" in data:
         return "profile"
-    if isinstance(data, dict) and data.get("kind") in ("sweep", "parity"):
-        return data["kind"]  # sweep.py, sweep.py --parity
+    if isinstance(data, dict) and data.get("kind") in (
+            "sweep", "parity", "backward_check", "backward_bench"):
+        return data["kind"]  # sweep.py (--parity), attention_backward.py
     results = data.get("results") if isinstance(data, dict) else None
     if not results:
         return None
@@ -234,10 +240,55 @@ def parity_from_json(data):
                 rows=rows)
 
 
+BACKWARD_CHECK_CASE = ATT_CHECK_CASE + ("errors", "failure")
+
+
+def backward_check_from_json(data):
+    """attention_backward.py check: the tally (a case's error: the largest
+    of out, dq, dk, dv; a call the library refused has none), the largest
+    log-sum-exp error and SDPA's largest gradient error of each dtype, and
+    every failing case with its errors or the library's message."""
+    results = data["results"]
+    lse, sdpa = {}, {}
+    for r in results:
+        if "errors" in r:
+            lse[r["dtype"]] = max(lse.get(r["dtype"], 0.0),
+                                  r["errors"]["lse"])
+        for e in (r.get("sdpa_errors") or {}).values():
+            if e is not None:
+                sdpa[r["dtype"]] = max(sdpa.get(r["dtype"], 0.0), e)
+    return tally(results, BACKWARD_CHECK_CASE,
+                 dict(largest_lse_error=lse, largest_sdpa_error=sdpa,
+                      seed=data.get("seed"), device=data.get("device"),
+                      torch=data.get("torch")))
+
+
+def backward_bench_from_json(data):
+    """attention_backward.py bench: each config's medians (ms of the
+    library's backward and forward + backward and of SDPA's), the ratios
+    (SDPA's time over the library's), SDPA's backend, or why it failed."""
+    rows = []
+    for r in data["results"]:
+        chip, _, lib = r["chip"].partition(" ")
+        row = dict(chip=chip, library=lib or None,
+                   shape=[r["batch"], r["seq_len"], r["sim_heads"],
+                          r["sim_head_dim"], r["head_dim"]])
+        for key in ("failure", "ms", "gflop", "ratio", "rel_diff_vs_sdpa",
+                    "sdpa_backend"):
+            if key in r:
+                row[key] = r[key]
+        rows.append(row)
+    return dict(device=data.get("device"), torch=data.get("torch"),
+                iters=data.get("iters"), passed=data.get("passed"),
+                failed=data.get("failed"), rows=rows)
+
+
 FROM_JSON = {"layer": layer_from_json, "attention": attention_from_json,
              "profile": profile_from_json, "check": check_from_json,
              "attention_check": attention_check_from_json,
-             "sweep": sweep_from_json, "parity": parity_from_json}
+             "sweep": sweep_from_json, "parity": parity_from_json,
+             "backward_check": backward_check_from_json,
+             "backward_bench": backward_bench_from_json}
 
 
 # --- logs ------------------------------------------------------------------
@@ -425,7 +476,7 @@ def summarize(run_dir, date=None, commit=None, note=None, raw=None):
         summary["raw_files"] = raw
     kinds = {k: {} for k in ("layer", "attention", "profile", "check",
                              "attention_check", "sanitize", "sweep",
-                             "parity")}
+                             "parity", "backward_check", "backward_bench")}
     json_stems = set()
     for name in files:
         if not name.endswith(".json") or name in ("summary.json",
@@ -456,7 +507,7 @@ def summarize(run_dir, date=None, commit=None, note=None, raw=None):
     # What the run's own outputs say about the software, where they say it.
     torch_versions, devices, backends = set(), set(), set()
     for kind in ("layer", "attention", "attention_check", "sweep",
-                 "parity"):
+                 "parity", "backward_check", "backward_bench"):
         for block in kinds[kind].values():
             if block.get("torch"):
                 torch_versions.add(block["torch"])

@@ -49,6 +49,28 @@ const char *sas_layer_config(void);
 int sas_attention_forward(const void *q, const void *k, const void *v,
                           void *out, int64_t B, int64_t T, void *stream);
 
+/// The attention core's forward that also writes `lse` (float32
+/// [B, T, H']): lse = log(sum_j exp(scale * q . k_j)) over the keys j each
+/// query sees, what sas_attention_backward recomputes the probabilities
+/// from. Otherwise as sas_attention_forward.
+int sas_attention_forward_lse(const void *q, const void *k, const void *v,
+                              void *out, void *lse, int64_t B, int64_t T,
+                              void *stream);
+
+/// The attention core's backward: from q, k, v, the forward's `out` and
+/// `lse` (sas_attention_forward_lse) and the gradient `d_out` of `out`
+/// (the shape of `out`), writes the gradients d_q, d_k ([B, T, H', D']) and
+/// d_v ([B, T, H', D]). Its f32 temporaries (rowsum(d_out * out) and the
+/// d_q accumulator, 4 * B * T * H' * (D' + 1) bytes) are allocated and
+/// freed on `stream`. Same conventions as sas_attention_forward. Libraries
+/// whose attention has no GPU backward (f32 layers, head sizes the
+/// tensor-core kernel does not take) export both functions but fail every
+/// call, saying why.
+int sas_attention_backward(const void *q, const void *k, const void *v,
+                           const void *out, const void *lse,
+                           const void *d_out, void *d_q, void *d_k, void *d_v,
+                           int64_t B, int64_t T, void *stream);
+
 /// The message of the calling thread's last failed call ("" if none),
 /// naming the CUDA call and its error.
 const char *sas_last_error(void);

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sas/Runner/CudaLibrary.h"
+#include "sas/Codegen/NVVM/KernelLimits.h"
 #include "sas/Codegen/NVVM/TargetDescription.h"
 #include "sas/Dialect/SAS/IR/SASOps.h"
 #include "sas/Runtime/LayerLibraryABI.h"
@@ -69,10 +70,15 @@ static std::vector<LayerKernel> listKernels(ModuleOp module) {
   std::vector<LayerKernel> kernels;
   module.walk([&](gpu::BinaryOp binary) {
     StringRef name = binary.getSymName();
-    StringRef path = name.contains("_blocks_") || name.contains("_loop_")
-                         ? "linalg"
-                     : name.contains("_wgmma_") ? "wgmma"
-                                                : "mma.sync";
+    bool loops = name.contains("_blocks_") || name.contains("_loop_");
+    // The backward's rowsum(d_o * o), d_q accumulator fill and d_q rounding
+    // are memory-bound passes over [B, T, H'] rows, not a slow path.
+    StringRef path =
+        loops && name.starts_with(abi::kAttentionBackwardFunction)
+            ? "elementwise"
+        : loops                     ? "linalg"
+        : name.contains("_wgmma_") ? "wgmma"
+                                    : "mma.sync";
     kernels.push_back({name.str(), path.str()});
   });
   return kernels;
@@ -126,6 +132,8 @@ std::string sas::getLayerConfigJson(const LayerConfig &config, StringRef chip,
   root["kernels"] = std::move(kernels);
   root["linalg_reasons"] = std::move(reasons);
   root["tiling_notes"] = std::move(notes);
+  root["attention_backward"] = report.backwardNote.empty();
+  root["attention_backward_note"] = report.backwardNote;
   std::string json;
   llvm::raw_string_ostream os(json);
   os << llvm::json::Value(std::move(root));
@@ -193,6 +201,20 @@ static void addLayerGlobals(ModuleOp module, const LayerConfig &config,
   layerShapes.push_back(SmallVector<int64_t>(config.getOutputShape()));
   addShapeTable(b, loc, abi::kLayerShapes, layerShapes);
   addShapeTable(b, loc, abi::kAttentionShapes, getAttentionShapes(config));
+  if (report.backwardNote.empty()) {
+    SmallVector<SmallVector<int64_t>> shapes = getAttentionShapes(config);
+    SmallVector<int64_t> rows(shapes[0].begin(), shapes[0].begin() + 3);
+    shapes.push_back(rows);
+    addShapeTable(b, loc, abi::kAttentionLseShapes, shapes);
+    shapes.append({shapes[3], shapes[0], shapes[1], shapes[2]});
+    addShapeTable(b, loc, abi::kAttentionBackwardShapes, shapes);
+  }
+  std::string note = report.backwardNote;
+  note.push_back('\0');
+  LLVM::GlobalOp::create(
+      b, loc, LLVM::LLVMArrayType::get(b.getI8Type(), note.size()),
+      /*isConstant=*/true, LLVM::Linkage::External, abi::kBackwardNote,
+      b.getStringAttr(note));
   // The devices the cubins run on, checked before they are loaded.
   std::optional<TargetDescription> target = TargetDescription::lookup(chip);
   assert(target && "the pipeline options were checked");
@@ -241,6 +263,120 @@ static void buildAttentionEntryPoint(ModuleOp module,
   store.setRestrict(true);
   store.setWritable(true);
   func::ReturnOp::create(b, loc);
+}
+
+/// A host function `name` with MLIR's C interface on buffers of
+/// `shapes` and `types`, whose body `build` fills from the arguments.
+static void
+buildEntryPoint(ModuleOp module, StringRef name,
+                ArrayRef<SmallVector<int64_t>> shapes, ArrayRef<Type> types,
+                function_ref<void(OpBuilder &, Location, ValueRange)> build) {
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Location loc = module.getLoc();
+  SmallVector<Type> memrefTypes;
+  for (auto [shape, type] : llvm::zip(shapes, types))
+    memrefTypes.push_back(MemRefType::get(shape, type));
+  auto entry =
+      func::FuncOp::create(b, loc, name, b.getFunctionType(memrefTypes, {}));
+  entry->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  Block *body = entry.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  build(b, loc, body->getArguments());
+  func::ReturnOp::create(b, loc);
+}
+
+/// The tensor of buffer argument `buffer` (read only).
+static Value readArgument(OpBuilder &b, Location loc, Value buffer) {
+  auto type = cast<MemRefType>(buffer.getType());
+  return bufferization::ToTensorOp::create(
+      b, loc, RankedTensorType::get(type.getShape(), type.getElementType()),
+      buffer, /*restrict=*/true);
+}
+
+/// Stores `value` into buffer argument `buffer`.
+static void writeArgument(OpBuilder &b, Location loc, Value value,
+                          Value buffer) {
+  auto store =
+      bufferization::MaterializeInDestinationOp::create(b, loc, value, buffer);
+  store.setRestrict(true);
+  store.setWritable(true);
+}
+
+/// Why the attention core of `config` has no GPU backward on `chip`, or ""
+/// if it has one (what convert-sas-attention-to-gpu takes).
+static std::string getBackwardNote(MLIRContext &context,
+                                   const LayerConfig &config,
+                                   const SASGPUPipelineOptions &options) {
+  if (config.storage == StorageType::F32)
+    return "the GPU attention backward takes f16 and bf16 layers, this one "
+           "is f32 (its gradients compile for the CPU)";
+  if (!options.tensorCores)
+    return "the GPU attention backward needs the tensor-core kernels, turned "
+           "off (tensor-cores=false)";
+  const TargetDescription target = *TargetDescription::lookup(options.chip);
+  if (selectMmaAttentionGradWarps(&context, target, config.simHeadDim,
+                                  config.headDim, options.mmaWarps))
+    return "";
+  std::string note;
+  llvm::raw_string_ostream os(note);
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    os << diag.str();
+    return success();
+  });
+  (void)checkMmaAttentionGradTiling(target, config.simHeadDim, config.headDim,
+                                    /*warps=*/1, [&] {
+                                      return emitError(
+                                          UnknownLoc::get(&context));
+                                    });
+  return note;
+}
+
+/// sas_attention_lse_device (q, k, v, out, lse) and
+/// sas_attention_backward_device (q, k, v, out, lse, d_out, d_q, d_k, d_v):
+/// the attention core's forward that saves the log-sum-exp and its
+/// backward, for sas_attention_forward_lse and sas_attention_backward.
+static void buildAttentionBackwardEntryPoints(ModuleOp module,
+                                              const LayerConfig &config,
+                                              Type element) {
+  MLIRContext *ctx = module.getContext();
+  ctx->loadDialect<bufferization::BufferizationDialect, SASDialect>();
+  FloatAttr scale;
+  if (config.scale)
+    scale = Builder(ctx).getF32FloatAttr(*config.scale);
+  SmallVector<SmallVector<int64_t>> shapes = getAttentionShapes(config);
+  SmallVector<int64_t> rows(shapes[0].begin(), shapes[0].begin() + 3);
+  Type f32 = Float32Type::get(ctx);
+  // q, k, v, out, lse.
+  SmallVector<SmallVector<int64_t>> lseShapes(shapes);
+  lseShapes.push_back(rows);
+  SmallVector<Type> lseTypes(4, element);
+  lseTypes.push_back(f32);
+  buildEntryPoint(module, abi::kAttentionLseFunction, lseShapes, lseTypes,
+                  [&](OpBuilder &b, Location loc, ValueRange args) {
+                    auto attention = AttentionOp::create(
+                        b, loc, readArgument(b, loc, args[0]),
+                        readArgument(b, loc, args[1]),
+                        readArgument(b, loc, args[2]), config.causal, scale,
+                        /*withLse=*/true);
+                    writeArgument(b, loc, attention.getResult(), args[3]);
+                    writeArgument(b, loc, attention.getLse(), args[4]);
+                  });
+  // ... then d_out, d_q, d_k, d_v.
+  SmallVector<SmallVector<int64_t>> gradShapes(lseShapes);
+  gradShapes.append({shapes[3], shapes[0], shapes[1], shapes[2]});
+  SmallVector<Type> gradTypes(lseTypes);
+  gradTypes.append(4, element);
+  buildEntryPoint(
+      module, abi::kAttentionBackwardFunction, gradShapes, gradTypes,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        SmallVector<Value> in;
+        for (int i = 0; i < 6; ++i)
+          in.push_back(readArgument(b, loc, args[i]));
+        auto grad = AttentionGradOp::create(b, loc, in[0], in[1], in[2], in[3],
+                                            in[4], in[5], config.causal, scale);
+        for (int i = 0; i < 3; ++i)
+          writeArgument(b, loc, grad->getResult(i), args[6 + i]);
+      });
 }
 
 /// Writes `module` as a position-independent object for the host.
@@ -316,9 +452,11 @@ llvm::Expected<LayerKernelReport> sas::emitCudaLayerLibrary(
   // Private, so that the inliner drops it once inlined into the entry.
   layer.setPrivate();
   buildLayerEntryPoint(*module, layer, config, abi::kLayerFunction);
-  buildAttentionEntryPoint(
-      *module, config,
-      cast<ShapedType>(layer.getArgumentTypes()[0]).getElementType());
+  Type element = cast<ShapedType>(layer.getArgumentTypes()[0]).getElementType();
+  buildAttentionEntryPoint(*module, config, element);
+  report.backwardNote = getBackwardNote(context, config, options);
+  if (report.backwardNote.empty())
+    buildAttentionBackwardEntryPoints(*module, config, element);
   if (failed(verify(*module)))
     return llvm::createStringError("invalid layer IR:\n%s",
                                    diagnostics.c_str());
@@ -364,6 +502,7 @@ llvm::Expected<LayerKernelReport> sas::emitCudaLayerLibrary(
     std::error_code ec;
     llvm::raw_fd_ostream os(exports, ec);
     os << "{\n  global:\n    sas_layer_forward;\n    sas_attention_forward;\n"
+          "    sas_attention_forward_lse;\n    sas_attention_backward;\n"
           "    sas_layer_config;\n    sas_last_error;\n  local: *;\n};\n";
     if (ec)
       return llvm::createStringError("cannot write %s: %s",

@@ -16,11 +16,22 @@ PyTorch (not MLIR, not the project's compiled extension):
 
 The call checks device, dtype, contiguity and shapes against the library's
 configuration and runs on PyTorch's current stream of q's device, without
-synchronizing. The libraries run forward only: where autograd is on and an
+synchronizing. The layer runs forward only: where autograd is on and an
 input or parameter requires grad, the call raises instead of returning an
 output with no gradient. `layer.attention(q, k, v)` runs the layer's attention core
 alone (sas_attention_forward) on already simulated q, k [B, T, H', D'] and
 v [B, T, H', D], to measure the attention kernel by itself.
+
+The attention core's gradients, called explicitly (nothing is registered
+with autograd): `out, lse = layer.attention_forward_lse(q, k, v)` also
+returns the log-sum-exp of each query's scaled, masked scores (float32
+[B, T, H']), and `d_q, d_k, d_v = layer.attention_backward(q, k, v, out,
+lse, d_out)` the gradients of q, k and v from those and the output's
+gradient d_out [B, T, H', D] (sas_attention_forward_lse and
+sas_attention_backward). 16-bit libraries run them where the compiler has
+a backward kernel for their head sizes; elsewhere (f32 libraries too) the
+call raises RuntimeError with the library's reason, and a library built
+before these entries existed raises, saying it must be rebuilt.
 """
 
 import ctypes
@@ -57,6 +68,11 @@ class LayerLibrary:
         self._attention.restype = ctypes.c_int
         self._attention.argtypes = [ctypes.c_void_p] * 4 + [
             ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+        # The attention core's backward entries (q, k, v, out, lse and q, k,
+        # v, out, lse, d_out, d_q, d_k, d_v, then B, T, stream); None in a
+        # library built before they existed.
+        self._attention_lse = self._entry("sas_attention_forward_lse", 5)
+        self._attention_backward = self._entry("sas_attention_backward", 9)
         self._forward.restype = ctypes.c_int
         self._forward.argtypes = [
             ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
@@ -92,7 +108,22 @@ class LayerLibrary:
                    if self.linalg_reasons else ""),
                 RuntimeWarning, stacklevel=3)
 
-    def _check(self, name, tensor, shape, device, anchor="q"):
+    def _entry(self, name, pointers):
+        """The library's function `name` taking `pointers` device pointers,
+        B, T and a stream, or None where the library lacks it."""
+        try:
+            function = getattr(self._lib, name)
+        except AttributeError:
+            return None
+        function.restype = ctypes.c_int
+        function.argtypes = [ctypes.c_void_p] * pointers + [
+            ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+        return function
+
+    def _check(self, name, tensor, shape, device, anchor="q", dtype=None):
+        """Raises unless `tensor` is a contiguous CUDA tensor of `shape` and
+        `dtype` (default: the library's), on `device` where given."""
+        dtype = dtype or self.dtype
         if not isinstance(tensor, torch.Tensor):
             raise TypeError(f"{name} must be a torch.Tensor, got "
                             f"{type(tensor).__name__}")
@@ -102,9 +133,10 @@ class LayerLibrary:
         if device is not None and tensor.device != device:
             raise ValueError(f"{name} is on {tensor.device}, {anchor} on "
                              f"{device}")
-        if tensor.dtype != self.dtype:
-            raise ValueError(f"{name} must be {self.dtype} (the library's "
-                             f"dtype), got {tensor.dtype}")
+        if tensor.dtype != dtype:
+            raise ValueError(f"{name} must be {dtype} (the " + (
+                "library's dtype" if dtype == self.dtype else "log-sum-exp's")
+                + f"), got {tensor.dtype}")
         if tuple(tensor.shape) != shape:
             raise ValueError(f"{name} must have shape {list(shape)}, got "
                              f"{list(tensor.shape)}")
@@ -113,9 +145,10 @@ class LayerLibrary:
                              ".contiguous())")
 
     def _refuse_grad(self, tensors):
-        """The libraries run forward only: their output has no autograd
-        history. Where an input would need a gradient, raise rather than
-        return a tensor that silently cuts the graph."""
+        """The libraries' outputs have no autograd history (the attention
+        core's gradients are explicit calls). Where an input would need a
+        gradient, raise rather than return a tensor that silently cuts the
+        graph."""
         if not torch.is_grad_enabled():
             return
         needing = [name for name, t in tensors
@@ -123,9 +156,11 @@ class LayerLibrary:
         if needing:
             raise RuntimeError(
                 f"{self.path}: {', '.join(needing)} require(s) grad, but a "
-                "SAS layer library has no backward: its output would carry "
-                "no gradient. Call it under torch.no_grad() or with "
-                "detached tensors (module.state_dict() is).")
+                "SAS layer library registers no backward with autograd: its "
+                "output would carry no gradient. Call it under "
+                "torch.no_grad() or with detached tensors "
+                "(module.state_dict() is); attention_backward computes the "
+                "attention core's gradients explicitly.")
 
     def __call__(self, q, k, v, state_dict, out=None):
         """The layer's output [B, T, H*D] for q, k, v [B, T, H, D] and the
@@ -212,11 +247,10 @@ class LayerLibrary:
                                f"{self._lib.sas_last_error().decode()}")
         return out
 
-    def attention(self, q, k, v, out=None):
-        """The layer's attention core alone: softmax(q k^T * scale + mask) v
-        per simulated head, q and k [B, T, H', D'], v and the result
-        [B, T, H', D]."""
-        self._refuse_grad([("q", q), ("k", k), ("v", v)])
+    def _attention_sizes(self, q):
+        """B, T and the shapes of q and k, of v (and of the output and its
+        gradient) and of the log-sum-exp, from q [B, T, H', D'], checked
+        against the sizes the library was built for."""
         c = self.config
         if not isinstance(q, torch.Tensor) or q.dim() != 4:
             raise ValueError("q must be a 4-D torch.Tensor [B, T, H', D']")
@@ -227,20 +261,90 @@ class LayerLibrary:
                                  f"{c[name]}, q has {size}")
         qk_shape = (batch, seq_len, c["sim_heads"], c["sim_head_dim"])
         v_shape = (batch, seq_len, c["sim_heads"], c["head_dim"])
+        return batch, seq_len, qk_shape, v_shape, v_shape[:3]
+
+    def _check_attention_inputs(self, q, k, v):
+        """Checks q, k, v of the attention core; returns _attention_sizes."""
+        sizes = self._attention_sizes(q)
+        qk_shape, v_shape = sizes[2:4]
         self._check("q", q, qk_shape, None)
         self._check("k", k, qk_shape, q.device)
         self._check("v", v, v_shape, q.device)
-        if out is None:
-            out = torch.empty(v_shape, dtype=self.dtype, device=q.device)
-        self._check("out", out, v_shape, q.device)
-        with torch.cuda.device(q.device):
-            stream = torch.cuda.current_stream(q.device).cuda_stream
-            status = self._attention(q.data_ptr(), k.data_ptr(), v.data_ptr(),
-                                     out.data_ptr(), batch, seq_len, stream)
+        return sizes
+
+    def _output(self, name, tensor, shape, device, dtype=None):
+        """`tensor` checked, or a new one (uninitialized) where None."""
+        if tensor is None:
+            tensor = torch.empty(shape, dtype=dtype or self.dtype,
+                                 device=device)
+        self._check(name, tensor, shape, device, dtype=dtype)
+        return tensor
+
+    def _call(self, function, tensors, batch, seq_len):
+        """`function` on the tensors' device pointers, B, T and the current
+        stream of the first one's device; raises with sas_last_error()."""
+        device = tensors[0].device
+        with torch.cuda.device(device):
+            stream = torch.cuda.current_stream(device).cuda_stream
+            status = function(*[t.data_ptr() for t in tensors], batch,
+                              seq_len, stream)
         if status != 0:
             raise RuntimeError(f"{self.path}: "
                                f"{self._lib.sas_last_error().decode()}")
+
+    def _require(self, function, name):
+        """Raises where the library predates the entry `name`."""
+        if function is None:
+            raise RuntimeError(
+                f"{self.path}: the library lacks {name}: it predates the "
+                "attention backward entries (sas_attention_forward_lse, "
+                "sas_attention_backward); rebuild it with sas-run --target "
+                "cuda --emit-lib")
+
+    def attention(self, q, k, v, out=None):
+        """The layer's attention core alone: softmax(q k^T * scale + mask) v
+        per simulated head, q and k [B, T, H', D'], v and the result
+        [B, T, H', D]."""
+        self._refuse_grad([("q", q), ("k", k), ("v", v)])
+        batch, seq_len, _, v_shape, _ = self._check_attention_inputs(q, k, v)
+        out = self._output("out", out, v_shape, q.device)
+        self._call(self._attention, (q, k, v, out), batch, seq_len)
         return out
+
+    def attention_forward_lse(self, q, k, v, out=None, lse=None):
+        """attention(q, k, v) and the log-sum-exp of each query's scores:
+        (out [B, T, H', D], lse float32 [B, T, H']) with lse[b, t, n] =
+        log(sum_j exp(scale * q[b, t, n] . k[b, j, n])) over the keys j the
+        query sees (causal: j <= t), what attention_backward takes; written
+        into `out` and `lse` when given (sas_attention_forward_lse)."""
+        self._require(self._attention_lse, "sas_attention_forward_lse")
+        self._refuse_grad([("q", q), ("k", k), ("v", v)])
+        batch, seq_len, _, v_shape, lse_shape = self._check_attention_inputs(
+            q, k, v)
+        out = self._output("out", out, v_shape, q.device)
+        lse = self._output("lse", lse, lse_shape, q.device, torch.float32)
+        self._call(self._attention_lse, (q, k, v, out, lse), batch, seq_len)
+        return out, lse
+
+    def attention_backward(self, q, k, v, out, lse, d_out, d_q=None,
+                           d_k=None, d_v=None):
+        """The gradients (d_q, d_k [B, T, H', D'], d_v [B, T, H', D]) of the
+        attention core's q, k and v, from its inputs, its output `out` and
+        `lse` (attention_forward_lse's) and the output's gradient `d_out`
+        [B, T, H', D]; written into d_q, d_k, d_v when given
+        (sas_attention_backward). Not recorded by autograd."""
+        self._require(self._attention_backward, "sas_attention_backward")
+        batch, seq_len, qk_shape, v_shape, lse_shape = \
+            self._check_attention_inputs(q, k, v)
+        self._check("out", out, v_shape, q.device)
+        self._check("lse", lse, lse_shape, q.device, dtype=torch.float32)
+        self._check("d_out", d_out, v_shape, q.device)
+        d_q = self._output("d_q", d_q, qk_shape, q.device)
+        d_k = self._output("d_k", d_k, qk_shape, q.device)
+        d_v = self._output("d_v", d_v, v_shape, q.device)
+        self._call(self._attention_backward,
+                   (q, k, v, out, lse, d_out, d_q, d_k, d_v), batch, seq_len)
+        return d_q, d_k, d_v
 
 
 def load(path):

@@ -145,3 +145,35 @@ def test_attention_checks_arguments(library):
         library.attention(torch.zeros(2, 5, 4, 8, dtype=torch.float16), q, v)
     with pytest.raises(ValueError, match=r"q must be a 4-D torch.Tensor"):
         library.attention(q[0], q, v)
+
+
+def test_attention_backward_checks_arguments(library):
+    # The backward entries: exported by every library (a 16-bit one without
+    # a backward kernel for its head sizes, as here, says so when called).
+    assert library._attention_lse is not None, \
+        "the library lacks sas_attention_forward_lse"
+    assert library._attention_backward is not None, \
+        "the library lacks sas_attention_backward"
+    q = torch.zeros(1, 5, 4, 8, dtype=torch.float16)
+    v = torch.zeros(1, 5, 4, 4, dtype=torch.float16)
+    lse = torch.zeros(1, 5, 4)
+    with pytest.raises(ValueError, match="q must be on a CUDA device"):
+        library.attention_forward_lse(q, q, v)
+    with pytest.raises(ValueError, match="q must be on a CUDA device"):
+        library.attention_backward(q, q, v, v, lse, v)
+    with pytest.raises(ValueError, match="built for seq_len = 5, q has 6"):
+        library.attention_backward(
+            torch.zeros(1, 6, 4, 8, dtype=torch.float16), q, v, v, lse, v)
+    with pytest.raises(ValueError, match=r"q must be a 4-D torch.Tensor"):
+        library.attention_forward_lse(q[0], q, v)
+    with pytest.raises(RuntimeError, match=r"q require\(s\) grad"):
+        library.attention_forward_lse(q.clone().requires_grad_(True), q, v)
+
+
+def test_attention_backward_needs_new_library(library, monkeypatch):
+    # A library built before the backward entries existed: a clear error
+    # naming the library, before any argument is looked at.
+    monkeypatch.setattr(library, "_attention_backward", None)
+    with pytest.raises(RuntimeError, match="layer.so: the library lacks "
+                       "sas_attention_backward: it predates"):
+        library.attention_backward(None, None, None, None, None, None)

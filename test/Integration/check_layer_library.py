@@ -22,6 +22,10 @@ lib.sas_attention_forward.restype = ctypes.c_int
 lib.sas_attention_forward.argtypes = [ctypes.c_void_p] * 4 + [
     ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
 
+lib.sas_attention_backward.restype = ctypes.c_int
+lib.sas_attention_backward.argtypes = [ctypes.c_void_p] * 9 + [
+    ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+
 # Only the documented C API leaves the library.
 exported = subprocess.run(["nm", "-D", "--defined-only", sys.argv[1]],
                           capture_output=True, text=True, check=True).stdout
@@ -41,6 +45,8 @@ paths = [k["path"] for k in config["kernels"]]
 print("kernels:", len(paths), "linalg:", paths.count("linalg"),
       "reasons:", len(config["linalg_reasons"]))
 print(f"last error before any call: '{lib.sas_last_error().decode()}'")
+print(f"attention backward: {json.dumps(config['attention_backward'])} "
+      f"'{config['attention_backward_note']}'")
 
 fake = ctypes.c_void_p(0x1000)
 params = (ctypes.c_void_p * 22)(*([0x1000] * 22))
@@ -55,6 +61,10 @@ status = lib.sas_attention_forward(fake, fake, None, fake, b, t, None)
 print(f"attention null v: {status} {lib.sas_last_error().decode()}")
 status = lib.sas_attention_forward(fake, fake, fake, fake, -1, t, None)
 print(f"attention empty: {status} {lib.sas_last_error().decode()}")
+grads = [fake] * 9
+grads[7] = None
+status = lib.sas_attention_backward(*grads, b, t, None)
+print(f"backward null d_k: {status} {lib.sas_last_error().decode()}")
 params[5] = None
 status = lib.sas_layer_forward(fake, fake, fake, params, fake, b, t, None)
 print(f"null parameter: {status} {lib.sas_last_error().decode()}")

@@ -34,6 +34,8 @@ struct LayerKernelReport {
   std::vector<LayerKernel> kernels;
   std::vector<std::string> linalgReasons;
   std::vector<std::string> notes;
+  /// Why the library has no attention backward; empty where it has one.
+  std::string backwardNote;
 
   /// Kernels on the linalg path.
   size_t countLinalg() const;
@@ -45,7 +47,8 @@ struct LayerKernelReport {
 /// The JSON that sas_layer_config() of a layer library returns: sizes,
 /// dtype, causal, scale, chip, the parameters (state-dict key and shape)
 /// in the order sas_layer_forward takes them, `kernels` with their paths,
-/// `linalg_reasons` and `tiling_notes`.
+/// `linalg_reasons`, `tiling_notes`, and `attention_backward` (whether
+/// sas_attention_backward runs) with `attention_backward_note` (why not).
 std::string getLayerConfigJson(const LayerConfig &config, llvm::StringRef chip,
                                const LayerKernelReport &kernels = {});
 

@@ -20,12 +20,25 @@ namespace mlir::sas::abi {
 /// to the memref descriptor of each argument).
 inline constexpr const char *kLayerFunction = "sas_layer_device";
 inline constexpr const char *kAttentionFunction = "sas_attention_device";
+/// The attention core's forward that also saves the log-sum-exp, and its
+/// backward: defined only where the library has a GPU attention backward
+/// (kBackwardNote says why not otherwise).
+inline constexpr const char *kAttentionLseFunction = "sas_attention_lse_device";
+inline constexpr const char *kAttentionBackwardFunction =
+    "sas_attention_backward_device";
 /// Constants: the configuration JSON, {B, T} (kDynamic when any), and the
 /// shape tables of the two functions' arguments.
 inline constexpr const char *kConfigJson = "sas_layer_config_json";
 inline constexpr const char *kSizes = "sas_layer_sizes";
 inline constexpr const char *kLayerShapes = "sas_layer_arg_shapes";
 inline constexpr const char *kAttentionShapes = "sas_attention_arg_shapes";
+inline constexpr const char *kAttentionLseShapes =
+    "sas_attention_lse_arg_shapes";
+inline constexpr const char *kAttentionBackwardShapes =
+    "sas_attention_backward_arg_shapes";
+/// A string: empty where the library has the attention backward, else why
+/// it has none.
+inline constexpr const char *kBackwardNote = "sas_attention_backward_note";
 /// {compute capability x 10, 1 if the code is arch-specific (sm_90a)}: the
 /// devices the kernels' cubins run on, checked before they are loaded.
 inline constexpr const char *kTargetCapability = "sas_layer_target_capability";
@@ -35,10 +48,14 @@ inline constexpr int64_t kDynamic = -1;
 /// kBatch or kLength where the call's B or T goes.
 inline constexpr int64_t kBatch = -1, kLength = -2;
 
-/// Layer arguments: q, k, v, the parameters, out. Attention: q, k, v, out.
+/// Layer arguments: q, k, v, the parameters, out. Attention: q, k, v, out;
+/// with the log-sum-exp: q, k, v, out, lse; backward: q, k, v, out, lse,
+/// d_out, d_q, d_k, d_v.
 inline constexpr int kNumParameters = 22;
 inline constexpr int kNumLayerArgs = 3 + kNumParameters + 1;
 inline constexpr int kNumAttentionArgs = 4;
+inline constexpr int kNumAttentionLseArgs = 5;
+inline constexpr int kNumAttentionBackwardArgs = 9;
 
 } // namespace mlir::sas::abi
 

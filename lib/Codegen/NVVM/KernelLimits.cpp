@@ -145,6 +145,48 @@ LogicalResult sas::checkMmaAttentionTiling(const TargetDescription &target,
                           emitError);
 }
 
+int64_t sas::getAttentionGradFragmentRegisters(int64_t e, int64_t f,
+                                               int64_t warps) {
+  return (e + f) / 2 + 16 * warps;
+}
+
+LogicalResult sas::checkMmaAttentionGradTiling(const TargetDescription &target,
+                                               int64_t e, int64_t f,
+                                               int64_t warps,
+                                               EmitErrorFn emitError) {
+  if (e % 16 != 0 || f % 16 != 0 || e > kMaxMmaHeadSize || f > kMaxMmaHeadSize)
+    return emitError() << "head sizes must be multiples of 16 and at most "
+                       << kMaxMmaHeadSize
+                       << " for the tensor-core attention backward, got " << e
+                       << " (q, k) and " << f << " (v)";
+  if (failed(checkMmaWarps(warps, emitError)))
+    return failure();
+  int64_t registers = getAttentionGradFragmentRegisters(e, f, warps);
+  if (registers > kMaxFragmentRegisters)
+    return emitError() << "the attention backward with " << warps
+                       << " warps at head sizes " << e << " (q, k) and " << f
+                       << " (v) keeps " << registers
+                       << " registers a thread in fragments, above the "
+                       << kMaxFragmentRegisters
+                       << " that leave room for the rest";
+  AttentionGradSharedPlan plan(e, f, 16 * warps, 16 * warps);
+  return checkSharedBytes(target, "the attention backward's tiles",
+                          plan.plan.getSize(), emitError);
+}
+
+int64_t sas::selectMmaAttentionGradWarps(MLIRContext *context,
+                                         const TargetDescription &target,
+                                         int64_t e, int64_t f,
+                                         int64_t maxWarps) {
+  ScopedDiagnosticHandler drop(context, [](Diagnostic &) { return success(); });
+  for (int64_t warps = maxWarps; warps >= 1; warps /= 2)
+    if (succeeded(checkMmaAttentionGradTiling(target, e, f, warps, [&] {
+          return emitError(UnknownLoc::get(context));
+        })))
+      return warps;
+  return 0;
+}
+
 LogicalResult sas::checkWgmmaAttentionTiling(const TargetDescription &target,
                                              int64_t e, int64_t f,
                                              int64_t warps, int64_t warpRows,

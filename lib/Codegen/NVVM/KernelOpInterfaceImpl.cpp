@@ -46,6 +46,8 @@ struct KernelOpModel
 void sas::registerKernelOpInterfaceExternalModels(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, SASDialect *) {
     MmaAttentionOp::attachInterface<KernelOpModel<MmaAttentionOp>>(*context);
+    MmaAttentionGradOp::attachInterface<KernelOpModel<MmaAttentionGradOp>>(
+        *context);
     MmaHeadSimOp::attachInterface<KernelOpModel<MmaHeadSimOp>>(*context);
     MmaFeatureSimOp::attachInterface<KernelOpModel<MmaFeatureSimOp>>(*context);
     MmaPeaaOp::attachInterface<KernelOpModel<MmaPeaaOp>>(*context);

@@ -29,6 +29,22 @@ AttentionSharedPlan::AttentionSharedPlan(int64_t e, int64_t f, int64_t keyTile,
   plan.allocate(stages * stageBytes);
 }
 
+AttentionGradSharedPlan::AttentionGradSharedPlan(int64_t e, int64_t f,
+                                                 int64_t keys,
+                                                 int64_t queries)
+    : key(SharedTile::padded(keys, e)), value(SharedTile::padded(keys, f)),
+      query(SharedTile::padded(queries, e)),
+      gradOut(SharedTile::padded(queries, f)),
+      scoresGrad(SharedTile::padded(keys, queries)) {
+  plan.allocate(key.bytes());
+  valueOffset = plan.allocate(value.bytes());
+  queryOffset = plan.allocate(query.bytes());
+  gradOutOffset = plan.allocate(gradOut.bytes());
+  scoresGradOffset = plan.allocate(scoresGrad.bytes());
+  lseOffset = plan.allocate(4 * queries);
+  deltaOffset = plan.allocate(4 * queries);
+}
+
 HeadSimSharedPlan::HeadSimSharedPlan(int64_t heads, int64_t simHeads,
                                      int64_t dim, int64_t kernel,
                                      int64_t warps) {

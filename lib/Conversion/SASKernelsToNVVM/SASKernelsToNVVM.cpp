@@ -69,7 +69,7 @@ struct ConvertSASMmaAttentionToNVVMPass
     : sas::impl::ConvertSASMmaAttentionToNVVMBase<
           ConvertSASMmaAttentionToNVVMPass> {
   void runOnOperation() override {
-    if (failed(buildKernels<MmaAttentionOp>(getOperation())))
+    if (failed(buildKernels<MmaAttentionOp, MmaAttentionGradOp>(getOperation())))
       signalPassFailure();
   }
 };

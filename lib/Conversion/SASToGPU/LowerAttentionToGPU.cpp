@@ -165,11 +165,6 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
-    // What a backward's forward saves: no GPU kernel writes it yet.
-    if (op.getLse())
-      return op.emitOpError()
-             << "with its log-sum-exp (the forward of a backward) has no GPU "
-                "kernel yet: gradients compile for the CPU (sas-cpu-pipeline)";
     auto qType = cast<RankedTensorType>(op.getQ().getType());
     auto vType = cast<RankedTensorType>(op.getV().getType());
     // The verifier guarantees static heads and head sizes.
@@ -177,6 +172,15 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
             f = vType.getDimSize(3);
     if (usesTensorCores(qType, e, f))
       return lowerToMmaAttention(op, rewriter);
+    // What a backward's forward saves: only the tensor-core kernels write it.
+    if (op.getLse())
+      return op.emitOpError()
+             << "with its log-sum-exp (the forward of a backward) has no GPU "
+                "kernel for these heads: the GPU backward takes f16 and bf16 "
+                "heads of sizes that are multiples of 16 up to "
+             << kMaxMmaHeadSize << ", got " << qType.getElementType() << ", "
+             << e << " (q, k) and " << f
+             << " (v); other gradients compile for the CPU (sas-cpu-pipeline)";
     // No silent slow path: 16-bit attention is meant for the tensor cores.
     Type element = qType.getElementType();
     if (tiling.tensorCores && (element.isF16() || element.isBF16()))
@@ -272,7 +276,8 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
     OpBuffers buffers = OpBuffers::create(op, rewriter);
     MmaAttentionOp::create(
         rewriter, op.getLoc(), buffers.inputs[0], buffers.inputs[1],
-        buffers.inputs[2], buffers.out, op.getCausal(),
+        buffers.inputs[2], buffers.out,
+        /*lse=*/op.getLse() ? buffers.outs[1] : Value(), op.getCausal(),
         llvm::APFloat(static_cast<float>(op.getScaleValue())), warps,
         warpRows, keyTile, tiling.mmaStages, wgmma);
     buffers.replaceWithBuffer(op, rewriter);
@@ -569,12 +574,13 @@ struct ConvertSASAttentionToGPUPass
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateLowerAttentionToGPUPatterns(patterns, tiling);
-    // The backward has no GPU kernels yet (issue 22); its ops are refused
-    // here, the GPU pipeline's first conversion, rather than left to a
-    // linalg path that does not map them to the GPU.
+    populateLowerAttentionGradToGPUPatterns(patterns, tiling);
+    // Of the backward, only the attention's gradient has a GPU kernel yet
+    // (issue 22); the other gradient ops are refused here, the GPU
+    // pipeline's first conversion, rather than left to a linalg path that
+    // does not map them to the GPU.
     WalkResult gradients = getOperation()->walk([](Operation *op) {
-      if (!isa<HeadSimGradOp, FeatureSimGradOp, AttentionGradOp, PeaaGradOp,
-               LayerGradOp>(op))
+      if (!isa<HeadSimGradOp, FeatureSimGradOp, PeaaGradOp, LayerGradOp>(op))
         return WalkResult::advance();
       op->emitOpError() << "has no GPU kernel yet: gradients compile for the "
                            "CPU (sas-cpu-pipeline)";
@@ -583,11 +589,18 @@ struct ConvertSASAttentionToGPUPass
     if (gradients.wasInterrupted())
       return signalPassFailure();
     SmallVector<Operation *> attentions;
-    getOperation()->walk([&](AttentionOp op) { attentions.push_back(op); });
+    getOperation()->walk([&](Operation *op) {
+      if (isa<AttentionOp, AttentionGradOp>(op))
+        attentions.push_back(op);
+    });
     rewriteOpsToBuffers(attentions, std::move(patterns));
-    // The pattern reports why it did not apply.
+    // The patterns report why they did not apply.
     if (getOperation()
-            ->walk([](AttentionOp) { return WalkResult::interrupt(); })
+            ->walk([](Operation *op) {
+              return isa<AttentionOp, AttentionGradOp>(op)
+                         ? WalkResult::interrupt()
+                         : WalkResult::advance();
+            })
             .wasInterrupted())
       signalPassFailure();
   }

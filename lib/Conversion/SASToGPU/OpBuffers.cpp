@@ -25,11 +25,12 @@ static MemRefType memrefOf(Type t) {
 /// Bufferization would otherwise allocate the result and copy it there (on
 /// the GPU a kernel of its own).
 static bufferization::MaterializeInDestinationOp
-getDestinationStore(Operation *op, tensor::CastOp &castOp) {
+getDestinationStore(OpResult result, tensor::CastOp &castOp) {
   castOp = nullptr;
-  if (!op->hasOneUse())
+  Operation *op = result.getOwner();
+  if (!result.hasOneUse())
     return nullptr;
-  Operation *user = *op->user_begin();
+  Operation *user = *result.user_begin();
   if ((castOp = dyn_cast<tensor::CastOp>(user))) {
     if (!castOp->hasOneUse())
       return nullptr;
@@ -44,8 +45,8 @@ getDestinationStore(Operation *op, tensor::CastOp &castOp) {
     return nullptr;
   auto destType = dyn_cast<MemRefType>(dest.getType());
   if (!destType || !destType.getLayout().isIdentity() ||
-      !memref::CastOp::areCastCompatible(
-          destType, memrefOf(op->getResult(0).getType())))
+      !memref::CastOp::areCastCompatible(destType,
+                                         memrefOf(result.getType())))
     return nullptr;
   for (Operation *between = op->getNextNode(); between != store;
        between = between->getNextNode())
@@ -54,43 +55,62 @@ getDestinationStore(Operation *op, tensor::CastOp &castOp) {
   return store;
 }
 
-OpBuffers OpBuffers::create(Operation *op, PatternRewriter &rewriter) {
+OpBuffers OpBuffers::create(Operation *op, PatternRewriter &rewriter,
+                            ArrayRef<unsigned> sizeOperands) {
   Location loc = op->getLoc();
   OpBuffers buffers;
   for (Value operand : op->getOperands())
     buffers.inputs.push_back(bufferization::ToBufferOp::create(
         rewriter, loc, memrefOf(operand.getType()), operand,
         /*read_only=*/true));
-  MemRefType resultType = memrefOf(op->getResult(0).getType());
-  if ((buffers.store = getDestinationStore(op, buffers.cast))) {
-    buffers.out = buffers.store.getDest();
-    if (buffers.out.getType() != resultType)
-      buffers.out =
-          memref::CastOp::create(rewriter, loc, resultType, buffers.out);
-    return buffers;
+  for (OpResult result : op->getResults()) {
+    MemRefType resultType = memrefOf(result.getType());
+    tensor::CastOp cast;
+    auto store = getDestinationStore(result, cast);
+    buffers.stores.push_back(store);
+    buffers.casts.push_back(cast);
+    if (store) {
+      Value out = store.getDest();
+      if (out.getType() != resultType)
+        out = memref::CastOp::create(rewriter, loc, resultType, out);
+      buffers.outs.push_back(out);
+      continue;
+    }
+    Value like = buffers.inputs[sizeOperands.empty()
+                                    ? 0
+                                    : sizeOperands[result.getResultNumber()]];
+    SmallVector<Value> dynamicSizes;
+    for (int64_t d = 0; d < resultType.getRank(); ++d)
+      if (resultType.isDynamicDim(d))
+        dynamicSizes.push_back(memref::DimOp::create(rewriter, loc, like, d));
+    buffers.outs.push_back(
+        memref::AllocOp::create(rewriter, loc, resultType, dynamicSizes));
   }
-  SmallVector<Value> dynamicSizes;
-  for (int64_t d = 0; d < resultType.getRank(); ++d)
-    if (resultType.isDynamicDim(d))
-      dynamicSizes.push_back(
-          memref::DimOp::create(rewriter, loc, buffers.inputs[0], d));
-  buffers.out =
-      memref::AllocOp::create(rewriter, loc, resultType, dynamicSizes);
+  buffers.out = buffers.outs.front();
   return buffers;
 }
 
 void OpBuffers::replaceWithBuffer(Operation *op,
                                   PatternRewriter &rewriter) const {
-  if (store) {
-    rewriter.eraseOp(store);
-    if (cast)
-      rewriter.eraseOp(cast);
-    rewriter.eraseOp(op);
-    return;
+  SmallVector<Value> replacements;
+  for (auto [result, out, store, cast] :
+       llvm::zip(op->getResults(), outs, stores, casts)) {
+    if (store) {
+      rewriter.eraseOp(store);
+      if (cast)
+        rewriter.eraseOp(cast);
+      replacements.push_back(nullptr);
+      continue;
+    }
+    replacements.push_back(bufferization::ToTensorOp::create(
+        rewriter, op->getLoc(), result.getType(), out, /*restrict=*/true,
+        /*writable=*/true));
   }
-  rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
-      op, op->getResult(0).getType(), out, /*restrict=*/true,
-      /*writable=*/true);
+  // Results stored into the caller's buffers have no use left.
+  for (auto [result, replacement] : llvm::zip(op->getResults(), replacements))
+    if (replacement)
+      rewriter.replaceAllUsesWith(result, replacement);
+  rewriter.eraseOp(op);
 }
 
 void sas::rewriteOpsToBuffers(ArrayRef<Operation *> ops,

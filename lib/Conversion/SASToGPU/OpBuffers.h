@@ -22,20 +22,26 @@ namespace sas {
 struct OpBuffers {
   /// The operands' buffers (read only), in operand order.
   SmallVector<Value> inputs;
-  /// Where the result is written.
+  /// Where each result is written, in result order.
+  SmallVector<Value> outs;
+  /// Per result, the store of the result into the caller's buffer that its
+  /// out is (or a memref.cast of), if any, and the tensor.cast before it,
+  /// if any.
+  SmallVector<bufferization::MaterializeInDestinationOp> stores;
+  SmallVector<tensor::CastOp> casts;
+  /// Where the first result is written.
   Value out;
-  /// The store of the result into the caller's buffer that `out` is (or a
-  /// memref.cast of), if any, and the tensor.cast before it, if any.
-  bufferization::MaterializeInDestinationOp store;
-  tensor::CastOp cast;
 
-  /// Buffers for `op`, whose one ranked-tensor result has the dynamic sizes
-  /// of its first operand in the same dimensions (batch and tokens).
-  static OpBuffers create(Operation *op, PatternRewriter &rewriter);
+  /// Buffers for `op`, whose ranked-tensor results have the dynamic sizes of
+  /// an operand in the same dimensions (batch and tokens): result i those
+  /// of operand `sizeOperands[i]`, or of the first operand where
+  /// `sizeOperands` is empty.
+  static OpBuffers create(Operation *op, PatternRewriter &rewriter,
+                          ArrayRef<unsigned> sizeOperands = {});
 
-  /// Replaces `op`, once the builder is past what writes `out`: by the
-  /// tensor of `out`, or, when `out` is the caller's buffer, by nothing (the
-  /// store is done).
+  /// Replaces `op`, once the builder is past what writes the outs: each
+  /// result by the tensor of its out, or, where the out is the caller's
+  /// buffer, by nothing (the store is done).
   void replaceWithBuffer(Operation *op, PatternRewriter &rewriter) const;
 };
 

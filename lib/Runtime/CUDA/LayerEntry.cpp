@@ -29,6 +29,16 @@ void _mlir_ciface_sas_layer_device(void *, void *, void *, void *, void *,
                                    void *, void *, void *, void *, void *,
                                    void *);
 void _mlir_ciface_sas_attention_device(void *, void *, void *, void *);
+// Defined only where the library has the attention backward.
+__attribute__((weak)) void
+_mlir_ciface_sas_attention_lse_device(void *, void *, void *, void *, void *);
+__attribute__((weak)) void
+_mlir_ciface_sas_attention_backward_device(void *, void *, void *, void *,
+                                           void *, void *, void *, void *,
+                                           void *);
+extern const char sas_attention_backward_note[];
+__attribute__((weak)) extern const int64_t sas_attention_lse_arg_shapes[];
+__attribute__((weak)) extern const int64_t sas_attention_backward_arg_shapes[];
 extern const char sas_layer_config_json[];
 extern const int64_t sas_layer_sizes[2];
 extern const int64_t sas_layer_arg_shapes[];
@@ -153,6 +163,71 @@ extern "C" SAS_EXPORT int sas_attention_forward(const void *q, const void *k,
   setDescriptors(d, buffers, kNumAttentionArgs, sas_attention_arg_shapes, B,
                  T);
   _mlir_ciface_sas_attention_device(&d[0], &d[1], &d[2], &d[3]);
+  setCurrentStream(nullptr);
+  return hasError() ? 1 : 0;
+}
+
+/// Checks that the library has the attention backward and that none of
+/// `buffers` is null; records why not and returns false.
+static bool checkBackwardCall(const char *entry, const void *const *buffers,
+                              const char *const *names, int count) {
+  std::string name(entry);
+  if (!_mlir_ciface_sas_attention_backward_device) {
+    recordError(name + ": this library has no attention backward: " +
+                sas_attention_backward_note);
+    return false;
+  }
+  for (int i = 0; i < count; ++i)
+    if (!buffers[i]) {
+      recordError(name + ": " + names[i] + " must not be null");
+      return false;
+    }
+  return true;
+}
+
+extern "C" SAS_EXPORT int sas_attention_forward_lse(const void *q,
+                                                    const void *k,
+                                                    const void *v, void *out,
+                                                    void *lse, int64_t B,
+                                                    int64_t T, void *stream) {
+  clearError();
+  const void *buffers[kNumAttentionLseArgs] = {q, k, v, out, lse};
+  static const char *const names[] = {"q", "k", "v", "out", "lse"};
+  if (!checkCall("sas_attention_forward_lse", B, T, q, k, v, out) ||
+      !checkBackwardCall("sas_attention_forward_lse", buffers, names,
+                         kNumAttentionLseArgs) ||
+      !ensureContext())
+    return 1;
+  setCurrentStream(static_cast<CUstream>(stream));
+  Descriptor d[kNumAttentionLseArgs];
+  setDescriptors(d, buffers, kNumAttentionLseArgs,
+                 sas_attention_lse_arg_shapes, B, T);
+  _mlir_ciface_sas_attention_lse_device(&d[0], &d[1], &d[2], &d[3], &d[4]);
+  setCurrentStream(nullptr);
+  return hasError() ? 1 : 0;
+}
+
+extern "C" SAS_EXPORT int
+sas_attention_backward(const void *q, const void *k, const void *v,
+                       const void *out, const void *lse, const void *d_out,
+                       void *d_q, void *d_k, void *d_v, int64_t B, int64_t T,
+                       void *stream) {
+  clearError();
+  const void *buffers[kNumAttentionBackwardArgs] = {q,     k,   v,   out, lse,
+                                                    d_out, d_q, d_k, d_v};
+  static const char *const names[] = {"q",   "k",     "v",   "out", "lse",
+                                      "d_out", "d_q", "d_k", "d_v"};
+  if (!checkCall("sas_attention_backward", B, T, q, k, v, out) ||
+      !checkBackwardCall("sas_attention_backward", buffers, names,
+                         kNumAttentionBackwardArgs) ||
+      !ensureContext())
+    return 1;
+  setCurrentStream(static_cast<CUstream>(stream));
+  Descriptor d[kNumAttentionBackwardArgs];
+  setDescriptors(d, buffers, kNumAttentionBackwardArgs,
+                 sas_attention_backward_arg_shapes, B, T);
+  _mlir_ciface_sas_attention_backward_device(&d[0], &d[1], &d[2], &d[3], &d[4],
+                                             &d[5], &d[6], &d[7], &d[8]);
   setCurrentStream(nullptr);
   return hasError() ? 1 : 0;
 }

@@ -54,3 +54,17 @@ func.func @wgmma_keys(%q: memref<1x8x2x128xbf16>, %v: memref<1x8x2x64xbf16>) {
       : memref<1x8x2x128xbf16>, memref<1x8x2x128xbf16>, memref<1x8x2x64xbf16>, memref<1x8x2x64xbf16>
   return
 }
+
+// -----
+
+// The backward keeps its 16 keys' d_k and d_v in registers, and 16 registers
+// of scores a warp: at E = F = 128, eight warps take 128 + 128.
+func.func @grad_registers(%q: memref<1x8x2x128xbf16>, %rows: memref<1x8x2xf32>,
+                          %acc: memref<1x8x2x128xf32>) {
+  // expected-error @below {{the attention backward with 8 warps at head sizes 128 (q, k) and 128 (v) keeps 256 registers a thread in fragments, above the 208 that leave room for the rest}}
+  sas.mma_attention_grad %q, %q, %q, %rows, %rows, %q, %acc, %q, %q scale(0.5) warps(8)
+      : memref<1x8x2x128xbf16>, memref<1x8x2x128xbf16>, memref<1x8x2x128xbf16>,
+        memref<1x8x2xf32>, memref<1x8x2xf32>, memref<1x8x2x128xbf16>,
+        memref<1x8x2x128xf32>, memref<1x8x2x128xbf16>, memref<1x8x2x128xbf16>
+  return
+}

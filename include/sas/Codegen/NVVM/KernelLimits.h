@@ -122,6 +122,24 @@ LogicalResult checkWgmmaAttentionTiling(const TargetDescription &target,
                                         int64_t warpRows, int64_t keyTile,
                                         int64_t stages, EmitErrorFn emitError);
 
+/// Registers an attention-backward thread keeps in fragments: its 16
+/// keys' d_k and d_v accumulators ((E + F) / 2) through the whole kernel,
+/// and, per query block of 16 * warps rows, the scores and d_o v^T
+/// (8 * warps each; dA and p, packed, take their place).
+int64_t getAttentionGradFragmentRegisters(int64_t e, int64_t f, int64_t warps);
+/// The attention backward (mma.sync): head sizes multiples of 16 up to
+/// kMaxMmaHeadSize, 1 to kMaxMmaWarps warps (16 keys and 16 queries
+/// each), within kMaxFragmentRegisters and the target's shared memory.
+LogicalResult checkMmaAttentionGradTiling(const TargetDescription &target,
+                                          int64_t e, int64_t f, int64_t warps,
+                                          EmitErrorFn emitError);
+/// The warps the attention backward takes at head sizes `e` and `f`: the
+/// most, halving from `maxWarps`, that pass checkMmaAttentionGradTiling;
+/// 0 where none does. The checks' diagnostics (in `context`) are dropped.
+int64_t selectMmaAttentionGradWarps(MLIRContext *context,
+                                    const TargetDescription &target, int64_t e,
+                                    int64_t f, int64_t maxWarps);
+
 /// The per-token kernels; the wgmma variants also need a target with wgmma.
 LogicalResult checkHeadSimTiling(const TargetDescription &target, int64_t heads,
                                  int64_t simHeads, int64_t dim, int64_t kernel,

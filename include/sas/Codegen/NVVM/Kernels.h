@@ -21,9 +21,11 @@ namespace mlir {
 namespace sas {
 
 /// Builds the kernel of the op: attention (FlashAttention-2-style mma.sync,
-/// or with `wgmma` the sm_90a kernel), head simulation, feature simulation
+/// or with `wgmma` the sm_90a kernel), its backward (mma.sync), head simulation, feature simulation
 /// (mma.sync or sm_90a), PEAA (mma.sync or sm_90a).
 LogicalResult buildKernel(OpBuilder &b, MmaAttentionOp op,
+                          const TargetDescription &target, unsigned index);
+LogicalResult buildKernel(OpBuilder &b, MmaAttentionGradOp op,
                           const TargetDescription &target, unsigned index);
 LogicalResult buildKernel(OpBuilder &b, MmaHeadSimOp op,
                           const TargetDescription &target, unsigned index);
@@ -36,6 +38,8 @@ LogicalResult buildKernel(OpBuilder &b, MmaPeaaOp op,
 /// attributes, reporting on the op.
 LogicalResult checkKernelTiling(MmaAttentionOp op,
                                 const TargetDescription &target);
+LogicalResult checkKernelTiling(MmaAttentionGradOp op,
+                                const TargetDescription &target);
 LogicalResult checkKernelTiling(MmaHeadSimOp op,
                                 const TargetDescription &target);
 LogicalResult checkKernelTiling(MmaFeatureSimOp op,
@@ -45,6 +49,7 @@ LogicalResult checkKernelTiling(MmaPeaaOp op, const TargetDescription &target);
 /// Bytes of dynamic shared memory of a block: the size of the kernel's plan
 /// (SharedMemoryLayout.h).
 int64_t getKernelSharedBytes(MmaAttentionOp op);
+int64_t getKernelSharedBytes(MmaAttentionGradOp op);
 int64_t getKernelSharedBytes(MmaHeadSimOp op);
 int64_t getKernelSharedBytes(MmaFeatureSimOp op);
 int64_t getKernelSharedBytes(MmaPeaaOp op);

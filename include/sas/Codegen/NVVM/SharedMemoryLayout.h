@@ -104,6 +104,19 @@ struct AttentionSharedPlan {
   SharedMemoryPlan plan;
 };
 
+/// The attention backward (mma.sync): a block's `keys` rows of k and v
+/// for the whole kernel, then, per query block of `queries` rows, q and
+/// d_o, dA^T (a row a key, a column a query: what the block's warps share
+/// to form d_q), and the rows' log-sum-exp and delta (f32; the
+/// log-sum-exp in the exp2 domain).
+struct AttentionGradSharedPlan {
+  AttentionGradSharedPlan(int64_t e, int64_t f, int64_t keys, int64_t queries);
+  SharedTile key, value, query, gradOut, scoresGrad;
+  int64_t valueOffset, queryOffset, gradOutOffset, scoresGradOffset,
+      lseOffset, deltaOffset;
+  SharedMemoryPlan plan;
+};
+
 /// Head simulation: both convolutions' weights (K taps of [H', H] and
 /// [H', H'], H and H' rounded up to 16, a row an output channel), then the
 /// inputs and relu(Y) of a group's tokens (D + K - 1 positions a token,

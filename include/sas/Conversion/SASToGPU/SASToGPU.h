@@ -47,6 +47,13 @@ struct GPUAttentionTiling {
 void populateLowerAttentionToGPUPatterns(RewritePatternSet &patterns,
                                          const GPUAttentionTiling &tiling);
 
+/// Adds the pattern lowering sas.attention_grad on f16/bf16 heads the
+/// tensor-core backward takes to sas.mma_attention_grad on buffers, with
+/// its delta and d_q as linalg ops on buffers; other attention gradients
+/// are refused with an error that names the reason.
+void populateLowerAttentionGradToGPUPatterns(RewritePatternSet &patterns,
+                                             const GPUAttentionTiling &tiling);
+
 } // namespace sas
 } // namespace mlir
 

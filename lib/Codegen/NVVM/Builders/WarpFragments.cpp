@@ -91,6 +91,36 @@ Value WarpFragmentBuilder::tileLaneOffset(Value lane, int64_t rowBytes,
   return arith::AddIOp::create(b, loc, mul(row, rowBytes), mul(column, 16));
 }
 
+Value WarpFragmentBuilder::rowMajorBLaneOffset(Value lane, int64_t rowBytes) {
+  Value matrix = div(lane, 8), matrixRow = rem(lane, 8);
+  Value row = add(matrixRow, mulC(rem(matrix, 2), 8));
+  return add(mulC(row, rowBytes), mulC(div(matrix, 2), 16));
+}
+
+Value WarpFragmentBuilder::transposedALaneOffset(Value lane,
+                                                 int64_t rowBytes) {
+  Value matrix = div(lane, 8), matrixRow = rem(lane, 8);
+  Value row = add(matrixRow, mulC(div(matrix, 2), 8));
+  return add(mulC(row, rowBytes), mulC(rem(matrix, 2), 16));
+}
+
+void WarpFragmentBuilder::multiplyRowMajor(
+    SmallVector<SmallVector<AccFragment>> &acc,
+    ArrayRef<SmallVector<AFragment>> a, Value laneBase, int64_t rowBytes) {
+  int64_t kSteps = a.front().size(), nTiles = acc.front().size();
+  for (int64_t kk = 0; kk < kSteps; ++kk)
+    for (int64_t jj = 0; jj < nTiles / 2; ++jj) {
+      Value address = LLVM::GEPOp::create(
+          b, loc, laneBase.getType(), b.getI8Type(), laneBase,
+          ValueRange{i32(16 * kk * rowBytes + 32 * jj)});
+      std::array<Value, 4> m = loadMatrixX4(address, /*transpose=*/true);
+      for (size_t r = 0; r < acc.size(); ++r) {
+        acc[r][2 * jj] = mma(a[r][kk], {m[0], m[1]}, acc[r][2 * jj]);
+        acc[r][2 * jj + 1] = mma(a[r][kk], {m[2], m[3]}, acc[r][2 * jj + 1]);
+      }
+    }
+}
+
 void WarpFragmentBuilder::multiplyTransposed(
     SmallVector<SmallVector<AccFragment>> &acc,
     ArrayRef<SmallVector<AFragment>> a, Value laneBase, int64_t rowBytes) {
@@ -196,16 +226,26 @@ Value WarpFragmentBuilder::quadReduce(Value v, bool max) {
 Value WarpFragmentBuilder::quadMax(Value v) { return quadReduce(v, true); }
 Value WarpFragmentBuilder::quadSum(Value v) { return quadReduce(v, false); }
 
-Value WarpFragmentBuilder::exp2(Value x) {
-  // math.exp2 would become a libdevice call (__nv_exp2f) that only a CUDA
-  // toolkit's libdevice resolves; the instruction needs nothing.
+/// One f32 PTX instruction `opcode` on `x`.
+static Value unaryInstruction(OpBuilder &b, Location loc, StringRef opcode,
+                              Value x) {
   return LLVM::InlineAsmOp::create(
              b, loc, b.getF32Type(), ValueRange{x},
-             "ex2.approx.ftz.f32 $0, $1;", "=f,f", /*has_side_effects=*/false,
+             (opcode + " $0, $1;").str(), "=f,f", /*has_side_effects=*/false,
              /*is_align_stack=*/false, LLVM::tailcallkind::TailCallKind::None,
              /*asm_dialect=*/LLVM::AsmDialectAttr(),
              /*operand_attrs=*/ArrayAttr())
       .getResult(0);
+}
+
+Value WarpFragmentBuilder::exp2(Value x) {
+  // math.exp2 would become a libdevice call (__nv_exp2f) that only a CUDA
+  // toolkit's libdevice resolves; the instruction needs nothing.
+  return unaryInstruction(b, loc, "ex2.approx.ftz.f32", x);
+}
+
+Value WarpFragmentBuilder::log2(Value x) {
+  return unaryInstruction(b, loc, "lg2.approx.ftz.f32", x);
 }
 
 Value WarpFragmentBuilder::fma(Value a, Value bv, Value c) {

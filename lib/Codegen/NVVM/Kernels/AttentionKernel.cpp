@@ -372,16 +372,34 @@ SoftmaxState AttentionKernelBuilder::buildKeyLoop(Value lower, Value upper,
   return SoftmaxState::unflatten(loop.getResults(), rowTiles);
 }
 
-/// out = o / l for the lane's rows that exist.
-void AttentionKernelBuilder::storeOutput(Value out, const SoftmaxState &state) {
+/// out = o / l for the lane's rows that exist and, given `lse`, the rows'
+/// log-sum-exp (m + log2 l) * ln 2: m is in the exp2 domain of the scaled
+/// scores, and l sums exp2(c * s - m) whether or not m is the rows' max.
+void AttentionKernelBuilder::storeOutput(Value out, Value lse,
+                                         const SoftmaxState &state) {
   Value outBase = mem.globalBase(out);
+  Value lseBase = lse ? mem.globalBase(lse) : Value();
   for (int64_t m = 0; m < rowTiles; ++m)
     for (int r = 0; r < 2; ++r) {
-      Value inverse = arith::DivFOp::create(b, loc, frag.f32(1.0),
-                                            frag.quadSum(state.sum[m][r]));
+      Value sum = frag.quadSum(state.sum[m][r]);
+      Value inverse = arith::DivFOp::create(b, loc, frag.f32(1.0), sum);
       auto store = scf::IfOp::create(b, loc, k.slt(rows[m][r], queries));
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(&store.getThenRegion().front());
+      if (lseBase) {
+        Value logSumExp = arith::MulFOp::create(
+            b, loc,
+            arith::AddFOp::create(b, loc, state.max[m][r], frag.log2(sum)),
+            frag.f32(std::log(2.0)));
+        buildIf(b, loc,
+                arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, quad,
+                                      k.i32(0)),
+                [&] {
+                  mem.store(logSumExp,
+                            mem.offset(lseBase, rowOffset(batch, queries,
+                                                          rows[m][r], 2)));
+                });
+      }
       Value rowAddress = mem.offset(
           mem.offset(outBase, rowOffset(batch, queries, rows[m][r], f)),
           k.mulC(quad, 4));
@@ -458,7 +476,7 @@ void AttentionKernelBuilder::build(MmaAttentionOp op, Value blockX,
   state = buildKeyLoop(k.i32(0), full, numBlocks, state, /*masked=*/false);
   state = buildKeyLoop(full, numBlocks, numBlocks, state, /*masked=*/true);
   finishKeyLoops();
-  storeOutput(op.getOut(), state);
+  storeOutput(op.getOut(), op.getLse(), state);
 }
 
 LogicalResult sas::checkKernelTiling(MmaAttentionOp op,

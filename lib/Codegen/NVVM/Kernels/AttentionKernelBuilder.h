@@ -152,7 +152,7 @@ protected:
                                                         Scores &s);
   SoftmaxState buildKeyLoop(Value lower, Value upper, Value numBlocks,
                             const SoftmaxState &init, bool masked);
-  void storeOutput(Value out, const SoftmaxState &state);
+  void storeOutput(Value out, Value lse, const SoftmaxState &state);
 
   OpBuilder &b;
   Location loc;

@@ -17,15 +17,9 @@ void MmaSyncAttentionBuilder::planLaneOffsets() {
   // ldmatrix row addresses: lane l points at row l % 8 of matrix l / 8.
   // k: B fragments of two key tiles.
   kLaneOffset = frag.tileLaneOffset(lane, kRowBytes, /*forA=*/false);
-  Value matrix = arith::DivUIOp::create(b, loc, lane, k.i32(8));
-  Value matrixRow = arith::RemUIOp::create(b, loc, lane, k.i32(8));
-  Value matrixLow = arith::RemUIOp::create(b, loc, matrix, k.i32(2));
-  Value matrixHigh = arith::DivUIOp::create(b, loc, matrix, k.i32(2));
-  // v (transposed): matrices (keys 0-7, cols 0-7), (keys 8-15, cols 0-7),
-  // (keys 0-7, cols 8-15), (keys 8-15, cols 8-15) -> B fragments of two
-  // 8-column tiles.
-  vLaneOffset = k.add(k.mulC(k.add(matrixRow, k.mulC(matrixLow, 8)), vRowBytes),
-                      k.mulC(matrixHigh, 16));
+  // v (row-major, keys by columns): B fragments of two 8-column tiles by
+  // ldmatrix.trans.
+  vLaneOffset = frag.rowMajorBLaneOffset(lane, vRowBytes);
 }
 
 Value MmaSyncAttentionBuilder::tileChunkOffset(Value row, Value column,
@@ -52,15 +46,5 @@ void MmaSyncAttentionBuilder::accumulateValues(
     SoftmaxState &state, ArrayRef<SmallVector<AFragment>> p, Value stageBase) {
   Value laneBase =
       mem.offset(mem.offset(stageBase, k.i32(kTileBytes)), vLaneOffset);
-  for (int64_t kk = 0; kk < bk / 16; ++kk)
-    for (int64_t jj = 0; jj < f / 16; ++jj) {
-      std::array<Value, 4> v = frag.loadMatrixX4(
-          mem.offset(laneBase, k.i32(16 * kk * vRowBytes + 32 * jj)),
-          /*transpose=*/true);
-      for (int64_t m = 0; m < rowTiles; ++m) {
-        SmallVector<AccFragment> &acc = state.acc[m];
-        acc[2 * jj] = frag.mma(p[m][kk], {v[0], v[1]}, acc[2 * jj]);
-        acc[2 * jj + 1] = frag.mma(p[m][kk], {v[2], v[3]}, acc[2 * jj + 1]);
-      }
-    }
+  frag.multiplyRowMajor(state.acc, p, laneBase, vRowBytes);
 }

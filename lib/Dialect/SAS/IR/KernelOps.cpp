@@ -57,6 +57,22 @@ LogicalResult verifyTilingForTarget(Operation *op) {
   return success();
 }
 
+/// A per-row f32 buffer `name` ([B, T, N]) of the rows of `q`
+/// ([B, T, N, E]): the log-sum-exp or delta of an attention.
+LogicalResult verifyRowVector(Operation *op, StringRef name, MemRefType type,
+                              MemRefType q) {
+  if (!type.getLayout().isIdentity())
+    return op->emitOpError() << "'" << name << "' must have an identity layout";
+  for (int64_t d = 0; d < 3; ++d) {
+    int64_t x = type.getDimSize(d), y = q.getDimSize(d);
+    if (!ShapedType::isDynamic(x) && !ShapedType::isDynamic(y) && x != y)
+      return op->emitOpError()
+             << "dimension " << d << " of '" << name << "' (" << x
+             << ") and of 'q' (" << y << ") must match";
+  }
+  return success();
+}
+
 /// The static trailing sizes of a [B, T, N, W] buffer.
 LogicalResult staticHeads(Operation *op, StringRef name, MemRefType type) {
   if (type.isDynamicDim(2) || type.isDynamicDim(3))
@@ -167,6 +183,54 @@ LogicalResult MmaAttentionOp::verify() {
                            << "' needs static heads and head size, and as "
                               "many heads as 'q'";
   if (getCausal() && failed(same("q", q, 1, "k", k, 1)))
+    return failure();
+  if (!(getScale().convertToDouble() > 0.0))
+    return emitOpError() << "'scale' must be positive";
+  if (getLse() && failed(verifyRowVector(*this, "lse", getLse().getType(), q)))
+    return failure();
+  return verifyTilingForTarget(*this);
+}
+
+LogicalResult MmaAttentionGradOp::verify() {
+  MemRefType q = getQ().getType(), k = getK().getType(), v = getV().getType(),
+             dO = getDO().getType(), dQ = getDQAccum().getType(),
+             dK = getDK().getType(), dV = getDV().getType();
+  Type element = q.getElementType();
+  for (auto [name, type] : {std::pair{"q", q}, {"k", k}, {"v", v}, {"d_o", dO},
+                            {"d_k", dK}, {"d_v", dV}, {"d_q_accum", dQ}}) {
+    if (type != dQ && type.getElementType() != element)
+      return emitOpError() << "'" << name << "' has element type "
+                           << type.getElementType() << ", 'q' has " << element;
+    if (!type.getLayout().isIdentity())
+      return emitOpError() << "'" << name << "' must have an identity layout";
+    if (type.isDynamicDim(2) || type.isDynamicDim(3) ||
+        type.getDimSize(2) != q.getDimSize(2))
+      return emitOpError() << "'" << name
+                           << "' needs static heads and head size, and as "
+                              "many heads as 'q'";
+  }
+  // `a` and `b` have the same size in each of `dims` where both are static.
+  auto same = [&](StringRef an, MemRefType a, StringRef bn, MemRefType b,
+                  ArrayRef<int64_t> dims) -> LogicalResult {
+    for (int64_t d : dims) {
+      int64_t x = a.getDimSize(d), y = b.getDimSize(d);
+      if (!ShapedType::isDynamic(x) && !ShapedType::isDynamic(y) && x != y)
+        return emitOpError() << "dimension " << d << " of '" << an << "' ("
+                             << x << ") and of '" << bn << "' (" << y
+                             << ") must match";
+    }
+    return success();
+  };
+  if (failed(same("q", q, "k", k, {0, 3})) || failed(same("k", k, "v", v, {0, 1})) ||
+      failed(same("q", q, "d_o", dO, {0, 1})) ||
+      failed(same("v", v, "d_o", dO, {3})) ||
+      failed(same("q", q, "d_q_accum", dQ, {0, 1, 3})) ||
+      failed(same("k", k, "d_k", dK, {0, 1, 3})) ||
+      failed(same("v", v, "d_v", dV, {0, 1, 3})) ||
+      failed(verifyRowVector(*this, "lse", getLse().getType(), q)) ||
+      failed(verifyRowVector(*this, "delta", getDelta().getType(), q)))
+    return failure();
+  if (getCausal() && failed(same("q", q, "k", k, {1})))
     return failure();
   if (!(getScale().convertToDouble() > 0.0))
     return emitOpError() << "'scale' must be positive";

@@ -85,6 +85,26 @@ public:
   ///    transposed (rows are the n index).
   Value tileLaneOffset(Value lane, int64_t rowBytes, bool forA);
 
+  /// The byte offset of the row lane `lane` gives to loadMatrixX4 with
+  /// `transpose`, from a 16 x 16 tile of a row-major 16-bit matrix B (row
+  /// k, column n; rows `rowBytes` apart): (k 0-7, n 0-7), (k 8-15, n 0-7),
+  /// (k 0-7, n 8-15), (k 8-15, n 8-15), the B fragments of two 8-column
+  /// tiles of a product with B.
+  Value rowMajorBLaneOffset(Value lane, int64_t rowBytes);
+  /// The same for an A fragment (row m, column k) read from a row-major
+  /// matrix that holds A's transpose (row k, column m): (k 0-7, m 0-7),
+  /// (k 0-7, m 8-15), (k 8-15, m 0-7), (k 8-15, m 8-15) give a0..a3.
+  Value transposedALaneOffset(Value lane, int64_t rowBytes);
+
+  /// acc[m][n] += a[m][k] * B[k][n] where B is a row-major 16-bit matrix
+  /// in shared memory (row k, column n; rows `rowBytes` apart) whose row 0,
+  /// column 0, plus this lane's rowMajorBLaneOffset, is `laneBase`: `a` has
+  /// one A fragment per 16 rows of B, `acc` one accumulator tile per 8
+  /// columns. Each ldmatrix.x4.trans serves every row tile m.
+  void multiplyRowMajor(SmallVector<SmallVector<AccFragment>> &acc,
+                        ArrayRef<SmallVector<AFragment>> a, Value laneBase,
+                        int64_t rowBytes);
+
   /// acc[m][n] += a[m][k] * B[k][n] where B's transpose is a row-major
   /// 16-bit matrix in shared memory (row n, column k; rows `rowBytes`
   /// apart) whose row 0, column 0, plus this lane's
@@ -128,6 +148,8 @@ public:
   /// 2^x (ex2.approx.ftz: relative error 2^-22, denormal results flushed to
   /// zero, harmless for softmax probabilities), a * b + c, max(a, b).
   Value exp2(Value x);
+  /// log2(x) (lg2.approx.ftz: absolute error about 2^-22 near 1).
+  Value log2(Value x);
   Value fma(Value a, Value b, Value c);
   Value max(Value a, Value b);
 

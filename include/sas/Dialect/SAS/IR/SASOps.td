@@ -359,6 +359,8 @@ def SAS_LayerOp : SAS_Op<"layer", [Pure,
 //===----------------------------------------------------------------------===//
 
 def SAS_HalfMemRef : MemRefRankOf<[F16, BF16], [4]>;
+def SAS_F32MemRef3 : MemRefRankOf<[F32], [3]>;
+def SAS_F32MemRef4 : MemRefRankOf<[F32], [4]>;
 
 def SAS_MmaAttentionOp : SAS_Op<"mma_attention"> {
   let summary = "attention on buffers, to become a tensor-core kernel";
@@ -381,6 +383,9 @@ def SAS_MmaAttentionOp : SAS_Op<"mma_attention"> {
     last panel only as far as the head goes). Head sizes go up to 256 on
     both kernels, as long as q, the output and a step's scores fit a
     thread's registers (`getAttentionFragmentRegisters`).
+    With `lse` (f32 `[B, T, N]`) the kernel also writes each row's
+    log-sum-exp, `log(sum_j exp(scale * q . k_j))` over the visible keys:
+    what `sas.mma_attention_grad` recomputes the probabilities from.
     It exists so that bufferization and buffer deallocation, which
     cannot see through NVVM intrinsics, handle an op with declared effects.
 
@@ -403,6 +408,8 @@ def SAS_MmaAttentionOp : SAS_Op<"mma_attention"> {
                        Arg<SAS_HalfMemRef, "keys", [MemRead]>:$k,
                        Arg<SAS_HalfMemRef, "values", [MemRead]>:$v,
                        Arg<SAS_HalfMemRef, "the result", [MemWrite]>:$out,
+                       Arg<Optional<SAS_F32MemRef3>, "the log-sum-exp",
+                           [MemWrite]>:$lse,
                        UnitAttr:$causal, F32Attr:$scale,
                        ConfinedAttr<I64Attr, [IntPositive]>:$warps,
                        ConfinedAttr<I64Attr, [IntPositive]>:$warp_rows,
@@ -411,11 +418,71 @@ def SAS_MmaAttentionOp : SAS_Op<"mma_attention"> {
                        UnitAttr:$wgmma);
 
   let assemblyFormat = [{
-    $q `,` $k `,` $v `,` $out (`causal` $causal^)? `scale` `(` $scale `)`
+    $q `,` $k `,` $v `,` $out (`lse` `(` $lse^ `:` type($lse) `)`)?
+    (`causal` $causal^)? `scale` `(` $scale `)`
     `warps` `(` $warps `)` `warp_rows` `(` $warp_rows `)`
     `key_tile` `(` $key_tile `)`
     `stages` `(` $stages `)` (`wgmma` $wgmma^)? attr-dict `:` type($q) `,`
     type($k) `,` type($v) `,` type($out)
+  }];
+
+  let hasVerifier = 1;
+}
+
+def SAS_MmaAttentionGradOp : SAS_Op<"mma_attention_grad"> {
+  let summary = "attention gradient on buffers, to become tensor-core kernels";
+  let description = [{
+    `sas.attention_grad` after bufferization, on the path to a
+    FlashAttention-2-style backward kernel on mma.sync tensor cores: reads
+    `q`, `k` (`[B, T|S, N, E]`), `v`, `d_o` (`[B, S|T, N, F]`), the
+    forward's log-sum-exp `lse` and `delta = rowsum(d_o * o)` (both f32
+    `[B, T, N]`), writes `d_k`, `d_v` and adds `dA . k` (unscaled, f32) to
+    `d_q_accum` (`[B, T, N, E]`, zeroed by the caller, which also scales
+    and rounds it into `d_q`). 16-bit buffers share one element type (f16
+    or bf16) and all have identity layouts.
+
+    One block per (key block, head, batch element) of `warps` warps, 16
+    keys each: the block keeps its keys' `d_k` and `d_v` in registers and
+    visits the query blocks (16 rows a warp as well) that see them (under
+    `causal`, from the diagonal on), recomputing `P = exp(scale * q . k^T -
+    lse)` for each. `convert-sas-attention-to-gpu` creates it and
+    `convert-sas-mma-attention-to-nvvm` replaces it with the kernel.
+
+    Example:
+
+    ```mlir
+    sas.mma_attention_grad %q, %k, %v, %lse, %delta, %do, %dq_accum, %dk, %dv
+        causal scale(0.088388) warps(4)
+        : memref<1x512x24x128xbf16>, memref<1x512x24x128xbf16>,
+          memref<1x512x24x64xbf16>, memref<1x512x24xf32>,
+          memref<1x512x24xf32>, memref<1x512x24x64xbf16>,
+          memref<1x512x24x128xf32>, memref<1x512x24x128xbf16>,
+          memref<1x512x24x64xbf16>
+    ```
+  }];
+
+  let arguments = (ins Arg<SAS_HalfMemRef, "queries", [MemRead]>:$q,
+                       Arg<SAS_HalfMemRef, "keys", [MemRead]>:$k,
+                       Arg<SAS_HalfMemRef, "values", [MemRead]>:$v,
+                       Arg<SAS_F32MemRef3, "the log-sum-exp", [MemRead]>:$lse,
+                       Arg<SAS_F32MemRef3, "rowsum(d_o * o)", [MemRead]>:$delta,
+                       Arg<SAS_HalfMemRef, "the output's gradient",
+                           [MemRead]>:$d_o,
+                       Arg<SAS_F32MemRef4, "dA . k, accumulated",
+                           [MemRead, MemWrite]>:$d_q_accum,
+                       Arg<SAS_HalfMemRef, "the keys' gradient",
+                           [MemWrite]>:$d_k,
+                       Arg<SAS_HalfMemRef, "the values' gradient",
+                           [MemWrite]>:$d_v,
+                       UnitAttr:$causal, F32Attr:$scale,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$warps);
+
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $lse `,` $delta `,` $d_o `,` $d_q_accum `,` $d_k `,`
+    $d_v (`causal` $causal^)? `scale` `(` $scale `)` `warps` `(` $warps `)`
+    attr-dict `:` type($q) `,` type($k) `,`
+    type($v) `,` type($lse) `,` type($delta) `,` type($d_o) `,`
+    type($d_q_accum) `,` type($d_k) `,` type($d_v)
   }];
 
   let hasVerifier = 1;

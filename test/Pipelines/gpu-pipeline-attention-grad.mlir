@@ -1,0 +1,43 @@
+// The attention backward on the GPU (mma.sync, sm_80 and later): the
+// forward saves the log-sum-exp (lg2 of the row sum, stored by the kernel),
+// and the backward kernel recomputes P from it, with its products on
+// mma.sync (q, d_o, k and dA^T by ldmatrix, plain and transposed) and d_q
+// accumulated by f32 atomics. PTX from LLVM's NVPTX backend only.
+// RUN: sas-opt %s --sas-gpu-pipeline="chip=sm_80 format=isa toolkit=" -o %t.mlir
+// RUN: %python %S/../Utils/extract_ptx.py %t.mlir %t.fwd.ptx attn_bwd_attention_mma_0
+// RUN: %python %S/../Utils/extract_ptx.py %t.mlir %t.ptx attn_bwd_attention_grad_mma_0
+// RUN: FileCheck %s --check-prefix=FWD < %t.fwd.ptx
+// RUN: FileCheck %s < %t.ptx
+// RUN: FileCheck %s --check-prefix=NOLIBDEVICE < %t.ptx
+// FWD: .entry attn_bwd_attention_mma_0(
+// FWD: lg2.approx.ftz.f32
+// FWD: st.global.b32
+// CHECK: .entry attn_bwd_attention_grad_mma_0(
+// CHECK-DAG: cp.async.cg.shared.global
+// CHECK-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// CHECK-DAG: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
+// CHECK-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// CHECK-DAG: ex2.approx.ftz.f32
+// CHECK-DAG: atom.global.add.f32
+// NOLIBDEVICE-NOT: __nv_
+// Where ptxas exists: the kernel fits in registers (no spills) on both
+// the chips it targets here.
+// RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_80 -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
+// RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90 -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
+// PTXAS: Compiling entry function 'attn_bwd_attention_grad_mma_0'
+// PTXAS: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+
+func.func @attn_bwd(%q: tensor<2x100x4x128xbf16>, %k: tensor<2x100x4x128xbf16>,
+                    %v: tensor<2x100x4x64xbf16>, %do: tensor<2x100x4x64xbf16>)
+    -> (tensor<2x100x4x64xbf16>, tensor<2x100x4x128xbf16>,
+        tensor<2x100x4x128xbf16>, tensor<2x100x4x64xbf16>) {
+  %o, %lse = sas.attention %q, %k, %v causal
+      : (tensor<2x100x4x128xbf16>, tensor<2x100x4x128xbf16>, tensor<2x100x4x64xbf16>)
+      -> (tensor<2x100x4x64xbf16>, tensor<2x100x4xf32>)
+  %dq, %dk, %dv = sas.attention_grad %q, %k, %v, %o, %lse, %do causal
+      : (tensor<2x100x4x128xbf16>, tensor<2x100x4x128xbf16>, tensor<2x100x4x64xbf16>,
+         tensor<2x100x4x64xbf16>, tensor<2x100x4xf32>, tensor<2x100x4x64xbf16>)
+      -> (tensor<2x100x4x128xbf16>, tensor<2x100x4x128xbf16>, tensor<2x100x4x64xbf16>)
+  return %o, %dq, %dk, %dv : tensor<2x100x4x64xbf16>, tensor<2x100x4x128xbf16>,
+                             tensor<2x100x4x128xbf16>, tensor<2x100x4x64xbf16>
+}
