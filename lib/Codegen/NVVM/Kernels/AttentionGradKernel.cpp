@@ -14,7 +14,9 @@
 //       q, d_o tiles, lse * log2(e), delta <- global        (shared)
 //       warp w, its keys' rows of every product (keys are M):
 //         S^T  = k_w q^T                        (k by ldmatrix, q as B)
-//         P^T  = exp2(c * S^T - lse2), masked   (c = scale * log2(e))
+//         P^T  = exp2(c * S^T - lse2)           (c = scale * log2(e); masked
+//                                                only on the diagonal block
+//                                                and past T or S)
 //         dV  += P^T d_o                        (d_o by ldmatrix.trans)
 //         dP^T = v_w d_o^T
 //         dA^T = P^T * (dP^T - delta)
@@ -89,7 +91,8 @@ private:
   SmallVector<AFragment> loadWarpRows(Value tileBase, int64_t width,
                                       int64_t rowBytes);
   /// One query block: the products above, dK and dV updated in place.
-  void buildQueryStep(Value q0, Tiles &dK, Tiles &dV);
+  /// Unless `masked`, every query of the block exists and sees every key.
+  void buildQueryStep(Value q0, Tiles &dK, Tiles &dV, bool masked);
   /// Stores `acc` * `scale` as 16-bit rows of this warp's keys.
   void storeKeyRows(Value global, const Tiles &acc, int64_t width,
                     double scale);
@@ -152,7 +155,7 @@ AttentionGradKernelBuilder::loadWarpRows(Value tileBase, int64_t width,
 }
 
 void AttentionGradKernelBuilder::buildQueryStep(Value q0, Tiles &dK,
-                                                Tiles &dV) {
+                                                Tiles &dV, bool masked) {
   const SharedTile &qt = plan.query, &dot = plan.gradOut, &kt = plan.key,
                    &dst = plan.scoresGrad;
   // Every warp is done with the previous block's tiles.
@@ -200,13 +203,6 @@ void AttentionGradKernelBuilder::buildQueryStep(Value q0, Tiles &dK,
   for (int64_t j = 0; j < tile / 8; ++j)
     for (int i = 0; i < 4; ++i) {
       Value column = k.addC(laneQuery, 8 * j + AccLayout::column(i));
-      Value query = k.add(q0, column);
-      Value key = keyRows[AccLayout::row(i)];
-      Value hidden = arith::OrIOp::create(
-          b, loc,
-          online_softmax::isHiddenKey(b, loc, key, query, keys, op.getCausal()),
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, query,
-                                queries));
       Value columnBytes = k.mulC(column, 4);
       Value lse2 =
           mem.load(b.getF32Type(), mem.offset(lseTile, columnBytes));
@@ -214,7 +210,16 @@ void AttentionGradKernelBuilder::buildQueryStep(Value q0, Tiles &dK,
           mem.load(b.getF32Type(), mem.offset(deltaTile, columnBytes));
       Value p = frag.exp2(arith::SubFOp::create(
           b, loc, arith::MulFOp::create(b, loc, s[0][j][i], c), lse2));
-      p = arith::SelectOp::create(b, loc, hidden, frag.f32(0.0), p);
+      if (masked) {
+        Value query = k.add(q0, column);
+        Value hidden = arith::OrIOp::create(
+            b, loc,
+            online_softmax::isHiddenKey(b, loc, keyRows[AccLayout::row(i)],
+                                        query, keys, op.getCausal()),
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, query,
+                                  queries));
+        p = arith::SelectOp::create(b, loc, hidden, frag.f32(0.0), p);
+      }
       s[0][j][i] = p;
       dp[0][j][i] = arith::MulFOp::create(
           b, loc, p, arith::SubFOp::create(b, loc, dp[0][j][i], delta));
@@ -348,13 +353,31 @@ void AttentionGradKernelBuilder::build(Value blockX, Value blockY,
   {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(loop.getBody());
-    SmallVector<Value> args(loop.getRegionIterArgs());
-    Tiles dKStep = unflattenRowTiles(ArrayRef(args).take_front(e / 2), 1);
-    Tiles dVStep = unflattenRowTiles(ArrayRef(args).drop_front(e / 2), 1);
-    buildQueryStep(k.mulC(loop.getInductionVar(), tile), dKStep, dVStep);
-    SmallVector<Value> next = flattenRowTiles(dKStep);
-    llvm::append_range(next, flattenRowTiles(dVStep));
-    scf::YieldOp::create(b, loc, next);
+    Value i = loop.getInductionVar(), q0 = k.mulC(i, tile);
+    // Masks only where some query is past T, some key past S, or (on the
+    // diagonal block) after some query: elsewhere every P is as computed.
+    Value needsMask = arith::OrIOp::create(
+        b, loc, k.slt(queries, k.addC(q0, tile)),
+        k.slt(keys, k.addC(keyStart, tile)));
+    if (op.getCausal())
+      needsMask = arith::OrIOp::create(
+          b, loc, needsMask,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, i, keyBlock));
+    auto step = scf::IfOp::create(b, loc, TypeRange(ValueRange(init)),
+                                  needsMask, /*withElseRegion=*/true);
+    for (bool masked : {true, false}) {
+      OpBuilder::InsertionGuard branch(b);
+      b.setInsertionPointToStart(masked ? &step.getThenRegion().front()
+                                        : &step.getElseRegion().front());
+      SmallVector<Value> args(loop.getRegionIterArgs());
+      Tiles dKStep = unflattenRowTiles(ArrayRef(args).take_front(e / 2), 1);
+      Tiles dVStep = unflattenRowTiles(ArrayRef(args).drop_front(e / 2), 1);
+      buildQueryStep(q0, dKStep, dVStep, masked);
+      SmallVector<Value> next = flattenRowTiles(dKStep);
+      llvm::append_range(next, flattenRowTiles(dVStep));
+      scf::YieldOp::create(b, loc, next);
+    }
+    scf::YieldOp::create(b, loc, step.getResults());
   }
   SmallVector<Value> results(loop.getResults());
   // No query block: the keys' copies are still to be retired.
