@@ -38,11 +38,15 @@ AttentionGradSharedPlan::AttentionGradSharedPlan(int64_t e, int64_t f,
       scoresGrad(SharedTile::padded(keys, queries)) {
   plan.allocate(key.bytes());
   valueOffset = plan.allocate(value.bytes());
-  queryOffset = plan.allocate(query.bytes());
-  gradOutOffset = plan.allocate(gradOut.bytes());
   scoresGradOffset = plan.allocate(scoresGrad.bytes());
-  lseOffset = plan.allocate(4 * queries);
-  deltaOffset = plan.allocate(4 * queries);
+  // One stage, laid out on its own plan; tile sizes are multiples of 16.
+  SharedMemoryPlan stage;
+  stage.allocate(query.bytes());
+  gradOutOffset = stage.allocate(gradOut.bytes());
+  lseOffset = stage.allocate(4 * queries);
+  deltaOffset = stage.allocate(4 * queries);
+  stageBytes = (stage.getSize() + 15) / 16 * 16;
+  firstStageOffset = plan.allocate(kQueryStages * stageBytes);
 }
 
 HeadSimSharedPlan::HeadSimSharedPlan(int64_t heads, int64_t simHeads,

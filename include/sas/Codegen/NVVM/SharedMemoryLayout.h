@@ -105,15 +105,17 @@ struct AttentionSharedPlan {
 };
 
 /// The attention backward (mma.sync): a block's `keys` rows of k and v
-/// for the whole kernel, then, per query block of `queries` rows, q and
-/// d_o, dA^T (a row a key, a column a query: what the block's warps share
-/// to form d_q), and the rows' log-sum-exp and delta (f32; the
-/// log-sum-exp in the exp2 domain).
+/// for the whole kernel; dA^T (a row a key, a column a query: what the
+/// block's warps share to form d_q); then two stages of a query block of
+/// `queries` rows (the next block's copies run while this one is used):
+/// q, d_o, and the rows' log-sum-exp and delta (f32; the log-sum-exp in
+/// the exp2 domain). Offsets within a stage are from the stage's start.
 struct AttentionGradSharedPlan {
+  static constexpr int64_t kQueryStages = 2;
   AttentionGradSharedPlan(int64_t e, int64_t f, int64_t keys, int64_t queries);
   SharedTile key, value, query, gradOut, scoresGrad;
-  int64_t valueOffset, queryOffset, gradOutOffset, scoresGradOffset,
-      lseOffset, deltaOffset;
+  int64_t valueOffset, scoresGradOffset, firstStageOffset, stageBytes;
+  int64_t gradOutOffset, lseOffset, deltaOffset; // in a stage
   SharedMemoryPlan plan;
 };
 

@@ -10,8 +10,11 @@
 //   keys, and query blocks of as many rows)
 //     k, v tiles <- global                      (shared, whole kernel)
 //     dK = 0, dV = 0                            (registers, f32)
+//     q, d_o, lse * log2(e), delta of the first query block -> stage 0
 //     for query block i from the diagonal (causal) or 0 to the end:
-//       q, d_o tiles, lse * log2(e), delta <- global        (shared)
+//       wait for block i's stage; barrier
+//       block i + 1's q, d_o, ... -> the other stage     (cp.async: copied
+//                                                       during the products)
 //       warp w, its keys' rows of every product (keys are M):
 //         S^T  = k_w q^T                        (k by ldmatrix, q as B)
 //         P^T  = exp2(c * S^T - lse2)           (c = scale * log2(e); masked
@@ -90,9 +93,15 @@ private:
   /// columns.
   SmallVector<AFragment> loadWarpRows(Value tileBase, int64_t width,
                                       int64_t rowBytes);
-  /// One query block: the products above, dK and dV updated in place.
-  /// Unless `masked`, every query of the block exists and sees every key.
-  void buildQueryStep(Value q0, Tiles &dK, Tiles &dV, bool masked);
+  /// Starts the copies of the query block at row `q0` into the stage at
+  /// `stage`: q and d_o by cp.async (one group), the rows' log-sum-exp
+  /// (exp2 domain) and delta by plain loads and stores.
+  void loadQueryBlock(Value q0, Value stage);
+  /// One query block, its tiles in the stage at `stage`: the products
+  /// above, dK and dV updated in place. Unless `masked`, every query of the
+  /// block exists and sees every key.
+  void buildQueryStep(Value q0, Value stage, Tiles &dK, Tiles &dV,
+                      bool masked);
   /// Stores `acc` * `scale` as 16-bit rows of this warp's keys.
   void storeKeyRows(Value global, const Tiles &acc, int64_t width,
                     double scale);
@@ -109,7 +118,7 @@ private:
   // i32 unless said otherwise; the thread's ids are k's.
   Value tid, lane, warp, group, quad, batch, head, queries, keys, keyStart;
   std::array<Value, 2> keyRows; // this lane's keys: rows g and g + 8
-  Value kTile, vTile, qTile, doTile, dsTile, lseTile, deltaTile; // ptr<3>
+  Value kTile, vTile, dsTile, firstStage; // ptr<3>
 };
 
 } // namespace
@@ -154,18 +163,14 @@ AttentionGradKernelBuilder::loadWarpRows(Value tileBase, int64_t width,
   return rows;
 }
 
-void AttentionGradKernelBuilder::buildQueryStep(Value q0, Tiles &dK,
-                                                Tiles &dV, bool masked) {
-  const SharedTile &qt = plan.query, &dot = plan.gradOut, &kt = plan.key,
-                   &dst = plan.scoresGrad;
-  // Every warp is done with the previous block's tiles.
-  gpu::BarrierOp::create(b, loc);
-  copyRows(mem.globalBase(op.getQ()), q0, queries, e, qTile, qt.rowBytes());
-  copyRows(mem.globalBase(op.getDO()), q0, queries, f, doTile,
-           dot.rowBytes());
+void AttentionGradKernelBuilder::loadQueryBlock(Value q0, Value stage) {
+  copyRows(mem.globalBase(op.getQ()), q0, queries, e, stage,
+           plan.query.rowBytes());
+  copyRows(mem.globalBase(op.getDO()), q0, queries, f,
+           mem.offset(stage, k.i32(plan.gradOutOffset)),
+           plan.gradOut.rowBytes());
   mem.commitGroup();
-  // The rows' log-sum-exp in the exp2 domain and delta; 0 past T (those
-  // rows are masked).
+  // 0 past T: those rows are masked.
   Value lseBase = mem.globalBase(op.getLse()),
         deltaBase = mem.globalBase(op.getDelta());
   forEachThreadItem(b, loc, tid, 32 * warps, tile, [&](Value i) {
@@ -176,13 +181,22 @@ void AttentionGradKernelBuilder::buildQueryStep(Value q0, Tiles &dK,
     Value delta = mem.load(b.getF32Type(), mem.offset(deltaBase, offset));
     Value zero = frag.f32(0.0);
     lse = arith::MulFOp::create(b, loc, lse, frag.f32(1.0 / std::log(2.0)));
+    Value at = k.mulC(i, 4);
     mem.store(arith::SelectOp::create(b, loc, inRange, lse, zero),
-              mem.offset(lseTile, k.mulC(i, 4)));
+              mem.offset(stage, k.addC(at, plan.lseOffset)));
     mem.store(arith::SelectOp::create(b, loc, inRange, delta, zero),
-              mem.offset(deltaTile, k.mulC(i, 4)));
+              mem.offset(stage, k.addC(at, plan.deltaOffset)));
   });
-  mem.waitGroups(0);
-  gpu::BarrierOp::create(b, loc);
+}
+
+void AttentionGradKernelBuilder::buildQueryStep(Value q0, Value stage,
+                                                Tiles &dK, Tiles &dV,
+                                                bool masked) {
+  const SharedTile &qt = plan.query, &dot = plan.gradOut, &kt = plan.key,
+                   &dst = plan.scoresGrad;
+  Value qTile = stage, doTile = mem.offset(stage, k.i32(plan.gradOutOffset)),
+        lseTile = mem.offset(stage, k.i32(plan.lseOffset)),
+        deltaTile = mem.offset(stage, k.i32(plan.deltaOffset));
 
   // S^T = k_w q^T and dP^T = v_w d_o^T: this warp's keys by the block's
   // queries.
@@ -329,11 +343,8 @@ void AttentionGradKernelBuilder::build(Value blockX, Value blockY,
   auto at = [&](int64_t offset) { return mem.offset(smem, k.i32(offset)); };
   kTile = smem;
   vTile = at(plan.valueOffset);
-  qTile = at(plan.queryOffset);
-  doTile = at(plan.gradOutOffset);
   dsTile = at(plan.scoresGradOffset);
-  lseTile = at(plan.lseOffset);
-  deltaTile = at(plan.deltaOffset);
+  firstStage = at(plan.firstStageOffset);
 
   copyRows(mem.globalBase(op.getK()), keyStart, keys, e, kTile,
            plan.key.rowBytes());
@@ -345,6 +356,7 @@ void AttentionGradKernelBuilder::build(Value blockX, Value blockY,
   // sees this block's keys is the one on the diagonal.
   Value first = op.getCausal() ? keyBlock : k.i32(0);
   Value last = arith::CeilDivUIOp::create(b, loc, queries, k.i32(tile));
+  loadQueryBlock(k.mulC(first, tile), firstStage);
   Tiles dK(1, SmallVector<AccFragment>(e / 8, frag.splat(0.0)));
   Tiles dV(1, SmallVector<AccFragment>(f / 8, frag.splat(0.0)));
   SmallVector<Value> init = flattenRowTiles(dK);
@@ -354,6 +366,17 @@ void AttentionGradKernelBuilder::build(Value blockX, Value blockY,
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(loop.getBody());
     Value i = loop.getInductionVar(), q0 = k.mulC(i, tile);
+    // Block i's stage, then the other one for block i + 1: every warp is
+    // past the barrier, so done with block i - 1's, which it held.
+    Value parity = k.rem(k.sub(i, first), 2);
+    Value stage = mem.offset(firstStage, k.mulC(parity, plan.stageBytes));
+    Value nextStage =
+        mem.offset(firstStage, k.mulC(k.sub(k.i32(1), parity),
+                                      plan.stageBytes));
+    mem.waitGroups(0);
+    gpu::BarrierOp::create(b, loc);
+    buildIf(b, loc, k.slt(k.addC(i, 1), last),
+            [&] { loadQueryBlock(k.addC(q0, tile), nextStage); });
     // Masks only where some query is past T, some key past S, or (on the
     // diagonal block) after some query: elsewhere every P is as computed.
     Value needsMask = arith::OrIOp::create(
@@ -372,7 +395,7 @@ void AttentionGradKernelBuilder::build(Value blockX, Value blockY,
       SmallVector<Value> args(loop.getRegionIterArgs());
       Tiles dKStep = unflattenRowTiles(ArrayRef(args).take_front(e / 2), 1);
       Tiles dVStep = unflattenRowTiles(ArrayRef(args).drop_front(e / 2), 1);
-      buildQueryStep(q0, dKStep, dVStep, masked);
+      buildQueryStep(q0, stage, dKStep, dVStep, masked);
       SmallVector<Value> next = flattenRowTiles(dKStep);
       llvm::append_range(next, flattenRowTiles(dVStep));
       scf::YieldOp::create(b, loc, next);
