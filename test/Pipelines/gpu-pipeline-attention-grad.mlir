@@ -20,10 +20,17 @@
 // CHECK-DAG: ex2.approx.ftz.f32
 // CHECK-DAG: atom.global.add.f32
 // NOLIBDEVICE-NOT: __nv_
-// Where ptxas exists: the kernel fits in registers (no spills) on both
-// the chips it targets here.
+// Hopper adds a lane's two adjacent d_q columns in one vector reduction.
+// RUN: sas-opt %s --sas-gpu-pipeline="chip=sm_90 format=isa toolkit=" -o %t.90.mlir
+// RUN: %python %S/../Utils/extract_ptx.py %t.90.mlir %t.90.ptx attn_bwd_attention_grad_mma_0
+// RUN: FileCheck %s --check-prefix=HOPPER < %t.90.ptx
+// HOPPER: .version 8.1
+// HOPPER-NOT: atom.global.add.f32
+// HOPPER: red.global.add.v2.f32
+// HOPPER-NOT: atom.global.add.f32
+// Where ptxas exists: both kernels fit in registers (no spills).
 // RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_80 -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
-// RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90 -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
+// RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90 -v %t.90.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // PTXAS: Compiling entry function 'attn_bwd_attention_grad_mma_0'
 // PTXAS: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 

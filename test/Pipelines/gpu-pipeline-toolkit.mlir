@@ -23,7 +23,7 @@
 
 // PTX without a toolkit needs none of it.
 // RUN: sas-opt %s --sas-gpu-pipeline="format=isa toolkit=" | FileCheck %s --check-prefix=PTX
-// PTX: gpu.binary @attention_blocks_{{[0-9]+}} [#gpu.object<#nvvm.target<chip = "sm_90a", features = "+ptx80">, {{.*}}assembly = "
+// PTX: gpu.binary @attention_blocks_{{[0-9]+}} [#gpu.object<#nvvm.target<chip = "sm_90a", features = "+ptx81">, {{.*}}assembly = "
 
 // sas-run --target cuda says it once too.
 // RUN: not sas-run --target cuda --emit-lib %t/layer.so --heads 2 --sim-heads 4 --head-dim 8 --sim-head-dim 16 --kernel 3 --cuda-toolkit /nonexistent 2>&1 | FileCheck %s --check-prefix=CUDALIB

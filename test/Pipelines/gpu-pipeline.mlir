@@ -1,6 +1,6 @@
 // sas-gpu-pipeline takes a whole layer to LLVM host code and NVVM kernels:
 // nothing but the LLVM and GPU dialects is left on the host; the kernels are
-// PTX for sm_90a (PTX 8.0, as wgmma/TMA need), the attention kernel with
+// PTX for sm_90a (PTX 8.1: wgmma/TMA need 8.0, vector reductions 8.1), the attention kernel with
 // workgroup memory, barriers between its steps and exp2; temporaries are
 // stream-ordered device allocations.
 // RUN: sas-opt %s --sas-gpu-pipeline="format=isa" | FileCheck %s
@@ -14,8 +14,8 @@
 // CHECK: llvm.call @mgpuMemAlloc
 // CHECK-COUNT-26: gpu.launch_func @layer_{{(loop|blocks)_[0-9]+}}::@layer_
 // CHECK: llvm.call @mgpuMemFree
-// CHECK: gpu.binary @layer_{{(loop|blocks)_[0-9]+}} [#gpu.object<#nvvm.target<chip = "sm_90a", features = "+ptx80">
-// CHECK-DAG: .version 8.0
+// CHECK: gpu.binary @layer_{{(loop|blocks)_[0-9]+}} [#gpu.object<#nvvm.target<chip = "sm_90a", features = "+ptx81">
+// CHECK-DAG: .version 8.1
 // CHECK-DAG: .target sm_90a
 // CHECK-DAG: .shared .align 4 .b8
 // CHECK-DAG: bar.sync
@@ -23,7 +23,7 @@
 
 // With the CUDA toolkit, the kernels are a cubin (an ELF) made by ptxas.
 // RUN: %if ptxas %{ sas-opt %s --sas-gpu-pipeline="toolkit=%cuda_toolkit chip=sm_90" | FileCheck %s --check-prefix=CUBIN %}
-// CUBIN: gpu.binary @layer_{{(loop|blocks)_[0-9]+}} [#gpu.object<#nvvm.target<chip = "sm_90">, properties = {{.*}}, bin = "\7FELF
+// CUBIN: gpu.binary @layer_{{(loop|blocks)_[0-9]+}} [#gpu.object<#nvvm.target<chip = "sm_90", features = "+ptx81">, properties = {{.*}}, bin = "\7FELF
 
 // Unknown chips are rejected before any kernel is built.
 // RUN: not sas-opt %s --sas-gpu-pipeline="chip=sm_42" 2>&1 | FileCheck %s --check-prefix=CHIP

@@ -25,15 +25,16 @@ std::optional<TargetDescription> TargetDescription::lookup(StringRef chip) {
   }
   if (chip == "sm_90" || chip == "sm_90a") {
     // Hopper: 227 KiB a block, 228 KiB an SM. wgmma needs the
-    // arch-specific target (sm_90a, PTX 8.0).
+    // arch-specific target (sm_90a, PTX 8.0); vector reductions PTX 8.1.
     bool archSpecific = chip == "sm_90a";
     target.chip = archSpecific ? "sm_90a" : "sm_90";
-    target.features = archSpecific ? "+ptx80" : "";
+    target.features = "+ptx81";
     target.computeCapability = 90;
     target.maxSharedBytesPerBlock = 227 * 1024;
     target.sharedBytesPerSM = 228 * 1024;
     target.archSpecific = archSpecific;
     target.hasWgmma = archSpecific;
+    target.hasVectorReductions = true;
     return target;
   }
   return std::nullopt;

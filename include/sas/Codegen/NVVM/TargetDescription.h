@@ -52,6 +52,9 @@ struct TargetDescription {
   int64_t maxRegistersPerThread = 255;
   /// Warpgroup tensor-core instructions (wgmma.mma_async): sm_90a only.
   bool hasWgmma = false;
+  /// Vector reductions to global memory (red.global.add.v2.f32, PTX 8.1):
+  /// sm_90 and later.
+  bool hasVectorReductions = false;
 
   /// The description of `chip`, or nullopt for a chip SAS does not know.
   static std::optional<TargetDescription> lookup(StringRef chip);

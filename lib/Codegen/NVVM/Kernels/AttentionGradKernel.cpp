@@ -68,8 +68,9 @@ using Tiles = SmallVector<SmallVector<AccFragment>>; // [1][columns / 8]
 
 class AttentionGradKernelBuilder {
 public:
-  AttentionGradKernelBuilder(OpBuilder &b, Location loc, MmaAttentionGradOp op)
-      : b(b), loc(loc), k(b, loc),
+  AttentionGradKernelBuilder(OpBuilder &b, Location loc, MmaAttentionGradOp op,
+                             const TargetDescription &target)
+      : b(b), loc(loc), k(b, loc), target(target),
         frag(b, loc, op.getQ().getType().getElementType()), mem(b, loc),
         op(op), e(op.getQ().getType().getDimSize(3)),
         f(op.getV().getType().getDimSize(3)),
@@ -109,6 +110,7 @@ private:
   OpBuilder &b;
   Location loc;
   KernelArith k;
+  const TargetDescription &target;
   WarpFragmentBuilder frag;
   DeviceMemoryBuilder mem;
   MmaAttentionGradOp op;
@@ -289,13 +291,28 @@ void AttentionGradKernelBuilder::buildQueryStep(Value q0, Value stage,
       Value rowAddress = mem.offset(
           mem.offset(dqBase, rowOffset(queries, row, e, 4)),
           k.mulC(quad, 8));
-      for (int64_t j = 0; j < e / 8; ++j)
+      for (int64_t j = 0; j < e / 8; ++j) {
+        Value address = mem.offset(rowAddress, k.i32(32 * j));
+        Value pair[2] = {dq[0][j][AccLayout::reg(r, 0)],
+                         dq[0][j][AccLayout::reg(r, 1)]};
+        // A lane's two columns are adjacent: one 8-byte reduction where
+        // the target has them, else two.
+        if (target.hasVectorReductions) {
+          LLVM::InlineAsmOp::create(
+              b, loc, TypeRange(), ValueRange{address, pair[0], pair[1]},
+              "red.global.add.v2.f32 [$0], {$1, $2};", "l,f,f",
+              /*has_side_effects=*/true, /*is_align_stack=*/false,
+              LLVM::tailcallkind::TailCallKind::None,
+              /*asm_dialect=*/LLVM::AsmDialectAttr(),
+              /*operand_attrs=*/ArrayAttr());
+          continue;
+        }
         for (int column = 0; column < 2; ++column)
           LLVM::AtomicRMWOp::create(
               b, loc, LLVM::AtomicBinOp::fadd,
-              mem.offset(rowAddress, k.i32(4 * (8 * j + column))),
-              dq[0][j][AccLayout::reg(r, column)],
+              mem.offset(address, k.i32(4 * column)), pair[column],
               LLVM::AtomicOrdering::monotonic);
+      }
     });
   }
 }
@@ -440,7 +457,7 @@ LogicalResult sas::buildKernel(OpBuilder &b, MmaAttentionGradOp op,
   gpu::LaunchOp launch = createKernelLaunch(
       b, op, "attention_grad_mma", index, {keyBlocks, heads, batch},
       32 * op.getWarps(), getKernelSharedBytes(op));
-  AttentionGradKernelBuilder kernel(b, loc, op);
+  AttentionGradKernelBuilder kernel(b, loc, op, target);
   kernel.build(launch.getBlockIds().x, launch.getBlockIds().y,
                launch.getBlockIds().z, launch.getThreadIds().x, queries, keys);
   op.erase();
