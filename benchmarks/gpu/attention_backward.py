@@ -192,8 +192,8 @@ def check(args):
         causal, dtype = c["causal"], c["dtype"]
         hs, ds, d = c["sim_heads"], c["sim_head_dim"], c["head_dim"]
         shapes = ([(c["batch"], c["seq_len"])] if c.get("batch") else
-                  [(b, t) for b in cases.ATTENTION_BATCHES
-                   for t in cases.ATTENTION_LENGTHS])
+                  [(b, t) for b in args.batches or cases.ATTENTION_BATCHES
+                   for t in args.lengths or cases.ATTENTION_LENGTHS])
         for b, t in shapes:
             seed = args.seed + i
             i += 1
@@ -330,6 +330,12 @@ def main():
     parser.add_argument("--json")
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--iters", type=int, default=30)
+    parser.add_argument("--lengths", type=int, nargs="+",
+                        help="check these T instead of "
+                        "cases.ATTENTION_LENGTHS (a short run, e.g. under "
+                        "compute-sanitizer)")
+    parser.add_argument("--batches", type=int, nargs="+",
+                        help="check these B instead of cases.ATTENTION_BATCHES")
     parser.add_argument("--filter", help="only libraries whose file name, "
                         "followed by @chip, contains each comma-separated "
                         "part")

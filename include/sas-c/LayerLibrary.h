@@ -67,9 +67,9 @@ int sas_attention_forward_lse(const void *q, const void *k, const void *v,
 /// tensor-core kernel does not take) export both functions but fail every
 /// call, saying why.
 int sas_attention_backward(const void *q, const void *k, const void *v,
-                           const void *out, const void *lse,
-                           const void *d_out, void *d_q, void *d_k, void *d_v,
-                           int64_t B, int64_t T, void *stream);
+                           const void *out, const void *lse, const void *d_out,
+                           void *d_q, void *d_k, void *d_v, int64_t B,
+                           int64_t T, void *stream);
 
 /// The message of the calling thread's last failed call ("" if none),
 /// naming the CUDA call and its error.

@@ -73,12 +73,11 @@ static std::vector<LayerKernel> listKernels(ModuleOp module) {
     bool loops = name.contains("_blocks_") || name.contains("_loop_");
     // The backward's rowsum(d_o * o), d_q accumulator fill and d_q rounding
     // are memory-bound passes over [B, T, H'] rows, not a slow path.
-    StringRef path =
-        loops && name.starts_with(abi::kAttentionBackwardFunction)
-            ? "elementwise"
-        : loops                     ? "linalg"
-        : name.contains("_wgmma_") ? "wgmma"
-                                    : "mma.sync";
+    StringRef path = loops && name.starts_with(abi::kAttentionBackwardFunction)
+                         ? "elementwise"
+                     : loops                    ? "linalg"
+                     : name.contains("_wgmma_") ? "wgmma"
+                                                : "mma.sync";
     kernels.push_back({name.str(), path.str()});
   });
   return kernels;
@@ -211,10 +210,10 @@ static void addLayerGlobals(ModuleOp module, const LayerConfig &config,
   }
   std::string note = report.backwardNote;
   note.push_back('\0');
-  LLVM::GlobalOp::create(
-      b, loc, LLVM::LLVMArrayType::get(b.getI8Type(), note.size()),
-      /*isConstant=*/true, LLVM::Linkage::External, abi::kBackwardNote,
-      b.getStringAttr(note));
+  LLVM::GlobalOp::create(b, loc,
+                         LLVM::LLVMArrayType::get(b.getI8Type(), note.size()),
+                         /*isConstant=*/true, LLVM::Linkage::External,
+                         abi::kBackwardNote, b.getStringAttr(note));
   // The devices the cubins run on, checked before they are loaded.
   std::optional<TargetDescription> target = TargetDescription::lookup(chip);
   assert(target && "the pipeline options were checked");
@@ -323,11 +322,9 @@ static std::string getBackwardNote(MLIRContext &context,
     os << diag.str();
     return success();
   });
-  (void)checkMmaAttentionGradTiling(target, config.simHeadDim, config.headDim,
-                                    /*warps=*/1, [&] {
-                                      return emitError(
-                                          UnknownLoc::get(&context));
-                                    });
+  (void)checkMmaAttentionGradTiling(
+      target, config.simHeadDim, config.headDim,
+      /*warps=*/1, [&] { return emitError(UnknownLoc::get(&context)); });
   return note;
 }
 
@@ -366,17 +363,17 @@ static void buildAttentionBackwardEntryPoints(ModuleOp module,
   gradShapes.append({shapes[3], shapes[0], shapes[1], shapes[2]});
   SmallVector<Type> gradTypes(lseTypes);
   gradTypes.append(4, element);
-  buildEntryPoint(
-      module, abi::kAttentionBackwardFunction, gradShapes, gradTypes,
-      [&](OpBuilder &b, Location loc, ValueRange args) {
-        SmallVector<Value> in;
-        for (int i = 0; i < 6; ++i)
-          in.push_back(readArgument(b, loc, args[i]));
-        auto grad = AttentionGradOp::create(b, loc, in[0], in[1], in[2], in[3],
-                                            in[4], in[5], config.causal, scale);
-        for (int i = 0; i < 3; ++i)
-          writeArgument(b, loc, grad->getResult(i), args[6 + i]);
-      });
+  buildEntryPoint(module, abi::kAttentionBackwardFunction, gradShapes,
+                  gradTypes, [&](OpBuilder &b, Location loc, ValueRange args) {
+                    SmallVector<Value> in;
+                    for (int i = 0; i < 6; ++i)
+                      in.push_back(readArgument(b, loc, args[i]));
+                    auto grad = AttentionGradOp::create(
+                        b, loc, in[0], in[1], in[2], in[3], in[4], in[5],
+                        config.causal, scale);
+                    for (int i = 0; i < 3; ++i)
+                      writeArgument(b, loc, grad->getResult(i), args[6 + i]);
+                  });
 }
 
 /// Writes `module` as a position-independent object for the host.

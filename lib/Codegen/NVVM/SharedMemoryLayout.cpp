@@ -30,8 +30,7 @@ AttentionSharedPlan::AttentionSharedPlan(int64_t e, int64_t f, int64_t keyTile,
 }
 
 AttentionGradSharedPlan::AttentionGradSharedPlan(int64_t e, int64_t f,
-                                                 int64_t keys,
-                                                 int64_t queries)
+                                                 int64_t keys, int64_t queries)
     : key(SharedTile::padded(keys, e)), value(SharedTile::padded(keys, f)),
       query(SharedTile::padded(queries, e)),
       gradOut(SharedTile::padded(queries, f)),

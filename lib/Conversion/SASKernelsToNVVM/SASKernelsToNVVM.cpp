@@ -69,7 +69,8 @@ struct ConvertSASMmaAttentionToNVVMPass
     : sas::impl::ConvertSASMmaAttentionToNVVMBase<
           ConvertSASMmaAttentionToNVVMPass> {
   void runOnOperation() override {
-    if (failed(buildKernels<MmaAttentionOp, MmaAttentionGradOp>(getOperation())))
+    if (failed(
+            buildKernels<MmaAttentionOp, MmaAttentionGradOp>(getOperation())))
       signalPassFailure();
   }
 };

@@ -76,8 +76,8 @@ struct LowerAttentionGradToGPUPattern : OpRewritePattern<AttentionGradOp> {
     };
     ArrayRef<int64_t> qShape = qType.getShape();
     Type f32 = rewriter.getF32Type();
-    Value zero = arith::ConstantOp::create(rewriter, loc,
-                                           rewriter.getF32FloatAttr(0.0));
+    Value zero =
+        arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(0.0));
 
     // delta = rowsum(d_o * o), in f32.
     Value delta = alloc(qShape.take_front(3), f32, q);
@@ -95,8 +95,7 @@ struct LowerAttentionGradToGPUPattern : OpRewritePattern<AttentionGradOp> {
         ArrayRef<AffineMap>{map({0, 1, 2, 3}), map({0, 1, 2, 3}),
                             map({0, 1, 2})},
         ArrayRef<IteratorType>{IteratorType::parallel, IteratorType::parallel,
-                               IteratorType::parallel,
-                               IteratorType::reduction},
+                               IteratorType::parallel, IteratorType::reduction},
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value product = arith::MulFOp::create(
               b, l, arith::ExtFOp::create(b, l, f32, args[0]),

@@ -278,8 +278,8 @@ struct LowerAttentionToGPUPattern : OpRewritePattern<AttentionOp> {
         rewriter, op.getLoc(), buffers.inputs[0], buffers.inputs[1],
         buffers.inputs[2], buffers.out,
         /*lse=*/op.getLse() ? buffers.outs[1] : Value(), op.getCausal(),
-        llvm::APFloat(static_cast<float>(op.getScaleValue())), warps,
-        warpRows, keyTile, tiling.mmaStages, wgmma);
+        llvm::APFloat(static_cast<float>(op.getScaleValue())), warps, warpRows,
+        keyTile, tiling.mmaStages, wgmma);
     buffers.replaceWithBuffer(op, rewriter);
     return success();
   }

@@ -45,8 +45,7 @@ getDestinationStore(OpResult result, tensor::CastOp &castOp) {
     return nullptr;
   auto destType = dyn_cast<MemRefType>(dest.getType());
   if (!destType || !destType.getLayout().isIdentity() ||
-      !memref::CastOp::areCastCompatible(destType,
-                                         memrefOf(result.getType())))
+      !memref::CastOp::areCastCompatible(destType, memrefOf(result.getType())))
     return nullptr;
   for (Operation *between = op->getNextNode(); between != store;
        between = between->getNextNode())

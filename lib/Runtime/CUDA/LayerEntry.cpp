@@ -32,10 +32,8 @@ void _mlir_ciface_sas_attention_device(void *, void *, void *, void *);
 // Defined only where the library has the attention backward.
 __attribute__((weak)) void
 _mlir_ciface_sas_attention_lse_device(void *, void *, void *, void *, void *);
-__attribute__((weak)) void
-_mlir_ciface_sas_attention_backward_device(void *, void *, void *, void *,
-                                           void *, void *, void *, void *,
-                                           void *);
+__attribute__((weak)) void _mlir_ciface_sas_attention_backward_device(
+    void *, void *, void *, void *, void *, void *, void *, void *, void *);
 extern const char sas_attention_backward_note[];
 __attribute__((weak)) extern const int64_t sas_attention_lse_arg_shapes[];
 __attribute__((weak)) extern const int64_t sas_attention_backward_arg_shapes[];
@@ -200,8 +198,8 @@ extern "C" SAS_EXPORT int sas_attention_forward_lse(const void *q,
     return 1;
   setCurrentStream(static_cast<CUstream>(stream));
   Descriptor d[kNumAttentionLseArgs];
-  setDescriptors(d, buffers, kNumAttentionLseArgs,
-                 sas_attention_lse_arg_shapes, B, T);
+  setDescriptors(d, buffers, kNumAttentionLseArgs, sas_attention_lse_arg_shapes,
+                 B, T);
   _mlir_ciface_sas_attention_lse_device(&d[0], &d[1], &d[2], &d[3], &d[4]);
   setCurrentStream(nullptr);
   return hasError() ? 1 : 0;
@@ -215,7 +213,7 @@ sas_attention_backward(const void *q, const void *k, const void *v,
   clearError();
   const void *buffers[kNumAttentionBackwardArgs] = {q,     k,   v,   out, lse,
                                                     d_out, d_q, d_k, d_v};
-  static const char *const names[] = {"q",   "k",     "v",   "out", "lse",
+  static const char *const names[] = {"q",     "k",   "v",   "out", "lse",
                                       "d_out", "d_q", "d_k", "d_v"};
   if (!checkCall("sas_attention_backward", B, T, q, k, v, out) ||
       !checkBackwardCall("sas_attention_backward", buffers, names,

@@ -21,8 +21,9 @@ namespace mlir {
 namespace sas {
 
 /// Builds the kernel of the op: attention (FlashAttention-2-style mma.sync,
-/// or with `wgmma` the sm_90a kernel), its backward (mma.sync), head simulation, feature simulation
-/// (mma.sync or sm_90a), PEAA (mma.sync or sm_90a).
+/// or with `wgmma` the sm_90a kernel), its backward (mma.sync), head
+/// simulation, feature simulation (mma.sync or sm_90a), PEAA (mma.sync or
+/// sm_90a).
 LogicalResult buildKernel(OpBuilder &b, MmaAttentionOp op,
                           const TargetDescription &target, unsigned index);
 LogicalResult buildKernel(OpBuilder &b, MmaAttentionGradOp op,

@@ -97,23 +97,26 @@ Value WarpFragmentBuilder::rowMajorBLaneOffset(Value lane, int64_t rowBytes) {
   return add(mulC(row, rowBytes), mulC(div(matrix, 2), 16));
 }
 
-Value WarpFragmentBuilder::transposedALaneOffset(Value lane,
-                                                 int64_t rowBytes) {
+Value WarpFragmentBuilder::transposedALaneOffset(Value lane, int64_t rowBytes) {
   Value matrix = div(lane, 8), matrixRow = rem(lane, 8);
   Value row = add(matrixRow, mulC(div(matrix, 2), 8));
   return add(mulC(row, rowBytes), mulC(rem(matrix, 2), 16));
 }
 
-void WarpFragmentBuilder::multiplyRowMajor(
+void WarpFragmentBuilder::multiplyShared(
     SmallVector<SmallVector<AccFragment>> &acc,
-    ArrayRef<SmallVector<AFragment>> a, Value laneBase, int64_t rowBytes) {
+    ArrayRef<SmallVector<AFragment>> a, Value laneBase, int64_t rowBytes,
+    bool rowMajor) {
   int64_t kSteps = a.front().size(), nTiles = acc.front().size();
   for (int64_t kk = 0; kk < kSteps; ++kk)
     for (int64_t jj = 0; jj < nTiles / 2; ++jj) {
-      Value address = LLVM::GEPOp::create(
-          b, loc, laneBase.getType(), b.getI8Type(), laneBase,
-          ValueRange{i32(16 * kk * rowBytes + 32 * jj)});
-      std::array<Value, 4> m = loadMatrixX4(address, /*transpose=*/true);
+      // 16 k by 16 n: rows are k in a row-major B, n in its transpose.
+      int64_t offset = rowMajor ? 16 * kk * rowBytes + 32 * jj
+                                : 16 * jj * rowBytes + 32 * kk;
+      Value address =
+          LLVM::GEPOp::create(b, loc, laneBase.getType(), b.getI8Type(),
+                              laneBase, ValueRange{i32(offset)});
+      std::array<Value, 4> m = loadMatrixX4(address, /*transpose=*/rowMajor);
       for (size_t r = 0; r < acc.size(); ++r) {
         acc[r][2 * jj] = mma(a[r][kk], {m[0], m[1]}, acc[r][2 * jj]);
         acc[r][2 * jj + 1] = mma(a[r][kk], {m[2], m[3]}, acc[r][2 * jj + 1]);
@@ -121,21 +124,16 @@ void WarpFragmentBuilder::multiplyRowMajor(
     }
 }
 
+void WarpFragmentBuilder::multiplyRowMajor(
+    SmallVector<SmallVector<AccFragment>> &acc,
+    ArrayRef<SmallVector<AFragment>> a, Value laneBase, int64_t rowBytes) {
+  multiplyShared(acc, a, laneBase, rowBytes, /*rowMajor=*/true);
+}
+
 void WarpFragmentBuilder::multiplyTransposed(
     SmallVector<SmallVector<AccFragment>> &acc,
     ArrayRef<SmallVector<AFragment>> a, Value laneBase, int64_t rowBytes) {
-  int64_t kSteps = a.front().size(), nTiles = acc.front().size();
-  for (int64_t kk = 0; kk < kSteps; ++kk)
-    for (int64_t jj = 0; jj < nTiles / 2; ++jj) {
-      Value address = LLVM::GEPOp::create(
-          b, loc, laneBase.getType(), b.getI8Type(), laneBase,
-          ValueRange{i32(16 * jj * rowBytes + 32 * kk)});
-      std::array<Value, 4> m = loadMatrixX4(address, /*transpose=*/false);
-      for (size_t r = 0; r < acc.size(); ++r) {
-        acc[r][2 * jj] = mma(a[r][kk], {m[0], m[1]}, acc[r][2 * jj]);
-        acc[r][2 * jj + 1] = mma(a[r][kk], {m[2], m[3]}, acc[r][2 * jj + 1]);
-      }
-    }
+  multiplyShared(acc, a, laneBase, rowBytes, /*rowMajor=*/false);
 }
 
 std::array<Value, 2> WarpFragmentBuilder::unpack(Value pair) {
@@ -230,8 +228,8 @@ Value WarpFragmentBuilder::quadSum(Value v) { return quadReduce(v, false); }
 static Value unaryInstruction(OpBuilder &b, Location loc, StringRef opcode,
                               Value x) {
   return LLVM::InlineAsmOp::create(
-             b, loc, b.getF32Type(), ValueRange{x},
-             (opcode + " $0, $1;").str(), "=f,f", /*has_side_effects=*/false,
+             b, loc, b.getF32Type(), ValueRange{x}, (opcode + " $0, $1;").str(),
+             "=f,f", /*has_side_effects=*/false,
              /*is_align_stack=*/false, LLVM::tailcallkind::TailCallKind::None,
              /*asm_dialect=*/LLVM::AsmDialectAttr(),
              /*operand_attrs=*/ArrayAttr())

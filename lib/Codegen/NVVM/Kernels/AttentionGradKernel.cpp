@@ -71,8 +71,8 @@ public:
   AttentionGradKernelBuilder(OpBuilder &b, Location loc, MmaAttentionGradOp op,
                              const TargetDescription &target)
       : b(b), loc(loc), k(b, loc), target(target),
-        frag(b, loc, op.getQ().getType().getElementType()), mem(b, loc),
-        op(op), e(op.getQ().getType().getDimSize(3)),
+        frag(b, loc, op.getQ().getType().getElementType()), mem(b, loc), op(op),
+        e(op.getQ().getType().getDimSize(3)),
         f(op.getV().getType().getDimSize(3)),
         numHeads(op.getQ().getType().getDimSize(2)), warps(op.getWarps()),
         tile(16 * op.getWarps()), plan(e, f, tile, tile) {}
@@ -83,8 +83,7 @@ public:
 private:
   /// Byte offset of row `token` of this block's head in a [B, L, N, width]
   /// tensor of `bytes`-byte elements (i64: tensors may exceed 2 GiB).
-  Value rowOffset(Value length, Value token, int64_t width,
-                  int64_t bytes = 2);
+  Value rowOffset(Value length, Value token, int64_t width, int64_t bytes = 2);
   /// Rows [start, start + rows) of this head of a [B, L, N, width] 16-bit
   /// tensor with L = `limit` into `tile` (rows `rowBytes` apart) by
   /// cp.async, 16 bytes a thread at a time; rows past `limit` zero-filled.
@@ -101,8 +100,7 @@ private:
   /// One query block, its tiles in the stage at `stage`: the products
   /// above, dK and dV updated in place. Unless `masked`, every query of the
   /// block exists and sees every key.
-  void buildQueryStep(Value q0, Value stage, Tiles &dK, Tiles &dV,
-                      bool masked);
+  void buildQueryStep(Value q0, Value stage, Tiles &dK, Tiles &dV, bool masked);
   /// Stores `acc` * `scale` as 16-bit rows of this warp's keys.
   void storeKeyRows(Value global, const Tiles &acc, int64_t width,
                     double scale);
@@ -119,7 +117,7 @@ private:
 
   // i32 unless said otherwise; the thread's ids are k's.
   Value tid, lane, warp, group, quad, batch, head, queries, keys, keyStart;
-  std::array<Value, 2> keyRows; // this lane's keys: rows g and g + 8
+  std::array<Value, 2> keyRows;           // this lane's keys: rows g and g + 8
   Value kTile, vTile, dsTile, firstStage; // ptr<3>
 };
 
@@ -141,8 +139,8 @@ void AttentionGradKernelBuilder::copyRows(Value global, Value start,
     Value index = k.add(start, row);
     Value inRange = k.slt(index, limit);
     Value source = mem.offset(
-        mem.offset(global, rowOffset(limit, k.minS(index, k.addC(limit, -1)),
-                                     width)),
+        mem.offset(global,
+                   rowOffset(limit, k.minS(index, k.addC(limit, -1)), width)),
         k.mulC(column, 16));
     mem.copyAsync16(
         mem.offset(tileBase, k.add(k.mulC(row, rowBytes), k.mulC(column, 16))),
@@ -220,8 +218,7 @@ void AttentionGradKernelBuilder::buildQueryStep(Value q0, Value stage,
     for (int i = 0; i < 4; ++i) {
       Value column = k.addC(laneQuery, 8 * j + AccLayout::column(i));
       Value columnBytes = k.mulC(column, 4);
-      Value lse2 =
-          mem.load(b.getF32Type(), mem.offset(lseTile, columnBytes));
+      Value lse2 = mem.load(b.getF32Type(), mem.offset(lseTile, columnBytes));
       Value delta =
           mem.load(b.getF32Type(), mem.offset(deltaTile, columnBytes));
       Value p = frag.exp2(arith::SubFOp::create(
@@ -289,8 +286,7 @@ void AttentionGradKernelBuilder::buildQueryStep(Value q0, Value stage,
     Value row = k.add(q0, k.addC(warpRow, 8 * r));
     buildIf(b, loc, k.slt(row, queries), [&] {
       Value rowAddress = mem.offset(
-          mem.offset(dqBase, rowOffset(queries, row, e, 4)),
-          k.mulC(quad, 8));
+          mem.offset(dqBase, rowOffset(queries, row, e, 4)), k.mulC(quad, 8));
       for (int64_t j = 0; j < e / 8; ++j) {
         Value address = mem.offset(rowAddress, k.i32(32 * j));
         Value pair[2] = {dq[0][j][AccLayout::reg(r, 0)],
@@ -308,10 +304,10 @@ void AttentionGradKernelBuilder::buildQueryStep(Value q0, Value stage,
           continue;
         }
         for (int column = 0; column < 2; ++column)
-          LLVM::AtomicRMWOp::create(
-              b, loc, LLVM::AtomicBinOp::fadd,
-              mem.offset(address, k.i32(4 * column)), pair[column],
-              LLVM::AtomicOrdering::monotonic);
+          LLVM::AtomicRMWOp::create(b, loc, LLVM::AtomicBinOp::fadd,
+                                    mem.offset(address, k.i32(4 * column)),
+                                    pair[column],
+                                    LLVM::AtomicOrdering::monotonic);
       }
     });
   }
@@ -322,9 +318,9 @@ void AttentionGradKernelBuilder::storeKeyRows(Value global, const Tiles &acc,
   Value base = mem.globalBase(global);
   for (int r = 0; r < 2; ++r)
     buildIf(b, loc, k.slt(keyRows[r], keys), [&] {
-      Value rowAddress = mem.offset(
-          mem.offset(base, rowOffset(keys, keyRows[r], width)),
-          k.mulC(quad, 4));
+      Value rowAddress =
+          mem.offset(mem.offset(base, rowOffset(keys, keyRows[r], width)),
+                     k.mulC(quad, 4));
       for (int64_t j = 0; j < width / 8; ++j) {
         auto scaled = [&](int column) -> Value {
           Value v = acc[0][j][AccLayout::reg(r, column)];
@@ -338,9 +334,9 @@ void AttentionGradKernelBuilder::storeKeyRows(Value global, const Tiles &acc,
     });
 }
 
-void AttentionGradKernelBuilder::build(Value blockX, Value blockY,
-                                       Value blockZ, Value threadX,
-                                       Value queryCount, Value keyCount) {
+void AttentionGradKernelBuilder::build(Value blockX, Value blockY, Value blockZ,
+                                       Value threadX, Value queryCount,
+                                       Value keyCount) {
   k.setThread(threadX);
   tid = k.tid;
   lane = k.lane;
@@ -387,18 +383,17 @@ void AttentionGradKernelBuilder::build(Value blockX, Value blockY,
     // past the barrier, so done with block i - 1's, which it held.
     Value parity = k.rem(k.sub(i, first), 2);
     Value stage = mem.offset(firstStage, k.mulC(parity, plan.stageBytes));
-    Value nextStage =
-        mem.offset(firstStage, k.mulC(k.sub(k.i32(1), parity),
-                                      plan.stageBytes));
+    Value nextStage = mem.offset(
+        firstStage, k.mulC(k.sub(k.i32(1), parity), plan.stageBytes));
     mem.waitGroups(0);
     gpu::BarrierOp::create(b, loc);
     buildIf(b, loc, k.slt(k.addC(i, 1), last),
             [&] { loadQueryBlock(k.addC(q0, tile), nextStage); });
     // Masks only where some query is past T, some key past S, or (on the
     // diagonal block) after some query: elsewhere every P is as computed.
-    Value needsMask = arith::OrIOp::create(
-        b, loc, k.slt(queries, k.addC(q0, tile)),
-        k.slt(keys, k.addC(keyStart, tile)));
+    Value needsMask =
+        arith::OrIOp::create(b, loc, k.slt(queries, k.addC(q0, tile)),
+                             k.slt(keys, k.addC(keyStart, tile)));
     if (op.getCausal())
       needsMask = arith::OrIOp::create(
           b, loc, needsMask,
@@ -422,18 +417,20 @@ void AttentionGradKernelBuilder::build(Value blockX, Value blockY,
   SmallVector<Value> results(loop.getResults());
   // No query block: the keys' copies are still to be retired.
   mem.waitGroups(0);
-  storeKeyRows(op.getDK(), unflattenRowTiles(ArrayRef(results).take_front(e / 2), 1),
-               e, op.getScale().convertToDouble());
-  storeKeyRows(op.getDV(), unflattenRowTiles(ArrayRef(results).drop_front(e / 2), 1),
-               f, 1.0);
+  storeKeyRows(op.getDK(),
+               unflattenRowTiles(ArrayRef(results).take_front(e / 2), 1), e,
+               op.getScale().convertToDouble());
+  storeKeyRows(op.getDV(),
+               unflattenRowTiles(ArrayRef(results).drop_front(e / 2), 1), f,
+               1.0);
 }
 
 LogicalResult sas::checkKernelTiling(MmaAttentionGradOp op,
                                      const TargetDescription &target) {
-  return checkMmaAttentionGradTiling(
-      target, op.getQ().getType().getDimSize(3),
-      op.getV().getType().getDimSize(3), op.getWarps(),
-      [&] { return op.emitOpError(); });
+  return checkMmaAttentionGradTiling(target, op.getQ().getType().getDimSize(3),
+                                     op.getV().getType().getDimSize(3),
+                                     op.getWarps(),
+                                     [&] { return op.emitOpError(); });
 }
 
 int64_t sas::getKernelSharedBytes(MmaAttentionGradOp op) {

@@ -66,9 +66,8 @@ LogicalResult verifyRowVector(Operation *op, StringRef name, MemRefType type,
   for (int64_t d = 0; d < 3; ++d) {
     int64_t x = type.getDimSize(d), y = q.getDimSize(d);
     if (!ShapedType::isDynamic(x) && !ShapedType::isDynamic(y) && x != y)
-      return op->emitOpError()
-             << "dimension " << d << " of '" << name << "' (" << x
-             << ") and of 'q' (" << y << ") must match";
+      return op->emitOpError() << "dimension " << d << " of '" << name << "' ("
+                               << x << ") and of 'q' (" << y << ") must match";
   }
   return success();
 }
@@ -196,8 +195,13 @@ LogicalResult MmaAttentionGradOp::verify() {
              dO = getDO().getType(), dQ = getDQAccum().getType(),
              dK = getDK().getType(), dV = getDV().getType();
   Type element = q.getElementType();
-  for (auto [name, type] : {std::pair{"q", q}, {"k", k}, {"v", v}, {"d_o", dO},
-                            {"d_k", dK}, {"d_v", dV}, {"d_q_accum", dQ}}) {
+  for (auto [name, type] : {std::pair{"q", q},
+                            {"k", k},
+                            {"v", v},
+                            {"d_o", dO},
+                            {"d_k", dK},
+                            {"d_v", dV},
+                            {"d_q_accum", dQ}}) {
     if (type != dQ && type.getElementType() != element)
       return emitOpError() << "'" << name << "' has element type "
                            << type.getElementType() << ", 'q' has " << element;
@@ -215,13 +219,14 @@ LogicalResult MmaAttentionGradOp::verify() {
     for (int64_t d : dims) {
       int64_t x = a.getDimSize(d), y = b.getDimSize(d);
       if (!ShapedType::isDynamic(x) && !ShapedType::isDynamic(y) && x != y)
-        return emitOpError() << "dimension " << d << " of '" << an << "' ("
-                             << x << ") and of '" << bn << "' (" << y
-                             << ") must match";
+        return emitOpError()
+               << "dimension " << d << " of '" << an << "' (" << x
+               << ") and of '" << bn << "' (" << y << ") must match";
     }
     return success();
   };
-  if (failed(same("q", q, "k", k, {0, 3})) || failed(same("k", k, "v", v, {0, 1})) ||
+  if (failed(same("q", q, "k", k, {0, 3})) ||
+      failed(same("k", k, "v", v, {0, 1})) ||
       failed(same("q", q, "d_o", dO, {0, 1})) ||
       failed(same("v", v, "d_o", dO, {3})) ||
       failed(same("q", q, "d_q_accum", dQ, {0, 1, 3})) ||

@@ -155,6 +155,10 @@ public:
 
 private:
   Value quadReduce(Value v, bool max);
+  /// multiplyRowMajor (`rowMajor`) or multiplyTransposed.
+  void multiplyShared(SmallVector<SmallVector<AccFragment>> &acc,
+                      ArrayRef<SmallVector<AFragment>> a, Value laneBase,
+                      int64_t rowBytes, bool rowMajor);
 
   Type elementType;
 };
