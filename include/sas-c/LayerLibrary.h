@@ -57,9 +57,10 @@ int sas_attention_forward_lse(const void *q, const void *k, const void *v,
                               void *out, void *lse, int64_t B, int64_t T,
                               void *stream);
 
-/// The attention core's backward: from q, k, v, the forward's `out` and
-/// `lse` (sas_attention_forward_lse) and the gradient `d_out` of `out`
-/// (the shape of `out`), writes the gradients d_q, d_k ([B, T, H', D']) and
+/// The attention core's backward (new in this version; see
+/// docs/perf-log/gpu-backward.md for what has been checked): from q, k, v,
+/// the forward's `out` and `lse` (sas_attention_forward_lse) and the
+/// gradient `d_out` of `out` (the shape of `out`), writes the gradients d_q, d_k ([B, T, H', D']) and
 /// d_v ([B, T, H', D]). Its f32 temporaries (rowsum(d_out * out) and the
 /// d_q accumulator, 4 * B * T * H' * (D' + 1) bytes) are allocated and
 /// freed on `stream`. Same conventions as sas_attention_forward. Libraries
