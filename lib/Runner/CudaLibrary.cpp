@@ -171,6 +171,18 @@ getAttentionShapes(const LayerConfig &config) {
   return {qk, qk, v, v};
 }
 
+/// The shapes of the attention core's backward entry: q, k, v, out, the
+/// log-sum-exp [B, T, H'] (the forward-with-lse entry takes these five),
+/// then d_out, d_q, d_k, d_v.
+static SmallVector<SmallVector<int64_t>>
+getAttentionBackwardShapes(const LayerConfig &config) {
+  SmallVector<SmallVector<int64_t>> shapes = getAttentionShapes(config);
+  const SmallVector<int64_t> qk = shapes[0], v = shapes[2];
+  shapes.push_back(SmallVector<int64_t>(qk.begin(), qk.begin() + 3));
+  shapes.append({v, qk, qk, v});
+  return shapes;
+}
+
 /// Adds the constants the runtime reads: the configuration JSON, the batch
 /// and sequence length (kDynamic when dynamic) and the shape tables of the
 /// layer's and the attention core's arguments.
@@ -201,12 +213,11 @@ static void addLayerGlobals(ModuleOp module, const LayerConfig &config,
   addShapeTable(b, loc, abi::kLayerShapes, layerShapes);
   addShapeTable(b, loc, abi::kAttentionShapes, getAttentionShapes(config));
   if (report.backwardNote.empty()) {
-    SmallVector<SmallVector<int64_t>> shapes = getAttentionShapes(config);
-    SmallVector<int64_t> rows(shapes[0].begin(), shapes[0].begin() + 3);
-    shapes.push_back(rows);
-    addShapeTable(b, loc, abi::kAttentionLseShapes, shapes);
-    shapes.append({shapes[3], shapes[0], shapes[1], shapes[2]});
+    SmallVector<SmallVector<int64_t>> shapes =
+        getAttentionBackwardShapes(config);
     addShapeTable(b, loc, abi::kAttentionBackwardShapes, shapes);
+    shapes.resize(abi::kNumAttentionLseArgs);
+    addShapeTable(b, loc, abi::kAttentionLseShapes, shapes);
   }
   std::string note = report.backwardNote;
   note.push_back('\0');
@@ -224,44 +235,6 @@ static void addLayerGlobals(ModuleOp module, const LayerConfig &config,
   LLVM::GlobalOp::create(b, loc, i64Array, /*isConstant=*/true,
                          LLVM::Linkage::External, abi::kTargetCapability,
                          capability);
-}
-
-/// The attention core of the layer alone, on buffers (q, k, v, out), with
-/// MLIR's C interface: the library's sas_attention_forward, which measures
-/// the attention kernel against other attention implementations.
-static void buildAttentionEntryPoint(ModuleOp module,
-                                     const LayerConfig &config,
-                                     Type element) {
-  MLIRContext *ctx = module.getContext();
-  ctx->loadDialect<bufferization::BufferizationDialect, SASDialect>();
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  Location loc = module.getLoc();
-  SmallVector<Type> memrefTypes;
-  SmallVector<RankedTensorType> tensorTypes;
-  for (ArrayRef<int64_t> shape : getAttentionShapes(config)) {
-    tensorTypes.push_back(RankedTensorType::get(shape, element));
-    memrefTypes.push_back(MemRefType::get(shape, element));
-  }
-  auto entry = func::FuncOp::create(b, loc, abi::kAttentionFunction,
-                                    b.getFunctionType(memrefTypes, {}));
-  entry->setAttr("llvm.emit_c_interface", b.getUnitAttr());
-  Block *body = entry.addEntryBlock();
-  b.setInsertionPointToStart(body);
-  SmallVector<Value> operands;
-  for (int i = 0; i < 3; ++i)
-    operands.push_back(bufferization::ToTensorOp::create(
-        b, loc, tensorTypes[i], body->getArgument(i), /*restrict=*/true));
-  FloatAttr scale;
-  if (config.scale)
-    scale = b.getF32FloatAttr(*config.scale);
-  Value result = AttentionOp::create(b, loc, operands[0], operands[1],
-                                     operands[2], config.causal, scale)
-                     .getResult();
-  auto store = bufferization::MaterializeInDestinationOp::create(
-      b, loc, result, body->getArgument(3));
-  store.setRestrict(true);
-  store.setWritable(true);
-  func::ReturnOp::create(b, loc);
 }
 
 /// A host function `name` with MLIR's C interface on buffers of
@@ -299,6 +272,29 @@ static void writeArgument(OpBuilder &b, Location loc, Value value,
       bufferization::MaterializeInDestinationOp::create(b, loc, value, buffer);
   store.setRestrict(true);
   store.setWritable(true);
+}
+
+/// The attention core of the layer alone, on buffers (q, k, v, out), with
+/// MLIR's C interface: the library's sas_attention_forward, which measures
+/// the attention kernel against other attention implementations.
+static void buildAttentionEntryPoint(ModuleOp module, const LayerConfig &config,
+                                     Type element) {
+  MLIRContext *ctx = module.getContext();
+  ctx->loadDialect<bufferization::BufferizationDialect, SASDialect>();
+  FloatAttr scale;
+  if (config.scale)
+    scale = Builder(ctx).getF32FloatAttr(*config.scale);
+  buildEntryPoint(module, abi::kAttentionFunction, getAttentionShapes(config),
+                  SmallVector<Type>(abi::kNumAttentionArgs, element),
+                  [&](OpBuilder &b, Location loc, ValueRange args) {
+                    Value result =
+                        AttentionOp::create(
+                            b, loc, readArgument(b, loc, args[0]),
+                            readArgument(b, loc, args[1]),
+                            readArgument(b, loc, args[2]), config.causal, scale)
+                            .getResult();
+                    writeArgument(b, loc, result, args[3]);
+                  });
 }
 
 /// Why the attention core of `config` has no GPU backward on `chip`, or ""
@@ -340,14 +336,12 @@ static void buildAttentionBackwardEntryPoints(ModuleOp module,
   FloatAttr scale;
   if (config.scale)
     scale = Builder(ctx).getF32FloatAttr(*config.scale);
-  SmallVector<SmallVector<int64_t>> shapes = getAttentionShapes(config);
-  SmallVector<int64_t> rows(shapes[0].begin(), shapes[0].begin() + 3);
-  Type f32 = Float32Type::get(ctx);
-  // q, k, v, out, lse.
-  SmallVector<SmallVector<int64_t>> lseShapes(shapes);
-  lseShapes.push_back(rows);
-  SmallVector<Type> lseTypes(4, element);
-  lseTypes.push_back(f32);
+  SmallVector<SmallVector<int64_t>> shapes = getAttentionBackwardShapes(config);
+  // 16-bit buffers but for the f32 log-sum-exp (argument 4).
+  SmallVector<Type> types(abi::kNumAttentionBackwardArgs, element);
+  types[4] = Float32Type::get(ctx);
+  auto lseShapes = ArrayRef(shapes).take_front(abi::kNumAttentionLseArgs);
+  auto lseTypes = ArrayRef(types).take_front(abi::kNumAttentionLseArgs);
   buildEntryPoint(module, abi::kAttentionLseFunction, lseShapes, lseTypes,
                   [&](OpBuilder &b, Location loc, ValueRange args) {
                     auto attention = AttentionOp::create(
@@ -358,13 +352,8 @@ static void buildAttentionBackwardEntryPoints(ModuleOp module,
                     writeArgument(b, loc, attention.getResult(), args[3]);
                     writeArgument(b, loc, attention.getLse(), args[4]);
                   });
-  // ... then d_out, d_q, d_k, d_v.
-  SmallVector<SmallVector<int64_t>> gradShapes(lseShapes);
-  gradShapes.append({shapes[3], shapes[0], shapes[1], shapes[2]});
-  SmallVector<Type> gradTypes(lseTypes);
-  gradTypes.append(4, element);
-  buildEntryPoint(module, abi::kAttentionBackwardFunction, gradShapes,
-                  gradTypes, [&](OpBuilder &b, Location loc, ValueRange args) {
+  buildEntryPoint(module, abi::kAttentionBackwardFunction, shapes, types,
+                  [&](OpBuilder &b, Location loc, ValueRange args) {
                     SmallVector<Value> in;
                     for (int i = 0; i < 6; ++i)
                       in.push_back(readArgument(b, loc, args[i]));
