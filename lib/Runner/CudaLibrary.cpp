@@ -274,16 +274,22 @@ static void writeArgument(OpBuilder &b, Location loc, Value value,
   store.setWritable(true);
 }
 
+/// Loads what the attention entry points are built of; returns the layer's
+/// scale attribute (null: 1/sqrt(D'), the op's default).
+static FloatAttr prepareAttentionEntry(ModuleOp module,
+                                       const LayerConfig &config) {
+  MLIRContext *ctx = module.getContext();
+  ctx->loadDialect<bufferization::BufferizationDialect, SASDialect>();
+  return config.scale ? Builder(ctx).getF32FloatAttr(*config.scale)
+                      : FloatAttr();
+}
+
 /// The attention core of the layer alone, on buffers (q, k, v, out), with
 /// MLIR's C interface: the library's sas_attention_forward, which measures
 /// the attention kernel against other attention implementations.
 static void buildAttentionEntryPoint(ModuleOp module, const LayerConfig &config,
                                      Type element) {
-  MLIRContext *ctx = module.getContext();
-  ctx->loadDialect<bufferization::BufferizationDialect, SASDialect>();
-  FloatAttr scale;
-  if (config.scale)
-    scale = Builder(ctx).getF32FloatAttr(*config.scale);
+  FloatAttr scale = prepareAttentionEntry(module, config);
   buildEntryPoint(module, abi::kAttentionFunction, getAttentionShapes(config),
                   SmallVector<Type>(abi::kNumAttentionArgs, element),
                   [&](OpBuilder &b, Location loc, ValueRange args) {
@@ -331,15 +337,11 @@ static std::string getBackwardNote(MLIRContext &context,
 static void buildAttentionBackwardEntryPoints(ModuleOp module,
                                               const LayerConfig &config,
                                               Type element) {
-  MLIRContext *ctx = module.getContext();
-  ctx->loadDialect<bufferization::BufferizationDialect, SASDialect>();
-  FloatAttr scale;
-  if (config.scale)
-    scale = Builder(ctx).getF32FloatAttr(*config.scale);
+  FloatAttr scale = prepareAttentionEntry(module, config);
   SmallVector<SmallVector<int64_t>> shapes = getAttentionBackwardShapes(config);
   // 16-bit buffers but for the f32 log-sum-exp (argument 4).
   SmallVector<Type> types(abi::kNumAttentionBackwardArgs, element);
-  types[4] = Float32Type::get(ctx);
+  types[4] = Float32Type::get(module.getContext());
   auto lseShapes = ArrayRef(shapes).take_front(abi::kNumAttentionLseArgs);
   auto lseTypes = ArrayRef(types).take_front(abi::kNumAttentionLseArgs);
   buildEntryPoint(module, abi::kAttentionLseFunction, lseShapes, lseTypes,
