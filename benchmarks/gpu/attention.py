@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import cases  # noqa: E402
 import sas_mlir.cuda  # noqa: E402
 from bench import sdpa_backend, time_ms  # noqa: E402
+from flops import attention_flops  # noqa: E402
 
 DTYPES = {"f16": torch.float16, "bf16": torch.bfloat16}
 THRESHOLD = 2e-2
@@ -153,8 +154,7 @@ def time_attention(layer, b, t, iters, warmup=5):
         diff = float((ours - theirs).norm() / theirs.norm())
         ms = {n: time_ms(fn, warmup, iters) for n, fn in runs.items()}
     backend = sdpa_backend(qt, kt, vt, causal, scale)
-    keys = (t + 1) / 2 if causal else t
-    flop = b * t * 2 * keys * hs * (ds + d)
+    flop = attention_flops(b, t, hs, ds, d, causal)
     tflops = {n: flop / (m * 1e-3) / 1e12 for n, m in ms.items()}
     return dict(ms=ms, tflops=tflops, gflop=flop / 1e9,
                 rel_diff_vs_sdpa=diff, sdpa_backend=backend)

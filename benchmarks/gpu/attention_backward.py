@@ -52,6 +52,7 @@ import cases  # noqa: E402
 import sas_mlir.cuda  # noqa: E402
 from attention import DTYPES, selected  # noqa: E402
 from bench import sdpa_backend, time_ms  # noqa: E402
+from flops import attention_backward_flops, attention_flops  # noqa: E402
 
 THRESHOLD = 3e-2      # out and the gradients (bf16, f16)
 LSE_THRESHOLD = 1e-3  # the log-sum-exp (f32)
@@ -226,14 +227,6 @@ def check(args):
     return results, failures
 
 
-def flops(b, t, hs, ds, d, causal):
-    """{fwd, bwd} FLOPs of the attention core, the causal triangle with its
-    diagonal counted as attention.py does."""
-    keys = (t + 1) / 2 if causal else t
-    return dict(fwd=2 * b * hs * t * keys * (ds + d),
-                bwd=2 * b * hs * t * keys * (3 * ds + 2 * d))
-
-
 def part(run):
     """What a run of time_backward times: "bwd" or "fwd_bwd"."""
     return run.removeprefix("sas_mlir_").removeprefix("sdpa_")
@@ -276,8 +269,9 @@ def time_backward(layer, b, t, iters, warmup=5):
     }
     with torch.enable_grad():
         ms = {n: time_ms(fn, warmup, iters) for n, fn in runs.items()}
-    f = flops(b, t, c["sim_heads"], c["sim_head_dim"], c["head_dim"], causal)
-    flop = dict(bwd=f["bwd"], fwd_bwd=f["fwd"] + f["bwd"])
+    sizes = (b, t, c["sim_heads"], c["sim_head_dim"], c["head_dim"], causal)
+    bwd = attention_backward_flops(*sizes)
+    flop = dict(bwd=bwd, fwd_bwd=attention_flops(*sizes) + bwd)
     tflops = {n: flop[part(n)] / (m * 1e-3) / 1e12 for n, m in ms.items()}
     ratio = {p: ms[f"sdpa_{p}"] / ms[f"sas_mlir_{p}"] for p in flop}
     backend = sdpa_backend(*(x.transpose(1, 2) for x in qkv), causal, scale)

@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "python-bindings"))
 import cases  # noqa: E402
 import sas_mlir.cuda  # noqa: E402
-from flops import mha_flops, sas_flops  # noqa: E402
+from flops import attention_flops, mha_flops, sas_flops  # noqa: E402
 from sas_mlir.torch_module import SASAttention  # noqa: E402
 
 
@@ -116,8 +116,7 @@ def bench_config(libs, case, iters, compile_module, warmup=3, only=None):
              "mha": mha_flops(b, t, h, d, causal)}
     flops["sas_compiled"] = flops["sas_mlir"] = flops["sas_eager"]
     flops["sas_mlir_bound"] = flops["sas_eager"]
-    keys = (t + 1) / 2 if causal else t
-    flops["core_sim_size"] = b * t * 2 * keys * hs * (ds + d)
+    flops["core_sim_size"] = attention_flops(b, t, hs, ds, d, causal)
     return dict(config=dict(batch=b, seq_len=t, heads=h, head_dim=d,
                             sim_heads=hs, sim_head_dim=ds, kernel=k),
                 ms=times,
