@@ -64,15 +64,8 @@ struct LowerAttentionGradToGPUPattern : OpRewritePattern<AttentionGradOp> {
     Value q = buffers.inputs[0], k = buffers.inputs[1], v = buffers.inputs[2],
           o = buffers.inputs[3], lse = buffers.inputs[4],
           dO = buffers.inputs[5];
-    // A new buffer of `shape` and `type` with the dynamic sizes of `like`.
     auto alloc = [&](ArrayRef<int64_t> shape, Type type, Value like) {
-      auto memrefType = MemRefType::get(shape, type);
-      SmallVector<Value> sizes;
-      for (int64_t d = 0; d < memrefType.getRank(); ++d)
-        if (memrefType.isDynamicDim(d))
-          sizes.push_back(memref::DimOp::create(rewriter, loc, like, d));
-      return memref::AllocOp::create(rewriter, loc, memrefType, sizes)
-          .getResult();
+      return allocateLike(rewriter, loc, MemRefType::get(shape, type), like);
     };
     ArrayRef<int64_t> qShape = qType.getShape();
     Type f32 = rewriter.getF32Type();

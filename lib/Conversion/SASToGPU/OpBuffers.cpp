@@ -78,12 +78,7 @@ OpBuffers OpBuffers::create(Operation *op, PatternRewriter &rewriter,
     Value like = buffers.inputs[sizeOperands.empty()
                                     ? 0
                                     : sizeOperands[result.getResultNumber()]];
-    SmallVector<Value> dynamicSizes;
-    for (int64_t d = 0; d < resultType.getRank(); ++d)
-      if (resultType.isDynamicDim(d))
-        dynamicSizes.push_back(memref::DimOp::create(rewriter, loc, like, d));
-    buffers.outs.push_back(
-        memref::AllocOp::create(rewriter, loc, resultType, dynamicSizes));
+    buffers.outs.push_back(allocateLike(rewriter, loc, resultType, like));
   }
   buffers.out = buffers.outs.front();
   return buffers;
@@ -110,6 +105,15 @@ void OpBuffers::replaceWithBuffer(Operation *op,
     if (replacement)
       rewriter.replaceAllUsesWith(result, replacement);
   rewriter.eraseOp(op);
+}
+
+Value sas::allocateLike(OpBuilder &b, Location loc, MemRefType type,
+                        Value like) {
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      sizes.push_back(memref::DimOp::create(b, loc, like, d));
+  return memref::AllocOp::create(b, loc, type, sizes);
 }
 
 void sas::rewriteOpsToBuffers(ArrayRef<Operation *> ops,

@@ -45,6 +45,10 @@ struct OpBuffers {
   void replaceWithBuffer(Operation *op, PatternRewriter &rewriter) const;
 };
 
+/// A new buffer of `type` whose dynamic sizes are those of `like` in the
+/// same dimensions.
+Value allocateLike(OpBuilder &b, Location loc, MemRefType type, Value like);
+
 /// Applies `patterns` to `ops` alone, nothing folded around them: the
 /// greedy driver (unlike the walk driver) lets a pattern erase the store
 /// that follows an op written into the caller's buffer.
