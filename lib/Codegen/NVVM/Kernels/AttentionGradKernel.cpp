@@ -381,6 +381,8 @@ void AttentionGradKernelBuilder::build(Value blockX, Value blockY, Value blockZ,
     Value i = loop.getInductionVar(), q0 = k.mulC(i, tile);
     // Block i's stage, then the other one for block i + 1: every warp is
     // past the barrier, so done with block i - 1's, which it held.
+    static_assert(AttentionGradSharedPlan::kQueryStages == 2,
+                  "the key loop alternates two query-block stages");
     Value parity = k.rem(k.sub(i, first), 2);
     Value stage = mem.offset(firstStage, k.mulC(parity, plan.stageBytes));
     Value nextStage = mem.offset(

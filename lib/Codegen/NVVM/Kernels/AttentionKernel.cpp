@@ -395,6 +395,8 @@ void AttentionKernelBuilder::storeOutput(Value out, Value lse,
                 arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, quad,
                                       k.i32(0)),
                 [&] {
+                  // One f32 a row of [B, T, N]: a "row" of two 16-bit
+                  // elements in rowOffset's units.
                   mem.store(logSumExp,
                             mem.offset(lseBase, rowOffset(batch, queries,
                                                           rows[m][r], 2)));
