@@ -5,13 +5,16 @@ build-info.json (the commit they were built from, for the run's summary).
 
     /usr/bin/python3 benchmarks/gpu/build_libs.py [--sas-run build/bin/sas-run]
         [--out gpu-libs] [--jobs 2]
-        [--only check|bench|attention|target|sweep|parity|variants ...]
+        [--only check|bench|attention|target|sweep|parity|layer-backward
+                |variants ...]
         [--force] [--chip CHIP] [--gpu-pipeline-options OPTIONS]
 
 --only sweep builds the libraries of issue 21's shape sweep (each for its
 own B and T), --only parity the any-size libraries whose attention
-sweep.py --parity times at every q/k head size; neither is in the
-default. A library that two sets share is built once; one already in DIR
+sweep.py --parity times at every q/k head size, --only layer-backward the
+libraries built with the layer's backward (sas-run --backward,
+cases.LAYER_BACKWARD_CASES, named *_backward.so; layer_backward.py); none
+of these is in the default. A library that two sets share is built once; one already in DIR
 is reused only if it is newer than sas-run (--force: rebuild all). The archive holds
 the libraries of this invocation only: name every set the GPU run needs.
 
@@ -41,9 +44,11 @@ def is_current(path, sas_run):
             and os.path.getmtime(path) > os.path.getmtime(sas_run))
 
 
-def build(sas_run, out_dir, case, force, chip=None, options=None):
+def build(sas_run, out_dir, case, force, chip=None, options=None,
+          backward=False):
     b, t, h, d, hs, ds, k, causal, dtype = case[:9]
-    path = os.path.join(out_dir, cases.lib_name(*case))
+    path = os.path.join(out_dir, cases.layer_backward_name(case) if backward
+                        else cases.lib_name(*case))
     chip = chip or (case[9] if len(case) > 9 else "sm_90a")
     if is_current(path, sas_run) and not force:
         return path
@@ -56,6 +61,8 @@ def build(sas_run, out_dir, case, force, chip=None, options=None):
         cmd.append("--no-causal")
     if options:
         cmd += ["--gpu-pipeline-options", options]
+    if backward:
+        cmd.append("--backward")
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}\n{result.stderr}")
@@ -104,7 +111,8 @@ def main():
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--only", nargs="+",
                         choices=("check", "bench", "attention", "target",
-                                 "sweep", "parity", "variants"),
+                                 "sweep", "parity", "layer-backward",
+                                 "variants"),
                         help="these sets of libraries (default: check, "
                              "bench, attention, target)")
     parser.add_argument("--force", action="store_true",
@@ -144,10 +152,17 @@ def main():
         return
     libs = os.path.join(args.out, "libs")
     os.makedirs(libs, exist_ok=True)
+    # The layer backward's libraries (sas-run --backward; layer_backward.py).
+    backward = (cases.LAYER_BACKWARD_CASES
+                if args.only and "layer-backward" in args.only else [])
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         paths = list(pool.map(
             lambda c: build(args.sas_run, libs, c, args.force, args.chip,
                             args.gpu_pipeline_options), todo))
+        paths += list(pool.map(
+            lambda c: build(args.sas_run, libs, c, args.force, args.chip,
+                            args.gpu_pipeline_options, backward=True),
+            backward))
     info = os.path.join(libs, "build-info.json")
     with open(info, "w") as f:
         json.dump(build_info(args), f, indent=1)

@@ -120,6 +120,27 @@ def target_libraries():
         yield (2, 37, 2, 64, 4, 64, 3, True, "bf16", chip)
 
 
+# The layer backward (sas-run --backward; layer_backward.py): any-size
+# libraries, each checked at every (B, T) of LAYER_BACKWARD_SIZES: G = H'/H
+# from 1 to 4, K from 1 to 7, D' > D and D' < D, causal and not, bf16 and
+# f16, and config 1's shape (also at T = 8192, and timed at its B, T).
+LAYER_BACKWARD_CASES = [
+    (None, None, 2, 48, 4, 96, 3, True, "bf16"),
+    (None, None, 2, 48, 4, 96, 3, True, "f16"),
+    (None, None, 1, 64, 4, 64, 7, False, "bf16"),
+    (None, None, 2, 64, 2, 32, 5, True, "bf16"),
+    (None, None, 3, 32, 9, 48, 1, False, "f16"),
+    (None, None, 12, 64, 24, 128, 3, True, "bf16"),
+]
+LAYER_BACKWARD_SIZES = [(1, 1), (2, 17), (1, 100), (2, 300)]
+LAYER_BACKWARD_LONG = (1, 8192)  # on config 1's shape only
+
+
+def layer_backward_name(case):
+    """The file of a layer library built with the backward."""
+    return lib_name(*case).replace(".so", "_backward.so")
+
+
 def bench_libraries():
     """The benchmark configs' libraries (sm_90a)."""
     for case in bench_cases():

@@ -72,6 +72,24 @@ int sas_attention_backward(const void *q, const void *k, const void *v,
                            void *d_q, void *d_k, void *d_v, int64_t B,
                            int64_t T, void *stream);
 
+/// The layer's backward, in libraries built with it (sas-run --target cuda
+/// --backward; new in this version, see docs/perf-log/gpu-backward.md):
+/// from q, k, v, the 22 parameters (as sas_layer_forward takes them) and the
+/// gradient `d_out` of the layer's output ([B, T, H*D]), writes the
+/// gradients d_q, d_k, d_v (shaped like q) and d_params[i] of each
+/// parameter (shaped like params[i]), all in the library's dtype. It
+/// recomputes the forward values it needs: nothing is kept from a forward
+/// call. The attention's gradient runs on tensor cores; the simulations'
+/// and PEAA's gradients run on the linalg path (sas_layer_config()'s
+/// "kernels" and "linalg_reasons" list them), slower than PyTorch. Its
+/// temporaries are allocated and freed on `stream`. Same conventions as
+/// sas_layer_forward; a library without it fails every call, saying why
+/// (sas_layer_config()'s "layer_backward_note").
+int sas_layer_backward(const void *q, const void *k, const void *v,
+                       const void *const *params, const void *d_out, void *d_q,
+                       void *d_k, void *d_v, void *const *d_params, int64_t B,
+                       int64_t T, void *stream);
+
 /// The message of the calling thread's last failed call ("" if none),
 /// naming the CUDA call and its error.
 const char *sas_last_error(void);

@@ -210,6 +210,7 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   lowering.fuseQSimulation = false;
   lowering.fusePeaaMean = false;
   lowering.kvSimulation = KVSimulation::Materialize;
+  lowering.tokenSumChunk = kGPUTokenSumChunk;
   pm.addPass(createConvertSASToLinalg(lowering));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

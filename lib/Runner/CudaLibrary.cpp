@@ -133,6 +133,8 @@ std::string sas::getLayerConfigJson(const LayerConfig &config, StringRef chip,
   root["tiling_notes"] = std::move(notes);
   root["attention_backward"] = report.backwardNote.empty();
   root["attention_backward_note"] = report.backwardNote;
+  root["layer_backward"] = report.layerBackwardNote.empty();
+  root["layer_backward_note"] = report.layerBackwardNote;
   std::string json;
   llvm::raw_string_ostream os(json);
   os << llvm::json::Value(std::move(root));
@@ -219,12 +221,23 @@ static void addLayerGlobals(ModuleOp module, const LayerConfig &config,
     shapes.resize(abi::kNumAttentionLseArgs);
     addShapeTable(b, loc, abi::kAttentionLseShapes, shapes);
   }
-  std::string note = report.backwardNote;
-  note.push_back('\0');
-  LLVM::GlobalOp::create(b, loc,
-                         LLVM::LLVMArrayType::get(b.getI8Type(), note.size()),
-                         /*isConstant=*/true, LLVM::Linkage::External,
-                         abi::kBackwardNote, b.getStringAttr(note));
+  if (report.layerBackwardNote.empty()) {
+    LayerConfig backward = config;
+    backward.backward = true;
+    SmallVector<SmallVector<int64_t>> shapes = backward.getArgumentShapes();
+    shapes.append(backward.getResultShapes());
+    addShapeTable(b, loc, abi::kLayerBackwardShapes, shapes);
+  }
+  for (auto [name, text] :
+       {std::pair(abi::kBackwardNote, report.backwardNote),
+        std::pair(abi::kLayerBackwardNote, report.layerBackwardNote)}) {
+    std::string note = text;
+    note.push_back('\0');
+    LLVM::GlobalOp::create(
+        b, loc, LLVM::LLVMArrayType::get(b.getI8Type(), note.size()),
+        /*isConstant=*/true, LLVM::Linkage::External, name,
+        b.getStringAttr(note));
+  }
   // The devices the cubins run on, checked before they are loaded.
   std::optional<TargetDescription> target = TargetDescription::lookup(chip);
   assert(target && "the pipeline options were checked");
@@ -367,6 +380,33 @@ static void buildAttentionBackwardEntryPoints(ModuleOp module,
                   });
 }
 
+/// Why the library of `config` has no layer backward, or "" if it has one:
+/// asked for (sas-run --backward) and the attention has a GPU backward.
+static std::string getLayerBackwardNote(const LayerConfig &config,
+                                        const LayerKernelReport &report) {
+  if (!config.backward)
+    return "built without the layer backward (sas-run --target cuda "
+           "--backward adds it)";
+  if (!report.backwardNote.empty())
+    return report.backwardNote;
+  return "";
+}
+
+/// sas_layer_backward_device (q, k, v, the parameters, d_out, then the
+/// gradients of q, k, v and the parameters): the layer's sas.layer_grad,
+/// for sas_layer_backward.
+static void buildLayerBackwardEntryPoint(MLIRContext &context, ModuleOp module,
+                                         const LayerConfig &config) {
+  OwningOpRef<ModuleOp> gradModule = buildLayerModule(context, config);
+  auto grad = cast<func::FuncOp>(gradModule->getBody()->front());
+  grad.setName("sas_layer_grad");
+  // Private, so that the inliner drops it once inlined into the entry.
+  grad.setPrivate();
+  grad->remove();
+  module.push_back(grad);
+  buildLayerEntryPoint(module, grad, config, abi::kLayerBackwardFunction);
+}
+
 /// Writes `module` as a position-independent object for the host.
 static llvm::Error emitHostObject(llvm::Module &module, StringRef path) {
   static bool initialized = [] {
@@ -435,16 +475,21 @@ llvm::Expected<LayerKernelReport> sas::emitCudaLayerLibrary(
     return success();
   });
 
-  OwningOpRef<ModuleOp> module = buildLayerModule(context, config);
+  LayerConfig forward = config;
+  forward.backward = false;
+  OwningOpRef<ModuleOp> module = buildLayerModule(context, forward);
   auto layer = cast<func::FuncOp>(module->getBody()->front());
   // Private, so that the inliner drops it once inlined into the entry.
   layer.setPrivate();
-  buildLayerEntryPoint(*module, layer, config, abi::kLayerFunction);
+  buildLayerEntryPoint(*module, layer, forward, abi::kLayerFunction);
   Type element = cast<ShapedType>(layer.getArgumentTypes()[0]).getElementType();
-  buildAttentionEntryPoint(*module, config, element);
-  report.backwardNote = getBackwardNote(context, config, options);
+  buildAttentionEntryPoint(*module, forward, element);
+  report.backwardNote = getBackwardNote(context, forward, options);
   if (report.backwardNote.empty())
-    buildAttentionBackwardEntryPoints(*module, config, element);
+    buildAttentionBackwardEntryPoints(*module, forward, element);
+  report.layerBackwardNote = getLayerBackwardNote(config, report);
+  if (report.layerBackwardNote.empty())
+    buildLayerBackwardEntryPoint(context, *module, config);
   if (failed(verify(*module)))
     return llvm::createStringError("invalid layer IR:\n%s",
                                    diagnostics.c_str());
@@ -455,7 +500,7 @@ llvm::Expected<LayerKernelReport> sas::emitCudaLayerLibrary(
                                    diagnostics.c_str());
   // The configuration goes in last: it lists the kernels the pipeline made.
   report.kernels = listKernels(*module);
-  addLayerGlobals(*module, config, options.chip, report);
+  addLayerGlobals(*module, forward, options.chip, report);
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
@@ -489,7 +534,8 @@ llvm::Expected<LayerKernelReport> sas::emitCudaLayerLibrary(
   {
     std::error_code ec;
     llvm::raw_fd_ostream os(exports, ec);
-    os << "{\n  global:\n    sas_layer_forward;\n    sas_attention_forward;\n"
+    os << "{\n  global:\n    sas_layer_forward;\n    sas_layer_backward;\n"
+          "    sas_attention_forward;\n"
           "    sas_attention_forward_lse;\n    sas_attention_backward;\n"
           "    sas_layer_config;\n    sas_last_error;\n  local: *;\n};\n";
     if (ec)

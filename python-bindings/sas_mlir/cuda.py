@@ -32,6 +32,12 @@ sas_attention_backward). 16-bit libraries run them where the compiler has
 a backward kernel for their head sizes; elsewhere (f32 libraries too) the
 call raises RuntimeError with the library's reason, and a library built
 before these entries existed raises, saying it must be rebuilt.
+
+The whole layer's gradients, in libraries built with `sas-run --target cuda
+--backward`: `d_q, d_k, d_v, d_params = layer.layer_backward(q, k, v,
+state_dict, d_out)` (sas_layer_backward; the attention's gradient on tensor
+cores, the simulations' and PEAA's on the linalg path, which loading such
+a library warns about).
 """
 
 import ctypes
@@ -73,6 +79,15 @@ class LayerLibrary:
         # library built before they existed.
         self._attention_lse = self._entry("sas_attention_forward_lse", 5)
         self._attention_backward = self._entry("sas_attention_backward", 9)
+        # q, k, v, params, d_out, d_q, d_k, d_v, d_params, B, T, stream.
+        self._layer_backward = getattr(self._lib, "sas_layer_backward", None)
+        if self._layer_backward is not None:
+            self._layer_backward.restype = ctypes.c_int
+            self._layer_backward.argtypes = [
+                ctypes.c_void_p] * 3 + [ctypes.POINTER(ctypes.c_void_p)] + [
+                ctypes.c_void_p] * 4 + [ctypes.POINTER(ctypes.c_void_p),
+                                        ctypes.c_int64, ctypes.c_int64,
+                                        ctypes.c_void_p]
         self._forward.restype = ctypes.c_int
         self._forward.argtypes = [
             ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
@@ -97,6 +112,12 @@ class LayerLibrary:
         self.linalg_reasons = list(self.config.get("linalg_reasons", []))
         #: Tilings the compiler chose other than asked (a smaller ring).
         self.tiling_notes = list(self.config.get("tiling_notes", []))
+        #: Whether layer_backward runs (sas-run --target cuda --backward),
+        #: and why not.
+        self.has_layer_backward = bool(self.config.get("layer_backward"))
+        self.layer_backward_note = self.config.get(
+            "layer_backward_note",
+            "the library predates sas_layer_backward: rebuild it")
         slow = [name for name, path in self.kernels if path == "linalg"]
         if slow and self.config["dtype"] != "f32":
             # No silent slow path: a 16-bit layer is meant for tensor cores.
@@ -345,6 +366,47 @@ class LayerLibrary:
         self._call(self._attention_backward,
                    (q, k, v, out, lse, d_out, d_q, d_k, d_v), batch, seq_len)
         return d_q, d_k, d_v
+
+    def layer_backward(self, q, k, v, state_dict, d_out, d_q=None,
+                       d_k=None, d_v=None, d_params=None):
+        """The gradients of the layer's output for the output's gradient
+        `d_out` [B, T, H*D]: (d_q, d_k, d_v, d_params), d_q, d_k, d_v shaped
+        like q [B, T, H, D] and d_params a dict from state-dict key to the
+        parameter's gradient, all in the library's dtype
+        (sas_layer_backward, which recomputes the forward values it needs);
+        written into d_q, d_k, d_v and d_params' tensors where given.
+        Raises RuntimeError with the library's reason where it has no layer
+        backward (built without sas-run --backward). Not recorded by
+        autograd."""
+        if self._layer_backward is None or not self.has_layer_backward:
+            raise RuntimeError(f"{self.path}: this library has no layer "
+                               f"backward: {self.layer_backward_note}")
+        batch, seq_len, output_shape = self._check_inputs(q, k, v, None, "q")
+        self._check("d_out", d_out, output_shape, q.device)
+        pointers = self._parameter_pointers(state_dict, q.device)
+        grads = [self._output(name, given, tuple(q.shape), q.device)
+                 for name, given in (("d_q", d_q), ("d_k", d_k),
+                                     ("d_v", d_v))]
+        given = d_params or {}
+        unknown = [n for n in given if n not in dict(self.parameters)]
+        if unknown:
+            raise KeyError(f"d_params: unknown {unknown}")
+        d_params = {name: self._output(f"d_params['{name}']", given.get(name),
+                                       shape, q.device)
+                    for name, shape in self.parameters}
+        d_pointers = (ctypes.c_void_p * len(d_params))(
+            *[t.data_ptr() for t in d_params.values()])
+        device = q.device
+        with torch.cuda.device(device):
+            stream = torch.cuda.current_stream(device).cuda_stream
+            status = self._layer_backward(
+                q.data_ptr(), k.data_ptr(), v.data_ptr(), pointers,
+                d_out.data_ptr(), *[g.data_ptr() for g in grads], d_pointers,
+                batch, seq_len, stream)
+        if status != 0:
+            raise RuntimeError(f"{self.path}: "
+                               f"{self._lib.sas_last_error().decode()}")
+        return grads[0], grads[1], grads[2], d_params
 
 
 def load(path):

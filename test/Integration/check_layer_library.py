@@ -26,6 +26,12 @@ lib.sas_attention_backward.restype = ctypes.c_int
 lib.sas_attention_backward.argtypes = [ctypes.c_void_p] * 9 + [
     ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
 
+lib.sas_layer_backward.restype = ctypes.c_int
+lib.sas_layer_backward.argtypes = [ctypes.c_void_p] * 3 + [
+    ctypes.POINTER(ctypes.c_void_p)] + [ctypes.c_void_p] * 4 + [
+    ctypes.POINTER(ctypes.c_void_p), ctypes.c_int64, ctypes.c_int64,
+    ctypes.c_void_p]
+
 # Only the documented C API leaves the library.
 exported = subprocess.run(["nm", "-D", "--defined-only", sys.argv[1]],
                           capture_output=True, text=True, check=True).stdout
@@ -47,6 +53,8 @@ print("kernels:", len(paths), "linalg:", paths.count("linalg"),
 print(f"last error before any call: '{lib.sas_last_error().decode()}'")
 print(f"attention backward: {json.dumps(config['attention_backward'])} "
       f"'{config['attention_backward_note']}'")
+print(f"layer backward: {json.dumps(config['layer_backward'])} "
+      f"'{config['layer_backward_note']}'")
 
 fake = ctypes.c_void_p(0x1000)
 params = (ctypes.c_void_p * 22)(*([0x1000] * 22))
@@ -65,6 +73,16 @@ grads = [fake] * 9
 grads[7] = None
 status = lib.sas_attention_backward(*grads, b, t, None)
 print(f"backward null d_k: {status} {lib.sas_last_error().decode()}")
+d_params = (ctypes.c_void_p * 22)(*([0x1000] * 22))
+status = lib.sas_layer_backward(fake, fake, fake, params, None, fake, fake,
+                                fake, d_params, b, t, None)
+print(f"layer backward null d_out: {status} "
+      f"{lib.sas_last_error().decode()}")
+d_params[3] = None
+status = lib.sas_layer_backward(fake, fake, fake, params, fake, fake, fake,
+                                fake, d_params, b, t, None)
+print(f"layer backward null d_params[3]: {status} "
+      f"{lib.sas_last_error().decode()}")
 params[5] = None
 status = lib.sas_layer_forward(fake, fake, fake, params, fake, b, t, None)
 print(f"null parameter: {status} {lib.sas_last_error().decode()}")

@@ -76,7 +76,9 @@ static cl::opt<std::string> outPath(
 static cl::opt<bool> backward(
     "backward",
     cl::desc("Run the layer's backward (sas.layer_grad): the gradients of "
-             "q, k, v and the parameters for the output gradient --d-out"),
+             "q, k, v and the parameters for the output gradient --d-out "
+             "(with --target cuda: also compile it into the library, "
+             "sas_layer_backward)"),
     cl::cat(category));
 static cl::opt<std::string> dOutPath(
     "d-out", cl::desc("With --backward: the output's gradient, [B, T, H*D] .npy"),
@@ -288,9 +290,12 @@ static void rejectLayerFlags() {
 static int emitCudaLibrary(const char *argv0, StorageType storage) {
   if (emitLib.empty())
     fail("--target cuda needs --emit-lib OUT.so");
-  if (!inputFile.empty() || !qPath.empty() || !outPath.empty())
-    fail("--target cuda takes the size flags, not --input, --q or --out");
+  if (!inputFile.empty() || !qPath.empty() || !outPath.empty() ||
+      !dOutPath.empty())
+    fail("--target cuda takes the size flags, not --input, --q, --out or "
+         "--d-out");
   LayerConfig config = configFromFlags(storage);
+  config.backward = backward;
   config.batch = batch.getNumOccurrences() ? batch : ShapedType::kDynamic;
   config.seqLen = seqLen.getNumOccurrences() ? seqLen : ShapedType::kDynamic;
   verifyConfig(config, flagNames());

@@ -72,6 +72,12 @@ inline constexpr int64_t getPeaaColumnTile(int64_t option, bool wgmma) {
 inline constexpr int64_t kDefaultPeaaKTile = 32;
 inline constexpr int64_t kDefaultPeaaStages = 3;
 
+/// sas-gpu-pipeline's token-sum-chunk for convert-sas-to-linalg: the
+/// parameter gradients the linalg path computes sum 256 tokens a thread,
+/// then the ceil(B*T / 256) partial sums (B*T = 16384: 64 partial sums,
+/// one block's worth of threads for each bias element).
+inline constexpr int64_t kGPUTokenSumChunk = 256;
+
 /// Where k and v are simulated when they feed an attention op.
 enum class KVSimulation {
   /// As the cost model decides.

@@ -78,6 +78,10 @@ def ConvertSASToLinalg : Pass<"convert-sas-to-linalg"> {
     Option<"literalPeaa", "literal-peaa", "bool", /*default=*/"false",
            "Lower sas.peaa as one dense layer per head group followed by "
            "the mean, instead of the mean followed by one dense layer">,
+    Option<"tokenSumChunk", "token-sum-chunk", "int64_t", /*default=*/"0",
+           "Sum parameter gradients over the tokens in partial sums of this "
+           "many tokens each, computed in parallel, then their sum (0: one "
+           "sum over all tokens)">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
@@ -122,9 +126,15 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
     f32, and a head of another size is compiled correctly rather than
     padded.
 
-    The backward has no GPU kernels yet: a `sas.attention` that returns its
-    log-sum-exp and the gradient ops (`sas.*_grad`) are errors here, naming
-    the CPU pipeline, which compiles them.
+    The backward: a `sas.attention` that returns its log-sum-exp and
+    `sas.attention_grad` lower, for 16-bit heads that are multiples of 16
+    and at most 256, to the tensor-core kernels (`sas.mma_attention` with
+    its `lse` operand, `sas.mma_attention_grad` after a rowsum(d_o * o)
+    pass and an f32 d_q accumulator); other sizes and f32 are errors naming
+    them. The simulations' and PEAA's gradients (`sas.head_sim_grad`,
+    `sas.feature_sim_grad`, `sas.peaa_grad`) have no tensor-core kernel
+    yet: each gets a remark saying it stays on the linalg path, and
+    `convert-sas-to-linalg` lowers them.
 
     The module's target (`sas.target`, an `#nvvm.target` that
     `sas-gpu-attach-target` attaches and `sas-gpu-pipeline` attaches first)

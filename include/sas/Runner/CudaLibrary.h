@@ -36,6 +36,9 @@ struct LayerKernelReport {
   std::vector<std::string> notes;
   /// Why the library has no attention backward; empty where it has one.
   std::string backwardNote;
+  /// Why the library has no layer backward (sas_layer_backward); empty
+  /// where it has one.
+  std::string layerBackwardNote;
 
   /// Kernels on the linalg path.
   size_t countLinalg() const;
@@ -47,8 +50,10 @@ struct LayerKernelReport {
 /// The JSON that sas_layer_config() of a layer library returns: sizes,
 /// dtype, causal, scale, chip, the parameters (state-dict key and shape)
 /// in the order sas_layer_forward takes them, `kernels` with their paths,
-/// `linalg_reasons`, `tiling_notes`, and `attention_backward` (whether
-/// sas_attention_backward runs) with `attention_backward_note` (why not).
+/// `linalg_reasons`, `tiling_notes`, `attention_backward` (whether
+/// sas_attention_backward runs) with `attention_backward_note` (why not),
+/// and `layer_backward` (whether sas_layer_backward runs) with
+/// `layer_backward_note`.
 std::string getLayerConfigJson(const LayerConfig &config, llvm::StringRef chip,
                                const LayerKernelReport &kernels = {});
 
@@ -57,7 +62,9 @@ std::string getLayerConfigJson(const LayerConfig &config, llvm::StringRef chip,
 /// host code as an x86-64 object, the kernels embedded in it, linked with
 /// the SAS CUDA runtime archive `runtimeArchive` by the C++ compiler driver
 /// `linker`. `context` needs the dialects and extensions of sas-opt.
-/// Returns which kernels it made and their paths.
+/// With `config.backward` the library also has the layer's backward
+/// (sas_layer_backward), where the attention has a GPU backward. Returns
+/// which kernels it made and their paths.
 llvm::Expected<LayerKernelReport>
 emitCudaLayerLibrary(MLIRContext &context, const LayerConfig &config,
                      const SASGPUPipelineOptions &options,

@@ -26,6 +26,9 @@ inline constexpr const char *kAttentionFunction = "sas_attention_device";
 inline constexpr const char *kAttentionLseFunction = "sas_attention_lse_device";
 inline constexpr const char *kAttentionBackwardFunction =
     "sas_attention_backward_device";
+/// The layer's backward (q, k, v, the parameters, d_out, then the 25
+/// gradients): defined only in libraries built with it (sas-run --backward).
+inline constexpr const char *kLayerBackwardFunction = "sas_layer_backward_device";
 /// Constants: the configuration JSON, {B, T} (kDynamic when any), and the
 /// shape tables of the two functions' arguments.
 inline constexpr const char *kConfigJson = "sas_layer_config_json";
@@ -36,9 +39,13 @@ inline constexpr const char *kAttentionLseShapes =
     "sas_attention_lse_arg_shapes";
 inline constexpr const char *kAttentionBackwardShapes =
     "sas_attention_backward_arg_shapes";
+inline constexpr const char *kLayerBackwardShapes =
+    "sas_layer_backward_arg_shapes";
 /// A string: empty where the library has the attention backward, else why
 /// it has none.
 inline constexpr const char *kBackwardNote = "sas_attention_backward_note";
+/// A string: empty where the library has the layer backward, else why not.
+inline constexpr const char *kLayerBackwardNote = "sas_layer_backward_note";
 /// {compute capability x 10, 1 if the code is arch-specific (sm_90a)}: the
 /// devices the kernels' cubins run on, checked before they are loaded.
 inline constexpr const char *kTargetCapability = "sas_layer_target_capability";
@@ -48,11 +55,13 @@ inline constexpr int64_t kDynamic = -1;
 /// kBatch or kLength where the call's B or T goes.
 inline constexpr int64_t kBatch = -1, kLength = -2;
 
-/// Layer arguments: q, k, v, the parameters, out. Attention: q, k, v, out;
-/// with the log-sum-exp: q, k, v, out, lse; backward: q, k, v, out, lse,
-/// d_out, d_q, d_k, d_v.
+/// Layer arguments: q, k, v, the parameters, out; its backward: q, k, v,
+/// the parameters, d_out, d_q, d_k, d_v, the parameters' gradients.
+/// Attention: q, k, v, out; with the log-sum-exp: q, k, v, out, lse;
+/// backward: q, k, v, out, lse, d_out, d_q, d_k, d_v.
 inline constexpr int kNumParameters = 22;
 inline constexpr int kNumLayerArgs = 3 + kNumParameters + 1;
+inline constexpr int kNumLayerBackwardArgs = 2 * (3 + kNumParameters) + 1;
 inline constexpr int kNumAttentionArgs = 4;
 inline constexpr int kNumAttentionLseArgs = 5;
 inline constexpr int kNumAttentionBackwardArgs = 9;

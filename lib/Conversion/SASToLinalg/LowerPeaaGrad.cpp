@@ -26,7 +26,8 @@ using namespace mlir::sas::lowering;
 namespace {
 
 struct LowerPeaaGrad : OpRewritePattern<PeaaGradOp> {
-  using OpRewritePattern::OpRewritePattern;
+  LowerPeaaGrad(MLIRContext *ctx, int64_t tokenChunk)
+      : OpRewritePattern(ctx), tokenChunk(tokenChunk) {}
 
   LogicalResult matchAndRewrite(PeaaGradOp op,
                                 PatternRewriter &rewriter) const override {
@@ -49,17 +50,21 @@ struct LowerPeaaGrad : OpRewritePattern<PeaaGradOp> {
         rewriter, loc, dy, mean, {hf, hf},
         {AffineMap::get(4, 0, {bb, t, i}, ctx),
          AffineMap::get(4, 0, {bb, t, j}, ctx),
-         AffineMap::get(4, 0, {i, j}, ctx)});
-    Value dB = buildSumAllBut(rewriter, loc, dy, 2);
-    // dMean[b, t, j] = sum_i dy[b, t, i] * W[i, j].
+         AffineMap::get(4, 0, {i, j}, ctx)},
+        tokenChunk);
+    Value dB = buildSumAllBut(rewriter, loc, dy, 2, tokenChunk);
+    // dMean[b, t, j] = sum_i dy[b, t, i] * W[i, j], the sum the innermost
+    // loop (on the GPU, the outer loops become the threads).
+    AffineExpr sb, st, sj, si;
+    bindDims(ctx, sb, st, sj, si);
     Value dMean = buildContraction(
         rewriter, loc, dy, op.getW(),
         buildFilled(rewriter, loc,
                     {oSizes[0], oSizes[1], rewriter.getIndexAttr(hf)}, f32,
                     0.0),
-        {AffineMap::get(4, 0, {bb, t, i}, ctx),
-         AffineMap::get(4, 0, {i, j}, ctx),
-         AffineMap::get(4, 0, {bb, t, j}, ctx)});
+        {AffineMap::get(4, 0, {sb, st, si}, ctx),
+         AffineMap::get(4, 0, {si, sj}, ctx),
+         AffineMap::get(4, 0, {sb, st, sj}, ctx)});
 
     // dO[b, t, gH + hh, ff] = dMean[b, t, hh F + ff] / G, written as
     // [B, T, G, H, F] and collapsed to [B, T, H', F].
@@ -96,10 +101,13 @@ struct LowerPeaaGrad : OpRewritePattern<PeaaGradOp> {
     replaceWithCasts(rewriter, op, {dO, dW, dB});
     return success();
   }
+
+  int64_t tokenChunk;
 };
 
 } // namespace
 
-void mlir::sas::populateLowerPeaaGradPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerPeaaGrad>(patterns.getContext());
+void mlir::sas::populateLowerPeaaGradPatterns(RewritePatternSet &patterns,
+                                              int64_t tokenSumChunk) {
+  patterns.add<LowerPeaaGrad>(patterns.getContext(), tokenSumChunk);
 }

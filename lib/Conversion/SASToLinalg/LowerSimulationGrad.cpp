@@ -81,7 +81,8 @@ static Value insertTap(OpBuilder &b, Location loc, Value slice, Value w,
 /// weight gradient of buildHeadConv. One contraction per tap over
 /// the tap's window of the padded input, as in the forward convolution.
 static Value buildHeadConvWeightGrad(OpBuilder &b, Location loc, Value dC,
-                                     Value x, int64_t kernel) {
+                                     Value x, int64_t kernel,
+                                     int64_t tokenChunk) {
   MLIRContext *ctx = b.getContext();
   // Widened once for all taps (buildTokenSum sums in f64).
   Type f64 = b.getF64Type();
@@ -100,7 +101,7 @@ static Value buildHeadConvWeightGrad(OpBuilder &b, Location loc, Value dC,
   for (int64_t tap = 0; tap < kernel; ++tap) {
     Value window = extractTapWindow(b, loc, padded, windowSizes, tap);
     Value tapGrad =
-        buildTokenSum(b, loc, dC, window, {outHeads, heads}, maps);
+        buildTokenSum(b, loc, dC, window, {outHeads, heads}, maps, tokenChunk);
     grad = insertTap(b, loc, tapGrad, grad, tap);
   }
   return grad;
@@ -135,7 +136,8 @@ namespace {
 ///   dY = dS + conv^T(dS; res_w) * [Y > 0];
 ///   d w, d b from dY and x; dx = conv^T(dY; w).
 struct LowerHeadSimGrad : OpRewritePattern<HeadSimGradOp> {
-  using OpRewritePattern::OpRewritePattern;
+  LowerHeadSimGrad(MLIRContext *ctx, int64_t tokenChunk)
+      : OpRewritePattern(ctx), tokenChunk(tokenChunk) {}
 
   LogicalResult matchAndRewrite(HeadSimGradOp op,
                                 PatternRewriter &rewriter) const override {
@@ -152,16 +154,17 @@ struct LowerHeadSimGrad : OpRewritePattern<HeadSimGradOp> {
                             broadcastBias(rewriter, loc, op.getB(), ySizes, 2),
                             kernel);
     Value dS = buildCast(rewriter, loc, op.getDResult(), f32);
-    Value dResW = buildHeadConvWeightGrad(rewriter, loc, dS,
-                                          buildRelu(rewriter, loc, y), kernel);
-    Value dResB = buildSumAllBut(rewriter, loc, dS, 2);
+    Value dResW = buildHeadConvWeightGrad(
+        rewriter, loc, dS, buildRelu(rewriter, loc, y), kernel, tokenChunk);
+    Value dResB = buildSumAllBut(rewriter, loc, dS, 2, tokenChunk);
     Value g = buildHeadConv(rewriter, loc, dS,
                             buildTransposedKernel(rewriter, loc, op.getResW()),
                             buildFilled(rewriter, loc, ySizes, f32, 0.0),
                             kernel);
     Value dY = buildThroughRelu(rewriter, loc, dS, g, y);
-    Value dW = buildHeadConvWeightGrad(rewriter, loc, dY, op.getX(), kernel);
-    Value dB = buildSumAllBut(rewriter, loc, dY, 2);
+    Value dW = buildHeadConvWeightGrad(rewriter, loc, dY, op.getX(), kernel,
+                                       tokenChunk);
+    Value dB = buildSumAllBut(rewriter, loc, dY, 2, tokenChunk);
     Value dX = buildHeadConv(rewriter, loc, dY,
                              buildTransposedKernel(rewriter, loc, op.getW()),
                              buildFilled(rewriter, loc, xSizes, f32, 0.0),
@@ -169,6 +172,8 @@ struct LowerHeadSimGrad : OpRewritePattern<HeadSimGradOp> {
     replaceWithCasts(rewriter, op, {dX, dW, dB, dResW, dResB});
     return success();
   }
+
+  int64_t tokenChunk;
 };
 
 } // namespace
@@ -180,7 +185,8 @@ struct LowerHeadSimGrad : OpRewritePattern<HeadSimGradOp> {
 /// dW[n, k] = sum_{b, t, h} dOut[b, t, h, n] * x[b, t, h, k]: the weight
 /// gradient of buildTokenLinear.
 static Value buildTokenLinearWeightGrad(OpBuilder &b, Location loc,
-                                        Value dOut, Value x) {
+                                        Value dOut, Value x,
+                                        int64_t tokenChunk) {
   MLIRContext *ctx = b.getContext();
   int64_t n = cast<RankedTensorType>(dOut.getType()).getDimSize(3);
   int64_t k = cast<RankedTensorType>(x.getType()).getDimSize(3);
@@ -189,7 +195,8 @@ static Value buildTokenLinearWeightGrad(OpBuilder &b, Location loc,
   return buildTokenSum(b, loc, dOut, x, {n, k},
                        {AffineMap::get(5, 0, {bb, t, h, dn}, ctx),
                         AffineMap::get(5, 0, {bb, t, h, dk}, ctx),
-                        AffineMap::get(5, 0, {dn, dk}, ctx)});
+                        AffineMap::get(5, 0, {dn, dk}, ctx)},
+                       tokenChunk);
 }
 
 /// out[b, t, h, k] = init[b, t, h, k] + sum_n dOut[b, t, h, n] * w[n, k]:
@@ -212,7 +219,8 @@ namespace {
 ///   dF = dZ + (dZ res_w) * [F > 0];
 ///   d w = dF^T x, d b = sum dF, dx = dF w.
 struct LowerFeatureSimGrad : OpRewritePattern<FeatureSimGradOp> {
-  using OpRewritePattern::OpRewritePattern;
+  LowerFeatureSimGrad(MLIRContext *ctx, int64_t tokenChunk)
+      : OpRewritePattern(ctx), tokenChunk(tokenChunk) {}
 
   LogicalResult matchAndRewrite(FeatureSimGradOp op,
                                 PatternRewriter &rewriter) const override {
@@ -228,26 +236,30 @@ struct LowerFeatureSimGrad : OpRewritePattern<FeatureSimGradOp> {
                                broadcastBias(rewriter, loc, op.getB(), fSizes,
                                              3));
     Value dZ = buildCast(rewriter, loc, op.getDResult(), f32);
-    Value dResW = buildTokenLinearWeightGrad(rewriter, loc, dZ,
-                                             buildRelu(rewriter, loc, f));
-    Value dResB = buildSumAllBut(rewriter, loc, dZ, 3);
+    Value dResW = buildTokenLinearWeightGrad(
+        rewriter, loc, dZ, buildRelu(rewriter, loc, f), tokenChunk);
+    Value dResB = buildSumAllBut(rewriter, loc, dZ, 3, tokenChunk);
     Value g = buildTokenLinearInputGrad(
         rewriter, loc, dZ, op.getResW(),
         buildFilled(rewriter, loc, fSizes, f32, 0.0));
     Value dF = buildThroughRelu(rewriter, loc, dZ, g, f);
-    Value dW = buildTokenLinearWeightGrad(rewriter, loc, dF, op.getX());
-    Value dB = buildSumAllBut(rewriter, loc, dF, 3);
+    Value dW =
+        buildTokenLinearWeightGrad(rewriter, loc, dF, op.getX(), tokenChunk);
+    Value dB = buildSumAllBut(rewriter, loc, dF, 3, tokenChunk);
     Value dX = buildTokenLinearInputGrad(
         rewriter, loc, dF, op.getW(),
         buildFilled(rewriter, loc, xSizes, f32, 0.0));
     replaceWithCasts(rewriter, op, {dX, dW, dB, dResW, dResB});
     return success();
   }
+
+  int64_t tokenChunk;
 };
 
 } // namespace
 
-void mlir::sas::populateLowerSimulationGradPatterns(
-    RewritePatternSet &patterns) {
-  patterns.add<LowerHeadSimGrad, LowerFeatureSimGrad>(patterns.getContext());
+void mlir::sas::populateLowerSimulationGradPatterns(RewritePatternSet &patterns,
+                                                    int64_t tokenSumChunk) {
+  patterns.add<LowerHeadSimGrad, LowerFeatureSimGrad>(patterns.getContext(),
+                                                      tokenSumChunk);
 }

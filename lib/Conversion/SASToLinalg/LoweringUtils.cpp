@@ -226,33 +226,117 @@ Value lowering::buildFilled(OpBuilder &b, Location loc,
   return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
 }
 
+Value lowering::chunkTokens(OpBuilder &b, Location loc, Value x,
+                            int64_t chunk) {
+  RankedTensorType type = tensorType(x);
+  unsigned rank = type.getRank();
+  SmallVector<ReassociationIndices> merge = {{0, 1}}, split = {{0, 1}};
+  for (unsigned i = 2; i < rank; ++i) {
+    merge.push_back({i});
+    split.push_back({i});
+  }
+  Value tokens = padToMultiple(b, loc, collapse(b, loc, x, merge), 0, chunk);
+  SmallVector<int64_t> shape(tensorType(tokens).getShape());
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, tokens);
+  if (!ShapedType::isDynamic(shape[0]))
+    shape[0] /= chunk;
+  sizes[0] = affine::makeComposedFoldedAffineApply(
+      b, loc, b.getAffineDimExpr(0).floorDiv(chunk), {sizes[0]});
+  shape.insert(shape.begin() + 1, chunk);
+  sizes.insert(sizes.begin() + 1, b.getIndexAttr(chunk));
+  return expandLike(b, loc, tokens,
+                    RankedTensorType::get(shape, type.getElementType()), split,
+                    sizes);
+}
+
+/// The sum of `partial` [C, ...] (static but for C) over its first
+/// dimension, in its element type. The chunk loop is the innermost: one
+/// thread a result element.
+static Value sumChunks(OpBuilder &b, Location loc, Value partial) {
+  RankedTensorType type = tensorType(partial);
+  unsigned rank = type.getRank();
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<AffineExpr> in = {b.getAffineDimExpr(rank - 1)}, out;
+  for (unsigned i = 0; i + 1 < rank; ++i) {
+    sizes.push_back(b.getIndexAttr(type.getDimSize(i + 1)));
+    in.push_back(b.getAffineDimExpr(i));
+    out.push_back(b.getAffineDimExpr(i));
+  }
+  Value init = buildFilled(b, loc, sizes, type.getElementType(), 0.0);
+  SmallVector<utils::IteratorType> iterators(rank - 1,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), partial, init,
+             ArrayRef<AffineMap>{AffineMap::get(rank, 0, in, b.getContext()),
+                                 AffineMap::get(rank, 0, out, b.getContext())},
+             iterators,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, nloc,
+                   arith::AddFOp::create(nb, nloc, args[1], args[0])
+                       .getResult());
+             })
+      .getResult(0);
+}
+
 Value lowering::buildTokenSum(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                             ArrayRef<int64_t> shape, ArrayRef<AffineMap> maps) {
+                             ArrayRef<int64_t> shape, ArrayRef<AffineMap> maps,
+                             int64_t tokenChunk) {
   Type f64 = b.getF64Type();
   SmallVector<OpFoldResult> sizes;
   for (int64_t size : shape)
     sizes.push_back(b.getIndexAttr(size));
+  SmallVector<AffineMap> sumMaps(maps);
+  if (tokenChunk > 0) {
+    lhs = chunkTokens(b, loc, lhs, tokenChunk);
+    rhs = chunkTokens(b, loc, rhs, tokenChunk);
+    // The batch loop now counts chunks: a parallel loop, one partial sum
+    // each.
+    sumMaps[2] = maps[2].insertResult(maps[0].getResult(0), 0);
+    sizes.insert(sizes.begin(), tensor::getMixedSize(b, loc, lhs, 0));
+  }
   Value sum = buildContraction(b, loc, buildCast(b, loc, lhs, f64),
                                buildCast(b, loc, rhs, f64),
-                               buildFilled(b, loc, sizes, f64, 0.0), maps);
+                               buildFilled(b, loc, sizes, f64, 0.0), sumMaps);
+  if (tokenChunk > 0)
+    sum = sumChunks(b, loc, sum);
   return buildCast(b, loc, sum, b.getF32Type());
 }
 
 Value lowering::buildSumAllBut(OpBuilder &b, Location loc, Value x,
-                               unsigned dim) {
+                               unsigned dim, int64_t tokenChunk) {
   auto type = cast<RankedTensorType>(x.getType());
   unsigned rank = type.getRank();
   Type f64 = b.getF64Type();
-  Value init = buildFilled(b, loc, {b.getIndexAttr(type.getDimSize(dim))}, f64,
-                           0.0);
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(type.getDimSize(dim))};
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::reduction);
+  AffineMap inMap = b.getMultiDimIdentityMap(rank);
+  AffineMap outMap = AffineMap::get(rank, 0, b.getAffineDimExpr(dim));
   iterators[dim] = utils::IteratorType::parallel;
+  if (tokenChunk > 0) {
+    x = chunkTokens(b, loc, x, tokenChunk);
+    sizes.insert(sizes.begin(), tensor::getMixedSize(b, loc, x, 0));
+    // Loops (chunk, dim, the rest): the parallel ones outermost, so that
+    // they become the kernel's threads.
+    SmallVector<AffineExpr> in(rank);
+    in[0] = b.getAffineDimExpr(0);
+    in[dim] = b.getAffineDimExpr(1);
+    for (unsigned i = 1, loop = 2; i < rank; ++i)
+      if (i != dim)
+        in[i] = b.getAffineDimExpr(loop++);
+    inMap = AffineMap::get(rank, 0, in, b.getContext());
+    outMap = AffineMap::get(rank, 0, {b.getAffineDimExpr(0),
+                                      b.getAffineDimExpr(1)},
+                            b.getContext());
+    iterators.assign(rank, utils::IteratorType::reduction);
+    iterators[0] = iterators[1] = utils::IteratorType::parallel;
+  }
+  Value init = buildFilled(b, loc, sizes, f64, 0.0);
   Value sum =
       linalg::GenericOp::create(
-          b, loc, init.getType(), x, init,
-          ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank),
-                              AffineMap::get(rank, 0, b.getAffineDimExpr(dim))},
+          b, loc, init.getType(), x, init, ArrayRef<AffineMap>{inMap, outMap},
           iterators,
           [&](OpBuilder &nb, Location nloc, ValueRange args) {
             Value v = castScalar(nb, nloc, args[0], f64);
@@ -260,6 +344,8 @@ Value lowering::buildSumAllBut(OpBuilder &b, Location loc, Value x,
                 nb, nloc, arith::AddFOp::create(nb, nloc, args[1], v).getResult());
           })
           .getResult(0);
+  if (tokenChunk > 0)
+    sum = sumChunks(b, loc, sum);
   return buildCast(b, loc, sum, b.getF32Type());
 }
 

@@ -129,13 +129,27 @@ Value buildFilled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> shape,
 /// (and more), indexed by `maps`, into a fresh f32 tensor of static `shape`.
 /// It accumulates in f64: a sum of B*T terms that largely cancel loses
 /// about sqrt(B*T) ulps in f32 summed in sequence (relative errors of 3e-5
-/// at T = 2048, where the CPU check asks 1e-5).
+/// at T = 2048, where the CPU check asks 1e-5). lhs and rhs are [B, T, ...]
+/// and their maps start with the token loops (b, t). With `tokenChunk` > 0
+/// the tokens are summed in two steps: one partial sum for each chunk of
+/// that many tokens, every chunk in parallel, then the partial sums (see
+/// chunkTokens).
 Value buildTokenSum(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                    ArrayRef<int64_t> shape, ArrayRef<AffineMap> maps);
+                    ArrayRef<int64_t> shape, ArrayRef<AffineMap> maps,
+                    int64_t tokenChunk);
 
-/// out[n] = the sum of x over every dimension but `dim` (of static size n):
-/// a bias gradient, accumulated in f64 (see buildTokenSum), in f32.
-Value buildSumAllBut(OpBuilder &b, Location loc, Value x, unsigned dim);
+/// out[n] = the sum of x [B, T, ...] over every dimension but `dim` (> 1,
+/// of static size n): a bias gradient, accumulated in f64 (see
+/// buildTokenSum, also for `tokenChunk`), in f32.
+Value buildSumAllBut(OpBuilder &b, Location loc, Value x, unsigned dim,
+                     int64_t tokenChunk);
+
+/// x [B, T, ...] as [ceil(B*T / chunk), chunk, ...]: its tokens in chunks of
+/// `chunk`, the last one padded with zeros. A sum over all tokens of a GPU
+/// kernel is otherwise one loop of B*T steps in each thread of a grid only
+/// as large as the parameter (a bias: one block), or a kernel launched per
+/// token where the token loops come first.
+Value chunkTokens(OpBuilder &b, Location loc, Value x, int64_t chunk);
 
 /// Replaces `op` by `values` (f32), each converted to its result's element
 /// type and cast to its result's type.

@@ -56,8 +56,8 @@ void mlir::sas::populateSASToLinalgConversionPatterns(
   populateLowerAttentionPatterns(patterns, options.queryTile,
                                  options.keyTile);
   populateLowerPeaaPatterns(patterns, options.literalPeaa);
-  populateLowerSimulationGradPatterns(patterns);
-  populateLowerPeaaGradPatterns(patterns);
+  populateLowerSimulationGradPatterns(patterns, options.tokenSumChunk);
+  populateLowerPeaaGradPatterns(patterns, options.tokenSumChunk);
   populateLowerAttentionGradPatterns(patterns, options.queryTile,
                                      options.keyTile);
 }
@@ -80,10 +80,18 @@ struct ConvertSASToLinalgPass
     options.peakGflops = peakGflops;
     options.bandwidthGbps = bandwidthGbps;
     options.literalPeaa = literalPeaa;
+    options.tokenSumChunk = tokenSumChunk;
     return options;
   }
 
   void runOnOperation() override {
+    if (tokenSumChunk < 0) {
+      emitError(getOperation()->getLoc())
+          << "convert-sas-to-linalg: token-sum-chunk must be 0 (one sum over "
+             "all tokens) or positive, got "
+          << static_cast<int64_t>(tokenSumChunk);
+      return signalPassFailure();
+    }
     if (queryTile <= 0 || keyTile <= 0) {
       emitError(getOperation()->getLoc())
           << "convert-sas-to-linalg: query-tile and key-tile must be "

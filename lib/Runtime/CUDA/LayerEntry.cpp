@@ -18,8 +18,23 @@
 #include "sas/Runtime/LayerLibraryABI.h"
 
 #include <string>
+#include <utility>
 
 using namespace sas::cuda;
+
+namespace {
+/// The C interface of a host function taking N memref descriptors.
+template <size_t>
+using DescriptorPtr = void *;
+template <typename Indices>
+struct EntryType;
+template <size_t... I>
+struct EntryType<std::index_sequence<I...>> {
+  using type = void(DescriptorPtr<I>...);
+};
+using LayerBackwardEntry = EntryType<
+    std::make_index_sequence<mlir::sas::abi::kNumLayerBackwardArgs>>::type;
+} // namespace
 
 extern "C" {
 void _mlir_ciface_sas_layer_device(void *, void *, void *, void *, void *,
@@ -34,7 +49,11 @@ __attribute__((weak)) void
 _mlir_ciface_sas_attention_lse_device(void *, void *, void *, void *, void *);
 __attribute__((weak)) void _mlir_ciface_sas_attention_backward_device(
     void *, void *, void *, void *, void *, void *, void *, void *, void *);
+// Defined only where the library was built with the layer backward.
+__attribute__((weak)) LayerBackwardEntry _mlir_ciface_sas_layer_backward_device;
+__attribute__((weak)) extern const int64_t sas_layer_backward_arg_shapes[];
 extern const char sas_attention_backward_note[];
+extern const char sas_layer_backward_note[];
 __attribute__((weak)) extern const int64_t sas_attention_lse_arg_shapes[];
 __attribute__((weak)) extern const int64_t sas_attention_backward_arg_shapes[];
 extern const char sas_layer_config_json[];
@@ -226,6 +245,64 @@ sas_attention_backward(const void *q, const void *k, const void *v,
                  sas_attention_backward_arg_shapes, B, T);
   _mlir_ciface_sas_attention_backward_device(&d[0], &d[1], &d[2], &d[3], &d[4],
                                              &d[5], &d[6], &d[7], &d[8]);
+  setCurrentStream(nullptr);
+  return hasError() ? 1 : 0;
+}
+
+/// Calls `entry` with a pointer to each of the descriptors `d`.
+template <typename Entry, size_t... I>
+static void callEntry(Entry *entry, Descriptor *d, std::index_sequence<I...>) {
+  entry(&d[I]...);
+}
+
+extern "C" SAS_EXPORT int
+sas_layer_backward(const void *q, const void *k, const void *v,
+                   const void *const *params, const void *d_out, void *d_q,
+                   void *d_k, void *d_v, void *const *d_params, int64_t B,
+                   int64_t T, void *stream) {
+  clearError();
+  if (!d_out) {
+    recordError("sas_layer_backward: d_out must not be null");
+    return 1;
+  }
+  if (!checkCall("sas_layer_backward", B, T, q, k, v, d_out))
+    return 1;
+  if (!_mlir_ciface_sas_layer_backward_device) {
+    recordError(std::string("sas_layer_backward: this library has no layer "
+                            "backward: ") +
+                sas_layer_backward_note);
+    return 1;
+  }
+  if (!params || !d_params || !d_q || !d_k || !d_v) {
+    recordError("sas_layer_backward: params, d_params, d_q, d_k and d_v must "
+                "not be null");
+    return 1;
+  }
+  // In the order of sas_layer_backward_device: the inputs (q, k, v, the
+  // parameters, d_out), then their gradients but d_out's.
+  constexpr int numInputs = 3 + kNumParameters + 1;
+  const void *buffers[kNumLayerBackwardArgs] = {q, k, v};
+  buffers[numInputs - 1] = d_out;
+  buffers[numInputs] = d_q;
+  buffers[numInputs + 1] = d_k;
+  buffers[numInputs + 2] = d_v;
+  for (int i = 0; i < kNumParameters; ++i) {
+    if (!params[i] || !d_params[i]) {
+      recordError("sas_layer_backward: parameter " + std::to_string(i) +
+                  (params[i] ? "'s gradient" : "") + " is null");
+      return 1;
+    }
+    buffers[3 + i] = params[i];
+    buffers[numInputs + 3 + i] = d_params[i];
+  }
+  if (!ensureContext())
+    return 1;
+  setCurrentStream(static_cast<CUstream>(stream));
+  Descriptor d[kNumLayerBackwardArgs];
+  setDescriptors(d, buffers, kNumLayerBackwardArgs,
+                 sas_layer_backward_arg_shapes, B, T);
+  callEntry(_mlir_ciface_sas_layer_backward_device, d,
+            std::make_index_sequence<kNumLayerBackwardArgs>());
   setCurrentStream(nullptr);
   return hasError() ? 1 : 0;
 }

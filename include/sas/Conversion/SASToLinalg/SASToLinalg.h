@@ -61,9 +61,13 @@ void populateLowerPeaaPatterns(RewritePatternSet &patterns, bool literal);
 /// sas.head_sim_grad and sas.feature_sim_grad to contractions over all
 /// tokens, sas.peaa_grad likewise, and sas.attention_grad to a blocked
 /// backward of `queryTile` x `keyTile` probability blocks recomputed from
-/// the log-sum-exp.
-void populateLowerSimulationGradPatterns(RewritePatternSet &patterns);
-void populateLowerPeaaGradPatterns(RewritePatternSet &patterns);
+/// the log-sum-exp. Parameter gradients sum over the tokens in one
+/// reduction, or with `tokenSumChunk` > 0 in partial sums over chunks of that
+/// many tokens first (the GPU's choice: the chunks run in parallel).
+void populateLowerSimulationGradPatterns(RewritePatternSet &patterns,
+                                         int64_t tokenSumChunk);
+void populateLowerPeaaGradPatterns(RewritePatternSet &patterns,
+                                   int64_t tokenSumChunk);
 void populateLowerAttentionGradPatterns(RewritePatternSet &patterns,
                                         int64_t queryTile, int64_t keyTile);
 

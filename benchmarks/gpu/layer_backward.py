@@ -1,0 +1,230 @@
+"""Checks and times the layer backward of SAS layer libraries.
+
+Libraries built with `sas-run --target cuda --backward` export
+sas_layer_backward: the gradients of q, k, v and the 22 parameters from q,
+k, v, the parameters and the output's gradient d_out [B, T, H*D], in the
+library's dtype (sas_mlir.cuda's LayerLibrary.layer_backward).
+
+`check`: for every library of cases.LAYER_BACKWARD_CASES (build_libs.py
+--only layer-backward) at every (B, T) of cases.LAYER_BACKWARD_SIZES (and
+config 1's shape at cases.LAYER_BACKWARD_LONG), fresh random inputs,
+parameters and d_out (seed printed), rounded to the library's dtype; every
+gradient buffer poisoned with NaN before the call. The reference is
+PyTorch's autograd through sas_mlir.torch_module's module in float64 (the
+softmax spelled out), fed the same rounded values. Each of the 25
+gradients: ||g - ref|| / ||ref|| below 3e-2 (issue 22's 16-bit bound).
+Beside each gradient over it, PyTorch's own error on the same inputs: the
+module in the library's dtype, its autograd against the same reference.
+
+`bench`: config 1's shape (bf16, causal) at B = 8, T = 1024, same inputs,
+medians of CUDA-event times: the library's forward (sas_layer_forward)
+plus backward (sas_layer_backward) against `torch.compile` of the module's
+forward + backward and the eager module's, and the backward alone. Ratios
+are PyTorch's time over the library's (> 1: the library is faster).
+
+    python3 benchmarks/gpu/layer_backward.py check|bench
+        --libs gpu-libs/libs [--json OUT] [--seed N] [--iters N]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "python-bindings"))
+import cases  # noqa: E402
+import sas_mlir.cuda  # noqa: E402
+from bench import time_ms  # noqa: E402
+from sas_mlir.torch_module import SASAttention  # noqa: E402
+
+THRESHOLD = 3e-2
+DTYPES = {"f16": torch.float16, "bf16": torch.bfloat16}
+DEVICE = "cuda"
+
+
+def make_inputs(case, b, t, seed):
+    """The module's parameters (doubled, so that the residual branches
+    matter as much as the main ones), q, k, v and d_out, in the case's
+    storage type."""
+    _, _, h, d, hs, ds, k, causal, dtype = case
+    torch.manual_seed(seed)
+    module = SASAttention(h, hs, d, ds, k, causal=causal)
+    storage = DTYPES[dtype]
+    state = {n: (2.0 * p.detach()).to(DEVICE, storage).contiguous()
+             for n, p in module.state_dict().items()}
+    q, kk, v = (torch.randn(b, t, h, d, device=DEVICE).to(storage)
+                for _ in range(3))
+    d_out = torch.randn(b, t, h * d, device=DEVICE).to(storage)
+    return state, (q, kk, v), d_out
+
+
+def autograd_gradients(case, state, qkv, d_out, dtype, attention):
+    """PyTorch's gradients of the module in `dtype`: {name: tensor} for q,
+    k, v and every state-dict key."""
+    _, _, h, d, hs, ds, k, causal, _ = case
+    module = SASAttention(h, hs, d, ds, k, causal=causal,
+                          attention=attention).to(DEVICE, dtype)
+    with torch.no_grad():
+        module.load_state_dict({n: p.to(dtype) for n, p in state.items()})
+    inputs = [x.to(dtype).requires_grad_() for x in qkv]
+    params = dict(module.named_parameters())
+    with torch.enable_grad():
+        out = module(*inputs)
+        grads = torch.autograd.grad(out, inputs + list(params.values()),
+                                    d_out.to(dtype))
+    names = ["q", "k", "v"] + list(params)
+    return dict(zip(names, grads))
+
+
+def relative(x, ref):
+    x, ref = x.double(), ref.double()
+    if not bool(torch.isfinite(x).all()):
+        return float("inf")
+    norm = float(ref.norm())
+    return float((x - ref).norm() / norm) if norm > 0 else float(x.norm())
+
+
+def check_one(layer, case, b, t, seed):
+    """{gradient: error} of the library, the reference's norms, and the
+    names over the bound with PyTorch's own error."""
+    state, qkv, d_out = make_inputs(case, b, t, seed)
+    storage = DTYPES[case[8]]
+    nan = float("nan")
+    d_q, d_k, d_v = (torch.full_like(qkv[0], nan) for _ in range(3))
+    d_params = {n: torch.full_like(p, nan) for n, p in state.items()}
+    layer.layer_backward(*qkv, state, d_out, d_q, d_k, d_v, d_params)
+    torch.cuda.synchronize()
+    ours = {"q": d_q, "k": d_k, "v": d_v, **d_params}
+    ref = autograd_gradients(case, state, qkv, d_out, torch.float64, "math")
+    errors = {n: relative(ours[n], ref[n]) for n in ref}
+    over = [n for n, e in errors.items() if not e < THRESHOLD]
+    torch_errors = {}
+    if over:
+        mine = autograd_gradients(case, state, qkv, d_out, storage, "sdpa")
+        torch_errors = {n: relative(mine[n], ref[n]) for n in over}
+    return errors, torch_errors
+
+
+def check(args):
+    seed = args.seed
+    print(f"layer_backward.py check: seed {seed}, "
+          f"{torch.cuda.get_device_name()}, torch {torch.__version__}")
+    rows, passed, failed = [], 0, 0
+    for case in cases.LAYER_BACKWARD_CASES:
+        path = os.path.join(args.libs, cases.layer_backward_name(case))
+        sizes = list(cases.LAYER_BACKWARD_SIZES)
+        if case[2:7] == cases.BENCH_CONFIGS[0][2:]:
+            sizes.append(cases.LAYER_BACKWARD_LONG)
+        try:
+            layer = sas_mlir.cuda.load(path)
+        except Exception as e:
+            print(f"FAIL {os.path.basename(path)}: {type(e).__name__}: {e}")
+            failed += len(sizes)
+            rows.append({"library": os.path.basename(path), "passed": False,
+                         "error": f"{type(e).__name__}: {e}"})
+            continue
+        for b, t in sizes:
+            seed += 1
+            label = (f"{case[8]:4} {'causal' if case[7] else 'full  '} "
+                     f"H={case[2]} D={case[3]} H'={case[4]} D'={case[5]} "
+                     f"K={case[6]} B={b} T={t:5}")
+            try:
+                errors, torch_errors = check_one(layer, case, b, t, seed)
+            except Exception as e:  # report and go on
+                print(f"FAIL {label}: {type(e).__name__}: {e}")
+                failed += 1
+                rows.append({"case": list(case), "b": b, "t": t,
+                             "seed": seed, "passed": False,
+                             "error": f"{type(e).__name__}: {e}"})
+                continue
+            ok = not torch_errors
+            passed += ok
+            failed += not ok
+            worst = max(errors, key=errors.get)
+            print(f"{'ok  ' if ok else 'FAIL'} {label}: worst "
+                  f"{errors[worst]:.2e} (d {worst})")
+            for name, error in torch_errors.items():
+                print(f"       d {name}: {errors[name]:.2e}, PyTorch's own "
+                      f"{case[8]} {error:.2e}")
+            rows.append({"case": list(case), "b": b, "t": t, "seed": seed,
+                         "passed": ok, "errors": errors,
+                         "torch_errors": torch_errors})
+    print(f"layer_backward.py check: {passed} passed, {failed} failed")
+    return {"kind": "layer_backward_check", "seed": args.seed,
+            "device": torch.cuda.get_device_name(),
+            "torch": torch.__version__, "threshold": THRESHOLD,
+            "results": rows, "passed": passed, "failed": failed}
+
+
+def bench(args):
+    b, t, h, d, hs, ds, k = cases.BENCH_CONFIGS[0]
+    case = (None, None, h, d, hs, ds, k, True, "bf16")
+    layer = sas_mlir.cuda.load(
+        os.path.join(args.libs, cases.layer_backward_name(case)))
+    state, qkv, d_out = make_inputs(case, b, t, args.seed)
+    bf16 = torch.bfloat16
+    module = SASAttention(h, hs, d, ds, k, causal=True).to(DEVICE, bf16)
+    with torch.no_grad():
+        module.load_state_dict(state)
+    compiled = torch.compile(module)
+    inputs = [x.clone().requires_grad_() for x in qkv]
+
+    def pytorch(fn):
+        def run():
+            out = fn(*inputs)
+            torch.autograd.grad(out, inputs + list(module.parameters()),
+                                d_out)
+        return run
+
+    out = torch.empty(b, t, h * d, device=DEVICE, dtype=bf16)
+    grads = [torch.empty_like(qkv[0]) for _ in range(3)]
+    d_params = {n: torch.empty_like(p) for n, p in state.items()}
+
+    def ours_backward():
+        layer.layer_backward(*qkv, state, d_out, *grads, d_params)
+
+    def ours():
+        layer(*qkv, state, out=out)
+        ours_backward()
+
+    ms = {}
+    for name, fn in (("sas_mlir_fwd_bwd", ours), ("sas_mlir_bwd",
+                                                  ours_backward),
+                     ("compiled_fwd_bwd", pytorch(compiled)),
+                     ("eager_fwd_bwd", pytorch(module))):
+        ms[name] = time_ms(fn, 3, args.iters)
+    base = ms["sas_mlir_fwd_bwd"]
+    print(f"layer_backward.py bench: {torch.cuda.get_device_name()}, torch "
+          f"{torch.__version__}, bf16, causal, B={b} T={t} H={h} D={d} "
+          f"H'={hs} D'={ds} K={k}, median of {args.iters}")
+    for name, value in ms.items():
+        print(f"  {name:18} {value:8.3f} ms   this/library fwd+bwd "
+              f"{value / base:5.2f}x")
+    return {"kind": "layer_backward_bench", "device":
+            torch.cuda.get_device_name(), "torch": torch.__version__,
+            "shape": [b, t, h, d, hs, ds, k], "iters": args.iters, "ms": ms}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=("check", "bench"))
+    parser.add_argument("--libs", default="gpu-libs/libs")
+    parser.add_argument("--json")
+    parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--iters", type=int, default=20)
+    args = parser.parse_args()
+    result = check(args) if args.mode == "check" else bench(args)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=1)
+    if args.mode == "check" and result["failed"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
