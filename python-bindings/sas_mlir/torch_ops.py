@@ -20,11 +20,20 @@ before the gradients. Handing it the forward's attention output and
 log-sum-exp instead, as the cost model's training plan would (docs/spec.md,
 "Saved or recomputed"), is not wired yet. float32, float16 and bfloat16
 tensors run in that
-storage type (16-bit: f32 accumulation). The CUDA half is issue 23's next
-step: a CUDA tensor raises, it is not copied to the host behind your back.
+storage type (16-bit: f32 accumulation).
+
+On CUDA tensors the ops run layer libraries built ahead of time with
+`sas-run --target cuda --emit-lib L.so ... --backward` (the GPU machine
+needs PyTorch only): register them with `use_cuda_library(path)` or list
+their folders in $SAS_CUDA_LIBRARIES. A call with no matching library
+raises, naming the sas-run command that builds one; nothing is copied to
+the host. The libraries' layer backward runs the simulations' and PEAA's
+gradients on the linalg path (slower than PyTorch's; the library warns
+when loaded).
 """
 
 import functools
+import os
 import warnings
 from typing import List, Optional
 
@@ -42,10 +51,6 @@ def _config(q: torch.Tensor, heads, sim_heads, head_dim, sim_head_dim,
     if q.dtype not in _STORAGE:
         raise TypeError(f"sas.layer runs float32, float16 or bfloat16 "
                         f"tensors, got {q.dtype}")
-    if q.device.type != "cpu":
-        raise NotImplementedError(
-            f"sas.layer runs on the CPU here; q is on {q.device} (the CUDA "
-            f"layer libraries are not wired into these ops yet)")
     return LayerConfig(heads, sim_heads, head_dim, sim_head_dim, kernel,
                        causal=causal, scale=scale, dtype=_STORAGE[q.dtype])
 
@@ -180,6 +185,90 @@ try:
                       causal, backward=True)
 except ImportError:  # PyTorch before custom FLOP formulas
     pass
+
+
+# CUDA: layer libraries written ahead of time by `sas-run --target cuda
+# --emit-lib L.so --backward` (the GPU machine needs no MLIR), registered
+# with use_cuda_library or found in the folders of $SAS_CUDA_LIBRARIES.
+_cuda_libraries = []
+_cuda_paths_read = False
+
+
+def use_cuda_library(path):
+    """Registers the layer library at `path` (a file, or every *.so of a
+    folder) for the CUDA kernels of torch.ops.sas.layer and
+    layer_backward; returns the loaded libraries. A call on CUDA tensors
+    runs the first registered library whose configuration matches: sizes,
+    causal, scale, dtype, and B and T where the library was built for
+    them."""
+    from . import cuda
+    paths = ([os.path.join(path, n) for n in sorted(os.listdir(path))
+              if n.endswith(".so")] if os.path.isdir(path) else [path])
+    loaded = [cuda.load(p) for p in paths]
+    _cuda_libraries.extend(loaded)
+    return loaded
+
+
+def _cuda_library(q, heads, sim_heads, head_dim, sim_head_dim, kernel,
+                  causal, scale, backward):
+    """The registered library for this call, or an error saying how to
+    build one."""
+    global _cuda_paths_read
+    if not _cuda_paths_read:
+        _cuda_paths_read = True
+        for path in filter(None, os.environ.get("SAS_CUDA_LIBRARIES",
+                                                "").split(os.pathsep)):
+            use_cuda_library(path)
+    dtype = _STORAGE.get(q.dtype)
+    expected_scale = scale if scale is not None else sim_head_dim ** -0.5
+    for library in _cuda_libraries:
+        c = library.config
+        if ((c["heads"], c["sim_heads"], c["head_dim"], c["sim_head_dim"],
+             c["kernel"], c["causal"], c["dtype"])
+                != (heads, sim_heads, head_dim, sim_head_dim, kernel, causal,
+                    dtype)
+                or abs(c["scale"] - expected_scale) > 1e-6 * expected_scale
+                or c["batch"] not in (None, q.shape[0])
+                or c["seq_len"] not in (None, q.shape[1])
+                or (backward and not library.has_layer_backward)):
+            continue
+        return library
+    flags = (f"--heads {heads} --sim-heads {sim_heads} --head-dim "
+             f"{head_dim} --sim-head-dim {sim_head_dim} --kernel {kernel} "
+             f"--dtype {dtype}" + ("" if causal else " --no-causal")
+             + ("" if scale is None else f" --scale {scale}"))
+    raise RuntimeError(
+        f"sas.layer{'_backward' if backward else ''} on CUDA: no registered "
+        f"layer library {'with the backward ' if backward else ''}for "
+        f"{flags} (B = {q.shape[0]}, T = {q.shape[1]}). Build one on a "
+        f"machine with SAS-MLIR: sas-run --target cuda --emit-lib L.so "
+        f"{flags} --backward, then sas_mlir.torch_ops.use_cuda_library("
+        f"'L.so') or list its folder in SAS_CUDA_LIBRARIES")
+
+
+@layer.register_kernel("cuda")
+def _(q, k, v, params, heads, sim_heads, head_dim, sim_head_dim, kernel,
+      causal, scale):
+    _check(q, k, v, params)
+    library = _cuda_library(q, heads, sim_heads, head_dim, sim_head_dim,
+                            kernel, causal, scale, backward=False)
+    state = {n: p.contiguous() for n, p in zip(PARAMETER_NAMES, params)}
+    with torch.no_grad():
+        return library(q.contiguous(), k.contiguous(), v.contiguous(), state)
+
+
+@layer_backward.register_kernel("cuda")
+def _(q, k, v, params, d_out, heads, sim_heads, head_dim, sim_head_dim,
+      kernel, causal, scale):
+    _check(q, k, v, params)
+    library = _cuda_library(q, heads, sim_heads, head_dim, sim_head_dim,
+                            kernel, causal, scale, backward=True)
+    state = {n: p.contiguous() for n, p in zip(PARAMETER_NAMES, params)}
+    with torch.no_grad():
+        d_q, d_k, d_v, d_params = library.layer_backward(
+            q.contiguous(), k.contiguous(), v.contiguous(), state,
+            d_out.contiguous())
+    return [d_q, d_k, d_v] + [d_params[n] for n in PARAMETER_NAMES]
 
 
 class SASLayer(torch.nn.Module):
