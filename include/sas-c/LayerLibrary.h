@@ -81,7 +81,7 @@ int sas_attention_backward(const void *q, const void *k, const void *v,
 /// recomputes the forward values it needs: nothing is kept from a forward
 /// call. The attention's gradient runs on tensor cores; the simulations'
 /// and PEAA's gradients run on the linalg path (sas_layer_config()'s
-/// "kernels" and "linalg_reasons" list them), slower than PyTorch. Its
+/// "kernels" and "linalg_reasons" list them), not tuned. Its
 /// temporaries are allocated and freed on `stream`. Same conventions as
 /// sas_layer_forward; a library without it fails every call, saying why
 /// (sas_layer_config()'s "layer_backward_note").

@@ -292,8 +292,21 @@ Value lowering::buildTokenSum(OpBuilder &b, Location loc, Value lhs, Value rhs,
     lhs = chunkTokens(b, loc, lhs, tokenChunk);
     rhs = chunkTokens(b, loc, rhs, tokenChunk);
     // The batch loop now counts chunks: a parallel loop, one partial sum
-    // each.
-    sumMaps[2] = maps[2].insertResult(maps[0].getResult(0), 0);
+    // each, and the outermost, so that the parameter's own (last) loop is
+    // the fastest-varying thread index of the kernel: a warp reads
+    // consecutive features of one token, not one feature of 32 chunks.
+    unsigned chunk = cast<AffineDimExpr>(maps[0].getResult(0)).getPosition();
+    unsigned numLoops = maps[0].getNumDims();
+    SmallVector<AffineExpr> oldToNew;
+    for (unsigned d = 0; d < numLoops; ++d)
+      oldToNew.push_back(b.getAffineDimExpr(d == chunk ? 0
+                                            : d < chunk ? d + 1
+                                                        : d));
+    auto moved = [&](AffineMap map) {
+      return map.replaceDimsAndSymbols(oldToNew, {}, numLoops, 0);
+    };
+    sumMaps = {moved(maps[0]), moved(maps[1]),
+               moved(maps[2]).insertResult(b.getAffineDimExpr(0), 0)};
     sizes.insert(sizes.begin(), tensor::getMixedSize(b, loc, lhs, 0));
   }
   Value sum = buildContraction(b, loc, buildCast(b, loc, lhs, f64),

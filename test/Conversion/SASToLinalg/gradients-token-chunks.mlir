@@ -6,6 +6,11 @@
 // zeros to 12 and split into 3 chunks; one partial sum per chunk, the chunk
 // loop parallel and outside the token loop; then the 3 partial sums, the
 // chunk loop innermost.
+// The chunk loop is the outermost, the weight's columns the innermost
+// parallel loop (a kernel's fastest thread index), the tokens reduced last.
+// CHECK-DAG: affine_map<(d0, d1, d2, d3) -> (d0, d3, d1)>
+// CHECK-DAG: affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+// CHECK-DAG: affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
 // CHECK-LABEL: func @peaa_grad
 //       CHECK:   tensor.collapse_shape {{.*}} into tensor<10x8xf32>
 //       CHECK:   tensor.pad {{.*}} high[2, 0]
