@@ -55,7 +55,7 @@ def split(config, lengths, repeat):
     """The forward and backward ops alone at each length."""
     _, _, h, hs, d, ds, k = config
     layer = SASLayer(h, hs, d, ds, k)
-    named = dict(layer.params.named_parameters())
+    named = dict(layer.named_parameters())
     params = [named[n].detach() for n in PARAMETER_NAMES]
     for t in lengths:
         xs = [torch.randn(1, t, h, d) for _ in range(3)]

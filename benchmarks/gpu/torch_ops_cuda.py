@@ -57,7 +57,7 @@ def check_gradients(seed):
     inputs = [x.clone().requires_grad_() for x in qkv]
     out = layer(*inputs)
     out.backward(d_out)
-    named = dict(layer.params.named_parameters())
+    named = dict(layer.named_parameters())
     ours = {"q": inputs[0].grad, "k": inputs[1].grad, "v": inputs[2].grad,
             **{n: named[n].grad for n in PARAMETER_NAMES}}
     ref = autograd_gradients(CASE, state, qkv, d_out, torch.float64, "math")

@@ -41,6 +41,7 @@ import numpy as np
 import torch
 
 from . import LayerConfig, PARAMETER_NAMES, compile as _compile
+from .torch_module import SASAttention
 
 _STORAGE = {torch.float32: "f32", torch.float16: "f16",
             torch.bfloat16: "bf16"}
@@ -271,28 +272,20 @@ def _(q, k, v, params, d_out, heads, sim_heads, head_dim, sim_head_dim,
     return [d_q, d_k, d_v] + [d_params[n] for n in PARAMETER_NAMES]
 
 
-class SASLayer(torch.nn.Module):
-    """The SAS layer with the parameters (and state-dict keys) of
-    sas_mlir.torch_module.SASAttention, computed by torch.ops.sas.layer."""
+class SASLayer(SASAttention):
+    """The SAS layer computed by torch.ops.sas.layer: a SASAttention (the
+    same constructor, submodules, parameters and initialization, so the
+    same state-dict keys, also inside a larger model) whose forward runs
+    the compiled layer instead of PyTorch's ops."""
 
     def __init__(self, heads, sim_heads, head_dim, sim_head_dim, kernel,
                  causal=True, scale=None):
-        super().__init__()
-        from .torch_module import SASAttention
-        # The reference module owns the parameters (its initialization and
-        # names); its forward is never called.
-        self.params = SASAttention(heads, sim_heads, head_dim, sim_head_dim,
-                                   kernel, causal=causal, scale=scale)
+        super().__init__(heads, sim_heads, head_dim, sim_head_dim, kernel,
+                         causal=causal, scale=scale)
         self.sizes = (heads, sim_heads, head_dim, sim_head_dim, kernel,
                       causal, scale)
 
-    def state_dict(self, *args, **kwargs):
-        return self.params.state_dict(*args, **kwargs)
-
-    def load_state_dict(self, state_dict, *args, **kwargs):
-        return self.params.load_state_dict(state_dict, *args, **kwargs)
-
     def forward(self, q, k, v):
-        named = dict(self.params.named_parameters())
+        named = dict(self.named_parameters())
         return torch.ops.sas.layer(q, k, v, [named[n] for n in PARAMETER_NAMES],
                                    *self.sizes)

@@ -50,7 +50,7 @@ def test_gradients_match_pytorch_autograd(causal, batch, seq_len, kernel):
     want.backward(d_out)
     got = dict(zip(["q", "k", "v"], (x.grad for x in xs32)))
     expected = dict(zip(["q", "k", "v"], (x.grad for x in xs)))
-    got.update((n, p.grad) for n, p in layer.params.named_parameters())
+    got.update((n, p.grad) for n, p in layer.named_parameters())
     expected.update((n, p.grad) for n, p in reference.named_parameters())
     assert sorted(got) == sorted(["q", "k", "v"] + PARAMETER_NAMES)
     # A gradient that is zero by construction (k's last bias; q's and k's
@@ -75,7 +75,7 @@ def test_bf16_runs_in_bf16():
 def test_opcheck():
     layer, _, sizes = make_layers(4)
     xs = inputs(sizes, 2, 9, torch.float32)
-    params = [dict(layer.params.named_parameters())[n] for n in PARAMETER_NAMES]
+    params = [dict(layer.named_parameters())[n] for n in PARAMETER_NAMES]
     args = (*xs, params, *layer.sizes)
     torch.library.opcheck(torch.ops.sas.layer, args)
     d_out = torch.randn(2, 9, sizes["heads"] * sizes["head_dim"])
@@ -204,7 +204,7 @@ def test_the_slow_cpu_backward_says_so():
 def test_errors_name_what_is_wrong():
     layer, _, sizes = make_layers(7)
     xs = inputs(sizes, 1, 4, torch.float32)
-    params = [dict(layer.params.named_parameters())[n] for n in PARAMETER_NAMES]
+    params = [dict(layer.named_parameters())[n] for n in PARAMETER_NAMES]
     with pytest.raises(ValueError, match="takes 22 parameters, got 21"):
         torch.ops.sas.layer(*xs, params[:21], *layer.sizes)
     with pytest.raises(TypeError, match="k is torch.float64 on cpu; q is "
