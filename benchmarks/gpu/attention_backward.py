@@ -33,7 +33,7 @@ dV, dQ, dK).
 
     python3 benchmarks/gpu/attention_backward.py check|bench
         --libs gpu-libs/libs [--json OUT] [--seed N] [--filter PARTS]
-        [--iters N]
+        [--iters N] [--q-scale S]
 """
 
 import argparse
@@ -115,8 +115,9 @@ def rel_error(x, ref):
     return float((x - ref).norm()) / (norm if norm > 0 else 1.0)
 
 
-def inputs(c, b, t, seed):
-    """Fresh random q, k, v, d_out of the library's sizes and dtype."""
+def inputs(c, b, t, seed, q_scale=2.0):
+    """Fresh random q, k, v, d_out of the library's sizes and dtype; q's
+    entries have standard deviation `q_scale`."""
     storage = DTYPES[c["dtype"]]
     generator = torch.Generator(device=DEVICE).manual_seed(seed)
     hs, ds, d = c["sim_heads"], c["sim_head_dim"], c["head_dim"]
@@ -124,8 +125,9 @@ def inputs(c, b, t, seed):
     def randn(*shape, factor=1.0):
         return (torch.randn(*shape, device=DEVICE, generator=generator)
                 * factor).to(storage)
-    # Scores of a few units: a softmax that is neither flat nor one-hot.
-    return (randn(b, t, hs, ds, factor=2.0), randn(b, t, hs, ds),
+    # Scores of a few units by default: a softmax that is neither flat nor
+    # one-hot (--q-scale sharpens it).
+    return (randn(b, t, hs, ds, factor=q_scale), randn(b, t, hs, ds),
             randn(b, t, hs, d), randn(b, t, hs, d))
 
 
@@ -133,13 +135,13 @@ def poisoned(shape, dtype):
     return torch.full(shape, float("nan"), dtype=dtype, device=DEVICE)
 
 
-def backward_errors(layer, b, t, seed):
+def backward_errors(layer, b, t, seed, q_scale=2.0):
     """The relative errors of the library's forward_lse and backward at
     (b, t) against reference(), fresh random inputs from `seed`, every
     output poisoned with NaN first; and SDPA's gradient errors on the same
     inputs (None where SDPA refuses them)."""
     c = layer.config
-    q, k, v, d_out = inputs(c, b, t, seed)
+    q, k, v, d_out = inputs(c, b, t, seed, q_scale)
     storage = q.dtype
     hs, ds, d = c["sim_heads"], c["sim_head_dim"], c["head_dim"]
     out = poisoned((b, t, hs, d), storage)
@@ -203,7 +205,8 @@ def check(args):
             head = (f"{tag:6s} {dtype:4s} {'causal' if causal else 'full  '}"
                     f" H'={hs} D'={ds} D={d} B={b} T={t:5d}")
             try:
-                errors, sdpa_errors = backward_errors(layer, b, t, seed)
+                errors, sdpa_errors = backward_errors(layer, b, t, seed,
+                                                      args.q_scale)
             except RuntimeError as e:  # refused (no kernel) or failed
                 message = str(e).replace(path, os.path.basename(path))
                 failures += 1
@@ -324,6 +327,9 @@ def main():
     parser.add_argument("--json")
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--iters", type=int, default=30)
+    parser.add_argument("--q-scale", type=float, default=2.0,
+                        help="check: the standard deviation of q's entries "
+                             "(larger: sharper softmax)")
     parser.add_argument("--lengths", type=int, nargs="+",
                         help="check these T instead of "
                         "cases.ATTENTION_LENGTHS (a short run, e.g. under "

@@ -4,8 +4,8 @@ sas_mlir.torch_ops.use_cuda_library), where PyTorch users train:
 
 - SASLayer (the drop-in module) in bf16 on CUDA: forward and backward
   through autograd, every gradient (q, k, v and the 22 parameters) against
-  PyTorch's autograd through the official module in float64, below 3e-2
-  (layer_backward.py's check);
+  PyTorch's autograd through the official module in float64, by
+  layer_backward.py's rule (3e-2, or no worse than PyTorch's own bf16);
 - torch.library.opcheck of both ops on CUDA tensors (schema, fake tensor,
   autograd registration, aot dispatch dynamic);
 - torch.compile(fullgraph=True) of a model using SASLayer with a dynamic
@@ -31,8 +31,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "python-bindings"))
 import cases  # noqa: E402
-from layer_backward import (THRESHOLD, autograd_gradients,  # noqa: E402
-                            make_inputs, relative)
+from layer_backward import (autograd_gradients, errors_of,  # noqa: E402
+                            make_inputs, verdict)
 from sas_mlir import PARAMETER_NAMES  # noqa: E402
 from sas_mlir.torch_ops import SASLayer, use_cuda_library  # noqa: E402
 
@@ -61,10 +61,15 @@ def check_gradients(seed):
     ours = {"q": inputs[0].grad, "k": inputs[1].grad, "v": inputs[2].grad,
             **{n: named[n].grad for n in PARAMETER_NAMES}}
     ref = autograd_gradients(CASE, state, qkv, d_out, torch.float64, "math")
-    errors = {n: relative(ours[n], ref[n]) for n in ref}
+    theirs = autograd_gradients(CASE, state, qkv, d_out, torch.bfloat16,
+                                "sdpa")
+    errors, torch_errors = errors_of(ours, ref), errors_of(theirs, ref)
     worst = max(errors, key=errors.get)
-    assert errors[worst] < THRESHOLD, f"d {worst}: {errors[worst]:.2e}"
-    return f"worst of 25 gradients {errors[worst]:.2e} (d {worst})"
+    assert verdict(errors, torch_errors), (
+        f"d {worst}: {errors[worst]:.2e}, PyTorch's own bf16 worst "
+        f"{max(torch_errors.values()):.2e}")
+    return (f"worst of 25 gradients {errors[worst]:.2e} (d {worst}), "
+            f"PyTorch's own bf16 worst {max(torch_errors.values()):.2e}")
 
 
 def op_args(seed):
