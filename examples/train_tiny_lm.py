@@ -167,7 +167,7 @@ def train(args):
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
         if step >= args.warmup:
             timed_tokens += x.numel()
         if (step + 1) % args.log_every == 0 or step + 1 == args.steps:
@@ -180,7 +180,8 @@ def train(args):
     tokens_per_second = timed_tokens / seconds if timed_tokens else math.nan
     print(f"{args.attention}: final loss {final:.4f} (mean of the last "
           f"{len(losses[-10:])} steps), {tokens_per_second:.0f} tokens/s")
-    return {"attention": args.attention, "device": str(device),
+    return {"kind": "training", "attention": args.attention,
+            "device": str(device),
             "dtype": args.dtype, "compile": args.compile,
             "steps": args.steps, "losses": losses, "final_loss": final,
             "tokens_per_second": tokens_per_second,

@@ -10,7 +10,10 @@ and the JSON and logs of bench.py (whole layers), attention.py bench and
 check, check.py and kernel_profile.py, compute-sanitizer's logs, and the
 JSON of sweep.py and sweep.py --parity (issue 21's shape sweep: each
 shape's verdict, times and SDPA backend, the pass count and the worst
-ratios) and of attention_backward.py check and bench (the attention
+ratios), of layer_backward.py check and bench and of
+examples/train_tiny_lm.py (the layer backward's tally and medians; a
+training run's final loss and tokens per second), and of
+attention_backward.py check and bench (the attention
 backward: its pass/fail tally with the largest errors, ours and SDPA's;
 each benchmark config's medians, ratios to SDPA and SDPA backend; its
 JSON only, its logs are not read). Every JSON
@@ -89,14 +92,20 @@ def json_kind(data):
     bench, bench.py --attention-only), check (check.py), attention_check
     (attention.py check), profile (kernel_profile.py), sweep and parity
     (sweep.py), backward_check and backward_bench (attention_backward.py),
-    or None."""
+    layer_backward_check and layer_backward_bench (layer_backward.py),
+    training (examples/train_tiny_lm.py), or None."""
     if isinstance(data, list) and data and "kernels" in data[0]:
         return "profile"
     if isinstance(data, dict) and "kernels" in data:
         return "profile"
     if isinstance(data, dict) and data.get("kind") in (
-            "sweep", "parity", "backward_check", "backward_bench"):
-        return data["kind"]  # sweep.py (--parity), attention_backward.py
+            "sweep", "parity", "backward_check", "backward_bench",
+            "layer_backward_check", "layer_backward_bench", "training"):
+        # sweep.py (--parity), attention_backward.py, layer_backward.py,
+        # examples/train_tiny_lm.py
+        return data["kind"]
+    if isinstance(data, dict) and "losses" in data and "attention" in data:
+        return "training"  # train_tiny_lm.py before it wrote its kind
     results = data.get("results") if isinstance(data, dict) else None
     if not results:
         return None
@@ -283,12 +292,54 @@ def backward_bench_from_json(data):
                 failed=data.get("failed"), rows=rows)
 
 
+def layer_backward_check_from_json(data):
+    """layer_backward.py check: the tally and, per case, how it passed
+    ("3e-2", "PyTorch": no worse than PyTorch's own worst, or None) with
+    the worst gradient of ours and of PyTorch's 16-bit module."""
+    cases = []
+    for r in data["results"]:
+        row = dict(case=r.get("case"), b=r.get("b"), t=r.get("t"),
+                   seed=r.get("seed"), passed=r.get("passed"),
+                   verdict=r.get("verdict"))
+        for key, errors in (("worst", r.get("errors")),
+                            ("torch_worst", r.get("torch_errors"))):
+            if errors:
+                name = max(errors, key=errors.get)
+                row[key] = [name, errors[name]]
+        if "error" in r:
+            row["error"] = r["error"]
+        cases.append(row)
+    return dict(passed=data.get("passed"), failed=data.get("failed"),
+                seed=data.get("seed"), device=data.get("device"),
+                torch=data.get("torch"), threshold=data.get("threshold"),
+                cases=cases)
+
+
+def layer_backward_bench_from_json(data):
+    """layer_backward.py bench: the shape and the medians."""
+    return {k: data.get(k) for k in ("device", "torch", "shape", "iters",
+                                     "ms")}
+
+
+def training_from_json(data):
+    """examples/train_tiny_lm.py: the final loss, tokens per second, the
+    model, and the loss every tenth step."""
+    out = {k: data.get(k) for k in ("attention", "device", "dtype",
+                                    "compile", "steps", "final_loss",
+                                    "tokens_per_second", "config")}
+    out["loss_every_10"] = data.get("losses", [])[::10]
+    return out
+
+
 FROM_JSON = {"layer": layer_from_json, "attention": attention_from_json,
              "profile": profile_from_json, "check": check_from_json,
              "attention_check": attention_check_from_json,
              "sweep": sweep_from_json, "parity": parity_from_json,
              "backward_check": backward_check_from_json,
-             "backward_bench": backward_bench_from_json}
+             "backward_bench": backward_bench_from_json,
+             "layer_backward_check": layer_backward_check_from_json,
+             "layer_backward_bench": layer_backward_bench_from_json,
+             "training": training_from_json}
 
 
 # --- logs ------------------------------------------------------------------
@@ -476,7 +527,9 @@ def summarize(run_dir, date=None, commit=None, note=None, raw=None):
         summary["raw_files"] = raw
     kinds = {k: {} for k in ("layer", "attention", "profile", "check",
                              "attention_check", "sanitize", "sweep",
-                             "parity", "backward_check", "backward_bench")}
+                             "parity", "backward_check", "backward_bench",
+                             "layer_backward_check", "layer_backward_bench",
+                             "training")}
     json_stems = set()
     for name in files:
         if not name.endswith(".json") or name in ("summary.json",

@@ -121,10 +121,12 @@ class LayerLibrary:
         slow = [name for name, path in self.kernels if path == "linalg"]
         if slow and self.config["dtype"] != "f32":
             # No silent slow path: a 16-bit layer is meant for tensor cores.
+            names = ", ".join(slow[:4]) + (f", ... ({len(slow) - 4} more)"
+                                           if len(slow) > 4 else "")
             warnings.warn(
                 f"{self.path}: {len(slow)} of {len(self.kernels)} kernels of "
                 f"this {self.config['dtype']} layer run on the linalg path, "
-                f"not on tensor cores: {', '.join(slow)}"
+                f"not on tensor cores: {names}"
                 + ("; " + "; ".join(self.linalg_reasons)
                    if self.linalg_reasons else ""),
                 RuntimeWarning, stacklevel=3)
