@@ -6,6 +6,9 @@
 # use it; without it they are skipped, and the suite says so. It also holds
 # nvidia-cuda-nvdisasm, which the machine-code tests use where ptxas exists.
 #   torch-venv.sh            creates or completes ${SAS_TORCH_VENV:-.venv}
+#   torch-venv.sh --cpu-peers   also installs IREE (iree-base-compiler,
+#                            iree-base-runtime, iree-turbine) for
+#                            benchmarks/cpu/peers.py
 # Prints the environment's python last; exits non-zero when it cannot make
 # one (no network, no python3-venv).
 set -euo pipefail
@@ -25,5 +28,16 @@ fi
 if ! compgen -G "$venv/lib/python3*/site-packages/nvidia/cu13/bin/nvdisasm" >/dev/null; then
   "$python" -m pip install -q --disable-pip-version-check nvidia-cuda-nvdisasm ||
     echo "torch-venv: no nvdisasm (the machine-code tests will be skipped)"
+fi
+# IREE for the CPU peers benchmark, on request. iree-turbine's own
+# requirements but PyTorch, which is installed above: pip would otherwise
+# be free to replace it.
+if [ "${1:-}" = "--cpu-peers" ] &&
+  ! "$python" -c 'import iree.turbine.aot, iree.runtime' 2>/dev/null; then
+  "$python" -m pip install -q --disable-pip-version-check \
+    iree-base-compiler iree-base-runtime decorator Jinja2 ml_dtypes \
+    typing_extensions
+  "$python" -m pip install -q --disable-pip-version-check --no-deps \
+    iree-turbine
 fi
 echo "torch-venv: $("$python" -c 'import torch; print("PyTorch", torch.__version__)') in $python"
