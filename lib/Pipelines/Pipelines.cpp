@@ -84,7 +84,10 @@ void sas::buildSASCPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createSASHoistVectorTransfers());
   pm.addPass(createCanonicalizerPass());
 
-  // Loops; attention tiles run on OpenMP threads.
+  // Loops; attention tiles run on OpenMP threads. Strided copies (into
+  // padded buffers) become loops too, rather than calls to the runtime's
+  // element-by-element memrefCopy.
+  pm.addNestedPass<func::FuncOp>(createSASLinalgStridedCopies());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   pm.addPass(createConvertSCFToOpenMPPass());

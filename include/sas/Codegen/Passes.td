@@ -60,6 +60,22 @@ def SASHoistVectorTransfers : Pass<"sas-hoist-vector-transfers",
   }];
 }
 
+def SASLinalgStridedCopies : Pass<"sas-linalg-strided-copies",
+                                  "func::FuncOp"> {
+  let summary = "Copy between strided buffers with linalg.copy";
+  let description = [{
+    Rewrites each `memref.copy` whose source or target is not a contiguous
+    row-major buffer (a view into a padded buffer, for instance) into
+    `linalg.copy`, which `convert-linalg-to-loops` turns into loops whose
+    contiguous innermost dimension LLVM vectorizes. Left as it is,
+    `finalize-memref-to-llvm` makes such a copy a call to the runtime's
+    generic `memrefCopy`, which computes every element's address on its
+    own. Copies between contiguous buffers stay `memref.copy` (a
+    `memcpy`).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def SASShortenBufferLifetimes : Pass<"sas-shorten-buffer-lifetimes",
                                      "func::FuncOp"> {
   let summary = "Free each buffer right after its last use";
