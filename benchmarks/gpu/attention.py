@@ -16,13 +16,10 @@ triangle (with diagonal) as bench.py does.
         [--json OUT] [--seed N] [--filter PARTS] [--dir DIR]
 """
 
-import argparse
 import glob
 import json
-import math
 import os
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
@@ -189,12 +186,7 @@ def bench(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=("check", "bench"))
-    parser.add_argument("--libs", default="gpu-libs/libs")
-    parser.add_argument("--json")
-    parser.add_argument("--seed", type=int, default=int(time.time()))
-    parser.add_argument("--iters", type=int, default=30)
+    parser = cases.check_bench_parser(__doc__, iters=30)
     parser.add_argument("--dir", help="every library in this directory "
                         "instead of the benchmark configs' (bench) or the "
                         "check's (check: each at its own B and T where it "

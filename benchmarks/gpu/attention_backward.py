@@ -36,11 +36,9 @@ dV, dQ, dK).
         [--iters N] [--q-scale S]
 """
 
-import argparse
 import json
 import os
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
@@ -321,12 +319,7 @@ def bench(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=("check", "bench"))
-    parser.add_argument("--libs", default="gpu-libs/libs")
-    parser.add_argument("--json")
-    parser.add_argument("--seed", type=int, default=int(time.time()))
-    parser.add_argument("--iters", type=int, default=30)
+    parser = cases.check_bench_parser(__doc__, iters=30)
     parser.add_argument("--q-scale", type=float, default=2.0,
                         help="check: the standard deviation of q's entries "
                              "(larger: sharper softmax)")

@@ -4,7 +4,9 @@ build_libs.py writes them on the build machine (sas-run --target cuda);
 check.py and bench.py load them on the GPU machine. Needs only Python.
 """
 
+import argparse
 import itertools
+import time
 
 # The check matrix of issue 6: K in {1, 3}, G in {1, 2}, D' in {D, 2D},
 # T in {37, 1024}, B in {1, 2}, causal and not, three dtypes. H and D are
@@ -262,3 +264,16 @@ def parity_libraries():
         yield (None, None, 12, 64, 24, e, 1, True, "bf16", "sm_90a")
     for e in (128, 192, 256):
         yield (None, None, 12, 128, 24, e, 1, True, "bf16", "sm_90a")
+
+
+def check_bench_parser(doc, iters):
+    """The command line the check|bench scripts share (attention.py,
+    attention_backward.py, layer_backward.py): the mode, --libs, --json,
+    --seed (default: the time) and --iters (default `iters`)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("mode", choices=("check", "bench"))
+    parser.add_argument("--libs", default="gpu-libs/libs")
+    parser.add_argument("--json")
+    parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--iters", type=int, default=iters)
+    return parser

@@ -33,11 +33,9 @@ are PyTorch's time over the library's (> 1: the library is faster).
         --libs gpu-libs/libs [--json OUT] [--seed N] [--iters N]
 """
 
-import argparse
 import json
 import os
 import sys
-import time
 
 import torch
 
@@ -240,12 +238,7 @@ def bench(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=("check", "bench"))
-    parser.add_argument("--libs", default="gpu-libs/libs")
-    parser.add_argument("--json")
-    parser.add_argument("--seed", type=int, default=int(time.time()))
-    parser.add_argument("--iters", type=int, default=20)
+    parser = cases.check_bench_parser(__doc__, iters=20)
     args = parser.parse_args()
     result = check(args) if args.mode == "check" else bench(args)
     if args.json:
