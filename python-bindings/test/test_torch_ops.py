@@ -214,3 +214,22 @@ def test_errors_name_what_is_wrong():
     with pytest.raises(TypeError, match="float32, float16 or bfloat16"):
         torch.ops.sas.layer(*(x.double() for x in xs),
                             [p.double() for p in params], *layer.sizes)
+
+
+def test_cuda_call_without_a_library_names_the_command(monkeypatch):
+    """On CUDA tensors the ops need a registered layer library; without
+    one the call raises, naming the sas-run command that builds it (checked
+    here through the lookup itself: this machine may have no GPU)."""
+    from sas_mlir import torch_ops
+    monkeypatch.setattr(torch_ops, "_cuda_libraries", [])
+    monkeypatch.setattr(torch_ops, "_cuda_paths_read", True)
+    q = torch.empty(2, 17, SIZES["heads"], SIZES["head_dim"],
+                    dtype=torch.bfloat16)
+    with pytest.raises(RuntimeError, match=(
+            r"sas.layer_backward on CUDA: no registered layer library with "
+            r"the backward for --heads 2 --sim-heads 6 --head-dim 8 "
+            r"--sim-head-dim 12 --kernel 3 --dtype bf16 --no-causal "
+            r"\(B = 2, T = 17\)\. Build one .*sas-run --target cuda "
+            r"--emit-lib L\.so .* --backward")):
+        torch_ops._cuda_library(q, *SIZES.values(), False, None,
+                                backward=True)
