@@ -103,14 +103,15 @@ def sdpa_gradients(q, k, v, d_out, causal, scale):
     return dict(zip(GRADIENTS, grads))
 
 
-def rel_error(x, ref):
+def rel_error(x, ref, scale=None):
     """||x - ref|| / ||ref|| (||x - ref|| where ref is zero), inf where an
-    element of x is not finite."""
+    element of x is not finite; with `scale`, relative to ||scale||
+    instead."""
     x = x.double()
     if not bool(torch.isfinite(x).all()):
         return float("inf")
-    norm = float(ref.norm())
-    return float((x - ref).norm()) / (norm if norm > 0 else 1.0)
+    norm = float((ref if scale is None else scale).double().norm())
+    return float((x - ref.double()).norm()) / (norm if norm > 0 else 1.0)
 
 
 def inputs(c, b, t, seed, q_scale=2.0):

@@ -266,12 +266,12 @@ def parity_libraries():
         yield (None, None, 12, 128, 24, e, 1, True, "bf16", "sm_90a")
 
 
-def check_bench_parser(doc, iters):
+def check_bench_parser(doc, iters, modes=("check", "bench")):
     """The command line the check|bench scripts share (attention.py,
     attention_backward.py, layer_backward.py): the mode, --libs, --json,
     --seed (default: the time) and --iters (default `iters`)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument("mode", choices=("check", "bench"))
+    parser.add_argument("mode", choices=modes)
     parser.add_argument("--libs", default="gpu-libs/libs")
     parser.add_argument("--json")
     parser.add_argument("--seed", type=int, default=int(time.time()))

@@ -36,24 +36,29 @@ THRESHOLDS = {"f32": 1e-5, "f16": 2e-2, "bf16": 2e-2}
 DTYPES = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}
 
 
-def make_case(case, seed):
-    """The float64 reference module, the parameters and q, k, v in the
-    case's storage type, and the reference output, for `seed`."""
+def random_layer(case, seed, device="cuda"):
+    """The case's parameters and q, k, v, in its storage type, on `device`,
+    from `seed`. The parameters are the module's initialization doubled:
+    the biases are zero-free already (uniform init), and the residual
+    branches then matter as much as the main ones."""
     b, t, h, d, hs, ds, k, causal, dtype = case
     torch.manual_seed(seed)
-    device = torch.device("cuda")
-    ref_module = SASAttention(h, hs, d, ds, k, causal=causal,
-                              attention="math").to(device, torch.float64)
-    # Biases are zero-free already (uniform init); make the residual
-    # branches matter as much as the main ones.
-    with torch.no_grad():
-        for p in ref_module.parameters():
-            p.mul_(2.0)
+    module = SASAttention(h, hs, d, ds, k, causal=causal)
     storage = DTYPES[dtype]
-    state = {n: p.detach().to(storage).contiguous()
-             for n, p in ref_module.state_dict().items()}
+    state = {n: (2.0 * p.detach()).to(device, storage).contiguous()
+             for n, p in module.state_dict().items()}
     qkv = [torch.randn(b, t, h, d, device=device).to(storage)
            for _ in range(3)]
+    return state, qkv
+
+
+def make_case(case, seed):
+    """The parameters and q, k, v in the case's storage type
+    (random_layer), and the float64 reference module's output on them."""
+    b, t, h, d, hs, ds, k, causal, dtype = case
+    state, qkv = random_layer(case, seed)
+    ref_module = SASAttention(h, hs, d, ds, k, causal=causal,
+                              attention="math").to("cuda", torch.float64)
     with torch.no_grad():
         ref_module.load_state_dict({n: p.double() for n, p in state.items()})
         ref = ref_module(*[x.double() for x in qkv])

@@ -29,8 +29,16 @@ plus backward (sas_layer_backward) against `torch.compile` of the module's
 forward + backward and the eager module's, and the backward alone. Ratios
 are PyTorch's time over the library's (> 1: the library is faster).
 
+`cpu`: the check's cases and rule with the compiler's CPU JIT instead of
+a library (SASLayer's autograd on CPU tensors; needs the compiled
+extension): whether a GPU result comes from the kernels or from the
+lowering both share.
+
     python3 benchmarks/gpu/layer_backward.py check|bench
         --libs gpu-libs/libs [--json OUT] [--seed N] [--iters N]
+        [--cases I ...] [--sizes B,T ...]
+    PYTHONPATH=build/python_packages .venv/bin/python \
+        benchmarks/gpu/layer_backward.py cpu [--cases I ...] [--sizes B,T ...]
 """
 
 import json
@@ -40,11 +48,15 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "..", "python-bindings"))
+# Last: a build's package (with the compiled extension, which the cpu mode
+# needs) comes first; the source tree's serves the GPU machine.
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                             "..", "..", "python-bindings"))
 import cases  # noqa: E402
 import sas_mlir.cuda  # noqa: E402
+from attention_backward import rel_error  # noqa: E402
 from bench import time_ms  # noqa: E402
+from check import random_layer  # noqa: E402
 from sas_mlir.torch_module import SASAttention  # noqa: E402
 
 THRESHOLD = 3e-2
@@ -53,19 +65,12 @@ DEVICE = "cuda"
 
 
 def make_inputs(case, b, t, seed):
-    """The module's parameters (doubled, so that the residual branches
-    matter as much as the main ones), q, k, v and d_out, in the case's
-    storage type."""
-    _, _, h, d, hs, ds, k, causal, dtype = case
-    torch.manual_seed(seed)
-    module = SASAttention(h, hs, d, ds, k, causal=causal)
-    storage = DTYPES[dtype]
-    state = {n: (2.0 * p.detach()).to(DEVICE, storage).contiguous()
-             for n, p in module.state_dict().items()}
-    q, kk, v = (torch.randn(b, t, h, d, device=DEVICE).to(storage)
-                for _ in range(3))
-    d_out = torch.randn(b, t, h * d, device=DEVICE).to(storage)
-    return state, (q, kk, v), d_out
+    """check.random_layer's parameters and q, k, v at (b, t), and d_out,
+    in the case's storage type on DEVICE."""
+    state, qkv = random_layer((b, t) + tuple(case[2:]), seed, DEVICE)
+    h, d = case[2], case[3]
+    d_out = torch.randn(b, t, h * d, device=DEVICE).to(DTYPES[case[8]])
+    return state, qkv, d_out
 
 
 def autograd_gradients(case, state, qkv, d_out, dtype, attention):
@@ -91,34 +96,54 @@ def autograd_gradients(case, state, qkv, d_out, dtype, attention):
 ZERO_BY_CONSTRUCTION = {"sas_k.3.process.bias": "sas_k.3.process.weight"}
 
 
-def relative(x, ref, scale=None):
-    x, ref = x.double(), ref.double()
-    if not bool(torch.isfinite(x).all()):
-        return float("inf")
-    norm = float(ref.norm() if scale is None else scale.double().norm())
-    return float((x - ref).norm() / norm) if norm > 0 else float(x.norm())
-
-
 def errors_of(grads, ref):
-    return {n: relative(grads[n], ref[n],
-                        ref.get(ZERO_BY_CONSTRUCTION.get(n)))
+    return {n: rel_error(grads[n], ref[n],
+                         ref.get(ZERO_BY_CONSTRUCTION.get(n)))
             for n in ref}
 
 
-def check_one(layer, case, b, t, seed):
-    """{gradient: error} of the library and of PyTorch's own module in the
-    library's dtype, on the same inputs."""
+def library_gradients(layer):
+    """The gradients by the library's sas_layer_backward, into buffers
+    poisoned with NaN."""
+    def run(state, qkv, d_out):
+        nan = float("nan")
+        d_q, d_k, d_v = (torch.full_like(qkv[0], nan) for _ in range(3))
+        d_params = {n: torch.full_like(p, nan) for n, p in state.items()}
+        layer.layer_backward(*qkv, state, d_out, d_q, d_k, d_v, d_params)
+        torch.cuda.synchronize()
+        return {"q": d_q, "k": d_k, "v": d_v, **d_params}
+    return run
+
+
+def module_gradients(case):
+    """The gradients through SASLayer's autograd (torch.ops.sas.layer): on
+    CPU tensors by the compiler's JIT (needs the compiled extension), on
+    CUDA tensors by a registered layer library."""
+    from sas_mlir.torch_ops import SASLayer
+    _, _, h, d, hs, ds, k, causal, dtype = case
+
+    def run(state, qkv, d_out):
+        layer = SASLayer(h, hs, d, ds, k, causal=causal).to(
+            qkv[0].device, DTYPES[dtype])
+        layer.load_state_dict(state)
+        xs = [x.clone().requires_grad_() for x in qkv]
+        with torch.enable_grad():
+            layer(*xs).backward(d_out)
+        named = dict(layer.named_parameters())
+        return {"q": xs[0].grad, "k": xs[1].grad, "v": xs[2].grad,
+                **{n: named[n].grad for n in state}}
+    return run
+
+
+def check_one(ours, case, b, t, seed):
+    """{gradient: error} of `ours` (library_gradients or module_gradients) and
+    of PyTorch's own module in the case's dtype, on the same inputs."""
     state, qkv, d_out = make_inputs(case, b, t, seed)
-    storage = DTYPES[case[8]]
-    nan = float("nan")
-    d_q, d_k, d_v = (torch.full_like(qkv[0], nan) for _ in range(3))
-    d_params = {n: torch.full_like(p, nan) for n, p in state.items()}
-    layer.layer_backward(*qkv, state, d_out, d_q, d_k, d_v, d_params)
-    torch.cuda.synchronize()
-    ours = {"q": d_q, "k": d_k, "v": d_v, **d_params}
+    grads = ours(state, qkv, d_out)
     ref = autograd_gradients(case, state, qkv, d_out, torch.float64, "math")
-    theirs = autograd_gradients(case, state, qkv, d_out, storage, "sdpa")
-    return errors_of(ours, ref), errors_of(theirs, ref)
+    theirs = autograd_gradients(case, state, qkv, d_out, DTYPES[case[8]],
+                                "sdpa")
+    return errors_of(grads, ref), errors_of(theirs, ref)
 
 
 def verdict(errors, torch_errors):
@@ -131,18 +156,26 @@ def verdict(errors, torch_errors):
     return None
 
 
+def device_name():
+    return torch.cuda.get_device_name() if DEVICE == "cuda" else "CPU JIT"
+
+
 def check(args):
     seed = args.seed
-    print(f"layer_backward.py check: seed {seed}, "
-          f"{torch.cuda.get_device_name()}, torch {torch.__version__}")
+    print(f"layer_backward.py {args.mode}: seed {seed}, {device_name()}, "
+          f"torch {torch.__version__}")
     rows, passed, failed = [], 0, 0
-    for case in cases.LAYER_BACKWARD_CASES:
+    for index in args.cases or range(len(cases.LAYER_BACKWARD_CASES)):
+        case = cases.LAYER_BACKWARD_CASES[index]
         path = os.path.join(args.libs, cases.layer_backward_name(case))
         sizes = list(cases.LAYER_BACKWARD_SIZES)
         if case[2:7] == cases.BENCH_CONFIGS[0][2:]:
             sizes.append(cases.LAYER_BACKWARD_LONG)
+        if args.sizes:
+            sizes = [tuple(int(x) for x in bt.split(",")) for bt in args.sizes]
         try:
-            layer = sas_mlir.cuda.load(path)
+            ours = (module_gradients(case) if args.mode == "cpu"
+                    else library_gradients(sas_mlir.cuda.load(path)))
         except Exception as e:
             print(f"FAIL {os.path.basename(path)}: {type(e).__name__}: {e}")
             failed += len(sizes)
@@ -155,7 +188,7 @@ def check(args):
                      f"H={case[2]} D={case[3]} H'={case[4]} D'={case[5]} "
                      f"K={case[6]} B={b} T={t:5}")
             try:
-                errors, torch_errors = check_one(layer, case, b, t, seed)
+                errors, torch_errors = check_one(ours, case, b, t, seed)
             except Exception as e:  # report and go on
                 print(f"FAIL {label}: {type(e).__name__}: {e}")
                 failed += 1
@@ -181,9 +214,10 @@ def check(args):
             rows.append({"case": list(case), "b": b, "t": t, "seed": seed,
                          "passed": ok, "verdict": how, "errors": errors,
                          "torch_errors": torch_errors})
-    print(f"layer_backward.py check: {passed} passed, {failed} failed")
+    print(f"layer_backward.py {args.mode}: {passed} passed, {failed} "
+          "failed")
     return {"kind": "layer_backward_check", "seed": args.seed,
-            "device": torch.cuda.get_device_name(),
+            "device": device_name(),
             "torch": torch.__version__, "threshold": THRESHOLD,
             "results": rows, "passed": passed, "failed": failed}
 
@@ -238,13 +272,23 @@ def bench(args):
 
 
 def main():
-    parser = cases.check_bench_parser(__doc__, iters=20)
+    global DEVICE
+    parser = cases.check_bench_parser(__doc__, iters=20,
+                                      modes=("check", "cpu", "bench"))
+    parser.add_argument("--cases", type=int, nargs="+",
+                        help="check, cpu: only these cases (indices into "
+                             "cases.LAYER_BACKWARD_CASES)")
+    parser.add_argument("--sizes", nargs="+", metavar="B,T",
+                        help="check, cpu: these (B, T) instead of "
+                             "cases.LAYER_BACKWARD_SIZES")
     args = parser.parse_args()
-    result = check(args) if args.mode == "check" else bench(args)
+    if args.mode == "cpu":
+        DEVICE = "cpu"
+    result = bench(args) if args.mode == "bench" else check(args)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=1)
-    if args.mode == "check" and result["failed"]:
+    if args.mode != "bench" and result["failed"]:
         sys.exit(1)
 
 

@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "python-bindings"))
 import cases  # noqa: E402
 from layer_backward import (autograd_gradients, errors_of,  # noqa: E402
-                            make_inputs, verdict)
+                            make_inputs, module_gradients, verdict)
 from sas_mlir import PARAMETER_NAMES  # noqa: E402
 from sas_mlir.torch_ops import SASLayer, use_cuda_library  # noqa: E402
 
@@ -53,13 +53,7 @@ def module(case, state):
 
 def check_gradients(seed):
     state, qkv, d_out = make_inputs(CASE, 2, 37, seed)
-    layer = module(CASE, state)
-    inputs = [x.clone().requires_grad_() for x in qkv]
-    out = layer(*inputs)
-    out.backward(d_out)
-    named = dict(layer.named_parameters())
-    ours = {"q": inputs[0].grad, "k": inputs[1].grad, "v": inputs[2].grad,
-            **{n: named[n].grad for n in PARAMETER_NAMES}}
+    ours = module_gradients(CASE)(state, qkv, d_out)
     ref = autograd_gradients(CASE, state, qkv, d_out, torch.float64, "math")
     theirs = autograd_gradients(CASE, state, qkv, d_out, torch.bfloat16,
                                 "sdpa")
