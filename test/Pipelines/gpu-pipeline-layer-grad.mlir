@@ -11,6 +11,9 @@
 // REMARK-DAG: remark: sas.feature_sim_grad has no tensor-core kernel yet: it stays on the linalg path
 // REMARK-DAG: remark: sas.head_sim_grad has no tensor-core kernel yet: it stays on the linalg path
 // HOST: kernels launched in host loops: 0
+// The counter itself finds a launch in a host loop:
+// RUN: %python %S/../Utils/host_loop_launches.py %S/Inputs/host-loop-launch.mlir | FileCheck %s --check-prefix=COUNTS
+// COUNTS: kernels launched in host loops: 1
 // CHECK-DAG: gpu.binary @grad_attention_grad_mma_0
 // CHECK-DAG: llvm.func @grad(
 func.func @grad(

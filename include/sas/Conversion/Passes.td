@@ -131,10 +131,9 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
     and at most 256, to the tensor-core kernels (`sas.mma_attention` with
     its `lse` operand, `sas.mma_attention_grad` after a rowsum(d_o * o)
     pass and an f32 d_q accumulator); other sizes and f32 are errors naming
-    them. The simulations' and PEAA's gradients (`sas.head_sim_grad`,
-    `sas.feature_sim_grad`, `sas.peaa_grad`) have no tensor-core kernel
-    yet: each gets a remark saying it stays on the linalg path, and
-    `convert-sas-to-linalg` lowers them.
+    them. The simulations' and PEAA's gradients are
+    `convert-sas-token-ops-to-gpu`'s to report and `convert-sas-to-linalg`'s
+    to lower.
 
     The module's target (`sas.target`, an `#nvvm.target` that
     `sas-gpu-attach-target` attaches and `sas-gpu-pipeline` attaches first)
@@ -275,6 +274,11 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
     `peaa-row-tiles` and `peaa-k-tile` say). Other sizes keep the mma.sync
     kernels, which run on every chip from sm_80 on. Shared memory is
     checked against the target's; without a target the pass fails.
+
+    Their gradients (`sas.head_sim_grad`, `sas.feature_sim_grad`,
+    `sas.peaa_grad`) have no tensor-core kernel yet: each gets a remark
+    saying it stays on the linalg path, where `convert-sas-to-linalg`
+    lowers it.
   }];
   let options = [
     Option<"featureSimWarps", "feature-sim-warps", "int64_t",

@@ -575,16 +575,6 @@ struct ConvertSASAttentionToGPUPass
     RewritePatternSet patterns(&getContext());
     populateLowerAttentionToGPUPatterns(patterns, tiling);
     populateLowerAttentionGradToGPUPatterns(patterns, tiling);
-    // Of the backward, only the attention's gradient has a tensor-core
-    // kernel yet (issue 22); the simulations' and PEAA's gradients are left
-    // to convert-sas-to-linalg, whose loops sas-gpu-map-to-launch maps to
-    // kernels. Said once per op, as the token ops' linalg path is.
-    getOperation()->walk([](Operation *op) {
-      if (isa<HeadSimGradOp, FeatureSimGradOp, PeaaGradOp>(op))
-        op->emitRemark() << op->getName()
-                         << " has no tensor-core kernel yet: it stays on the "
-                            "linalg path (f32 loops, f64 parameter sums)";
-    });
     SmallVector<Operation *> attentions;
     getOperation()->walk([&](Operation *op) {
       if (isa<AttentionOp, AttentionGradOp>(op))

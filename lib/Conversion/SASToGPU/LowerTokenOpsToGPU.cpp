@@ -277,6 +277,15 @@ struct ConvertSASTokenOpsToGPUPass
         ops.push_back(op);
     });
     rewriteOpsToBuffers(ops, std::move(patterns));
+    // The gradients of these ops have no tensor-core kernel yet (issue 22):
+    // convert-sas-to-linalg lowers them, and sas-gpu-map-to-launch maps
+    // its loops to kernels. Said once per op, as for the ops above.
+    getOperation()->walk([](Operation *op) {
+      if (isa<HeadSimGradOp, FeatureSimGradOp, PeaaGradOp>(op))
+        op->emitRemark() << op->getName()
+                         << " has no tensor-core kernel yet: it stays on the "
+                            "linalg path (f32 loops, f64 parameter sums)";
+    });
   }
 };
 
