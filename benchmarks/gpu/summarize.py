@@ -316,9 +316,10 @@ def layer_backward_check_from_json(data):
 
 
 def layer_backward_bench_from_json(data):
-    """layer_backward.py bench: the shape and the medians."""
+    """layer_backward.py bench: the shape, the medians and the peak device
+    memory of each forward + backward."""
     return {k: data.get(k) for k in ("device", "torch", "shape", "iters",
-                                     "ms")}
+                                     "ms", "peak_bytes")}
 
 
 def training_from_json(data):
