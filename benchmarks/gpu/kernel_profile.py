@@ -2,7 +2,7 @@
 from PyTorch's profiler (CUPTI sees the driver-API launches of the library).
 
     python3 benchmarks/gpu/kernel_profile.py --libs gpu-libs/libs
-        [--config N] [--json OUT]
+        [--config N] [--json OUT] [--backward] [--top N]
 
 Each kernel is printed next to its two floors: its FLOPs (docs/spec.md)
 at the bf16 tensor-core rate and its compulsory bytes (inputs read once,
@@ -51,21 +51,35 @@ def kernel_floors(name, b, t, h, d, hs, ds, k, causal):
     return None
 
 
-def profile(libs, case, runs):
-    """Per-kernel times of one call of the case's library, with floors."""
+def profile(libs, case, runs, backward=False, top=None):
+    """Per-kernel times of one call of the case's library, with floors;
+    with `backward`, of its *_backward.so library's sas_layer_backward."""
     b, t, h, d, hs, ds, k, causal, dtype = case
     dev, bf16 = torch.device("cuda"), torch.bfloat16
     module = SASAttention(h, hs, d, ds, k, causal=causal).to(dev, bf16)
     state = {n: p.detach().contiguous() for n, p in module.state_dict().items()}
     q, kk, v = (torch.randn(b, t, h, d, device=dev, dtype=bf16)
                 for _ in range(3))
-    layer = sas_mlir.cuda.load(os.path.join(libs, cases.lib_name(*case)))
-    layer(q, kk, v, state)
+    if backward:
+        layer = sas_mlir.cuda.load(os.path.join(
+            libs, cases.layer_backward_name((None, None) + tuple(case[2:]))))
+        d_out = torch.randn(b, t, h * d, device=dev, dtype=bf16)
+        grads = [torch.empty_like(q) for _ in range(3)]
+        d_params = {n: torch.empty_like(p) for n, p in state.items()}
+
+        def call():
+            layer.layer_backward(q, kk, v, state, d_out, *grads, d_params)
+    else:
+        layer = sas_mlir.cuda.load(os.path.join(libs, cases.lib_name(*case)))
+
+        def call():
+            layer(q, kk, v, state)
+    call()
     torch.cuda.synchronize()
     with torch.profiler.profile(
             activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
         for _ in range(runs):
-            layer(q, kk, v, state)
+            call()
         torch.cuda.synchronize()
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "trace.json")
@@ -84,10 +98,11 @@ def profile(libs, case, runs):
         entry["us"] += e["dur"] / runs
     rows = sorted(kernels.values(), key=lambda r: -r["us"])
     total = sum(r["us"] for r in rows)
-    print(f"profile.py: B={b} T={t} H={h} D={d} -> H'={hs} D'={ds} K={k}, "
-          f"{len(rows)} kernels, {total / 1e3:.3f} ms of kernel time per call")
+    print(f"profile.py: B={b} T={t} H={h} D={d} -> H'={hs} D'={ds} K={k}"
+          f"{' backward' if backward else ''}, {len(rows)} kernels, "
+          f"{total / 1e3:.3f} ms of kernel time per call")
     floor_total = 0.0
-    for r in rows:
+    for r in rows[:top] if top else rows:
         floors = kernel_floors(r["name"], *case[:8])
         text = ""
         if floors:
@@ -102,6 +117,10 @@ def profile(libs, case, runs):
         print(f"  {r['us'] / 1e3:9.3f} ms {100 * r['us'] / total:5.1f}%  "
               f"{r['name']:28s} grid {r['grid']} block {r['block']} "
               f"shared {r['shared']}{text}")
+    if top and len(rows) > top:
+        rest = rows[top:]
+        print(f"  {sum(r['us'] for r in rest) / 1e3:9.3f} ms in the other "
+              f"{len(rest)} kernels")
     if floor_total:
         print(f"  sum of the floors: {floor_total / 1e3:.3f} ms "
               f"({total / floor_total:.1f}x of it spent)")
@@ -115,11 +134,18 @@ def main():
     parser.add_argument("--config", type=int, default=0,
                         help="index into cases.BENCH_CONFIGS, or -1: all")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--backward", action="store_true",
+                        help="profile sas_layer_backward of the config's "
+                             "backward library (build_libs.py --only "
+                             "layer-backward; config 1 only)")
+    parser.add_argument("--top", type=int,
+                        help="print only the N slowest kernels")
     parser.add_argument("--json")
     args = parser.parse_args()
     configs = list(cases.bench_cases())
     chosen = configs if args.config < 0 else [configs[args.config]]
-    results = [profile(args.libs, case, args.runs) for case in chosen]
+    results = [profile(args.libs, case, args.runs, args.backward, args.top)
+               for case in chosen]
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results if args.config < 0 else results[0], f, indent=1)

@@ -1,5 +1,5 @@
 """Draws the loss curves of examples/train_tiny_lm.py runs (their --json
-outputs) into one SVG: the loss of every step, thin, and its mean over a
+outputs, gzipped or not) into one SVG: the loss of every step, thin, and its mean over a
 window of --window steps, thick; one colour a run, the legend giving each
 run's final loss and tokens per second. No plotting library: the SVG is
 written by hand, so that the build machine needs nothing new.
@@ -9,6 +9,7 @@ written by hand, so that the build machine needs nothing new.
 """
 
 import argparse
+import gzip
 import json
 import math
 
@@ -111,7 +112,8 @@ def main():
     args = parser.parse_args()
     runs = []
     for path in args.runs:
-        with open(path) as f:
+        with (gzip.open(path, "rt") if path.endswith(".gz")
+              else open(path)) as f:
             run = json.load(f)
         if not run.get("losses"):
             parser.error(f"{path}: no per-step losses (not a "
