@@ -72,11 +72,17 @@ inline constexpr int64_t getPeaaColumnTile(int64_t option, bool wgmma) {
 inline constexpr int64_t kDefaultPeaaKTile = 32;
 inline constexpr int64_t kDefaultPeaaStages = 3;
 
-/// sas-gpu-pipeline's token-sum-chunk for convert-sas-to-linalg: the
-/// parameter gradients the linalg path computes sum 256 tokens a thread,
-/// then the ceil(B*T / 256) partial sums (B*T = 16384: 64 partial sums,
-/// one block's worth of threads for each bias element).
-inline constexpr int64_t kGPUTokenSumChunk = 256;
+/// sas-gpu-pipeline's token-sum-chunk for convert-sas-to-linalg: the most
+/// tokens one partial sum of a parameter gradient covers on the linalg path
+/// (PEAA's weight: 768^2 partial sums a chunk at GPT-2 sizes). Each sum
+/// takes its own chunk below that (chooseTokenChunk in SASToLinalg's
+/// LoweringUtils): few enough tokens that a thread's serial loop stays near
+/// kTokenSumWork multiply-adds, so that a grid as small as a bias still
+/// fills the GPU, and enough that the f64 partial sums keep at most
+/// kTokenSumPartialsPerToken elements a token (2 KiB).
+inline constexpr int64_t kGPUTokenSumChunk = 1024;
+inline constexpr int64_t kTokenSumWork = 512;
+inline constexpr int64_t kTokenSumPartialsPerToken = 256;
 
 /// Where k and v are simulated when they feed an attention op.
 enum class KVSimulation {

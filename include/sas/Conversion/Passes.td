@@ -79,8 +79,9 @@ def ConvertSASToLinalg : Pass<"convert-sas-to-linalg"> {
            "Lower sas.peaa as one dense layer per head group followed by "
            "the mean, instead of the mean followed by one dense layer">,
     Option<"tokenSumChunk", "token-sum-chunk", "int64_t", /*default=*/"0",
-           "Sum parameter gradients over the tokens in partial sums of this "
-           "many tokens each, computed in parallel, then their sum (0: one "
+           "Sum parameter gradients over the tokens in partial sums of at "
+           "most this many tokens each (each sum picks its own power of "
+           "two below it), computed in parallel, then their sum (0: one "
            "sum over all tokens)">,
   ];
   let dependentDialects = [

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "LoweringUtils.h"
+#include "sas/Conversion/PassDefaults.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -12,6 +13,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "llvm/ADT/bit.h"
 
 using namespace mlir;
 using namespace mlir::sas;
@@ -280,6 +282,31 @@ static Value sumChunks(OpBuilder &b, Location loc, Value partial) {
       .getResult(0);
 }
 
+int64_t lowering::chooseTokenChunk(int64_t maxChunk, int64_t outputs,
+                                   int64_t workPerToken) {
+  if (maxChunk <= 0)
+    return 0;
+  int64_t forWork = llvm::bit_floor(static_cast<uint64_t>(
+      std::max<int64_t>(1, kTokenSumWork / std::max<int64_t>(1, workPerToken))));
+  int64_t forMemory = llvm::bit_ceil(static_cast<uint64_t>(
+      llvm::divideCeil(outputs, kTokenSumPartialsPerToken)));
+  return std::min(maxChunk, std::max(forWork, forMemory));
+}
+
+/// The static size of loop `loop` of `maps`, read from the operand dimension
+/// it indexes (1 where none is static).
+static int64_t loopSize(ArrayRef<AffineMap> maps, ArrayRef<Value> operands,
+                        unsigned loop) {
+  for (auto [map, operand] : llvm::zip(maps, operands)) {
+    ArrayRef<int64_t> shape = tensorType(operand).getShape();
+    for (auto [i, result] : llvm::enumerate(map.getResults()))
+      if (auto dim = dyn_cast<AffineDimExpr>(result);
+          dim && dim.getPosition() == loop && !ShapedType::isDynamic(shape[i]))
+        return shape[i];
+  }
+  return 1;
+}
+
 Value lowering::buildTokenSum(OpBuilder &b, Location loc, Value lhs, Value rhs,
                              ArrayRef<int64_t> shape, ArrayRef<AffineMap> maps,
                              int64_t tokenChunk) {
@@ -287,6 +314,20 @@ Value lowering::buildTokenSum(OpBuilder &b, Location loc, Value lhs, Value rhs,
   SmallVector<OpFoldResult> sizes;
   for (int64_t size : shape)
     sizes.push_back(b.getIndexAttr(size));
+  // The multiply-adds a token adds to one result element: the sizes of the
+  // loops that are neither the token loops nor the result's.
+  int64_t work = 1;
+  for (unsigned loop = 0, e = maps[0].getNumDims(); loop < e; ++loop) {
+    auto isLoop = [&](AffineExpr expr) {
+      auto dim = dyn_cast<AffineDimExpr>(expr);
+      return dim && dim.getPosition() == loop;
+    };
+    if (!isLoop(maps[0].getResult(0)) && !isLoop(maps[0].getResult(1)) &&
+        llvm::none_of(maps[2].getResults(), isLoop))
+      work *= loopSize(maps.take_front(2), {lhs, rhs}, loop);
+  }
+  tokenChunk =
+      chooseTokenChunk(tokenChunk, ShapedType::getNumElements(shape), work);
   SmallVector<AffineMap> sumMaps(maps);
   if (tokenChunk > 0) {
     lhs = chunkTokens(b, loc, lhs, tokenChunk);
@@ -328,6 +369,11 @@ Value lowering::buildSumAllBut(OpBuilder &b, Location loc, Value x,
   AffineMap inMap = b.getMultiDimIdentityMap(rank);
   AffineMap outMap = AffineMap::get(rank, 0, b.getAffineDimExpr(dim));
   iterators[dim] = utils::IteratorType::parallel;
+  int64_t work = 1;
+  for (unsigned i = 2; i < rank; ++i)
+    if (i != dim)
+      work *= type.getDimSize(i);
+  tokenChunk = chooseTokenChunk(tokenChunk, type.getDimSize(dim), work);
   if (tokenChunk > 0) {
     x = chunkTokens(b, loc, x, tokenChunk);
     sizes.insert(sizes.begin(), tensor::getMixedSize(b, loc, x, 0));

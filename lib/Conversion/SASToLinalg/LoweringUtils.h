@@ -144,6 +144,14 @@ Value buildTokenSum(OpBuilder &b, Location loc, Value lhs, Value rhs,
 Value buildSumAllBut(OpBuilder &b, Location loc, Value x, unsigned dim,
                      int64_t tokenChunk);
 
+/// The tokens one partial sum of buildTokenSum or buildSumAllBut covers, for
+/// a sum with `outputs` result elements each taking `workPerToken`
+/// multiply-adds a token: a power of two, at most `maxChunk` (0: no
+/// chunks), at least kTokenSumWork / workPerToken and outputs /
+/// kTokenSumPartialsPerToken (include/sas/Conversion/PassDefaults.h).
+int64_t chooseTokenChunk(int64_t maxChunk, int64_t outputs,
+                         int64_t workPerToken);
+
 /// x [B, T, ...] as [ceil(B*T / chunk), chunk, ...]: its tokens in chunks of
 /// `chunk`, the last one padded with zeros. A sum over all tokens of a GPU
 /// kernel is otherwise one loop of B*T steps in each thread of a grid only
