@@ -16,12 +16,12 @@ median kept. The FLOPs of each step are the cost model's
 PyTorch's f32 matmul of 2048^3 on the same threads, timed before and
 after the steps (the larger of the two medians).
 
-The GEMM-shaped steps are those whose work is one matrix product after
-another with a weight matrix over all tokens: the feature simulation
-(B·T·H' rows times D -> D', then D' -> D') and PEAA (B·T rows times
-H·D -> H·D). The head simulation contracts over H or H' heads per tap
-(12 and 24 here), the attention's products are fused with the softmax;
-both are printed too, with the whole layer.
+The GEMM-shaped steps (issue 24: "the simulations and PEAA") are those
+whose work is matrix products with a weight matrix, token by token: the
+head simulation (per token and tap, [H', H] x [H, D], then [H', H'] x
+[H', D]), the feature simulation (B·T·H' rows times D -> D', then D' ->
+D') and PEAA (B·T rows times H·D -> H·D). The attention's products are
+fused with its softmax; it is printed too, with the whole layer.
 
     .venv/bin/python benchmarks/cpu/steps.py [--seq-lens 512 2048]
         [--threads 2] [--repeat 7] [--sas-opt build/bin/sas-opt]
@@ -46,7 +46,7 @@ LLVM_BIN = "/usr/lib/llvm-22/bin"
 LLVM_LIB = "/usr/lib/llvm-22/lib"
 
 H, D, HS, DS, K = 12, 64, 24, 128, 3
-GEMM_SHAPED = ("feature_sim", "peaa")
+GEMM_SHAPED = ("head_sim", "feature_sim", "peaa")
 
 
 def tensor(shape):

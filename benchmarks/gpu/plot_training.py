@@ -89,15 +89,15 @@ def draw(runs, title, window):
                    'stroke-opacity="0.25" stroke-width="0.7"/>')
         out.append(f'<polyline points="{line}" fill="none" stroke="{colour}" '
                    'stroke-width="2"/>')
-        label = (f"{NAMES.get(run['attention'], run['attention'])}"
-                 f"{' (torch.compile)' if run.get('compile') else ''}: final "
+        label = (f"{NAMES.get(run['attention'], run['attention'])}, "
+                 f"{run.get('dtype', '?')}: final "
                  f"{run['final_loss']:.4f}, "
                  f"{run['tokens_per_second'] / 1e3:.1f}k tokens/s")
         ly = TOP + 18 + 18 * i
-        out.append(f'<line x1="{WIDTH - RIGHT - 330}" x2="{WIDTH - RIGHT - 306}"'
+        out.append(f'<line x1="{WIDTH - RIGHT - 300}" x2="{WIDTH - RIGHT - 276}"'
                    f' y1="{ly - 4}" y2="{ly - 4}" stroke="{colour}" '
                    'stroke-width="2"/>')
-        out.append(f'<text x="{WIDTH - RIGHT - 300}" y="{ly}">{label}</text>')
+        out.append(f'<text x="{WIDTH - RIGHT - 270}" y="{ly}">{label}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 

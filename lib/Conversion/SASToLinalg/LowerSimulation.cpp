@@ -13,7 +13,9 @@
 #include "sas/Conversion/SASToLinalg/SASToLinalg.h"
 #include "sas/Dialect/SAS/IR/SASOps.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -94,27 +96,100 @@ Value lowering::buildFeatureSim(OpBuilder &b, Location loc, Value x, Value w,
 
 namespace {
 
-/// Lowers a simulation op with `build` (buildHeadSim or buildFeatureSim) and
-/// truncates the f32 result to the op's storage type.
+/// Lowers a simulation op with `build` (buildHeadSim or buildFeatureSim) on
+/// `x` and truncates the f32 result to the op's storage type.
 template <typename OpTy, Value (*build)(OpBuilder &, Location, Value, Value,
                                         Value, Value, Value)>
-struct LowerSimulation : OpRewritePattern<OpTy> {
-  using OpRewritePattern<OpTy>::OpRewritePattern;
+static Value lowerSimulation(OpBuilder &b, OpTy op, Value x) {
+  Value result = build(b, op.getLoc(), x, op.getW(), op.getB(), op.getResW(),
+                       op.getResB());
+  return buildCast(b, op.getLoc(), result, op.getType().getElementType());
+}
 
-  LogicalResult matchAndRewrite(OpTy op,
+struct LowerFeatureSim : OpRewritePattern<FeatureSimOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(FeatureSimOp op,
                                 PatternRewriter &rewriter) const override {
-    Value result = build(rewriter, op.getLoc(), op.getX(), op.getW(),
-                         op.getB(), op.getResW(), op.getResB());
-    rewriter.replaceOp(op, buildCast(rewriter, op.getLoc(), result,
-                                     op.getType().getElementType()));
+    rewriter.replaceOp(op, lowerSimulation<FeatureSimOp, buildFeatureSim>(
+                               rewriter, op, op.getX()));
     return success();
   }
 };
 
+/// Lowers sas.head_sim. Over all tokens at once, its two convolutions are
+/// six contractions (one a tap), each a pass over a [B, T, H', D]
+/// accumulator in memory, plus the padding copies and the ReLU: bound by
+/// memory bandwidth on the CPU (31-36% of sgemm at GPT-2 sizes,
+/// docs/perf-log/cpu.md). With `tokenTile` > 0 and static B and T it is an
+/// scf.forall over (batch element, tile of tokens), the whole chain per
+/// tile, so that a tile's intermediates stay in cache; the forall is also
+/// the threads' loop.
+struct LowerHeadSim : OpRewritePattern<HeadSimOp> {
+  LowerHeadSim(MLIRContext *ctx, int64_t tokenTile)
+      : OpRewritePattern(ctx), tokenTile(tokenTile) {}
+
+  LogicalResult matchAndRewrite(HeadSimOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto xType = cast<RankedTensorType>(op.getX().getType());
+    RankedTensorType type = op.getType();
+    int64_t batch = xType.getDimSize(0), tokens = xType.getDimSize(1);
+    if (tokenTile <= 0 || ShapedType::isDynamic(batch) ||
+        ShapedType::isDynamic(tokens)) {
+      rewriter.replaceOp(op, lowerSimulation<HeadSimOp, buildHeadSim>(
+                                 rewriter, op, op.getX()));
+      return success();
+    }
+    // A divisor of T: every tile full and static.
+    int64_t tile = std::min(tokens, tokenTile);
+    while (tokens % tile)
+      --tile;
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                         type.getElementType());
+    auto forall = scf::ForallOp::create(
+        rewriter, loc,
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(batch),
+                               rewriter.getIndexAttr(tokens / tile)},
+        ValueRange{init}, std::nullopt);
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(forall.getBody());
+    Value first = affine::makeComposedAffineApply(
+        rewriter, loc, rewriter.getAffineDimExpr(0) * tile,
+        {forall.getInductionVars()[1]});
+    auto slice = [&](int64_t heads, int64_t width) {
+      return std::make_tuple(
+          SmallVector<OpFoldResult>{forall.getInductionVars()[0], first,
+                                    rewriter.getIndexAttr(0),
+                                    rewriter.getIndexAttr(0)},
+          SmallVector<OpFoldResult>{
+              rewriter.getIndexAttr(1), rewriter.getIndexAttr(tile),
+              rewriter.getIndexAttr(heads), rewriter.getIndexAttr(width)},
+          SmallVector<OpFoldResult>(4, rewriter.getIndexAttr(1)));
+    };
+    auto [xOffsets, xSizes, xStrides] =
+        slice(xType.getDimSize(2), xType.getDimSize(3));
+    Value xTile = tensor::ExtractSliceOp::create(rewriter, loc, op.getX(),
+                                                 xOffsets, xSizes, xStrides);
+    Value sTile =
+        lowerSimulation<HeadSimOp, buildHeadSim>(rewriter, op, xTile);
+    rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+    auto [offsets, sizes, strides] =
+        slice(type.getDimSize(2), type.getDimSize(3));
+    tensor::ParallelInsertSliceOp::create(rewriter, loc, sTile,
+                                          forall.getRegionIterArgs()[0],
+                                          offsets, sizes, strides);
+    rewriter.replaceOp(op, forall.getResults());
+    return success();
+  }
+
+  int64_t tokenTile;
+};
+
 } // namespace
 
-void mlir::sas::populateLowerSimulationPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerSimulation<HeadSimOp, buildHeadSim>,
-               LowerSimulation<FeatureSimOp, buildFeatureSim>>(
-      patterns.getContext());
+void mlir::sas::populateLowerSimulationPatterns(RewritePatternSet &patterns,
+                                                int64_t headSimTokenTile) {
+  patterns.add<LowerFeatureSim>(patterns.getContext());
+  patterns.add<LowerHeadSim>(patterns.getContext(), headSimTokenTile);
 }

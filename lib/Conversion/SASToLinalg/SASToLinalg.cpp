@@ -52,7 +52,7 @@ void mlir::sas::populateSASToLinalgFusionPatterns(
 void mlir::sas::populateSASToLinalgConversionPatterns(
     RewritePatternSet &patterns, const ConvertSASToLinalgOptions &options) {
   populateExpandLayerPatterns(patterns);
-  populateLowerSimulationPatterns(patterns);
+  populateLowerSimulationPatterns(patterns, options.headSimTokenTile);
   populateLowerAttentionPatterns(patterns, options.queryTile,
                                  options.keyTile);
   populateLowerPeaaPatterns(patterns, options.literalPeaa);
@@ -81,6 +81,7 @@ struct ConvertSASToLinalgPass
     options.bandwidthGbps = bandwidthGbps;
     options.literalPeaa = literalPeaa;
     options.tokenSumChunk = tokenSumChunk;
+    options.headSimTokenTile = headSimTokenTile;
     return options;
   }
 
@@ -90,6 +91,13 @@ struct ConvertSASToLinalgPass
           << "convert-sas-to-linalg: token-sum-chunk must be 0 (one sum over "
              "all tokens) or positive, got "
           << static_cast<int64_t>(tokenSumChunk);
+      return signalPassFailure();
+    }
+    if (headSimTokenTile < 0) {
+      emitError(getOperation()->getLoc())
+          << "convert-sas-to-linalg: head-sim-token-tile must be 0 (each "
+             "step over all tokens) or positive, got "
+          << static_cast<int64_t>(headSimTokenTile);
       return signalPassFailure();
     }
     if (queryTile <= 0 || keyTile <= 0) {
