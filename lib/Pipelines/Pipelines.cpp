@@ -60,7 +60,7 @@ void sas::buildSASCPUPipeline(OpPassManager &pm,
   lowering.kvSimulation = options.kvSimulation;
   lowering.fusionRemarks = options.fusionRemarks;
   lowering.literalPeaa = options.literalPeaa;
-  lowering.headSimTokenTile = kCPUHeadSimTokenTile;
+  lowering.simulationTokenTile = kCPUSimulationTokenTile;
   pm.addPass(createConvertSASToLinalg(lowering));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -84,11 +84,11 @@ inline constexpr int64_t kGPUTokenSumChunk = 1024;
 inline constexpr int64_t kTokenSumWork = 512;
 inline constexpr int64_t kTokenSumPartialsPerToken = 256;
 
-/// sas-cpu-pipeline's head-sim-token-tile for convert-sas-to-linalg: a
-/// head simulation computed 16 tokens at a time keeps its intermediates
-/// (the input padded, Y, ReLU(Y) padded, the result: about 22 KiB a token
-/// at H' = 24, D = 64) in a core's L2.
-inline constexpr int64_t kCPUHeadSimTokenTile = 16;
+/// sas-cpu-pipeline's simulation-token-tile for convert-sas-to-linalg: a
+/// simulation computed 16 tokens at a time keeps its intermediates in a
+/// core's L2 (at H' = 24, D = 64, D' = 128: about 22 KiB a token for a head
+/// simulation, 42 KiB for a feature simulation).
+inline constexpr int64_t kCPUSimulationTokenTile = 16;
 
 /// Where k and v are simulated when they feed an attention op.
 enum class KVSimulation {

@@ -83,12 +83,12 @@ def ConvertSASToLinalg : Pass<"convert-sas-to-linalg"> {
            "most this many tokens each (each sum picks its own power of "
            "two below it), computed in parallel, then their sum (0: one "
            "sum over all tokens)">,
-    Option<"headSimTokenTile", "head-sim-token-tile", "int64_t",
+    Option<"simulationTokenTile", "simulation-token-tile", "int64_t",
            /*default=*/"0",
-           "Compute each sas.head_sim with static B and T in a parallel loop "
-           "over tiles of at most this many tokens of one batch element, "
-           "its six convolution taps and their intermediates per tile (0: "
-           "each step over all tokens)">,
+           "Compute each sas.head_sim and sas.feature_sim with static B and "
+           "T in a parallel loop over tiles of at most this many tokens of "
+           "one batch element, every step and intermediate per tile (0: each "
+           "step over all tokens)">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",

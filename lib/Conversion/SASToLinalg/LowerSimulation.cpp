@@ -106,30 +106,22 @@ static Value lowerSimulation(OpBuilder &b, OpTy op, Value x) {
   return buildCast(b, op.getLoc(), result, op.getType().getElementType());
 }
 
-struct LowerFeatureSim : OpRewritePattern<FeatureSimOp> {
-  using OpRewritePattern::OpRewritePattern;
+/// Lowers sas.head_sim or sas.feature_sim (`build`: buildHeadSim or
+/// buildFeatureSim). Over all tokens at once, each step of the chain (a
+/// head simulation's six per-tap contractions, padding copies and ReLU; a
+/// feature simulation's two products and ReLU) is a pass over a [B, T, H',
+/// *] tensor in memory: bound by memory bandwidth on the CPU (the head
+/// simulation at 31-36% of sgemm at GPT-2 sizes, docs/perf-log/cpu.md).
+/// With `tokenTile` > 0 and static B and T it is an scf.forall over (batch
+/// element, tile of tokens), the whole chain per tile, so that a tile's
+/// intermediates stay in cache; the forall is also the threads' loop.
+template <typename OpTy, Value (*build)(OpBuilder &, Location, Value, Value,
+                                        Value, Value, Value)>
+struct LowerSimulation : OpRewritePattern<OpTy> {
+  LowerSimulation(MLIRContext *ctx, int64_t tokenTile)
+      : OpRewritePattern<OpTy>(ctx), tokenTile(tokenTile) {}
 
-  LogicalResult matchAndRewrite(FeatureSimOp op,
-                                PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, lowerSimulation<FeatureSimOp, buildFeatureSim>(
-                               rewriter, op, op.getX()));
-    return success();
-  }
-};
-
-/// Lowers sas.head_sim. Over all tokens at once, its two convolutions are
-/// six contractions (one a tap), each a pass over a [B, T, H', D]
-/// accumulator in memory, plus the padding copies and the ReLU: bound by
-/// memory bandwidth on the CPU (31-36% of sgemm at GPT-2 sizes,
-/// docs/perf-log/cpu.md). With `tokenTile` > 0 and static B and T it is an
-/// scf.forall over (batch element, tile of tokens), the whole chain per
-/// tile, so that a tile's intermediates stay in cache; the forall is also
-/// the threads' loop.
-struct LowerHeadSim : OpRewritePattern<HeadSimOp> {
-  LowerHeadSim(MLIRContext *ctx, int64_t tokenTile)
-      : OpRewritePattern(ctx), tokenTile(tokenTile) {}
-
-  LogicalResult matchAndRewrite(HeadSimOp op,
+  LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto xType = cast<RankedTensorType>(op.getX().getType());
@@ -137,8 +129,8 @@ struct LowerHeadSim : OpRewritePattern<HeadSimOp> {
     int64_t batch = xType.getDimSize(0), tokens = xType.getDimSize(1);
     if (tokenTile <= 0 || ShapedType::isDynamic(batch) ||
         ShapedType::isDynamic(tokens)) {
-      rewriter.replaceOp(op, lowerSimulation<HeadSimOp, buildHeadSim>(
-                                 rewriter, op, op.getX()));
+      rewriter.replaceOp(op, lowerSimulation<OpTy, build>(rewriter, op,
+                                                           op.getX()));
       return success();
     }
     // A divisor of T: every tile full and static.
@@ -157,26 +149,24 @@ struct LowerHeadSim : OpRewritePattern<HeadSimOp> {
     Value first = affine::makeComposedAffineApply(
         rewriter, loc, rewriter.getAffineDimExpr(0) * tile,
         {forall.getInductionVars()[1]});
-    auto slice = [&](int64_t heads, int64_t width) {
+    auto slice = [&](RankedTensorType t) {
       return std::make_tuple(
           SmallVector<OpFoldResult>{forall.getInductionVars()[0], first,
                                     rewriter.getIndexAttr(0),
                                     rewriter.getIndexAttr(0)},
-          SmallVector<OpFoldResult>{
-              rewriter.getIndexAttr(1), rewriter.getIndexAttr(tile),
-              rewriter.getIndexAttr(heads), rewriter.getIndexAttr(width)},
+          SmallVector<OpFoldResult>{rewriter.getIndexAttr(1),
+                                    rewriter.getIndexAttr(tile),
+                                    rewriter.getIndexAttr(t.getDimSize(2)),
+                                    rewriter.getIndexAttr(t.getDimSize(3))},
           SmallVector<OpFoldResult>(4, rewriter.getIndexAttr(1)));
     };
-    auto [xOffsets, xSizes, xStrides] =
-        slice(xType.getDimSize(2), xType.getDimSize(3));
+    auto [xOffsets, xSizes, xStrides] = slice(xType);
     Value xTile = tensor::ExtractSliceOp::create(rewriter, loc, op.getX(),
                                                  xOffsets, xSizes, xStrides);
-    Value sTile =
-        lowerSimulation<HeadSimOp, buildHeadSim>(rewriter, op, xTile);
+    Value result = lowerSimulation<OpTy, build>(rewriter, op, xTile);
     rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
-    auto [offsets, sizes, strides] =
-        slice(type.getDimSize(2), type.getDimSize(3));
-    tensor::ParallelInsertSliceOp::create(rewriter, loc, sTile,
+    auto [offsets, sizes, strides] = slice(type);
+    tensor::ParallelInsertSliceOp::create(rewriter, loc, result,
                                           forall.getRegionIterArgs()[0],
                                           offsets, sizes, strides);
     rewriter.replaceOp(op, forall.getResults());
@@ -189,7 +179,8 @@ struct LowerHeadSim : OpRewritePattern<HeadSimOp> {
 } // namespace
 
 void mlir::sas::populateLowerSimulationPatterns(RewritePatternSet &patterns,
-                                                int64_t headSimTokenTile) {
-  patterns.add<LowerFeatureSim>(patterns.getContext());
-  patterns.add<LowerHeadSim>(patterns.getContext(), headSimTokenTile);
+                                                int64_t tokenTile) {
+  patterns.add<LowerSimulation<HeadSimOp, buildHeadSim>,
+               LowerSimulation<FeatureSimOp, buildFeatureSim>>(
+      patterns.getContext(), tokenTile);
 }

@@ -52,7 +52,7 @@ void mlir::sas::populateSASToLinalgFusionPatterns(
 void mlir::sas::populateSASToLinalgConversionPatterns(
     RewritePatternSet &patterns, const ConvertSASToLinalgOptions &options) {
   populateExpandLayerPatterns(patterns);
-  populateLowerSimulationPatterns(patterns, options.headSimTokenTile);
+  populateLowerSimulationPatterns(patterns, options.simulationTokenTile);
   populateLowerAttentionPatterns(patterns, options.queryTile,
                                  options.keyTile);
   populateLowerPeaaPatterns(patterns, options.literalPeaa);
@@ -81,7 +81,7 @@ struct ConvertSASToLinalgPass
     options.bandwidthGbps = bandwidthGbps;
     options.literalPeaa = literalPeaa;
     options.tokenSumChunk = tokenSumChunk;
-    options.headSimTokenTile = headSimTokenTile;
+    options.simulationTokenTile = simulationTokenTile;
     return options;
   }
 
@@ -93,11 +93,11 @@ struct ConvertSASToLinalgPass
           << static_cast<int64_t>(tokenSumChunk);
       return signalPassFailure();
     }
-    if (headSimTokenTile < 0) {
+    if (simulationTokenTile < 0) {
       emitError(getOperation()->getLoc())
-          << "convert-sas-to-linalg: head-sim-token-tile must be 0 (each "
+          << "convert-sas-to-linalg: simulation-token-tile must be 0 (each "
              "step over all tokens) or positive, got "
-          << static_cast<int64_t>(headSimTokenTile);
+          << static_cast<int64_t>(simulationTokenTile);
       return signalPassFailure();
     }
     if (queryTile <= 0 || keyTile <= 0) {

@@ -19,10 +19,10 @@ namespace sas {
 #include "sas/Conversion/Passes.h.inc"
 
 /// Adds the patterns lowering sas.head_sim and sas.feature_sim; with
-/// `headSimTokenTile` > 0, a head simulation of static B and T runs in a
-/// parallel loop over tiles of at most that many tokens.
+/// `simulationTokenTile` > 0, one of static B and T runs in a parallel loop
+/// over tiles of at most that many tokens.
 void populateLowerSimulationPatterns(RewritePatternSet &patterns,
-                                     int64_t headSimTokenTile = 0);
+                                     int64_t simulationTokenTile = 0);
 
 /// Adds the pattern lowering sas.attention to an online-softmax loop nest
 /// with `queryTile` x `keyTile` score blocks.
