@@ -84,10 +84,12 @@ static Value buildHeadConvWeightGrad(OpBuilder &b, Location loc, Value dC,
                                      Value x, int64_t kernel,
                                      int64_t tokenChunk) {
   MLIRContext *ctx = b.getContext();
-  // Widened once for all taps (buildTokenSum sums in f64).
-  Type f64 = b.getF64Type();
-  Value padded = buildCast(b, loc, padLastDim(b, loc, x, (kernel - 1) / 2), f64);
-  dC = buildCast(b, loc, dC, f64);
+  // Widened once for all taps to what buildTokenSum multiplies: f64 on the
+  // CPU, f32 in chunks (the GPU).
+  Type wide = tokenChunk > 0 ? b.getF32Type() : b.getF64Type();
+  Value padded =
+      buildCast(b, loc, padLastDim(b, loc, x, (kernel - 1) / 2), wide);
+  dC = buildCast(b, loc, dC, wide);
   int64_t outHeads = cast<RankedTensorType>(dC.getType()).getDimSize(2);
   int64_t heads = cast<RankedTensorType>(x.getType()).getDimSize(2);
   SmallVector<OpFoldResult> windowSizes = tensor::getMixedSizes(b, loc, x);

@@ -15,7 +15,11 @@
 //       CHECK:   tensor.collapse_shape {{.*}} into tensor<10x8xf32>
 //       CHECK:   tensor.pad {{.*}} high[2, 0]
 //       CHECK:   tensor.expand_shape {{.*}} output_shape [3, 4, 8] : tensor<12x8xf32> into tensor<3x4x8xf32>
-//       CHECK:   linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins({{.*}} : tensor<3x4x8xf64>, tensor<3x4x8xf64>) outs({{.*}} : tensor<3x8x8xf64>)
+// The operands stay f32, widened to f64 element by element in the body: no
+// f64 copy of whole activations.
+//       CHECK:   linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins({{.*}} : tensor<3x4x8xf32>, tensor<3x4x8xf32>) outs({{.*}} : tensor<3x8x8xf64>)
+//  CHECK-NEXT:   ^bb0(%{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f64):
+//  CHECK-NEXT:     arith.extf %{{.*}} : f32 to f64
 //       CHECK:   linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins({{.*}} : tensor<3x8x8xf64>) outs({{.*}} : tensor<8x8xf64>)
 // The bias: one thread a (chunk, column), then the chunks.
 //       CHECK:   linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins({{.*}} : tensor<3x4x8xf32>) outs({{.*}} : tensor<3x8xf64>)
