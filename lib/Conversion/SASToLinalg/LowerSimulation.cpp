@@ -129,8 +129,8 @@ struct LowerSimulation : OpRewritePattern<OpTy> {
     int64_t batch = xType.getDimSize(0), tokens = xType.getDimSize(1);
     if (tokenTile <= 0 || ShapedType::isDynamic(batch) ||
         ShapedType::isDynamic(tokens)) {
-      rewriter.replaceOp(op, lowerSimulation<OpTy, build>(rewriter, op,
-                                                           op.getX()));
+      rewriter.replaceOp(op,
+                         lowerSimulation<OpTy, build>(rewriter, op, op.getX()));
       return success();
     }
     // A divisor of T: every tile full and static.

@@ -286,8 +286,8 @@ int64_t lowering::chooseTokenChunk(int64_t maxChunk, int64_t outputs,
                                    int64_t workPerToken) {
   if (maxChunk <= 0)
     return 0;
-  int64_t forWork = llvm::bit_floor(static_cast<uint64_t>(
-      std::max<int64_t>(1, kTokenSumWork / std::max<int64_t>(1, workPerToken))));
+  int64_t forWork = llvm::bit_floor(static_cast<uint64_t>(std::max<int64_t>(
+      1, kTokenSumWork / std::max<int64_t>(1, workPerToken))));
   int64_t forMemory = llvm::bit_ceil(static_cast<uint64_t>(
       llvm::divideCeil(outputs, kTokenSumPartialsPerToken)));
   return std::min(maxChunk, std::max(forWork, forMemory));
@@ -356,8 +356,8 @@ Value lowering::buildTokenSum(OpBuilder &b, Location loc, Value lhs, Value rhs,
   // activations (100 MB each at B*T = 8192, H' = 24, D = 64), and half the
   // bytes for the kernel to read.
   Type operandType = tokenChunk > 0 ? b.getF32Type() : f64;
-  if (tokenChunk <= 0 || tensorType(lhs).getElementType() !=
-                             tensorType(rhs).getElementType()) {
+  if (tokenChunk <= 0 ||
+      tensorType(lhs).getElementType() != tensorType(rhs).getElementType()) {
     lhs = buildCast(b, loc, lhs, operandType);
     rhs = buildCast(b, loc, rhs, operandType);
   }
