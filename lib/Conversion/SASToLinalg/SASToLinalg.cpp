@@ -86,20 +86,20 @@ struct ConvertSASToLinalgPass
   }
 
   void runOnOperation() override {
-    if (tokenSumChunk < 0) {
+    // Options whose 0 turns a transformation off.
+    auto nonNegative = [&](StringRef name, int64_t value, StringRef zero) {
+      if (value >= 0)
+        return true;
       emitError(getOperation()->getLoc())
-          << "convert-sas-to-linalg: token-sum-chunk must be 0 (one sum over "
-             "all tokens) or positive, got "
-          << static_cast<int64_t>(tokenSumChunk);
+          << "convert-sas-to-linalg: " << name << " must be 0 (" << zero
+          << ") or positive, got " << value;
+      return false;
+    };
+    if (!nonNegative("token-sum-chunk", tokenSumChunk,
+                     "one sum over all tokens") ||
+        !nonNegative("simulation-token-tile", simulationTokenTile,
+                     "each step over all tokens"))
       return signalPassFailure();
-    }
-    if (simulationTokenTile < 0) {
-      emitError(getOperation()->getLoc())
-          << "convert-sas-to-linalg: simulation-token-tile must be 0 (each "
-             "step over all tokens) or positive, got "
-          << static_cast<int64_t>(simulationTokenTile);
-      return signalPassFailure();
-    }
     if (queryTile <= 0 || keyTile <= 0) {
       emitError(getOperation()->getLoc())
           << "convert-sas-to-linalg: query-tile and key-tile must be "
