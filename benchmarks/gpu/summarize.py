@@ -258,16 +258,25 @@ def backward_check_from_json(data):
     log-sum-exp error and SDPA's largest gradient error of each dtype, and
     every failing case with its errors or the library's message."""
     results = data["results"]
-    lse, sdpa = {}, {}
+    lse, sdpa, key_sums = {}, {}, {}
     for r in results:
+        dtype = r["dtype"]
         if "errors" in r:
-            lse[r["dtype"]] = max(lse.get(r["dtype"], 0.0),
-                                  r["errors"]["lse"])
-        for e in (r.get("sdpa_errors") or {}).values():
-            if e is not None:
-                sdpa[r["dtype"]] = max(sdpa.get(r["dtype"], 0.0), e)
+            lse[dtype] = max(lse.get(dtype, 0.0), r["errors"]["lse"])
+        sdpa_errors = r.get("sdpa_errors") or {}
+        for n in ("dq", "dk", "dv"):
+            if sdpa_errors.get(n) is not None:
+                sdpa[dtype] = max(sdpa.get(dtype, 0.0), sdpa_errors[n])
+        # The sum over keys of d_k (zero in exact arithmetic), ours and
+        # SDPA's, where the check measured it.
+        ours = (r.get("errors") or {}).get("dk_sum")
+        if ours is not None and sdpa_errors.get("dk_sum") is not None:
+            worst = key_sums.setdefault(dtype, [0.0, 0.0])
+            worst[0] = max(worst[0], ours)
+            worst[1] = max(worst[1], sdpa_errors["dk_sum"])
     return tally(results, BACKWARD_CHECK_CASE,
                  dict(largest_lse_error=lse, largest_sdpa_error=sdpa,
+                      largest_key_sum_error=key_sums,
                       seed=data.get("seed"), device=data.get("device"),
                       torch=data.get("torch")))
 
