@@ -153,6 +153,20 @@ def attention_from_json(data):
                 seed=data.get("seed"), rows=rows)
 
 
+# A profile keeps its slowest kernels by name and the others as one sum (a
+# backward library launches about 500).
+PROFILE_KERNELS = 20
+
+
+def slowest_kernels(kernels):
+    """The PROFILE_KERNELS slowest of `kernels` ({name, us}), and the count
+    and time of the rest."""
+    ranked = sorted(kernels, key=lambda k: -k["us"])
+    rest = ranked[PROFILE_KERNELS:]
+    return dict(kernels=ranked[:PROFILE_KERNELS], other_kernels=len(rest),
+                other_us=sum(k["us"] for k in rest))
+
+
 def profile_from_json(data):
     rows = []
     for p in (data if isinstance(data, list) else [data]):
@@ -160,8 +174,14 @@ def profile_from_json(data):
         # (kernel_profile.kernel_floors); their sum is kept.
         kernels = [dict(name=k["name"], us=k["us"]) for k in p["kernels"]]
         rows.append(dict(config=list(p["case"][:7]), total_us=p["total_us"],
-                         floor_us=p.get("floor_us"), kernels=kernels))
+                         floor_us=p.get("floor_us"),
+                         **slowest_kernels(kernels)))
     return dict(rows=rows)
+
+
+def picked(data, *keys):
+    """{key: data[key]} for `keys`, None where absent."""
+    return {k: data.get(k) for k in keys}
 
 
 def tally(results, case_keys, extra=None):
@@ -224,10 +244,8 @@ def sweep_from_json(data):
                              sdpa=r["attention"]["ms"]["sdpa"])
             row["sdpa_backend"] = r["attention"]["sdpa_backend"]
         rows.append(row)
-    return dict(device=data.get("device"), torch=data.get("torch"),
-                seed=data.get("seed"), part=data.get("part"),
-                filter=data.get("filter"), summary=data.get("summary"),
-                rows=rows)
+    return dict(picked(data, "device", "torch", "seed", "part", "filter",
+                       "summary"), rows=rows)
 
 
 def parity_from_json(data):
@@ -318,25 +336,22 @@ def layer_backward_check_from_json(data):
         if "error" in r:
             row["error"] = r["error"]
         cases.append(row)
-    return dict(passed=data.get("passed"), failed=data.get("failed"),
-                seed=data.get("seed"), device=data.get("device"),
-                torch=data.get("torch"), threshold=data.get("threshold"),
-                cases=cases)
+    return dict(picked(data, "passed", "failed", "seed", "device", "torch",
+                       "threshold"), cases=cases)
 
 
 def layer_backward_bench_from_json(data):
     """layer_backward.py bench: the shape, the medians and the peak device
     memory of each forward + backward."""
-    return {k: data.get(k) for k in ("device", "torch", "shape", "iters",
-                                     "ms", "peak_bytes")}
+    return picked(data, "device", "torch", "shape", "iters", "ms",
+                  "peak_bytes")
 
 
 def training_from_json(data):
     """examples/train_tiny_lm.py: the final loss, tokens per second, the
     model, and the loss every tenth step."""
-    out = {k: data.get(k) for k in ("attention", "device", "dtype",
-                                    "compile", "steps", "final_loss",
-                                    "tokens_per_second", "config")}
+    out = picked(data, "attention", "device", "dtype", "compile", "steps",
+                 "final_loss", "tokens_per_second", "config")
     out["loss_every_10"] = data.get("losses", [])[::10]
     return out
 
