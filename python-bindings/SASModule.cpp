@@ -139,6 +139,13 @@ void verifyLayerConfig(int64_t heads, int64_t simHeads, int64_t headDim,
     throw py::value_error(errors);
 }
 
+/// sasGetHostRegisterTile: (rows, columns).
+std::pair<int64_t, int64_t> hostRegisterTile() {
+  int64_t rows = 0, columns = 0;
+  sasGetHostRegisterTile(&rows, &columns);
+  return {rows, columns};
+}
+
 /// The names of the sas-cpu-pipeline options.
 std::vector<std::string> cpuPipelineOptionNames() {
   std::vector<std::string> names;
@@ -269,6 +276,8 @@ PYBIND11_MODULE(_sas_mlir, m) {
         "(negative batch/seq_len: any)");
   m.def("cpu_pipeline_options", &cpuPipelineOptionNames,
         "Names of the sas-cpu-pipeline options");
+  m.def("host_register_tile", &hostRegisterTile,
+        "The (row-tile, column-tile) compile() picks for this CPU");
   m.def("run_pipeline", &runPipeline, py::arg("mlir_text"),
         py::arg("pipeline"), "Run a textual pass pipeline, return the IR");
   m.def("layer_config", &layerConfig, py::arg("mlir_text"),

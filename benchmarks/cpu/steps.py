@@ -23,9 +23,10 @@ head simulation (per token and tap, [H', H] x [H, D], then [H', H'] x
 D') and PEAA (B·T rows times H·D -> H·D). The attention's products are
 fused with its softmax; it is printed too, with the whole layer.
 
-    .venv/bin/python benchmarks/cpu/steps.py [--seq-lens 512 2048]
+    PYTHONPATH=build/python_packages .venv/bin/python benchmarks/cpu/steps.py
+        [--seq-lens 512 2048]
         [--threads 2] [--repeat 7] [--sas-opt build/bin/sas-opt]
-        [--json OUT]
+        [--pipeline-options OPTIONS] [--json OUT]
 """
 
 import argparse
@@ -213,15 +214,17 @@ def sgemm_gflops(threads, n=2048, repeat=7):
 
 def host_tiles():
     """The register tile sas-run and the Python bindings pick for this CPU
-    (CompiledLayer::getHostRegisterTile): 8 x 32 with AVX-512, else 4 x 16."""
-    avx512 = "avx512f" in cpu_info()["isa"]
-    return "row-tile=8 column-tile=32" if avx512 else "row-tile=4 column-tile=16"
+    (sas_mlir.host_register_tile: needs the compiled extension)."""
+    import sas_mlir
+    rows, columns = sas_mlir.host_register_tile()
+    return f"row-tile={rows} column-tile={columns}"
 
 
-def run_steps(sas_opt, t, threads, repeat):
+def run_steps(sas_opt, t, threads, repeat, options=""):
     text = module(t, repeat)
-    lowered = subprocess.run([sas_opt, "--sas-cpu-pipeline=" + host_tiles()],
-                             input=text, capture_output=True, text=True)
+    lowered = subprocess.run(
+        [sas_opt, f"--sas-cpu-pipeline={host_tiles()} {options}".strip()],
+        input=text, capture_output=True, text=True)
     if lowered.returncode != 0:
         sys.exit(f"sas-opt --sas-cpu-pipeline failed:\n{lowered.stderr}")
     libs = ",".join(os.path.join(LLVM_LIB, lib) for lib in
@@ -252,12 +255,16 @@ def main():
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--sas-opt",
                         default=os.path.join(ROOT, "build", "bin", "sas-opt"))
+    parser.add_argument("--pipeline-options", default="",
+                        help="more sas-cpu-pipeline options, after the host "
+                             "tile (a later row-tile or column-tile wins)")
     parser.add_argument("--json")
     args = parser.parse_args()
     sgemm = [sgemm_gflops(args.threads)]
     rows = []
     for t in args.seq_lens:
-        seconds, text = run_steps(args.sas_opt, t, args.threads, args.repeat)
+        seconds, text = run_steps(args.sas_opt, t, args.threads, args.repeat,
+                                  args.pipeline_options)
         rows.append({"t": t, "seconds": seconds,
                      "flops": cost_report(args.sas_opt, text)})
     sgemm.append(sgemm_gflops(args.threads))

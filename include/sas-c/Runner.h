@@ -107,6 +107,10 @@ static inline bool sasCompiledLayerIsNull(SasCompiledLayer layer) {
 MLIR_CAPI_EXPORTED void
 sasGetCPUPipelineOptionNames(MlirStringCallback callback, void *userData);
 
+/// The register tile (rows, columns) sasCompileLayer picks for this host's
+/// CPU where the options do not name one: 8 x 32 with AVX-512, else 4 x 16.
+MLIR_CAPI_EXPORTED void sasGetHostRegisterTile(int64_t *rows, int64_t *columns);
+
 /// Compiles the function of `module` holding its one sas.layer (whose 25
 /// operands must be the function's arguments), or the backward of
 /// sasBuildLayerGradModule, for `batch` x `seqLen` tokens

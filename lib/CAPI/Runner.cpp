@@ -212,6 +212,12 @@ MlirLogicalResult sasGetLayerConfig(MlirModule module, SasLayerConfig *config,
   return mlirLogicalResultSuccess();
 }
 
+void sasGetHostRegisterTile(int64_t *rows, int64_t *columns) {
+  auto [hostRows, hostColumns] = CompiledLayer::getHostRegisterTile();
+  *rows = hostRows;
+  *columns = hostColumns;
+}
+
 void sasGetCPUPipelineOptionNames(MlirStringCallback callback,
                                   void *userData) {
   // print() writes "{name=value name=value ...}", sorted by name; values

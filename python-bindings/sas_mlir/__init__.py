@@ -41,6 +41,7 @@ except ImportError as _error:
 
 __all__ = ["LayerConfig", "CompileError", "CompiledLayer", "build_layer",
            "run_pipeline", "layer_config", "compile", "reference",
+           "host_register_tile",
            "PARAMETER_NAMES"]
 
 #: The 22 parameters of a layer in sas.layer operand order.
@@ -99,6 +100,12 @@ def build_layer(config: LayerConfig, batch: Optional[int] = None,
         config.kernel_size, config.causal, config.scale, config.dtype,
         -1 if batch is None else batch, -1 if seq_len is None else seq_len,
         backward)
+
+
+def host_register_tile():
+    """The (row_tile, column_tile) compile() uses for this CPU unless given:
+    8 x 32 with AVX-512, else 4 x 16."""
+    return tuple(_sas_mlir.host_register_tile())
 
 
 def run_pipeline(mlir_text: str, pipeline: str) -> str:

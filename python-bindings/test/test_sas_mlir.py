@@ -80,6 +80,15 @@ def test_pipeline_options_and_explicit_scale(rng, seed):
         assert err < 1e-5, f"{options}: relative error {err:.3e} (seed {seed})"
 
 
+def test_host_register_tile_follows_the_cpu():
+    """host_register_tile() is the tile compile() picks for this CPU, as
+    documented: 8 x 32 where the CPU has AVX-512, else 4 x 16."""
+    with open("/proc/cpuinfo") as f:
+        avx512 = any(line.startswith("flags") and " avx512f" in line
+                     for line in f)
+    assert sas_mlir.host_register_tile() == ((8, 32) if avx512 else (4, 16))
+
+
 def test_build_layer_and_pipeline():
     config = sas_mlir.LayerConfig(2, 4, 8, 12, 3)
     text = sas_mlir.build_layer(config)
