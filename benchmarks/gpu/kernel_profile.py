@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "python-bindings"))
 import cases  # noqa: E402
 import sas_mlir.cuda  # noqa: E402
+from flops import attention_backward_flops  # noqa: E402
 from sas_mlir.torch_module import SASAttention  # noqa: E402
 
 
@@ -42,6 +43,11 @@ def kernel_floors(name, b, t, h, d, hs, ds, k, causal):
         return 2 * n * hs * k * d * (h + hs), 2 * n * d * (h + hs)
     if "feature_sim" in name:
         return 2 * n * hs * ds * (d + ds), 2 * n * hs * (d + ds)
+    if "attention_grad" in name:
+        # q k^T again, d_o v^T, p^T d_o, dA k and dA^T q; q, k, v, o, d_o
+        # read and d_q, d_k, d_v written.
+        return (attention_backward_flops(b, t, hs, ds, d, causal),
+                2 * n * hs * (4 * ds + 4 * d))
     if "attention" in name:
         return (2 * n * keys * hs * (ds + d),
                 2 * n * hs * (2 * ds + 2 * d))
