@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/IR/IRMapping.h"
 
 #include "llvm/ADT/SmallBitVector.h"
@@ -89,6 +90,21 @@ struct SASGPUMapToLaunchPass
       emitError(getOperation().getLoc())
           << "sas-gpu-map-to-launch: thread counts must be positive";
       return signalPassFailure();
+    }
+    // A forall without a mapping is a loop of threads (sas-gpu-thread-tile):
+    // launched like a parallel loop.
+    SmallVector<scf::ForallOp> threadLoops;
+    getOperation().walk([&](scf::ForallOp forall) {
+      if (!forall.getMapping())
+        threadLoops.push_back(forall);
+    });
+    IRRewriter rewriter(&getContext());
+    for (scf::ForallOp forall : threadLoops) {
+      rewriter.setInsertionPoint(forall);
+      if (failed(scf::forallToParallelLoop(rewriter, forall))) {
+        forall.emitOpError("with results cannot become a kernel");
+        return signalPassFailure();
+      }
     }
     SmallVector<scf::ForallOp> blockLoops;
     getOperation().walk<WalkOrder::PreOrder>([&](scf::ForallOp forall) {

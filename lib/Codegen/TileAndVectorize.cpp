@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RegisterTile.h"
 #include "sas/Codegen/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -29,15 +30,7 @@ namespace sas {
 } // namespace mlir
 
 using namespace mlir;
-
-/// The largest divisor of `size` that is at most `target`: tiles then cover
-/// the dimension exactly and stay static.
-static int64_t largestDivisorAtMost(int64_t size, int64_t target) {
-  for (int64_t t = std::min(size, target); t > 1; --t)
-    if (size % t == 0)
-      return t;
-  return 1;
-}
+using sas::largestDivisorAtMost;
 
 /// Ops with fewer loop iterations than this run on one thread: a parallel
 /// region costs microseconds, such an op less.
@@ -61,13 +54,12 @@ struct SASCPUVectorizePass
     SmallVector<int64_t> tiles(ranges.size(), 1);
     AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
 
-    if (linalg::isaContractionOpInterface(op) && outMap.getNumResults() >= 2) {
+    if (std::optional<sas::OutputTileDims> dims =
+            sas::getContractionOutputTileDims(op)) {
       // Output rows x columns in registers, one reduction step at a time.
-      unsigned rows = outMap.getNumResults() - 2;
-      unsigned rowDim = outMap.getDimPosition(rows);
-      unsigned colDim = outMap.getDimPosition(rows + 1);
-      tiles[rowDim] = largestDivisorAtMost(ranges[rowDim], rowTile);
-      tiles[colDim] = largestDivisorAtMost(ranges[colDim], columnTile);
+      tiles[dims->row] = largestDivisorAtMost(ranges[dims->row], rowTile);
+      tiles[dims->column] =
+          largestDivisorAtMost(ranges[dims->column], columnTile);
       for (auto [i, it] : llvm::enumerate(op.getIteratorTypesArray()))
         if (it == utils::IteratorType::reduction)
           tiles[i] = largestDivisorAtMost(ranges[i], reductionTile);
@@ -168,38 +160,7 @@ struct SASCPUVectorizePass
       }
       // Unit parallel loops (batch and token of a register tile) go away, so
       // contractions vectorize to plain [mr, nr, kc] vector.contract ops.
-      if (auto generic = dyn_cast<linalg::GenericOp>(target)) {
-        linalg::ControlDropUnitDims control;
-        control.rankReductionStrategy = linalg::ControlDropUnitDims::
-            RankReductionStrategy::ExtractInsertSlice;
-        control.controlFn = [](Operation *op) {
-          auto g = cast<linalg::GenericOp>(op);
-          SmallVector<unsigned> dims;
-          SmallVector<int64_t> ranges = g.getStaticLoopRanges();
-          for (auto [i, it] : llvm::enumerate(g.getIteratorTypesArray()))
-            if (it == utils::IteratorType::parallel && ranges[i] == 1)
-              dims.push_back(i);
-          return dims;
-        };
-        rewriter.setInsertionPoint(generic);
-        FailureOr<linalg::DropUnitDimsResult> dropped =
-            linalg::dropUnitDims(rewriter, generic, control);
-        if (succeeded(dropped)) {
-          rewriter.replaceOp(generic, dropped->replacements);
-          target = dropped->resultOp;
-        }
-      }
-      rewriter.setInsertionPoint(target);
-      // Contractions straight to vector.contract with their own indexing
-      // maps, instead of broadcast operands that lower to scalar loads.
-      FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
-          rewriter, target, /*inputVectorSizes=*/{},
-          /*inputScalableVecDims=*/{}, /*vectorizeNDExtract=*/false,
-          /*flatten1DDepthwiseConv=*/false,
-          /*assumeDynamicDimsMatchVecSizes=*/false,
-          /*createNamedContraction=*/true);
-      if (succeeded(vectorized))
-        rewriter.replaceOp(target, vectorized->replacements);
+      sas::vectorizeRegisterTile(rewriter, target);
     }
 
     RewritePatternSet patterns(ctx);

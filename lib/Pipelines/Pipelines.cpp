@@ -218,6 +218,10 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertSASToLinalg(lowering));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Contractions on the linalg path: a register tile of the output a thread.
+  pm.addNestedPass<func::FuncOp>(createSASGPUThreadTile());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 
   // Tensors -> device buffers.
   addOneShotBufferize(pm);
@@ -229,6 +233,11 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertSASTokenKernelsToNVVM());
   pm.addNestedPass<func::FuncOp>(createSASGPUHostBuffers());
   pm.addPass(createCanonicalizerPass());
+
+  // The thread tiles' vector ops as loads, stores and FMAs.
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
+  pm.addNestedPass<func::FuncOp>(createSASGPULowerVectors());
 
   // Loops -> kernels.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());

@@ -70,11 +70,19 @@ func.func @elementwise(%out: memref<?x5xf32>, %n: index) {
 
 // -----
 
-func.func @unmapped(%out: memref<4xf32>) {
+// A forall without a mapping (a thread loop of sas-gpu-thread-tile) is
+// launched like a parallel loop: one thread an iteration.
+// CHECK-LABEL: func.func @unmapped
+// CHECK: arith.ceildivui %[[TOTAL:[0-9]+]], %c128
+// CHECK: gpu.launch
+// CHECK-SAME: module(@unmapped_loop_0)
+// CHECK: arith.cmpi ult, %{{.*}}, %[[TOTAL]]
+// CHECK: memref.store
+// CHECK-NOT: scf.forall
+func.func @unmapped(%out: memref<4x6xf32>) {
   %f = arith.constant 1.0 : f32
-  // expected-error @below {{must be mapped to at most three #gpu.block dimensions and have no results to become a kernel}}
-  scf.forall (%i) in (4) {
-    memref.store %f, %out[%i] : memref<4xf32>
+  scf.forall (%i, %j) in (4, 6) {
+    memref.store %f, %out[%i, %j] : memref<4x6xf32>
   }
   return
 }

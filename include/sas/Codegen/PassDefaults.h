@@ -2,8 +2,9 @@
 //
 // Part of the SAS-MLIR project.
 //
-// The one place the register tile defaults of sas-cpu-vectorize are written:
-// its TableGen options and the sas-cpu-pipeline options take them from here.
+// The one place the register tile defaults of sas-cpu-vectorize and
+// sas-gpu-thread-tile are written: their TableGen options and the pipeline
+// options take them from here.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +20,14 @@ namespace sas {
 inline constexpr int64_t kDefaultRowTile = 4;
 /// Output columns per contraction register tile (nr).
 inline constexpr int64_t kDefaultColumnTile = 16;
+
+/// A GPU thread's tile of a contraction's output (sas-gpu-thread-tile):
+/// 4 x 8 f32 accumulators take 32 registers and turn each reduction step's
+/// 2 loads per multiply-add into 12 loads per 32; 4 reduction steps at a
+/// time let a row of the tile's A operand load as one 16-byte vector.
+inline constexpr int64_t kDefaultGPUThreadRowTile = 4;
+inline constexpr int64_t kDefaultGPUThreadColumnTile = 8;
+inline constexpr int64_t kDefaultGPUThreadReductionTile = 4;
 
 } // namespace sas
 } // namespace mlir

@@ -124,6 +124,59 @@ def SASPromoteLoopAccumulators : Pass<"sas-promote-loop-accumulators",
                            "::mlir::scf::SCFDialect"];
 }
 
+def SASGPUThreadTile : Pass<"sas-gpu-thread-tile", "func::FuncOp"> {
+  let summary = "Give each GPU thread a register tile of a contraction";
+  let description = [{
+    The GPU code generation of the linalg path's contractions (the
+    simulations' and PEAA's gradients, the parameter gradients' partial sums
+    over token chunks), on tensors. Lowered as they are, each output element
+    is one thread that loads both operands at every reduction step: two
+    loads a multiply-add. Here a contraction whose output's two innermost
+    dimensions are static is tiled with an unmapped `scf.forall` to
+    `row-tile x column-tile` of those dimensions and single elements of the
+    others (one forall iteration is one thread after
+    `sas-gpu-map-to-launch`), its static reduction dimensions are tiled by
+    `reduction-tile` with `scf.for`, and the tile is vectorized to a
+    `vector.contract` whose accumulator is read before the reduction loop
+    and written after it (`hoistLoopInvariantSubsets`): it stays in
+    registers. A tile size is the largest divisor of its dimension
+    not above its target. Ops inside a block-mapped `scf.forall` (the
+    attention's tiles), with dynamic reduction sizes or that are not
+    contractions are left as they are.
+  }];
+  let options = [
+    Option<"rowTile", "row-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultGPUThreadRowTile",
+           "Output rows of a thread's register tile">,
+    Option<"columnTile", "column-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultGPUThreadColumnTile",
+           "Output columns of a thread's register tile">,
+    Option<"reductionTile", "reduction-tile", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultGPUThreadReductionTile",
+           "Reduction steps a vector.contract of the tile takes">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect",
+  ];
+}
+
+def SASGPULowerVectors : Pass<"sas-gpu-lower-vectors", "func::FuncOp"> {
+  let summary = "Lower register-tile vector ops to loads, stores and FMAs";
+  let description = [{
+    After bufferization, before `sas-gpu-map-to-launch`: the vector ops of
+    `sas-gpu-thread-tile`'s tiles become what the NVVM conversion takes.
+    n-D transfers are unrolled to 1-D ones (`convert-vector-to-scf` runs
+    first, fully unrolled), 1-D transfers become `vector.load` and
+    `vector.store` (or scalar loads where the minor dimension is not
+    contiguous), contractions become outer products and those
+    `vector.fma`; transposes, broadcasts, shape casts and multi-reductions
+    are lowered the way `convert-vector-to-llvm` lowers them on the CPU.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def SASGPUMapToLaunch : Pass<"sas-gpu-map-to-launch", "func::FuncOp"> {
   let summary = "Map block-mapped scf.forall and parallel loops to gpu.launch";
   let description = [{
@@ -137,8 +190,10 @@ def SASGPUMapToLaunch : Pass<"sas-gpu-map-to-launch", "func::FuncOp"> {
       and striding by the block size, followed by a `gpu.barrier`; every
       `memref.alloc` in workgroup memory becomes a workgroup attribution of
       the launch (its deallocations are dropped);
-    - every other outermost `scf.parallel` becomes a `gpu.launch` with one
-      thread per iteration in blocks of `elementwise-threads`.
+    - every other outermost `scf.parallel`, and every `scf.forall` without a
+      mapping (a thread loop of `sas-gpu-thread-tile`), becomes a
+      `gpu.launch` with one thread per iteration in blocks of
+      `elementwise-threads`.
 
     Kernels are named `<function>_blocks_<n>` and `<function>_loop_<n>` in
     launch order (each in a module of the same name), so that profilers tell

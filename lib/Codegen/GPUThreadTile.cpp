@@ -1,0 +1,139 @@
+//===- GPUThreadTile.cpp - A register tile per GPU thread -------*- C++ -*-===//
+//
+// Part of the SAS-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RegisterTile.h"
+#include "sas/Codegen/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace mlir {
+namespace sas {
+#define GEN_PASS_DEF_SASGPUTHREADTILE
+#include "sas/Codegen/Passes.h.inc"
+} // namespace sas
+} // namespace mlir
+
+using namespace mlir;
+using sas::largestDivisorAtMost;
+
+namespace {
+
+struct SASGPUThreadTilePass
+    : sas::impl::SASGPUThreadTileBase<SASGPUThreadTilePass> {
+  using Base::Base;
+
+  /// The forall tile of `op` (one thread each) and the scf.for tile of its
+  /// reduction loops, or nullopt for ops left alone.
+  struct Tiles {
+    SmallVector<int64_t> thread;
+    SmallVector<int64_t> reduction;
+  };
+  std::optional<Tiles> getTiles(linalg::LinalgOp op) const {
+    std::optional<sas::OutputTileDims> dims =
+        sas::getContractionOutputTileDims(op);
+    if (!dims || op->getParentOfType<scf::ForallOp>())
+      return std::nullopt;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (ShapedType::isDynamic(ranges[dims->row]) ||
+        ShapedType::isDynamic(ranges[dims->column]))
+      return std::nullopt;
+    Tiles tiles{SmallVector<int64_t>(ranges.size(), 1),
+                SmallVector<int64_t>(ranges.size(), 0)};
+    for (auto [i, it] : llvm::enumerate(op.getIteratorTypesArray())) {
+      if (it == utils::IteratorType::parallel)
+        continue;
+      // A dynamic reduction would leave the tile without a static vector.
+      if (ShapedType::isDynamic(ranges[i]))
+        return std::nullopt;
+      tiles.thread[i] = 0;
+      int64_t step = largestDivisorAtMost(ranges[i], reductionTile);
+      tiles.reduction[i] = step == ranges[i] ? 0 : step;
+    }
+    tiles.thread[dims->row] = largestDivisorAtMost(ranges[dims->row], rowTile);
+    tiles.thread[dims->column] =
+        largestDivisorAtMost(ranges[dims->column], columnTile);
+    return tiles;
+  }
+
+  void runOnOperation() override {
+    if (rowTile <= 0 || columnTile <= 0 || reductionTile <= 0) {
+      getOperation()->emitError(
+          "sas-gpu-thread-tile: tile sizes must be positive");
+      return signalPassFailure();
+    }
+    MLIRContext *ctx = &getContext();
+    IRRewriter rewriter(ctx);
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics() && op.getNumReductionLoops() > 0)
+        ops.push_back(op);
+    });
+
+    for (linalg::LinalgOp op : ops) {
+      std::optional<Tiles> tiles = getTiles(op);
+      if (!tiles)
+        continue;
+      // One forall iteration per thread: no mapping, so that
+      // sas-gpu-map-to-launch spreads it over a grid like a parallel loop.
+      rewriter.setInsertionPoint(op);
+      scf::SCFTilingOptions threadOptions;
+      threadOptions.setTileSizes(getAsIndexOpFoldResult(ctx, tiles->thread));
+      threadOptions.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+      FailureOr<scf::SCFTilingResult> perThread = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), threadOptions);
+      if (failed(perThread))
+        continue;
+      rewriter.replaceOp(op, perThread->replacements);
+      Operation *target = perThread->tiledOps.back();
+
+      if (llvm::any_of(tiles->reduction, [](int64_t t) { return t != 0; })) {
+        rewriter.setInsertionPoint(target);
+        scf::SCFTilingOptions steps;
+        steps.setTileSizes(getAsIndexOpFoldResult(ctx, tiles->reduction));
+        FailureOr<scf::SCFTilingResult> stepped = scf::tileUsingSCF(
+            rewriter, cast<TilingInterface>(target), steps);
+        if (succeeded(stepped)) {
+          rewriter.replaceOp(target, stepped->replacements);
+          target = stepped->tiledOps.back();
+        }
+      }
+      sas::vectorizeRegisterTile(rewriter, target);
+    }
+
+    RewritePatternSet patterns(ctx);
+    vector::populateVectorReductionToContractPatterns(patterns);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+    vector::populateSinkVectorOpsPatterns(patterns);
+    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+    vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
+    vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+
+    // The accumulator tile read and written by every reduction step moves
+    // out of the step loop: it stays in registers.
+    SmallVector<scf::ForOp> stepLoops;
+    getOperation().walk([&](scf::ForOp loop) {
+      if (loop->getParentOfType<scf::ForallOp>() && !loop.getInitArgs().empty())
+        stepLoops.push_back(loop);
+    });
+    for (scf::ForOp loop : stepLoops)
+      hoistLoopInvariantSubsets(rewriter, loop);
+  }
+};
+
+} // namespace
