@@ -47,8 +47,15 @@ struct SASGPUThreadTilePass
     if (!dims || op->getParentOfType<scf::ForallOp>())
       return std::nullopt;
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    if (ShapedType::isDynamic(ranges[dims->row]) ||
-        ShapedType::isDynamic(ranges[dims->column]))
+    // A dynamic row or column dimension (tokens) keeps tile 1.
+    auto tileOf = [&](unsigned dim, int64_t target) -> int64_t {
+      return ShapedType::isDynamic(ranges[dim])
+                 ? 1
+                 : largestDivisorAtMost(ranges[dim], target);
+    };
+    int64_t rows = tileOf(dims->row, rowTile);
+    int64_t columns = tileOf(dims->column, columnTile);
+    if (rows * columns == 1)
       return std::nullopt;
     Tiles tiles{SmallVector<int64_t>(ranges.size(), 1),
                 SmallVector<int64_t>(ranges.size(), 0)};
@@ -62,9 +69,8 @@ struct SASGPUThreadTilePass
       int64_t step = largestDivisorAtMost(ranges[i], reductionTile);
       tiles.reduction[i] = step == ranges[i] ? 0 : step;
     }
-    tiles.thread[dims->row] = largestDivisorAtMost(ranges[dims->row], rowTile);
-    tiles.thread[dims->column] =
-        largestDivisorAtMost(ranges[dims->column], columnTile);
+    tiles.thread[dims->row] = rows;
+    tiles.thread[dims->column] = columns;
     return tiles;
   }
 

@@ -131,9 +131,9 @@ def SASGPUThreadTile : Pass<"sas-gpu-thread-tile", "func::FuncOp"> {
     simulations' and PEAA's gradients, the parameter gradients' partial sums
     over token chunks), on tensors. Lowered as they are, each output element
     is one thread that loads both operands at every reduction step: two
-    loads a multiply-add. Here a contraction whose output's two innermost
-    dimensions are static is tiled with an unmapped `scf.forall` to
-    `row-tile x column-tile` of those dimensions and single elements of the
+    loads a multiply-add. Here a contraction is tiled with an unmapped
+    `scf.forall` to `row-tile x column-tile` of its output's two innermost
+    dimensions (tile 1 for a dynamic one: tokens) and single elements of the
     others (one forall iteration is one thread after
     `sas-gpu-map-to-launch`), its static reduction dimensions are tiled by
     `reduction-tile` with `scf.for`, and the tile is vectorized to a
@@ -141,8 +141,8 @@ def SASGPUThreadTile : Pass<"sas-gpu-thread-tile", "func::FuncOp"> {
     and written after it (`hoistLoopInvariantSubsets`): it stays in
     registers. A tile size is the largest divisor of its dimension
     not above its target. Ops inside a block-mapped `scf.forall` (the
-    attention's tiles), with dynamic reduction sizes or that are not
-    contractions are left as they are.
+    attention's tiles), with dynamic reduction sizes, whose tile would be a
+    single element or that are not contractions are left as they are.
   }];
   let options = [
     Option<"rowTile", "row-tile", "int64_t",
