@@ -8,6 +8,10 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 
 #include <algorithm>
 
@@ -63,4 +67,15 @@ void sas::vectorizeRegisterTile(RewriterBase &rewriter, Operation *target) {
       /*createNamedContraction=*/true);
   if (succeeded(vectorized))
     rewriter.replaceOp(target, vectorized->replacements);
+}
+
+void sas::populateRegisterTileCleanupPatterns(RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  vector::populateVectorReductionToContractPatterns(patterns);
+  vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+  vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+  vector::populateSinkVectorOpsPatterns(patterns);
+  tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+  vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
+  vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
 }

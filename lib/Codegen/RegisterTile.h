@@ -38,6 +38,11 @@ std::optional<OutputTileDims> getContractionOutputTileDims(linalg::LinalgOp op);
 /// `target` is replaced; nothing happens to an op that does not vectorize.
 void vectorizeRegisterTile(RewriterBase &rewriter, Operation *target);
 
+/// What cleans up vectorized register tiles on tensors: mul + multi_reduction
+/// -> vector.contract, unit dimensions away, slices of tensors folded into
+/// the transfers that read and write them.
+void populateRegisterTileCleanupPatterns(RewritePatternSet &patterns);
+
 } // namespace sas
 } // namespace mlir
 

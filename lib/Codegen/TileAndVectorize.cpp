@@ -164,15 +164,7 @@ struct SASCPUVectorizePass
     }
 
     RewritePatternSet patterns(ctx);
-    // mul + multi_reduction -> vector.contract, unit dims away, slices of
-    // tensors folded into the transfers that read and write them.
-    vector::populateVectorReductionToContractPatterns(patterns);
-    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
-    vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
-    vector::populateSinkVectorOpsPatterns(patterns);
-    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
-    vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
-    vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
+    sas::populateRegisterTileCleanupPatterns(patterns);
     // Softmax exponentials as polynomials: vectorizable, unlike libm's expf.
     populateMathPolynomialApproximationPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

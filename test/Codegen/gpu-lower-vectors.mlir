@@ -1,0 +1,30 @@
+// RUN: sas-opt %s --convert-vector-to-scf=full-unroll --sas-gpu-lower-vectors --canonicalize | FileCheck %s
+
+// A thread's 2 x 8 tile after bufferization: the accumulator rows load and
+// store as vectors, A's rows load 4 reduction steps at a time, and each
+// step is a broadcast of A's element times B's row, added by vector.fma.
+// CHECK-LABEL: func.func @tile
+// CHECK-COUNT-2: vector.load %arg2{{.*}} vector<8xf32>
+// CHECK: scf.for {{.*}} iter_args
+// CHECK-COUNT-2: vector.load %arg0{{.*}} vector<4xf32>
+// CHECK-COUNT-4: vector.load %arg1{{.*}} vector<8xf32>
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<8xf32>
+// CHECK-NOT: vector.contract
+// CHECK-NOT: vector.transfer
+// CHECK: scf.yield
+// CHECK-COUNT-2: vector.store {{.*}}, %arg2{{.*}} vector<8xf32>
+func.func @tile(%a: memref<2x64xf32>, %b: memref<64x8xf32>, %c: memref<2x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c64 = arith.constant 64 : index
+  %pad = arith.constant 0.0 : f32
+  %init = vector.transfer_read %c[%c0, %c0], %pad {in_bounds = [true, true]} : memref<2x8xf32>, vector<2x8xf32>
+  %sum = scf.for %k = %c0 to %c64 step %c4 iter_args(%acc = %init) -> (vector<2x8xf32>) {
+    %va = vector.transfer_read %a[%c0, %k], %pad {in_bounds = [true, true]} : memref<2x64xf32>, vector<2x4xf32>
+    %vb = vector.transfer_read %b[%k, %c0], %pad {in_bounds = [true, true]} : memref<64x8xf32>, vector<4x8xf32>
+    %r = vector.contract {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %va, %vb, %acc : vector<2x4xf32>, vector<4x8xf32> into vector<2x8xf32>
+    scf.yield %r : vector<2x8xf32>
+  }
+  vector.transfer_write %sum, %c[%c0, %c0] {in_bounds = [true, true]} : vector<2x8xf32>, memref<2x8xf32>
+  return
+}

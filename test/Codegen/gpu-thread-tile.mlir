@@ -1,0 +1,112 @@
+// RUN: sas-opt %s --sas-gpu-thread-tile --canonicalize --cse --split-input-file | FileCheck %s
+
+// Static rows and columns: a 4 x 8 tile a thread, 4 reduction steps a
+// vector.contract, the accumulator carried by the step loop (read before
+// it, written after it).
+#x = affine_map<(b, r, j, i) -> (b, r, i)>
+#w = affine_map<(b, r, j, i) -> (j, i)>
+#o = affine_map<(b, r, j, i) -> (b, r, j)>
+// CHECK-LABEL: func.func @rows_static
+// CHECK: scf.forall (%[[B:.*]], %[[R:.*]], %[[J:.*]]) = (0, 0, 0) to (%{{.*}}, 24, 128) step (1, 4, 8)
+// CHECK-NOT: mapping
+// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} vector<4x8xf32>
+// CHECK: %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %c64 step %c4 iter_args(%[[A:.*]] = %[[ACC]]) -> (vector<4x8xf32>)
+// CHECK: vector.contract {{.*}} %[[A]] : vector<4x4xf32>, vector<8x4xf32> into vector<4x8xf32>
+// CHECK: vector.transfer_write %[[SUM]]
+// CHECK: tensor.parallel_insert_slice {{.*}} [1, 4, 8]
+func.func @rows_static(%x: tensor<?x24x64xf32>, %w: tensor<128x64xf32>, %init: tensor<?x24x128xf32>) -> tensor<?x24x128xf32> {
+  %r = linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x24x64xf32>, tensor<128x64xf32>) outs(%init : tensor<?x24x128xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<?x24x128xf32>
+  return %r : tensor<?x24x128xf32>
+}
+
+// -----
+
+// Dynamic rows (tokens) keep tile 1: a thread takes 8 columns of a row.
+#x = affine_map<(b, t, j, i) -> (b, t, i)>
+#w = affine_map<(b, t, j, i) -> (i, j)>
+#o = affine_map<(b, t, j, i) -> (b, t, j)>
+// CHECK-LABEL: func.func @rows_dynamic
+// CHECK: scf.forall {{.*}} to (%{{.*}}, %{{.*}}, 32) step (1, 1, 8)
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>)
+// CHECK: vector.contract {{.*}} : vector<4xf32>, vector<4x8xf32> into vector<8xf32>
+func.func @rows_dynamic(%x: tensor<?x?x64xf32>, %w: tensor<64x32xf32>, %init: tensor<?x?x32xf32>) -> tensor<?x?x32xf32> {
+  %r = linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x?x64xf32>, tensor<64x32xf32>) outs(%init : tensor<?x?x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<?x?x32xf32>
+  return %r : tensor<?x?x32xf32>
+}
+
+// -----
+
+// A parameter gradient's partial sum over a chunk of tokens: f32 operands
+// widened in the body, f64 accumulators; 6 columns (the largest divisor
+// of 12 not above 8), the chunk and feature reductions both step by 4.
+#a = affine_map<(c, i, j, t, f) -> (c, t, i, f)>
+#b = affine_map<(c, i, j, t, f) -> (c, t, j, f)>
+#o = affine_map<(c, i, j, t, f) -> (c, i, j)>
+// CHECK-LABEL: func.func @token_sum
+// CHECK: scf.forall {{.*}} to (%{{.*}}, 24, 12) step (1, 4, 6)
+// CHECK: scf.for {{.*}} to %c8 step %c4 {{.*}} -> (vector<4x6xf64>)
+// CHECK: scf.for {{.*}} to %c64 step %c4 {{.*}} -> (vector<4x6xf64>)
+// CHECK: arith.extf {{.*}} to vector<4x4x4xf64>
+// CHECK: vector.contract {{.*}} : vector<4x4x4xf64>, vector<4x6x4xf64> into vector<4x6xf64>
+func.func @token_sum(%dy: tensor<?x8x24x64xf32>, %x: tensor<?x8x12x64xf32>, %init: tensor<?x24x12xf64>) -> tensor<?x24x12xf64> {
+  %r = linalg.generic {indexing_maps = [#a, #b, #o], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%dy, %x : tensor<?x8x24x64xf32>, tensor<?x8x12x64xf32>) outs(%init : tensor<?x24x12xf64>) {
+  ^bb0(%p: f32, %q: f32, %acc: f64):
+    %pw = arith.extf %p : f32 to f64
+    %qw = arith.extf %q : f32 to f64
+    %m = arith.mulf %pw, %qw : f64
+    %s = arith.addf %acc, %m : f64
+    linalg.yield %s : f64
+  } -> tensor<?x24x12xf64>
+  return %r : tensor<?x24x12xf64>
+}
+
+// -----
+
+// Left alone: a reduction that is not a contraction, and a contraction
+// inside a block-mapped forall (the attention's tiles).
+// CHECK-LABEL: func.func @left_alone
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+// CHECK: scf.forall
+// CHECK: linalg.matmul
+// CHECK: mapping = [#gpu.block<x>]
+#i = affine_map<(t, j) -> (t, j)>
+#s = affine_map<(t, j) -> (j)>
+func.func @left_alone(%x: tensor<?x64xf32>, %init: tensor<64xf32>, %a: tensor<4x16x16xf32>, %b: tensor<16x16xf32>, %c: tensor<4x16x16xf32>) -> (tensor<64xf32>, tensor<4x16x16xf32>) {
+  %sum = linalg.generic {indexing_maps = [#i, #s], iterator_types = ["reduction", "parallel"]}
+      ins(%x : tensor<?x64xf32>) outs(%init : tensor<64xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.addf %acc, %in : f32
+    linalg.yield %r : f32
+  } -> tensor<64xf32>
+  %blocks = scf.forall (%k) in (4) shared_outs(%o = %c) -> (tensor<4x16x16xf32>) {
+    %ak = tensor.extract_slice %a[%k, 0, 0] [1, 16, 16] [1, 1, 1] : tensor<4x16x16xf32> to tensor<16x16xf32>
+    %ok = tensor.extract_slice %o[%k, 0, 0] [1, 16, 16] [1, 1, 1] : tensor<4x16x16xf32> to tensor<16x16xf32>
+    %m = linalg.matmul ins(%ak, %b : tensor<16x16xf32>, tensor<16x16xf32>) outs(%ok : tensor<16x16xf32>) -> tensor<16x16xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %m into %o[%k, 0, 0] [1, 16, 16] [1, 1, 1] : tensor<16x16xf32> into tensor<4x16x16xf32>
+    }
+  } {mapping = [#gpu.block<x>]}
+  return %sum, %blocks : tensor<64xf32>, tensor<4x16x16xf32>
+}
+
+// -----
+
+func.func @bad_tile(%x: tensor<4xf32>) -> tensor<4xf32> {
+  return %x : tensor<4xf32>
+}
+// RUN: not sas-opt %s --sas-gpu-thread-tile="row-tile=0" --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: sas-gpu-thread-tile: tile sizes must be positive
