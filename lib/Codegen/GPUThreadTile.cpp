@@ -91,16 +91,34 @@ struct SASGPUThreadTilePass
         continue;
       // One forall iteration per thread: no mapping, so that
       // sas-gpu-map-to-launch spreads it over a grid like a parallel loop.
+      // The zero fill of the output moves into the tile, where it folds into
+      // the accumulator's initial value: no kernel writes zeros first.
       rewriter.setInsertionPoint(op);
-      scf::SCFTilingOptions threadOptions;
-      threadOptions.setTileSizes(getAsIndexOpFoldResult(ctx, tiles->thread));
-      threadOptions.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-      FailureOr<scf::SCFTilingResult> perThread = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), threadOptions);
+      scf::SCFTileAndFuseOptions threadOptions;
+      threadOptions.tilingOptions.setTileSizes(
+          getAsIndexOpFoldResult(ctx, tiles->thread));
+      threadOptions.tilingOptions.setLoopType(
+          scf::SCFTilingOptions::LoopType::ForallOp);
+      threadOptions.setFusionControlFn(
+          [](tensor::ExtractSliceOp, OpResult producer, bool)
+              -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+            if (!isa<linalg::FillOp>(producer.getOwner()))
+              return std::nullopt;
+            return scf::SCFTileAndFuseOptions::ControlFnResult{};
+          });
+      FailureOr<scf::SCFTileAndFuseResult> perThread =
+          scf::tileConsumerAndFuseProducersUsingSCF(
+              rewriter, cast<TilingInterface>(op.getOperation()),
+              threadOptions);
       if (failed(perThread))
         continue;
-      rewriter.replaceOp(op, perThread->replacements);
-      Operation *target = perThread->tiledOps.back();
+      for (OpResult result : op->getResults())
+        rewriter.replaceAllUsesWith(result,
+                                    perThread->replacements.lookup(result));
+      rewriter.eraseOp(op);
+      Operation *target = perThread->tiledAndFusedOps.front();
+      for (Operation *fill : llvm::drop_begin(perThread->tiledAndFusedOps))
+        sas::vectorizeRegisterTile(rewriter, fill);
 
       if (llvm::any_of(tiles->reduction, [](int64_t t) { return t != 0; })) {
         rewriter.setInsertionPoint(target);

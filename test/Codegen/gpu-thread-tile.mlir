@@ -75,6 +75,34 @@ func.func @token_sum(%dy: tensor<?x8x24x64xf32>, %x: tensor<?x8x12x64xf32>, %ini
 
 // -----
 
+// The output's zero fill moves into the tile and folds into the
+// accumulator's first value: no fill of the whole output is left.
+#x = affine_map<(b, r, j, i) -> (b, r, i)>
+#w = affine_map<(b, r, j, i) -> (j, i)>
+#o = affine_map<(b, r, j, i) -> (b, r, j)>
+// CHECK-LABEL: func.func @fill_fused
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<4x8xf32>
+// CHECK-NOT: linalg.fill
+// CHECK: scf.forall
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (vector<4x8xf32>)
+func.func @fill_fused(%x: tensor<?x24x64xf32>, %w: tensor<128x64xf32>) -> tensor<?x24x128xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x24x64xf32>
+  %e = tensor.empty(%n) : tensor<?x24x128xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?x24x128xf32>) -> tensor<?x24x128xf32>
+  %r = linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x24x64xf32>, tensor<128x64xf32>) outs(%init : tensor<?x24x128xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<?x24x128xf32>
+  return %r : tensor<?x24x128xf32>
+}
+
+// -----
+
 // Left alone: a reduction that is not a contraction, and a contraction
 // inside a block-mapped forall (the attention's tiles).
 // CHECK-LABEL: func.func @left_alone
