@@ -21,7 +21,9 @@ extern "C" {
 /// Runs the layer on the CUDA stream `stream` (a CUstream; NULL is the
 /// legacy default stream) of the calling thread's current context (the
 /// primary context of device 0 when there is none). All pointers are device
-/// pointers to contiguous row-major arrays of the library's dtype: q, k and
+/// pointers, 16-byte aligned (the kernels move 16 bytes at a time; a call
+/// with another pointer fails and says which), to contiguous row-major
+/// arrays of the library's dtype: q, k and
 /// v are [B, T, H, D], `out` is [B, T, H*D], `params` the 22 parameters in
 /// the state-dict order of sas_layer_config(). Work, temporary allocations
 /// and frees are enqueued on `stream`; the call does not synchronize. B and

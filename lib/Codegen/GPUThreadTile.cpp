@@ -6,6 +6,7 @@
 
 #include "RegisterTile.h"
 #include "sas/Codegen/Passes.h"
+#include "sas/Conversion/PassDefaults.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -27,6 +28,12 @@ using namespace mlir;
 using sas::largestDivisorAtMost;
 
 namespace {
+
+/// Threads (tiles) a token-chunk sum keeps per chunk. A 24 x 24 tap weight
+/// summed 8 tokens a chunk gets 4 x 2 tiles, 72 a chunk: 73,728 threads at
+/// B*T = 8192 and 18,432 at 2048, where 4 x 6 tiles made 24,576 and 1,536
+/// (the H100 holds 270,336); the 128 x 128 and 768 x 768 weights keep 4 x 8.
+constexpr int64_t kMinTilesPerTokenChunk = 64;
 
 struct SASGPUThreadTilePass
     : sas::impl::SASGPUThreadTileBase<SASGPUThreadTilePass> {
@@ -52,6 +59,22 @@ struct SASGPUThreadTilePass
     };
     int64_t rows = tileOf(dims->row, rowTile);
     int64_t columns = tileOf(dims->column, columnTile);
+    // A token-chunk sum's only parallelism besides its output is the chunk
+    // count (B*T / chunk, 256 for 2048 tokens of 8): its tile shrinks until
+    // a chunk's output still makes kMinTilesPerTokenChunk threads.
+    if (op->hasAttr(sas::kTokenChunkSumAttrName)) {
+      int64_t outputs = 1;
+      for (auto [i, it] : llvm::enumerate(op.getIteratorTypesArray()))
+        if (it == utils::IteratorType::parallel &&
+            !ShapedType::isDynamic(ranges[i]))
+          outputs *= ranges[i];
+      while (rows * columns > 1 &&
+             outputs / (rows * columns) < kMinTilesPerTokenChunk) {
+        int64_t &larger = columns >= rows ? columns : rows;
+        larger = largestDivisorAtMost(
+            ranges[&larger == &rows ? dims->row : dims->column], larger / 2);
+      }
+    }
     if (rows * columns == 1)
       return std::nullopt;
     Tiles tiles{SmallVector<int64_t>(ranges.size(), 1),

@@ -3,11 +3,13 @@
 // A thread's 2 x 8 tile after bufferization: the accumulator rows load and
 // store as vectors, A's rows load 4 reduction steps at a time, and each
 // step is a broadcast of A's element times B's row, added by vector.fma.
+// The loads and stores carry the 16-byte alignment their buffer, layout
+// and indices prove (the loop steps by 4 floats, rows are 64 or 8 floats).
 // CHECK-LABEL: func.func @tile
-// CHECK-COUNT-2: vector.load %arg2{{.*}} vector<8xf32>
+// CHECK-COUNT-2: vector.load %arg2{{.*}} {alignment = 16 : i64} : {{.*}} vector<8xf32>
 // CHECK: scf.for {{.*}} iter_args
-// CHECK-COUNT-2: vector.load %arg0{{.*}} vector<4xf32>
-// CHECK-COUNT-4: vector.load %arg1{{.*}} vector<8xf32>
+// CHECK-COUNT-2: vector.load %arg0{{.*}} {alignment = 16 : i64} : {{.*}} vector<4xf32>
+// CHECK-COUNT-4: vector.load %arg1{{.*}} {alignment = 16 : i64} : {{.*}} vector<8xf32>
 // CHECK-COUNT-8: vector.fma {{.*}} : vector<8xf32>
 // CHECK-NOT: vector.contract
 // CHECK-NOT: vector.transfer
@@ -27,4 +29,19 @@ func.func @tile(%a: memref<2x64xf32>, %b: memref<64x8xf32>, %c: memref<2x8xf32>)
   }
   vector.transfer_write %sum, %c[%c0, %c0] {in_bounds = [true, true]} : vector<2x8xf32>, memref<2x8xf32>
   return
+}
+
+// A row of 66 floats read at a column shifted by one (a convolution tap of
+// a padded buffer) proves only the element's 4 bytes: no alignment.
+// CHECK-LABEL: func.func @shifted
+// CHECK: vector.load %arg0{{.*}} : memref<?x66xf32>, vector<4xf32>
+// CHECK-NOT: alignment
+func.func @shifted(%a: memref<?x66xf32>, %r: index, %j: index) -> vector<4xf32> {
+  %c4 = arith.constant 4 : index
+  %c1 = arith.constant 1 : index
+  %j4 = arith.muli %j, %c4 : index
+  %col = arith.addi %j4, %c1 : index
+  %pad = arith.constant 0.0 : f32
+  %v = vector.transfer_read %a[%r, %col], %pad {in_bounds = [true]} : memref<?x66xf32>, vector<4xf32>
+  return %v : vector<4xf32>
 }

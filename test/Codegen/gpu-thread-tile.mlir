@@ -75,6 +75,30 @@ func.func @token_sum(%dy: tensor<?x8x24x64xf32>, %x: tensor<?x8x12x64xf32>, %ini
 
 // -----
 
+// The same sum marked as a token-chunk sum (its chunks are its only other
+// parallelism): the tile shrinks until the 24 x 24 output still makes 64
+// tiles a chunk, 4 x 2 (72).
+#a = affine_map<(c, i, j, t, f) -> (c, t, i, f)>
+#b = affine_map<(c, i, j, t, f) -> (c, t, j, f)>
+#o = affine_map<(c, i, j, t, f) -> (c, i, j)>
+// CHECK-LABEL: func.func @token_chunk_sum
+// CHECK: scf.forall {{.*}} to (%{{.*}}, 24, 24) step (1, 4, 2)
+// CHECK: vector.contract {{.*}} into vector<4x2xf64>
+func.func @token_chunk_sum(%dy: tensor<?x8x24x64xf32>, %x: tensor<?x8x24x64xf32>, %init: tensor<?x24x24xf64>) -> tensor<?x24x24xf64> {
+  %r = linalg.generic {indexing_maps = [#a, #b, #o], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%dy, %x : tensor<?x8x24x64xf32>, tensor<?x8x24x64xf32>) outs(%init : tensor<?x24x24xf64>) attrs = {sas.token_chunk_sum} {
+  ^bb0(%p: f32, %q: f32, %acc: f64):
+    %pw = arith.extf %p : f32 to f64
+    %qw = arith.extf %q : f32 to f64
+    %m = arith.mulf %pw, %qw : f64
+    %s = arith.addf %acc, %m : f64
+    linalg.yield %s : f64
+  } -> tensor<?x24x24xf64>
+  return %r : tensor<?x24x24xf64>
+}
+
+// -----
+
 // The output's zero fill moves into the tile and folds into the
 // accumulator's first value: no fill of the whole output is left.
 #x = affine_map<(b, r, j, i) -> (b, r, i)>

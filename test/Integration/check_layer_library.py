@@ -86,10 +86,16 @@ print(f"layer backward null d_params[3]: {status} "
 params[5] = None
 status = lib.sas_layer_forward(fake, fake, fake, params, fake, b, t, None)
 print(f"null parameter: {status} {lib.sas_last_error().decode()}")
+params[5] = 0x1000 + 4
+status = lib.sas_layer_forward(fake, fake, fake, params, fake, b, t, None)
+print(f"misaligned parameter: {status} {lib.sas_last_error().decode()}")
+params[5] = 0x1000
+status = lib.sas_attention_forward(fake, ctypes.c_void_p(0x1002), fake, fake,
+                                   b, t, None)
+print(f"attention misaligned k: {status} {lib.sas_last_error().decode()}")
 # Without a CUDA driver the call fails before touching the pointers; with
 # one, these fake pointers must not reach a kernel.
 if ctypes.util.find_library("cuda") is None:
-    params[5] = 0x1000
     status = lib.sas_layer_forward(fake, fake, fake, params, fake, b, t, None)
     print(f"no driver: {status} {lib.sas_last_error().decode()}")
 else:

@@ -81,6 +81,11 @@ inline constexpr int64_t kDefaultPeaaStages = 3;
 /// fills the GPU, and enough that the f64 partial sums keep at most
 /// kTokenSumPartialsPerToken elements a token (2 KiB).
 inline constexpr int64_t kGPUTokenSumChunk = 1024;
+/// The unit attribute on the linalg op that sums one parameter gradient's
+/// token chunks (one partial sum a chunk): sas-gpu-thread-tile sizes its
+/// register tiles by it.
+inline constexpr llvm::StringLiteral kTokenChunkSumAttrName =
+    "sas.token_chunk_sum";
 inline constexpr int64_t kTokenSumWork = 512;
 inline constexpr int64_t kTokenSumPartialsPerToken = 256;
 

@@ -363,8 +363,12 @@ Value lowering::buildTokenSum(OpBuilder &b, Location loc, Value lhs, Value rhs,
   }
   Value sum = buildContraction(b, loc, lhs, rhs,
                                buildFilled(b, loc, sizes, f64, 0.0), sumMaps);
-  if (tokenChunk > 0)
+  if (tokenChunk > 0) {
+    // Marked for the GPU's thread tiling, which keeps such sums' tiles small
+    // enough that each chunk still spreads over many threads.
+    sum.getDefiningOp()->setAttr(kTokenChunkSumAttrName, b.getUnitAttr());
     sum = sumChunks(b, loc, sum);
+  }
   return buildCast(b, loc, sum, b.getF32Type());
 }
 

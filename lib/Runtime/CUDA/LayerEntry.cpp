@@ -17,6 +17,7 @@
 #include "CudaDriver.h"
 #include "sas/Runtime/LayerLibraryABI.h"
 
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -129,6 +130,26 @@ static bool checkCall(const char *entry, int64_t B, int64_t T, const void *q,
   return true;
 }
 
+/// Checks that each of `count` buffers starts at a 16-byte boundary: the
+/// kernels read and write 16 bytes at a time (cp.async, vector loads). A
+/// tensor's storage from cudaMalloc or PyTorch's allocator always does; a
+/// view at an odd element offset may not. Records which buffer does not.
+static bool checkAligned(const char *entry, const void *const *buffers,
+                         int count) {
+  constexpr uintptr_t kAlignment = 16;
+  for (int i = 0; i < count; ++i)
+    if (reinterpret_cast<uintptr_t>(buffers[i]) % kAlignment) {
+      recordError(std::string(entry) + ": pointer argument " +
+                  std::to_string(i) +
+                  " (counted in the entry's order, parameters one by one) "
+                  "is not 16-byte aligned; the kernels read 16 bytes at a "
+                  "time (pass a tensor whose storage starts at its first "
+                  "element, e.g. x.contiguous().clone())");
+      return false;
+    }
+  return true;
+}
+
 #define SAS_EXPORT __attribute__((visibility("default")))
 
 extern "C" SAS_EXPORT int sas_layer_forward(const void *q, const void *k,
@@ -153,7 +174,8 @@ extern "C" SAS_EXPORT int sas_layer_forward(const void *q, const void *k,
   for (int i = 0; i < kNumParameters; ++i)
     buffers[3 + i] = params[i];
   buffers[kNumLayerArgs - 1] = out;
-  if (!ensureContext())
+  if (!checkAligned("sas_layer_forward", buffers, kNumLayerArgs) ||
+      !ensureContext())
     return 1;
   setCurrentStream(static_cast<CUstream>(stream));
   Descriptor d[kNumLayerArgs];
@@ -171,10 +193,11 @@ extern "C" SAS_EXPORT int sas_attention_forward(const void *q, const void *k,
                                                 int64_t B, int64_t T,
                                                 void *stream) {
   clearError();
+  const void *buffers[kNumAttentionArgs] = {q, k, v, out};
   if (!checkCall("sas_attention_forward", B, T, q, k, v, out) ||
+      !checkAligned("sas_attention_forward", buffers, kNumAttentionArgs) ||
       !ensureContext())
     return 1;
-  const void *buffers[kNumAttentionArgs] = {q, k, v, out};
   setCurrentStream(static_cast<CUstream>(stream));
   Descriptor d[kNumAttentionArgs];
   setDescriptors(d, buffers, kNumAttentionArgs, sas_attention_arg_shapes, B,
@@ -213,6 +236,8 @@ extern "C" SAS_EXPORT int sas_attention_forward_lse(const void *q,
   if (!checkCall("sas_attention_forward_lse", B, T, q, k, v, out) ||
       !checkBackwardCall("sas_attention_forward_lse", buffers, names,
                          kNumAttentionLseArgs) ||
+      !checkAligned("sas_attention_forward_lse", buffers,
+                    kNumAttentionLseArgs) ||
       !ensureContext())
     return 1;
   setCurrentStream(static_cast<CUstream>(stream));
@@ -237,6 +262,8 @@ sas_attention_backward(const void *q, const void *k, const void *v,
   if (!checkCall("sas_attention_backward", B, T, q, k, v, out) ||
       !checkBackwardCall("sas_attention_backward", buffers, names,
                          kNumAttentionBackwardArgs) ||
+      !checkAligned("sas_attention_backward", buffers,
+                    kNumAttentionBackwardArgs) ||
       !ensureContext())
     return 1;
   setCurrentStream(static_cast<CUstream>(stream));
@@ -295,7 +322,8 @@ sas_layer_backward(const void *q, const void *k, const void *v,
     buffers[3 + i] = params[i];
     buffers[numInputs + 3 + i] = d_params[i];
   }
-  if (!ensureContext())
+  if (!checkAligned("sas_layer_backward", buffers, kNumLayerBackwardArgs) ||
+      !ensureContext())
     return 1;
   setCurrentStream(static_cast<CUstream>(stream));
   Descriptor d[kNumLayerBackwardArgs];
