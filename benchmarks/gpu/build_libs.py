@@ -120,6 +120,10 @@ def main():
     parser.add_argument("--chip", help="build every library for this chip")
     parser.add_argument("--gpu-pipeline-options",
                         help="sas-gpu-pipeline options for every library")
+    parser.add_argument("--dtype", choices=("bf16", "f16", "f32"),
+                        help="only the libraries of this storage type (f32: "
+                             "the layers whose every op runs on the linalg "
+                             "path)")
     args = parser.parse_args()
     todo = []
     def wanted(name):
@@ -141,6 +145,8 @@ def main():
     # libraries and attention's, check's extra cases and the sweep's), and
     # two builds of one path at once would race.
     todo = list({cases.lib_name(*case): case for case in todo}.values())
+    if args.dtype:
+        todo = [case for case in todo if case[8] == args.dtype]
     if args.only and "variants" in args.only:  # the tiling sweep, not packed
         out = os.path.join(args.out, "variants")
         os.makedirs(out, exist_ok=True)
@@ -153,8 +159,9 @@ def main():
     libs = os.path.join(args.out, "libs")
     os.makedirs(libs, exist_ok=True)
     # The layer backward's libraries (sas-run --backward; layer_backward.py).
-    backward = (cases.LAYER_BACKWARD_CASES
-                if args.only and "layer-backward" in args.only else [])
+    backward = [case for case in cases.LAYER_BACKWARD_CASES
+                if args.only and "layer-backward" in args.only and
+                (args.dtype is None or case[8] == args.dtype)]
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         paths = list(pool.map(
             lambda c: build(args.sas_run, libs, c, args.force, args.chip,

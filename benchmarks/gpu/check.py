@@ -135,6 +135,8 @@ def main():
     parser.add_argument("--sweep", action="store_true",
                         help="check only cases.SWEEP_CASES (issue 21's "
                         "shape sweep), each on its own library")
+    parser.add_argument("--dtype", choices=("bf16", "f16", "f32"),
+                        help="check only the cases of this storage type")
     args = parser.parse_args()
     print(f"check.py: seed {args.seed}, {torch.cuda.get_device_name()}, "
           f"torch {torch.__version__}", flush=True)
@@ -145,6 +147,8 @@ def main():
         todo = cases.EXTRA_CHECK_CASES
     else:
         todo = list(cases.check_cases())
+    if args.dtype:
+        todo = [case for case in todo if case[8] == args.dtype]
     for i, case in enumerate(todo[:args.limit]):
         b, t, h, d, hs, ds, k, causal, dtype = case
         # The sweep's shapes have no library for any B and T.
