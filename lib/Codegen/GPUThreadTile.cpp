@@ -70,9 +70,10 @@ struct SASGPUThreadTilePass
           outputs *= ranges[i];
       while (rows * columns > 1 &&
              outputs / (rows * columns) < kMinTilesPerTokenChunk) {
-        int64_t &larger = columns >= rows ? columns : rows;
-        larger = largestDivisorAtMost(
-            ranges[&larger == &rows ? dims->row : dims->column], larger / 2);
+        if (columns >= rows)
+          columns = largestDivisorAtMost(ranges[dims->column], columns / 2);
+        else
+          rows = largestDivisorAtMost(ranges[dims->row], rows / 2);
       }
     }
     if (rows * columns == 1)
