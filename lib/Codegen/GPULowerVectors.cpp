@@ -33,7 +33,9 @@ namespace {
 /// Every buffer a kernel reads starts at a 16-byte boundary: device
 /// allocations do, and the layer library's entries reject other pointers.
 constexpr int64_t kBufferAlignment = 16;
-/// A divisor of 0 (the value may be 0 or anything that 2^20 divides).
+/// What stands for the known divisor of 0 (which every number divides): a
+/// power of two above any alignment, small enough that products of two
+/// stay far from overflow.
 constexpr int64_t kZeroDivisor = int64_t(1) << 20;
 
 /// A known divisor of index value `v`, from constants, loop induction
@@ -41,8 +43,8 @@ constexpr int64_t kZeroDivisor = int64_t(1) << 20;
 /// where nothing is known.
 int64_t getKnownDivisor(Value v, unsigned depth = 0);
 
-int64_t getKnownDivisor(AffineExpr expr, ValueRange operands,
-                        unsigned numDims, unsigned depth) {
+int64_t getKnownDivisor(AffineExpr expr, ValueRange operands, unsigned numDims,
+                        unsigned depth) {
   if (auto c = dyn_cast<AffineConstantExpr>(expr))
     return c.getValue() ? std::abs(c.getValue()) : kZeroDivisor;
   if (auto d = dyn_cast<AffineDimExpr>(expr))
@@ -124,10 +126,9 @@ getLayoutDivisors(MemRefType type) {
     return std::nullopt;
   for (auto [divisor, stride] : llvm::zip(divisors, strides))
     divisor = ShapedType::isDynamic(stride) ? 1 : std::abs(stride);
-  return std::make_pair(divisors,
-                        ShapedType::isDynamic(offset)
-                            ? int64_t(1)
-                            : (offset ? offset : kZeroDivisor));
+  return std::make_pair(divisors, ShapedType::isDynamic(offset)
+                                      ? int64_t(1)
+                                      : (offset ? offset : kZeroDivisor));
 }
 
 /// Sets the byte alignment that the buffer base, layout and indices prove on
@@ -146,8 +147,8 @@ template <typename OpTy> void setKnownAlignment(OpTy op) {
   // The element offset's known divisor, then in bytes.
   int64_t divisor = layout->second;
   for (auto [index, stride] : llvm::zip(op.getIndices(), layout->first))
-    divisor = std::gcd(divisor, std::min(getKnownDivisor(index) * stride,
-                                         kZeroDivisor));
+    divisor = std::gcd(divisor,
+                       std::min(getKnownDivisor(index) * stride, kZeroDivisor));
   int64_t vectorBytes = vector.getNumElements() * elementBytes;
   int64_t alignment = std::min<int64_t>(
       {int64_t(1) << llvm::countr_zero(uint64_t(divisor * elementBytes)),

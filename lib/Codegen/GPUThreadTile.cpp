@@ -148,8 +148,8 @@ struct SASGPUThreadTilePass
         rewriter.setInsertionPoint(target);
         scf::SCFTilingOptions steps;
         steps.setTileSizes(getAsIndexOpFoldResult(ctx, tiles->reduction));
-        FailureOr<scf::SCFTilingResult> stepped = scf::tileUsingSCF(
-            rewriter, cast<TilingInterface>(target), steps);
+        FailureOr<scf::SCFTilingResult> stepped =
+            scf::tileUsingSCF(rewriter, cast<TilingInterface>(target), steps);
         if (succeeded(stepped)) {
           rewriter.replaceOp(target, stepped->replacements);
           target = stepped->tiledOps.back();
