@@ -6,7 +6,9 @@
 // head-group mean of o (recomputed), d b = sum d y, d W = d y^T u over every
 // token, and the gradient of every head of group g is its slot of
 // W^T d y / G: the group mean's broadcast. In f32; the sums over tokens in
-// f64 (buildTokenSum).
+// f64 (buildTokenSum). Where those sums run in token chunks (the GPU),
+// W^T d y takes each sequence's tokens four rows at a time
+// (buildTokenRowsMatmul).
 //
 //===----------------------------------------------------------------------===//
 
