@@ -1,6 +1,7 @@
 // The layer's backward on the GPU (sm_90a): the attention's gradient on its
 // tensor-core kernel; the simulations' and PEAA's gradients on the linalg
-// path, each op saying so in a remark. Their parameter gradients sum the
+// path (at D = 16 the feature simulations' too: the weight-gradient kernel
+// takes multiples of 32), each op saying so in a remark. Their parameter gradients sum the
 // tokens in parallel chunks (token-sum-chunk), so that no kernel is
 // launched once per token from a loop of host code.
 // RUN: sas-opt %s --sas-gpu-pipeline="chip=sm_90a format=isa toolkit=" --mlir-print-ir-after=sas-gpu-map-to-launch -o %t.mlir 2> %t.after
@@ -8,7 +9,7 @@
 // RUN: %python %S/../Utils/host_loop_launches.py %t.after | FileCheck %s --check-prefix=HOST
 // RUN: FileCheck %s < %t.mlir
 // REMARK-DAG: remark: sas.peaa_grad has no tensor-core kernel yet: it stays on the linalg path
-// REMARK-DAG: remark: sas.feature_sim_grad has no tensor-core kernel yet: it stays on the linalg path
+// REMARK-DAG: remark: sas.feature_sim_grad stays on the linalg path: the weight gradient's sizes must be multiples of 32 for the tensor-core kernel, got 32 x 16
 // REMARK-DAG: remark: sas.head_sim_grad has no tensor-core kernel yet: it stays on the linalg path
 // HOST: kernels launched in host loops: 0
 // The counter itself finds a launch in a host loop:

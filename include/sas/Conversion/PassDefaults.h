@@ -55,6 +55,11 @@ inline constexpr int64_t kDefaultFeatureSimWarps = 4;
 inline constexpr int64_t kDefaultFeatureSimRowTiles = 4;
 inline constexpr int64_t kDefaultPeaaWarps = 8;
 inline constexpr int64_t kDefaultPeaaRowTiles = 1;
+/// Rows each block of a tensor-core weight gradient (sas.mma_weight_grad)
+/// sums before adding its tile to the result: at config 1 (196,608 rows of
+/// a feature simulation) 192 chunks, so a [128, 64] gradient (two tiles)
+/// still makes 384 blocks, and 16,384 f32 reductions a 128 x 128 chunk.
+inline constexpr int64_t kDefaultWeightGradRowChunk = 1024;
 /// The PEAA column tile: 0 picks per kernel, 128 for mma.sync and 256 for
 /// the sm_90a kernel, whose A rows (all G head groups of a token) are then
 /// read from L2 three times at width 768 instead of six: 1.3-1.5x faster

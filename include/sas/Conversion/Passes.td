@@ -282,10 +282,15 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
     kernels, which run on every chip from sm_80 on. Shared memory is
     checked against the target's; without a target the pass fails.
 
-    Their gradients (`sas.head_sim_grad`, `sas.feature_sim_grad`,
-    `sas.peaa_grad`) have no tensor-core kernel yet: each gets a remark
-    saying it stays on the linalg path, where `convert-sas-to-linalg`
-    lowers it.
+    `sas.feature_sim_grad` on 16-bit tensors becomes
+    `sas.mma_feature_sim_grad` (`d_x`, and `d_f` and `relu(f)` in the
+    16-bit type) and two `sas.mma_weight_grad` (`d res_w`, `d res_b` from
+    `d_z` and `relu(f)`; `d w`, `d b` from `d_f` and `x`), accumulated in
+    f32 and rounded once; feature sizes that are not multiples of 32 stay
+    on the linalg path with a remark. The other gradients
+    (`sas.head_sim_grad`, `sas.peaa_grad`) have no tensor-core kernel yet:
+    each gets a remark saying it stays on the linalg path, where
+    `convert-sas-to-linalg` lowers it.
   }];
   let options = [
     Option<"featureSimWarps", "feature-sim-warps", "int64_t",
@@ -295,6 +300,10 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
            /*default=*/"::mlir::sas::kDefaultFeatureSimRowTiles",
            "Row tiles a feature-simulation block computes after loading the "
            "weights once">,
+    Option<"weightGradRowChunk", "weight-grad-row-chunk", "int64_t",
+           /*default=*/"::mlir::sas::kDefaultWeightGradRowChunk",
+           "Rows each block of a weight gradient's kernel sums (a multiple "
+           "of 32)">,
     Option<"peaaWarps", "peaa-warps", "int64_t",
            /*default=*/"::mlir::sas::kDefaultPeaaWarps",
            "Warps of a PEAA block">,
@@ -318,14 +327,17 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
            "tokens fit the block's shared memory">,
   ];
   let dependentDialects = [
+    "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect",
     "::mlir::memref::MemRefDialect",
   ];
 }
 
 def ConvertSASTokenKernelsToNVVM : Pass<"convert-sas-token-kernels-to-nvvm"> {
-  let summary = "Build the kernels of sas.mma_head_sim, sas.mma_feature_sim "
-                "and sas.mma_peaa";
+  let summary = "Build the kernels of sas.mma_head_sim, sas.mma_feature_sim, "
+                "sas.mma_peaa and the gradients' sas.mma_feature_sim_grad and "
+                "sas.mma_weight_grad";
   let description = [{
     Replaces each per-token kernel op with a `gpu.launch` whose body is
     built in NVVM, GPU, LLVM, arith and scf ops:
@@ -361,7 +373,21 @@ def ConvertSASTokenKernelsToNVVM : Pass<"convert-sas-token-kernels-to-nvvm"> {
       fragments multiply it with wgmma (A from registers); a step's wgmma
       runs while the warps form the next step's mean fragments.
 
-    Kernels are named `<function>_<head_sim|feature_sim|peaa>_<n>`; each
+    - `sas.mma_feature_sim_grad`: the weights staged as for
+      `sas.mma_feature_sim`; per warp, 16 rows of `x` and `d_z` as A
+      fragments, and a chunk of f's columns at a time: `f = x w^T + b`
+      recomputed, `relu(f)` stored, `d_z res_w` (res_w read row-major by
+      `ldmatrix.trans`), `d_f = d_z + (d_z res_w) * [f > 0]` stored, and
+      `d_x += d_f w` (w read row-major), all in registers.
+    - `sas.mma_weight_grad`: a grid of (64 x 64 tiles of `d_w`, chunks of
+      rows); each block multiplies the transposed `grad` rows (A fragments
+      by `ldmatrix.trans`) with the `input` rows, 32 rows a step through a
+      ring of cp.async buffers, the row sums (the bias gradient) by a
+      product with a fragment of ones, and adds its tiles to `d_w` and
+      `d_b` with `red.global.add`.
+
+    Kernels are named `<function>_<head_sim|feature_sim|peaa|
+    feature_sim_grad|weight_grad>_<n>`; each
     op's tiling is checked against the module's target (`sas.target`)
     first. Run it after bufferization and before `gpu-kernel-outlining`.
   }];

@@ -40,6 +40,20 @@ int64_t sas::getFeatureSimChunk(int64_t dim, int64_t simDim) {
   return 0;
 }
 
+int64_t sas::getFeatureSimGradChunk(int64_t dim, int64_t simDim) {
+  int64_t kept = dim / 4 + simDim / 4 + dim / 2;
+  for (int64_t chunk = std::min(simDim, kMaxFeatureSimGradChunk); chunk >= 16;
+       chunk -= 16)
+    if (simDim % chunk == 0 &&
+        kept + chunk / 2 + chunk / 4 + chunk / 4 <= kMaxFragmentRegisters)
+      return chunk;
+  return 0;
+}
+
+int64_t sas::getWeightGradTile(int64_t size) {
+  return size % 64 == 0 ? 64 : 32;
+}
+
 int64_t sas::getBlocksPerSMForSharedBytes(const TargetDescription &target,
                                           int64_t sharedBytes,
                                           int64_t maxBlocks) {
@@ -282,6 +296,45 @@ LogicalResult sas::checkWgmmaFeatureSimTiling(const TargetDescription &target,
     return failure();
   FeatureSimSharedPlan plan(dim, simDim, warps, /*wgmma=*/true);
   return checkSharedBytes(target, "the wgmma kernel", plan.plan.getSize(),
+                          emitError);
+}
+
+LogicalResult sas::checkMmaFeatureSimGradTiling(
+    const TargetDescription &target, int64_t dim, int64_t simDim,
+    int64_t warps, int64_t rowTiles, EmitErrorFn emitError) {
+  if (dim % 16 != 0 || simDim % 16 != 0 || dim > kMaxMmaFeatureSize ||
+      simDim > kMaxMmaFeatureSize)
+    return emitError() << "feature sizes must be multiples of 16 and at most "
+                       << kMaxMmaFeatureSize
+                       << " for the tensor-core gradient kernel, got " << dim
+                       << " (D) and " << simDim << " (D')";
+  if (rowTiles < 1)
+    return emitError() << "row tiles must be positive, got " << rowTiles;
+  if (getFeatureSimGradChunk(dim, simDim) == 0)
+    return emitError() << "feature sizes " << dim << " (D) and " << simDim
+                       << " (D') leave no chunk of f that fits a thread's "
+                          "registers";
+  if (failed(checkMmaWarps(warps, emitError)))
+    return failure();
+  // The same weights in the same padded rows as the forward's kernel.
+  FeatureSimSharedPlan plan(dim, simDim, warps, /*wgmma=*/false);
+  return checkSharedBytes(target, "the feature simulation's gradient",
+                          plan.plan.getSize(), emitError);
+}
+
+LogicalResult sas::checkMmaWeightGradTiling(const TargetDescription &target,
+                                            int64_t p, int64_t q,
+                                            int64_t rowChunk,
+                                            EmitErrorFn emitError) {
+  if (p % 32 != 0 || q % 32 != 0)
+    return emitError() << "the weight gradient's sizes must be multiples of "
+                          "32 for the tensor-core kernel, got "
+                       << p << " x " << q;
+  if (rowChunk % kWeightGradStepRows != 0)
+    return emitError() << "the row chunk must be a multiple of "
+                       << kWeightGradStepRows << ", got " << rowChunk;
+  WeightGradSharedPlan plan(getWeightGradTile(p), getWeightGradTile(q));
+  return checkSharedBytes(target, "the weight gradient", plan.plan.getSize(),
                           emitError);
 }
 

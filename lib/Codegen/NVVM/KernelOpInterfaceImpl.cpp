@@ -51,5 +51,8 @@ void sas::registerKernelOpInterfaceExternalModels(DialectRegistry &registry) {
     MmaHeadSimOp::attachInterface<KernelOpModel<MmaHeadSimOp>>(*context);
     MmaFeatureSimOp::attachInterface<KernelOpModel<MmaFeatureSimOp>>(*context);
     MmaPeaaOp::attachInterface<KernelOpModel<MmaPeaaOp>>(*context);
+    MmaFeatureSimGradOp::attachInterface<KernelOpModel<MmaFeatureSimGradOp>>(
+        *context);
+    MmaWeightGradOp::attachInterface<KernelOpModel<MmaWeightGradOp>>(*context);
   });
 }

@@ -102,3 +102,11 @@ PeaaSharedPlan::PeaaSharedPlan(int64_t groups, int64_t rows, int64_t columnTile,
   stageBytes = wOffset + w.bytes();
   plan.allocate(stages * stageBytes);
 }
+
+WeightGradSharedPlan::WeightGradSharedPlan(int64_t pTile, int64_t qTile) {
+  grad = SharedTile::padded(kWeightGradStepRows, pTile);
+  input = SharedTile::padded(kWeightGradStepRows, qTile);
+  inputOffset = grad.bytes();
+  stageBytes = inputOffset + input.bytes();
+  plan.allocate(kWeightGradStages * stageBytes);
+}

@@ -79,7 +79,8 @@ struct ConvertSASTokenKernelsToNVVMPass
     : sas::impl::ConvertSASTokenKernelsToNVVMBase<
           ConvertSASTokenKernelsToNVVMPass> {
   void runOnOperation() override {
-    if (failed(buildKernels<MmaHeadSimOp, MmaFeatureSimOp, MmaPeaaOp>(
+    if (failed(buildKernels<MmaHeadSimOp, MmaFeatureSimOp, MmaPeaaOp,
+                            MmaFeatureSimGradOp, MmaWeightGradOp>(
             getOperation())))
       signalPassFailure();
   }

@@ -3,7 +3,8 @@
 // Part of the SAS-MLIR project.
 //
 // sas.head_sim, sas.feature_sim and sas.peaa on 16-bit tensors become
-// sas.mma_head_sim, sas.mma_feature_sim and sas.mma_peaa on their buffers:
+// sas.mma_head_sim, sas.mma_feature_sim and sas.mma_peaa on their buffers
+// (and sas.feature_sim_grad its kernels, LowerTokenGradsToGPU.cpp):
 // one kernel each instead of one linalg kernel per step (convolution tap,
 // matmul, bias, ReLU, residual add, cast). What the kernels do not take
 // stays for the linalg path, with a remark naming the reason.
@@ -18,6 +19,7 @@
 #include "sas/Dialect/SAS/IR/SASOps.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -245,6 +247,12 @@ struct ConvertSASTokenOpsToGPUPass
     }
     int64_t wgmmaColumns = getPeaaColumnTile(peaaColumnTile, true);
     int64_t mmaColumns = getPeaaColumnTile(peaaColumnTile, false);
+    if (weightGradRowChunk <= 0 || weightGradRowChunk % kWeightGradStepRows) {
+      error() << "weight-grad-row-chunk must be a positive multiple of "
+              << kWeightGradStepRows << ", got "
+              << static_cast<int64_t>(weightGradRowChunk);
+      return signalPassFailure();
+    }
     if (peaaKTile < 16 || peaaKTile > 64 || peaaKTile % 16 != 0) {
       error() << "peaa-k-tile must be a multiple of 16 between 16 and 64, got "
               << static_cast<int64_t>(peaaKTile);
@@ -271,17 +279,20 @@ struct ConvertSASTokenOpsToGPUPass
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerHeadSim, LowerFeatureSim, LowerPeaa>(&getContext(),
                                                            tiling);
+    populateLowerTokenGradsToGPUPatterns(
+        patterns, TokenGradTiling{featureSimWarps, featureSimRowTiles,
+                                  weightGradRowChunk, *target});
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
-      if (isa<HeadSimOp, FeatureSimOp, PeaaOp>(op))
+      if (isa<HeadSimOp, FeatureSimOp, PeaaOp, FeatureSimGradOp>(op))
         ops.push_back(op);
     });
     rewriteOpsToBuffers(ops, std::move(patterns));
-    // The gradients of these ops have no tensor-core kernel yet (issue 22):
+    // These gradients have no tensor-core kernel yet (issue 22):
     // convert-sas-to-linalg lowers them, and sas-gpu-map-to-launch maps
     // its loops to kernels. Said once per op, as for the ops above.
     getOperation()->walk([](Operation *op) {
-      if (isa<HeadSimGradOp, FeatureSimGradOp, PeaaGradOp>(op))
+      if (isa<HeadSimGradOp, PeaaGradOp>(op))
         op->emitRemark() << op->getName()
                          << " has no tensor-core kernel yet: it stays on the "
                             "linalg path (f32 loops, f64 parameter sums)";

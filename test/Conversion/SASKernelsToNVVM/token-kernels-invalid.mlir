@@ -119,3 +119,39 @@ func.func @peaa_wgmma_shared(%o: memref<?x?x8x128xbf16>, %w: memref<512x512xbf16
         memref<?x?x512xbf16>
   return
 }
+
+// -----
+
+func.func @weight_grad_narrow(%g: memref<?x?x4x48xbf16>, %x: memref<?x?x4x32xbf16>,
+                              %dw: memref<48x32xf32>) {
+  // expected-error @below {{the weight gradient's sizes must be multiples of 32 for the tensor-core kernel, got 48 x 32}}
+  sas.mma_weight_grad %g, %x into %dw row_chunk(1024)
+      : memref<?x?x4x48xbf16>, memref<?x?x4x32xbf16>, memref<48x32xf32>
+  return
+}
+
+// -----
+
+func.func @weight_grad_chunk(%g: memref<?x?x4x32xbf16>, %x: memref<?x?x4x32xbf16>,
+                             %dw: memref<32x32xf32>) {
+  // expected-error @below {{the row chunk must be a multiple of 32, got 100}}
+  sas.mma_weight_grad %g, %x into %dw row_chunk(100)
+      : memref<?x?x4x32xbf16>, memref<?x?x4x32xbf16>, memref<32x32xf32>
+  return
+}
+
+// -----
+
+func.func @feature_sim_grad_sizes(
+    %x: memref<?x?x4x24xbf16>, %w: memref<32x24xbf16>, %b: memref<32xbf16>,
+    %rw: memref<32x32xbf16>, %dz: memref<?x?x4x32xbf16>,
+    %dx: memref<?x?x4x24xbf16>, %df: memref<?x?x4x32xbf16>,
+    %r: memref<?x?x4x32xbf16>) {
+  // expected-error @below {{feature sizes must be multiples of 16 and at most 256 for the tensor-core gradient kernel, got 24 (D) and 32 (D')}}
+  sas.mma_feature_sim_grad %x weights(%w, %b) residual(%rw) grad(%dz)
+      into %dx, %df, %r warps(4) row_tiles(1)
+      : memref<?x?x4x24xbf16>, memref<32x24xbf16>, memref<32xbf16>,
+        memref<32x32xbf16>, memref<?x?x4x32xbf16>, memref<?x?x4x24xbf16>,
+        memref<?x?x4x32xbf16>, memref<?x?x4x32xbf16>
+  return
+}

@@ -65,6 +65,25 @@ constexpr int64_t kWgmmaPeaaKTile = 64;
 /// D' = 128 (one chunk: f, then z), 64 at D = 128, D' = 256.
 int64_t getFeatureSimChunk(int64_t dim, int64_t simDim);
 
+/// Columns of f the feature-simulation gradient's thread computes at a
+/// time: it keeps x (D / 4 registers), d_z (D' / 4) and d_x (D / 2) through
+/// a row tile, and, per chunk, f then d_z res_w (chunk / 2), relu(f) and
+/// d_f packed (chunk / 4 each). The widest chunk up to
+/// kMaxFeatureSimGradChunk that divides D' and keeps these within
+/// kMaxFragmentRegisters; 0 if none does.
+int64_t getFeatureSimGradChunk(int64_t dim, int64_t simDim);
+constexpr int64_t kMaxFeatureSimGradChunk = 64;
+
+/// The weight-gradient kernel (sas.mma_weight_grad): a block of
+/// kWeightGradWarps warps (2 x 2) computes a [64, 64] tile of d_w (32 where
+/// P or Q is not a multiple of 64), kWeightGradStepRows rows a step through
+/// a ring of kWeightGradStages slots.
+constexpr int64_t kWeightGradWarps = 4;
+constexpr int64_t kWeightGradStepRows = 32;
+constexpr int64_t kWeightGradStages = 3;
+/// The tile of d_w's `size` (P or Q) rows or columns a block computes.
+int64_t getWeightGradTile(int64_t size);
+
 /// Warps that share the positions of one token in the head-simulation
 /// kernel: the fewest, up to kMaxMmaWarps, that keep each thread's
 /// accumulators within kHeadSimAccumulators (else kMaxHeadSimAccumulators)
@@ -152,6 +171,18 @@ LogicalResult checkWgmmaFeatureSimTiling(const TargetDescription &target,
                                          int64_t dim, int64_t simDim,
                                          int64_t warps, int64_t rowTiles,
                                          EmitErrorFn emitError);
+/// The feature-simulation gradient (mma.sync): D and D' multiples of 16 up
+/// to kMaxMmaFeatureSize with a chunk that fits (getFeatureSimGradChunk),
+/// 1 to kMaxMmaWarps warps, both weights within the target's shared memory.
+LogicalResult checkMmaFeatureSimGradTiling(const TargetDescription &target,
+                                           int64_t dim, int64_t simDim,
+                                           int64_t warps, int64_t rowTiles,
+                                           EmitErrorFn emitError);
+/// The weight gradient: P and Q (d_w's sizes) multiples of 32, a row chunk
+/// of whole steps.
+LogicalResult checkMmaWeightGradTiling(const TargetDescription &target,
+                                       int64_t p, int64_t q, int64_t rowChunk,
+                                       EmitErrorFn emitError);
 LogicalResult checkMmaPeaaTiling(const TargetDescription &target,
                                  int64_t groups, int64_t width, int64_t warps,
                                  int64_t rowTiles, int64_t columnTile,

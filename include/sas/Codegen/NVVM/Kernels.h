@@ -23,7 +23,8 @@ namespace sas {
 /// Builds the kernel of the op: attention (FlashAttention-2-style mma.sync,
 /// or with `wgmma` the sm_90a kernel), its backward (mma.sync), head
 /// simulation, feature simulation (mma.sync or sm_90a), PEAA (mma.sync or
-/// sm_90a).
+/// sm_90a), the feature simulation's row gradients and a weight gradient
+/// (mma.sync).
 LogicalResult buildKernel(OpBuilder &b, MmaAttentionOp op,
                           const TargetDescription &target, unsigned index);
 LogicalResult buildKernel(OpBuilder &b, MmaAttentionGradOp op,
@@ -33,6 +34,10 @@ LogicalResult buildKernel(OpBuilder &b, MmaHeadSimOp op,
 LogicalResult buildKernel(OpBuilder &b, MmaFeatureSimOp op,
                           const TargetDescription &target, unsigned index);
 LogicalResult buildKernel(OpBuilder &b, MmaPeaaOp op,
+                          const TargetDescription &target, unsigned index);
+LogicalResult buildKernel(OpBuilder &b, MmaFeatureSimGradOp op,
+                          const TargetDescription &target, unsigned index);
+LogicalResult buildKernel(OpBuilder &b, MmaWeightGradOp op,
                           const TargetDescription &target, unsigned index);
 
 /// The tiling checks of KernelLimits.h applied to a kernel op's sizes and
@@ -46,6 +51,10 @@ LogicalResult checkKernelTiling(MmaHeadSimOp op,
 LogicalResult checkKernelTiling(MmaFeatureSimOp op,
                                 const TargetDescription &target);
 LogicalResult checkKernelTiling(MmaPeaaOp op, const TargetDescription &target);
+LogicalResult checkKernelTiling(MmaFeatureSimGradOp op,
+                                const TargetDescription &target);
+LogicalResult checkKernelTiling(MmaWeightGradOp op,
+                                const TargetDescription &target);
 
 /// Bytes of dynamic shared memory of a block: the size of the kernel's plan
 /// (SharedMemoryLayout.h).
@@ -54,6 +63,8 @@ int64_t getKernelSharedBytes(MmaAttentionGradOp op);
 int64_t getKernelSharedBytes(MmaHeadSimOp op);
 int64_t getKernelSharedBytes(MmaFeatureSimOp op);
 int64_t getKernelSharedBytes(MmaPeaaOp op);
+int64_t getKernelSharedBytes(MmaFeatureSimGradOp op);
+int64_t getKernelSharedBytes(MmaWeightGradOp op);
 
 } // namespace sas
 } // namespace mlir

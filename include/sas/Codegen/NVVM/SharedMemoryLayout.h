@@ -144,6 +144,16 @@ struct FeatureSimSharedPlan {
   SharedMemoryPlan plan;
 };
 
+/// The weight gradient's ring (sas.mma_weight_grad): kWeightGradStages
+/// slots of kWeightGradStepRows rows of `grad` ([rows, pTile]) and of
+/// `input` ([rows, qTile]), padded rows, read transposed by ldmatrix.
+struct WeightGradSharedPlan {
+  WeightGradSharedPlan(int64_t pTile, int64_t qTile);
+  SharedTile grad, input;
+  int64_t inputOffset, stageBytes;
+  SharedMemoryPlan plan;
+};
+
 /// PEAA's ring: `stages` slots of an A tile ([rows, G * kTile], padded; a
 /// whole number of swizzle atoms for wgmma) and a w tile ([columnTile,
 /// kTile]: padded, or one swizzled panel for wgmma).

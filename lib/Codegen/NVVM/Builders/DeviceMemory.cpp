@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "sas/Codegen/NVVM/Builders/DeviceMemory.h"
+#include "sas/Codegen/NVVM/Builders/KernelArith.h"
+#include "sas/Codegen/NVVM/Builders/KernelLaunch.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -53,6 +55,22 @@ void DeviceMemoryBuilder::copyAsync16(Value dst, Value src, Value srcBytes) {
                           srcBytes);
 }
 
+void DeviceMemoryBuilder::copyMatrixAsync(Value tid, int64_t threads,
+                                          Value base, int64_t rows,
+                                          int64_t width, int64_t rowBytes,
+                                          Value dst) {
+  KernelArith k(b, loc);
+  int64_t chunksPerRow = width / 8;
+  forEachThreadItem(b, loc, tid, threads, rows * chunksPerRow,
+                    [&](Value chunk) {
+    Value row = k.div(chunk, chunksPerRow);
+    Value column = k.rem(chunk, chunksPerRow);
+    copyAsync16(
+        offset(dst, k.add(k.mulC(row, rowBytes), k.mulC(column, 16))),
+        offset(base, k.mulC(chunk, 16)), k.i32(16));
+  });
+}
+
 void DeviceMemoryBuilder::commitGroup() {
   NVVM::CpAsyncCommitGroupOp::create(b, loc);
 }
@@ -67,6 +85,28 @@ Value DeviceMemoryBuilder::loadI32(Value address) {
 
 void DeviceMemoryBuilder::storeI32(Value value, Value address) {
   LLVM::StoreOp::create(b, loc, value, address, /*alignment=*/4);
+}
+
+void DeviceMemoryBuilder::reduceAddF32Pair(Value address, Value lo, Value hi,
+                                           bool vector) {
+  if (vector) {
+    LLVM::InlineAsmOp::create(
+        b, loc, TypeRange(), ValueRange{address, lo, hi},
+        "red.global.add.v2.f32 [$0], {$1, $2};", "l,f,f",
+        /*has_side_effects=*/true, /*is_align_stack=*/false,
+        LLVM::tailcallkind::TailCallKind::None,
+        /*asm_dialect=*/LLVM::AsmDialectAttr(),
+        /*operand_attrs=*/ArrayAttr());
+    return;
+  }
+  reduceAddF32(address, lo);
+  reduceAddF32(offset(address, arith::ConstantIntOp::create(b, loc, 4, 32)),
+               hi);
+}
+
+void DeviceMemoryBuilder::reduceAddF32(Value address, Value value) {
+  LLVM::AtomicRMWOp::create(b, loc, LLVM::AtomicBinOp::fadd, address, value,
+                            LLVM::AtomicOrdering::monotonic);
 }
 
 /// The size of a scalar or vector type, which is also its natural alignment.

@@ -210,6 +210,25 @@ AFragment WarpFragmentBuilder::accumulatorsToA(const AccFragment &left,
           pack(right[0], right[1]), pack(right[2], right[3])};
 }
 
+std::array<AccFragment, 2>
+WarpFragmentBuilder::accumulatorsFromA(const AFragment &a) {
+  std::array<AccFragment, 2> tiles;
+  for (int half = 0; half < 2; ++half)
+    for (int row = 0; row < 2; ++row) {
+      std::array<Value, 2> pair = unpack(a[2 * half + row]);
+      for (int column = 0; column < 2; ++column)
+        tiles[half][AccLayout::reg(row, column)] = pair[column];
+    }
+  return tiles;
+}
+
+BFragment WarpFragmentBuilder::ones() {
+  // 1.0 in both halves of the pair: 0x3f80 in bf16, 0x3c00 in f16.
+  int64_t one = elementType.isBF16() ? 0x3f80 : 0x3c00;
+  Value pair = i32(one | (one << 16));
+  return {pair, pair};
+}
+
 Value WarpFragmentBuilder::quadReduce(Value v, bool max) {
   for (int32_t mask : {1, 2}) {
     Value other = gpu::ShuffleOp::create(b, loc, v, mask, /*width=*/32,

@@ -289,25 +289,11 @@ void AttentionGradKernelBuilder::buildQueryStep(Value q0, Value stage,
           mem.offset(dqBase, rowOffset(queries, row, e, 4)), k.mulC(quad, 8));
       for (int64_t j = 0; j < e / 8; ++j) {
         Value address = mem.offset(rowAddress, k.i32(32 * j));
-        Value pair[2] = {dq[0][j][AccLayout::reg(r, 0)],
-                         dq[0][j][AccLayout::reg(r, 1)]};
         // A lane's two columns are adjacent: one 8-byte reduction where
         // the target has them, else two.
-        if (target.hasVectorReductions) {
-          LLVM::InlineAsmOp::create(
-              b, loc, TypeRange(), ValueRange{address, pair[0], pair[1]},
-              "red.global.add.v2.f32 [$0], {$1, $2};", "l,f,f",
-              /*has_side_effects=*/true, /*is_align_stack=*/false,
-              LLVM::tailcallkind::TailCallKind::None,
-              /*asm_dialect=*/LLVM::AsmDialectAttr(),
-              /*operand_attrs=*/ArrayAttr());
-          continue;
-        }
-        for (int column = 0; column < 2; ++column)
-          LLVM::AtomicRMWOp::create(b, loc, LLVM::AtomicBinOp::fadd,
-                                    mem.offset(address, k.i32(4 * column)),
-                                    pair[column],
-                                    LLVM::AtomicOrdering::monotonic);
+        mem.reduceAddF32Pair(address, dq[0][j][AccLayout::reg(r, 0)],
+                             dq[0][j][AccLayout::reg(r, 1)],
+                             target.hasVectorReductions);
       }
     });
   }

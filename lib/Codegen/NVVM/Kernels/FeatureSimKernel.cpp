@@ -83,8 +83,6 @@ public:
 private:
   using Tiles = SmallVector<SmallVector<AccFragment>>;
 
-  void stageWeights(Value matrix, int64_t width, int64_t rowBytes,
-                    Value shared);
   void copyToPanelsAsync(Value global, Value firstRow, Value limit,
                          int64_t count, int64_t width, int64_t panelRows,
                          Value tile);
@@ -123,22 +121,6 @@ private:
   std::array<Value, 2> valid;   // whether they exist
   Value wShared, rwShared, wLane, rwLane;
 };
-
-/// Copies a [D', width] matrix into shared memory with rows `rowBytes`
-/// apart, 16 bytes a thread at a time.
-void FeatureSimKernelBuilder::stageWeights(Value matrix, int64_t width,
-                                           int64_t rowBytes, Value shared) {
-  Value base = mem.globalBase(matrix);
-  int64_t chunksPerRow = width / 8;
-  forEachThreadItem(b, loc, k.tid, 32 * warps, ds * chunksPerRow,
-                    [&](Value chunk) {
-    Value row = k.div(chunk, chunksPerRow);
-    Value column = k.rem(chunk, chunksPerRow);
-    mem.copyAsync16(
-        mem.offset(shared, k.add(k.mulC(row, rowBytes), k.mulC(column, 16))),
-        mem.offset(base, k.mulC(chunk, 16)), k.i32(16));
-  });
-}
 
 /// Rows [firstRow, firstRow + count) of a row-major matrix `width` wide at
 /// `global` (ptr<1>) into `tile` as 128-byte-swizzled panels of 64 columns
@@ -340,8 +322,10 @@ void FeatureSimKernelBuilder::build(Value blockX, Value threadX,
   rows = k.toI64(rowCount);
   wShared = mem.sharedBase();
   rwShared = mem.offset(wShared, k.i32(plan.resWeightsOffset));
-  stageWeights(op.getW(), d, wRowBytes, wShared);
-  stageWeights(op.getResW(), ds, rwRowBytes, rwShared);
+  mem.copyMatrixAsync(k.tid, 32 * warps, mem.globalBase(op.getW()), ds, d,
+                      wRowBytes, wShared);
+  mem.copyMatrixAsync(k.tid, 32 * warps, mem.globalBase(op.getResW()), ds, ds,
+                      rwRowBytes, rwShared);
   mem.commitGroup();
   mem.waitGroups(0);
   gpu::BarrierOp::create(b, loc);

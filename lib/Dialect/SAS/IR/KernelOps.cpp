@@ -2,8 +2,8 @@
 //
 // Part of the SAS-MLIR project.
 //
-// Verifiers of sas.mma_attention, sas.mma_head_sim, sas.mma_feature_sim and
-// sas.mma_peaa: the ops of a layer on buffers, on their way to GPU kernels.
+// Verifiers of the kernel ops (sas.mma_*): the ops of a layer and of its
+// gradient on buffers, on their way to GPU kernels.
 // They check the buffers; the tiling is checked against the target by the
 // kernel library's KernelOpInterface model (sas/Codegen/NVVM).
 //
@@ -239,5 +239,49 @@ LogicalResult MmaAttentionGradOp::verify() {
     return failure();
   if (!(getScale().convertToDouble() > 0.0))
     return emitOpError() << "'scale' must be positive";
+  return verifyTilingForTarget(*this);
+}
+
+LogicalResult MmaFeatureSimGradOp::verify() {
+  MemRefType x = getX().getType(), dZ = getDZ().getType();
+  if (failed(staticHeads(*this, "x", x)) ||
+      failed(staticHeads(*this, "d_z", dZ)))
+    return failure();
+  int64_t hs = x.getDimSize(2), d = x.getDimSize(3), ds = dZ.getDimSize(3);
+  int64_t dynamic = ShapedType::kDynamic;
+  BufferChecker c{*this, x.getElementType()};
+  if (failed(c.check("w", getW().getType(), {ds, d})) ||
+      failed(c.check("b", getB().getType(), {ds})) ||
+      failed(c.check("res_w", getResW().getType(), {ds, ds})) ||
+      failed(c.check("x", x, {})))
+    return failure();
+  for (auto [name, type, width] :
+       {std::make_tuple("d_z", dZ, ds),
+        std::make_tuple("d_x", getDX().getType(), d),
+        std::make_tuple("d_f", getDF().getType(), ds),
+        std::make_tuple("relu_f", getReluF().getType(), ds)})
+    if (failed(c.check(name, type, {dynamic, dynamic, hs, width})) ||
+        failed(c.sameTokens(x, type)))
+      return failure();
+  return verifyTilingForTarget(*this);
+}
+
+LogicalResult MmaWeightGradOp::verify() {
+  MemRefType grad = getGrad().getType(), input = getInput().getType();
+  if (failed(staticHeads(*this, "grad", grad)) ||
+      failed(staticHeads(*this, "input", input)))
+    return failure();
+  int64_t p = grad.getDimSize(3), q = input.getDimSize(3);
+  BufferChecker c{*this, grad.getElementType()};
+  if (failed(c.check("grad", grad, {})) ||
+      failed(c.check("input", input,
+                     {ShapedType::kDynamic, ShapedType::kDynamic,
+                      grad.getDimSize(2), ShapedType::kDynamic})) ||
+      failed(c.sameTokens(grad, input)))
+    return failure();
+  BufferChecker f32{*this, Float32Type::get(getContext())};
+  if (failed(f32.check("d_w", getDW().getType(), {p, q})) ||
+      (getDB() && failed(f32.check("d_b", getDB().getType(), {p}))))
+    return failure();
   return verifyTilingForTarget(*this);
 }

@@ -32,6 +32,12 @@ public:
   /// Starts a 16-byte copy from global `src` to shared `dst`; copies
   /// `srcBytes` (0 or 16) and fills the rest of the 16 bytes with zeros.
   void copyAsync16(Value dst, Value src, Value srcBytes);
+  /// Starts the copy of a whole row-major 16-bit matrix of `rows` x
+  /// `width` (a multiple of 8) at global `base` into shared `dst` with rows
+  /// `rowBytes` apart, the block's `threads` threads (this one `tid`, i32)
+  /// taking its 16-byte chunks in turn.
+  void copyMatrixAsync(Value tid, int64_t threads, Value base, int64_t rows,
+                       int64_t width, int64_t rowBytes, Value dst);
   /// Closes the group of copies started since the last commit.
   void commitGroup();
   /// Waits until at most `pending` committed groups are still in flight.
@@ -40,6 +46,14 @@ public:
   /// 4-byte global load and store.
   Value loadI32(Value address);
   void storeI32(Value value, Value address);
+  /// Adds the f32 values `lo` and `hi` to the adjacent f32 elements at
+  /// global `address` (8-byte aligned) and after it, as relaxed reductions:
+  /// one 8-byte `red.global.add.v2.f32` where `vector` (the target has
+  /// them, TargetDescription::hasVectorReductions), else two 4-byte ones.
+  void reduceAddF32Pair(Value address, Value lo, Value hi, bool vector);
+  /// Adds the f32 `value` to the element at global `address`.
+  void reduceAddF32(Value address, Value value);
+
   /// A load of `type` and a store of `value`, naturally aligned.
   Value load(Type type, Value address);
   void store(Value value, Value address);

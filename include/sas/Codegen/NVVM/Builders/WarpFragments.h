@@ -139,6 +139,14 @@ public:
   /// tiles (columns 0-7 and 8-15 of a 16 x 16 tile).
   AFragment accumulatorsToA(const AccFragment &left, const AccFragment &right);
 
+  /// The inverse of accumulatorsToA: an A fragment's 16 x 16 tile as two
+  /// accumulator tiles (columns 0-7 and 8-15), in f32.
+  std::array<AccFragment, 2> accumulatorsFromA(const AFragment &a);
+
+  /// The B fragment whose every element is 1: a product with it sums the
+  /// A fragment's rows (each of the 8 columns gets the row sums).
+  BFragment ones();
+
   /// Max or sum of `v` over the four lanes of the quad that holds one
   /// accumulator row (shuffles with lane masks 1 and 2).
   Value quadMax(Value v);

@@ -653,6 +653,124 @@ def SAS_MmaPeaaOp : SAS_Op<"mma_peaa"> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Per-token gradient kernels on buffers (GPU)
+//===----------------------------------------------------------------------===//
+
+def SAS_F32MemRef2 : MemRefRankOf<[F32], [2]>;
+def SAS_F32MemRef1 : MemRefRankOf<[F32], [1]>;
+
+def SAS_MmaFeatureSimGradOp : SAS_Op<"mma_feature_sim_grad"> {
+  let summary = "the feature simulation's input gradient on buffers, to "
+                "become a tensor-core kernel";
+  let description = [{
+    `sas.feature_sim_grad`'s row-by-row part after bufferization, on the
+    path to one tensor-core (mma.sync) kernel in which every product of 16
+    rows a warp stays in registers (docs/spec.md, "Gradients"):
+
+    ```
+    f   = x w^T + b                 (recomputed; f32 accumulators)
+    r   = relu(f)                   -> relu_f (16-bit)
+    d_f = d_z + (d_z res_w) * [f > 0]   -> d_f (16-bit)
+    d_x = d_f w                     -> d_x (16-bit)
+    ```
+
+    a chunk of f's columns at a time (`getFeatureSimChunk`), `d_x`
+    accumulated over the chunks. `relu_f` and `d_f` are what the weight
+    gradients need (`sas.mma_weight_grad`: `d res_w = d_z^T relu_f`,
+    `d w = d_f^T x`, and the bias gradients as their row sums); they are
+    rounded to the 16-bit type as PyTorch's own 16-bit autograd keeps them.
+    Reads `x` `[B, T, H', D]` and `d_z` `[B, T, H', D']`; writes `d_x` like
+    `x` and `d_f`, `relu_f` like `d_z`; operands in one 16-bit type,
+    identity layouts. A block of `warps` warps loads both weights once and
+    then handles `row_tiles` tiles of `16 * warps` rows.
+
+    Example:
+
+    ```mlir
+    sas.mma_feature_sim_grad %s weights(%w, %b) residual(%rw) grad(%dz)
+        into %dx, %df, %r warps(4) row_tiles(4)
+        : memref<?x?x24x64xbf16>, memref<128x64xbf16>, memref<128xbf16>,
+          memref<128x128xbf16>, memref<?x?x24x128xbf16>,
+          memref<?x?x24x64xbf16>, memref<?x?x24x128xbf16>,
+          memref<?x?x24x128xbf16>
+    ```
+  }];
+
+  let arguments = (ins Arg<SAS_HalfMemRef, "input heads", [MemRead]>:$x,
+                       Arg<SAS_HalfMemRef2, "", [MemRead]>:$w,
+                       Arg<SAS_HalfMemRef1, "", [MemRead]>:$b,
+                       Arg<SAS_HalfMemRef2, "", [MemRead]>:$res_w,
+                       Arg<SAS_HalfMemRef, "the result's gradient",
+                           [MemRead]>:$d_z,
+                       Arg<SAS_HalfMemRef, "the input's gradient",
+                           [MemWrite]>:$d_x,
+                       Arg<SAS_HalfMemRef, "f's gradient", [MemWrite]>:$d_f,
+                       Arg<SAS_HalfMemRef, "relu(f)", [MemWrite]>:$relu_f,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$warps,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$row_tiles);
+
+  let assemblyFormat = [{
+    $x `weights` `(` $w `,` $b `)` `residual` `(` $res_w `)` `grad` `(` $d_z
+    `)` `into` $d_x `,` $d_f `,` $relu_f `warps` `(` $warps `)` `row_tiles`
+    `(` $row_tiles `)` attr-dict `:` type($x) `,` type($w) `,` type($b) `,`
+    type($res_w) `,` type($d_z) `,` type($d_x) `,` type($d_f) `,`
+    type($relu_f)
+  }];
+
+  let hasVerifier = 1;
+}
+
+def SAS_MmaWeightGradOp : SAS_Op<"mma_weight_grad"> {
+  let summary = "the weight and bias gradient of a map applied to every "
+                "row, on buffers, to become a tensor-core kernel";
+  let description = [{
+    For a linear map applied to every row `r` of a `[B, T, N, *]` buffer
+    (`out_r = w in_r + b`), its weight and bias gradients summed over all
+    `B * T * N` rows, accumulated onto `d_w` and `d_b` in f32:
+
+    ```
+    d_w[p, q] += sum_r grad[r, p] * input[r, q]      // [P, Q]
+    d_b[p]    += sum_r grad[r, p]                    // [P], optional
+    ```
+
+    One tensor-core (mma.sync) kernel: each block multiplies a
+    `[rows, 64]` slice of `grad` (transposed by `ldmatrix.trans`) with one
+    of `input` over `row_chunk` rows, 32 rows a step through a ring of
+    cp.async buffers, and adds its f32 tile to `d_w` with reductions
+    (`red.global.add`): the order of the additions, and so the last bits
+    of the result, vary from run to run. The bias gradient is the same
+    product with a column of ones. `grad` and `input` are 16-bit (one type,
+    identity layouts, the same rows); `P` and `Q` multiples of 32.
+
+    Example:
+
+    ```mlir
+    sas.mma_weight_grad %df, %x into %dw, %db row_chunk(2048)
+        : memref<?x?x24x128xbf16>, memref<?x?x24x64xbf16>,
+          memref<128x64xf32>, memref<128xf32>
+    ```
+  }];
+
+  let arguments = (ins Arg<SAS_HalfMemRef, "the output's gradient",
+                           [MemRead]>:$grad,
+                       Arg<SAS_HalfMemRef, "the map's input", [MemRead]>:$input,
+                       Arg<SAS_F32MemRef2, "the weight's gradient, accumulated",
+                           [MemRead, MemWrite]>:$d_w,
+                       Arg<Optional<SAS_F32MemRef1>,
+                           "the bias's gradient, accumulated",
+                           [MemRead, MemWrite]>:$d_b,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$row_chunk);
+
+  let assemblyFormat = [{
+    $grad `,` $input `into` $d_w (`,` $d_b^)? `row_chunk` `(` $row_chunk `)`
+    attr-dict `:` type($grad) `,` type($input) `,` type($d_w)
+    (`,` type($d_b)^)?
+  }];
+
+  let hasVerifier = 1;
+}
+
 include "sas/Dialect/SAS/IR/SASGradientOps.td"
 
 #endif // SAS_DIALECT_SAS_IR_SASOPS_TD

@@ -1,0 +1,78 @@
+// RUN: sas-opt %s --split-input-file --sas-gpu-attach-target=chip=sm_80 --convert-sas-token-ops-to-gpu --verify-diagnostics | FileCheck %s
+
+// A 16-bit feature simulation's gradient: the row kernel writes d_x and
+// keeps d_f and relu(f) (16-bit, the sizes of d_z); four zeroed f32
+// accumulators; d res_w, d res_b from d_z and relu(f), d w, d b from d_f
+// and x; each rounded once into its 16-bit result.
+// CHECK-LABEL: func @feature_sim_grad
+//  CHECK-SAME:   %[[X:[^:]*]]: tensor<2x?x24x64xbf16>, %[[DZ:[^:]*]]: tensor<2x?x24x128xbf16>
+//   CHECK-DAG:   %[[XB:.*]] = bufferization.to_buffer %[[X]] read_only
+//   CHECK-DAG:   %[[DZB:.*]] = bufferization.to_buffer %[[DZ]] read_only
+//       CHECK:   %[[DX:.*]] = memref.alloc(%{{.*}}) : memref<2x?x24x64xbf16>
+//       CHECK:   %[[DF:.*]] = memref.alloc(%{{.*}}) : memref<2x?x24x128xbf16>
+//       CHECK:   %[[RELU:.*]] = memref.alloc(%{{.*}}) : memref<2x?x24x128xbf16>
+//       CHECK:   sas.mma_feature_sim_grad %[[XB]] weights({{.*}}) residual({{.*}}) grad(%[[DZB]]) into %[[DX]], %[[DF]], %[[RELU]] warps(4) row_tiles(4)
+//       CHECK:   %[[DW:.*]] = memref.alloc() : memref<128x64xf32>
+//       CHECK:   linalg.fill {{.*}} outs(%[[DW]]
+//       CHECK:   %[[DB:.*]] = memref.alloc() : memref<128xf32>
+//       CHECK:   %[[DRW:.*]] = memref.alloc() : memref<128x128xf32>
+//       CHECK:   %[[DRB:.*]] = memref.alloc() : memref<128xf32>
+//       CHECK:   sas.mma_weight_grad %[[DZB]], %[[RELU]] into %[[DRW]], %[[DRB]] row_chunk(1024)
+//       CHECK:   sas.mma_weight_grad %[[DF]], %[[XB]] into %[[DW]], %[[DB]] row_chunk(1024)
+// CHECK-COUNT-4: arith.truncf {{.*}} : f32 to bf16
+//   CHECK-NOT:   sas.feature_sim_grad
+func.func @feature_sim_grad(%x: tensor<2x?x24x64xbf16>, %dz: tensor<2x?x24x128xbf16>,
+                            %w: tensor<128x64xbf16>, %b: tensor<128xbf16>,
+                            %rw: tensor<128x128xbf16>)
+    -> (tensor<2x?x24x64xbf16>, tensor<128x64xbf16>, tensor<128xbf16>,
+        tensor<128x128xbf16>, tensor<128xbf16>) {
+  %dx, %dw, %db, %drw, %drb = sas.feature_sim_grad %x, %dz weights(%w, %b) residual(%rw)
+      : (tensor<2x?x24x64xbf16>, tensor<2x?x24x128xbf16>, tensor<128x64xbf16>,
+         tensor<128xbf16>, tensor<128x128xbf16>)
+      -> (tensor<2x?x24x64xbf16>, tensor<128x64xbf16>, tensor<128xbf16>,
+          tensor<128x128xbf16>, tensor<128xbf16>)
+  return %dx, %dw, %db, %drw, %drb : tensor<2x?x24x64xbf16>, tensor<128x64xbf16>,
+      tensor<128xbf16>, tensor<128x128xbf16>, tensor<128xbf16>
+}
+
+// -----
+
+// A feature size that is not a multiple of 32: the weight-gradient kernel
+// does not take it, so the whole gradient stays on the linalg path.
+// CHECK-LABEL: func @narrow
+//       CHECK:   sas.feature_sim_grad
+//   CHECK-NOT:   sas.mma_
+func.func @narrow(%x: tensor<2x3x4x16xbf16>, %dz: tensor<2x3x4x32xbf16>,
+                  %w: tensor<32x16xbf16>, %b: tensor<32xbf16>,
+                  %rw: tensor<32x32xbf16>)
+    -> (tensor<2x3x4x16xbf16>, tensor<32x16xbf16>, tensor<32xbf16>,
+        tensor<32x32xbf16>, tensor<32xbf16>) {
+  // expected-remark @below {{sas.feature_sim_grad stays on the linalg path: the weight gradient's sizes must be multiples of 32 for the tensor-core kernel, got 32 x 16}}
+  %dx, %dw, %db, %drw, %drb = sas.feature_sim_grad %x, %dz weights(%w, %b) residual(%rw)
+      : (tensor<2x3x4x16xbf16>, tensor<2x3x4x32xbf16>, tensor<32x16xbf16>,
+         tensor<32xbf16>, tensor<32x32xbf16>)
+      -> (tensor<2x3x4x16xbf16>, tensor<32x16xbf16>, tensor<32xbf16>,
+          tensor<32x32xbf16>, tensor<32xbf16>)
+  return %dx, %dw, %db, %drw, %drb : tensor<2x3x4x16xbf16>, tensor<32x16xbf16>,
+      tensor<32xbf16>, tensor<32x32xbf16>, tensor<32xbf16>
+}
+
+// -----
+
+// f32 stays on the linalg path, which is exact in f32.
+// CHECK-LABEL: func @f32
+//       CHECK:   sas.feature_sim_grad
+//   CHECK-NOT:   sas.mma_
+func.func @f32(%x: tensor<2x3x4x32xf32>, %dz: tensor<2x3x4x32xf32>,
+               %w: tensor<32x32xf32>, %b: tensor<32xf32>,
+               %rw: tensor<32x32xf32>)
+    -> (tensor<2x3x4x32xf32>, tensor<32x32xf32>, tensor<32xf32>,
+        tensor<32x32xf32>, tensor<32xf32>) {
+  %dx, %dw, %db, %drw, %drb = sas.feature_sim_grad %x, %dz weights(%w, %b) residual(%rw)
+      : (tensor<2x3x4x32xf32>, tensor<2x3x4x32xf32>, tensor<32x32xf32>,
+         tensor<32xf32>, tensor<32x32xf32>)
+      -> (tensor<2x3x4x32xf32>, tensor<32x32xf32>, tensor<32xf32>,
+          tensor<32x32xf32>, tensor<32xf32>)
+  return %dx, %dw, %db, %drw, %drb : tensor<2x3x4x32xf32>, tensor<32x32xf32>,
+      tensor<32xf32>, tensor<32x32xf32>, tensor<32xf32>
+}
