@@ -1,14 +1,13 @@
-// The layer's backward on the GPU (sm_90a): the attention's gradient on its
-// tensor-core kernel; the simulations' and PEAA's gradients on the linalg
-// path (at D = 16 the feature simulations' too: the weight-gradient kernel
-// takes multiples of 32), each op saying so in a remark. Their parameter gradients sum the
+// The layer's backward on the GPU (sm_90a): the attention's and PEAA's
+// gradients on tensor-core kernels; the simulations' on the linalg path
+// (the feature simulations' at D = 16: the weight-gradient kernel takes
+// multiples of 32), each op saying so in a remark. Their parameter gradients sum the
 // tokens in parallel chunks (token-sum-chunk), so that no kernel is
 // launched once per token from a loop of host code.
 // RUN: sas-opt %s --sas-gpu-pipeline="chip=sm_90a format=isa toolkit=" --mlir-print-ir-after=sas-gpu-map-to-launch -o %t.mlir 2> %t.after
 // RUN: FileCheck %s --check-prefix=REMARK < %t.after
 // RUN: %python %S/../Utils/host_loop_launches.py %t.after | FileCheck %s --check-prefix=HOST
 // RUN: FileCheck %s < %t.mlir
-// REMARK-DAG: remark: sas.peaa_grad has no tensor-core kernel yet: it stays on the linalg path
 // REMARK-DAG: remark: sas.feature_sim_grad stays on the linalg path: the weight gradient's sizes must be multiples of 32 for the tensor-core kernel, got 32 x 16
 // REMARK-DAG: remark: sas.head_sim_grad has no tensor-core kernel yet: it stays on the linalg path
 // HOST: kernels launched in host loops: 0
@@ -16,6 +15,8 @@
 // RUN: %python %S/../Utils/host_loop_launches.py %S/Inputs/host-loop-launch.mlir | FileCheck %s --check-prefix=COUNTS
 // COUNTS: kernels launched in host loops: 1
 // CHECK-DAG: gpu.binary @grad_attention_grad_mma_0
+// CHECK-DAG: gpu.binary @grad_peaa_0
+// CHECK-DAG: gpu.binary @grad_weight_grad_0
 // CHECK-DAG: llvm.func @grad(
 func.func @grad(
     %q: tensor<2x5x2x16xbf16>,

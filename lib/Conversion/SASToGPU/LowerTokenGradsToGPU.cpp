@@ -2,8 +2,8 @@
 //
 // Part of the SAS-MLIR project.
 //
-// sas.feature_sim_grad on 16-bit tensors that the kernels take becomes, on
-// buffers:
+// sas.feature_sim_grad and sas.peaa_grad on 16-bit tensors that the
+// kernels take become kernel ops on buffers. The feature simulation's:
 //
 //   sas.mma_feature_sim_grad                 d_x; d_f, relu(f)   (16-bit)
 //   d_res_w, d_res_b, d_w, d_b = 0           linalg.fill         (f32)
@@ -12,12 +12,16 @@
 //   the four parameter gradients rounded     linalg.generic      (16-bit)
 //
 // d_f and relu(f) are what the weight gradients read; they are kept in the
-// 16-bit type, as PyTorch's 16-bit autograd keeps them. Sizes the kernels
-// do not take stay for convert-sas-to-linalg, with a remark saying why.
+// 16-bit type, as PyTorch's 16-bit autograd keeps them. PEAA's: the
+// forward's GEMM (sas.mma_peaa) on d_y with w transposed, the group mean's
+// broadcast, and a sas.mma_weight_grad for d_w and d_b
+// (LowerPeaaGradToGPU). Sizes the kernels do not take stay for
+// convert-sas-to-linalg, with a remark saying why.
 //
 //===----------------------------------------------------------------------===//
 
 #include "OpBuffers.h"
+#include "TokenKernelTiling.h"
 #include "sas/Codegen/NVVM/KernelLimits.h"
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
 #include "sas/Dialect/SAS/IR/SASOps.h"
@@ -47,23 +51,132 @@ static void buildTruncate(OpBuilder &b, Location loc, Value value, Value into) {
       });
 }
 
+/// A new buffer of `shape` and `element` filled with `value`.
+static Value buildFilled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                         Type element, double value) {
+  Value buffer =
+      memref::AllocOp::create(b, loc, MemRefType::get(shape, element));
+  Value constant =
+      arith::ConstantOp::create(b, loc, b.getFloatAttr(element, value));
+  linalg::FillOp::create(b, loc, ValueRange{constant}, ValueRange{buffer});
+  return buffer;
+}
+
+/// `buffer` with its (static) dimension `dim` split into `sizes`.
+static Value expandDim(OpBuilder &b, Location loc, Value buffer, int64_t dim,
+                       ArrayRef<int64_t> sizes) {
+  auto type = cast<MemRefType>(buffer.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<ReassociationIndices> groups;
+  SmallVector<OpFoldResult> outputSizes;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    ReassociationIndices group;
+    if (d == dim) {
+      for (int64_t size : sizes) {
+        group.push_back(shape.size());
+        shape.push_back(size);
+        outputSizes.push_back(b.getIndexAttr(size));
+      }
+    } else {
+      group.push_back(shape.size());
+      shape.push_back(type.getDimSize(d));
+      outputSizes.push_back(
+          type.isDynamicDim(d)
+              ? OpFoldResult(
+                    memref::DimOp::create(b, loc, buffer, d).getResult())
+              : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
+    }
+    groups.push_back(group);
+  }
+  return memref::ExpandShapeOp::create(
+      b, loc, MemRefType::get(shape, type.getElementType()), buffer, groups,
+      outputSizes);
+}
+
+/// `buffer` with its last (static) dimension split into `sizes`.
+static Value expandLastDim(OpBuilder &b, Location loc, Value buffer,
+                           ArrayRef<int64_t> sizes) {
+  return expandDim(b, loc, buffer,
+                   cast<MemRefType>(buffer.getType()).getRank() - 1, sizes);
+}
+
+/// heads[b, t, g * H + h, f] = d[b, t, h, f] / G for every group g: `d`
+/// [B, T, H, F], `heads` [B, T, G * H, F] (written through a [B, T, G, H,
+/// F] view), in `heads`' type.
+static void buildGroupBroadcast(OpBuilder &b, Location loc, Value d,
+                                Value heads, int64_t groups) {
+  auto headsType = cast<MemRefType>(heads.getType());
+  Value view = expandDim(b, loc, heads, 2,
+                         {groups, cast<MemRefType>(d.getType()).getDimSize(2)});
+  MLIRContext *ctx = b.getContext();
+  AffineExpr bb, t, g, hh, ff;
+  bindDims(ctx, bb, t, g, hh, ff);
+  Type f32 = b.getF32Type();
+  Value inverse = arith::ConstantOp::create(
+      b, loc, b.getF32FloatAttr(1.0 / static_cast<double>(groups)));
+  linalg::GenericOp::create(
+      b, loc, TypeRange{}, ValueRange{d}, ValueRange{view},
+      ArrayRef<AffineMap>{AffineMap::get(5, 0, {bb, t, hh, ff}, ctx),
+                          AffineMap::getMultiDimIdentityMap(5, ctx)},
+      SmallVector<utils::IteratorType>(5, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value scaled = arith::MulFOp::create(
+            nb, l, arith::ExtFOp::create(nb, l, f32, args[0]), inverse);
+        linalg::YieldOp::create(
+            nb, l,
+            ValueRange{arith::TruncFOp::create(
+                nb, l, headsType.getElementType(), scaled)});
+      });
+}
+
+/// mean[b, t, h, f] = (1/G) sum_g o[b, t, g * H + h, f], summed in f32 and
+/// rounded once: `o` [B, T, G * H, F] read through a [B, T, G, H, F] view,
+/// once a group (one input a group, so no f32 buffer between two kernels).
+static void buildGroupMean(OpBuilder &b, Location loc, Value o, Value mean,
+                           int64_t groups) {
+  auto meanType = cast<MemRefType>(mean.getType());
+  Value view = expandDim(b, loc, o, 2, {groups, meanType.getDimSize(2)});
+  MLIRContext *ctx = b.getContext();
+  AffineExpr bb, t, hh, ff;
+  bindDims(ctx, bb, t, hh, ff);
+  SmallVector<AffineMap> maps;
+  for (int64_t g = 0; g < groups; ++g)
+    maps.push_back(AffineMap::get(
+        4, 0, {bb, t, getAffineConstantExpr(g, ctx), hh, ff}, ctx));
+  maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
+  Type f32 = b.getF32Type();
+  Value inverse = arith::ConstantOp::create(
+      b, loc, b.getF32FloatAttr(1.0 / static_cast<double>(groups)));
+  linalg::GenericOp::create(
+      b, loc, TypeRange{}, SmallVector<Value>(groups, view), ValueRange{mean},
+      maps, SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value sum = arith::ExtFOp::create(nb, l, f32, args[0]);
+        for (int64_t g = 1; g < groups; ++g)
+          sum = arith::AddFOp::create(
+              nb, l, sum, arith::ExtFOp::create(nb, l, f32, args[g]));
+        Value scaled = arith::MulFOp::create(nb, l, sum, inverse);
+        linalg::YieldOp::create(
+            nb, l,
+            ValueRange{arith::TruncFOp::create(
+                nb, l, meanType.getElementType(), scaled)});
+      });
+}
+
 namespace {
 
 struct LowerFeatureSimGradToGPU : OpRewritePattern<FeatureSimGradOp> {
-  LowerFeatureSimGradToGPU(MLIRContext *ctx, const TokenGradTiling &tiling)
+  LowerFeatureSimGradToGPU(MLIRContext *ctx, const TokenKernelTiling &tiling)
       : OpRewritePattern(ctx), tiling(tiling) {}
 
   LogicalResult matchAndRewrite(FeatureSimGradOp op,
                                 PatternRewriter &rewriter) const override {
     auto x = cast<RankedTensorType>(op.getX().getType());
-    if (!x.getElementType().isF16() && !x.getElementType().isBF16())
+    if (!isHalf(x))
       return rewriter.notifyMatchFailure(op, "f32 stays on the linalg path");
     int64_t d = x.getDimSize(3);
     int64_t ds = cast<RankedTensorType>(op.getW().getType()).getDimSize(0);
-    auto declined = [&] {
-      return op->emitRemark()
-             << op->getName() << " stays on the linalg path: ";
-    };
+    Declined declined(op);
     if (failed(checkMmaFeatureSimGradTiling(tiling.target, d, ds,
                                             tiling.featureSimWarps,
                                             tiling.featureSimRowTiles,
@@ -90,15 +203,8 @@ struct LowerFeatureSimGradToGPU : OpRewritePattern<FeatureSimGradOp> {
                                 tiling.featureSimWarps,
                                 tiling.featureSimRowTiles);
 
-    Type f32 = rewriter.getF32Type();
-    Value zero =
-        arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(0));
     auto accumulator = [&](ArrayRef<int64_t> shape) {
-      Value buffer =
-          memref::AllocOp::create(rewriter, loc, MemRefType::get(shape, f32));
-      linalg::FillOp::create(rewriter, loc, ValueRange{zero},
-                             ValueRange{buffer});
-      return buffer;
+      return buildFilled(rewriter, loc, shape, rewriter.getF32Type(), 0.0);
     };
     Value dW = accumulator({ds, d}), dB = accumulator({ds}),
           dResW = accumulator({ds, ds}), dResB = accumulator({ds});
@@ -115,12 +221,81 @@ struct LowerFeatureSimGradToGPU : OpRewritePattern<FeatureSimGradOp> {
     return success();
   }
 
-  TokenGradTiling tiling;
+  TokenKernelTiling tiling;
+};
+
+/// d_y: the gradient of PEAA's output ([B, T, W], W = H * F); u: the mean
+/// of o's G head groups ([B, T, H, F]). Per token
+///   d_u = d_y w                 (sas.mma_peaa on d_y as one group, with w^T
+///                                and a zero bias: the forward's GEMM)
+///   d_o[g * H + h] = d_u[h] / G (the group mean's broadcast)
+///   d_w += d_y^T u, d_b += sum d_y   (sas.mma_weight_grad, f32)
+struct LowerPeaaGradToGPU : OpRewritePattern<PeaaGradOp> {
+  LowerPeaaGradToGPU(MLIRContext *ctx, const TokenKernelTiling &tiling)
+      : OpRewritePattern(ctx), tiling(tiling) {}
+
+  LogicalResult matchAndRewrite(PeaaGradOp op,
+                                PatternRewriter &rewriter) const override {
+    auto oType = cast<RankedTensorType>(op.getO().getType());
+    if (!isHalf(oType))
+      return rewriter.notifyMatchFailure(op, "f32 stays on the linalg path");
+    int64_t width = cast<RankedTensorType>(op.getW().getType()).getDimSize(0);
+    int64_t f = oType.getDimSize(3), heads = width / f;
+    int64_t groups = oType.getDimSize(2) / heads;
+    FailureOr<PeaaKernelTiling> peaa =
+        selectPeaaTiling(op, tiling, /*groups=*/1, width);
+    if (failed(peaa) ||
+        failed(checkMmaWeightGradTiling(tiling.target, width, width,
+                                        tiling.weightGradRowChunk,
+                                        Declined(op))))
+      return failure();
+
+    Location loc = op.getLoc();
+    // Operands: o, d_result, w; results: d_o (like o), d_w, d_b.
+    OpBuffers buffers = OpBuffers::create(op, rewriter);
+    Value o = buffers.inputs[0], dY = buffers.inputs[1],
+          w = buffers.inputs[2];
+    Type element = oType.getElementType();
+    auto dYType = cast<MemRefType>(dY.getType());
+    // d_y and u as [B, T, 1, W]: one row a token for both kernels.
+    auto asRows = [&](Value tokens) {
+      return expandLastDim(rewriter, loc, tokens, {1, width});
+    };
+
+    Value wT = memref::AllocOp::create(
+        rewriter, loc, MemRefType::get({width, width}, element));
+    linalg::TransposeOp::create(rewriter, loc, w, wT,
+                                ArrayRef<int64_t>{1, 0});
+    Value zeroBias = buildFilled(rewriter, loc, {width}, element, 0.0);
+    Value dU = allocateLike(rewriter, loc, dYType, dY);
+    MmaPeaaOp::create(rewriter, loc, asRows(dY), wT, zeroBias, dU,
+                      peaa->warps, peaa->rowTiles, peaa->columnTile,
+                      peaa->kTile, peaa->stages, peaa->wgmma);
+    buildGroupBroadcast(rewriter, loc,
+                        expandLastDim(rewriter, loc, dU, {heads, f}),
+                        buffers.outs[0], groups);
+
+    Value u = allocateLike(rewriter, loc, dYType, dY);
+    buildGroupMean(rewriter, loc, o,
+                   expandLastDim(rewriter, loc, u, {heads, f}), groups);
+    Value dW = buildFilled(rewriter, loc, {width, width},
+                           rewriter.getF32Type(), 0.0);
+    Value dB = buildFilled(rewriter, loc, {width}, rewriter.getF32Type(), 0.0);
+    MmaWeightGradOp::create(rewriter, loc, asRows(dY), asRows(u), dW, dB,
+                            tiling.weightGradRowChunk);
+    buildTruncate(rewriter, loc, dW, buffers.outs[1]);
+    buildTruncate(rewriter, loc, dB, buffers.outs[2]);
+    buffers.replaceWithBuffer(op, rewriter);
+    return success();
+  }
+
+  TokenKernelTiling tiling;
 };
 
 } // namespace
 
 void mlir::sas::populateLowerTokenGradsToGPUPatterns(
-    RewritePatternSet &patterns, const TokenGradTiling &tiling) {
-  patterns.add<LowerFeatureSimGradToGPU>(patterns.getContext(), tiling);
+    RewritePatternSet &patterns, const TokenKernelTiling &tiling) {
+  patterns.add<LowerFeatureSimGradToGPU, LowerPeaaGradToGPU>(
+      patterns.getContext(), tiling);
 }

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "OpBuffers.h"
+#include "TokenKernelTiling.h"
 #include "sas/Codegen/NVVM/KernelLimits.h"
 #include "sas/Conversion/PassDefaults.h"
 #include "sas/Conversion/SASToGPU/SASToGPU.h"
@@ -35,34 +36,6 @@ using namespace mlir;
 using namespace mlir::sas;
 
 namespace {
-
-/// The options of the pass, as the patterns read them.
-struct TokenKernelTiling {
-  int64_t featureSimWarps, featureSimRowTiles;
-  int64_t peaaWarps, peaaRowTiles, peaaColumnTile, peaaKTile, peaaStages;
-  int64_t headSimWarps;
-  /// The module's target: the sm_90a kernels where it has wgmma.
-  TargetDescription target;
-};
-
-bool isHalf(Type t) {
-  Type e = cast<ShapedType>(t).getElementType();
-  return e.isF16() || e.isBF16();
-}
-
-/// A diagnostic that collects its message and reports it as a remark on
-/// `op` after `outcome`: the kernels' limit checks speak through
-/// InFlightDiagnostic.
-struct Declined {
-  explicit Declined(Operation *op,
-                    StringRef outcome = " stays on the linalg path: ")
-      : op(op), outcome(outcome) {}
-  InFlightDiagnostic operator()() {
-    return op->emitRemark() << op->getName() << outcome;
-  }
-  Operation *op;
-  StringRef outcome;
-};
 
 struct LowerHeadSim : OpRewritePattern<HeadSimOp> {
   LowerHeadSim(MLIRContext *ctx, const TokenKernelTiling &t)
@@ -148,15 +121,6 @@ struct LowerPeaa : OpRewritePattern<PeaaOp> {
   LowerPeaa(MLIRContext *ctx, const TokenKernelTiling &t)
       : OpRewritePattern(ctx), tiling(t) {}
 
-  /// The largest of `preferred` and its halves down to 16 dividing `width`,
-  /// or 0.
-  static int64_t fit(int64_t preferred, int64_t width) {
-    for (int64_t t = preferred; t >= 16; t /= 2)
-      if (width % t == 0 && t % 16 == 0)
-        return t;
-    return 0;
-  }
-
   LogicalResult matchAndRewrite(PeaaOp op,
                                 PatternRewriter &rewriter) const override {
     if (!isHalf(op.getO().getType()))
@@ -164,53 +128,15 @@ struct LowerPeaa : OpRewritePattern<PeaaOp> {
     auto o = cast<RankedTensorType>(op.getO().getType());
     int64_t width = cast<RankedTensorType>(op.getW().getType()).getDimSize(0);
     int64_t groups = o.getDimSize(2) / (width / o.getDimSize(3));
-    bool wgmma = tiling.target.hasWgmma && width % kWgmmaPeaaKTile == 0;
-    int64_t columns =
-        fit(getPeaaColumnTile(tiling.peaaColumnTile, wgmma), width);
-    int64_t kTile = fit(tiling.peaaKTile, width);
-    if (!columns || !kTile) {
-      op->emitRemark() << op->getName()
-                       << " stays on the linalg path: the width " << width
-                       << " is not a multiple of 16";
+    FailureOr<PeaaKernelTiling> peaa =
+        selectPeaaTiling(op, tiling, groups, width);
+    if (failed(peaa))
       return failure();
-    }
-    // The sm_90a kernel's fixed shape: one row tile a warp, one swizzled
-    // panel (64 inputs) a step.
-    int64_t rowTiles = tiling.peaaRowTiles;
-    if (wgmma) {
-      rowTiles = 1;
-      kTile = kWgmmaPeaaKTile;
-    }
-    auto check = [&](int64_t stages, EmitErrorFn emitError) {
-      return wgmma ? checkWgmmaPeaaTiling(tiling.target, groups, width,
-                                          tiling.peaaWarps, rowTiles, columns,
-                                          kTile, stages, emitError)
-                   : checkMmaPeaaTiling(tiling.target, groups, width,
-                                        tiling.peaaWarps, rowTiles, columns,
-                                        kTile, stages, emitError);
-    };
-    // A ring too large for the block's shared memory (many head groups)
-    // takes fewer stages, down to two, before the op is left to linalg.
-    int64_t stages = tiling.peaaStages;
-    auto fits = [&](int64_t s) {
-      ScopedDiagnosticHandler drop(op->getContext(),
-                                   [](Diagnostic &) { return success(); });
-      return succeeded(check(s, [&] { return op->emitRemark(); }));
-    };
-    while (stages > 2 && !fits(stages))
-      --stages;
-    if (failed(check(stages, Declined(op))))
-      return failure();
-    if (stages != tiling.peaaStages)
-      op->emitRemark() << op->getName() << " takes a ring of " << stages
-                       << " stages: " << tiling.peaaStages
-                       << " do not fit a block's shared memory on "
-                       << tiling.target.chip;
     OpBuffers buffers = OpBuffers::create(op, rewriter);
     ValueRange in = buffers.inputs;
     MmaPeaaOp::create(rewriter, op.getLoc(), in[0], in[1], in[2], buffers.out,
-                      tiling.peaaWarps, rowTiles, columns, kTile, stages,
-                      wgmma);
+                      peaa->warps, peaa->rowTiles, peaa->columnTile,
+                      peaa->kTile, peaa->stages, peaa->wgmma);
     buffers.replaceWithBuffer(op, rewriter);
     return success();
   }
@@ -271,20 +197,19 @@ struct ConvertSASTokenOpsToGPUPass
                                   peaaWarps, peaaRowTiles, mmaColumns,
                                   peaaKTile, peaaStages, error)))
       return signalPassFailure();
-    TokenKernelTiling tiling{featureSimWarps, featureSimRowTiles,
-                             peaaWarps,       peaaRowTiles,
-                             peaaColumnTile,  peaaKTile,
-                             peaaStages,      headSimWarps,
-                             *target};
+    TokenKernelTiling tiling{featureSimWarps,    featureSimRowTiles,
+                             peaaWarps,          peaaRowTiles,
+                             peaaColumnTile,     peaaKTile,
+                             peaaStages,         headSimWarps,
+                             weightGradRowChunk, *target};
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerHeadSim, LowerFeatureSim, LowerPeaa>(&getContext(),
                                                            tiling);
-    populateLowerTokenGradsToGPUPatterns(
-        patterns, TokenGradTiling{featureSimWarps, featureSimRowTiles,
-                                  weightGradRowChunk, *target});
+    populateLowerTokenGradsToGPUPatterns(patterns, tiling);
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
-      if (isa<HeadSimOp, FeatureSimOp, PeaaOp, FeatureSimGradOp>(op))
+      if (isa<HeadSimOp, FeatureSimOp, PeaaOp, FeatureSimGradOp, PeaaGradOp>(
+              op))
         ops.push_back(op);
     });
     rewriteOpsToBuffers(ops, std::move(patterns));
@@ -292,7 +217,7 @@ struct ConvertSASTokenOpsToGPUPass
     // convert-sas-to-linalg lowers them, and sas-gpu-map-to-launch maps
     // its loops to kernels. Said once per op, as for the ops above.
     getOperation()->walk([](Operation *op) {
-      if (isa<HeadSimGradOp, PeaaGradOp>(op))
+      if (isa<HeadSimGradOp>(op))
         op->emitRemark() << op->getName()
                          << " has no tensor-core kernel yet: it stays on the "
                             "linalg path (f32 loops, f64 parameter sums)";

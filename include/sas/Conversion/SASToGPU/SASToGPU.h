@@ -54,22 +54,6 @@ void populateLowerAttentionToGPUPatterns(RewritePatternSet &patterns,
 void populateLowerAttentionGradToGPUPatterns(RewritePatternSet &patterns,
                                              const GPUAttentionTiling &tiling);
 
-/// The per-token gradients' tensor-core kernels: the feature simulation's
-/// row kernel takes the forward kernel's warps and row tiles; each weight
-/// gradient block sums `weightGradRowChunk` rows.
-struct TokenGradTiling {
-  int64_t featureSimWarps = kDefaultFeatureSimWarps;
-  int64_t featureSimRowTiles = kDefaultFeatureSimRowTiles;
-  int64_t weightGradRowChunk = kDefaultWeightGradRowChunk;
-  TargetDescription target;
-};
-
-/// sas.feature_sim_grad on 16-bit tensors -> sas.mma_feature_sim_grad and
-/// two sas.mma_weight_grad on buffers (the sizes the kernels take; the
-/// others get a remark and stay for convert-sas-to-linalg).
-void populateLowerTokenGradsToGPUPatterns(RewritePatternSet &patterns,
-                                          const TokenGradTiling &tiling);
-
 } // namespace sas
 } // namespace mlir
 

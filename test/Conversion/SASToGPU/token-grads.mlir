@@ -76,3 +76,39 @@ func.func @f32(%x: tensor<2x3x4x32xf32>, %dz: tensor<2x3x4x32xf32>,
   return %dx, %dw, %db, %drw, %drb : tensor<2x3x4x32xf32>, tensor<32x32xf32>,
       tensor<32xf32>, tensor<32x32xf32>, tensor<32xf32>
 }
+
+// -----
+
+// PEAA's gradient (H = 2 heads of 32, G = 2 groups, W = 64): d_u = d_y w
+// by the forward's GEMM (d_y as one group of [B, T, 1, W], w transposed,
+// a zero bias), d_o its broadcast over the groups (/ G); the group mean u
+// ([B, T, 2, 32] written through a [B, T, 1, 64] buffer); d_w, d_b from
+// d_y and u in f32, rounded once.
+// CHECK-LABEL: func @peaa_grad
+//   CHECK-DAG:   %[[O:.*]] = bufferization.to_buffer %arg0 read_only
+//   CHECK-DAG:   %[[DY:.*]] = bufferization.to_buffer %arg1 read_only
+//   CHECK-DAG:   %[[W:.*]] = bufferization.to_buffer %arg2 read_only
+//       CHECK:   %[[DO:.*]] = memref.alloc(%{{.*}}) : memref<2x?x4x32xbf16>
+//       CHECK:   linalg.transpose ins(%[[W]] : {{.*}}) outs(%[[WT:.*]] : memref<64x64xbf16>) permutation = [1, 0]
+//       CHECK:   %[[ZERO:.*]] = memref.alloc() : memref<64xbf16>
+//       CHECK:   %[[DU:.*]] = memref.alloc(%{{.*}}) : memref<2x?x64xbf16>
+//       CHECK:   %[[DY4:.*]] = memref.expand_shape %[[DY]] {{\[\[}}0], [1], [2, 3]] {{.*}} : memref<2x?x64xbf16> into memref<2x?x1x64xbf16>
+//       CHECK:   sas.mma_peaa %[[DY4]] dense(%[[WT]], %[[ZERO]]) into %[[DU]]
+//       CHECK:   %[[DU4:.*]] = memref.expand_shape %[[DU]] {{.*}} into memref<2x?x2x32xbf16>
+//       CHECK:   %[[DO5:.*]] = memref.expand_shape %[[DO]] {{\[\[}}0], [1], [2, 3], [4]] {{.*}} into memref<2x?x2x2x32xbf16>
+//       CHECK:   linalg.generic {{.*}} ins(%[[DU4]] : {{.*}}) outs(%[[DO5]] :
+//       CHECK:     arith.mulf %{{.*}}, %cst{{.*}} : f32
+//       CHECK:   %[[U:.*]] = memref.alloc(%{{.*}}) : memref<2x?x64xbf16>
+//       CHECK:   %[[O5:.*]] = memref.expand_shape %[[O]] {{.*}} into memref<2x?x2x2x32xbf16>
+//       CHECK:   linalg.generic {{.*}} ins(%[[O5]], %[[O5]] : {{.*}}) outs(
+//       CHECK:   sas.mma_weight_grad %{{.*}}, %{{.*}} into %{{.*}}, %{{.*}} row_chunk(1024) : memref<2x?x1x64xbf16>, memref<2x?x1x64xbf16>, memref<64x64xf32>, memref<64xf32>
+// CHECK-COUNT-2: arith.truncf {{.*}} : f32 to bf16
+//   CHECK-NOT:   sas.peaa_grad
+func.func @peaa_grad(%o: tensor<2x?x4x32xbf16>, %dy: tensor<2x?x64xbf16>,
+                     %w: tensor<64x64xbf16>)
+    -> (tensor<2x?x4x32xbf16>, tensor<64x64xbf16>, tensor<64xbf16>) {
+  %do, %dw, %db = sas.peaa_grad %o, %dy dense(%w)
+      : (tensor<2x?x4x32xbf16>, tensor<2x?x64xbf16>, tensor<64x64xbf16>)
+      -> (tensor<2x?x4x32xbf16>, tensor<64x64xbf16>, tensor<64xbf16>)
+  return %do, %dw, %db : tensor<2x?x4x32xbf16>, tensor<64x64xbf16>, tensor<64xbf16>
+}
