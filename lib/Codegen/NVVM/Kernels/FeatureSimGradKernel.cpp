@@ -27,6 +27,7 @@
 
 #include "sas/Codegen/NVVM/Builders/DeviceMemory.h"
 #include "sas/Codegen/NVVM/Builders/KernelLaunch.h"
+#include "sas/Codegen/NVVM/Builders/RowTiles.h"
 #include "sas/Codegen/NVVM/Builders/WarpFragments.h"
 #include "sas/Codegen/NVVM/KernelLimits.h"
 #include "sas/Codegen/NVVM/Kernels.h"
@@ -57,15 +58,11 @@ public:
 private:
   using Tiles = SmallVector<SmallVector<AccFragment>>;
 
-  void setLaneRows(Value firstRow);
-  /// This warp's 16 rows of the [rows, width] buffer `rowsBuffer` as A
-  /// fragments, one per 16 columns; rows past the end are zeros.
-  SmallVector<AFragment> loadRows(Value rowsBuffer, int64_t width);
-  /// Stores `tiles` (8 columns each, from column `firstColumn`) of this
-  /// warp's rows into the [rows, width] 16-bit buffer `rowsBuffer`, rows
-  /// that exist.
-  void storeRows(Value rowsBuffer, int64_t width, int64_t firstColumn,
-                 ArrayRef<AccFragment> tiles);
+  /// Stores `tiles` (8 columns each, from column `firstColumn`) of the
+  /// warp's rows `tile` into the [rows, width] 16-bit buffer `rowsBuffer`,
+  /// rows that exist.
+  void storeRows(const WarpRowTile &tile, Value rowsBuffer, int64_t width,
+                 int64_t firstColumn, ArrayRef<AccFragment> tiles);
   void computeRowTile(Value firstRow);
 
   OpBuilder &b;
@@ -77,63 +74,33 @@ private:
 
   int64_t d, ds, warps, chunk;
   FeatureSimSharedPlan plan;
-  Value rows;                   // i64
-  std::array<Value, 2> laneRow; // i64 rows of this lane in its warp's tile
-  std::array<Value, 2> valid;   // whether they exist
+  Value rows; // i64
   // Shared weights plus this lane's ldmatrix offsets: w read as w^T's B
   // (f = x w^T) and row-major (d_x = d_f w), res_w row-major.
   Value wShared, rwShared, wTransposedLane, wRowMajorLane, rwRowMajorLane;
 };
 
-void FeatureSimGradKernelBuilder::setLaneRows(Value firstRow) {
-  for (int r = 0; r < 2; ++r) {
-    laneRow[r] = k.add(firstRow, k.toI64(k.addC(k.group, 8 * r)));
-    valid[r] = k.slt(laneRow[r], rows);
-  }
-}
-
-SmallVector<AFragment>
-FeatureSimGradKernelBuilder::loadRows(Value rowsBuffer, int64_t width) {
-  Value base = mem.globalBase(rowsBuffer);
-  std::array<Value, 2> address;
-  for (int r = 0; r < 2; ++r) {
-    Value row = k.minS(laneRow[r], k.addC(rows, -1));
-    address[r] = mem.offset(mem.offset(base, k.mulC(row, width * 2)),
-                            k.mulC(k.quad, 4));
-  }
-  Value zero = k.i32(0);
-  auto load = [&](int r, int64_t column) {
-    return k.select(valid[r],
-                    mem.loadI32(mem.offset(address[r], k.i32(column * 2))),
-                    zero);
-  };
-  SmallVector<AFragment> a;
-  for (int64_t kk = 0; kk < width / 16; ++kk)
-    a.push_back({load(0, 16 * kk), load(1, 16 * kk), load(0, 16 * kk + 8),
-                 load(1, 16 * kk + 8)});
-  return a;
-}
-
-void FeatureSimGradKernelBuilder::storeRows(Value rowsBuffer, int64_t width,
+void FeatureSimGradKernelBuilder::storeRows(const WarpRowTile &tile,
+                                            Value rowsBuffer, int64_t width,
                                             int64_t firstColumn,
                                             ArrayRef<AccFragment> tiles) {
   Value base = mem.globalBase(rowsBuffer);
   for (int r = 0; r < 2; ++r)
-    buildIf(b, loc, valid[r], [&] {
+    buildIf(b, loc, tile.valid[r], [&] {
       Value address =
-          mem.offset(mem.offset(base, k.mulC(laneRow[r], width * 2)),
+          mem.offset(mem.offset(base, k.mulC(tile.laneRow[r], width * 2)),
                      k.add(k.mulC(k.quad, 4), k.i32(2 * firstColumn)));
-      for (auto [j, tile] : llvm::enumerate(tiles))
-        mem.storeI32(frag.pack(tile[AccLayout::reg(r, 0)],
-                               tile[AccLayout::reg(r, 1)]),
+      for (auto [j, acc] : llvm::enumerate(tiles))
+        mem.storeI32(frag.pack(acc[AccLayout::reg(r, 0)],
+                               acc[AccLayout::reg(r, 1)]),
                      mem.offset(address, k.i32(16 * j)));
     });
 }
 
 void FeatureSimGradKernelBuilder::computeRowTile(Value firstRow) {
-  setLaneRows(firstRow);
-  SmallVector<AFragment> x = loadRows(op.getX(), d);
-  SmallVector<AFragment> dz = loadRows(op.getDZ(), ds);
+  WarpRowTile tile(k, firstRow, rows);
+  SmallVector<AFragment> x = tile.loadA(mem, mem.globalBase(op.getX()), d);
+  SmallVector<AFragment> dz = tile.loadA(mem, mem.globalBase(op.getDZ()), ds);
   Tiles dx(1, SmallVector<AccFragment>(d / 8, frag.splat(0.0)));
   int64_t wRowBytes = plan.weights.rowBytes();
   int64_t rwRowBytes = plan.resWeights.rowBytes();
@@ -160,7 +127,7 @@ void FeatureSimGradKernelBuilder::computeRowTile(Value firstRow) {
         relu[j][i] = frag.max(f[0][j][i], zero);
       }
     }
-    storeRows(op.getReluF(), ds, c * chunk, relu);
+    storeRows(tile, op.getReluF(), ds, c * chunk, relu);
 
     // g_c = d_z res_w[:, c]: res_w row-major (row k = f's column n of the
     // forward's product, column = this chunk's columns of f).
@@ -185,7 +152,7 @@ void FeatureSimGradKernelBuilder::computeRowTile(Value firstRow) {
               arith::AddFOp::create(b, loc, dzTiles[h][i], through);
         }
     }
-    storeRows(op.getDF(), ds, c * chunk, df);
+    storeRows(tile, op.getDF(), ds, c * chunk, df);
 
     // d_x += d_f_c w_c: w row-major, rows c * chunk on; d_f_c rounded to
     // the 16-bit type as stored.
@@ -198,7 +165,7 @@ void FeatureSimGradKernelBuilder::computeRowTile(Value firstRow) {
                    k.add(wRowMajorLane, k.i32(c * chunk * wRowBytes))),
         wRowBytes);
   }
-  storeRows(op.getDX(), d, 0, dx[0]);
+  storeRows(tile, op.getDX(), d, 0, dx[0]);
 }
 
 void FeatureSimGradKernelBuilder::build(Value blockX, Value threadX,
@@ -220,17 +187,9 @@ void FeatureSimGradKernelBuilder::build(Value blockX, Value threadX,
   wRowMajorLane = frag.rowMajorBLaneOffset(k.lane, wRowBytes);
   rwRowMajorLane = frag.rowMajorBLaneOffset(k.lane, rwRowBytes);
 
-  // No barrier below: the weights are only read from here on, so each warp
-  // goes through the block's row tiles on its own.
-  int64_t rowTiles = op.getRowTiles();
-  Value firstTile = k.mulC(k.toI64(blockX), rowTiles);
-  Value warpOffset = k.toI64(k.mulC(k.warp, 16));
-  auto loop = scf::ForOp::create(b, loc, k.i64(0), k.i64(rowTiles), k.i64(1));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(loop.getBody());
-  Value tile = k.add(firstTile, loop.getInductionVar());
-  Value firstRow = k.add(k.mulC(tile, 16 * warps), warpOffset);
-  buildIf(b, loc, k.slt(firstRow, rows), [&] { computeRowTile(firstRow); });
+  // No barrier below: the weights are only read from here on.
+  forEachWarpRowTile(b, loc, k, blockX, op.getRowTiles(), warps, rows,
+                     [&](Value firstRow) { computeRowTile(firstRow); });
 }
 
 } // namespace
@@ -254,11 +213,7 @@ LogicalResult sas::buildKernel(OpBuilder &b, MmaFeatureSimGradOp op,
                                const TargetDescription &target,
                                unsigned index) {
   Location loc = op.getLoc();
-  // Rows: B * T * H'.
-  Value rows = arith::MulIOp::create(
-      b, loc, createTokenCount(b, loc, op.getX()),
-      arith::ConstantIndexOp::create(b, loc,
-                                     op.getX().getType().getDimSize(2)));
+  Value rows = createRowCount(b, loc, op.getX());
   Value rowsPerBlock = arith::ConstantIndexOp::create(
       b, loc, 16 * op.getWarps() * op.getRowTiles());
   Value blocks = arith::CeilDivUIOp::create(b, loc, rows, rowsPerBlock);

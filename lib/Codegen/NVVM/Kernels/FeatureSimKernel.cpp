@@ -35,6 +35,7 @@
 #include "sas/Codegen/NVVM/Builders/CopyRing.h"
 #include "sas/Codegen/NVVM/Builders/DeviceMemory.h"
 #include "sas/Codegen/NVVM/Builders/KernelLaunch.h"
+#include "sas/Codegen/NVVM/Builders/RowTiles.h"
 #include "sas/Codegen/NVVM/Builders/WarpFragments.h"
 #include "sas/Codegen/NVVM/Builders/WarpgroupMma.h"
 #include "sas/Codegen/NVVM/KernelLimits.h"
@@ -86,11 +87,11 @@ private:
   void copyToPanelsAsync(Value global, Value firstRow, Value limit,
                          int64_t count, int64_t width, int64_t panelRows,
                          Value tile);
-  SmallVector<AFragment> loadRows(Value x);
   /// The bias pair of this lane's columns in n-tile j, as f32, from the
   /// bias's address plus the lane's 4 quad bytes.
   std::array<Value, 2> biasPair(Value laneBase, int64_t j);
-  void setLaneRows(Value firstRow);
+  /// This lane's rows of the warp's tile from `firstRow` (laneRow, valid).
+  WarpRowTile setLaneRows(Value firstRow);
   /// For the chunk of f whose first 8-column tile is `firstTile`: z +=
   /// f + b + res_b in its columns (z = ..., for the first chunk, which no
   /// product has touched yet), and relu(f + b) as A fragments of the
@@ -154,29 +155,6 @@ void FeatureSimKernelBuilder::copyToPanelsAsync(Value global, Value firstRow,
   });
 }
 
-/// This warp's 16 rows of x as A fragments, one per 16 features; rows past
-/// the end read the last row and are zeroed.
-SmallVector<AFragment> FeatureSimKernelBuilder::loadRows(Value x) {
-  Value base = mem.globalBase(x);
-  std::array<Value, 2> address;
-  for (int r = 0; r < 2; ++r) {
-    Value row = arith::MinSIOp::create(b, loc, laneRow[r], k.addC(rows, -1));
-    address[r] = mem.offset(mem.offset(base, k.mulC(row, d * 2)),
-                            k.mulC(k.quad, 4));
-  }
-  Value zero = k.i32(0);
-  auto load = [&](int r, int64_t column) {
-    return k.select(valid[r],
-                    mem.loadI32(mem.offset(address[r], k.i32(column * 2))),
-                    zero);
-  };
-  SmallVector<AFragment> a;
-  for (int64_t kk = 0; kk < d / 16; ++kk)
-    a.push_back({load(0, 16 * kk), load(1, 16 * kk), load(0, 16 * kk + 8),
-                 load(1, 16 * kk + 8)});
-  return a;
-}
-
 std::array<Value, 2> FeatureSimKernelBuilder::biasPair(Value laneBase,
                                                       int64_t j) {
   // A constant offset from the lane's address: one address register for
@@ -185,11 +163,11 @@ std::array<Value, 2> FeatureSimKernelBuilder::biasPair(Value laneBase,
   return frag.unpack(mem.loadI32(mem.offset(laneBase, k.i32(16 * j))));
 }
 
-void FeatureSimKernelBuilder::setLaneRows(Value firstRow) {
-  for (int r = 0; r < 2; ++r) {
-    laneRow[r] = k.add(firstRow, k.toI64(k.addC(k.group, 8 * r)));
-    valid[r] = k.slt(laneRow[r], rows);
-  }
+WarpRowTile FeatureSimKernelBuilder::setLaneRows(Value firstRow) {
+  WarpRowTile tile(k, firstRow, rows);
+  laneRow = tile.laneRow;
+  valid = tile.valid;
+  return tile;
 }
 
 SmallVector<AFragment> FeatureSimKernelBuilder::epilogueOfChunk(
@@ -256,8 +234,8 @@ void FeatureSimKernelBuilder::storeRowsThroughShared(ArrayRef<AccFragment> z,
 /// One row tile of the mma.sync kernel, f a chunk at a time: f_c = x
 /// w_c^T, z_c += f_c + b_c + res_b_c, z += relu(f_c) res_w[:, c]^T.
 void FeatureSimKernelBuilder::computeRowTile(Value firstRow) {
-  setLaneRows(firstRow);
-  SmallVector<AFragment> x = loadRows(op.getX());
+  WarpRowTile tile = setLaneRows(firstRow);
+  SmallVector<AFragment> x = tile.loadA(mem, mem.globalBase(op.getX()), d);
   Tiles z(1, SmallVector<AccFragment>(ds / 8, frag.splat(0.0)));
   for (int64_t c = 0; c < ds / chunk; ++c) {
     Tiles f(1, SmallVector<AccFragment>(chunk / 8, frag.splat(0.0)));
@@ -332,16 +310,9 @@ void FeatureSimKernelBuilder::build(Value blockX, Value threadX,
   wLane = frag.tileLaneOffset(k.lane, wRowBytes, /*forA=*/false);
   rwLane = frag.tileLaneOffset(k.lane, rwRowBytes, /*forA=*/false);
 
-  // No barrier below: the weights are only read from here on, so each warp
-  // goes through the block's row tiles on its own.
-  Value firstTile = k.mulC(k.toI64(blockX), rowTiles);
-  Value warpOffset = k.toI64(k.mulC(k.warp, 16));
-  auto loop = scf::ForOp::create(b, loc, k.i64(0), k.i64(rowTiles), k.i64(1));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(loop.getBody());
-  Value tile = k.add(firstTile, loop.getInductionVar());
-  Value firstRow = k.add(k.mulC(tile, 16 * warps), warpOffset);
-  buildIf(b, loc, k.slt(firstRow, rows), [&] { computeRowTile(firstRow); });
+  // No barrier below: the weights are only read from here on.
+  forEachWarpRowTile(b, loc, k, blockX, rowTiles, warps, rows,
+                     [&](Value firstRow) { computeRowTile(firstRow); });
 }
 
 void FeatureSimKernelBuilder::buildWgmma(Value blockX, Value threadX,
@@ -424,11 +395,7 @@ LogicalResult sas::buildKernel(OpBuilder &b, MmaFeatureSimOp op,
                                const TargetDescription &target,
                                unsigned index) {
   Location loc = op.getLoc();
-  // Rows: B * T * H'.
-  Value rows = arith::MulIOp::create(
-      b, loc, createTokenCount(b, loc, op.getX()),
-      arith::ConstantIndexOp::create(b, loc,
-                                     op.getX().getType().getDimSize(2)));
+  Value rows = createRowCount(b, loc, op.getX());
   Value rowsPerBlock = arith::ConstantIndexOp::create(
       b, loc, 16 * op.getWarps() * op.getRowTiles());
   Value blocks = arith::CeilDivUIOp::create(b, loc, rows, rowsPerBlock);

@@ -29,6 +29,7 @@
 #include "sas/Codegen/NVVM/Builders/CopyRing.h"
 #include "sas/Codegen/NVVM/Builders/DeviceMemory.h"
 #include "sas/Codegen/NVVM/Builders/KernelLaunch.h"
+#include "sas/Codegen/NVVM/Builders/RowTiles.h"
 #include "sas/Codegen/NVVM/Builders/WarpFragments.h"
 #include "sas/Codegen/NVVM/Builders/WarpgroupMma.h"
 #include "sas/Codegen/NVVM/KernelLimits.h"
@@ -269,11 +270,7 @@ LogicalResult sas::buildKernel(OpBuilder &b, MmaWeightGradOp op,
   Location loc = op.getLoc();
   int64_t p = op.getGrad().getType().getDimSize(3);
   int64_t q = op.getInput().getType().getDimSize(3);
-  // Rows: B * T * N.
-  Value rows = arith::MulIOp::create(
-      b, loc, createTokenCount(b, loc, op.getGrad()),
-      arith::ConstantIndexOp::create(b, loc,
-                                     op.getGrad().getType().getDimSize(2)));
+  Value rows = createRowCount(b, loc, op.getGrad());
   Value tiles = arith::ConstantIndexOp::create(
       b, loc, (p / getWeightGradTile(p)) * (q / getWeightGradTile(q)));
   Value chunks = arith::CeilDivUIOp::create(
