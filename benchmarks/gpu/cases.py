@@ -133,6 +133,9 @@ LAYER_BACKWARD_CASES = [
     (None, None, 2, 64, 2, 32, 5, True, "bf16"),
     (None, None, 3, 32, 9, 48, 1, False, "f16"),
     (None, None, 12, 64, 24, 128, 3, True, "bf16"),
+    # f16 on the feature simulations' and PEAA's tensor-core gradients
+    # (D, D' and W multiples of 32): the cases above in f16 are not.
+    (None, None, 4, 32, 8, 64, 3, True, "f16"),
 ]
 LAYER_BACKWARD_SIZES = [(1, 1), (2, 17), (1, 100), (2, 300)]
 LAYER_BACKWARD_LONG = (1, 8192)  # on config 1's shape only
