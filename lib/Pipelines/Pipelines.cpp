@@ -207,6 +207,7 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
     tokenOps.peaaRowTiles = options.peaaRowTiles;
     tokenOps.peaaStages = options.peaaStages;
     tokenOps.headSimWarps = options.headSimWarps;
+    tokenOps.gradKernels = options.gradKernels;
     pm.addPass(createConvertSASTokenOpsToGPU(tokenOps));
   }
   // Per-token ops materialized: on the GPU they are separate kernels.

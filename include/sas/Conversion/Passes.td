@@ -300,6 +300,9 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
            /*default=*/"::mlir::sas::kDefaultFeatureSimRowTiles",
            "Row tiles a feature-simulation block computes after loading the "
            "weights once">,
+    Option<"gradKernels", "grad-kernels", "bool", /*default=*/"true",
+           "Lower sas.feature_sim_grad and sas.peaa_grad to their kernel "
+           "ops (off: they stay for convert-sas-to-linalg)">,
     Option<"weightGradRowChunk", "weight-grad-row-chunk", "int64_t",
            /*default=*/"::mlir::sas::kDefaultWeightGradRowChunk",
            "Rows each block of a weight gradient's kernel sums (a multiple "

@@ -182,6 +182,12 @@ struct SASGPUPipelineOptions
                      "8, that fit (convert-sas-token-ops-to-gpu's option of "
                      "the same name)"),
       llvm::cl::init(0)};
+  PassOptions::Option<bool> gradKernels{
+      *this, "grad-kernels",
+      llvm::cl::desc("Tensor-core kernels for the feature simulations' and "
+                     "PEAA's gradients (with tensor-cores); off, they run on "
+                     "the linalg path like the head simulations'"),
+      llvm::cl::init(true)};
 };
 
 /// Why `options` cannot build a GPU pipeline (unknown chip or format,

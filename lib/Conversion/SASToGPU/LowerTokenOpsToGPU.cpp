@@ -205,22 +205,26 @@ struct ConvertSASTokenOpsToGPUPass
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerHeadSim, LowerFeatureSim, LowerPeaa>(&getContext(),
                                                            tiling);
-    populateLowerTokenGradsToGPUPatterns(patterns, tiling);
+    if (gradKernels)
+      populateLowerTokenGradsToGPUPatterns(patterns, tiling);
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
-      if (isa<HeadSimOp, FeatureSimOp, PeaaOp, FeatureSimGradOp, PeaaGradOp>(
-              op))
+      if (isa<HeadSimOp, FeatureSimOp, PeaaOp>(op) ||
+          (gradKernels && isa<FeatureSimGradOp, PeaaGradOp>(op)))
         ops.push_back(op);
     });
     rewriteOpsToBuffers(ops, std::move(patterns));
     // These gradients have no tensor-core kernel yet (issue 22):
     // convert-sas-to-linalg lowers them, and sas-gpu-map-to-launch maps
     // its loops to kernels. Said once per op, as for the ops above.
-    getOperation()->walk([](Operation *op) {
+    getOperation()->walk([&](Operation *op) {
       if (isa<HeadSimGradOp>(op))
         op->emitRemark() << op->getName()
                          << " has no tensor-core kernel yet: it stays on the "
                             "linalg path (f32 loops, f64 parameter sums)";
+      else if (!gradKernels && isa<FeatureSimGradOp, PeaaGradOp>(op))
+        op->emitRemark() << op->getName()
+                         << " stays on the linalg path: grad-kernels is off";
     });
   }
 };

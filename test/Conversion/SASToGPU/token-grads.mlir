@@ -112,3 +112,4 @@ func.func @peaa_grad(%o: tensor<2x?x4x32xbf16>, %dy: tensor<2x?x64xbf16>,
       -> (tensor<2x?x4x32xbf16>, tensor<64x64xbf16>, tensor<64xbf16>)
   return %do, %dw, %db : tensor<2x?x4x32xbf16>, tensor<64x64xbf16>, tensor<64xbf16>
 }
+
