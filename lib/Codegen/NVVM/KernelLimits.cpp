@@ -299,9 +299,10 @@ LogicalResult sas::checkWgmmaFeatureSimTiling(const TargetDescription &target,
                           emitError);
 }
 
-LogicalResult sas::checkMmaFeatureSimGradTiling(
-    const TargetDescription &target, int64_t dim, int64_t simDim,
-    int64_t warps, int64_t rowTiles, EmitErrorFn emitError) {
+LogicalResult sas::checkMmaFeatureSimGradTiling(const TargetDescription &target,
+                                                int64_t dim, int64_t simDim,
+                                                int64_t warps, int64_t rowTiles,
+                                                EmitErrorFn emitError) {
   if (dim % 16 != 0 || simDim % 16 != 0 || dim > kMaxMmaFeatureSize ||
       simDim > kMaxMmaFeatureSize)
     return emitError() << "feature sizes must be multiples of 16 and at most "

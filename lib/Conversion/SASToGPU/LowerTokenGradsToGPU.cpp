@@ -1,4 +1,5 @@
-//===- LowerTokenGradsToGPU.cpp - Per-token gradients as kernel ops -*- C++ -*-//
+//===- LowerTokenGradsToGPU.cpp - Per-token gradients as kernel ops -*- C++
+//-*-//
 //
 // Part of the SAS-MLIR project.
 //
@@ -44,10 +45,9 @@ static void buildTruncate(OpBuilder &b, Location loc, Value value, Value into) {
       SmallVector<utils::IteratorType>(type.getRank(),
                                        utils::IteratorType::parallel),
       [&](OpBuilder &nb, Location l, ValueRange args) {
-        linalg::YieldOp::create(
-            nb, l,
-            ValueRange{arith::TruncFOp::create(nb, l, type.getElementType(),
-                                               args[0])});
+        linalg::YieldOp::create(nb, l,
+                                ValueRange{arith::TruncFOp::create(
+                                    nb, l, type.getElementType(), args[0])});
       });
 }
 
@@ -156,10 +156,9 @@ static void buildGroupMean(OpBuilder &b, Location loc, Value o, Value mean,
           sum = arith::AddFOp::create(
               nb, l, sum, arith::ExtFOp::create(nb, l, f32, args[g]));
         Value scaled = arith::MulFOp::create(nb, l, sum, inverse);
-        linalg::YieldOp::create(
-            nb, l,
-            ValueRange{arith::TruncFOp::create(
-                nb, l, meanType.getElementType(), scaled)});
+        linalg::YieldOp::create(nb, l,
+                                ValueRange{arith::TruncFOp::create(
+                                    nb, l, meanType.getElementType(), scaled)});
       });
 }
 
@@ -177,13 +176,11 @@ struct LowerFeatureSimGradToGPU : OpRewritePattern<FeatureSimGradOp> {
     int64_t d = x.getDimSize(3);
     int64_t ds = cast<RankedTensorType>(op.getW().getType()).getDimSize(0);
     Declined declined(op);
-    if (failed(checkMmaFeatureSimGradTiling(tiling.target, d, ds,
-                                            tiling.featureSimWarps,
-                                            tiling.featureSimRowTiles,
-                                            declined)) ||
+    if (failed(checkMmaFeatureSimGradTiling(
+            tiling.target, d, ds, tiling.featureSimWarps,
+            tiling.featureSimRowTiles, declined)) ||
         failed(checkMmaWeightGradTiling(tiling.target, ds, ds,
-                                        tiling.weightGradRowChunk,
-                                        declined)) ||
+                                        tiling.weightGradRowChunk, declined)) ||
         failed(checkMmaWeightGradTiling(tiling.target, ds, d,
                                         tiling.weightGradRowChunk, declined)))
       return failure();
@@ -198,10 +195,9 @@ struct LowerFeatureSimGradToGPU : OpRewritePattern<FeatureSimGradOp> {
     auto dZType = cast<MemRefType>(dZ.getType());
     Value dF = allocateLike(rewriter, loc, dZType, dZ);
     Value reluF = allocateLike(rewriter, loc, dZType, dZ);
-    MmaFeatureSimGradOp::create(rewriter, loc, xBuffer, w, b, resW, dZ,
-                                buffers.outs[0], dF, reluF,
-                                tiling.featureSimWarps,
-                                tiling.featureSimRowTiles);
+    MmaFeatureSimGradOp::create(
+        rewriter, loc, xBuffer, w, b, resW, dZ, buffers.outs[0], dF, reluF,
+        tiling.featureSimWarps, tiling.featureSimRowTiles);
 
     auto accumulator = [&](ArrayRef<int64_t> shape) {
       return buildFilled(rewriter, loc, shape, rewriter.getF32Type(), 0.0);
@@ -244,17 +240,15 @@ struct LowerPeaaGradToGPU : OpRewritePattern<PeaaGradOp> {
     int64_t groups = oType.getDimSize(2) / heads;
     FailureOr<PeaaKernelTiling> peaa =
         selectPeaaTiling(op, tiling, /*groups=*/1, width);
-    if (failed(peaa) ||
-        failed(checkMmaWeightGradTiling(tiling.target, width, width,
-                                        tiling.weightGradRowChunk,
-                                        Declined(op))))
+    if (failed(peaa) || failed(checkMmaWeightGradTiling(
+                            tiling.target, width, width,
+                            tiling.weightGradRowChunk, Declined(op))))
       return failure();
 
     Location loc = op.getLoc();
     // Operands: o, d_result, w; results: d_o (like o), d_w, d_b.
     OpBuffers buffers = OpBuffers::create(op, rewriter);
-    Value o = buffers.inputs[0], dY = buffers.inputs[1],
-          w = buffers.inputs[2];
+    Value o = buffers.inputs[0], dY = buffers.inputs[1], w = buffers.inputs[2];
     Type element = oType.getElementType();
     auto dYType = cast<MemRefType>(dY.getType());
     // d_y and u as [B, T, 1, W]: one row a token for both kernels.
@@ -264,13 +258,12 @@ struct LowerPeaaGradToGPU : OpRewritePattern<PeaaGradOp> {
 
     Value wT = memref::AllocOp::create(
         rewriter, loc, MemRefType::get({width, width}, element));
-    linalg::TransposeOp::create(rewriter, loc, w, wT,
-                                ArrayRef<int64_t>{1, 0});
+    linalg::TransposeOp::create(rewriter, loc, w, wT, ArrayRef<int64_t>{1, 0});
     Value zeroBias = buildFilled(rewriter, loc, {width}, element, 0.0);
     Value dU = allocateLike(rewriter, loc, dYType, dY);
-    MmaPeaaOp::create(rewriter, loc, asRows(dY), wT, zeroBias, dU,
-                      peaa->warps, peaa->rowTiles, peaa->columnTile,
-                      peaa->kTile, peaa->stages, peaa->wgmma);
+    MmaPeaaOp::create(rewriter, loc, asRows(dY), wT, zeroBias, dU, peaa->warps,
+                      peaa->rowTiles, peaa->columnTile, peaa->kTile,
+                      peaa->stages, peaa->wgmma);
     buildGroupBroadcast(rewriter, loc,
                         expandLastDim(rewriter, loc, dU, {heads, f}),
                         buffers.outs[0], groups);
@@ -278,8 +271,8 @@ struct LowerPeaaGradToGPU : OpRewritePattern<PeaaGradOp> {
     Value u = allocateLike(rewriter, loc, dYType, dY);
     buildGroupMean(rewriter, loc, o,
                    expandLastDim(rewriter, loc, u, {heads, f}), groups);
-    Value dW = buildFilled(rewriter, loc, {width, width},
-                           rewriter.getF32Type(), 0.0);
+    Value dW =
+        buildFilled(rewriter, loc, {width, width}, rewriter.getF32Type(), 0.0);
     Value dB = buildFilled(rewriter, loc, {width}, rewriter.getF32Type(), 0.0);
     MmaWeightGradOp::create(rewriter, loc, asRows(dY), asRows(u), dW, dB,
                             tiling.weightGradRowChunk);

@@ -34,9 +34,8 @@ sas::selectPeaaTiling(Operation *op, const TokenKernelTiling &tiling,
   int64_t columns = fit(getPeaaColumnTile(tiling.peaaColumnTile, wgmma), width);
   int64_t kTile = fit(tiling.peaaKTile, width);
   if (!columns || !kTile) {
-    op->emitRemark() << op->getName()
-                     << " stays on the linalg path: the width " << width
-                     << " is not a multiple of 16";
+    op->emitRemark() << op->getName() << " stays on the linalg path: the width "
+                     << width << " is not a multiple of 16";
     return failure();
   }
   // The sm_90a kernel's fixed shape: one row tile a warp, one swizzled
@@ -71,6 +70,6 @@ sas::selectPeaaTiling(Operation *op, const TokenKernelTiling &tiling,
                      << " stages: " << tiling.peaaStages
                      << " do not fit a block's shared memory on "
                      << tiling.target.chip;
-  return PeaaKernelTiling{tiling.peaaWarps, rowTiles, columns,
-                          kTile,            stages,   wgmma};
+  return PeaaKernelTiling{tiling.peaaWarps, rowTiles, columns, kTile,
+                          stages,           wgmma};
 }

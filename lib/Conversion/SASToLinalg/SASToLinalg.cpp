@@ -131,10 +131,9 @@ struct ConvertSASToLinalgPass
     ConversionTarget target(getContext());
     target.addIllegalDialect<SASDialect>();
     // Ops already on buffers, for the GPU's hand-built kernels.
-    target
-        .addLegalOp<sas::MmaAttentionOp, sas::MmaAttentionGradOp,
-                    sas::MmaHeadSimOp, sas::MmaFeatureSimOp, sas::MmaPeaaOp,
-                    sas::MmaFeatureSimGradOp, sas::MmaWeightGradOp>();
+    target.addLegalOp<sas::MmaAttentionOp, sas::MmaAttentionGradOp,
+                      sas::MmaHeadSimOp, sas::MmaFeatureSimOp, sas::MmaPeaaOp,
+                      sas::MmaFeatureSimGradOp, sas::MmaWeightGradOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
     populateSASToLinalgConversionPatterns(patterns, options);

@@ -61,14 +61,14 @@ void DeviceMemoryBuilder::copyMatrixAsync(Value tid, int64_t threads,
                                           Value dst) {
   KernelArith k(b, loc);
   int64_t chunksPerRow = width / 8;
-  forEachThreadItem(b, loc, tid, threads, rows * chunksPerRow,
-                    [&](Value chunk) {
-    Value row = k.div(chunk, chunksPerRow);
-    Value column = k.rem(chunk, chunksPerRow);
-    copyAsync16(
-        offset(dst, k.add(k.mulC(row, rowBytes), k.mulC(column, 16))),
-        offset(base, k.mulC(chunk, 16)), k.i32(16));
-  });
+  forEachThreadItem(
+      b, loc, tid, threads, rows * chunksPerRow, [&](Value chunk) {
+        Value row = k.div(chunk, chunksPerRow);
+        Value column = k.rem(chunk, chunksPerRow);
+        copyAsync16(
+            offset(dst, k.add(k.mulC(row, rowBytes), k.mulC(column, 16))),
+            offset(base, k.mulC(chunk, 16)), k.i32(16));
+      });
 }
 
 void DeviceMemoryBuilder::commitGroup() {
@@ -90,13 +90,13 @@ void DeviceMemoryBuilder::storeI32(Value value, Value address) {
 void DeviceMemoryBuilder::reduceAddF32Pair(Value address, Value lo, Value hi,
                                            bool vector) {
   if (vector) {
-    LLVM::InlineAsmOp::create(
-        b, loc, TypeRange(), ValueRange{address, lo, hi},
-        "red.global.add.v2.f32 [$0], {$1, $2};", "l,f,f",
-        /*has_side_effects=*/true, /*is_align_stack=*/false,
-        LLVM::tailcallkind::TailCallKind::None,
-        /*asm_dialect=*/LLVM::AsmDialectAttr(),
-        /*operand_attrs=*/ArrayAttr());
+    LLVM::InlineAsmOp::create(b, loc, TypeRange(), ValueRange{address, lo, hi},
+                              "red.global.add.v2.f32 [$0], {$1, $2};", "l,f,f",
+                              /*has_side_effects=*/true,
+                              /*is_align_stack=*/false,
+                              LLVM::tailcallkind::TailCallKind::None,
+                              /*asm_dialect=*/LLVM::AsmDialectAttr(),
+                              /*operand_attrs=*/ArrayAttr());
     return;
   }
   reduceAddF32(address, lo);

@@ -33,14 +33,13 @@ SmallVector<AFragment> WarpRowTile::loadA(DeviceMemoryBuilder &mem, Value base,
   std::array<Value, 2> address;
   for (int r = 0; r < 2; ++r) {
     Value row = k.minS(laneRow[r], k.addC(rows, -1));
-    address[r] = mem.offset(mem.offset(base, k.mulC(row, width * 2)),
-                            k.mulC(k.quad, 4));
+    address[r] =
+        mem.offset(mem.offset(base, k.mulC(row, width * 2)), k.mulC(k.quad, 4));
   }
   Value zero = k.i32(0);
   auto load = [&](int r, int64_t column) {
-    return k.select(valid[r],
-                    mem.loadI32(mem.offset(address[r], k.i32(column * 2))),
-                    zero);
+    return k.select(
+        valid[r], mem.loadI32(mem.offset(address[r], k.i32(column * 2))), zero);
   };
   SmallVector<AFragment> a;
   for (int64_t kk = 0; kk < width / 16; ++kk)

@@ -14,7 +14,8 @@
 //       f_c   = x w_c^T + b_c                        (mma.sync, w by ldmatrix)
 //       relu_f[:, c] <- relu(f_c)                    (16-bit)
 //       g_c   = d_z res_w[:, c]                      (mma.sync, res_w read
-//                                                     row-major: ldmatrix.trans)
+//                                                     row-major:
+//                                                     ldmatrix.trans)
 //       d_f_c = d_z[:, c] + g_c * [f_c > 0]
 //       d_f[:, c] <- d_f_c                           (16-bit)
 //       d_x  += d_f_c w_c                            (mma.sync, w row-major)
@@ -47,8 +48,8 @@ public:
   FeatureSimGradKernelBuilder(OpBuilder &b, Location loc,
                               MmaFeatureSimGradOp op)
       : b(b), loc(loc), k(b, loc),
-        frag(b, loc, op.getX().getType().getElementType()), mem(b, loc),
-        op(op), d(op.getX().getType().getDimSize(3)),
+        frag(b, loc, op.getX().getType().getElementType()), mem(b, loc), op(op),
+        d(op.getX().getType().getDimSize(3)),
         ds(op.getDZ().getType().getDimSize(3)), warps(op.getWarps()),
         chunk(getFeatureSimGradChunk(d, ds)),
         plan(d, ds, warps, /*wgmma=*/false) {}
@@ -91,9 +92,9 @@ void FeatureSimGradKernelBuilder::storeRows(const WarpRowTile &tile,
           mem.offset(mem.offset(base, k.mulC(tile.laneRow[r], width * 2)),
                      k.add(k.mulC(k.quad, 4), k.i32(2 * firstColumn)));
       for (auto [j, acc] : llvm::enumerate(tiles))
-        mem.storeI32(frag.pack(acc[AccLayout::reg(r, 0)],
-                               acc[AccLayout::reg(r, 1)]),
-                     mem.offset(address, k.i32(16 * j)));
+        mem.storeI32(
+            frag.pack(acc[AccLayout::reg(r, 0)], acc[AccLayout::reg(r, 1)]),
+            mem.offset(address, k.i32(16 * j)));
     });
 }
 
@@ -143,13 +144,11 @@ void FeatureSimGradKernelBuilder::computeRowTile(Value firstRow) {
           frag.accumulatorsFromA(dz[(firstTile + j) / 2]);
       for (int64_t h = 0; h < 2; ++h)
         for (int i = 0; i < 4; ++i) {
-          Value positive =
-              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
-                                    f[0][j + h][i], zero);
+          Value positive = arith::CmpFOp::create(
+              b, loc, arith::CmpFPredicate::OGT, f[0][j + h][i], zero);
           Value through =
               arith::SelectOp::create(b, loc, positive, g[0][j + h][i], zero);
-          df[j + h][i] =
-              arith::AddFOp::create(b, loc, dzTiles[h][i], through);
+          df[j + h][i] = arith::AddFOp::create(b, loc, dzTiles[h][i], through);
         }
     }
     storeRows(tile, op.getDF(), ds, c * chunk, df);
@@ -161,8 +160,7 @@ void FeatureSimGradKernelBuilder::computeRowTile(Value firstRow) {
       dfA[0].push_back(frag.accumulatorsToA(df[j], df[j + 1]));
     frag.multiplyRowMajor(
         dx, dfA,
-        mem.offset(wShared,
-                   k.add(wRowMajorLane, k.i32(c * chunk * wRowBytes))),
+        mem.offset(wShared, k.add(wRowMajorLane, k.i32(c * chunk * wRowBytes))),
         wRowBytes);
   }
   storeRows(tile, op.getDX(), d, 0, dx[0]);
@@ -178,8 +176,8 @@ void FeatureSimGradKernelBuilder::build(Value blockX, Value threadX,
   int64_t rwRowBytes = plan.resWeights.rowBytes();
   mem.copyMatrixAsync(k.tid, 32 * warps, mem.globalBase(op.getW()), ds, d,
                       wRowBytes, wShared);
-  mem.copyMatrixAsync(k.tid, 32 * warps, mem.globalBase(op.getResW()), ds,
-                      ds, rwRowBytes, rwShared);
+  mem.copyMatrixAsync(k.tid, 32 * warps, mem.globalBase(op.getResW()), ds, ds,
+                      rwRowBytes, rwShared);
   mem.commitGroup();
   mem.waitGroups(0);
   gpu::BarrierOp::create(b, loc);
@@ -196,16 +194,16 @@ void FeatureSimGradKernelBuilder::build(Value blockX, Value threadX,
 
 LogicalResult sas::checkKernelTiling(MmaFeatureSimGradOp op,
                                      const TargetDescription &target) {
-  return checkMmaFeatureSimGradTiling(
-      target, op.getX().getType().getDimSize(3),
-      op.getDZ().getType().getDimSize(3), op.getWarps(), op.getRowTiles(),
-      [&] { return op.emitOpError(); });
+  return checkMmaFeatureSimGradTiling(target, op.getX().getType().getDimSize(3),
+                                      op.getDZ().getType().getDimSize(3),
+                                      op.getWarps(), op.getRowTiles(),
+                                      [&] { return op.emitOpError(); });
 }
 
 int64_t sas::getKernelSharedBytes(MmaFeatureSimGradOp op) {
   return FeatureSimSharedPlan(op.getX().getType().getDimSize(3),
-                              op.getDZ().getType().getDimSize(3),
-                              op.getWarps(), /*wgmma=*/false)
+                              op.getDZ().getType().getDimSize(3), op.getWarps(),
+                              /*wgmma=*/false)
       .plan.getSize();
 }
 

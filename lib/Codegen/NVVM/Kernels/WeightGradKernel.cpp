@@ -106,8 +106,7 @@ void WeightGradKernelBuilder::issueStep(Value step, Value slot) {
               stage, k.add(k.i32(tileOffset),
                            k.add(k.mulC(row, tile.rowBytes()),
                                  k.mulC(k.rem(chunk, chunksPerRow), 16))));
-          mem.copyAsync16(dest, source,
-                          k.select(inRange, k.i32(16), k.i32(0)));
+          mem.copyAsync16(dest, source, k.select(inRange, k.i32(16), k.i32(0)));
         });
   };
   copy(gradBase, p, bp, p0, plan.grad, 0);
@@ -126,14 +125,13 @@ void WeightGradKernelBuilder::buildStepLoop(Tiles &acc,
     buildIf(b, loc, k.slt(k.i32(step), steps),
             [&] { issueStep(k.i32(step), k.i32(step)); });
   });
-  auto loop =
-      scf::ForOp::create(b, loc, k.i32(0), steps, k.i32(1), carried);
+  auto loop = scf::ForOp::create(b, loc, k.i32(0), steps, k.i32(1), carried);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value step = loop.getInductionVar();
   ValueRange args = loop.getRegionIterArgs();
-  Tiles stepAcc = unflattenRowTiles(
-      SmallVector<Value>(args.take_front(accCount)), mTiles);
+  Tiles stepAcc =
+      unflattenRowTiles(SmallVector<Value>(args.take_front(accCount)), mTiles);
   SmallVector<AccFragment> stepSums =
       unflattenTiles(SmallVector<Value>(args.drop_front(accCount)));
 
@@ -162,10 +160,9 @@ void WeightGradKernelBuilder::buildStepLoop(Tiles &acc,
           /*transpose=*/true));
   frag.multiplyRowMajor(
       stepAcc, a,
-      mem.offset(stage,
-                 k.add(k.add(k.i32(plan.inputOffset), k.mulC(warpQ, 2)),
-                       frag.rowMajorBLaneOffset(k.lane,
-                                                plan.input.rowBytes()))),
+      mem.offset(stage, k.add(k.add(k.i32(plan.inputOffset), k.mulC(warpQ, 2)),
+                              frag.rowMajorBLaneOffset(k.lane,
+                                                       plan.input.rowBytes()))),
       plan.input.rowBytes());
   // The row sums: every warp forms them (uniform control flow); the
   // warps of q tile 0 add them to d_b.
@@ -196,8 +193,8 @@ void WeightGradKernelBuilder::reduceResult(const Tiles &acc,
   for (int64_t m = 0; m < mTiles; ++m)
     for (int r = 0; r < 2; ++r) {
       Value row = k.add(warpP, k.addC(k.group, 16 * m + 8 * r));
-      Value rowAddress = mem.offset(
-          dw, k.mulC(k.toI64(k.add(k.mulC(row, q), laneQ)), 4));
+      Value rowAddress =
+          mem.offset(dw, k.mulC(k.toI64(k.add(k.mulC(row, q), laneQ)), 4));
       for (int64_t j = 0; j < bq / 16; ++j)
         mem.reduceAddF32Pair(mem.offset(rowAddress, k.i32(32 * j)),
                              acc[m][j][AccLayout::reg(r, 0)],
@@ -234,8 +231,8 @@ void WeightGradKernelBuilder::build(Value blockX, Value blockY, Value threadX,
   // Steps of this chunk that hold rows: the grid makes every chunk hold
   // some.
   Value left = k.sub(rows, firstRow);
-  Value stepsLeft = k.div(k.addC(left, kWeightGradStepRows - 1),
-                          kWeightGradStepRows);
+  Value stepsLeft =
+      k.div(k.addC(left, kWeightGradStepRows - 1), kWeightGradStepRows);
   steps = arith::TruncIOp::create(
       b, loc, b.getI32Type(),
       k.minS(stepsLeft, k.i64(chunk / kWeightGradStepRows)));
