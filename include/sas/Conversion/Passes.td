@@ -287,10 +287,15 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
     16-bit type) and two `sas.mma_weight_grad` (`d res_w`, `d res_b` from
     `d_z` and `relu(f)`; `d w`, `d b` from `d_f` and `x`), accumulated in
     f32 and rounded once; feature sizes that are not multiples of 32 stay
-    on the linalg path with a remark. The other gradients
-    (`sas.head_sim_grad`, `sas.peaa_grad`) have no tensor-core kernel yet:
-    each gets a remark saying it stays on the linalg path, where
-    `convert-sas-to-linalg` lowers it.
+    on the linalg path with a remark. `sas.peaa_grad` becomes PEAA's GEMM
+    (`sas.mma_peaa` on the output's gradient as one head group, with `w`
+    transposed and a zero bias), the broadcast of its result to the head
+    groups, the group mean, and a `sas.mma_weight_grad` for `d w` and
+    `d b`. `grad-kernels=false` leaves both gradients to the linalg path
+    (a same-compiler baseline), with a remark on each.
+    `sas.head_sim_grad` has no tensor-core kernel yet: it gets a remark
+    saying it stays on the linalg path, where `convert-sas-to-linalg`
+    lowers it.
   }];
   let options = [
     Option<"featureSimWarps", "feature-sim-warps", "int64_t",
