@@ -45,7 +45,7 @@ int64_t sas::getFeatureSimGradChunk(int64_t dim, int64_t simDim) {
   for (int64_t chunk = std::min(simDim, kMaxFeatureSimGradChunk); chunk >= 16;
        chunk -= 16)
     if (simDim % chunk == 0 &&
-        kept + chunk / 2 + chunk / 4 + chunk / 4 <= kMaxFragmentRegisters)
+        kept + chunk / 2 + chunk / 2 <= kMaxFragmentRegisters)
       return chunk;
   return 0;
 }
