@@ -70,8 +70,7 @@ int64_t getFeatureSimChunk(int64_t dim, int64_t simDim);
 /// a row tile, and, per chunk, f and d_z res_w together (chunk / 2 each;
 /// relu(f) and d_f, packed, take their place). The widest chunk up to
 /// kMaxFeatureSimGradChunk that divides D' and keeps these within
-/// kMaxFragmentRegisters; 0 if none does. (D = 64, D' = 128: 64 columns,
-/// 164 registers a thread, no spills, from ptxas for sm_90a.)
+/// kMaxFragmentRegisters; 0 if none does.
 int64_t getFeatureSimGradChunk(int64_t dim, int64_t simDim);
 constexpr int64_t kMaxFeatureSimGradChunk = 64;
 
