@@ -39,8 +39,10 @@ int sas_layer_forward(const void *q, const void *k, const void *v,
 /// JSON: sizes (batch and seq_len null when any), dtype, causal, scale,
 /// chip, the parameters (state-dict key and shape) in the order
 /// sas_layer_forward takes them, "kernels" (name and path of each kernel:
-/// "wgmma" or "mma.sync" on tensor cores, "linalg" for the slow path) and
-/// "linalg_reasons" (why each op on the linalg path is there).
+/// "wgmma" or "mma.sync" on tensor cores, "linalg" for loops generated
+/// from linalg: the elementwise passes between the kernels (fills,
+/// roundings) and the slow path of an op that declined its kernel) and
+/// "linalg_reasons" (why each op on the slow path is there).
 const char *sas_layer_config(void);
 
 /// The layer's attention core alone, for measuring the attention kernel:
@@ -81,9 +83,10 @@ int sas_attention_backward(const void *q, const void *k, const void *v,
 /// gradients d_q, d_k, d_v (shaped like q) and d_params[i] of each
 /// parameter (shaped like params[i]), all in the library's dtype. It
 /// recomputes the forward values it needs: nothing is kept from a forward
-/// call. The attention's gradient runs on tensor cores; the simulations'
-/// and PEAA's gradients run on the linalg path (sas_layer_config()'s
-/// "kernels" and "linalg_reasons" list them), not tuned. Its
+/// call. In a 16-bit layer every step's gradient runs on tensor cores
+/// where its sizes allow (sas_layer_config()'s "linalg_reasons" names
+/// each that does not, and why); fills and roundings between the kernels
+/// are linalg loops. Its
 /// temporaries are allocated and freed on `stream`. Same conventions as
 /// sas_layer_forward; a library without it fails every call, saying why
 /// (sas_layer_config()'s "layer_backward_note").

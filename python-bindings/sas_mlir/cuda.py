@@ -119,16 +119,17 @@ class LayerLibrary:
             "layer_backward_note",
             "the library predates sas_layer_backward: rebuild it")
         slow = [name for name, path in self.kernels if path == "linalg"]
-        if slow and self.config["dtype"] != "f32":
-            # No silent slow path: a 16-bit layer is meant for tensor cores.
+        if slow and self.linalg_reasons and self.config["dtype"] != "f32":
+            # No silent slow path: a 16-bit layer is meant for tensor cores
+            # (loops with no declined op behind them are the elementwise
+            # passes between kernels).
             names = ", ".join(slow[:4]) + (f", ... ({len(slow) - 4} more)"
                                            if len(slow) > 4 else "")
             warnings.warn(
                 f"{self.path}: {len(slow)} of {len(self.kernels)} kernels of "
                 f"this {self.config['dtype']} layer run on the linalg path, "
-                f"not on tensor cores: {names}"
-                + ("; " + "; ".join(self.linalg_reasons)
-                   if self.linalg_reasons else ""),
+                f"not on tensor cores: {names}; "
+                + "; ".join(self.linalg_reasons),
                 RuntimeWarning, stacklevel=3)
 
     def _entry(self, name, pointers):

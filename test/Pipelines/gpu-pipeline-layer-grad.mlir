@@ -1,7 +1,7 @@
-// The layer's backward on the GPU (sm_90a): the attention's and PEAA's
-// gradients on tensor-core kernels; the simulations' on the linalg path
-// (the feature simulations' at D = 16: the weight-gradient kernel takes
-// multiples of 32), each op saying so in a remark. Their parameter gradients sum the
+// The layer's backward on the GPU (sm_90a): the attention's, the head
+// simulations' and PEAA's gradients on tensor-core kernels; the feature
+// simulations' on the linalg path (at D = 16: the weight-gradient kernel
+// takes multiples of 32), each saying so in a remark. Their parameter gradients sum the
 // tokens in parallel chunks (token-sum-chunk), so that no kernel is
 // launched once per token from a loop of host code.
 // RUN: sas-opt %s --sas-gpu-pipeline="chip=sm_90a format=isa toolkit=" --mlir-print-ir-after=sas-gpu-map-to-launch -o %t.mlir 2> %t.after
@@ -9,12 +9,14 @@
 // RUN: %python %S/../Utils/host_loop_launches.py %t.after | FileCheck %s --check-prefix=HOST
 // RUN: FileCheck %s < %t.mlir
 // REMARK-DAG: remark: sas.feature_sim_grad stays on the linalg path: the weight gradient's sizes must be multiples of 32 for the tensor-core kernel, got 32 x 16
-// REMARK-DAG: remark: sas.head_sim_grad has no tensor-core kernel yet: it stays on the linalg path
+// REMARK-NOT: sas.head_sim_grad
 // HOST: kernels launched in host loops: 0
 // The counter itself finds a launch in a host loop:
 // RUN: %python %S/../Utils/host_loop_launches.py %S/Inputs/host-loop-launch.mlir | FileCheck %s --check-prefix=COUNTS
 // COUNTS: kernels launched in host loops: 1
 // CHECK-DAG: gpu.binary @grad_attention_grad_mma_0
+// CHECK-DAG: gpu.binary @grad_head_sim_grad_0
+// CHECK-DAG: gpu.binary @grad_head_sim_grad_2
 // CHECK-DAG: gpu.binary @grad_peaa_0
 // CHECK-DAG: gpu.binary @grad_weight_grad_0
 // CHECK-DAG: llvm.func @grad(

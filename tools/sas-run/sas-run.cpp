@@ -326,8 +326,11 @@ static int emitCudaLibrary(const char *argv0, StorageType storage) {
                << report.format();
   llvm::outs().flush();
   // No silent slow path: a 16-bit layer is meant for the tensor cores.
-  if (size_t slow = report.countLinalg();
-      slow && config.storage != StorageType::F32)
+  // Loops with no declined op behind them are the elementwise passes
+  // between kernels.
+  if (size_t slow = report.countLinalg(); slow &&
+                                          !report.linalgReasons.empty() &&
+                                          config.storage != StorageType::F32)
     llvm::errs() << "sas-run: warning: " << slow << " of "
                  << report.kernels.size()
                  << " kernels of this 16-bit layer run on the linalg path, "

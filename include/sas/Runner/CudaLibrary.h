@@ -21,8 +21,9 @@ class MLIRContext;
 namespace sas {
 
 /// One kernel of a compiled layer and the path it took: "wgmma" or
-/// "mma.sync" (tensor cores), or "linalg" (the slow path: f32, or sizes the
-/// tensor-core kernels do not take).
+/// "mma.sync" (tensor cores), or "linalg" (loops generated from linalg: the
+/// elementwise passes between kernels, and the slow path of f32 or of
+/// sizes the tensor-core kernels do not take, which linalgReasons names).
 struct LayerKernel {
   std::string name, path;
 };

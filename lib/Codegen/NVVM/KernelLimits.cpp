@@ -230,10 +230,9 @@ LogicalResult sas::checkWgmmaAttentionTiling(const TargetDescription &target,
                           emitError);
 }
 
-LogicalResult sas::checkHeadSimTiling(const TargetDescription &target,
-                                      int64_t heads, int64_t simHeads,
-                                      int64_t dim, int64_t kernel,
-                                      int64_t warps, EmitErrorFn emitError) {
+/// The warps a head-simulation kernel's block may have at H' and D.
+static LogicalResult checkHeadSimWarps(int64_t simHeads, int64_t dim,
+                                       int64_t warps, EmitErrorFn emitError) {
   int64_t perToken = getHeadSimWarpsPerToken(simHeads, dim);
   if (!perToken)
     return emitError() << "head size " << dim << " with " << simHeads
@@ -245,10 +244,32 @@ LogicalResult sas::checkHeadSimTiling(const TargetDescription &target,
     return emitError() << "head simulation needs a multiple of " << perToken
                        << " warps (a token's) up to " << kMaxMmaWarps
                        << ", got " << warps;
+  return success();
+}
+
+LogicalResult sas::checkHeadSimTiling(const TargetDescription &target,
+                                      int64_t heads, int64_t simHeads,
+                                      int64_t dim, int64_t kernel,
+                                      int64_t warps, EmitErrorFn emitError) {
+  if (failed(checkHeadSimWarps(simHeads, dim, warps, emitError)))
+    return failure();
   HeadSimSharedPlan plan(heads, simHeads, dim, kernel, warps);
   return checkSharedBytes(target,
                           "head simulation with " + Twine(warps) + " warps",
                           plan.plan.getSize(), emitError);
+}
+
+LogicalResult sas::checkHeadSimGradTiling(const TargetDescription &target,
+                                          int64_t heads, int64_t simHeads,
+                                          int64_t dim, int64_t kernel,
+                                          int64_t warps,
+                                          EmitErrorFn emitError) {
+  if (failed(checkHeadSimWarps(simHeads, dim, warps, emitError)))
+    return failure();
+  HeadSimGradSharedPlan plan(heads, simHeads, dim, kernel, warps);
+  return checkSharedBytes(
+      target, "the head simulation's gradient with " + Twine(warps) + " warps",
+      plan.plan.getSize(), emitError);
 }
 
 /// The feature sizes and row tiles both feature-simulation kernels check:

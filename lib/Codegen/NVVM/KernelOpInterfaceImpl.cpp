@@ -51,6 +51,8 @@ void sas::registerKernelOpInterfaceExternalModels(DialectRegistry &registry) {
     MmaHeadSimOp::attachInterface<KernelOpModel<MmaHeadSimOp>>(*context);
     MmaFeatureSimOp::attachInterface<KernelOpModel<MmaFeatureSimOp>>(*context);
     MmaPeaaOp::attachInterface<KernelOpModel<MmaPeaaOp>>(*context);
+    MmaHeadSimGradOp::attachInterface<KernelOpModel<MmaHeadSimGradOp>>(
+        *context);
     MmaFeatureSimGradOp::attachInterface<KernelOpModel<MmaFeatureSimGradOp>>(
         *context);
     MmaWeightGradOp::attachInterface<KernelOpModel<MmaWeightGradOp>>(*context);

@@ -67,6 +67,24 @@ HeadSimSharedPlan::HeadSimSharedPlan(int64_t heads, int64_t simHeads,
   stagesOffset = plan.allocate(warps * stageBytes);
 }
 
+HeadSimGradSharedPlan::HeadSimGradSharedPlan(int64_t heads, int64_t simHeads,
+                                             int64_t dim, int64_t kernel,
+                                             int64_t warps) {
+  HeadSimSharedPlan forward(heads, simHeads, dim, kernel, warps);
+  weights = forward.weights;
+  resWeights = forward.resWeights;
+  inputs = forward.inputs;
+  simRows = forward.relus;
+  stageBytes = forward.stageBytes;
+  plan.allocate(weights.bytes());
+  resWeightsOffset = plan.allocate(resWeights.bytes());
+  inputsOffset = plan.allocate(inputs.bytes());
+  gradsOffset = plan.allocate(simRows.bytes());
+  relusOffset = plan.allocate(simRows.bytes());
+  rowGradsOffset = plan.allocate(simRows.bytes());
+  stagesOffset = plan.allocate(warps * stageBytes);
+}
+
 FeatureSimSharedPlan::FeatureSimSharedPlan(int64_t dim, int64_t simDim,
                                            int64_t warps, bool wgmma) {
   if (!wgmma) {

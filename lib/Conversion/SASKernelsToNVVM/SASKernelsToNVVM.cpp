@@ -79,9 +79,9 @@ struct ConvertSASTokenKernelsToNVVMPass
     : sas::impl::ConvertSASTokenKernelsToNVVMBase<
           ConvertSASTokenKernelsToNVVMPass> {
   void runOnOperation() override {
-    if (failed(
-            buildKernels<MmaHeadSimOp, MmaFeatureSimOp, MmaPeaaOp,
-                         MmaFeatureSimGradOp, MmaWeightGradOp>(getOperation())))
+    if (failed(buildKernels<MmaHeadSimOp, MmaFeatureSimOp, MmaPeaaOp,
+                            MmaHeadSimGradOp, MmaFeatureSimGradOp,
+                            MmaWeightGradOp>(getOperation())))
       signalPassFailure();
   }
 };

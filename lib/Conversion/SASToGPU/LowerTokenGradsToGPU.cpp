@@ -3,8 +3,11 @@
 //
 // Part of the SAS-MLIR project.
 //
-// sas.feature_sim_grad and sas.peaa_grad on 16-bit tensors that the
-// kernels take become kernel ops on buffers. The feature simulation's:
+// sas.head_sim_grad, sas.feature_sim_grad and sas.peaa_grad on 16-bit
+// tensors that the kernels take become kernel ops on buffers. The head
+// simulation's is one kernel (sas.mma_head_sim_grad) that adds the
+// parameters' gradients to f32 buffers, rounded after it. The feature
+// simulation's:
 //
 //   sas.mma_feature_sim_grad                 d_x; d_f, relu(f)   (16-bit)
 //   d_res_w, d_res_b, d_w, d_b = 0           linalg.fill         (f32)
@@ -164,6 +167,52 @@ static void buildGroupMean(OpBuilder &b, Location loc, Value o, Value mean,
 
 namespace {
 
+/// The head simulation's gradient: one kernel (sas.mma_head_sim_grad)
+/// writes d_x and adds the four parameter gradients to f32 buffers, which
+/// are then rounded to the parameters' type.
+struct LowerHeadSimGradToGPU : OpRewritePattern<HeadSimGradOp> {
+  LowerHeadSimGradToGPU(MLIRContext *ctx, const TokenKernelTiling &tiling)
+      : OpRewritePattern(ctx), tiling(tiling) {}
+
+  LogicalResult matchAndRewrite(HeadSimGradOp op,
+                                PatternRewriter &rewriter) const override {
+    auto x = cast<RankedTensorType>(op.getX().getType());
+    if (!isHalf(x))
+      return rewriter.notifyMatchFailure(op, "f32 stays on the linalg path");
+    auto wType = cast<RankedTensorType>(op.getW().getType());
+    int64_t h = x.getDimSize(2), d = x.getDimSize(3), hs = wType.getDimSize(0),
+            k = wType.getDimSize(2);
+    FailureOr<int64_t> warps = selectHeadSimWarps(
+        op, tiling, hs, d, [&](int64_t w, EmitErrorFn emitError) {
+          return checkHeadSimGradTiling(tiling.target, h, hs, d, k, w,
+                                        emitError);
+        });
+    if (failed(warps))
+      return failure();
+
+    Location loc = op.getLoc();
+    // Operands: x, d_result, w, b, res_w; results: d_x (like x), then the
+    // parameters' gradients (static shapes).
+    OpBuffers buffers = OpBuffers::create(op, rewriter);
+    ValueRange in = buffers.inputs;
+    auto accumulator = [&](ArrayRef<int64_t> shape) {
+      return buildFilled(rewriter, loc, shape, rewriter.getF32Type(), 0.0);
+    };
+    Value dW = accumulator({hs, h, k}), dB = accumulator({hs}),
+          dResW = accumulator({hs, hs, k}), dResB = accumulator({hs});
+    MmaHeadSimGradOp::create(rewriter, loc, in[0], in[2], in[3], in[4], in[1],
+                             buffers.outs[0], dW, dB, dResW, dResB, *warps);
+    SmallVector<Value> accumulators = {dW, dB, dResW, dResB};
+    for (auto [value, into] :
+         llvm::zip(accumulators, ArrayRef(buffers.outs).drop_front()))
+      buildTruncate(rewriter, loc, value, into);
+    buffers.replaceWithBuffer(op, rewriter);
+    return success();
+  }
+
+  TokenKernelTiling tiling;
+};
+
 struct LowerFeatureSimGradToGPU : OpRewritePattern<FeatureSimGradOp> {
   LowerFeatureSimGradToGPU(MLIRContext *ctx, const TokenKernelTiling &tiling)
       : OpRewritePattern(ctx), tiling(tiling) {}
@@ -289,6 +338,7 @@ struct LowerPeaaGradToGPU : OpRewritePattern<PeaaGradOp> {
 
 void mlir::sas::populateLowerTokenGradsToGPUPatterns(
     RewritePatternSet &patterns, const TokenKernelTiling &tiling) {
-  patterns.add<LowerFeatureSimGradToGPU, LowerPeaaGradToGPU>(
-      patterns.getContext(), tiling);
+  patterns
+      .add<LowerHeadSimGradToGPU, LowerFeatureSimGradToGPU, LowerPeaaGradToGPU>(
+          patterns.getContext(), tiling);
 }

@@ -49,32 +49,16 @@ struct LowerHeadSim : OpRewritePattern<HeadSimOp> {
     auto x = cast<RankedTensorType>(op.getX().getType());
     int64_t h = x.getDimSize(2), d = x.getDimSize(3), k = op.getKernelSize();
     int64_t hs = cast<RankedTensorType>(op.getW().getType()).getDimSize(0);
-    // The most warps, up to 8, whose tokens fit: the warps of a token
-    // (getHeadSimWarpsPerToken) times a power of two.
-    int64_t warps = tiling.headSimWarps;
-    int64_t perToken = std::max<int64_t>(getHeadSimWarpsPerToken(hs, d), 1);
-    auto fits = [&](int64_t w) {
-      // An empty InFlightDiagnostic converts to success: report to a
-      // handler that drops it instead.
-      ScopedDiagnosticHandler drop(op->getContext(),
-                                   [](Diagnostic &) { return success(); });
-      return succeeded(checkHeadSimTiling(tiling.target, h, hs, d, k, w,
-                                          [&] { return op->emitRemark(); }));
-    };
-    if (!warps) {
-      warps = perToken;
-      while (2 * warps <= kMaxMmaWarps)
-        warps *= 2;
-      for (; warps > perToken && !fits(warps); warps /= 2) {
-      }
-    }
-    if (failed(checkHeadSimTiling(tiling.target, h, hs, d, k, warps,
-                                  Declined(op))))
+    FailureOr<int64_t> warps = selectHeadSimWarps(
+        op, tiling, hs, d, [&](int64_t w, EmitErrorFn emitError) {
+          return checkHeadSimTiling(tiling.target, h, hs, d, k, w, emitError);
+        });
+    if (failed(warps))
       return failure();
     OpBuffers buffers = OpBuffers::create(op, rewriter);
     ValueRange in = buffers.inputs;
     MmaHeadSimOp::create(rewriter, op.getLoc(), in[0], in[1], in[2], in[3],
-                         in[4], buffers.out, warps);
+                         in[4], buffers.out, *warps);
     buffers.replaceWithBuffer(op, rewriter);
     return success();
   }
@@ -211,22 +195,16 @@ struct ConvertSASTokenOpsToGPUPass
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
       if (isa<HeadSimOp, FeatureSimOp, PeaaOp>(op) ||
-          (gradKernels && isa<FeatureSimGradOp, PeaaGradOp>(op)))
+          (gradKernels && isa<HeadSimGradOp, FeatureSimGradOp, PeaaGradOp>(op)))
         ops.push_back(op);
     });
     rewriteOpsToBuffers(ops, std::move(patterns));
-    // These gradients have no tensor-core kernel yet (issue 22):
-    // convert-sas-to-linalg lowers them, and sas-gpu-map-to-launch maps
-    // its loops to kernels. Said once per op, as for the ops above.
-    getOperation()->walk([&](Operation *op) {
-      if (isa<HeadSimGradOp>(op))
-        op->emitRemark() << op->getName()
-                         << " has no tensor-core kernel yet: it stays on the "
-                            "linalg path (f32 loops, f64 parameter sums)";
-      else if (!gradKernels && isa<FeatureSimGradOp, PeaaGradOp>(op))
-        op->emitRemark() << op->getName()
-                         << " stays on the linalg path: grad-kernels is off";
-    });
+    if (!gradKernels)
+      getOperation()->walk([&](Operation *op) {
+        if (isa<HeadSimGradOp, FeatureSimGradOp, PeaaGradOp>(op))
+          op->emitRemark() << op->getName()
+                           << " stays on the linalg path: grad-kernels is off";
+      });
   }
 };
 

@@ -73,3 +73,30 @@ sas::selectPeaaTiling(Operation *op, const TokenKernelTiling &tiling,
   return PeaaKernelTiling{tiling.peaaWarps, rowTiles, columns, kTile,
                           stages,           wgmma};
 }
+
+FailureOr<int64_t> sas::selectHeadSimWarps(
+    Operation *op, const TokenKernelTiling &tiling, int64_t simHeads,
+    int64_t dim,
+    function_ref<LogicalResult(int64_t, function_ref<InFlightDiagnostic()>)>
+        check) {
+  int64_t warps = tiling.headSimWarps;
+  int64_t perToken =
+      std::max<int64_t>(getHeadSimWarpsPerToken(simHeads, dim), 1);
+  auto fits = [&](int64_t w) {
+    // An empty InFlightDiagnostic converts to success: report to a handler
+    // that drops it instead.
+    ScopedDiagnosticHandler drop(op->getContext(),
+                                 [](Diagnostic &) { return success(); });
+    return succeeded(check(w, [&] { return op->emitRemark(); }));
+  };
+  if (!warps) {
+    warps = perToken;
+    while (2 * warps <= kMaxMmaWarps)
+      warps *= 2;
+    for (; warps > perToken && !fits(warps); warps /= 2) {
+    }
+  }
+  if (failed(check(warps, Declined(op))))
+    return failure();
+  return warps;
+}

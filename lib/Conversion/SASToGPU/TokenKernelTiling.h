@@ -63,7 +63,21 @@ FailureOr<PeaaKernelTiling> selectPeaaTiling(Operation *op,
                                              const TokenKernelTiling &tiling,
                                              int64_t groups, int64_t width);
 
-/// sas.feature_sim_grad and sas.peaa_grad on 16-bit tensors ->
+/// The warps of a head-simulation kernel (the forward's or the
+/// gradient's) for `op` at H' = `simHeads`, D = `dim`: the pass's
+/// head-sim-warps, or where that is 0 the most, up to kMaxMmaWarps, that
+/// `check` accepts among the warps of a token (getHeadSimWarpsPerToken)
+/// times a power of two. Fails, with `check`'s remark on `op`, where none
+/// does.
+FailureOr<int64_t> selectHeadSimWarps(
+    Operation *op, const TokenKernelTiling &tiling, int64_t simHeads,
+    int64_t dim,
+    function_ref<LogicalResult(int64_t warps,
+                               function_ref<InFlightDiagnostic()> emitError)>
+        check);
+
+/// sas.head_sim_grad, sas.feature_sim_grad and sas.peaa_grad on 16-bit
+/// tensors ->
 /// their tensor-core kernel ops on buffers (LowerTokenGradsToGPU.cpp).
 void populateLowerTokenGradsToGPUPatterns(RewritePatternSet &patterns,
                                           const TokenKernelTiling &tiling);

@@ -133,7 +133,8 @@ struct ConvertSASToLinalgPass
     // Ops already on buffers, for the GPU's hand-built kernels.
     target.addLegalOp<sas::MmaAttentionOp, sas::MmaAttentionGradOp,
                       sas::MmaHeadSimOp, sas::MmaFeatureSimOp, sas::MmaPeaaOp,
-                      sas::MmaFeatureSimGradOp, sas::MmaWeightGradOp>();
+                      sas::MmaHeadSimGradOp, sas::MmaFeatureSimGradOp,
+                      sas::MmaWeightGradOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
     populateSASToLinalgConversionPatterns(patterns, options);

@@ -163,6 +163,12 @@ int64_t selectMmaAttentionGradWarps(MLIRContext *context,
 LogicalResult checkHeadSimTiling(const TargetDescription &target, int64_t heads,
                                  int64_t simHeads, int64_t dim, int64_t kernel,
                                  int64_t warps, EmitErrorFn emitError);
+/// The head simulation's gradient: the forward's warps a token, and its
+/// shared-memory plan (HeadSimGradSharedPlan) within the target's.
+LogicalResult checkHeadSimGradTiling(const TargetDescription &target,
+                                     int64_t heads, int64_t simHeads,
+                                     int64_t dim, int64_t kernel, int64_t warps,
+                                     EmitErrorFn emitError);
 LogicalResult checkMmaFeatureSimTiling(const TargetDescription &target,
                                        int64_t dim, int64_t simDim,
                                        int64_t warps, int64_t rowTiles,

@@ -23,8 +23,8 @@ namespace sas {
 /// Builds the kernel of the op: attention (FlashAttention-2-style mma.sync,
 /// or with `wgmma` the sm_90a kernel), its backward (mma.sync), head
 /// simulation, feature simulation (mma.sync or sm_90a), PEAA (mma.sync or
-/// sm_90a), the feature simulation's row gradients and a weight gradient
-/// (mma.sync).
+/// sm_90a), the head simulation's gradient, the feature simulation's row
+/// gradients and a weight gradient (mma.sync).
 LogicalResult buildKernel(OpBuilder &b, MmaAttentionOp op,
                           const TargetDescription &target, unsigned index);
 LogicalResult buildKernel(OpBuilder &b, MmaAttentionGradOp op,
@@ -34,6 +34,8 @@ LogicalResult buildKernel(OpBuilder &b, MmaHeadSimOp op,
 LogicalResult buildKernel(OpBuilder &b, MmaFeatureSimOp op,
                           const TargetDescription &target, unsigned index);
 LogicalResult buildKernel(OpBuilder &b, MmaPeaaOp op,
+                          const TargetDescription &target, unsigned index);
+LogicalResult buildKernel(OpBuilder &b, MmaHeadSimGradOp op,
                           const TargetDescription &target, unsigned index);
 LogicalResult buildKernel(OpBuilder &b, MmaFeatureSimGradOp op,
                           const TargetDescription &target, unsigned index);
@@ -51,6 +53,8 @@ LogicalResult checkKernelTiling(MmaHeadSimOp op,
 LogicalResult checkKernelTiling(MmaFeatureSimOp op,
                                 const TargetDescription &target);
 LogicalResult checkKernelTiling(MmaPeaaOp op, const TargetDescription &target);
+LogicalResult checkKernelTiling(MmaHeadSimGradOp op,
+                                const TargetDescription &target);
 LogicalResult checkKernelTiling(MmaFeatureSimGradOp op,
                                 const TargetDescription &target);
 LogicalResult checkKernelTiling(MmaWeightGradOp op,
@@ -63,6 +67,7 @@ int64_t getKernelSharedBytes(MmaAttentionGradOp op);
 int64_t getKernelSharedBytes(MmaHeadSimOp op);
 int64_t getKernelSharedBytes(MmaFeatureSimOp op);
 int64_t getKernelSharedBytes(MmaPeaaOp op);
+int64_t getKernelSharedBytes(MmaHeadSimGradOp op);
 int64_t getKernelSharedBytes(MmaFeatureSimGradOp op);
 int64_t getKernelSharedBytes(MmaWeightGradOp op);
 

@@ -134,6 +134,22 @@ struct HeadSimSharedPlan {
   SharedMemoryPlan plan;
 };
 
+/// The head simulation's gradient: the forward's weights; then, a token
+/// group's rows like the forward's inputs: x, d_S (the result's gradient),
+/// relu(Y) and d_Y; then each warp's stage, where it writes d_x 16 bytes a
+/// lane.
+struct HeadSimGradSharedPlan {
+  HeadSimGradSharedPlan(int64_t heads, int64_t simHeads, int64_t dim,
+                        int64_t kernel, int64_t warps);
+  SharedTile weights, resWeights, inputs, simRows;
+  /// Offsets of the res weights and of the x, d_S, relu(Y), d_Y and stage
+  /// areas (simRows tiles but x).
+  int64_t resWeightsOffset, inputsOffset, gradsOffset, relusOffset,
+      rowGradsOffset, stagesOffset;
+  int64_t stageBytes;
+  SharedMemoryPlan plan;
+};
+
 /// Feature simulation. mma.sync: both weights in padded rows. sm_90a: both
 /// weights and a ring of kWgmmaFeatureSimStages slots of x rows (a
 /// swizzled 64-row tile a warpgroup), the base aligned to the swizzle atom.

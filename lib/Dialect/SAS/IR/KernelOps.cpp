@@ -242,6 +242,34 @@ LogicalResult MmaAttentionGradOp::verify() {
   return verifyTilingForTarget(*this);
 }
 
+LogicalResult MmaHeadSimGradOp::verify() {
+  MemRefType x = getX().getType(), dS = getDS().getType();
+  if (failed(staticHeads(*this, "x", x)) ||
+      failed(staticHeads(*this, "d_s", dS)))
+    return failure();
+  int64_t h = x.getDimSize(2), d = x.getDimSize(3), hs = dS.getDimSize(2);
+  int64_t k = getW().getType().getDimSize(2), dynamic = ShapedType::kDynamic;
+  BufferChecker c{*this, x.getElementType()};
+  if (failed(c.check("w", getW().getType(), {hs, h, dynamic})) ||
+      failed(c.check("b", getB().getType(), {hs})) ||
+      failed(c.check("res_w", getResW().getType(), {hs, hs, k})) ||
+      failed(c.check("x", x, {})) ||
+      failed(c.check("d_s", dS, {dynamic, dynamic, hs, d})) ||
+      failed(c.sameTokens(x, dS)) ||
+      failed(c.check("d_x", getDX().getType(), {dynamic, dynamic, h, d})) ||
+      failed(c.sameTokens(x, getDX().getType())))
+    return failure();
+  BufferChecker f32{*this, Float32Type::get(getContext())};
+  if (failed(f32.check("d_w", getDW().getType(), {hs, h, k})) ||
+      failed(f32.check("d_b", getDB().getType(), {hs})) ||
+      failed(f32.check("d_res_w", getDResW().getType(), {hs, hs, k})) ||
+      failed(f32.check("d_res_b", getDResB().getType(), {hs})))
+    return failure();
+  if (k % 2 == 0)
+    return emitOpError() << "kernel size must be odd, got " << k;
+  return verifyTilingForTarget(*this);
+}
+
 LogicalResult MmaFeatureSimGradOp::verify() {
   MemRefType x = getX().getType(), dZ = getDZ().getType();
   if (failed(staticHeads(*this, "x", x)) ||

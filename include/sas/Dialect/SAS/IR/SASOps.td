@@ -660,6 +660,80 @@ def SAS_MmaPeaaOp : SAS_Op<"mma_peaa"> {
 def SAS_F32MemRef2 : MemRefRankOf<[F32], [2]>;
 def SAS_F32MemRef1 : MemRefRankOf<[F32], [1]>;
 
+def SAS_MmaHeadSimGradOp : SAS_Op<"mma_head_sim_grad"> {
+  let summary = "the head simulation's gradient on buffers, to become a "
+                "tensor-core kernel";
+  let description = [{
+    `sas.head_sim_grad` after bufferization, on the path to one tensor-core
+    (mma.sync) kernel shaped like the forward's (`sas.mma_head_sim`): a
+    token group's x and `d_s` (the result's gradient) staged
+    position-major in shared memory, each tap of a convolution a product
+    of its weights with the token's rows shifted by the tap (docs/spec.md,
+    "Gradients"):
+
+    ```
+    Y   = conv(x; w, b)                         (recomputed, f32)
+    d_Y = d_s + conv_input_grad(d_s; res_w) * [Y > 0]
+    d_x = conv_input_grad(d_Y; w)               -> d_x (16-bit)
+    d_res_w += conv_w_grad(d_s, relu(Y))        d_res_b += sum d_s
+    d_w     += conv_w_grad(d_Y, x)              d_b     += sum d_Y
+    ```
+
+    where the input gradient's convolution is the forward's with the
+    kernel flipped and the channels transposed (`ldmatrix.trans` of the
+    same staged weights). relu(Y) and d_Y are rounded to the 16-bit type
+    before the products that read them, as PyTorch's 16-bit autograd keeps
+    them; `d_b` sums d_Y before that rounding. The four parameter
+    gradients are f32 sums over every token (and position): each block
+    keeps its part in registers over its tokens and adds it with
+    reductions (`red.global.add`), so their last bits vary from run to
+    run. Reads `x` `[B, T, H, D]` and `d_s` `[B, T, H', D]`, writes `d_x`
+    like `x`; 16-bit operands of one type, identity layouts; the
+    gradients of the parameters f32, shaped as the parameters. A block
+    has `warps` warps, the forward's warps a token
+    (`getHeadSimWarpsPerToken`).
+
+    Example:
+
+    ```mlir
+    sas.mma_head_sim_grad %x weights(%w, %b) residual(%rw) grad(%ds)
+        into %dx params(%dw, %db, %drw, %drb) warps(8)
+        : memref<?x?x12x64xbf16>, memref<24x12x3xbf16>, memref<24xbf16>,
+          memref<24x24x3xbf16>, memref<?x?x24x64xbf16>,
+          memref<?x?x12x64xbf16>, memref<24x12x3xf32>, memref<24xf32>,
+          memref<24x24x3xf32>, memref<24xf32>
+    ```
+  }];
+
+  let arguments = (ins Arg<SAS_HalfMemRef, "input heads", [MemRead]>:$x,
+                       Arg<SAS_HalfMemRef3, "", [MemRead]>:$w,
+                       Arg<SAS_HalfMemRef1, "", [MemRead]>:$b,
+                       Arg<SAS_HalfMemRef3, "", [MemRead]>:$res_w,
+                       Arg<SAS_HalfMemRef, "the result's gradient",
+                           [MemRead]>:$d_s,
+                       Arg<SAS_HalfMemRef, "the input's gradient",
+                           [MemWrite]>:$d_x,
+                       Arg<SAS_F32MemRef3, "w's gradient, accumulated",
+                           [MemRead, MemWrite]>:$d_w,
+                       Arg<SAS_F32MemRef1, "b's gradient, accumulated",
+                           [MemRead, MemWrite]>:$d_b,
+                       Arg<SAS_F32MemRef3, "res_w's gradient, accumulated",
+                           [MemRead, MemWrite]>:$d_res_w,
+                       Arg<SAS_F32MemRef1, "res_b's gradient, accumulated",
+                           [MemRead, MemWrite]>:$d_res_b,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$warps);
+
+  let assemblyFormat = [{
+    $x `weights` `(` $w `,` $b `)` `residual` `(` $res_w `)` `grad` `(` $d_s
+    `)` `into` $d_x `params` `(` $d_w `,` $d_b `,` $d_res_w `,` $d_res_b `)`
+    `warps` `(` $warps `)` attr-dict `:` type($x) `,` type($w) `,` type($b)
+    `,` type($res_w) `,` type($d_s) `,` type($d_x) `,` type($d_w) `,`
+    type($d_b) `,` type($d_res_w) `,` type($d_res_b)
+  }];
+
+  let hasVerifier = 1;
+}
+
 def SAS_MmaFeatureSimGradOp : SAS_Op<"mma_feature_sim_grad"> {
   let summary = "the feature simulation's input gradient on buffers, to "
                 "become a tensor-core kernel";
