@@ -291,11 +291,13 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
     (`sas.mma_peaa` on the output's gradient as one head group, with `w`
     transposed and a zero bias), the broadcast of its result to the head
     groups, the group mean, and a `sas.mma_weight_grad` for `d w` and
-    `d b`. `grad-kernels=false` leaves both gradients to the linalg path
-    (a same-compiler baseline), with a remark on each.
-    `sas.head_sim_grad` has no tensor-core kernel yet: it gets a remark
-    saying it stays on the linalg path, where `convert-sas-to-linalg`
-    lowers it.
+    `d b`. `sas.head_sim_grad` on 16-bit tensors becomes
+    `sas.mma_head_sim_grad`, one kernel that writes `d_x` and adds the
+    four parameter gradients to f32 buffers, rounded once after it; head
+    sizes that are not multiples of 16, or tokens too large for a block's
+    shared memory, stay on the linalg path with a remark.
+    `grad-kernels=false` leaves the three gradients to the linalg path (a
+    same-compiler baseline), with a remark on each.
   }];
   let options = [
     Option<"featureSimWarps", "feature-sim-warps", "int64_t",
@@ -306,8 +308,9 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
            "Row tiles a feature-simulation block computes after loading the "
            "weights once">,
     Option<"gradKernels", "grad-kernels", "bool", /*default=*/"true",
-           "Lower sas.feature_sim_grad and sas.peaa_grad to their kernel "
-           "ops (off: they stay for convert-sas-to-linalg)">,
+           "Lower sas.head_sim_grad, sas.feature_sim_grad and "
+           "sas.peaa_grad to their kernel ops (off: they stay for "
+           "convert-sas-to-linalg)">,
     Option<"weightGradRowChunk", "weight-grad-row-chunk", "int64_t",
            /*default=*/"::mlir::sas::kDefaultWeightGradRowChunk",
            "Rows each block of a weight gradient's kernel sums (a multiple "
@@ -331,8 +334,8 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
            /*default=*/"::mlir::sas::kDefaultPeaaStages",
            "Shared-memory buffers of the PEAA copy ring">,
     Option<"headSimWarps", "head-sim-warps", "int64_t", /*default=*/"0",
-           "Warps of a head-simulation block; 0: the most, up to 8, whose "
-           "tokens fit the block's shared memory">,
+           "Warps of a head-simulation block, forward and gradient; 0: the "
+           "most, up to 8, whose tokens fit the block's shared memory">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -344,8 +347,8 @@ def ConvertSASTokenOpsToGPU : Pass<"convert-sas-token-ops-to-gpu"> {
 
 def ConvertSASTokenKernelsToNVVM : Pass<"convert-sas-token-kernels-to-nvvm"> {
   let summary = "Build the kernels of sas.mma_head_sim, sas.mma_feature_sim, "
-                "sas.mma_peaa and the gradients' sas.mma_feature_sim_grad and "
-                "sas.mma_weight_grad";
+                "sas.mma_peaa and the gradients' sas.mma_head_sim_grad, "
+                "sas.mma_feature_sim_grad and sas.mma_weight_grad";
   let description = [{
     Replaces each per-token kernel op with a `gpu.launch` whose body is
     built in NVVM, GPU, LLVM, arith and scf ops:
@@ -381,6 +384,15 @@ def ConvertSASTokenKernelsToNVVM : Pass<"convert-sas-token-kernels-to-nvvm"> {
       fragments multiply it with wgmma (A from registers); a step's wgmma
       runs while the warps form the next step's mean fragments.
 
+    - `sas.mma_head_sim_grad`: the weights and each group's `x` and `d_s`
+      staged as for `sas.mma_head_sim`; Y recomputed, relu(Y) stored;
+      the input gradients' convolutions are the same products with the
+      staged weights read transposed (`ldmatrix.trans`) and the taps in
+      reverse: `d_Y = d_s + conv_input_grad(d_s; res_w) * [Y > 0]`
+      (stored), `d_x = conv_input_grad(d_Y; w)` (written); the weight
+      gradients are 16 x 16 units of one tap spread over the warps, summed
+      in registers over the block's tokens and positions, and added with
+      the bias sums by `red.global.add` after the last group.
     - `sas.mma_feature_sim_grad`: the weights staged as for
       `sas.mma_feature_sim`; per warp, 16 rows of `x` and `d_z` as A
       fragments, and a chunk of f's columns at a time: `f = x w^T + b`
@@ -395,7 +407,7 @@ def ConvertSASTokenKernelsToNVVM : Pass<"convert-sas-token-kernels-to-nvvm"> {
       `d_b` with `red.global.add`.
 
     Kernels are named `<function>_<head_sim|feature_sim|peaa|
-    feature_sim_grad|weight_grad>_<n>`; each
+    head_sim_grad|feature_sim_grad|weight_grad>_<n>`; each
     op's tiling is checked against the module's target (`sas.target`)
     first. Run it after bufferization and before `gpu-kernel-outlining`.
   }];

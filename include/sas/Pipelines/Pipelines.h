@@ -184,9 +184,10 @@ struct SASGPUPipelineOptions
       llvm::cl::init(0)};
   PassOptions::Option<bool> gradKernels{
       *this, "grad-kernels",
-      llvm::cl::desc("Tensor-core kernels for the feature simulations' and "
-                     "PEAA's gradients (with tensor-cores); off, they run on "
-                     "the linalg path like the head simulations'"),
+      llvm::cl::desc("Tensor-core kernels for the head simulations', the "
+                     "feature simulations' and PEAA's gradients; off, they "
+                     "run on the linalg path (the attention's gradient keeps "
+                     "its kernel)"),
       llvm::cl::init(true)};
 };
 

@@ -75,3 +75,56 @@ func.func @weight_grad(%df: memref<?x?x24x128xbf16>, %x: memref<?x?x24x64xbf16>,
         memref<128xf32>
   return
 }
+
+// -----
+
+// The head simulation's gradient, H = 12, H' = 24 (16 and 32 padded), D =
+// 64, K = 3, 4 warps (two a token, 32 positions each): shared memory zeroed
+// and the weights staged, then per group of two tokens, between barriers:
+// Y = b + conv(x; w) (3 taps x 1 k-step x 2 m-tiles x 4 n-tiles = 24 mma),
+// relu(Y) stored; conv_input_grad(d_s; res_w) with res_w read transposed
+// (3 x 2 x 2 x 4 = 48 mma), d_Y = d_s + that * [Y > 0] stored; then
+// conv_input_grad(d_Y; w) (3 x 2 x 1 x 4 = 24 mma) and d_x out; then each
+// warp's 5 of the 18 weight-gradient units (6 of d_w, 12 of d_res_w), 2
+// tokens x 4 position steps x 2 n-tiles (80 mma). After the group loop the
+// units and the bias sums leave by f32 atomic reductions.
+// CHECK-LABEL: func @head_sim_grad
+//       CHECK:   gpu.launch
+//  CHECK-SAME:     threads({{.*}}) in ({{.*}} = %c128
+//  CHECK-SAME:     module(@head_sim_grad_head_sim_grad_0)
+//       CHECK:     gpu.barrier
+//       CHECK:     scf.for {{.*}} iter_args
+//       CHECK:       gpu.barrier
+//       CHECK:       gpu.barrier
+// CHECK-COUNT-24:    nvvm.mma.sync
+//   CHECK-NOT:       nvvm.mma.sync
+//       CHECK:       llvm.store {{.*}} : bf16, !llvm.ptr<3>
+//       CHECK:       nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<col>
+// CHECK-COUNT-48:    nvvm.mma.sync
+//   CHECK-NOT:       nvvm.mma.sync
+//       CHECK:       arith.cmpf ogt
+//       CHECK:       llvm.store {{.*}} : bf16, !llvm.ptr<3>
+//       CHECK:       gpu.barrier
+//       CHECK:       nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<col>
+// CHECK-COUNT-24:    nvvm.mma.sync
+//   CHECK-NOT:       nvvm.mma.sync
+//       CHECK:       llvm.store {{.*}}, !llvm.ptr<1>
+// CHECK-COUNT-80:    nvvm.mma.sync
+//   CHECK-NOT:       nvvm.mma.sync
+//   CHECK-NOT:       gpu.barrier
+//       CHECK:       scf.yield
+//       CHECK:     llvm.atomicrmw fadd {{.*}} monotonic : !llvm.ptr<1>, f32
+//   CHECK-NOT:     nvvm.mma.sync
+func.func @head_sim_grad(
+    %x: memref<?x?x12x64xbf16>, %w: memref<24x12x3xbf16>, %b: memref<24xbf16>,
+    %rw: memref<24x24x3xbf16>, %ds: memref<?x?x24x64xbf16>,
+    %dx: memref<?x?x12x64xbf16>, %dw: memref<24x12x3xf32>,
+    %db: memref<24xf32>, %drw: memref<24x24x3xf32>, %drb: memref<24xf32>) {
+  sas.mma_head_sim_grad %x weights(%w, %b) residual(%rw) grad(%ds)
+      into %dx params(%dw, %db, %drw, %drb) warps(4)
+      : memref<?x?x12x64xbf16>, memref<24x12x3xbf16>, memref<24xbf16>,
+        memref<24x24x3xbf16>, memref<?x?x24x64xbf16>,
+        memref<?x?x12x64xbf16>, memref<24x12x3xf32>, memref<24xf32>,
+        memref<24x24x3xf32>, memref<24xf32>
+  return
+}

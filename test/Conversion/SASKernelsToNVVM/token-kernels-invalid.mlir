@@ -155,3 +155,37 @@ func.func @feature_sim_grad_sizes(
         memref<?x?x4x32xbf16>, memref<?x?x4x32xbf16>
   return
 }
+
+// -----
+
+func.func @head_sim_grad_warps(%x: memref<?x?x12x64xbf16>, %w: memref<24x12x3xbf16>,
+                               %b: memref<24xbf16>, %rw: memref<24x24x3xbf16>,
+                               %ds: memref<?x?x24x64xbf16>,
+                               %dx: memref<?x?x12x64xbf16>,
+                               %dw: memref<24x12x3xf32>, %db: memref<24xf32>,
+                               %drw: memref<24x24x3xf32>) {
+  // expected-error @below {{head simulation needs a multiple of 2 warps (a token's) up to 8, got 3}}
+  sas.mma_head_sim_grad %x weights(%w, %b) residual(%rw) grad(%ds)
+      into %dx params(%dw, %db, %drw, %db) warps(3)
+      : memref<?x?x12x64xbf16>, memref<24x12x3xbf16>, memref<24xbf16>,
+        memref<24x24x3xbf16>, memref<?x?x24x64xbf16>, memref<?x?x12x64xbf16>,
+        memref<24x12x3xf32>, memref<24xf32>, memref<24x24x3xf32>, memref<24xf32>
+  return
+}
+
+// -----
+
+func.func @head_sim_grad_shared(%x: memref<?x?x64x128xbf16>, %w: memref<128x64x7xbf16>,
+                                %b: memref<128xbf16>, %rw: memref<128x128x7xbf16>,
+                                %ds: memref<?x?x128x128xbf16>,
+                                %dx: memref<?x?x64x128xbf16>,
+                                %dw: memref<128x64x7xf32>, %db: memref<128xf32>,
+                                %drw: memref<128x128x7xf32>) {
+  // expected-error-re @below {{the head simulation's gradient with 8 warps needs {{[0-9]+}} bytes of shared memory, above the 232448 a block may use}}
+  sas.mma_head_sim_grad %x weights(%w, %b) residual(%rw) grad(%ds)
+      into %dx params(%dw, %db, %drw, %db) warps(8)
+      : memref<?x?x64x128xbf16>, memref<128x64x7xbf16>, memref<128xbf16>,
+        memref<128x128x7xbf16>, memref<?x?x128x128xbf16>, memref<?x?x64x128xbf16>,
+        memref<128x64x7xf32>, memref<128xf32>, memref<128x128x7xf32>, memref<128xf32>
+  return
+}
