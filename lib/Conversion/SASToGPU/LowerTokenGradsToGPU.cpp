@@ -65,6 +65,23 @@ static Value buildFilled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
   return buffer;
 }
 
+/// The f32 sums of parameter gradients: zeroed buffers shaped like
+/// `params` (the op's 16-bit parameter-gradient results).
+static SmallVector<Value> buildParamSums(OpBuilder &b, Location loc,
+                                        ValueRange params) {
+  return llvm::map_to_vector(params, [&](Value param) -> Value {
+    return buildFilled(b, loc, cast<MemRefType>(param.getType()).getShape(),
+                       b.getF32Type(), 0.0);
+  });
+}
+
+/// Each of `sums` rounded into the parameter gradient beside it.
+static void buildRoundSums(OpBuilder &b, Location loc, ValueRange sums,
+                           ValueRange params) {
+  for (auto [sum, param] : llvm::zip_equal(sums, params))
+    buildTruncate(b, loc, sum, param);
+}
+
 /// `buffer` with its (static) dimension `dim` split into `sizes`.
 static Value expandDim(OpBuilder &b, Location loc, Value buffer, int64_t dim,
                        ArrayRef<int64_t> sizes) {
@@ -195,17 +212,12 @@ struct LowerHeadSimGradToGPU : OpRewritePattern<HeadSimGradOp> {
     // parameters' gradients (static shapes).
     OpBuffers buffers = OpBuffers::create(op, rewriter);
     ValueRange in = buffers.inputs;
-    auto accumulator = [&](ArrayRef<int64_t> shape) {
-      return buildFilled(rewriter, loc, shape, rewriter.getF32Type(), 0.0);
-    };
-    Value dW = accumulator({hs, h, k}), dB = accumulator({hs}),
-          dResW = accumulator({hs, hs, k}), dResB = accumulator({hs});
+    ValueRange params = ValueRange(buffers.outs).drop_front();
+    SmallVector<Value> sums = buildParamSums(rewriter, loc, params);
     MmaHeadSimGradOp::create(rewriter, loc, in[0], in[2], in[3], in[4], in[1],
-                             buffers.outs[0], dW, dB, dResW, dResB, *warps);
-    SmallVector<Value> accumulators = {dW, dB, dResW, dResB};
-    for (auto [value, into] :
-         llvm::zip(accumulators, ArrayRef(buffers.outs).drop_front()))
-      buildTruncate(rewriter, loc, value, into);
+                             buffers.outs[0], sums[0], sums[1], sums[2],
+                             sums[3], *warps);
+    buildRoundSums(rewriter, loc, sums, params);
     buffers.replaceWithBuffer(op, rewriter);
     return success();
   }
@@ -248,20 +260,14 @@ struct LowerFeatureSimGradToGPU : OpRewritePattern<FeatureSimGradOp> {
         rewriter, loc, xBuffer, w, b, resW, dZ, buffers.outs[0], dF, reluF,
         tiling.featureSimWarps, tiling.featureSimRowTiles);
 
-    auto accumulator = [&](ArrayRef<int64_t> shape) {
-      return buildFilled(rewriter, loc, shape, rewriter.getF32Type(), 0.0);
-    };
-    Value dW = accumulator({ds, d}), dB = accumulator({ds}),
-          dResW = accumulator({ds, ds}), dResB = accumulator({ds});
-    MmaWeightGradOp::create(rewriter, loc, dZ, reluF, dResW, dResB,
+    // Results 1 to 4: d w, d b, d res_w, d res_b.
+    ValueRange params = ValueRange(buffers.outs).drop_front();
+    SmallVector<Value> sums = buildParamSums(rewriter, loc, params);
+    MmaWeightGradOp::create(rewriter, loc, dZ, reluF, sums[2], sums[3],
                             tiling.weightGradRowChunk);
-    MmaWeightGradOp::create(rewriter, loc, dF, xBuffer, dW, dB,
+    MmaWeightGradOp::create(rewriter, loc, dF, xBuffer, sums[0], sums[1],
                             tiling.weightGradRowChunk);
-    // Results 1 to 4, in this order.
-    SmallVector<Value> accumulators = {dW, dB, dResW, dResB};
-    for (auto [value, into] :
-         llvm::zip(accumulators, ArrayRef(buffers.outs).drop_front()))
-      buildTruncate(rewriter, loc, value, into);
+    buildRoundSums(rewriter, loc, sums, params);
     buffers.replaceWithBuffer(op, rewriter);
     return success();
   }

@@ -396,20 +396,13 @@ int64_t sas::getKernelSharedBytes(MmaHeadSimGradOp op) {
 LogicalResult sas::buildKernel(OpBuilder &b, MmaHeadSimGradOp op,
                                const TargetDescription &target,
                                unsigned index) {
-  Location loc = op.getLoc();
-  Value tokens = createTokenCount(b, loc, op.getX());
-  int64_t simHeads = op.getDS().getType().getDimSize(2),
-          dim = op.getX().getType().getDimSize(3);
-  int64_t tokensPerBlock = op.getWarps() /
-                           getHeadSimWarpsPerToken(simHeads, dim) *
-                           kHeadSimGradGroupsPerBlock;
-  Value blocks = arith::CeilDivUIOp::create(
-      b, loc, tokens, arith::ConstantIndexOp::create(b, loc, tokensPerBlock));
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  gpu::LaunchOp launch =
-      createKernelLaunch(b, op, "head_sim_grad", index, {blocks, one, one},
-                         32 * op.getWarps(), getKernelSharedBytes(op));
-  HeadSimGradKernelBuilder(b, loc, op)
+  Value tokens;
+  gpu::LaunchOp launch = createHeadSimLaunch(
+      b, op, "head_sim_grad", index, op.getX(),
+      op.getDS().getType().getDimSize(2), op.getWarps(),
+      kHeadSimGradGroupsPerBlock, getKernelSharedBytes(op),
+      /*minBlocksPerSM=*/0, tokens);
+  HeadSimGradKernelBuilder(b, op.getLoc(), op)
       .build(launch.getBlockIds().x, launch.getThreadIds().x, tokens);
   op.erase();
   return success();

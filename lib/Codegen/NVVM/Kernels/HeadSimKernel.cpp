@@ -191,21 +191,13 @@ int64_t sas::getKernelSharedBytes(MmaHeadSimOp op) {
 LogicalResult sas::buildKernel(OpBuilder &b, MmaHeadSimOp op,
                                const TargetDescription &target,
                                unsigned index) {
-  Location loc = op.getLoc();
-  Value tokens = createTokenCount(b, loc, op.getX());
-  int64_t simHeads = op.getOut().getType().getDimSize(2),
-          dim = op.getX().getType().getDimSize(3);
-  int64_t tokensPerBlock = op.getWarps() /
-                           getHeadSimWarpsPerToken(simHeads, dim) *
-                           kHeadSimGroupsPerBlock;
-  Value blocks = arith::CeilDivUIOp::create(
-      b, loc, tokens, arith::ConstantIndexOp::create(b, loc, tokensPerBlock));
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  gpu::LaunchOp launch = createKernelLaunch(
-      b, op, "head_sim", index, {blocks, one, one}, 32 * op.getWarps(),
-      getKernelSharedBytes(op), kHeadSimBlocksPerSM);
-  HeadSimKernelBuilder(b, loc, op).build(launch.getBlockIds().x,
-                                         launch.getThreadIds().x, tokens);
+  Value tokens;
+  gpu::LaunchOp launch = createHeadSimLaunch(
+      b, op, "head_sim", index, op.getX(), op.getOut().getType().getDimSize(2),
+      op.getWarps(), kHeadSimGroupsPerBlock, getKernelSharedBytes(op),
+      kHeadSimBlocksPerSM, tokens);
+  HeadSimKernelBuilder(b, op.getLoc(), op)
+      .build(launch.getBlockIds().x, launch.getThreadIds().x, tokens);
   op.erase();
   return success();
 }

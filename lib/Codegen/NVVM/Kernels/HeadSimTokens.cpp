@@ -15,6 +15,24 @@
 using namespace mlir;
 using namespace mlir::sas;
 
+gpu::LaunchOp sas::createHeadSimLaunch(OpBuilder &b, Operation *op,
+                                       StringRef kind, unsigned index, Value x,
+                                       int64_t simHeads, int64_t warps,
+                                       int64_t groupsPerBlock,
+                                       int64_t sharedBytes,
+                                       int64_t minBlocksPerSM, Value &tokens) {
+  Location loc = op->getLoc();
+  tokens = createTokenCount(b, loc, x);
+  int64_t dim = cast<MemRefType>(x.getType()).getDimSize(3);
+  int64_t tokensPerBlock =
+      warps / getHeadSimWarpsPerToken(simHeads, dim) * groupsPerBlock;
+  Value blocks = arith::CeilDivUIOp::create(
+      b, loc, tokens, arith::ConstantIndexOp::create(b, loc, tokensPerBlock));
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  return createKernelLaunch(b, op, kind, index, {blocks, one, one}, 32 * warps,
+                            sharedBytes, minBlocksPerSM);
+}
+
 /// Weight elements a thread loads before storing them.
 static constexpr int64_t kStageBatch = 16;
 

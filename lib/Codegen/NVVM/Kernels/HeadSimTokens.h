@@ -20,7 +20,20 @@
 #include "sas/Codegen/NVVM/Builders/WarpFragments.h"
 
 namespace mlir {
+namespace gpu {
+class LaunchOp;
+} // namespace gpu
 namespace sas {
+
+/// The launch of a head-simulation kernel over the tokens of `x` ([B, T,
+/// H, D]): blocks of `warps` warps, each `groupsPerBlock` groups of the
+/// tokens its warps take (getHeadSimWarpsPerToken); `tokens` is set to B *
+/// T (index).
+gpu::LaunchOp createHeadSimLaunch(OpBuilder &b, Operation *op, StringRef kind,
+                                  unsigned index, Value x, int64_t simHeads,
+                                  int64_t warps, int64_t groupsPerBlock,
+                                  int64_t sharedBytes, int64_t minBlocksPerSM,
+                                  Value &tokens);
 
 class HeadSimTokenBuilder {
 public:
