@@ -159,7 +159,8 @@ def main():
     libs = os.path.join(args.out, "libs")
     os.makedirs(libs, exist_ok=True)
     # The layer backward's libraries (sas-run --backward; layer_backward.py).
-    backward = [case for case in cases.LAYER_BACKWARD_CASES
+    backward = [case for case in (cases.LAYER_BACKWARD_CASES +
+                                  cases.LAYER_BACKWARD_BENCH_CASES)
                 if args.only and "layer-backward" in args.only and
                 (args.dtype is None or case[8] == args.dtype)]
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:

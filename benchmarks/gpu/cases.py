@@ -141,6 +141,13 @@ LAYER_BACKWARD_SIZES = [(1, 1), (2, 17), (1, 100), (2, 300)]
 LAYER_BACKWARD_LONG = (1, 8192)  # on config 1's shape only
 
 
+# The benchmark configs' shapes with the backward (layer_backward.py bench
+# --configs), any B and T; config 2 shares config 1's shape (case 5 above).
+LAYER_BACKWARD_BENCH_CASES = [
+    (None, None, h, d, hs, ds, k, True, "bf16")
+    for _, _, h, d, hs, ds, k in BENCH_CONFIGS[2:]]
+
+
 def layer_backward_name(case):
     """The file of a layer library built with the backward."""
     return lib_name(*case).replace(".so", "_backward.so")

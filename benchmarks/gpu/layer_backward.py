@@ -31,8 +31,9 @@ last bias is zero by construction (adding one vector to every key shifts
 each query's scores by a constant), so its error is taken relative to
 the gradient of the weight beside it.
 
-`bench`: config 1's shape (bf16, causal) at B = 8, T = 1024, same inputs,
-medians of CUDA-event times: the library's forward (sas_layer_forward)
+`bench`: the --configs of docs/baselines.md (default config 1: B = 8,
+T = 1024; bf16, causal), each on its shape's library, same inputs, medians
+of CUDA-event times: the library's forward (sas_layer_forward)
 plus backward (sas_layer_backward) against `torch.compile` of the module's
 forward + backward and the eager module's, and the backward alone. Ratios
 are PyTorch's time over the library's (> 1: the library is faster). Then
@@ -47,7 +48,7 @@ lowering both share.
 
     python3 benchmarks/gpu/layer_backward.py check|bench
         --libs gpu-libs/libs [--json OUT] [--seed N] [--iters N]
-        [--cases I ...] [--sizes B,T ...]
+        [--cases I ...] [--sizes B,T ...] [--configs N ...]
     PYTHONPATH=build/python_packages .venv/bin/python \
         benchmarks/gpu/layer_backward.py cpu [--cases I ...] [--sizes B,T ...]
 """
@@ -283,7 +284,14 @@ def library_peak_bytes(run):
 
 
 def bench(args):
-    b, t, h, d, hs, ds, k = cases.BENCH_CONFIGS[0]
+    """bench_config for each of --configs; one result a config."""
+    return {"kind": "layer_backward_bench", "device":
+            torch.cuda.get_device_name(), "torch": torch.__version__,
+            "configs": [bench_config(args, c) for c in args.configs]}
+
+
+def bench_config(args, number):
+    b, t, h, d, hs, ds, k = cases.BENCH_CONFIGS[number - 1]
     case = (None, None, h, d, hs, ds, k, True, "bf16")
     layer = sas_mlir.cuda.load(
         os.path.join(args.libs, cases.layer_backward_name(case)))
@@ -327,7 +335,8 @@ def bench(args):
         ms[name] = time_ms(fn, 3, args.iters)
     base = ms["sas_mlir_fwd_bwd"]
     print(f"layer_backward.py bench: {torch.cuda.get_device_name()}, torch "
-          f"{torch.__version__}, bf16, causal, B={b} T={t} H={h} D={d} "
+          f"{torch.__version__}, bf16, causal, config {number}: B={b} T={t} "
+          f"H={h} D={d} "
           f"H'={hs} D'={ds} K={k}, median of {args.iters}")
     for name, value in ms.items():
         print(f"  {name:18} {value:8.3f} ms   this/library fwd+bwd "
@@ -337,10 +346,8 @@ def bench(args):
     for name, value in peak.items():
         print(f"  {name:18} {value / 2**20:8.1f} MiB  this/library "
               f"{value / peak['sas_mlir_fwd_bwd']:5.2f}x")
-    return {"kind": "layer_backward_bench", "device":
-            torch.cuda.get_device_name(), "torch": torch.__version__,
-            "shape": [b, t, h, d, hs, ds, k], "iters": args.iters, "ms": ms,
-            "peak_bytes": peak}
+    return {"config": number, "shape": [b, t, h, d, hs, ds, k],
+            "iters": args.iters, "ms": ms, "peak_bytes": peak}
 
 
 def main():
@@ -353,6 +360,11 @@ def main():
     parser.add_argument("--sizes", nargs="+", metavar="B,T",
                         help="check, cpu: these (B, T) instead of "
                              "cases.LAYER_BACKWARD_SIZES")
+    parser.add_argument("--configs", type=int, nargs="+", default=[1],
+                        choices=range(1, len(cases.BENCH_CONFIGS) + 1),
+                        help="bench: these configurations of "
+                             "docs/baselines.md (cases.BENCH_CONFIGS; "
+                             "default 1)")
     args = parser.parse_args()
     if args.mode == "cpu":
         DEVICE = "cpu"

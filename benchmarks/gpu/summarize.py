@@ -341,10 +341,15 @@ def layer_backward_check_from_json(data):
 
 
 def layer_backward_bench_from_json(data):
-    """layer_backward.py bench: the shape, the medians and the peak device
-    memory of each forward + backward."""
-    return picked(data, "device", "torch", "shape", "iters", "ms",
-                  "peak_bytes")
+    """layer_backward.py bench: for each config its shape, the medians and
+    the peak device memory of each forward + backward (one config, shape
+    at the top, before --configs)."""
+    out = picked(data, "device", "torch", "shape", "iters", "ms",
+                 "peak_bytes")
+    if "configs" in data:
+        out["configs"] = [picked(c, "config", "shape", "iters", "ms",
+                                 "peak_bytes") for c in data["configs"]]
+    return out
 
 
 def training_from_json(data):
