@@ -184,6 +184,9 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   pm.addPass(createInlinerPass());
   // Attention -> block-mapped tiles; the rest -> linalg over all tokens.
   pm.addPass(createSASExpand());
+  // A training forward and the backward that takes its saved values
+  // recompute the same simulations: one kernel each, not two.
+  pm.addPass(createCSEPass());
   ConvertSASAttentionToGPUOptions attention;
   attention.queryTile = options.queryTile;
   attention.keyTile = options.keyTile;
