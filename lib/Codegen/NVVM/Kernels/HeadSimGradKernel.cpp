@@ -401,6 +401,8 @@ LogicalResult sas::buildKernel(OpBuilder &b, MmaHeadSimGradOp op,
       b, op, "head_sim_grad", index, op.getX(),
       op.getDS().getType().getDimSize(2), op.getWarps(),
       kHeadSimGradGroupsPerBlock, getKernelSharedBytes(op),
+      // Unasked, one block an SM; asked for two, ptxas spills and the
+      // layer was no faster (docs/perf-log/gpu-backward.md).
       /*minBlocksPerSM=*/0, tokens);
   HeadSimGradKernelBuilder(b, op.getLoc(), op)
       .build(launch.getBlockIds().x, launch.getThreadIds().x, tokens);
