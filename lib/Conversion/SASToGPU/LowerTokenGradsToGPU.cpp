@@ -1,5 +1,4 @@
-//===- LowerTokenGradsToGPU.cpp - Per-token gradients as kernel ops -*- C++
-//-*-//
+//===- LowerTokenGradsToGPU.cpp - Per-token gradients as kernels -*- C++ -*-==//
 //
 // Part of the SAS-MLIR project.
 //
@@ -68,7 +67,7 @@ static Value buildFilled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 /// The f32 sums of parameter gradients: zeroed buffers shaped like
 /// `params` (the op's 16-bit parameter-gradient results).
 static SmallVector<Value> buildParamSums(OpBuilder &b, Location loc,
-                                        ValueRange params) {
+                                         ValueRange params) {
   return llvm::map_to_vector(params, [&](Value param) -> Value {
     return buildFilled(b, loc, cast<MemRefType>(param.getType()).getShape(),
                        b.getF32Type(), 0.0);

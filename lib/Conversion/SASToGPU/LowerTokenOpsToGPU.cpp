@@ -4,7 +4,7 @@
 //
 // sas.head_sim, sas.feature_sim and sas.peaa on 16-bit tensors become
 // sas.mma_head_sim, sas.mma_feature_sim and sas.mma_peaa on their buffers
-// (and sas.feature_sim_grad and sas.peaa_grad theirs,
+// (and sas.head_sim_grad, sas.feature_sim_grad and sas.peaa_grad theirs,
 // LowerTokenGradsToGPU.cpp):
 // one kernel each instead of one linalg kernel per step (convolution tap,
 // matmul, bias, ReLU, residual add, cast). What the kernels do not take

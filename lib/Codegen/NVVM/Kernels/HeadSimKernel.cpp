@@ -33,15 +33,12 @@
 
 #include "HeadSimTokens.h"
 
-#include "sas/Codegen/NVVM/Builders/KernelLaunch.h"
 #include "sas/Codegen/NVVM/KernelLimits.h"
 #include "sas/Codegen/NVVM/Kernels.h"
 #include "sas/Codegen/NVVM/SharedMemoryLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
 using namespace mlir;
 using namespace mlir::sas;
