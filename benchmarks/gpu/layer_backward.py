@@ -5,7 +5,10 @@ sas_layer_backward: the gradients of q, k, v and the 22 parameters from q,
 k, v, the parameters and the output's gradient d_out [B, T, H*D], in the
 library's dtype (sas_mlir.cuda's LayerLibrary.layer_backward).
 
-`check`: for every library of cases.LAYER_BACKWARD_CASES (build_libs.py
+`check` (the training step's pair, sas_layer_forward_save then
+sas_layer_backward_saved, where a library has it; sas_layer_backward with
+--recompute or where it has not): for every library of
+cases.LAYER_BACKWARD_CASES (build_libs.py
 --only layer-backward) at every (B, T) of cases.LAYER_BACKWARD_SIZES (and
 config 1's shape at cases.LAYER_BACKWARD_LONG), fresh random inputs,
 parameters and d_out (seed printed), rounded to the library's dtype; every
@@ -33,9 +36,12 @@ the gradient of the weight beside it.
 
 `bench`: the --configs of docs/baselines.md (default config 1: B = 8,
 T = 1024; bf16, causal), each on its shape's library, same inputs, medians
-of CUDA-event times: the library's forward (sas_layer_forward)
-plus backward (sas_layer_backward) against `torch.compile` of the module's
-forward + backward and the eager module's, and the backward alone. Ratios
+of CUDA-event times: the library's training step's pair
+(sas_layer_forward_save, then sas_layer_backward_saved, which takes the
+attention's output and log-sum-exp instead of recomputing them) against
+`torch.compile` of the module's forward + backward and the eager module's;
+the backward alone; and sas_layer_forward plus sas_layer_backward (the
+forward's values recomputed). Ratios
 are PyTorch's time over the library's (> 1: the library is faster). Then
 the peak device memory of each forward + backward, everything it keeps
 alive included: PyTorch's allocator peak, and for the library also what
@@ -132,16 +138,32 @@ def errors_of(grads, ref):
             for n in ref}
 
 
-def library_gradients(layer):
-    """The gradients by the library's sas_layer_backward, into buffers
-    poisoned with NaN."""
+def library_gradients(layer, recompute=False):
+    """The gradients by the library, into buffers poisoned with NaN: a
+    training step's pair where the library has it (sas_layer_forward_save,
+    its saved values poisoned too, then sas_layer_backward_saved), else or
+    with `recompute` sas_layer_backward."""
+    saved = layer.saves_attention and not recompute
+
     def run(state, qkv, d_out):
         nan = float("nan")
         d_q, d_k, d_v = (torch.full_like(qkv[0], nan) for _ in range(3))
         d_params = {n: torch.full_like(p, nan) for n, p in state.items()}
-        layer.layer_backward(*qkv, state, d_out, d_q, d_k, d_v, d_params)
+        kept = None
+        if saved:
+            b, t = qkv[0].shape[:2]
+            c = layer.config
+            o = torch.full((b, t, c["sim_heads"], c["head_dim"]), nan,
+                           dtype=qkv[0].dtype, device=qkv[0].device)
+            lse = torch.full((b, t, c["sim_heads"]), nan,
+                             dtype=torch.float32, device=qkv[0].device)
+            _, kept = layer.forward_save(*qkv, state, attention_out=o,
+                                         lse=lse)
+        layer.layer_backward(*qkv, state, d_out, d_q, d_k, d_v, d_params,
+                             saved=kept)
         torch.cuda.synchronize()
         return {"q": d_q, "k": d_k, "v": d_v, **d_params}
+    run.path = "saved" if saved else "recompute"
     return run
 
 
@@ -211,7 +233,8 @@ def check(args):
             sizes = [tuple(int(x) for x in bt.split(",")) for bt in args.sizes]
         try:
             ours = (module_gradients(case) if args.mode == "cpu"
-                    else library_gradients(sas_mlir.cuda.load(path)))
+                    else library_gradients(sas_mlir.cuda.load(path),
+                                           args.recompute))
         except Exception as e:
             print(f"FAIL {os.path.basename(path)}: {type(e).__name__}: {e}")
             failed += len(sizes)
@@ -239,6 +262,10 @@ def check(args):
             failed += not ok
             worst = max(errors, key=errors.get)
             theirs = max(torch_errors, key=torch_errors.get)
+            if getattr(ours, "path", None) == "recompute" and \
+                    not args.recompute:
+                print(f"       {os.path.basename(path)} keeps nothing from "
+                      "the forward: sas_layer_backward checked")
             print(f"{'ok  ' if ok else 'FAIL'} {label}: worst "
                   f"{errors[worst]:.2e} (d {worst}); PyTorch's own "
                   f"{case[8]} worst {torch_errors[theirs]:.2e} (d {theirs})"
@@ -251,6 +278,7 @@ def check(args):
                     print(f"       d {name}: {errors[name]:.2e}, PyTorch's "
                           f"own {torch_errors[name]:.2e}")
             rows.append({"case": list(case), "b": b, "t": t, "seed": seed,
+                         "path": getattr(ours, "path", "module"),
                          "passed": ok, "verdict": how, "errors": errors,
                          "torch_errors": torch_errors,
                          "unrounded_errors": unrounded})
@@ -314,12 +342,29 @@ def bench_config(args, number):
     grads = [torch.empty_like(qkv[0]) for _ in range(3)]
     d_params = {n: torch.empty_like(p) for n, p in state.items()}
 
-    def ours_backward():
+    def recompute_backward():
         layer.layer_backward(*qkv, state, d_out, *grads, d_params)
 
-    def ours():
+    def recompute():
         layer(*qkv, state, out=out)
+        recompute_backward()
+
+    # A training step's pair: the forward keeps the attention's output and
+    # log-sum-exp, the backward takes them.
+    kept = (torch.empty(b, t, hs, d, device=DEVICE, dtype=bf16),
+            torch.empty(b, t, hs, device=DEVICE, dtype=torch.float32))
+
+    def ours_backward():
+        layer.layer_backward(*qkv, state, d_out, *grads, d_params,
+                             saved=kept)
+
+    def ours():
+        layer.forward_save(*qkv, state, out=out, attention_out=kept[0],
+                           lse=kept[1])
         ours_backward()
+
+    if not layer.saves_attention:
+        ours, ours_backward = recompute, recompute_backward
 
     # Memory first: the library's first call is the one that grows its pool.
     peak = {"sas_mlir_fwd_bwd": library_peak_bytes(ours)}
@@ -330,6 +375,7 @@ def bench_config(args, number):
     ms = {}
     for name, fn in (("sas_mlir_fwd_bwd", ours), ("sas_mlir_bwd",
                                                   ours_backward),
+                     ("sas_mlir_recompute_fwd_bwd", recompute),
                      ("compiled_fwd_bwd", pytorch(compiled)),
                      ("eager_fwd_bwd", pytorch(module))):
         ms[name] = time_ms(fn, 3, args.iters)
@@ -339,12 +385,12 @@ def bench_config(args, number):
           f"H={h} D={d} "
           f"H'={hs} D'={ds} K={k}, median of {args.iters}")
     for name, value in ms.items():
-        print(f"  {name:18} {value:8.3f} ms   this/library fwd+bwd "
+        print(f"  {name:26} {value:8.3f} ms   this/library fwd+bwd "
               f"{value / base:5.2f}x")
     print("peak device memory of forward + backward (inputs, parameters, "
           "outputs and gradients included):")
     for name, value in peak.items():
-        print(f"  {name:18} {value / 2**20:8.1f} MiB  this/library "
+        print(f"  {name:26} {value / 2**20:8.1f} MiB  this/library "
               f"{value / peak['sas_mlir_fwd_bwd']:5.2f}x")
     return {"config": number, "shape": [b, t, h, d, hs, ds, k],
             "iters": args.iters, "ms": ms, "peak_bytes": peak}
@@ -360,6 +406,11 @@ def main():
     parser.add_argument("--sizes", nargs="+", metavar="B,T",
                         help="check, cpu: these (B, T) instead of "
                              "cases.LAYER_BACKWARD_SIZES")
+    parser.add_argument("--recompute", action="store_true",
+                        help="check: sas_layer_backward (the forward's "
+                             "values recomputed) even where the library "
+                             "keeps them (sas_layer_forward_save, "
+                             "sas_layer_backward_saved)")
     parser.add_argument("--configs", type=int, nargs="+", default=[1],
                         choices=range(1, len(cases.BENCH_CONFIGS) + 1),
                         help="bench: these configurations of "

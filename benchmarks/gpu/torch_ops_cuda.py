@@ -1,14 +1,15 @@
-"""Checks torch.ops.sas.layer and layer_backward on CUDA (the layer
+"""Checks torch.ops.sas.layer, layer_backward, layer_train and
+layer_backward_saved on CUDA (the layer
 libraries of build_libs.py --only layer-backward, registered with
 sas_mlir.torch_ops.use_cuda_library), where PyTorch users train:
 
 - SASLayer (the drop-in module) in bf16 on CUDA: forward and backward
-  through autograd, every gradient (q, k, v and the 22 parameters) against
+  through autograd (sas.layer_train and sas.layer_backward_saved), every gradient (q, k, v and the 22 parameters) against
   PyTorch's autograd through the official module in float64, by
   layer_backward.py's reference (the stored tensors rounded to bf16) and
   rule (3e-2, or no worse than PyTorch's own bf16);
-- torch.library.opcheck of both ops on CUDA tensors (schema, fake tensor,
-  autograd registration, aot dispatch dynamic);
+- torch.library.opcheck of the four ops on CUDA tensors (schema, fake
+  tensor, autograd registration, aot dispatch dynamic);
 - torch.compile(fullgraph=True) of a model using SASLayer with a dynamic
   length: no graph break, one compile for two lengths;
 - torch.export.export of it, and the exported program run;
@@ -79,7 +80,14 @@ def check_opcheck(seed):
     torch.library.opcheck(torch.ops.sas.layer_backward,
                           (q, k, v, params, d_out, h, hs, d, ds, kk, causal,
                            None))
-    return "sas.layer and sas.layer_backward"
+    torch.library.opcheck(torch.ops.sas.layer_train, args)
+    _, attention_out, lse = torch.ops.sas.layer_train(
+        q, k, v, params, h, hs, d, ds, kk, causal, None)
+    torch.library.opcheck(torch.ops.sas.layer_backward_saved,
+                          (q, k, v, params, attention_out, lse, d_out, h, hs,
+                           d, ds, kk, causal, None))
+    return ("sas.layer, sas.layer_backward, sas.layer_train and "
+            "sas.layer_backward_saved")
 
 
 class Model(torch.nn.Module):

@@ -95,6 +95,30 @@ int sas_layer_backward(const void *q, const void *k, const void *v,
                        void *d_k, void *d_v, void *const *d_params, int64_t B,
                        int64_t T, void *stream);
 
+/// A training step's forward: sas_layer_forward, and also what
+/// sas_layer_backward_saved takes instead of recomputing the attention: the
+/// attention's output `attention_out` ([B, T, H', D], the library's dtype)
+/// and its log-sum-exp `lse` (float32 [B, T, H']), written as
+/// sas_attention_forward_lse writes them. In libraries with the layer
+/// backward whose cost model keeps them (sas_layer_config()'s
+/// "saves_attention"; every library of dynamic T); other libraries fail the
+/// call, saying why. Same conventions as sas_layer_forward.
+int sas_layer_forward_save(const void *q, const void *k, const void *v,
+                           const void *const *params, void *out,
+                           void *attention_out, void *lse, int64_t B,
+                           int64_t T, void *stream);
+
+/// sas_layer_backward, taking `attention_out` and `lse` from
+/// sas_layer_forward_save of the same q, k, v and parameters instead of
+/// recomputing the attention's forward (the simulations are recomputed:
+/// cheaper than keeping them). Same conventions as sas_layer_backward.
+int sas_layer_backward_saved(const void *q, const void *k, const void *v,
+                             const void *const *params,
+                             const void *attention_out, const void *lse,
+                             const void *d_out, void *d_q, void *d_k,
+                             void *d_v, void *const *d_params, int64_t B,
+                             int64_t T, void *stream);
+
 /// The message of the calling thread's last failed call ("" if none),
 /// naming the CUDA call and its error.
 const char *sas_last_error(void);

@@ -43,6 +43,8 @@
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace mlir::sas;
 
@@ -135,6 +137,7 @@ std::string sas::getLayerConfigJson(const LayerConfig &config, StringRef chip,
   root["attention_backward_note"] = report.backwardNote;
   root["layer_backward"] = report.layerBackwardNote.empty();
   root["layer_backward_note"] = report.layerBackwardNote;
+  root["saves_attention"] = report.savesAttention;
   std::string json;
   llvm::raw_string_ostream os(json);
   os << llvm::json::Value(std::move(root));
@@ -185,6 +188,39 @@ getAttentionBackwardShapes(const LayerConfig &config) {
   return shapes;
 }
 
+/// The shapes of what the forward saves for the backward: the attention's
+/// output [B, T, H', D] and its log-sum-exp [B, T, H'].
+static SmallVector<SmallVector<int64_t>>
+getSavedShapes(const LayerConfig &config) {
+  SmallVector<int64_t> o = getAttentionShapes(config)[2];
+  return {o, SmallVector<int64_t>(o.begin(), o.begin() + 3)};
+}
+
+/// sas_layer_save_device's arguments: the forward's (q, k, v, the
+/// parameters, out), then the saved values.
+static SmallVector<SmallVector<int64_t>>
+getLayerSaveShapes(const LayerConfig &config) {
+  LayerConfig forward = config;
+  forward.backward = false;
+  SmallVector<SmallVector<int64_t>> shapes = forward.getArgumentShapes();
+  shapes.append(forward.getResultShapes());
+  shapes.append(getSavedShapes(config));
+  return shapes;
+}
+
+/// sas_layer_backward_saved_device's arguments: q, k, v, the parameters,
+/// the saved values, d_out, then the 25 gradients.
+static SmallVector<SmallVector<int64_t>>
+getLayerBackwardSavedShapes(const LayerConfig &config) {
+  LayerConfig backward = config;
+  backward.backward = true;
+  SmallVector<SmallVector<int64_t>> shapes = backward.getArgumentShapes();
+  SmallVector<SmallVector<int64_t>> saved = getSavedShapes(config);
+  shapes.insert(shapes.end() - 1, saved.begin(), saved.end());
+  shapes.append(backward.getResultShapes());
+  return shapes;
+}
+
 /// Adds the constants the runtime reads: the configuration JSON, the batch
 /// and sequence length (kDynamic when dynamic) and the shape tables of the
 /// layer's and the attention core's arguments.
@@ -227,6 +263,11 @@ static void addLayerGlobals(ModuleOp module, const LayerConfig &config,
     SmallVector<SmallVector<int64_t>> shapes = backward.getArgumentShapes();
     shapes.append(backward.getResultShapes());
     addShapeTable(b, loc, abi::kLayerBackwardShapes, shapes);
+  }
+  if (report.savesAttention) {
+    addShapeTable(b, loc, abi::kLayerSaveShapes, getLayerSaveShapes(config));
+    addShapeTable(b, loc, abi::kLayerBackwardSavedShapes,
+                  getLayerBackwardSavedShapes(config));
   }
   for (auto [name, text] :
        {std::pair(abi::kBackwardNote, report.backwardNote),
@@ -407,6 +448,76 @@ static void buildLayerBackwardEntryPoint(MLIRContext &context, ModuleOp module,
   buildLayerEntryPoint(module, grad, config, abi::kLayerBackwardFunction);
 }
 
+/// A training step's pair, sas_layer_save_device (the forward that also
+/// writes the attention's output and log-sum-exp) and
+/// sas_layer_backward_saved_device (the backward that takes them), for
+/// sas_layer_forward_save and sas_layer_backward_saved.
+static void buildLayerTrainingEntryPoints(ModuleOp module,
+                                          const LayerConfig &config,
+                                          Type element) {
+  FloatAttr scale = prepareAttentionEntry(module, config);
+  Builder builder(module.getContext());
+  SmallVector<NamedAttribute> attrs;
+  if (config.causal)
+    attrs.push_back(builder.getNamedAttr("causal", builder.getUnitAttr()));
+  if (scale)
+    attrs.push_back(builder.getNamedAttr("scale", scale));
+  constexpr int numInputs = 3 + abi::kNumParameters;
+  auto readAll = [](OpBuilder &b, Location loc, ValueRange buffers) {
+    SmallVector<Value> tensors;
+    for (Value buffer : buffers)
+      tensors.push_back(readArgument(b, loc, buffer));
+    return tensors;
+  };
+
+  SmallVector<SmallVector<int64_t>> saveShapes = getLayerSaveShapes(config);
+  SmallVector<Type> saveTypes(abi::kNumLayerSaveArgs, element);
+  saveTypes.back() = Float32Type::get(module.getContext());
+  buildEntryPoint(
+      module, abi::kLayerSaveFunction, saveShapes, saveTypes,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        SmallVector<Type> resultTypes;
+        for (Value buffer : args.drop_front(numInputs)) {
+          auto type = cast<MemRefType>(buffer.getType());
+          resultTypes.push_back(
+              RankedTensorType::get(type.getShape(), type.getElementType()));
+        }
+        auto layer =
+            LayerOp::create(b, loc, resultTypes,
+                            readAll(b, loc, args.take_front(numInputs)), attrs);
+        for (auto [result, buffer] :
+             llvm::zip_equal(layer->getResults(), args.drop_front(numInputs)))
+          writeArgument(b, loc, result, buffer);
+      });
+
+  SmallVector<SmallVector<int64_t>> gradShapes =
+      getLayerBackwardSavedShapes(config);
+  SmallVector<Type> gradTypes(abi::kNumLayerBackwardSavedArgs, element);
+  gradTypes[numInputs + 1] = Float32Type::get(module.getContext());
+  buildEntryPoint(
+      module, abi::kLayerBackwardSavedFunction, gradShapes, gradTypes,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        // LayerGradOp's operands: the inputs, d_out, then the saved values.
+        SmallVector<Value> operands =
+            readAll(b, loc, args.take_front(numInputs + abi::kNumSaved + 1));
+        std::rotate(operands.begin() + numInputs,
+                    operands.begin() + numInputs + abi::kNumSaved,
+                    operands.end());
+        ValueRange gradients =
+            args.drop_front(numInputs + abi::kNumSaved + 1);
+        SmallVector<Type> resultTypes;
+        for (Value buffer : gradients) {
+          auto type = cast<MemRefType>(buffer.getType());
+          resultTypes.push_back(
+              RankedTensorType::get(type.getShape(), type.getElementType()));
+        }
+        auto grad = LayerGradOp::create(b, loc, resultTypes, operands, attrs);
+        for (auto [result, buffer] :
+             llvm::zip_equal(grad->getResults(), gradients))
+          writeArgument(b, loc, result, buffer);
+      });
+}
+
 /// Writes `module` as a position-independent object for the host.
 static llvm::Error emitHostObject(llvm::Module &module, StringRef path) {
   static bool initialized = [] {
@@ -465,10 +576,14 @@ llvm::Expected<LayerKernelReport> sas::emitCudaLayerLibrary(
     // The conversions say, as remarks, why an op stays on the linalg path.
     if (diag.getSeverity() == DiagnosticSeverity::Remark) {
       std::string text = diag.str();
-      (StringRef(text).contains("stays on the linalg path")
-           ? report.linalgReasons
-           : report.notes)
-          .push_back(text);
+      std::vector<std::string> &list =
+          StringRef(text).contains("stays on the linalg path")
+              ? report.linalgReasons
+              : report.notes;
+      // Entry points that share an op (the layer's backward and its saved
+      // variant) would say the same twice.
+      if (!llvm::is_contained(list, text))
+        list.push_back(text);
       return success();
     }
     diagOS << diag.getLocation() << ": " << diag << "\n";
@@ -490,6 +605,10 @@ llvm::Expected<LayerKernelReport> sas::emitCudaLayerLibrary(
   report.layerBackwardNote = getLayerBackwardNote(config, report);
   if (report.layerBackwardNote.empty())
     buildLayerBackwardEntryPoint(context, *module, config);
+  report.savesAttention =
+      report.layerBackwardNote.empty() && config.keepsAttention();
+  if (report.savesAttention)
+    buildLayerTrainingEntryPoints(*module, config, element);
   if (failed(verify(*module)))
     return llvm::createStringError("invalid layer IR:\n%s",
                                    diagnostics.c_str());
@@ -535,6 +654,7 @@ llvm::Expected<LayerKernelReport> sas::emitCudaLayerLibrary(
     std::error_code ec;
     llvm::raw_fd_ostream os(exports, ec);
     os << "{\n  global:\n    sas_layer_forward;\n    sas_layer_backward;\n"
+          "    sas_layer_forward_save;\n    sas_layer_backward_saved;\n"
           "    sas_attention_forward;\n"
           "    sas_attention_forward_lse;\n    sas_attention_backward;\n"
           "    sas_layer_config;\n    sas_last_error;\n  local: *;\n};\n";

@@ -35,9 +35,14 @@ before these entries existed raises, saying it must be rebuilt.
 
 The whole layer's gradients, in libraries built with `sas-run --target cuda
 --backward`: `d_q, d_k, d_v, d_params = layer.layer_backward(q, k, v,
-state_dict, d_out)` (sas_layer_backward; the attention's gradient on tensor
-cores, the simulations' and PEAA's on the linalg path, which loading such
-a library warns about).
+state_dict, d_out)` (sas_layer_backward, which recomputes the forward's
+values; in a 16-bit library every step's gradient on tensor cores where its
+sizes allow, and loading it warns where one does not). A training step
+keeps the attention's output and log-sum-exp instead: `out, saved =
+layer.forward_save(q, k, v, state_dict)`, then `layer.layer_backward(q, k,
+v, state_dict, d_out, saved=saved)` (sas_layer_forward_save and
+sas_layer_backward_saved; `layer.saves_attention` says whether the library
+has them).
 """
 
 import ctypes
@@ -88,6 +93,27 @@ class LayerLibrary:
                 ctypes.c_void_p] * 4 + [ctypes.POINTER(ctypes.c_void_p),
                                         ctypes.c_int64, ctypes.c_int64,
                                         ctypes.c_void_p]
+        # The training step's pair: q, k, v, params, out, attention_out,
+        # lse, B, T, stream; q, k, v, params, attention_out, lse, d_out,
+        # d_q, d_k, d_v, d_params, B, T, stream. None where the library
+        # predates them.
+        self._forward_save = getattr(self._lib, "sas_layer_forward_save",
+                                     None)
+        if self._forward_save is not None:
+            self._forward_save.restype = ctypes.c_int
+            self._forward_save.argtypes = [
+                ctypes.c_void_p] * 3 + [ctypes.POINTER(ctypes.c_void_p)] + [
+                ctypes.c_void_p] * 3 + [ctypes.c_int64, ctypes.c_int64,
+                                        ctypes.c_void_p]
+        self._backward_saved = getattr(self._lib, "sas_layer_backward_saved",
+                                       None)
+        if self._backward_saved is not None:
+            self._backward_saved.restype = ctypes.c_int
+            self._backward_saved.argtypes = [
+                ctypes.c_void_p] * 3 + [ctypes.POINTER(ctypes.c_void_p)] + [
+                ctypes.c_void_p] * 6 + [ctypes.POINTER(ctypes.c_void_p),
+                                        ctypes.c_int64, ctypes.c_int64,
+                                        ctypes.c_void_p]
         self._forward.restype = ctypes.c_int
         self._forward.argtypes = [
             ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
@@ -118,6 +144,12 @@ class LayerLibrary:
         self.layer_backward_note = self.config.get(
             "layer_backward_note",
             "the library predates sas_layer_backward: rebuild it")
+        #: Whether forward_save and layer_backward(saved=...) run: the
+        #: library keeps the attention's output and log-sum-exp from the
+        #: forward (the cost model's plan, at every dynamic T).
+        self.saves_attention = (self.has_layer_backward and bool(
+            self.config.get("saves_attention"))
+            and self._forward_save is not None)
         slow = [name for name, path in self.kernels if path == "linalg"]
         if slow and self.linalg_reasons and self.config["dtype"] != "f32":
             # No silent slow path: a 16-bit layer is meant for tensor cores
@@ -370,13 +402,61 @@ class LayerLibrary:
                    (q, k, v, out, lse, d_out, d_q, d_k, d_v), batch, seq_len)
         return d_q, d_k, d_v
 
+    def _require_saves(self):
+        """Raises where the library has no training step's pair."""
+        if not self.saves_attention:
+            raise RuntimeError(
+                f"{self.path}: this library keeps nothing from the forward ("
+                + ("its layer backward: " + self.layer_backward_note
+                   if not self.has_layer_backward else
+                   "built before sas_layer_forward_save: rebuild it"
+                   if self._forward_save is None else
+                   "the cost model recomputes the attention at its sizes")
+                + "); use __call__ and layer_backward without saved")
+
+    def _saved_shapes(self, q):
+        """The shapes of the attention's output and log-sum-exp for q."""
+        c = self.config
+        o = (q.shape[0], q.shape[1], c["sim_heads"], c["head_dim"])
+        return o, o[:3]
+
+    def forward_save(self, q, k, v, state_dict, out=None,
+                     attention_out=None, lse=None):
+        """A training step's forward: (out, saved), the layer's output as
+        __call__ returns it and `saved`, the attention's output [B, T, H',
+        D] and its log-sum-exp (float32 [B, T, H']), which
+        layer_backward(saved=saved) takes instead of recomputing the
+        attention (sas_layer_forward_save); written into the tensors given.
+        Not recorded by autograd."""
+        self._require_saves()
+        batch, seq_len, output_shape = self._check_inputs(q, k, v, None, "q")
+        pointers = self._parameter_pointers(state_dict, q.device)
+        o_shape, lse_shape = self._saved_shapes(q)
+        out = self._output("out", out, output_shape, q.device)
+        attention_out = self._output("attention_out", attention_out, o_shape,
+                                     q.device)
+        lse = self._output("lse", lse, lse_shape, q.device, torch.float32)
+        device = q.device
+        with torch.cuda.device(device):
+            stream = torch.cuda.current_stream(device).cuda_stream
+            status = self._forward_save(
+                q.data_ptr(), k.data_ptr(), v.data_ptr(), pointers,
+                out.data_ptr(), attention_out.data_ptr(), lse.data_ptr(),
+                batch, seq_len, stream)
+        if status != 0:
+            raise RuntimeError(f"{self.path}: "
+                               f"{self._lib.sas_last_error().decode()}")
+        return out, (attention_out, lse)
+
     def layer_backward(self, q, k, v, state_dict, d_out, d_q=None,
-                       d_k=None, d_v=None, d_params=None):
+                       d_k=None, d_v=None, d_params=None, saved=None):
         """The gradients of the layer's output for the output's gradient
         `d_out` [B, T, H*D]: (d_q, d_k, d_v, d_params), d_q, d_k, d_v shaped
         like q [B, T, H, D] and d_params a dict from state-dict key to the
         parameter's gradient, all in the library's dtype
-        (sas_layer_backward, which recomputes the forward values it needs);
+        (sas_layer_backward, which recomputes the forward values it needs;
+        with `saved`, forward_save's of the same inputs,
+        sas_layer_backward_saved, which takes the attention's from it);
         written into d_q, d_k, d_v and d_params' tensors where given.
         Raises RuntimeError with the library's reason where it has no layer
         backward (built without sas-run --backward). Not recorded by
@@ -400,12 +480,26 @@ class LayerLibrary:
         d_pointers = (ctypes.c_void_p * len(d_params))(
             *[t.data_ptr() for t in d_params.values()])
         device = q.device
+        if saved is not None:
+            self._require_saves()
+            o_shape, lse_shape = self._saved_shapes(q)
+            self._check("saved[0] (the attention's output)", saved[0],
+                        o_shape, device)
+            self._check("saved[1] (the log-sum-exp)", saved[1], lse_shape,
+                        device, dtype=torch.float32)
         with torch.cuda.device(device):
             stream = torch.cuda.current_stream(device).cuda_stream
-            status = self._layer_backward(
-                q.data_ptr(), k.data_ptr(), v.data_ptr(), pointers,
-                d_out.data_ptr(), *[g.data_ptr() for g in grads], d_pointers,
-                batch, seq_len, stream)
+            if saved is None:
+                status = self._layer_backward(
+                    q.data_ptr(), k.data_ptr(), v.data_ptr(), pointers,
+                    d_out.data_ptr(), *[g.data_ptr() for g in grads],
+                    d_pointers, batch, seq_len, stream)
+            else:
+                status = self._backward_saved(
+                    q.data_ptr(), k.data_ptr(), v.data_ptr(), pointers,
+                    saved[0].data_ptr(), saved[1].data_ptr(),
+                    d_out.data_ptr(), *[g.data_ptr() for g in grads],
+                    d_pointers, batch, seq_len, stream)
         if status != 0:
             raise RuntimeError(f"{self.path}: "
                                f"{self._lib.sas_last_error().decode()}")

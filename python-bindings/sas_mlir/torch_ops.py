@@ -14,28 +14,28 @@ PyTorch >= 2.4 and the compiled extension.
 `torch.ops.sas.layer` takes q, k, v ([B, T, H, D]), the 22 parameters in
 state-dict order (sas_mlir.PARAMETER_NAMES) and the layer's sizes;
 `torch.ops.sas.layer_backward` the same and the output's gradient, and
-returns the 25 gradients. Autograd saves the inputs and parameters only:
-the backward op runs the whole forward again (the attention's included)
-before the gradients. Handing it the forward's attention output and
-log-sum-exp instead, as the cost model's training plan would (docs/spec.md,
-"Saved or recomputed"), is not wired yet. float32, float16 and bfloat16
-tensors run in that
-storage type (16-bit: f32 accumulation).
+returns the 25 gradients; autograd saves the inputs and parameters, and the
+backward op runs the whole forward again before the gradients. On CUDA, a
+forward that autograd records runs `torch.ops.sas.layer_train` instead,
+which also returns the attention's output and log-sum-exp; its backward,
+`torch.ops.sas.layer_backward_saved`, takes them rather than recomputing the
+attention (the cost model's training plan, docs/spec.md "Saved or
+recomputed"; the CPU's compiled layer has no such pair). float32, float16
+and bfloat16 tensors run in that storage type (16-bit: f32 accumulation).
 
 On CUDA tensors the ops run layer libraries built ahead of time with
 `sas-run --target cuda --emit-lib L.so ... --backward` (the GPU machine
 needs PyTorch only): register them with `use_cuda_library(path)` or list
 their folders in $SAS_CUDA_LIBRARIES. A call with no matching library
 raises, naming the sas-run command that builds one; nothing is copied to
-the host. The libraries' layer backward runs the simulations' and PEAA's
-gradients on the linalg path (slower than PyTorch's; the library warns
-when loaded).
+the host. A 16-bit library's backward runs every step's gradient on
+tensor cores where its sizes allow; loading it warns where one does not.
 """
 
 import functools
 import os
 import warnings
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -144,16 +144,78 @@ def _backward(ctx, d_out):
 
 layer.register_autograd(_backward, setup_context=_setup_context)
 
+
+# A training step on CUDA: the forward also returns the attention's output
+# and log-sum-exp, which the backward takes instead of recomputing the
+# attention (the cost model's plan, docs/spec.md "Saved or recomputed"). The
+# CPU's compiled layer has no such pair; there SASLayer keeps sas::layer.
+@torch.library.custom_op("sas::layer_train", mutates_args=(),
+                         device_types="cuda")
+def layer_train(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                params: List[torch.Tensor], heads: int, sim_heads: int,
+                head_dim: int, sim_head_dim: int, kernel: int, causal: bool,
+                scale: Optional[float]
+                ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    raise NotImplementedError  # the CUDA kernel is registered below
+
+
+@layer_train.register_fake
+def _(q, k, v, params, heads, sim_heads, head_dim, sim_head_dim, kernel,
+      causal, scale):
+    b, t = q.shape[0], q.shape[1]
+    return (q.new_empty(b, t, heads * head_dim),
+            q.new_empty(b, t, sim_heads, head_dim),
+            q.new_empty(b, t, sim_heads, dtype=torch.float32))
+
+
+@torch.library.custom_op("sas::layer_backward_saved", mutates_args=(),
+                         device_types="cuda")
+def layer_backward_saved(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                         params: List[torch.Tensor],
+                         attention_out: torch.Tensor, lse: torch.Tensor,
+                         d_out: torch.Tensor, heads: int, sim_heads: int,
+                         head_dim: int, sim_head_dim: int, kernel: int,
+                         causal: bool, scale: Optional[float]
+                         ) -> List[torch.Tensor]:
+    raise NotImplementedError  # the CUDA kernel is registered below
+
+
+@layer_backward_saved.register_fake
+def _(q, k, v, params, attention_out, lse, d_out, heads, sim_heads,
+      head_dim, sim_head_dim, kernel, causal, scale):
+    return [torch.empty_like(x) for x in [q, k, v] + list(params)]
+
+
+def _setup_train_context(ctx, inputs, output):
+    q, k, v, params, *sizes = inputs
+    _, attention_out, lse = output
+    ctx.save_for_backward(q, k, v, attention_out, lse, *params)
+    ctx.sizes = sizes
+    ctx.mark_non_differentiable(attention_out, lse)
+
+
+def _train_backward(ctx, d_out, _d_attention_out, _d_lse):
+    q, k, v, attention_out, lse, *params = ctx.saved_tensors
+    grads = torch.ops.sas.layer_backward_saved(
+        q, k, v, params, attention_out, lse, d_out.contiguous(), *ctx.sizes)
+    return (grads[0], grads[1], grads[2], list(grads[3:]),
+            *([None] * len(ctx.sizes)))
+
+
+layer_train.register_autograd(_train_backward,
+                              setup_context=_setup_train_context)
+
 # Under torch.autocast on the CPU (bfloat16, its default), the layer runs
 # in bfloat16: its inputs and parameters cast, as a matmul's are.
 torch.library.register_autocast("sas::layer", "cpu", torch.bfloat16)
 
 
 def _flops(q, heads, sim_heads, head_dim, sim_head_dim, kernel, causal,
-           backward):
+           backward, saved=False):
     """FLOPs by the cost model's formulas (docs/compute.md, docs/spec.md):
     the forward, or the compiled backward (the forward but PEAA's dense
-    layer, recomputed inside it, then the gradients). `q` is q's shape."""
+    layer, recomputed inside it, then the gradients; with `saved`, the
+    attention's forward is not recomputed). `q` is q's shape."""
     b, t = q[0], q[1]
     tokens = b * t
     e, f = sim_head_dim, head_dim
@@ -161,9 +223,12 @@ def _flops(q, heads, sim_heads, head_dim, sim_head_dim, kernel, causal,
     head = 2 * sim_heads * kernel * head_dim * (heads + sim_heads)
     feature = 2 * sim_heads * e * (head_dim + e)
     dense = 2 * (heads * head_dim) ** 2
-    forward = tokens * (3 * head + 2 * feature) + 2 * pairs * (e + f)
+    attention = 2 * pairs * (e + f)
+    forward = tokens * (3 * head + 2 * feature) + attention
     if not backward:
         return forward + tokens * dense
+    if saved:
+        forward -= attention
     head_grad = 2 * kernel * head_dim * sim_heads * (3 * heads + 2 * sim_heads)
     feature_grad = 2 * sim_heads * e * (3 * head_dim + 2 * e)
     return (forward + tokens * (3 * head_grad + 2 * feature_grad + 2 * dense)
@@ -184,6 +249,19 @@ try:
           kernel, causal, scale, out_shape=None, **kwargs):
         return _flops(q, heads, sim_heads, head_dim, sim_head_dim, kernel,
                       causal, backward=True)
+
+    @register_flop_formula(torch.ops.sas.layer_train)
+    def _(q, k, v, params, heads, sim_heads, head_dim, sim_head_dim, kernel,
+          causal, scale, out_shape=None, **kwargs):
+        return _flops(q, heads, sim_heads, head_dim, sim_head_dim, kernel,
+                      causal, backward=False)
+
+    @register_flop_formula(torch.ops.sas.layer_backward_saved)
+    def _(q, k, v, params, attention_out, lse, d_out, heads, sim_heads,
+          head_dim, sim_head_dim, kernel, causal, scale, out_shape=None,
+          **kwargs):
+        return _flops(q, heads, sim_heads, head_dim, sim_head_dim, kernel,
+                      causal, backward=True, saved=True)
 except ImportError:  # PyTorch before custom FLOP formulas
     pass
 
@@ -272,6 +350,33 @@ def _(q, k, v, params, d_out, heads, sim_heads, head_dim, sim_head_dim,
     return [d_q, d_k, d_v] + [d_params[n] for n in PARAMETER_NAMES]
 
 
+@layer_train.register_kernel("cuda")
+def _(q, k, v, params, heads, sim_heads, head_dim, sim_head_dim, kernel,
+      causal, scale):
+    _check(q, k, v, params)
+    library = _cuda_library(q, heads, sim_heads, head_dim, sim_head_dim,
+                            kernel, causal, scale, backward=True)
+    state = {n: p.contiguous() for n, p in zip(PARAMETER_NAMES, params)}
+    with torch.no_grad():
+        out, (attention_out, lse) = library.forward_save(
+            q.contiguous(), k.contiguous(), v.contiguous(), state)
+    return out, attention_out, lse
+
+
+@layer_backward_saved.register_kernel("cuda")
+def _(q, k, v, params, attention_out, lse, d_out, heads, sim_heads, head_dim,
+      sim_head_dim, kernel, causal, scale):
+    _check(q, k, v, params)
+    library = _cuda_library(q, heads, sim_heads, head_dim, sim_head_dim,
+                            kernel, causal, scale, backward=True)
+    state = {n: p.contiguous() for n, p in zip(PARAMETER_NAMES, params)}
+    with torch.no_grad():
+        d_q, d_k, d_v, d_params = library.layer_backward(
+            q.contiguous(), k.contiguous(), v.contiguous(), state,
+            d_out.contiguous(), saved=(attention_out, lse))
+    return [d_q, d_k, d_v] + [d_params[n] for n in PARAMETER_NAMES]
+
+
 class SASLayer(SASAttention):
     """The SAS layer computed by torch.ops.sas.layer: a SASAttention (the
     same constructor, submodules, parameters and initialization, so the
@@ -287,5 +392,9 @@ class SASLayer(SASAttention):
 
     def forward(self, q, k, v):
         named = dict(self.named_parameters())
-        return torch.ops.sas.layer(q, k, v, [named[n] for n in PARAMETER_NAMES],
-                                   *self.sizes)
+        params = [named[n] for n in PARAMETER_NAMES]
+        if q.is_cuda and torch.is_grad_enabled() and any(
+                x.requires_grad for x in [q, k, v] + params):
+            # A training step: the forward keeps what the backward takes.
+            return torch.ops.sas.layer_train(q, k, v, params, *self.sizes)[0]
+        return torch.ops.sas.layer(q, k, v, params, *self.sizes)

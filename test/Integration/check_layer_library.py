@@ -32,6 +32,17 @@ lib.sas_layer_backward.argtypes = [ctypes.c_void_p] * 3 + [
     ctypes.POINTER(ctypes.c_void_p), ctypes.c_int64, ctypes.c_int64,
     ctypes.c_void_p]
 
+lib.sas_layer_forward_save.restype = ctypes.c_int
+lib.sas_layer_forward_save.argtypes = [ctypes.c_void_p] * 3 + [
+    ctypes.POINTER(ctypes.c_void_p)] + [ctypes.c_void_p] * 3 + [
+    ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+
+lib.sas_layer_backward_saved.restype = ctypes.c_int
+lib.sas_layer_backward_saved.argtypes = [ctypes.c_void_p] * 3 + [
+    ctypes.POINTER(ctypes.c_void_p)] + [ctypes.c_void_p] * 6 + [
+    ctypes.POINTER(ctypes.c_void_p), ctypes.c_int64, ctypes.c_int64,
+    ctypes.c_void_p]
+
 # Only the documented C API leaves the library.
 exported = subprocess.run(["nm", "-D", "--defined-only", sys.argv[1]],
                           capture_output=True, text=True, check=True).stdout
@@ -55,6 +66,14 @@ print(f"attention backward: {json.dumps(config['attention_backward'])} "
       f"'{config['attention_backward_note']}'")
 print(f"layer backward: {json.dumps(config['layer_backward'])} "
       f"'{config['layer_backward_note']}'")
+print(f"saves attention: {json.dumps(config['saves_attention'])}")
+# The attention's forward kernels each backward entry runs (attention_mma,
+# attention_wgmma; not its gradient, attention_grad_mma).
+for entry in ("sas_layer_backward", "sas_layer_backward_saved"):
+    forward = [k["name"] for k in config["kernels"]
+               if k["name"].startswith(entry + "_device_attention_")
+               and "_grad_" not in k["name"]]
+    print(f"{entry} attention forwards: {len(forward)}")
 
 fake = ctypes.c_void_p(0x1000)
 params = (ctypes.c_void_p * 22)(*([0x1000] * 22))
@@ -78,11 +97,20 @@ status = lib.sas_layer_backward(fake, fake, fake, params, None, fake, fake,
                                 fake, d_params, b, t, None)
 print(f"layer backward null d_out: {status} "
       f"{lib.sas_last_error().decode()}")
+status = lib.sas_layer_forward_save(fake, fake, fake, params, fake, fake,
+                                    None, b, t, None)
+print(f"forward save null lse: {status} {lib.sas_last_error().decode()}")
 d_params[3] = None
 status = lib.sas_layer_backward(fake, fake, fake, params, fake, fake, fake,
                                 fake, d_params, b, t, None)
 print(f"layer backward null d_params[3]: {status} "
       f"{lib.sas_last_error().decode()}")
+status = lib.sas_layer_backward_saved(fake, fake, fake, params, fake, fake,
+                                      fake, fake, fake, fake, d_params, b, t,
+                                      None)
+print(f"backward saved null d_params[3]: {status} "
+      f"{lib.sas_last_error().decode()}")
+d_params[3] = 0x1000
 params[5] = None
 status = lib.sas_layer_forward(fake, fake, fake, params, fake, b, t, None)
 print(f"null parameter: {status} {lib.sas_last_error().decode()}")

@@ -40,6 +40,11 @@ struct LayerKernelReport {
   /// Why the library has no layer backward (sas_layer_backward); empty
   /// where it has one.
   std::string layerBackwardNote;
+  /// Whether the library has the training step's pair
+  /// (sas_layer_forward_save, sas_layer_backward_saved): with the layer
+  /// backward, where the cost model's plan keeps the attention's output and
+  /// log-sum-exp (LayerConfig::keepsAttention).
+  bool savesAttention = false;
 
   /// Kernels on the linalg path.
   size_t countLinalg() const;

@@ -29,6 +29,15 @@ inline constexpr const char *kAttentionBackwardFunction =
 /// The layer's backward (q, k, v, the parameters, d_out, then the 25
 /// gradients): defined only in libraries built with it (sas-run --backward).
 inline constexpr const char *kLayerBackwardFunction = "sas_layer_backward_device";
+/// A training step's pair, defined where the library has the layer backward
+/// and the cost model's plan keeps the attention's output and log-sum-exp:
+/// the forward that also returns them (q, k, v, the parameters, out, then
+/// the attention's output and log-sum-exp), and the backward that takes them
+/// instead of recomputing the attention (q, k, v, the parameters, the
+/// attention's output and log-sum-exp, d_out, then the 25 gradients).
+inline constexpr const char *kLayerSaveFunction = "sas_layer_save_device";
+inline constexpr const char *kLayerBackwardSavedFunction =
+    "sas_layer_backward_saved_device";
 /// Constants: the configuration JSON, {B, T} (kDynamic when any), and the
 /// shape tables of the two functions' arguments.
 inline constexpr const char *kConfigJson = "sas_layer_config_json";
@@ -41,6 +50,9 @@ inline constexpr const char *kAttentionBackwardShapes =
     "sas_attention_backward_arg_shapes";
 inline constexpr const char *kLayerBackwardShapes =
     "sas_layer_backward_arg_shapes";
+inline constexpr const char *kLayerSaveShapes = "sas_layer_save_arg_shapes";
+inline constexpr const char *kLayerBackwardSavedShapes =
+    "sas_layer_backward_saved_arg_shapes";
 /// A string: empty where the library has the attention backward, else why
 /// it has none.
 inline constexpr const char *kBackwardNote = "sas_attention_backward_note";
@@ -62,6 +74,11 @@ inline constexpr int64_t kBatch = -1, kLength = -2;
 inline constexpr int kNumParameters = 22;
 inline constexpr int kNumLayerArgs = 3 + kNumParameters + 1;
 inline constexpr int kNumLayerBackwardArgs = 2 * (3 + kNumParameters) + 1;
+/// The saved values: the attention's output and its log-sum-exp.
+inline constexpr int kNumSaved = 2;
+inline constexpr int kNumLayerSaveArgs = kNumLayerArgs + kNumSaved;
+inline constexpr int kNumLayerBackwardSavedArgs =
+    kNumLayerBackwardArgs + kNumSaved;
 inline constexpr int kNumAttentionArgs = 4;
 inline constexpr int kNumAttentionLseArgs = 5;
 inline constexpr int kNumAttentionBackwardArgs = 9;

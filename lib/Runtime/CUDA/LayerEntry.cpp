@@ -35,6 +35,10 @@ struct EntryType<std::index_sequence<I...>> {
 };
 using LayerBackwardEntry = EntryType<
     std::make_index_sequence<mlir::sas::abi::kNumLayerBackwardArgs>>::type;
+using LayerSaveEntry = EntryType<
+    std::make_index_sequence<mlir::sas::abi::kNumLayerSaveArgs>>::type;
+using LayerBackwardSavedEntry = EntryType<
+    std::make_index_sequence<mlir::sas::abi::kNumLayerBackwardSavedArgs>>::type;
 } // namespace
 
 extern "C" {
@@ -53,6 +57,13 @@ __attribute__((weak)) void _mlir_ciface_sas_attention_backward_device(
 // Defined only where the library was built with the layer backward.
 __attribute__((weak)) LayerBackwardEntry _mlir_ciface_sas_layer_backward_device;
 __attribute__((weak)) extern const int64_t sas_layer_backward_arg_shapes[];
+// Defined only where it also has the training step's pair.
+__attribute__((weak)) LayerSaveEntry _mlir_ciface_sas_layer_save_device;
+__attribute__((weak)) LayerBackwardSavedEntry
+    _mlir_ciface_sas_layer_backward_saved_device;
+__attribute__((weak)) extern const int64_t sas_layer_save_arg_shapes[];
+__attribute__((weak)) extern const int64_t
+    sas_layer_backward_saved_arg_shapes[];
 extern const char sas_attention_backward_note[];
 extern const char sas_layer_backward_note[];
 __attribute__((weak)) extern const int64_t sas_attention_lse_arg_shapes[];
@@ -331,6 +342,121 @@ sas_layer_backward(const void *q, const void *k, const void *v,
                  sas_layer_backward_arg_shapes, B, T);
   callEntry(_mlir_ciface_sas_layer_backward_device, d,
             std::make_index_sequence<kNumLayerBackwardArgs>());
+  setCurrentStream(nullptr);
+  return hasError() ? 1 : 0;
+}
+
+/// Checks that the library has the training step's pair; records why not.
+static bool checkSavesAttention(const char *entry) {
+  if (!_mlir_ciface_sas_layer_backward_device) {
+    recordError(std::string(entry) + ": this library has no layer "
+                "backward: " + sas_layer_backward_note);
+    return false;
+  }
+  if (!_mlir_ciface_sas_layer_save_device) {
+    recordError(std::string(entry) +
+                ": this library keeps nothing from the forward: the cost "
+                "model's plan recomputes the attention at its sizes (use "
+                "sas_layer_forward and sas_layer_backward)");
+    return false;
+  }
+  return true;
+}
+
+/// Copies `count` pointers `from` to `to`; records which is null (`what`
+/// names them) and returns false.
+static bool copyPointers(const char *entry, const char *what,
+                         const void *const *from, const void **to,
+                         int count) {
+  if (!from) {
+    recordError(std::string(entry) + ": " + what + " must not be null");
+    return false;
+  }
+  for (int i = 0; i < count; ++i) {
+    if (!from[i]) {
+      recordError(std::string(entry) + ": " + what + "[" + std::to_string(i) +
+                  "] is null");
+      return false;
+    }
+    to[i] = from[i];
+  }
+  return true;
+}
+
+extern "C" SAS_EXPORT int
+sas_layer_forward_save(const void *q, const void *k, const void *v,
+                       const void *const *params, void *out,
+                       void *attention_out, void *lse, int64_t B, int64_t T,
+                       void *stream) {
+  constexpr const char *entry = "sas_layer_forward_save";
+  clearError();
+  if (!checkCall(entry, B, T, q, k, v, out) || !checkSavesAttention(entry))
+    return 1;
+  if (!attention_out || !lse) {
+    recordError(std::string(entry) + ": attention_out and lse must not be "
+                                     "null");
+    return 1;
+  }
+  // q, k, v, the parameters, out, attention_out, lse.
+  const void *buffers[kNumLayerSaveArgs] = {q, k, v};
+  if (!copyPointers(entry, "params", params, buffers + 3, kNumParameters))
+    return 1;
+  buffers[kNumLayerArgs - 1] = out;
+  buffers[kNumLayerArgs] = attention_out;
+  buffers[kNumLayerArgs + 1] = lse;
+  if (!checkAligned(entry, buffers, kNumLayerSaveArgs) || !ensureContext())
+    return 1;
+  setCurrentStream(static_cast<CUstream>(stream));
+  Descriptor d[kNumLayerSaveArgs];
+  setDescriptors(d, buffers, kNumLayerSaveArgs, sas_layer_save_arg_shapes, B,
+                 T);
+  callEntry(_mlir_ciface_sas_layer_save_device, d,
+            std::make_index_sequence<kNumLayerSaveArgs>());
+  setCurrentStream(nullptr);
+  return hasError() ? 1 : 0;
+}
+
+extern "C" SAS_EXPORT int sas_layer_backward_saved(
+    const void *q, const void *k, const void *v, const void *const *params,
+    const void *attention_out, const void *lse, const void *d_out, void *d_q,
+    void *d_k, void *d_v, void *const *d_params, int64_t B, int64_t T,
+    void *stream) {
+  constexpr const char *entry = "sas_layer_backward_saved";
+  clearError();
+  if (!d_out) {
+    recordError(std::string(entry) + ": d_out must not be null");
+    return 1;
+  }
+  if (!checkCall(entry, B, T, q, k, v, d_out) || !checkSavesAttention(entry))
+    return 1;
+  if (!attention_out || !lse || !d_q || !d_k || !d_v) {
+    recordError(std::string(entry) + ": attention_out, lse, d_q, d_k and "
+                                     "d_v must not be null");
+    return 1;
+  }
+  // q, k, v, the parameters, attention_out, lse, d_out, then the gradients
+  // of q, k, v and the parameters.
+  constexpr int numInputs = 3 + kNumParameters + kNumSaved + 1;
+  const void *buffers[kNumLayerBackwardSavedArgs] = {q, k, v};
+  if (!copyPointers(entry, "params", params, buffers + 3, kNumParameters) ||
+      !copyPointers(entry, "d_params", d_params, buffers + numInputs + 3,
+                    kNumParameters))
+    return 1;
+  buffers[3 + kNumParameters] = attention_out;
+  buffers[4 + kNumParameters] = lse;
+  buffers[numInputs - 1] = d_out;
+  buffers[numInputs] = d_q;
+  buffers[numInputs + 1] = d_k;
+  buffers[numInputs + 2] = d_v;
+  if (!checkAligned(entry, buffers, kNumLayerBackwardSavedArgs) ||
+      !ensureContext())
+    return 1;
+  setCurrentStream(static_cast<CUstream>(stream));
+  Descriptor d[kNumLayerBackwardSavedArgs];
+  setDescriptors(d, buffers, kNumLayerBackwardSavedArgs,
+                 sas_layer_backward_saved_arg_shapes, B, T);
+  callEntry(_mlir_ciface_sas_layer_backward_saved_device, d,
+            std::make_index_sequence<kNumLayerBackwardSavedArgs>());
   setCurrentStream(nullptr);
   return hasError() ? 1 : 0;
 }
