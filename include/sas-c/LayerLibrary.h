@@ -105,8 +105,8 @@ int sas_layer_backward(const void *q, const void *k, const void *v,
 /// call, saying why. Same conventions as sas_layer_forward.
 int sas_layer_forward_save(const void *q, const void *k, const void *v,
                            const void *const *params, void *out,
-                           void *attention_out, void *lse, int64_t B,
-                           int64_t T, void *stream);
+                           void *attention_out, void *lse, int64_t B, int64_t T,
+                           void *stream);
 
 /// sas_layer_backward, taking `attention_out` and `lse` from
 /// sas_layer_forward_save of the same q, k, v and parameters instead of
@@ -115,9 +115,9 @@ int sas_layer_forward_save(const void *q, const void *k, const void *v,
 int sas_layer_backward_saved(const void *q, const void *k, const void *v,
                              const void *const *params,
                              const void *attention_out, const void *lse,
-                             const void *d_out, void *d_q, void *d_k,
-                             void *d_v, void *const *d_params, int64_t B,
-                             int64_t T, void *stream);
+                             const void *d_out, void *d_q, void *d_k, void *d_v,
+                             void *const *d_params, int64_t B, int64_t T,
+                             void *stream);
 
 /// The message of the calling thread's last failed call ("" if none),
 /// naming the CUDA call and its error.

@@ -503,8 +503,7 @@ static void buildLayerTrainingEntryPoints(ModuleOp module,
         std::rotate(operands.begin() + numInputs,
                     operands.begin() + numInputs + abi::kNumSaved,
                     operands.end());
-        ValueRange gradients =
-            args.drop_front(numInputs + abi::kNumSaved + 1);
+        ValueRange gradients = args.drop_front(numInputs + abi::kNumSaved + 1);
         SmallVector<Type> resultTypes;
         for (Value buffer : gradients) {
           auto type = cast<MemRefType>(buffer.getType());

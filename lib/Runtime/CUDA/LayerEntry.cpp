@@ -59,11 +59,11 @@ __attribute__((weak)) LayerBackwardEntry _mlir_ciface_sas_layer_backward_device;
 __attribute__((weak)) extern const int64_t sas_layer_backward_arg_shapes[];
 // Defined only where it also has the training step's pair.
 __attribute__((weak)) LayerSaveEntry _mlir_ciface_sas_layer_save_device;
-__attribute__((weak)) LayerBackwardSavedEntry
-    _mlir_ciface_sas_layer_backward_saved_device;
+__attribute__((weak))
+LayerBackwardSavedEntry _mlir_ciface_sas_layer_backward_saved_device;
 __attribute__((weak)) extern const int64_t sas_layer_save_arg_shapes[];
-__attribute__((weak)) extern const int64_t
-    sas_layer_backward_saved_arg_shapes[];
+__attribute__((
+    weak)) extern const int64_t sas_layer_backward_saved_arg_shapes[];
 extern const char sas_attention_backward_note[];
 extern const char sas_layer_backward_note[];
 __attribute__((weak)) extern const int64_t sas_attention_lse_arg_shapes[];
@@ -349,8 +349,10 @@ sas_layer_backward(const void *q, const void *k, const void *v,
 /// Checks that the library has the training step's pair; records why not.
 static bool checkSavesAttention(const char *entry) {
   if (!_mlir_ciface_sas_layer_backward_device) {
-    recordError(std::string(entry) + ": this library has no layer "
-                "backward: " + sas_layer_backward_note);
+    recordError(std::string(entry) +
+                ": this library has no layer "
+                "backward: " +
+                sas_layer_backward_note);
     return false;
   }
   if (!_mlir_ciface_sas_layer_save_device) {
@@ -366,8 +368,7 @@ static bool checkSavesAttention(const char *entry) {
 /// Copies `count` pointers `from` to `to`; records which is null (`what`
 /// names them) and returns false.
 static bool copyPointers(const char *entry, const char *what,
-                         const void *const *from, const void **to,
-                         int count) {
+                         const void *const *from, const void **to, int count) {
   if (!from) {
     recordError(std::string(entry) + ": " + what + " must not be null");
     return false;
@@ -383,11 +384,12 @@ static bool copyPointers(const char *entry, const char *what,
   return true;
 }
 
-extern "C" SAS_EXPORT int
-sas_layer_forward_save(const void *q, const void *k, const void *v,
-                       const void *const *params, void *out,
-                       void *attention_out, void *lse, int64_t B, int64_t T,
-                       void *stream) {
+extern "C" SAS_EXPORT int sas_layer_forward_save(const void *q, const void *k,
+                                                 const void *v,
+                                                 const void *const *params,
+                                                 void *out, void *attention_out,
+                                                 void *lse, int64_t B,
+                                                 int64_t T, void *stream) {
   constexpr const char *entry = "sas_layer_forward_save";
   clearError();
   if (!checkCall(entry, B, T, q, k, v, out) || !checkSavesAttention(entry))
@@ -416,11 +418,12 @@ sas_layer_forward_save(const void *q, const void *k, const void *v,
   return hasError() ? 1 : 0;
 }
 
-extern "C" SAS_EXPORT int sas_layer_backward_saved(
-    const void *q, const void *k, const void *v, const void *const *params,
-    const void *attention_out, const void *lse, const void *d_out, void *d_q,
-    void *d_k, void *d_v, void *const *d_params, int64_t B, int64_t T,
-    void *stream) {
+extern "C" SAS_EXPORT int
+sas_layer_backward_saved(const void *q, const void *k, const void *v,
+                         const void *const *params, const void *attention_out,
+                         const void *lse, const void *d_out, void *d_q,
+                         void *d_k, void *d_v, void *const *d_params, int64_t B,
+                         int64_t T, void *stream) {
   constexpr const char *entry = "sas_layer_backward_saved";
   clearError();
   if (!d_out) {
