@@ -238,30 +238,20 @@ def _flops(q, heads, sim_heads, head_dim, sim_head_dim, kernel, causal,
 try:
     from torch.utils.flop_counter import register_flop_formula
 
-    @register_flop_formula(torch.ops.sas.layer)
-    def _(q, k, v, params, heads, sim_heads, head_dim, sim_head_dim, kernel,
-          causal, scale, out_shape=None, **kwargs):
-        return _flops(q, heads, sim_heads, head_dim, sim_head_dim, kernel,
-                      causal, backward=False)
+    def _register_flops(op, backward, saved=False):
+        # The sizes are each op's last seven arguments.
+        @register_flop_formula(op)
+        def _(q, *args, out_shape=None, **kwargs):
+            heads, sim_heads, head_dim, sim_head_dim, kernel, causal, _ = \
+                args[-7:]
+            return _flops(q, heads, sim_heads, head_dim, sim_head_dim,
+                          kernel, causal, backward, saved)
 
-    @register_flop_formula(torch.ops.sas.layer_backward)
-    def _(q, k, v, params, d_out, heads, sim_heads, head_dim, sim_head_dim,
-          kernel, causal, scale, out_shape=None, **kwargs):
-        return _flops(q, heads, sim_heads, head_dim, sim_head_dim, kernel,
-                      causal, backward=True)
-
-    @register_flop_formula(torch.ops.sas.layer_train)
-    def _(q, k, v, params, heads, sim_heads, head_dim, sim_head_dim, kernel,
-          causal, scale, out_shape=None, **kwargs):
-        return _flops(q, heads, sim_heads, head_dim, sim_head_dim, kernel,
-                      causal, backward=False)
-
-    @register_flop_formula(torch.ops.sas.layer_backward_saved)
-    def _(q, k, v, params, attention_out, lse, d_out, heads, sim_heads,
-          head_dim, sim_head_dim, kernel, causal, scale, out_shape=None,
-          **kwargs):
-        return _flops(q, heads, sim_heads, head_dim, sim_head_dim, kernel,
-                      causal, backward=True, saved=True)
+    _register_flops(torch.ops.sas.layer, backward=False)
+    _register_flops(torch.ops.sas.layer_train, backward=False)
+    _register_flops(torch.ops.sas.layer_backward, backward=True)
+    _register_flops(torch.ops.sas.layer_backward_saved, backward=True,
+                    saved=True)
 except ImportError:  # PyTorch before custom FLOP formulas
     pass
 

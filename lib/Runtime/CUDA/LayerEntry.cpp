@@ -161,6 +161,29 @@ static bool checkAligned(const char *entry, const void *const *buffers,
   return true;
 }
 
+/// Calls `entry` with a pointer to each of the descriptors `d`.
+template <typename Entry, size_t... I>
+static void callEntry(Entry *entry, Descriptor *d, std::index_sequence<I...>) {
+  entry(&d[I]...);
+}
+
+/// What every entry does once its arguments are checked: checks that the
+/// buffers are aligned, then runs `entry` on their descriptors (from the
+/// shape table `shapes`) on `stream`. Returns the entry's status.
+template <typename Entry, size_t N>
+static int runEntry(const char *name, Entry *entry,
+                    const void *const (&buffers)[N], const int64_t *shapes,
+                    int64_t B, int64_t T, void *stream) {
+  if (!checkAligned(name, buffers, N) || !ensureContext())
+    return 1;
+  setCurrentStream(static_cast<CUstream>(stream));
+  Descriptor d[N];
+  setDescriptors(d, buffers, N, shapes, B, T);
+  callEntry(entry, d, std::make_index_sequence<N>());
+  setCurrentStream(nullptr);
+  return hasError() ? 1 : 0;
+}
+
 #define SAS_EXPORT __attribute__((visibility("default")))
 
 extern "C" SAS_EXPORT int sas_layer_forward(const void *q, const void *k,
@@ -185,18 +208,8 @@ extern "C" SAS_EXPORT int sas_layer_forward(const void *q, const void *k,
   for (int i = 0; i < kNumParameters; ++i)
     buffers[3 + i] = params[i];
   buffers[kNumLayerArgs - 1] = out;
-  if (!checkAligned("sas_layer_forward", buffers, kNumLayerArgs) ||
-      !ensureContext())
-    return 1;
-  setCurrentStream(static_cast<CUstream>(stream));
-  Descriptor d[kNumLayerArgs];
-  setDescriptors(d, buffers, kNumLayerArgs, sas_layer_arg_shapes, B, T);
-  _mlir_ciface_sas_layer_device(
-      &d[0], &d[1], &d[2], &d[3], &d[4], &d[5], &d[6], &d[7], &d[8], &d[9],
-      &d[10], &d[11], &d[12], &d[13], &d[14], &d[15], &d[16], &d[17], &d[18],
-      &d[19], &d[20], &d[21], &d[22], &d[23], &d[24], &d[25]);
-  setCurrentStream(nullptr);
-  return hasError() ? 1 : 0;
+  return runEntry("sas_layer_forward", _mlir_ciface_sas_layer_device, buffers,
+                  sas_layer_arg_shapes, B, T, stream);
 }
 
 extern "C" SAS_EXPORT int sas_attention_forward(const void *q, const void *k,
@@ -205,17 +218,10 @@ extern "C" SAS_EXPORT int sas_attention_forward(const void *q, const void *k,
                                                 void *stream) {
   clearError();
   const void *buffers[kNumAttentionArgs] = {q, k, v, out};
-  if (!checkCall("sas_attention_forward", B, T, q, k, v, out) ||
-      !checkAligned("sas_attention_forward", buffers, kNumAttentionArgs) ||
-      !ensureContext())
+  if (!checkCall("sas_attention_forward", B, T, q, k, v, out))
     return 1;
-  setCurrentStream(static_cast<CUstream>(stream));
-  Descriptor d[kNumAttentionArgs];
-  setDescriptors(d, buffers, kNumAttentionArgs, sas_attention_arg_shapes, B,
-                 T);
-  _mlir_ciface_sas_attention_device(&d[0], &d[1], &d[2], &d[3]);
-  setCurrentStream(nullptr);
-  return hasError() ? 1 : 0;
+  return runEntry("sas_attention_forward", _mlir_ciface_sas_attention_device,
+                  buffers, sas_attention_arg_shapes, B, T, stream);
 }
 
 /// Checks that the library has the attention backward and that none of
@@ -246,18 +252,11 @@ extern "C" SAS_EXPORT int sas_attention_forward_lse(const void *q,
   static const char *const names[] = {"q", "k", "v", "out", "lse"};
   if (!checkCall("sas_attention_forward_lse", B, T, q, k, v, out) ||
       !checkBackwardCall("sas_attention_forward_lse", buffers, names,
-                         kNumAttentionLseArgs) ||
-      !checkAligned("sas_attention_forward_lse", buffers,
-                    kNumAttentionLseArgs) ||
-      !ensureContext())
+                         kNumAttentionLseArgs))
     return 1;
-  setCurrentStream(static_cast<CUstream>(stream));
-  Descriptor d[kNumAttentionLseArgs];
-  setDescriptors(d, buffers, kNumAttentionLseArgs, sas_attention_lse_arg_shapes,
-                 B, T);
-  _mlir_ciface_sas_attention_lse_device(&d[0], &d[1], &d[2], &d[3], &d[4]);
-  setCurrentStream(nullptr);
-  return hasError() ? 1 : 0;
+  return runEntry("sas_attention_forward_lse",
+                  _mlir_ciface_sas_attention_lse_device, buffers,
+                  sas_attention_lse_arg_shapes, B, T, stream);
 }
 
 extern "C" SAS_EXPORT int
@@ -272,25 +271,11 @@ sas_attention_backward(const void *q, const void *k, const void *v,
                                       "d_out", "d_q", "d_k", "d_v"};
   if (!checkCall("sas_attention_backward", B, T, q, k, v, out) ||
       !checkBackwardCall("sas_attention_backward", buffers, names,
-                         kNumAttentionBackwardArgs) ||
-      !checkAligned("sas_attention_backward", buffers,
-                    kNumAttentionBackwardArgs) ||
-      !ensureContext())
+                         kNumAttentionBackwardArgs))
     return 1;
-  setCurrentStream(static_cast<CUstream>(stream));
-  Descriptor d[kNumAttentionBackwardArgs];
-  setDescriptors(d, buffers, kNumAttentionBackwardArgs,
-                 sas_attention_backward_arg_shapes, B, T);
-  _mlir_ciface_sas_attention_backward_device(&d[0], &d[1], &d[2], &d[3], &d[4],
-                                             &d[5], &d[6], &d[7], &d[8]);
-  setCurrentStream(nullptr);
-  return hasError() ? 1 : 0;
-}
-
-/// Calls `entry` with a pointer to each of the descriptors `d`.
-template <typename Entry, size_t... I>
-static void callEntry(Entry *entry, Descriptor *d, std::index_sequence<I...>) {
-  entry(&d[I]...);
+  return runEntry("sas_attention_backward",
+                  _mlir_ciface_sas_attention_backward_device, buffers,
+                  sas_attention_backward_arg_shapes, B, T, stream);
 }
 
 extern "C" SAS_EXPORT int
@@ -333,17 +318,8 @@ sas_layer_backward(const void *q, const void *k, const void *v,
     buffers[3 + i] = params[i];
     buffers[numInputs + 3 + i] = d_params[i];
   }
-  if (!checkAligned("sas_layer_backward", buffers, kNumLayerBackwardArgs) ||
-      !ensureContext())
-    return 1;
-  setCurrentStream(static_cast<CUstream>(stream));
-  Descriptor d[kNumLayerBackwardArgs];
-  setDescriptors(d, buffers, kNumLayerBackwardArgs,
-                 sas_layer_backward_arg_shapes, B, T);
-  callEntry(_mlir_ciface_sas_layer_backward_device, d,
-            std::make_index_sequence<kNumLayerBackwardArgs>());
-  setCurrentStream(nullptr);
-  return hasError() ? 1 : 0;
+  return runEntry("sas_layer_backward", _mlir_ciface_sas_layer_backward_device,
+                  buffers, sas_layer_backward_arg_shapes, B, T, stream);
 }
 
 /// Checks that the library has the training step's pair; records why not.
@@ -406,16 +382,8 @@ extern "C" SAS_EXPORT int sas_layer_forward_save(const void *q, const void *k,
   buffers[kNumLayerArgs - 1] = out;
   buffers[kNumLayerArgs] = attention_out;
   buffers[kNumLayerArgs + 1] = lse;
-  if (!checkAligned(entry, buffers, kNumLayerSaveArgs) || !ensureContext())
-    return 1;
-  setCurrentStream(static_cast<CUstream>(stream));
-  Descriptor d[kNumLayerSaveArgs];
-  setDescriptors(d, buffers, kNumLayerSaveArgs, sas_layer_save_arg_shapes, B,
-                 T);
-  callEntry(_mlir_ciface_sas_layer_save_device, d,
-            std::make_index_sequence<kNumLayerSaveArgs>());
-  setCurrentStream(nullptr);
-  return hasError() ? 1 : 0;
+  return runEntry(entry, _mlir_ciface_sas_layer_save_device, buffers,
+                  sas_layer_save_arg_shapes, B, T, stream);
 }
 
 extern "C" SAS_EXPORT int
@@ -451,17 +419,8 @@ sas_layer_backward_saved(const void *q, const void *k, const void *v,
   buffers[numInputs] = d_q;
   buffers[numInputs + 1] = d_k;
   buffers[numInputs + 2] = d_v;
-  if (!checkAligned(entry, buffers, kNumLayerBackwardSavedArgs) ||
-      !ensureContext())
-    return 1;
-  setCurrentStream(static_cast<CUstream>(stream));
-  Descriptor d[kNumLayerBackwardSavedArgs];
-  setDescriptors(d, buffers, kNumLayerBackwardSavedArgs,
-                 sas_layer_backward_saved_arg_shapes, B, T);
-  callEntry(_mlir_ciface_sas_layer_backward_saved_device, d,
-            std::make_index_sequence<kNumLayerBackwardSavedArgs>());
-  setCurrentStream(nullptr);
-  return hasError() ? 1 : 0;
+  return runEntry(entry, _mlir_ciface_sas_layer_backward_saved_device, buffers,
+                  sas_layer_backward_saved_arg_shapes, B, T, stream);
 }
 
 extern "C" SAS_EXPORT const char *sas_layer_config(void) {
