@@ -93,16 +93,18 @@ def json_kind(data):
     (attention.py check), profile (kernel_profile.py), sweep and parity
     (sweep.py), backward_check and backward_bench (attention_backward.py),
     layer_backward_check and layer_backward_bench (layer_backward.py),
-    training (examples/train_tiny_lm.py), or None."""
+    training (examples/train_tiny_lm.py), training_profile
+    (training_profile.py), or None."""
     if isinstance(data, list) and data and "kernels" in data[0]:
         return "profile"
     if isinstance(data, dict) and "kernels" in data:
         return "profile"
     if isinstance(data, dict) and data.get("kind") in (
             "sweep", "parity", "backward_check", "backward_bench",
-            "layer_backward_check", "layer_backward_bench", "training"):
+            "layer_backward_check", "layer_backward_bench", "training",
+            "training_profile"):
         # sweep.py (--parity), attention_backward.py, layer_backward.py,
-        # examples/train_tiny_lm.py
+        # examples/train_tiny_lm.py, training_profile.py
         return data["kind"]
     if isinstance(data, dict) and "losses" in data and "attention" in data:
         return "training"  # train_tiny_lm.py before it wrote its kind
@@ -361,6 +363,15 @@ def training_from_json(data):
     return out
 
 
+def training_profile_from_json(data):
+    """training_profile.py: a step's wall and kernel time, and its slowest
+    kernels."""
+    return picked(data, "attention", "batch", "seq_len", "layers",
+                  "wall_ms_per_step", "kernels_per_step",
+                  "kernel_ms_per_step", "sas_ops_host_ms_per_step",
+                  "top_kernels_us_per_step")
+
+
 FROM_JSON = {"layer": layer_from_json, "attention": attention_from_json,
              "profile": profile_from_json, "check": check_from_json,
              "attention_check": attention_check_from_json,
@@ -369,7 +380,8 @@ FROM_JSON = {"layer": layer_from_json, "attention": attention_from_json,
              "backward_bench": backward_bench_from_json,
              "layer_backward_check": layer_backward_check_from_json,
              "layer_backward_bench": layer_backward_bench_from_json,
-             "training": training_from_json}
+             "training": training_from_json,
+             "training_profile": training_profile_from_json}
 
 
 # --- logs ------------------------------------------------------------------

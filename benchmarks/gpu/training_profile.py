@@ -99,7 +99,7 @@ def main():
         names[e["name"]] = names.get(e["name"], 0.0) + e["dur"] / steps
     host_sas = sum(b - a for a, b in sas_spans) / steps
     result = {
-        "attention": args.attention, "batch": args.batch,
+        "kind": "training_profile", "attention": args.attention, "batch": args.batch,
         "seq_len": args.seq_len, "layers": args.layers,
         "wall_ms_per_step": timed, "kernels_per_step": len(kernels) / steps,
         "kernel_ms_per_step": {k: v / 1e3 for k, v in groups.items()},
