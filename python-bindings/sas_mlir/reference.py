@@ -74,26 +74,32 @@ def peaa(o, w, b):
     return np.mean(groups, axis=0)
 
 
-def sas_layer(q, k, v, params, causal=True, scale=None):
-    """params: dict from PyTorch state-dict key to array."""
+def sas_layer(q, k, v, params, causal=True, scale=None, stored=None):
+    """params: dict from PyTorch state-dict key to array. `stored`, where
+    given, maps each tensor a 16-bit layer stores between its steps (the
+    head simulations' S, the feature simulations' Z, the attention's O) to
+    the values it keeps (rounded to its storage type)."""
     p = {name: np.asarray(a, np.float64) for name, a in params.items()}
     q, k, v = (np.asarray(a, np.float64) for a in (q, k, v))
+    keep = (lambda x: np.asarray(stored(x), np.float64)) if stored else (
+        lambda x: x)
 
     def stream(name, x, feature):
-        s = head_sim(x, p[f"sas_{name}.0.weight"], p[f"sas_{name}.0.bias"],
-                     p[f"sas_{name}.1.process.weight"],
-                     p[f"sas_{name}.1.process.bias"])
+        s = keep(head_sim(x, p[f"sas_{name}.0.weight"],
+                          p[f"sas_{name}.0.bias"],
+                          p[f"sas_{name}.1.process.weight"],
+                          p[f"sas_{name}.1.process.bias"]))
         if not feature:
             return s
-        return feature_sim(s, p[f"sas_{name}.2.weight"],
-                           p[f"sas_{name}.2.bias"],
-                           p[f"sas_{name}.3.process.weight"],
-                           p[f"sas_{name}.3.process.bias"])
+        return keep(feature_sim(s, p[f"sas_{name}.2.weight"],
+                                p[f"sas_{name}.2.bias"],
+                                p[f"sas_{name}.3.process.weight"],
+                                p[f"sas_{name}.3.process.bias"]))
 
     zq, zk, sv = stream("q", q, True), stream("k", k, True), stream("v", v, False)
     if scale is None:
         scale = 1.0 / np.sqrt(zq.shape[-1])
-    o = attention(zq, zk, sv, causal, scale)
+    o = keep(attention(zq, zk, sv, causal, scale))
     return peaa(o, p["output_dense.weight"], p["output_dense.bias"])
 
 
