@@ -35,6 +35,12 @@ namespace {
 /// (the H100 holds 270,336); the 128 x 128 and 768 x 768 weights keep 4 x 8.
 constexpr int64_t kMinTilesPerTokenChunk = 64;
 
+/// The bytes of the narrowest operand an elementwise thread tile spans: one
+/// 16-byte access (ld.global.v4), the widest a thread issues.
+constexpr int64_t kVectorBytes = 16;
+/// The longest innermost reduction a thread does alone (a row of d_O o).
+constexpr int64_t kMaxRowReduction = 256;
+
 struct SASGPUThreadTilePass
     : sas::impl::SASGPUThreadTileBase<SASGPUThreadTilePass> {
   using Base::Base;
@@ -95,6 +101,73 @@ struct SASGPUThreadTilePass
     return tiles;
   }
 
+  /// The forall tile of a loop whose innermost dimension every operand
+  /// reads or writes contiguously, or nullopt: elementwise ops (fills,
+  /// casts, roundings, broadcasts) get kVectorBytes of it a thread, an op
+  /// reducing that dimension alone (a row sum) all of it. Lowered as they
+  /// are, each element is one thread with its own 2- or 4-byte access.
+  std::optional<SmallVector<int64_t>> getVectorTile(linalg::LinalgOp op) const {
+    if (op->getParentOfType<scf::ForallOp>() || op.getNumLoops() == 0)
+      return std::nullopt;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    unsigned inner = op.getNumLoops() - 1;
+    if (ShapedType::isDynamic(ranges[inner]))
+      return std::nullopt;
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    bool reduces = iterators[inner] == utils::IteratorType::reduction;
+    if (op.getNumReductionLoops() != (reduces ? 1u : 0u) ||
+        (reduces && ranges[inner] > kMaxRowReduction))
+      return std::nullopt;
+    // Each operand's innermost dimension is the loop's, or the operand does
+    // not use the loop's at all (a broadcast along it).
+    int64_t elementBytes = 16;
+    for (OpOperand &operand : op->getOpOperands()) {
+      AffineMap map = op.getMatchingIndexingMap(&operand);
+      for (auto [i, result] : llvm::enumerate(map.getResults()))
+        if (result.isFunctionOfDim(inner) &&
+            (i + 1 != map.getNumResults() ||
+             result != getAffineDimExpr(inner, op.getContext())))
+          return std::nullopt;
+      Type element = getElementTypeOrSelf(operand.get().getType());
+      if (!element.isIntOrFloat())
+        return std::nullopt;
+      elementBytes = std::min<int64_t>(elementBytes,
+                                       element.getIntOrFloatBitWidth() / 8);
+    }
+    int64_t width = largestDivisorAtMost(
+        ranges[inner], std::max<int64_t>(1, kVectorBytes / elementBytes));
+    if (!reduces && (width == 1 || !llvm::isPowerOf2_64(width)))
+      return std::nullopt;
+    SmallVector<int64_t> tile(ranges.size(), 1);
+    tile[inner] = reduces ? 0 : width;
+    // One tile in all would be a one-iteration forall, which folds away and
+    // would leave the vector ops in host code: such an op stays a kernel of
+    // its elements.
+    bool dynamic = false;
+    int64_t tiles = 1;
+    for (auto [range, size] : llvm::zip(ranges, tile)) {
+      dynamic |= ShapedType::isDynamic(range);
+      if (!ShapedType::isDynamic(range) && size)
+        tiles *= range / size;
+    }
+    if (!dynamic && tiles == 1)
+      return std::nullopt;
+    return tile;
+  }
+
+  /// Whether `op` is a fill whose result only contraction tiles take: it
+  /// moves into their tiles, where it folds into the accumulator.
+  bool isFusedIntoContraction(linalg::LinalgOp op) const {
+    if (!isa<linalg::FillOp>(op.getOperation()) || op->getNumResults() != 1 ||
+        op->getResult(0).use_empty())
+      return false;
+    return llvm::all_of(op->getResult(0).getUsers(), [&](Operation *user) {
+      auto linalgOp = dyn_cast<linalg::LinalgOp>(user);
+      return linalgOp && linalgOp.getNumReductionLoops() > 0 &&
+             getTiles(linalgOp).has_value();
+    });
+  }
+
   void runOnOperation() override {
     if (rowTile <= 0 || columnTile <= 0 || reductionTile <= 0) {
       getOperation()->emitError(
@@ -104,12 +177,44 @@ struct SASGPUThreadTilePass
     MLIRContext *ctx = &getContext();
     IRRewriter rewriter(ctx);
     SmallVector<linalg::LinalgOp> ops;
+    // Contractions on tensors; elementwise ops also on the buffers that the
+    // kernel-op conversions write (their sums' fills and roundings).
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (op.hasPureTensorSemantics() && op.getNumReductionLoops() > 0)
+      if (op.hasPureTensorSemantics() || op.hasPureBufferSemantics())
         ops.push_back(op);
     });
 
+    // Elementwise ops and row sums first: a contraction's tile below fuses
+    // the fill of its output, which must still be there.
+    SmallVector<linalg::LinalgOp> contractions;
     for (linalg::LinalgOp op : ops) {
+      if (op.getNumReductionLoops() > 0 && op.hasPureTensorSemantics() &&
+          getTiles(op)) {
+        contractions.push_back(op);
+        continue;
+      }
+      if (isFusedIntoContraction(op))
+        continue;
+      std::optional<SmallVector<int64_t>> tile = getVectorTile(op);
+      if (!tile)
+        continue;
+      rewriter.setInsertionPoint(op);
+      scf::SCFTilingOptions options;
+      options.setTileSizes(getAsIndexOpFoldResult(ctx, *tile));
+      options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+      FailureOr<scf::SCFTilingResult> perThread =
+          scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()),
+                            options);
+      if (failed(perThread))
+        continue;
+      if (op->getNumResults())
+        rewriter.replaceOp(op, perThread->replacements);
+      else
+        rewriter.eraseOp(op);
+      sas::vectorizeRegisterTile(rewriter, perThread->tiledOps.back());
+    }
+
+    for (linalg::LinalgOp op : contractions) {
       std::optional<Tiles> tiles = getTiles(op);
       if (!tiles)
         continue;

@@ -45,3 +45,22 @@ func.func @shifted(%a: memref<?x66xf32>, %r: index, %j: index) -> vector<4xf32> 
   %v = vector.transfer_read %a[%r, %col], %pad {in_bounds = [true]} : memref<?x66xf32>, vector<4xf32>
   return %v : vector<4xf32>
 }
+
+// An elementwise thread tile reads through the subview of its forall
+// iteration (a dynamic offset): folded into the load's indices, the
+// forall's step of 8 proves 16 bytes of bf16.
+// CHECK-LABEL: func.func @subview_tile
+// CHECK: vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<?x128xbf16>, vector<8xbf16>
+// CHECK: vector.store {{.*}} {alignment = 16 : i64} : memref<?x128xf32>, vector<8xf32>
+func.func @subview_tile(%a: memref<?x128xbf16>, %b: memref<?x128xf32>, %n: index) {
+  %pad = arith.constant 0.0 : bf16
+  %c0 = arith.constant 0 : index
+  scf.forall (%i, %j) = (0, 0) to (%n, 128) step (1, 8) {
+    %sa = memref.subview %a[%i, %j] [1, 8] [1, 1] : memref<?x128xbf16> to memref<8xbf16, strided<[1], offset: ?>>
+    %sb = memref.subview %b[%i, %j] [1, 8] [1, 1] : memref<?x128xf32> to memref<8xf32, strided<[1], offset: ?>>
+    %v = vector.transfer_read %sa[%c0], %pad {in_bounds = [true]} : memref<8xbf16, strided<[1], offset: ?>>, vector<8xbf16>
+    %w = arith.extf %v : vector<8xbf16> to vector<8xf32>
+    vector.transfer_write %w, %sb[%c0] {in_bounds = [true]} : vector<8xf32>, memref<8xf32, strided<[1], offset: ?>>
+  }
+  return
+}

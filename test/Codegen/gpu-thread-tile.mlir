@@ -157,6 +157,93 @@ func.func @left_alone(%x: tensor<?x64xf32>, %init: tensor<64xf32>, %a: tensor<4x
 
 // -----
 
+// Elementwise ops, also on buffers (the kernel ops' conversions write their
+// fills and roundings so): 16 bytes of the narrowest operand a thread, as
+// one vector.
+// CHECK-LABEL: func.func @round_elementwise
+// CHECK: scf.forall (%{{.*}}, %{{.*}}, %[[J:.*]]) = (0, 0, 0) to (%{{.*}}, 24, 128) step (1, 1, 8)
+// CHECK: %[[V:.*]] = vector.transfer_read {{.*}} vector<8xf32>
+// CHECK: %[[R:.*]] = arith.truncf %[[V]] : vector<8xf32> to vector<8xbf16>
+// CHECK: vector.transfer_write %[[R]]
+#e = affine_map<(b, n, e) -> (b, n, e)>
+func.func @round_elementwise(%x: memref<?x24x128xf32>, %y: memref<?x24x128xbf16>) {
+  linalg.generic {indexing_maps = [#e, #e], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : memref<?x24x128xf32>) outs(%y : memref<?x24x128xbf16>) {
+  ^bb0(%a: f32, %b: bf16):
+    %t = arith.truncf %a : f32 to bf16
+    linalg.yield %t : bf16
+  }
+  return
+}
+
+// -----
+
+// A fill of f32: four elements a thread.
+// CHECK-LABEL: func.func @fill_buffer
+// CHECK: scf.forall {{.*}} to (%{{.*}}, 128) step (1, 4)
+// CHECK: vector.transfer_write {{.*}} vector<4xf32>
+func.func @fill_buffer(%x: memref<?x128xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%x : memref<?x128xf32>)
+  return
+}
+
+// -----
+
+// A sum of the innermost dimension alone (rowsum(d_O o)): a row a thread,
+// read as vectors.
+// CHECK-LABEL: func.func @row_sum
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) in (%{{.*}}, 24)
+// CHECK-COUNT-2: vector.transfer_read {{.*}} vector<64xbf16>
+#r = affine_map<(t, n, e) -> (t, n, e)>
+#o = affine_map<(t, n, e) -> (t, n)>
+func.func @row_sum(%a: memref<?x24x64xbf16>, %b: memref<?x24x64xbf16>, %s: memref<?x24xf32>) {
+  linalg.generic {indexing_maps = [#r, #r, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<?x24x64xbf16>, memref<?x24x64xbf16>) outs(%s : memref<?x24xf32>) {
+  ^bb0(%x: bf16, %y: bf16, %acc: f32):
+    %xf = arith.extf %x : bf16 to f32
+    %yf = arith.extf %y : bf16 to f32
+    %m = arith.mulf %xf, %yf : f32
+    %r = arith.addf %acc, %m : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// Left as they are: an op that is one tile in all (its forall would fold
+// away, leaving the vectors in host code), one whose operand reads the
+// innermost loop dimension with a stride (a transpose), and one whose
+// innermost size no power of two divides (a kernel tap of 3).
+// CHECK-LABEL: func.func @elementwise_left_alone
+// CHECK-NOT: scf.forall
+// CHECK-NOT: vector.
+#id = affine_map<(i, j) -> (i, j)>
+#tr = affine_map<(i, j) -> (j, i)>
+func.func @elementwise_left_alone(%a: memref<4xf32>, %b: memref<4xbf16>, %c: memref<64x64xf32>, %d: memref<64x64xf32>, %e: memref<24x3xf32>, %f: memref<24x3xbf16>) {
+  linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>], iterator_types = ["parallel"]}
+      ins(%a : memref<4xf32>) outs(%b : memref<4xbf16>) {
+  ^bb0(%x: f32, %y: bf16):
+    %t = arith.truncf %x : f32 to bf16
+    linalg.yield %t : bf16
+  }
+  linalg.generic {indexing_maps = [#tr, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<64x64xf32>) outs(%d : memref<64x64xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    linalg.yield %x : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%e : memref<24x3xf32>) outs(%f : memref<24x3xbf16>) {
+  ^bb0(%x: f32, %y: bf16):
+    %t = arith.truncf %x : f32 to bf16
+    linalg.yield %t : bf16
+  }
+  return
+}
+
+// -----
+
 func.func @bad_tile(%x: tensor<4xf32>) -> tensor<4xf32> {
   return %x : tensor<4xf32>
 }

@@ -143,6 +143,15 @@ def SASGPUThreadTile : Pass<"sas-gpu-thread-tile", "func::FuncOp"> {
     not above its target. Ops inside a block-mapped `scf.forall` (the
     attention's tiles), with dynamic reduction sizes, whose tile would be a
     single element or that are not contractions are left as they are.
+
+    Elementwise ops (fills, casts, roundings, broadcasts), also on the
+    buffers that the kernel ops' conversions write, and sums of the
+    innermost dimension alone (rowsum(d_O o)) are tiled the same way where
+    every operand reads or writes the innermost loop dimension contiguously
+    (or not at all): 16 bytes of the narrowest operand a thread (a power of
+    two elements dividing the dimension), or the whole row of a sum, as
+    one vector; `sas-gpu-lower-vectors` then issues 16-byte loads and
+    stores. An op that would be one tile in all is left as it is.
   }];
   let options = [
     Option<"rowTile", "row-tile", "int64_t",
