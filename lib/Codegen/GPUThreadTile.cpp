@@ -131,8 +131,8 @@ struct SASGPUThreadTilePass
       Type element = getElementTypeOrSelf(operand.get().getType());
       if (!element.isIntOrFloat())
         return std::nullopt;
-      elementBytes = std::min<int64_t>(elementBytes,
-                                       element.getIntOrFloatBitWidth() / 8);
+      elementBytes =
+          std::min<int64_t>(elementBytes, element.getIntOrFloatBitWidth() / 8);
     }
     int64_t width = largestDivisorAtMost(
         ranges[inner], std::max<int64_t>(1, kVectorBytes / elementBytes));
@@ -202,9 +202,8 @@ struct SASGPUThreadTilePass
       scf::SCFTilingOptions options;
       options.setTileSizes(getAsIndexOpFoldResult(ctx, *tile));
       options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-      FailureOr<scf::SCFTilingResult> perThread =
-          scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()),
-                            options);
+      FailureOr<scf::SCFTilingResult> perThread = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
       if (failed(perThread))
         continue;
       if (op->getNumResults())
