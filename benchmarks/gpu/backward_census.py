@@ -87,6 +87,12 @@ def main():
             kinds["loop (a reduction or a product)"] += 1
         else:
             kinds["flat (copy, fill, cast, mask)"] += 1
+        if "_loop_" in name:
+            loads["glue vector"] += len(re.findall(
+                r"\b(?:ld\.global(?:\.nc)?|st\.global)\.v[248]\.", ptx))
+            loads["glue scalar"] += len(re.findall(
+                r"\b(?:ld\.global(?:\.nc)?|st\.global)\."
+                r"(?:b|f|u|s)(?:16|32|64)\b", ptx))
         if "_loop_" in name and fmas:
             loads["vector"] += len(re.findall(
                 r"\bld\.global(?:\.nc)?\.v[24]\.", ptx))
@@ -98,6 +104,8 @@ def main():
           f"{sum(kinds.values())} kernels")
     for kind, n in kinds.most_common():
         print(f"  {n:4d}  {kind}")
+    print(f"  global loads and stores in the PTX of the loops: "
+          f"{loads['glue vector']} vectors, {loads['glue scalar']} scalar")
     print(f"  loads in the PTX of the {loads['kernels']} multiply-adding loop "
           f"kernels: {loads['vector']} 16-byte or 8-byte vectors, "
           f"{loads['scalar']} scalar")
