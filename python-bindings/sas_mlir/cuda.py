@@ -429,6 +429,9 @@ class LayerLibrary:
         attention (sas_layer_forward_save); written into the tensors given.
         Not recorded by autograd."""
         self._require_saves()
+        self._refuse_grad([("q", q), ("k", k), ("v", v)]
+                          + [(f"state_dict['{n}']", t)
+                             for n, t in state_dict.items()])
         batch, seq_len, output_shape = self._check_inputs(q, k, v, None, "q")
         pointers = self._parameter_pointers(state_dict, q.device)
         o_shape, lse_shape = self._saved_shapes(q)

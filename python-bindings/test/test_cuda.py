@@ -177,3 +177,16 @@ def test_attention_backward_needs_new_library(library, monkeypatch):
     with pytest.raises(RuntimeError, match="layer.so: the library lacks "
                        "sas_attention_backward: it predates"):
         library.attention_backward(None, None, None, None, None, None)
+
+
+def test_training_pair_needs_layer_backward(library):
+    # Built without --backward: no training step's pair, and the calls say
+    # why before any argument is looked at.
+    assert not library.saves_attention
+    assert library.config["saves_attention"] is False
+    with pytest.raises(RuntimeError, match="keeps nothing from the forward "
+                       r"\(its layer backward: built without"):
+        library.forward_save(None, None, None, {})
+    with pytest.raises(RuntimeError, match="has no layer backward"):
+        library.layer_backward(None, None, None, {}, None,
+                               saved=(None, None))
