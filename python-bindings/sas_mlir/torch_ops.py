@@ -279,8 +279,9 @@ def use_cuda_library(path):
 
 
 def _cuda_library(q, heads, sim_heads, head_dim, sim_head_dim, kernel,
-                  causal, scale, backward):
-    """The registered library for this call, or an error saying how to
+                  causal, scale, backward=False, saves=False):
+    """The registered library for this call (with the layer backward, and
+    the training step's pair, where asked), or an error saying how to
     build one."""
     global _cuda_paths_read
     if not _cuda_paths_read:
@@ -299,72 +300,70 @@ def _cuda_library(q, heads, sim_heads, head_dim, sim_head_dim, kernel,
                 or abs(c["scale"] - expected_scale) > 1e-6 * expected_scale
                 or c["batch"] not in (None, q.shape[0])
                 or c["seq_len"] not in (None, q.shape[1])
-                or (backward and not library.has_layer_backward)):
+                or (backward and not library.has_layer_backward)
+                or (saves and not library.saves_attention)):
             continue
         return library
     flags = (f"--heads {heads} --sim-heads {sim_heads} --head-dim "
              f"{head_dim} --sim-head-dim {sim_head_dim} --kernel {kernel} "
              f"--dtype {dtype}" + ("" if causal else " --no-causal")
              + ("" if scale is None else f" --scale {scale}"))
+    kind = ("with the training step's pair (sas_layer_forward_save; a "
+            "library of any T has it) " if saves else
+            "with the backward " if backward else "")
     raise RuntimeError(
         f"sas.layer{'_backward' if backward else ''} on CUDA: no registered "
-        f"layer library {'with the backward ' if backward else ''}for "
+        f"layer library {kind}for "
         f"{flags} (B = {q.shape[0]}, T = {q.shape[1]}). Build one on a "
         f"machine with SAS-MLIR: sas-run --target cuda --emit-lib L.so "
         f"{flags} --backward, then sas_mlir.torch_ops.use_cuda_library("
         f"'L.so') or list its folder in SAS_CUDA_LIBRARIES")
 
 
-@layer.register_kernel("cuda")
-def _(q, k, v, params, heads, sim_heads, head_dim, sim_head_dim, kernel,
-      causal, scale):
+def _on_cuda_library(q, k, v, params, sizes, call, **wanted):
+    """`call(library, q, k, v, state)` on the registered library for the
+    layer's `sizes` (_cuda_library's `wanted`), with contiguous tensors and
+    autograd off."""
     _check(q, k, v, params)
-    library = _cuda_library(q, heads, sim_heads, head_dim, sim_head_dim,
-                            kernel, causal, scale, backward=False)
+    library = _cuda_library(q, *sizes, **wanted)
     state = {n: p.contiguous() for n, p in zip(PARAMETER_NAMES, params)}
     with torch.no_grad():
-        return library(q.contiguous(), k.contiguous(), v.contiguous(), state)
+        return call(library, q.contiguous(), k.contiguous(), v.contiguous(),
+                    state)
+
+
+@layer.register_kernel("cuda")
+def _(q, k, v, params, *sizes):
+    return _on_cuda_library(q, k, v, params, sizes, lambda lib, *args:
+                            lib(*args))
 
 
 @layer_backward.register_kernel("cuda")
-def _(q, k, v, params, d_out, heads, sim_heads, head_dim, sim_head_dim,
-      kernel, causal, scale):
-    _check(q, k, v, params)
-    library = _cuda_library(q, heads, sim_heads, head_dim, sim_head_dim,
-                            kernel, causal, scale, backward=True)
-    state = {n: p.contiguous() for n, p in zip(PARAMETER_NAMES, params)}
-    with torch.no_grad():
+def _(q, k, v, params, d_out, *sizes):
+    def call(library, *args):
         d_q, d_k, d_v, d_params = library.layer_backward(
-            q.contiguous(), k.contiguous(), v.contiguous(), state,
-            d_out.contiguous())
-    return [d_q, d_k, d_v] + [d_params[n] for n in PARAMETER_NAMES]
+            *args, d_out.contiguous())
+        return [d_q, d_k, d_v] + [d_params[n] for n in PARAMETER_NAMES]
+    return _on_cuda_library(q, k, v, params, sizes, call, backward=True)
 
 
 @layer_train.register_kernel("cuda")
-def _(q, k, v, params, heads, sim_heads, head_dim, sim_head_dim, kernel,
-      causal, scale):
-    _check(q, k, v, params)
-    library = _cuda_library(q, heads, sim_heads, head_dim, sim_head_dim,
-                            kernel, causal, scale, backward=True)
-    state = {n: p.contiguous() for n, p in zip(PARAMETER_NAMES, params)}
-    with torch.no_grad():
-        out, (attention_out, lse) = library.forward_save(
-            q.contiguous(), k.contiguous(), v.contiguous(), state)
-    return out, attention_out, lse
+def _(q, k, v, params, *sizes):
+    def call(library, *args):
+        out, (attention_out, lse) = library.forward_save(*args)
+        return out, attention_out, lse
+    return _on_cuda_library(q, k, v, params, sizes, call, backward=True,
+                            saves=True)
 
 
 @layer_backward_saved.register_kernel("cuda")
-def _(q, k, v, params, attention_out, lse, d_out, heads, sim_heads, head_dim,
-      sim_head_dim, kernel, causal, scale):
-    _check(q, k, v, params)
-    library = _cuda_library(q, heads, sim_heads, head_dim, sim_head_dim,
-                            kernel, causal, scale, backward=True)
-    state = {n: p.contiguous() for n, p in zip(PARAMETER_NAMES, params)}
-    with torch.no_grad():
+def _(q, k, v, params, attention_out, lse, d_out, *sizes):
+    def call(library, *args):
         d_q, d_k, d_v, d_params = library.layer_backward(
-            q.contiguous(), k.contiguous(), v.contiguous(), state,
-            d_out.contiguous(), saved=(attention_out, lse))
-    return [d_q, d_k, d_v] + [d_params[n] for n in PARAMETER_NAMES]
+            *args, d_out.contiguous(), saved=(attention_out, lse))
+        return [d_q, d_k, d_v] + [d_params[n] for n in PARAMETER_NAMES]
+    return _on_cuda_library(q, k, v, params, sizes, call, backward=True,
+                            saves=True)
 
 
 class SASLayer(SASAttention):

@@ -233,3 +233,46 @@ def test_cuda_call_without_a_library_names_the_command(monkeypatch):
             r"--emit-lib L\.so .* --backward")):
         torch_ops._cuda_library(q, *SIZES.values(), False, None,
                                 backward=True)
+
+
+def test_cuda_training_pair_plumbing(monkeypatch):
+    """The CUDA kernels of sas.layer_train and sas.layer_backward_saved
+    hand the library the forward's saved values (checked with a stand-in
+    library: this machine may have no GPU; benchmarks/gpu/torch_ops_cuda.py
+    runs them on one)."""
+    from sas_mlir import torch_ops
+    calls = []
+
+    class StandIn:
+        def forward_save(self, q, k, v, state):
+            calls.append(("forward_save", list(state)))
+            b, t = q.shape[:2]
+            return (q.new_full((b, t, 6), 1.0),
+                    (q.new_full((b, t, 4, 3), 2.0),
+                     q.new_full((b, t, 4), 3.0, dtype=torch.float32)))
+
+        def layer_backward(self, q, k, v, state, d_out, saved=None):
+            calls.append(("layer_backward", saved))
+            return (q, k, v, {n: p for n, p in state.items()})
+
+    wanted = []
+
+    def lookup(q, *sizes, **kwargs):
+        wanted.append(kwargs)
+        return StandIn()
+
+    monkeypatch.setattr(torch_ops, "_cuda_library", lookup)
+    q = torch.randn(2, 5, 2, 3)
+    params = [torch.randn(2) for _ in PARAMETER_NAMES]
+    sizes = (2, 4, 3, 3, 3, True, None)
+    out, o, lse = torch_ops.layer_train._backend_fns["cuda"](
+        q, q, q, params, *sizes)
+    assert calls[-1] == ("forward_save", PARAMETER_NAMES)
+    assert wanted[-1] == {"backward": True, "saves": True}
+    assert float(out[0, 0, 0]) == 1.0 and float(o[0, 0, 0, 0]) == 2.0
+    assert lse.dtype == torch.float32
+    grads = torch_ops.layer_backward_saved._backend_fns["cuda"](
+        q, q, q, params, o, lse, out, *sizes)
+    kind, saved = calls[-1]
+    assert kind == "layer_backward" and saved[0] is o and saved[1] is lse
+    assert len(grads) == 25 and grads[3] is params[0]
