@@ -6,15 +6,16 @@ build-info.json (the commit they were built from, for the run's summary).
     /usr/bin/python3 benchmarks/gpu/build_libs.py [--sas-run build/bin/sas-run]
         [--out gpu-libs] [--jobs 2]
         [--only check|bench|attention|target|sweep|parity|layer-backward
-                |variants ...]
+                |training|variants ...]
         [--force] [--chip CHIP] [--gpu-pipeline-options OPTIONS]
 
 --only sweep builds the libraries of issue 21's shape sweep (each for its
 own B and T), --only parity the any-size libraries whose attention
 sweep.py --parity times at every q/k head size, --only layer-backward the
 libraries built with the layer's backward (sas-run --backward,
-cases.LAYER_BACKWARD_CASES, named *_backward.so; layer_backward.py); none
-of these is in the default. A library that two sets share is built once; one already in DIR
+cases.LAYER_BACKWARD_CASES, named *_backward.so; layer_backward.py),
+--only training the tiny LM's (cases.TRAINING_CASE, with the backward;
+run_on_gpu.sh training); none of these is in the default. A library that two sets share is built once; one already in DIR
 is reused only if it is newer than sas-run (--force: rebuild all). The archive holds
 the libraries of this invocation only: name every set the GPU run needs.
 
@@ -112,7 +113,7 @@ def main():
     parser.add_argument("--only", nargs="+",
                         choices=("check", "bench", "attention", "target",
                                  "sweep", "parity", "layer-backward",
-                                 "variants"),
+                                 "training", "variants"),
                         help="these sets of libraries (default: check, "
                              "bench, attention, target)")
     parser.add_argument("--force", action="store_true",
@@ -159,10 +160,14 @@ def main():
     libs = os.path.join(args.out, "libs")
     os.makedirs(libs, exist_ok=True)
     # The layer backward's libraries (sas-run --backward; layer_backward.py).
-    backward = [case for case in (cases.LAYER_BACKWARD_CASES +
-                                  cases.LAYER_BACKWARD_BENCH_CASES)
-                if args.only and "layer-backward" in args.only and
-                (args.dtype is None or case[8] == args.dtype)]
+    backward = []
+    if args.only and "layer-backward" in args.only:
+        backward += cases.LAYER_BACKWARD_CASES + \
+            cases.LAYER_BACKWARD_BENCH_CASES
+    if args.only and "training" in args.only:
+        backward.append(cases.TRAINING_CASE)
+    backward = [case for case in dict.fromkeys(backward)
+                if args.dtype is None or case[8] == args.dtype]
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         paths = list(pool.map(
             lambda c: build(args.sas_run, libs, c, args.force, args.chip,

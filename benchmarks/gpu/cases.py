@@ -141,6 +141,12 @@ LAYER_BACKWARD_SIZES = [(1, 1), (2, 17), (1, 100), (2, 300)]
 LAYER_BACKWARD_LONG = (1, 8192)  # on config 1's shape only
 
 
+# The layer of examples/train_tiny_lm.py's defaults (6 heads of 64
+# simulated as 12 of D' = 128, K = 3), with the backward, any B and T: the
+# library its --libs takes on the GPU (run_on_gpu.sh training).
+TRAINING_CASE = (None, None, 6, 64, 12, 128, 3, True, "bf16")
+
+
 # The benchmark configs' shapes with the backward (layer_backward.py bench
 # --configs), any B and T; config 2 shares config 1's shape (case 5 above).
 LAYER_BACKWARD_BENCH_CASES = [

@@ -15,6 +15,17 @@
 #              benchmark configs): backward-check and backward-bench .log
 #              and .json (the libraries of build_libs.py's attention and
 #              bench sets, built with the backward entries)
+#   layer-backward  layer_backward.py check (the training step's pair of
+#              each cases.LAYER_BACKWARD_CASES library against float64
+#              autograd), its bench on the five configurations against
+#              torch.compile, and torch_ops_cuda.py (the custom ops on CUDA:
+#              gradients, opcheck, compile, export); needs build_libs.py
+#              --only layer-backward
+#   training   examples/train_tiny_lm.py, 1000 steps (TRAIN_STEPS) each of
+#              SAS-MLIR, the official module and MHA under torch.compile,
+#              same seed and data, then plot_training.py's picture; first
+#              training_profile.py of each (a step's wall and kernel time);
+#              needs build_libs.py --only training
 #   sanitize   compute-sanitizer memcheck and racecheck on check.py --extra
 #              (every kernel of small bf16/f16 layers, tails included)
 #   ncu        Nsight Compute (speed of light, occupancy, warp states) on
@@ -39,7 +50,7 @@
 # backward: its pass count, and each config's medians and ratios to SDPA).
 #
 #   bash benchmarks/gpu/run_on_gpu.sh [DIR] [check] [bench] [sass] [sweep]
-#       [backward]
+#       [backward] [layer-backward] [training]
 #
 # What is kept in the repository, as benchmarks/gpu/results/RUN/: that
 # summary.json, and only the logs a claim in docs/perf.md or docs/perf-log/
@@ -84,6 +95,29 @@ for step in $steps; do
       --libs gpu-libs/libs --json "$out/backward-check.json"
     run backward-bench python3 benchmarks/gpu/attention_backward.py bench \
       --libs gpu-libs/libs --json "$out/backward-bench.json" ;;
+  layer-backward)
+    run layer-backward-check python3 benchmarks/gpu/layer_backward.py check \
+      --libs gpu-libs/libs --json "$out/layer-backward-check.json"
+    run layer-backward-bench python3 benchmarks/gpu/layer_backward.py bench \
+      --libs gpu-libs/libs --configs 1 2 3 4 5 --iters 10 \
+      --json "$out/layer-backward-bench.json"
+    run torch-ops-cuda python3 benchmarks/gpu/torch_ops_cuda.py \
+      --libs gpu-libs/libs ;;
+  training)
+    lib=gpu-libs/libs/$(python3 -c "import sys; sys.path.insert(0, 'benchmarks/gpu'); import cases; print(cases.layer_backward_name(cases.TRAINING_CASE))")
+    for a in sas_mlir official mha; do
+      run "profile-$a" python3 benchmarks/gpu/training_profile.py \
+        --attention "$a" --batch 8 --seed 1 --libs "$lib" \
+        --json "$out/profile-$a.json"
+    done
+    for a in sas_mlir official mha; do
+      run "train-$a" python3 examples/train_tiny_lm.py --attention "$a" \
+        --device cuda --dtype bf16 --compile --steps "${TRAIN_STEPS:-1000}" \
+        --seed 1 --batch 8 --log-every 100 --libs "$lib" \
+        --json "$out/train-$a.json"
+    done
+    run plot python3 benchmarks/gpu/plot_training.py \
+      "$out"/train-{sas_mlir,official,mha}.json --out "$out/training-loss.svg" ;;
   sanitize)
     for tool in memcheck racecheck; do
       run "sanitize-$tool" timeout 240 compute-sanitizer --tool "$tool" \
