@@ -24,7 +24,8 @@ module's state-dict keys).
 
 Prints the loss every --log-every steps and, at the end, the final loss
 (the mean of the last ten steps) and tokens per second (after the first
---warmup steps, synchronized).
+--warmup steps, synchronized). Losses stay on the device between log
+lines: no step waits for the one before it to finish.
 """
 
 import argparse
@@ -143,6 +144,15 @@ def batches(args, data):
         yield window[:, :-1], window[:, 1:]
 
 
+def to_device(batch, device):
+    """`batch` on `device`; to a GPU from pinned memory, without the host
+    waiting for the copy (a copy from pageable memory would wait for every
+    step queued before it)."""
+    if device.type != "cuda":
+        return batch
+    return batch.pin_memory().to(device, non_blocking=True)
+
+
 def train(args):
     device = torch.device(args.device)
     dtype = {"f32": torch.float32, "bf16": torch.bfloat16}[args.dtype]
@@ -161,21 +171,24 @@ def train(args):
             if device.type == "cuda":
                 torch.cuda.synchronize()
             start = time.perf_counter()
-        x, y = (t.to(device) for t in next(data))
+        x, y = (to_device(t, device) for t in next(data))
         logits = step_fn(x)
         loss = F.cross_entropy(logits.float().view(-1, 256), y.reshape(-1))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        losses.append(loss.item())
+        # Kept on the device: reading a loss waits for its step, so the
+        # host would stop queueing the next one. Read at the log lines only.
+        losses.append(loss.detach())
         if step >= args.warmup:
             timed_tokens += x.numel()
         if (step + 1) % args.log_every == 0 or step + 1 == args.steps:
-            print(f"{args.attention} step {step + 1}: loss {losses[-1]:.4f}",
-                  flush=True)
+            print(f"{args.attention} step {step + 1}: loss "
+                  f"{losses[-1].item():.4f}", flush=True)
     if device.type == "cuda":
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start if start is not None else math.nan
+    losses = torch.stack(losses).float().tolist()
     final = sum(losses[-10:]) / len(losses[-10:])
     tokens_per_second = timed_tokens / seconds if timed_tokens else math.nan
     print(f"{args.attention}: final loss {final:.4f} (mean of the last "

@@ -50,7 +50,7 @@ def main():
     data = train_tiny_lm.batches(args, train_tiny_lm.corpus())
 
     def step():
-        x, y = (t.to(device) for t in next(data))
+        x, y = (train_tiny_lm.to_device(t, device) for t in next(data))
         loss = F.cross_entropy(compiled(x).float().view(-1, 256),
                                y.reshape(-1))
         optimizer.zero_grad(set_to_none=True)
