@@ -77,11 +77,19 @@ bool checkDeviceRunsKernels() {
 }
 
 
-/// A kernel binary and the modules loaded from it, one per context.
+/// A kernel binary and the modules loaded from it, one per context, with
+/// the functions looked up in them: the host code asks for a kernel's
+/// function at each of its launches, by a name whose address is constant.
 struct LazyModule {
+  struct Function {
+    CUcontext context;
+    const char *name;
+    CUfunction function;
+  };
   const void *data;
   std::mutex mutex;
   std::vector<std::pair<CUcontext, CUmodule>> loaded;
+  std::vector<Function> functions;
 };
 
 /// The runtime's own memory pool on the current device, created at its
@@ -146,26 +154,28 @@ void *mgpuModuleGetFunction(void *handle, const char *name) {
   CUcontext context = nullptr;
   if (!check("cuCtxGetCurrent", driver->cuCtxGetCurrent(&context)))
     return nullptr;
+  std::lock_guard<std::mutex> lock(module->mutex);
+  for (const LazyModule::Function &f : module->functions)
+    if (f.context == context && f.name == name)
+      return f.function;
   CUmodule loaded = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(module->mutex);
-    for (auto &[c, m] : module->loaded)
-      if (c == context)
-        loaded = m;
-    if (!loaded) {
-      if (!checkDeviceRunsKernels())
-        return nullptr;
-      if (!check("cuModuleLoadData (the layer's kernels; built for another "
-                 "GPU architecture?)",
-                 driver->cuModuleLoadData(&loaded, module->data)))
-        return nullptr;
-      module->loaded.emplace_back(context, loaded);
-    }
+  for (auto &[c, m] : module->loaded)
+    if (c == context)
+      loaded = m;
+  if (!loaded) {
+    if (!checkDeviceRunsKernels())
+      return nullptr;
+    if (!check("cuModuleLoadData (the layer's kernels; built for another "
+               "GPU architecture?)",
+               driver->cuModuleLoadData(&loaded, module->data)))
+      return nullptr;
+    module->loaded.emplace_back(context, loaded);
   }
   CUfunction function = nullptr;
   if (!check((std::string("cuModuleGetFunction(") + name + ")").c_str(),
              driver->cuModuleGetFunction(&function, loaded, name)))
     return nullptr;
+  module->functions.push_back({context, name, function});
   return function;
 }
 
