@@ -129,7 +129,8 @@ struct SASGPUThreadTilePass
              result != getAffineDimExpr(inner, op.getContext())))
           return std::nullopt;
       Type element = getElementTypeOrSelf(operand.get().getType());
-      if (!element.isIntOrFloat())
+      // Whole bytes only: masks (i1) stay as they are.
+      if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8)
         return std::nullopt;
       elementBytes =
           std::min<int64_t>(elementBytes, element.getIntOrFloatBitWidth() / 8);
