@@ -75,50 +75,30 @@ class LayerLibrary:
         except AttributeError:
             raise OSError(f"'{self.path}' is not a SAS layer library (it "
                           "lacks the sas_layer_* functions)") from None
-        self._attention = self._lib.sas_attention_forward
-        self._attention.restype = ctypes.c_int
-        self._attention.argtypes = [ctypes.c_void_p] * 4 + [
-            ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+        pointer, array = ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)
+        # q, k, v, params, out; the attention core's q, k, v, out.
+        self._forward = self._entry("sas_layer_forward",
+                                    [pointer] * 3 + [array, pointer])
+        self._attention = self._entry("sas_attention_forward", [pointer] * 4)
         # The attention core's backward entries (q, k, v, out, lse and q, k,
-        # v, out, lse, d_out, d_q, d_k, d_v, then B, T, stream); None in a
-        # library built before they existed.
-        self._attention_lse = self._entry("sas_attention_forward_lse", 5)
-        self._attention_backward = self._entry("sas_attention_backward", 9)
-        # q, k, v, params, d_out, d_q, d_k, d_v, d_params, B, T, stream.
-        self._layer_backward = getattr(self._lib, "sas_layer_backward", None)
-        if self._layer_backward is not None:
-            self._layer_backward.restype = ctypes.c_int
-            self._layer_backward.argtypes = [
-                ctypes.c_void_p] * 3 + [ctypes.POINTER(ctypes.c_void_p)] + [
-                ctypes.c_void_p] * 4 + [ctypes.POINTER(ctypes.c_void_p),
-                                        ctypes.c_int64, ctypes.c_int64,
-                                        ctypes.c_void_p]
+        # v, out, lse, d_out, d_q, d_k, d_v); None in a library built before
+        # they existed.
+        self._attention_lse = self._entry("sas_attention_forward_lse",
+                                          [pointer] * 5)
+        self._attention_backward = self._entry("sas_attention_backward",
+                                               [pointer] * 9)
+        # q, k, v, params, d_out, d_q, d_k, d_v, d_params.
+        self._layer_backward = self._entry(
+            "sas_layer_backward", [pointer] * 3 + [array] + [pointer] * 4
+            + [array])
         # The training step's pair: q, k, v, params, out, attention_out,
-        # lse, B, T, stream; q, k, v, params, attention_out, lse, d_out,
-        # d_q, d_k, d_v, d_params, B, T, stream. None where the library
-        # predates them.
-        self._forward_save = getattr(self._lib, "sas_layer_forward_save",
-                                     None)
-        if self._forward_save is not None:
-            self._forward_save.restype = ctypes.c_int
-            self._forward_save.argtypes = [
-                ctypes.c_void_p] * 3 + [ctypes.POINTER(ctypes.c_void_p)] + [
-                ctypes.c_void_p] * 3 + [ctypes.c_int64, ctypes.c_int64,
-                                        ctypes.c_void_p]
-        self._backward_saved = getattr(self._lib, "sas_layer_backward_saved",
-                                       None)
-        if self._backward_saved is not None:
-            self._backward_saved.restype = ctypes.c_int
-            self._backward_saved.argtypes = [
-                ctypes.c_void_p] * 3 + [ctypes.POINTER(ctypes.c_void_p)] + [
-                ctypes.c_void_p] * 6 + [ctypes.POINTER(ctypes.c_void_p),
-                                        ctypes.c_int64, ctypes.c_int64,
-                                        ctypes.c_void_p]
-        self._forward.restype = ctypes.c_int
-        self._forward.argtypes = [
-            ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
-            ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_int64,
-            ctypes.c_int64, ctypes.c_void_p]
+        # lse; q, k, v, params, attention_out, lse, d_out, d_q, d_k, d_v,
+        # d_params.
+        self._forward_save = self._entry(
+            "sas_layer_forward_save", [pointer] * 3 + [array] + [pointer] * 3)
+        self._backward_saved = self._entry(
+            "sas_layer_backward_saved", [pointer] * 3 + [array]
+            + [pointer] * 6 + [array])
         #: The library's configuration (sas_layer_config()).
         self.config = json.loads(self._lib.sas_layer_config().decode())
         self.dtype = _TORCH_DTYPES[self.config["dtype"]]
@@ -164,15 +144,16 @@ class LayerLibrary:
                 + "; ".join(self.linalg_reasons),
                 RuntimeWarning, stacklevel=3)
 
-    def _entry(self, name, pointers):
-        """The library's function `name` taking `pointers` device pointers,
-        B, T and a stream, or None where the library lacks it."""
+    def _entry(self, name, arguments):
+        """The library's function `name` taking `arguments` (ctypes types of
+        its pointers and pointer arrays), then B, T and a stream, or None
+        where the library predates it."""
         try:
             function = getattr(self._lib, name)
         except AttributeError:
             return None
         function.restype = ctypes.c_int
-        function.argtypes = [ctypes.c_void_p] * pointers + [
+        function.argtypes = list(arguments) + [
             ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
         return function
 
