@@ -238,7 +238,10 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createSASGPUHostBuffers());
   pm.addPass(createCanonicalizerPass());
 
-  // The thread tiles' vector ops as loads, stores and FMAs.
+  // The thread tiles' vector ops as loads, stores and FMAs. First the
+  // subview a tile reads (a dynamic offset) folded into the transfers'
+  // indices, whose loop steps then prove the vectors' alignment.
+  pm.addNestedPass<func::FuncOp>(memref::createFoldMemRefAliasOpsPass());
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
       VectorTransferToSCFOptions().enableFullUnroll()));
   pm.addNestedPass<func::FuncOp>(createSASGPULowerVectors());

@@ -47,11 +47,13 @@ func.func @shifted(%a: memref<?x66xf32>, %r: index, %j: index) -> vector<4xf32> 
 }
 
 // An elementwise thread tile reads through the subview of its forall
-// iteration (a dynamic offset): folded into the load's indices, the
-// forall's step of 8 proves 16 bytes of bf16.
-// CHECK-LABEL: func.func @subview_tile
-// CHECK: vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<?x128xbf16>, vector<8xbf16>
-// CHECK: vector.store {{.*}} {alignment = 16 : i64} : memref<?x128xf32>, vector<8xf32>
+// iteration (a dynamic offset): folded into the load's indices (by
+// fold-memref-alias-ops, which sas-gpu-pipeline runs first), the forall's
+// step of 8 proves 16 bytes of bf16.
+// RUN: sas-opt %s --fold-memref-alias-ops --convert-vector-to-scf=full-unroll --sas-gpu-lower-vectors --canonicalize | FileCheck %s --check-prefix=TILE
+// TILE-LABEL: func.func @subview_tile
+// TILE: vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<?x128xbf16>, vector<8xbf16>
+// TILE: vector.store {{.*}} {alignment = 16 : i64} : memref<?x128xf32>, vector<8xf32>
 func.func @subview_tile(%a: memref<?x128xbf16>, %b: memref<?x128xf32>, %n: index) {
   %pad = arith.constant 0.0 : bf16
   %c0 = arith.constant 0 : index
