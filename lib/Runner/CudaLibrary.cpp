@@ -455,65 +455,53 @@ static void buildLayerBackwardEntryPoint(MLIRContext &context, ModuleOp module,
 static void buildLayerTrainingEntryPoints(ModuleOp module,
                                           const LayerConfig &config,
                                           Type element) {
-  FloatAttr scale = prepareAttentionEntry(module, config);
+  module.getContext()->loadDialect<bufferization::BufferizationDialect>();
   Builder builder(module.getContext());
-  SmallVector<NamedAttribute> attrs;
-  if (config.causal)
-    attrs.push_back(builder.getNamedAttr("causal", builder.getUnitAttr()));
-  if (scale)
-    attrs.push_back(builder.getNamedAttr("scale", scale));
+  SmallVector<NamedAttribute> attrs = getLayerOpAttributes(builder, config);
   constexpr int numInputs = 3 + abi::kNumParameters;
+  // An OpT of the tensors `operands` whose results go into `outputs`.
+  auto createInto = [&](auto opTag, OpBuilder &b, Location loc,
+                        ValueRange operands, ValueRange outputs) {
+    using OpT = decltype(opTag);
+    SmallVector<Type> resultTypes;
+    for (Value buffer : outputs) {
+      auto type = cast<MemRefType>(buffer.getType());
+      resultTypes.push_back(
+          RankedTensorType::get(type.getShape(), type.getElementType()));
+    }
+    Operation *op = OpT::create(b, loc, resultTypes, operands, attrs);
+    for (auto [result, buffer] : llvm::zip_equal(op->getResults(), outputs))
+      writeArgument(b, loc, result, buffer);
+  };
   auto readAll = [](OpBuilder &b, Location loc, ValueRange buffers) {
-    SmallVector<Value> tensors;
-    for (Value buffer : buffers)
-      tensors.push_back(readArgument(b, loc, buffer));
-    return tensors;
+    return llvm::map_to_vector(
+        buffers, [&](Value buffer) { return readArgument(b, loc, buffer); });
   };
 
-  SmallVector<SmallVector<int64_t>> saveShapes = getLayerSaveShapes(config);
   SmallVector<Type> saveTypes(abi::kNumLayerSaveArgs, element);
   saveTypes.back() = Float32Type::get(module.getContext());
-  buildEntryPoint(
-      module, abi::kLayerSaveFunction, saveShapes, saveTypes,
-      [&](OpBuilder &b, Location loc, ValueRange args) {
-        SmallVector<Type> resultTypes;
-        for (Value buffer : args.drop_front(numInputs)) {
-          auto type = cast<MemRefType>(buffer.getType());
-          resultTypes.push_back(
-              RankedTensorType::get(type.getShape(), type.getElementType()));
-        }
-        auto layer =
-            LayerOp::create(b, loc, resultTypes,
-                            readAll(b, loc, args.take_front(numInputs)), attrs);
-        for (auto [result, buffer] :
-             llvm::zip_equal(layer->getResults(), args.drop_front(numInputs)))
-          writeArgument(b, loc, result, buffer);
-      });
+  buildEntryPoint(module, abi::kLayerSaveFunction, getLayerSaveShapes(config),
+                  saveTypes, [&](OpBuilder &b, Location loc, ValueRange args) {
+                    createInto(LayerOp(), b, loc,
+                               readAll(b, loc, args.take_front(numInputs)),
+                               args.drop_front(numInputs));
+                  });
 
-  SmallVector<SmallVector<int64_t>> gradShapes =
-      getLayerBackwardSavedShapes(config);
   SmallVector<Type> gradTypes(abi::kNumLayerBackwardSavedArgs, element);
   gradTypes[numInputs + 1] = Float32Type::get(module.getContext());
   buildEntryPoint(
-      module, abi::kLayerBackwardSavedFunction, gradShapes, gradTypes,
+      module, abi::kLayerBackwardSavedFunction,
+      getLayerBackwardSavedShapes(config), gradTypes,
       [&](OpBuilder &b, Location loc, ValueRange args) {
         // LayerGradOp's operands: the inputs, d_out, then the saved values.
+        int64_t numOperands = numInputs + abi::kNumSaved + 1;
         SmallVector<Value> operands =
-            readAll(b, loc, args.take_front(numInputs + abi::kNumSaved + 1));
+            readAll(b, loc, args.take_front(numOperands));
         std::rotate(operands.begin() + numInputs,
                     operands.begin() + numInputs + abi::kNumSaved,
                     operands.end());
-        ValueRange gradients = args.drop_front(numInputs + abi::kNumSaved + 1);
-        SmallVector<Type> resultTypes;
-        for (Value buffer : gradients) {
-          auto type = cast<MemRefType>(buffer.getType());
-          resultTypes.push_back(
-              RankedTensorType::get(type.getShape(), type.getElementType()));
-        }
-        auto grad = LayerGradOp::create(b, loc, resultTypes, operands, attrs);
-        for (auto [result, buffer] :
-             llvm::zip_equal(grad->getResults(), gradients))
-          writeArgument(b, loc, result, buffer);
+        createInto(LayerGradOp(), b, loc, operands,
+                   args.drop_front(numOperands));
       });
 }
 

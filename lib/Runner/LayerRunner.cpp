@@ -175,6 +175,16 @@ static SmallVector<Type> tensorTypes(ArrayRef<SmallVector<int64_t>> shapes,
   return types;
 }
 
+SmallVector<NamedAttribute> sas::getLayerOpAttributes(Builder &b,
+                                                      const LayerConfig &config) {
+  SmallVector<NamedAttribute> attrs;
+  if (config.causal)
+    attrs.push_back(b.getNamedAttr("causal", b.getUnitAttr()));
+  if (config.scale)
+    attrs.push_back(b.getNamedAttr("scale", b.getF32FloatAttr(*config.scale)));
+  return attrs;
+}
+
 OwningOpRef<ModuleOp> sas::buildLayerModule(MLIRContext &context,
                                             const LayerConfig &config) {
   context.loadDialect<func::FuncDialect, SASDialect>();
@@ -191,11 +201,7 @@ OwningOpRef<ModuleOp> sas::buildLayerModule(MLIRContext &context,
       b, loc, "sas_layer", b.getFunctionType(argTypes, resultTypes));
   Block *body = func.addEntryBlock();
   b.setInsertionPointToStart(body);
-  SmallVector<NamedAttribute> attrs;
-  if (config.causal)
-    attrs.push_back(b.getNamedAttr("causal", b.getUnitAttr()));
-  if (config.scale)
-    attrs.push_back(b.getNamedAttr("scale", b.getF32FloatAttr(*config.scale)));
+  SmallVector<NamedAttribute> attrs = getLayerOpAttributes(b, config);
   Operation *layer;
   if (config.backward) {
     SmallVector<Value> operands(body->getArguments());

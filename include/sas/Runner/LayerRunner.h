@@ -67,6 +67,11 @@ struct LayerConfig {
   bool keepsAttention() const;
 };
 
+/// The attributes of the config's sas.layer and sas.layer_grad: causal,
+/// and the scale where the config sets one.
+SmallVector<NamedAttribute> getLayerOpAttributes(Builder &b,
+                                                 const LayerConfig &config);
+
 /// A module with `func.func @sas_layer`, taking the config's arguments as
 /// tensors and returning its results: a sas.layer, or a sas.layer_grad for
 /// the backward.
