@@ -567,11 +567,8 @@ def summarize(run_dir, date=None, commit=None, note=None, raw=None):
         summary["note"] = note
     if raw:
         summary["raw_files"] = raw
-    kinds = {k: {} for k in ("layer", "attention", "profile", "check",
-                             "attention_check", "sanitize", "sweep",
-                             "parity", "backward_check", "backward_bench",
-                             "layer_backward_check", "layer_backward_bench",
-                             "training")}
+    # Every kind a JSON holds, and compute-sanitizer's, from logs only.
+    kinds = {k: {} for k in [*FROM_JSON, "sanitize"]}
     json_stems = set()
     for name in files:
         if not name.endswith(".json") or name in ("summary.json",
