@@ -153,6 +153,20 @@ def to_device(batch, device):
     return batch.pin_memory().to(device, non_blocking=True)
 
 
+def compile_model(model, args):
+    """The model under torch.compile in --compile-mode, or as it is."""
+    if not args.compile:
+        return model
+    return torch.compile(model, mode=args.compile_mode)
+
+
+def mark_step(args):
+    """Tells the CUDA graphs of --compile-mode reduce-overhead that a new
+    training step begins: the last step's outputs are dead."""
+    if args.compile and args.compile_mode == "reduce-overhead":
+        torch.compiler.cudagraph_mark_step_begin()
+
+
 def train(args):
     device = torch.device(args.device)
     dtype = {"f32": torch.float32, "bf16": torch.bfloat16}[args.dtype]
@@ -161,7 +175,7 @@ def train(args):
         for path in args.libs:
             use_cuda_library(path)
     model = build_model(args).to(device, dtype)
-    step_fn = torch.compile(model) if args.compile else model
+    step_fn = compile_model(model, args)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr,
                                   weight_decay=0.0)
     data = batches(args, corpus())
@@ -172,6 +186,7 @@ def train(args):
                 torch.cuda.synchronize()
             start = time.perf_counter()
         x, y = (to_device(t, device) for t in next(data))
+        mark_step(args)
         logits = step_fn(x)
         loss = F.cross_entropy(logits.float().view(-1, 256), y.reshape(-1))
         optimizer.zero_grad(set_to_none=True)
@@ -196,6 +211,7 @@ def train(args):
     return {"kind": "training", "attention": args.attention,
             "device": str(device),
             "dtype": args.dtype, "compile": args.compile,
+            "compile_mode": args.compile_mode if args.compile else None,
             "steps": args.steps, "losses": losses, "final_loss": final,
             "tokens_per_second": tokens_per_second,
             "config": {k: getattr(args, k) for k in (
@@ -210,6 +226,11 @@ def parse(argv=None):
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="f32", choices=("f32", "bf16"))
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--compile-mode", default="default",
+                        choices=("default", "reduce-overhead"),
+                        help="torch.compile's mode with --compile; "
+                             "reduce-overhead replays each step's kernels "
+                             "as CUDA graphs, SAS-MLIR's layers included")
     parser.add_argument("--libs", nargs="*", default=[],
                         help="CUDA layer libraries (files or folders) for "
                              "SASLayer (sas-run --target cuda --backward)")

@@ -59,7 +59,7 @@ def kernel_floors(name, b, t, h, d, hs, ds, k, causal):
 
 def profile(libs, case, runs, backward=False, top=None):
     """Per-kernel times of one call of the case's library, with floors;
-    with `backward`, of its *_backward.so library's sas_layer_backward."""
+    with `backward`, of a training step of its *_backward.so library."""
     b, t, h, d, hs, ds, k, causal, dtype = case
     dev, bf16 = torch.device("cuda"), torch.bfloat16
     module = SASAttention(h, hs, d, ds, k, causal=causal).to(dev, bf16)
@@ -73,8 +73,19 @@ def profile(libs, case, runs, backward=False, top=None):
         grads = [torch.empty_like(q) for _ in range(3)]
         d_params = {n: torch.empty_like(p) for n, p in state.items()}
 
-        def call():
-            layer.layer_backward(q, kk, v, state, d_out, *grads, d_params)
+        if layer.saves_attention:
+            # A training step: the forward that saves, the backward that
+            # takes what it saved.
+            out = torch.empty_like(d_out)
+
+            def call():
+                _, saved = layer.forward_save(q, kk, v, state, out)
+                layer.layer_backward(q, kk, v, state, d_out, *grads,
+                                     d_params, saved=saved)
+        else:
+            def call():
+                layer.layer_backward(q, kk, v, state, d_out, *grads,
+                                     d_params)
     else:
         layer = sas_mlir.cuda.load(os.path.join(libs, cases.lib_name(*case)))
 
@@ -141,9 +152,11 @@ def main():
                         help="index into cases.BENCH_CONFIGS, or -1: all")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--backward", action="store_true",
-                        help="profile sas_layer_backward of the config's "
+                        help="profile a training step of the config's "
                              "backward library (build_libs.py --only "
-                             "layer-backward; config 1 only)")
+                             "layer-backward): sas_layer_forward_save and "
+                             "sas_layer_backward_saved where it has them, "
+                             "else sas_layer_backward")
     parser.add_argument("--top", type=int,
                         help="print only the N slowest kernels")
     parser.add_argument("--json")

@@ -45,12 +45,13 @@ def main():
             use_cuda_library(path)
     device = torch.device("cuda")
     model = train_tiny_lm.build_model(args).to(device, torch.bfloat16)
-    compiled = torch.compile(model)
+    compiled = train_tiny_lm.compile_model(model, args)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr)
     data = train_tiny_lm.batches(args, train_tiny_lm.corpus())
 
     def step():
         x, y = (train_tiny_lm.to_device(t, device) for t in next(data))
+        train_tiny_lm.mark_step(args)
         loss = F.cross_entropy(compiled(x).float().view(-1, 256),
                                y.reshape(-1))
         optimizer.zero_grad(set_to_none=True)
@@ -99,7 +100,8 @@ def main():
         names[e["name"]] = names.get(e["name"], 0.0) + e["dur"] / steps
     host_sas = sum(b - a for a, b in sas_spans) / steps
     result = {
-        "kind": "training_profile", "attention": args.attention, "batch": args.batch,
+        "kind": "training_profile", "attention": args.attention,
+        "compile_mode": args.compile_mode, "batch": args.batch,
         "seq_len": args.seq_len, "layers": args.layers,
         "wall_ms_per_step": timed, "kernels_per_step": len(kernels) / steps,
         "kernel_ms_per_step": {k: v / 1e3 for k, v in groups.items()},
