@@ -22,10 +22,12 @@
 #              gradients, opcheck, compile, export); needs build_libs.py
 #              --only layer-backward
 #   training   examples/train_tiny_lm.py, 1000 steps (TRAIN_STEPS) each of
-#              SAS-MLIR, the official module and MHA under torch.compile,
-#              same seed and data, then plot_training.py's picture; first
-#              training_profile.py of each (a step's wall and kernel time);
-#              needs build_libs.py --only training
+#              SAS-MLIR, the official module and MHA under torch.compile
+#              (mode COMPILE_MODE: default, or reduce-overhead for CUDA
+#              graphs), same seed and data, then plot_training.py's
+#              picture; first op_overhead.py (the SAS op's host time a call)
+#              and training_profile.py of each (a step's wall and kernel
+#              time); needs build_libs.py --only training
 #   sanitize   compute-sanitizer memcheck and racecheck on check.py --extra
 #              (every kernel of small bf16/f16 layers, tails included)
 #   ncu        Nsight Compute (speed of light, occupancy, warp states) on
@@ -105,14 +107,18 @@ for step in $steps; do
       --libs gpu-libs/libs ;;
   training)
     lib=gpu-libs/libs/$(python3 -c "import sys; sys.path.insert(0, 'benchmarks/gpu'); import cases; print(cases.layer_backward_name(cases.TRAINING_CASE))")
+    mode=${COMPILE_MODE:-default}
+    run op-overhead python3 benchmarks/gpu/op_overhead.py --libs "$lib" \
+      --json "$out/op-overhead.json"
     for a in sas_mlir official mha; do
       run "profile-$a" python3 benchmarks/gpu/training_profile.py \
         --attention "$a" --batch 8 --seed 1 --libs "$lib" \
-        --json "$out/profile-$a.json"
+        --compile-mode "$mode" --json "$out/profile-$a.json"
     done
     for a in sas_mlir official mha; do
       run "train-$a" python3 examples/train_tiny_lm.py --attention "$a" \
-        --device cuda --dtype bf16 --compile --steps "${TRAIN_STEPS:-1000}" \
+        --device cuda --dtype bf16 --compile --compile-mode "$mode" \
+        --steps "${TRAIN_STEPS:-1000}" \
         --seed 1 --batch 8 --log-every 100 --libs "$lib" \
         --json "$out/train-$a.json"
     done
