@@ -8,7 +8,7 @@ layer_backward.py's reference (S, Z and O rounded), and PyTorch's own
                      before d_v = P^T d_o, dA to bf16 before d_q = dA k and
                      d_k = dA^T q, and Delta from the forward's output
                      computed with P in bf16 (the p v product on tensor
-                     cores), rounded;
+                     cores), rounded (--delta says how Delta is formed);
   --model relu       the forward kernels' roundings: ReLU's output to bf16
                      as the operand of each simulation's second product.
 
@@ -32,6 +32,8 @@ import layer_backward as lb  # noqa: E402
 from sas_mlir import torch_module  # noqa: E402
 
 BF16 = torch.bfloat16
+# Where the attention backward's Delta_i comes from (--delta).
+DELTA = "saved"
 
 
 def to_bf16(x):
@@ -54,7 +56,9 @@ class KernelAttention(torch.autograd.Function):
                               float("-inf"))
         lse = torch.logsumexp(s, -1, keepdim=True)
         p = torch.exp(s - lse)
-        ctx.save_for_backward(q, k, v, to_bf16(to_bf16(p) @ v), p)
+        o = to_bf16(p) @ v
+        ctx.save_for_backward(q, k, v, o if DELTA == "f32" else to_bf16(o),
+                              p)
         ctx.scale = scale
         return p @ v
 
@@ -62,8 +66,12 @@ class KernelAttention(torch.autograd.Function):
     def backward(ctx, d_o):
         q, k, v, o_kernel, p = ctx.saved_tensors
         d_v = to_bf16(p).transpose(-1, -2) @ d_o
-        delta = (d_o * o_kernel).sum(-1, keepdim=True)
-        d_a = to_bf16(p * (d_o @ v.transpose(-1, -2) - delta))
+        d_p = d_o @ v.transpose(-1, -2)
+        delta = ((p * d_p).sum(-1, keepdim=True)
+                 if DELTA in ("rows", "rows-exact")
+                 else (d_o * o_kernel).sum(-1, keepdim=True))
+        d_a = p * (d_p - delta)
+        d_a = d_a if DELTA == "rows-exact" else to_bf16(d_a)
         return (ctx.scale * d_a @ k, ctx.scale * d_a.transpose(-1, -2) @ q,
                 d_v, None, None)
 
@@ -98,6 +106,15 @@ def main():
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--model", choices=("attention", "relu"),
                         required=True)
+    parser.add_argument(
+        "--delta", default="saved",
+        choices=("saved", "f32", "rows", "rows-exact"),
+        help="with --model attention: Delta_i = d_O_i . O_i with O as the "
+             "kernel saves it (16-bit; the kernel's), or as its f32 "
+             "accumulator held it (f32); Delta_i = sum_j P_ij dP_ij, "
+             "consistent with the recomputed P (rows); or that and d_A "
+             "unrounded (rows-exact: what is left is P's rounding in "
+             "d_V and the rest of the layer)")
     parser.add_argument("--cases", type=int, nargs="+", default=[5, 3],
                         help="indices into cases.LAYER_BACKWARD_CASES")
     parser.add_argument("--sizes", nargs="+", default=["2,17", "1,100"],
@@ -105,6 +122,8 @@ def main():
     parser.add_argument("--seeds", type=int, nargs=2, default=[200, 206],
                         metavar=("FIRST", "END"))
     args = parser.parse_args()
+    global DELTA
+    DELTA = args.delta
     lb.DEVICE = "cpu"
     for index in args.cases:
         case = cases.LAYER_BACKWARD_CASES[index]
