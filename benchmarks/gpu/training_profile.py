@@ -108,7 +108,8 @@ def main():
         "sas_ops_host_ms_per_step": host_sas / 1e3,
         "top_kernels_us_per_step": dict(sorted(
             names.items(), key=lambda kv: -kv[1])[:25])}
-    print(f"{args.attention}: wall {timed['synchronized']:.2f} ms a step "
+    print(f"{args.attention} ({args.compile_mode}): wall "
+          f"{timed['synchronized']:.2f} ms a step "
           f"({timed['unsynchronized']:.2f} ms without the per-step "
           f"synchronization); kernel time {sum(groups.values()) / 1e3:.2f} "
           f"ms in {len(kernels) / steps:.0f} kernels: sas ops "
