@@ -18,7 +18,8 @@ official runs start from identical parameters (SASLayer has the official
 module's state-dict keys).
 
     PYTHONPATH=build/python_packages .venv/bin/python examples/train_tiny_lm.py \\
-        --attention sas_mlir --steps 20 [--device cuda --dtype bf16 --compile]
+        --attention sas_mlir --steps 20 [--device cuda --dtype bf16 --compile
+        [--compile-mode reduce-overhead]]
         [--layers 6 --width 384 --heads 6 --sim-heads 12 --sim-head-dim 128
          --kernel 3 --seq-len 256 --batch 16] [--json OUT]
 
