@@ -357,8 +357,9 @@ def layer_backward_bench_from_json(data):
 def training_from_json(data):
     """examples/train_tiny_lm.py: the final loss, tokens per second, the
     model, and the loss every tenth step."""
-    out = picked(data, "attention", "device", "dtype", "compile", "steps",
-                 "final_loss", "tokens_per_second", "config")
+    out = picked(data, "attention", "device", "dtype", "compile",
+                 "compile_mode", "steps", "final_loss", "tokens_per_second",
+                 "config")
     out["loss_every_10"] = data.get("losses", [])[::10]
     return out
 
@@ -366,8 +367,8 @@ def training_from_json(data):
 def training_profile_from_json(data):
     """training_profile.py: a step's wall and kernel time, and its slowest
     kernels."""
-    return picked(data, "attention", "batch", "seq_len", "layers",
-                  "wall_ms_per_step", "kernels_per_step",
+    return picked(data, "attention", "compile_mode", "batch", "seq_len",
+                  "layers", "wall_ms_per_step", "kernels_per_step",
                   "kernel_ms_per_step", "sas_ops_host_ms_per_step",
                   "top_kernels_us_per_step")
 
