@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Counts what sas-gpu-pipeline makes of one layer's backward, without a GPU:
+the launches and the temporaries' allocations and frees of its host code,
 its kernels by kind (tensor-core kernel ops, loops with a reduction, flat
-copies, fills and casts) and, in the PTX of the kernels that multiply-add,
-how many loads are 16-byte vectors and how many scalar.
+fills, roundings and other flat loops) and, in the PTX of the kernels that
+multiply-add, how many loads are 16-byte vectors and how many scalar.
 
     backward_census.py [--sas-opt build/bin/sas-opt] [--batch B --seq-len T]
 
@@ -81,12 +82,18 @@ def main():
         ptx = gpu_object_field(gpu_binary(text, name), b"assembly").decode()
         name = name.decode()
         fmas = len(re.findall(r"\bfma\.rn\.f(?:32|64)", ptx))
+        global_loads = len(re.findall(r"\bld\.global", ptx))
         if "_loop_" not in name:
             kinds["tensor-core kernel op"] += 1
         elif has_loop(ptx):
             kinds["loop (a reduction or a product)"] += 1
+        elif not global_loads:
+            kinds["flat fill (stores only)"] += 1
+        elif re.search(r"\bcvt\.rn\.(?:bf16|f16)", ptx) and not re.search(
+                r"\b(?:add|sub|mul|fma|max)\.(?:rn\.)?f(?:16|32|64)\b", ptx):
+            kinds["flat rounding (loads, conversions, stores)"] += 1
         else:
-            kinds["flat (copy, fill, cast, mask)"] += 1
+            kinds["flat (copy, cast, mask, broadcast)"] += 1
         if "_loop_" in name:
             loads["glue vector"] += len(re.findall(
                 r"\b(?:ld\.global(?:\.nc)?|st\.global)\.v[248]\.", ptx))
@@ -99,9 +106,16 @@ def main():
             loads["scalar"] += len(re.findall(
                 r"\bld\.global(?:\.nc)?\.(?:b|f)(?:16|32|64)\b", ptx))
             loads["kernels"] += 1
+    host = re.sub(rb"gpu\.binary @\w+ [^\n]*", b"", text)
+    calls = {name: len(re.findall(rb"llvm\.call @" + name.encode() + rb"\(",
+                                  host))
+             for name in ("mgpuMemAlloc", "mgpuMemFree")}
     print(f"backward_census.py: B={args.batch} T={args.seq_len} "
           f"H={H} D={D} H'={HS} D'={DS} K={K} bf16: "
-          f"{sum(kinds.values())} kernels")
+          f"{sum(kinds.values())} kernels; the host code launches "
+          f"{len(re.findall(rb'gpu.launch_func', host))}, allocates "
+          f"{calls['mgpuMemAlloc']} and frees {calls['mgpuMemFree']} "
+          f"buffers a call")
     for kind, n in kinds.most_common():
         print(f"  {n:4d}  {kind}")
     print(f"  global loads and stores in the PTX of the loops: "
