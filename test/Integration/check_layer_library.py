@@ -13,35 +13,24 @@ import sys
 lib = ctypes.CDLL(sys.argv[1])
 lib.sas_layer_config.restype = ctypes.c_char_p
 lib.sas_last_error.restype = ctypes.c_char_p
-lib.sas_layer_forward.restype = ctypes.c_int
-lib.sas_layer_forward.argtypes = [ctypes.c_void_p] * 3 + [
-    ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_int64,
-    ctypes.c_int64, ctypes.c_void_p]
+P, ARRAY = ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)
 
-lib.sas_attention_forward.restype = ctypes.c_int
-lib.sas_attention_forward.argtypes = [ctypes.c_void_p] * 4 + [
-    ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
 
-lib.sas_attention_backward.restype = ctypes.c_int
-lib.sas_attention_backward.argtypes = [ctypes.c_void_p] * 9 + [
-    ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+def bind(name, *pointers):
+    """The C entry `name`: its pointer and pointer-array arguments, then B,
+    T and a stream; it returns a status."""
+    function = getattr(lib, name)
+    function.restype = ctypes.c_int
+    function.argtypes = list(pointers) + [ctypes.c_int64, ctypes.c_int64,
+                                          ctypes.c_void_p]
 
-lib.sas_layer_backward.restype = ctypes.c_int
-lib.sas_layer_backward.argtypes = [ctypes.c_void_p] * 3 + [
-    ctypes.POINTER(ctypes.c_void_p)] + [ctypes.c_void_p] * 4 + [
-    ctypes.POINTER(ctypes.c_void_p), ctypes.c_int64, ctypes.c_int64,
-    ctypes.c_void_p]
 
-lib.sas_layer_forward_save.restype = ctypes.c_int
-lib.sas_layer_forward_save.argtypes = [ctypes.c_void_p] * 3 + [
-    ctypes.POINTER(ctypes.c_void_p)] + [ctypes.c_void_p] * 3 + [
-    ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
-
-lib.sas_layer_backward_saved.restype = ctypes.c_int
-lib.sas_layer_backward_saved.argtypes = [ctypes.c_void_p] * 3 + [
-    ctypes.POINTER(ctypes.c_void_p)] + [ctypes.c_void_p] * 6 + [
-    ctypes.POINTER(ctypes.c_void_p), ctypes.c_int64, ctypes.c_int64,
-    ctypes.c_void_p]
+bind("sas_layer_forward", P, P, P, ARRAY, P)
+bind("sas_attention_forward", *[P] * 4)
+bind("sas_attention_backward", *[P] * 9)
+bind("sas_layer_backward", P, P, P, ARRAY, *[P] * 4, ARRAY)
+bind("sas_layer_forward_save", P, P, P, ARRAY, *[P] * 3)
+bind("sas_layer_backward_saved", P, P, P, ARRAY, *[P] * 6, ARRAY)
 
 # Only the documented C API leaves the library.
 exported = subprocess.run(["nm", "-D", "--defined-only", sys.argv[1]],
