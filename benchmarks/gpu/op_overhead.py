@@ -7,28 +7,21 @@ call path, on shapes so small that the GPU never holds the host back:
   torch_op     torch.ops.sas.layer_train / layer_backward_saved, eager
   autograd     SASLayer forward + backward through autograd, eager
 
-and, with --train-step, where a compiled training step of
-examples/train_tiny_lm.py spends its host time (cProfile, the functions
-with the most own time).
+training_profile.py gives the whole step's wall and kernel time beside it.
 
-    python3 benchmarks/gpu/op_overhead.py --libs LIB.so [--train-step]
-        [--json OUT]
+    python3 benchmarks/gpu/op_overhead.py --libs LIB.so [--json OUT]
 """
 
 import argparse
-import cProfile
 import ctypes
-import io
 import json
 import os
-import pstats
 import sys
 import time
 
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "examples"))
 sys.path.append(os.path.join(HERE, "..", "..", "python-bindings"))
 
 
@@ -48,7 +41,6 @@ def per_call_us(fn, calls=200):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--libs", required=True)
-    parser.add_argument("--train-step", action="store_true")
     parser.add_argument("--json")
     args = parser.parse_args()
     from sas_mlir.torch_ops import PARAMETER_NAMES, SASLayer, use_cuda_library
@@ -101,46 +93,9 @@ def main():
     for level, calls in results.items():
         print(f"{level:10s} " + ", ".join(
             f"{name} {us:7.1f} us" for name, us in calls.items()))
-
-    if args.train_step:
-        results.update(profile_train_step(args.libs, dev, dtype))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
-
-
-def profile_train_step(libs, dev, dtype):
-    """Host time of a compiled tiny-LM training step, and its cProfile."""
-    import train_tiny_lm
-    import torch.nn.functional as F
-    targs = train_tiny_lm.parse(["--attention", "sas_mlir", "--device",
-                                 "cuda", "--dtype", "bf16", "--compile",
-                                 "--batch", "8", "--libs", libs])
-    model = train_tiny_lm.build_model(targs).to(dev, dtype)
-    compiled = train_tiny_lm.compile_model(model, targs)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=targs.lr)
-    data = train_tiny_lm.batches(targs, train_tiny_lm.corpus())
-
-    def train_step():
-        x, y = (train_tiny_lm.to_device(t, dev) for t in next(data))
-        loss = F.cross_entropy(compiled(x).float().view(-1, 256),
-                               y.reshape(-1))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-    step_us = per_call_us(train_step, 20)
-    profile = cProfile.Profile()
-    profile.enable()
-    for _ in range(10):
-        train_step()
-    torch.cuda.synchronize()
-    profile.disable()
-    text = io.StringIO()
-    pstats.Stats(profile, stream=text).sort_stats("tottime").print_stats(30)
-    print(f"compiled training step: {step_us / 1e3:.2f} ms host a step")
-    print("\n".join(text.getvalue().splitlines()[:60]))
-    return {"train_step_host_us": step_us,
-            "cprofile_tottime": text.getvalue()}
 
 
 if __name__ == "__main__":
