@@ -197,6 +197,7 @@ void sas::buildSASGPUPipeline(OpPassManager &pm,
   attention.mmaStages = options.mmaStages;
   attention.wgmmaWarps = options.wgmmaWarps;
   attention.wgmmaKeyTile = options.wgmmaKeyTile;
+  attention.attentionGradWgmma = options.attentionGradWgmma;
   pm.addPass(createConvertSASAttentionToGPU(attention));
   // Per-token ops on 16-bit data -> one kernel op each; f32 and the sizes
   // the kernels do not take stay for the linalg lowering below.

@@ -28,6 +28,25 @@
 // HOPPER-NOT: atom.global.add.f32
 // HOPPER: red.global.add.v2.f32
 // HOPPER-NOT: atom.global.add.f32
+// sm_90a: the wgmma backward (heads of 128 and 64). S^T and dP^T with both
+// operands in shared memory (m64n64), dV and dK with P^T and dA^T from
+// registers (n = F, E), dQ with dA and k both read transposed (the last two
+// immediates).
+// RUN: sas-opt %s --sas-gpu-pipeline="chip=sm_90a format=isa toolkit=" -o %t.90a.mlir
+// RUN: %python %S/../Utils/extract_ptx.py %t.90a.mlir %t.90a.ptx attn_bwd_attention_grad_wgmma_0
+// RUN: FileCheck %s --check-prefix=WGMMA < %t.90a.ptx
+// WGMMA: .entry attn_bwd_attention_grad_wgmma_0(
+// WGMMA-DAG: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}}, %rd{{[0-9]+}}, %rd{{[0-9]+}}, p, 1, 1, 0, 0;
+// WGMMA-DAG: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}}, {%r{{.*}}}, %rd{{[0-9]+}}, p, 1, 1, 1;
+// WGMMA-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}}, {%r{{.*}}}, %rd{{[0-9]+}}, p, 1, 1, 1;
+// WGMMA-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}}, %rd{{[0-9]+}}, %rd{{[0-9]+}}, p, 1, 1, 1, 1;
+// WGMMA-DAG: fence.proxy.async.shared::cta
+// WGMMA-DAG: red.global.add.v2.f32
+// WGMMA-NOT: ldmatrix
+// RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90a -v %t.90a.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS90A %}
+// PTXAS90A: Compiling entry function 'attn_bwd_attention_grad_wgmma_0'
+// PTXAS90A-NOT: C7513
+// PTXAS90A: Used {{[0-9]+}} registers
 // Where ptxas exists: both kernels fit in registers (no spills).
 // RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_80 -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90 -v %t.90.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}

@@ -140,6 +140,12 @@ struct SASGPUPipelineOptions
       llvm::cl::desc("Keys per step of the sm_90a (wgmma) attention kernel: "
                      "64 or 128, or 0: 128 for q/k heads of 64, 64 above"),
       llvm::cl::init(kDefaultWgmmaKeyTile)};
+  PassOptions::Option<bool> attentionGradWgmma{
+      *this, "attention-grad-wgmma",
+      llvm::cl::desc("On an sm_90a target, the wgmma attention backward for "
+                     "heads that are multiples of 64 (off: the mma.sync "
+                     "kernel, to compare)"),
+      llvm::cl::init(true)};
   PassOptions::Option<int64_t> featureSimWarps{
       *this, "feature-sim-warps",
       llvm::cl::desc("Warps of a feature-simulation block (convert-sas-"

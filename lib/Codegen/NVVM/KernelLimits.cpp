@@ -183,8 +183,34 @@ LogicalResult sas::checkMmaAttentionGradTiling(const TargetDescription &target,
                        << " registers a thread in fragments, above the "
                        << kMaxFragmentRegisters
                        << " that leave room for the rest";
-  AttentionGradSharedPlan plan(e, f, 16 * warps, 16 * warps);
+  AttentionGradSharedPlan plan(e, f, 16 * warps, 16 * warps, /*wgmma=*/false);
   return checkSharedBytes(target, "the attention backward's tiles",
+                          plan.plan.getSize(), emitError);
+}
+
+LogicalResult sas::checkWgmmaAttentionGradTiling(
+    const TargetDescription &target, int64_t e, int64_t f, int64_t warps,
+    EmitErrorFn emitError) {
+  if (failed(checkHasWgmma(target, emitError)))
+    return failure();
+  if (e % 64 != 0 || f % 64 != 0 || e > kMaxMmaHeadSize || f > kMaxMmaHeadSize)
+    return emitError() << "the wgmma attention backward takes head sizes that "
+                          "are multiples of 64, at most "
+                       << kMaxMmaHeadSize << ", got " << e << " (q, k) and "
+                       << f << " (v)";
+  if (warps != 4)
+    return emitError() << "the wgmma attention backward takes 4 warps (one "
+                          "warpgroup), got "
+                       << warps;
+  int64_t registers = getAttentionGradFragmentRegisters(e, f, warps);
+  if (registers > kMaxFragmentRegisters)
+    return emitError() << "the wgmma attention backward at head sizes " << e
+                       << " (q, k) and " << f << " (v) keeps " << registers
+                       << " registers a thread in fragments, above the "
+                       << kMaxFragmentRegisters
+                       << " that leave room for the rest";
+  AttentionGradSharedPlan plan(e, f, 16 * warps, 16 * warps, /*wgmma=*/true);
+  return checkSharedBytes(target, "the wgmma attention backward's tiles",
                           plan.plan.getSize(), emitError);
 }
 

@@ -30,22 +30,30 @@ AttentionSharedPlan::AttentionSharedPlan(int64_t e, int64_t f, int64_t keyTile,
 }
 
 AttentionGradSharedPlan::AttentionGradSharedPlan(int64_t e, int64_t f,
-                                                 int64_t keys, int64_t queries)
-    : key(SharedTile::padded(keys, e)), value(SharedTile::padded(keys, f)),
-      query(SharedTile::padded(queries, e)),
-      gradOut(SharedTile::padded(queries, f)),
-      scoresGrad(SharedTile::padded(keys, queries)) {
-  plan.allocate(key.bytes());
-  valueOffset = plan.allocate(value.bytes());
-  scoresGradOffset = plan.allocate(scoresGrad.bytes());
-  // One stage, laid out on its own plan; tile sizes are multiples of 16.
+                                                 int64_t keys, int64_t queries,
+                                                 bool wgmma) {
+  auto tile = wgmma ? SharedTile::swizzled : SharedTile::padded;
+  key = tile(keys, e);
+  value = tile(keys, f);
+  query = tile(queries, e);
+  gradOut = tile(queries, f);
+  scoresGrad = tile(keys, queries);
+  // Swizzled tiles are whole atoms: with the base aligned, each starts on
+  // one.
+  int64_t align = wgmma ? kSwizzleAtomBytes : 16;
+  if (wgmma)
+    plan.reserveAlignmentSlack();
+  plan.allocate(key.bytes(), align);
+  valueOffset = plan.allocate(value.bytes(), align);
+  scoresGradOffset = plan.allocate(scoresGrad.bytes(), align);
+  // One stage, laid out on its own plan.
   SharedMemoryPlan stage;
-  stage.allocate(query.bytes());
-  gradOutOffset = stage.allocate(gradOut.bytes());
+  stage.allocate(query.bytes(), align);
+  gradOutOffset = stage.allocate(gradOut.bytes(), align);
   lseOffset = stage.allocate(4 * queries);
   deltaOffset = stage.allocate(4 * queries);
-  stageBytes = (stage.getSize() + 15) / 16 * 16;
-  firstStageOffset = plan.allocate(kQueryStages * stageBytes);
+  stageBytes = llvm::alignTo(stage.getSize(), align);
+  firstStageOffset = plan.allocate(kQueryStages * stageBytes, align);
 }
 
 HeadSimSharedPlan::HeadSimSharedPlan(int64_t heads, int64_t simHeads,

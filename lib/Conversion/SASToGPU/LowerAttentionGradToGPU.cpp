@@ -8,6 +8,8 @@
 //   delta     = rowsum(d_o * o)                 linalg.generic  [B, T, N] f32
 //   d_q_accum = 0                               linalg.fill     f32
 //   sas.mma_attention_grad                      d_k, d_v; d_q_accum += dA k
+//                                               (wgmma on sm_90a where the
+//                                               heads are multiples of 64)
 //   d_q       = scale * d_q_accum               linalg.generic  16-bit
 //
 // The linalg ops on buffers become their own small kernels (the GPU
@@ -48,9 +50,28 @@ struct LowerAttentionGradToGPUPattern : OpRewritePattern<AttentionGradOp> {
              << " heads: the GPU backward takes f16 and bf16 (with "
                 "tensor-cores on); f32 gradients compile for the CPU "
                 "(sas-cpu-pipeline)";
-    // The most warps (keys a block) that fit, from the forward's count.
-    int64_t warps = selectMmaAttentionGradWarps(op->getContext(), tiling.target,
-                                                e, f, tiling.mmaWarps);
+    // The sm_90a kernel where the target and the heads allow it; else the
+    // most mma.sync warps (keys a block) that fit, from the forward's count.
+    bool wgmma = tiling.target.hasWgmma && tiling.attentionGradWgmma;
+    if (wgmma) {
+      std::string why;
+      {
+        ScopedDiagnosticHandler capture(op->getContext(), [&](Diagnostic &d) {
+          why = d.str();
+          return success();
+        });
+        wgmma = succeeded(checkWgmmaAttentionGradTiling(
+            tiling.target, e, f, /*warps=*/4,
+            [&] { return emitError(op.getLoc()); }));
+      }
+      if (!wgmma)
+        op.emitRemark() << "takes the mma.sync attention backward on "
+                        << tiling.target.chip << ": " << why;
+    }
+    int64_t warps = wgmma ? 4
+                          : selectMmaAttentionGradWarps(op->getContext(),
+                                                        tiling.target, e, f,
+                                                        tiling.mmaWarps);
     if (!warps) {
       (void)checkMmaAttentionGradTiling(tiling.target, e, f, /*warps=*/1, [&] {
         return op.emitOpError() << "has no GPU kernel for these heads: ";
@@ -104,7 +125,7 @@ struct LowerAttentionGradToGPUPattern : OpRewritePattern<AttentionGradOp> {
     float scale = static_cast<float>(op.getScaleValue());
     MmaAttentionGradOp::create(rewriter, loc, q, k, v, lse, delta, dO, dqAccum,
                                dK, dV, op.getCausal(), llvm::APFloat(scale),
-                               warps);
+                               warps, wgmma);
 
     // d_q = scale * d_q_accum, rounded once.
     Value scaleValue = arith::ConstantOp::create(

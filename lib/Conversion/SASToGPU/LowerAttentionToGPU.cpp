@@ -556,6 +556,7 @@ struct ConvertSASAttentionToGPUPass
     tiling.target = *target;
     tiling.wgmmaWarps = wgmmaWarps;
     tiling.wgmmaKeyTile = wgmmaKeyTile;
+    tiling.attentionGradWgmma = attentionGradWgmma;
     // Head sizes are checked per op; the tiling alone against the limits.
     auto error = [&] {
       return emitError(getOperation()->getLoc())

@@ -152,6 +152,15 @@ int64_t getAttentionGradFragmentRegisters(int64_t e, int64_t f, int64_t warps);
 LogicalResult checkMmaAttentionGradTiling(const TargetDescription &target,
                                           int64_t e, int64_t f, int64_t warps,
                                           EmitErrorFn emitError);
+/// The sm_90a attention backward: one warpgroup (4 warps, 64 keys, query
+/// blocks of 64 rows), head sizes multiples of 64 up to kMaxMmaHeadSize
+/// (d_k's and d_q's products read q and k MN-major, d_v's reads d_o: in
+/// whole panels), a target with wgmma, within kMaxFragmentRegisters and
+/// the target's shared memory.
+LogicalResult checkWgmmaAttentionGradTiling(const TargetDescription &target,
+                                            int64_t e, int64_t f,
+                                            int64_t warps,
+                                            EmitErrorFn emitError);
 /// The warps the attention backward takes at head sizes `e` and `f`: the
 /// most, halving from `maxWarps`, that pass checkMmaAttentionGradTiling;
 /// 0 where none does. The checks' diagnostics (in `context`) are dropped.

@@ -110,9 +110,12 @@ struct AttentionSharedPlan {
 /// `queries` rows (the next block's copies run while this one is used):
 /// q, d_o, and the rows' log-sum-exp and delta (f32; the log-sum-exp in
 /// the exp2 domain). Offsets within a stage are from the stage's start.
+/// mma.sync: padded rows; sm_90a (wgmma): swizzled panels, each tile on a
+/// swizzle atom, the base aligned to one at run time.
 struct AttentionGradSharedPlan {
   static constexpr int64_t kQueryStages = 2;
-  AttentionGradSharedPlan(int64_t e, int64_t f, int64_t keys, int64_t queries);
+  AttentionGradSharedPlan(int64_t e, int64_t f, int64_t keys, int64_t queries,
+                          bool wgmma);
   SharedTile key, value, query, gradOut, scoresGrad;
   int64_t valueOffset, scoresGradOffset, firstStageOffset, stageBytes;
   int64_t gradOutOffset, lseOffset, deltaOffset; // in a stage

@@ -37,6 +37,9 @@ struct GPUAttentionTiling {
   /// warps a block and `wgmmaKeyTile` keys a step.
   TargetDescription target;
   int64_t wgmmaWarps = kDefaultWgmmaWarps, wgmmaKeyTile = kDefaultWgmmaKeyTile;
+  /// The sm_90a attention backward where the target has wgmma and the
+  /// heads fit it (off: the mma.sync kernel there too, for comparison).
+  bool attentionGradWgmma = true;
 };
 
 /// Adds the pattern lowering sas.attention to an scf.forall over (batch,

@@ -63,6 +63,14 @@ Value WarpgroupMmaBuilder::kMajorDescriptor(Value tile, int64_t panelRows,
                     kSwizzleAtomBytes, 16);
 }
 
+Value WarpgroupMmaBuilder::mnMajorDescriptor(Value tile, int64_t panelRows,
+                                             int64_t step) {
+  Value start =
+      LLVM::GEPOp::create(b, loc, tile.getType(), b.getI8Type(), tile,
+                          ValueRange{i32(16 * step * kPanelRowBytes)});
+  return descriptor(start, kSwizzleAtomBytes, panelRows * kPanelRowBytes);
+}
+
 Value WarpgroupMmaBuilder::alignToSwizzleAtom(Value shared) {
   Value address = LLVM::PtrToIntOp::create(b, loc, b.getI32Type(), shared);
   Value pad = arith::AndIOp::create(
@@ -125,7 +133,8 @@ SmallVector<Value> WarpgroupMmaBuilder::newAccumulators(int64_t count) {
 
 void WarpgroupMmaBuilder::mmaShared(SmallVectorImpl<Value> &acc,
                                     Value aDescriptor, Value bDescriptor,
-                                    Type element, int64_t n, bool accumulate) {
+                                    Type element, int64_t n, bool accumulate,
+                                    bool aMNMajor, bool bMNMajor) {
   MLIRContext *ctx = b.getContext();
   Value in = packStruct(b, loc, acc);
   NVVM::WGMMATypes type =
@@ -136,7 +145,11 @@ void WarpgroupMmaBuilder::mmaShared(SmallVectorImpl<Value> &acc,
       NVVM::WGMMATypes::f32,
       accumulate ? NVVM::WGMMAScaleOut::one : NVVM::WGMMAScaleOut::zero,
       NVVM::WGMMAScaleIn::one,
-      NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row, NVVM::MMALayout::col,
+      NVVM::WGMMAScaleIn::one,
+      // A is row-major (K-major) and B column-major (K-major) unless
+      // transposed.
+      aMNMajor ? NVVM::MMALayout::col : NVVM::MMALayout::row,
+      bMNMajor ? NVVM::MMALayout::row : NVVM::MMALayout::col,
       /*satfinite=*/nullptr);
   unpackStruct(b, loc, out, acc);
 }

@@ -1,10 +1,9 @@
-//===- AttentionGradKernel.cpp - Attention backward on mma.sync -*- C++ -*-===//
+//===- AttentionGradKernel.cpp - The attention backward kernels -*- C++ -*-===//
 //
 // Part of the SAS-MLIR project.
 //
 // Replaces a sas.mma_attention_grad with a gpu.launch whose body is a
-// FlashAttention-2-style backward on mma.sync tensor cores (sm_80 and
-// later), key-block stationary:
+// FlashAttention-2-style backward on tensor cores, key-block stationary:
 //
 //   block (key block x, head y, batch z): W warps, 16 keys each (W * 16
 //   keys, and query blocks of as many rows)
@@ -16,44 +15,45 @@
 //       block i + 1's q, d_o, ... -> the other stage     (cp.async: copied
 //                                                       during the products)
 //       warp w, its keys' rows of every product (keys are M):
-//         S^T  = k_w q^T                        (k by ldmatrix, q as B)
+//         S^T  = k_w q^T
+//         dP^T = v_w d_o^T
 //         P^T  = exp2(c * S^T - lse2)           (c = scale * log2(e); masked
 //                                                only on the diagonal block
 //                                                and past T or S)
-//         dV  += P^T d_o                        (d_o by ldmatrix.trans)
-//         dP^T = v_w d_o^T
 //         dA^T = P^T * (dP^T - delta)
-//         dK  += dA^T q                         (q by ldmatrix.trans)
-//         dA^T -> shared (16-bit)
+//         dV  += P^T d_o
+//         dK  += dA^T q
+//         dA^T -> shared (16-bit); barrier
 //       warp w, query rows 16w..16w+15:
-//         d_q_accum[rows] += dA k               (dA by ldmatrix.trans, f32
-//                                                atomics)
+//         d_q_accum[rows] += dA k               (f32 atomics)
 //     d_k <- scale * dK, d_v <- dV              (keys < S only)
 //
 // Products with keys as M need no transpose of the softmax: P^T and dA^T
-// come out of mma.sync with a lane holding two keys (rows) and pairs of
-// queries (columns), which is the A fragment of the next product. Only
-// d_q needs the other orientation; the block's warps share dA^T through
-// shared memory and add their query rows' part of dA . k to d_q_accum in
-// f32, which the caller scales and rounds into d_q. Rows past T or S are
-// zero-filled by the copies and masked out of P; nothing is written for
-// them.
+// come out of the tensor cores with a lane holding two keys (rows) and
+// pairs of queries (columns), which is the A fragment of the next product.
+// Only d_q needs the other orientation; the block's warps share dA^T
+// through shared memory and add their query rows' part of dA . k to
+// d_q_accum in f32, which the caller scales and rounds into d_q. Rows past
+// T or S are zero-filled by the copies and masked out of P; nothing is
+// written for them.
+//
+// The variants differ only in the tiles' layout and the products
+// (AttentionGradKernelBuilder.h): mma.sync reads padded rows by ldmatrix;
+// the sm_90a kernel (one warpgroup: 64 keys, query blocks of 64) issues
+// wgmma on 128-byte-swizzled tiles.
 //
 //===----------------------------------------------------------------------===//
 
-#include "sas/Codegen/NVVM/Builders/DeviceMemory.h"
+#include "AttentionGradKernelBuilder.h"
+
 #include "sas/Codegen/NVVM/Builders/KernelLaunch.h"
-#include "sas/Codegen/NVVM/Builders/WarpFragments.h"
-#include "sas/Codegen/NVVM/Builders/WarpgroupMma.h"
 #include "sas/Codegen/NVVM/KernelLimits.h"
 #include "sas/Codegen/NVVM/Kernels.h"
-#include "sas/Codegen/NVVM/SharedMemoryLayout.h"
 #include "sas/Conversion/Common/OnlineSoftmax.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -61,67 +61,40 @@
 
 using namespace mlir;
 using namespace mlir::sas;
+using namespace mlir::sas::attention_grad;
 
-namespace {
+AttentionGradKernelBuilder::AttentionGradKernelBuilder(
+    OpBuilder &b, Location loc, MmaAttentionGradOp op,
+    const TargetDescription &target)
+    : b(b), loc(loc), k(b, loc), target(target),
+      frag(b, loc, op.getQ().getType().getElementType()), mem(b, loc), op(op),
+      element(op.getQ().getType().getElementType()),
+      e(op.getQ().getType().getDimSize(3)),
+      f(op.getV().getType().getDimSize(3)),
+      numHeads(op.getQ().getType().getDimSize(2)), warps(op.getWarps()),
+      tile(16 * op.getWarps()), plan(e, f, tile, tile, op.getWgmma()) {}
 
-using Tiles = SmallVector<SmallVector<AccFragment>>; // [1][columns / 8]
-
-class AttentionGradKernelBuilder {
-public:
-  AttentionGradKernelBuilder(OpBuilder &b, Location loc, MmaAttentionGradOp op,
-                             const TargetDescription &target)
-      : b(b), loc(loc), k(b, loc), target(target),
-        frag(b, loc, op.getQ().getType().getElementType()), mem(b, loc), op(op),
-        e(op.getQ().getType().getDimSize(3)),
-        f(op.getV().getType().getDimSize(3)),
-        numHeads(op.getQ().getType().getDimSize(2)), warps(op.getWarps()),
-        tile(16 * op.getWarps()), plan(e, f, tile, tile) {}
-
-  void build(Value blockX, Value blockY, Value blockZ, Value threadX,
-             Value queryCount, Value keyCount);
-
-private:
-  /// Byte offset of row `token` of this block's head in a [B, L, N, width]
-  /// tensor of `bytes`-byte elements (i64: tensors may exceed 2 GiB).
-  Value rowOffset(Value length, Value token, int64_t width, int64_t bytes = 2);
-  /// Rows [start, start + rows) of this head of a [B, L, N, width] 16-bit
-  /// tensor with L = `limit` into `tile` (rows `rowBytes` apart) by
-  /// cp.async, 16 bytes a thread at a time; rows past `limit` zero-filled.
-  void copyRows(Value global, Value start, Value limit, int64_t width,
-                Value tileBase, int64_t rowBytes);
-  /// This warp's 16 rows of a padded tile as A fragments, one per 16
-  /// columns.
-  SmallVector<AFragment> loadWarpRows(Value tileBase, int64_t width,
-                                      int64_t rowBytes);
-  /// Starts the copies of the query block at row `q0` into the stage at
-  /// `stage`: q and d_o by cp.async (one group), the rows' log-sum-exp
-  /// (exp2 domain) and delta by plain loads and stores.
-  void loadQueryBlock(Value q0, Value stage);
-  /// One query block, its tiles in the stage at `stage`: the products
-  /// above, dK and dV updated in place. Unless `masked`, every query of the
-  /// block exists and sees every key.
-  void buildQueryStep(Value q0, Value stage, Tiles &dK, Tiles &dV, bool masked);
-  /// Stores `acc` * `scale` as 16-bit rows of this warp's keys.
-  void storeKeyRows(Value global, const Tiles &acc, int64_t width,
-                    double scale);
-
-  OpBuilder &b;
-  Location loc;
-  KernelArith k;
-  const TargetDescription &target;
-  WarpFragmentBuilder frag;
-  DeviceMemoryBuilder mem;
-  MmaAttentionGradOp op;
-  int64_t e, f, numHeads, warps, tile;
-  AttentionGradSharedPlan plan;
-
-  // i32 unless said otherwise; the thread's ids are k's.
-  Value tid, lane, warp, group, quad, batch, head, queries, keys, keyStart;
-  std::array<Value, 2> keyRows;           // this lane's keys: rows g and g + 8
-  Value kTile, vTile, dsTile, firstStage; // ptr<3>
-};
-
-} // namespace
+Value AttentionGradKernelBuilder::elementAddress(Value base,
+                                                 const SharedTile &layout,
+                                                 Value row, Value column) {
+  Value offset;
+  if (layout.layout == SharedTile::Layout::Padded) {
+    offset = k.add(k.mulC(row, layout.rowBytes()), k.mulC(column, 2));
+  } else {
+    // Panel column / 64; in it, 16-byte chunk (column % 64) / 8, swizzled
+    // by row; in the chunk, element column % 8.
+    Value panel = k.div(column, kPanelColumns);
+    Value chunk = k.div(k.rem(column, kPanelColumns), 8);
+    Value phase = k.rem(row, 8);
+    offset = k.add(k.mulC(panel, layout.panelBytes()),
+                   k.add(k.mulC(row, kPanelRowBytes),
+                         k.add(k.mulC(arith::XOrIOp::create(b, loc, chunk,
+                                                            phase),
+                                      16),
+                               k.mulC(k.rem(column, 8), 2))));
+  }
+  return mem.offset(base, offset);
+}
 
 Value AttentionGradKernelBuilder::rowOffset(Value length, Value token,
                                             int64_t width, int64_t bytes) {
@@ -132,7 +105,8 @@ Value AttentionGradKernelBuilder::rowOffset(Value length, Value token,
 
 void AttentionGradKernelBuilder::copyRows(Value global, Value start,
                                           Value limit, int64_t width,
-                                          Value tileBase, int64_t rowBytes) {
+                                          Value dest,
+                                          const SharedTile &layout) {
   int64_t chunks = width / 8;
   forEachThreadItem(b, loc, tid, 32 * warps, tile * chunks, [&](Value item) {
     Value row = k.div(item, chunks), column = k.rem(item, chunks);
@@ -143,32 +117,15 @@ void AttentionGradKernelBuilder::copyRows(Value global, Value start,
                    rowOffset(limit, k.minS(index, k.addC(limit, -1)), width)),
         k.mulC(column, 16));
     mem.copyAsync16(
-        mem.offset(tileBase, k.add(k.mulC(row, rowBytes), k.mulC(column, 16))),
-        source, arith::SelectOp::create(b, loc, inRange, k.i32(16), k.i32(0)));
+        elementAddress(dest, layout, row, k.mulC(column, 8)), source,
+        arith::SelectOp::create(b, loc, inRange, k.i32(16), k.i32(0)));
   });
 }
 
-SmallVector<AFragment>
-AttentionGradKernelBuilder::loadWarpRows(Value tileBase, int64_t width,
-                                         int64_t rowBytes) {
-  Value base = mem.offset(
-      tileBase, k.add(k.mulC(warp, 16 * rowBytes),
-                      frag.tileLaneOffset(lane, rowBytes, /*forA=*/true)));
-  SmallVector<AFragment> rows;
-  for (int64_t kk = 0; kk < width / 16; ++kk) {
-    std::array<Value, 4> m =
-        frag.loadMatrixX4(mem.offset(base, k.i32(32 * kk)), false);
-    rows.push_back({m[0], m[1], m[2], m[3]});
-  }
-  return rows;
-}
-
 void AttentionGradKernelBuilder::loadQueryBlock(Value q0, Value stage) {
-  copyRows(mem.globalBase(op.getQ()), q0, queries, e, stage,
-           plan.query.rowBytes());
+  copyRows(mem.globalBase(op.getQ()), q0, queries, e, stage, plan.query);
   copyRows(mem.globalBase(op.getDO()), q0, queries, f,
-           mem.offset(stage, k.i32(plan.gradOutOffset)),
-           plan.gradOut.rowBytes());
+           mem.offset(stage, k.i32(plan.gradOutOffset)), plan.gradOut);
   mem.commitGroup();
   // 0 past T: those rows are masked.
   Value lseBase = mem.globalBase(op.getLse()),
@@ -189,29 +146,12 @@ void AttentionGradKernelBuilder::loadQueryBlock(Value q0, Value stage) {
   });
 }
 
-void AttentionGradKernelBuilder::buildQueryStep(Value q0, Value stage,
-                                                Tiles &dK, Tiles &dV,
-                                                bool masked) {
-  const SharedTile &qt = plan.query, &dot = plan.gradOut, &kt = plan.key,
-                   &dst = plan.scoresGrad;
-  Value qTile = stage, doTile = mem.offset(stage, k.i32(plan.gradOutOffset)),
-        lseTile = mem.offset(stage, k.i32(plan.lseOffset)),
+void AttentionGradKernelBuilder::applySoftmaxGrad(Value q0, Value stage,
+                                                  Tiles &s, Tiles &dp,
+                                                  bool masked) {
+  Value lseTile = mem.offset(stage, k.i32(plan.lseOffset)),
         deltaTile = mem.offset(stage, k.i32(plan.deltaOffset));
-
-  // S^T = k_w q^T and dP^T = v_w d_o^T: this warp's keys by the block's
-  // queries.
-  Tiles s(1, SmallVector<AccFragment>(tile / 8, frag.splat(0.0)));
-  Tiles dp = s;
-  frag.multiplyTransposed(
-      s, {loadWarpRows(kTile, e, kt.rowBytes())},
-      mem.offset(qTile, frag.tileLaneOffset(lane, qt.rowBytes(), false)),
-      qt.rowBytes());
-  frag.multiplyTransposed(
-      dp, {loadWarpRows(vTile, f, plan.value.rowBytes())},
-      mem.offset(doTile, frag.tileLaneOffset(lane, dot.rowBytes(), false)),
-      dot.rowBytes());
-
-  // P^T and dA^T, a lane's element (key row, query column) at a time.
+  // A lane's element (key row, query column) at a time.
   Value c = frag.f32(op.getScale().convertToDouble() / std::log(2.0));
   Value laneQuery = k.mulC(quad, 2);
   for (int64_t j = 0; j < tile / 8; ++j)
@@ -237,50 +177,36 @@ void AttentionGradKernelBuilder::buildQueryStep(Value q0, Value stage,
       dp[0][j][i] = arith::MulFOp::create(
           b, loc, p, arith::SubFOp::create(b, loc, dp[0][j][i], delta));
     }
-  SmallVector<SmallVector<AFragment>> pA(1), dsA(1);
-  for (int64_t kk = 0; kk < tile / 16; ++kk) {
-    pA[0].push_back(frag.accumulatorsToA(s[0][2 * kk], s[0][2 * kk + 1]));
-    dsA[0].push_back(frag.accumulatorsToA(dp[0][2 * kk], dp[0][2 * kk + 1]));
-  }
+}
 
-  // dV += P^T d_o and dK += dA^T q.
-  frag.multiplyRowMajor(
-      dV, pA,
-      mem.offset(doTile, frag.rowMajorBLaneOffset(lane, dot.rowBytes())),
-      dot.rowBytes());
-  frag.multiplyRowMajor(
-      dK, dsA, mem.offset(qTile, frag.rowMajorBLaneOffset(lane, qt.rowBytes())),
-      qt.rowBytes());
+void AttentionGradKernelBuilder::buildQueryStep(Value q0, Value stage,
+                                                Tiles &dK, Tiles &dV,
+                                                bool masked) {
+  auto [s, dp] = computeScores(stage);
+  applySoftmaxGrad(q0, stage, s, dp, masked);
+  SmallVector<AFragment> pA, dsA;
+  for (int64_t kk = 0; kk < tile / 16; ++kk) {
+    pA.push_back(frag.accumulatorsToA(s[0][2 * kk], s[0][2 * kk + 1]));
+    dsA.push_back(frag.accumulatorsToA(dp[0][2 * kk], dp[0][2 * kk + 1]));
+  }
+  accumulateKeyGrads(dK, dV, pA, dsA, stage);
 
   // dA^T to shared memory: row = key, the packed pairs of an A fragment are
   // (row g, columns 2q, 2q + 1), (g + 8, ...), then 8 columns on.
   Value warpRow = k.add(k.mulC(warp, 16), group);
+  Value laneQuery = k.mulC(quad, 2);
   for (int64_t kk = 0; kk < tile / 16; ++kk)
     for (int r = 0; r < 4; ++r) {
       Value row = k.addC(warpRow, 8 * (r % 2));
       Value column = k.addC(laneQuery, 16 * kk + 8 * (r / 2));
-      mem.storeI32(dsA[0][kk][r],
-                   mem.offset(dsTile, k.add(k.mulC(row, dst.rowBytes()),
-                                            k.mulC(column, 2))));
+      mem.storeI32(dsA[kk][r],
+                   elementAddress(dsTile, plan.scoresGrad, row, column));
     }
+  makeSharedWritesVisible();
   gpu::BarrierOp::create(b, loc);
 
-  // d_q_accum[q0 + 16w ..] += dA k: dA's A fragments read transposed from
-  // dA^T, k as a row-major B.
-  Value dsBase = mem.offset(
-      dsTile, k.add(k.mulC(warp, 32),
-                    frag.transposedALaneOffset(lane, dst.rowBytes())));
-  SmallVector<SmallVector<AFragment>> dsRows(1);
-  for (int64_t kk = 0; kk < tile / 16; ++kk) {
-    std::array<Value, 4> m = frag.loadMatrixX4(
-        mem.offset(dsBase, k.i32(16 * kk * dst.rowBytes())), true);
-    dsRows[0].push_back({m[0], m[1], m[2], m[3]});
-  }
-  Tiles dq(1, SmallVector<AccFragment>(e / 8, frag.splat(0.0)));
-  frag.multiplyRowMajor(
-      dq, dsRows,
-      mem.offset(kTile, frag.rowMajorBLaneOffset(lane, kt.rowBytes())),
-      kt.rowBytes());
+  // d_q_accum[q0 + 16w ..] += dA k.
+  Tiles dq = computeQueryGrad();
   Value dqBase = mem.globalBase(op.getDQAccum());
   for (int r = 0; r < 2; ++r) {
     Value row = k.add(q0, k.addC(warpRow, 8 * r));
@@ -338,17 +264,15 @@ void AttentionGradKernelBuilder::build(Value blockX, Value blockY, Value blockZ,
   Value warpKey = k.add(keyStart, k.add(k.mulC(warp, 16), group));
   keyRows = {warpKey, k.addC(warpKey, 8)};
 
-  Value smem = mem.sharedBase();
+  Value smem = alignBase(mem.sharedBase());
   auto at = [&](int64_t offset) { return mem.offset(smem, k.i32(offset)); };
   kTile = smem;
   vTile = at(plan.valueOffset);
   dsTile = at(plan.scoresGradOffset);
   firstStage = at(plan.firstStageOffset);
 
-  copyRows(mem.globalBase(op.getK()), keyStart, keys, e, kTile,
-           plan.key.rowBytes());
-  copyRows(mem.globalBase(op.getV()), keyStart, keys, f, vTile,
-           plan.value.rowBytes());
+  copyRows(mem.globalBase(op.getK()), keyStart, keys, e, kTile, plan.key);
+  copyRows(mem.globalBase(op.getV()), keyStart, keys, f, vTile, plan.value);
   mem.commitGroup();
 
   // Query blocks are as tall as key blocks: under causal the first that
@@ -374,6 +298,7 @@ void AttentionGradKernelBuilder::build(Value blockX, Value blockY, Value blockZ,
     Value nextStage = mem.offset(
         firstStage, k.mulC(k.sub(k.i32(1), parity), plan.stageBytes));
     mem.waitGroups(0);
+    makeSharedWritesVisible();
     gpu::BarrierOp::create(b, loc);
     buildIf(b, loc, k.slt(k.addC(i, 1), last),
             [&] { loadQueryBlock(k.addC(q0, tile), nextStage); });
@@ -415,16 +340,20 @@ void AttentionGradKernelBuilder::build(Value blockX, Value blockY, Value blockZ,
 
 LogicalResult sas::checkKernelTiling(MmaAttentionGradOp op,
                                      const TargetDescription &target) {
-  return checkMmaAttentionGradTiling(target, op.getQ().getType().getDimSize(3),
-                                     op.getV().getType().getDimSize(3),
-                                     op.getWarps(),
-                                     [&] { return op.emitOpError(); });
+  int64_t e = op.getQ().getType().getDimSize(3),
+          f = op.getV().getType().getDimSize(3);
+  auto emitError = [&] { return op.emitOpError(); };
+  return op.getWgmma() ? checkWgmmaAttentionGradTiling(target, e, f,
+                                                       op.getWarps(), emitError)
+                       : checkMmaAttentionGradTiling(target, e, f,
+                                                     op.getWarps(), emitError);
 }
 
 int64_t sas::getKernelSharedBytes(MmaAttentionGradOp op) {
   int64_t tile = 16 * op.getWarps();
   return AttentionGradSharedPlan(op.getQ().getType().getDimSize(3),
-                                 op.getV().getType().getDimSize(3), tile, tile)
+                                 op.getV().getType().getDimSize(3), tile, tile,
+                                 op.getWgmma())
       .plan.getSize();
 }
 
@@ -440,11 +369,21 @@ LogicalResult sas::buildKernel(OpBuilder &b, MmaAttentionGradOp op,
       arith::ConstantIndexOp::create(b, loc, op.getQ().getType().getDimSize(2));
   Value batch = memref::DimOp::create(b, loc, op.getQ(), 0);
   gpu::LaunchOp launch = createKernelLaunch(
-      b, op, "attention_grad_mma", index, {keyBlocks, heads, batch},
-      32 * op.getWarps(), getKernelSharedBytes(op));
-  AttentionGradKernelBuilder kernel(b, loc, op, target);
-  kernel.build(launch.getBlockIds().x, launch.getBlockIds().y,
-               launch.getBlockIds().z, launch.getThreadIds().x, queries, keys);
+      b, op, op.getWgmma() ? "attention_grad_wgmma" : "attention_grad_mma",
+      index, {keyBlocks, heads, batch}, 32 * op.getWarps(),
+      getKernelSharedBytes(op));
+  auto build = [&](AttentionGradKernelBuilder &kernel) {
+    kernel.build(launch.getBlockIds().x, launch.getBlockIds().y,
+                 launch.getBlockIds().z, launch.getThreadIds().x, queries,
+                 keys);
+  };
+  if (op.getWgmma()) {
+    WgmmaAttentionGradBuilder kernel(b, loc, op, target);
+    build(kernel);
+  } else {
+    MmaSyncAttentionGradBuilder kernel(b, loc, op, target);
+    build(kernel);
+  }
   op.erase();
   return success();
 }

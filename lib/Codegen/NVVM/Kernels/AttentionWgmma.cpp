@@ -71,10 +71,8 @@ void WgmmaAttentionBuilder::accumulateValues(SoftmaxState &state,
   Value vTile = mem.offset(stageBase, k.i32(kTileBytes));
   wg.fence();
   for (int64_t kk = 0; kk < bk / 16; ++kk) {
-    Value bDesc =
-        wg.descriptor(mem.offset(vTile, k.i32(16 * kk * kPanelRowBytes)),
-                      kSwizzleAtomBytes, panelBytes);
-    wg.mmaRegisterA(acc, pHeld[kk], bDesc, element, f);
+    wg.mmaRegisterA(acc, pHeld[kk], wg.mnMajorDescriptor(vTile, bk, kk),
+                    element, f);
   }
   wg.commitGroup();
   wg.waitGroups(0);

@@ -64,6 +64,10 @@ public:
   /// panels hold `panelRows` rows each: panel step / 4, byte 32 (step % 4)
   /// of its rows.
   Value kMajorDescriptor(Value tile, int64_t panelRows, int64_t step);
+  /// The descriptor of k16 step `step` of an MN-major operand at `tile`
+  /// whose panels (along MN) hold `panelRows` rows (k) each: row 16 step of
+  /// the first panel.
+  Value mnMajorDescriptor(Value tile, int64_t panelRows, int64_t step);
 
   /// Orders register writes before the next wgmma reads them.
   void fence();
@@ -98,11 +102,13 @@ public:
   SmallVector<Value> newAccumulators(int64_t count);
 
   /// acc += A B (acc = A B unless `accumulate`) for an m64 x `n` x k16
-  /// step, both operands in shared memory and K-major, bf16 or f16
-  /// `element`; `acc` holds n / 2 f32 values.
+  /// step, both operands in shared memory, K-major unless `aMNMajor` or
+  /// `bMNMajor` says otherwise, bf16 or f16 `element`; `acc` holds n / 2
+  /// f32 values.
   void mmaShared(SmallVectorImpl<Value> &acc, Value aDescriptor,
                  Value bDescriptor, Type element, int64_t n,
-                 bool accumulate = true);
+                 bool accumulate = true, bool aMNMajor = false,
+                 bool bMNMajor = false);
   /// acc += A B (acc = A B unless `accumulate`) with A this warp's A
   /// fragment (registers) and B in shared memory, MN-major (v) or, with
   /// `bKMajor`, K-major (w[N, K]).

@@ -445,7 +445,12 @@ def SAS_MmaAttentionGradOp : SAS_Op<"mma_attention_grad"> {
     keys each: the block keeps its keys' `d_k` and `d_v` in registers and
     visits the query blocks (16 rows a warp as well) that see them (under
     `causal`, from the diagonal on), recomputing `P = exp(scale * q . k^T -
-    lse)` for each. `convert-sas-attention-to-gpu` creates it and
+    lse)` for each. With `wgmma` (sm_90a; 4 warps, one warpgroup of 64
+    keys, head sizes multiples of 64) the products are wgmma.mma_async on
+    128-byte-swizzled tiles: the scores and `d_o v^T` with both operands in
+    shared memory, `d_v` and `d_k` with `p` and `dA` from registers, and
+    `dA . k` with `dA` read transposed from shared memory.
+    `convert-sas-attention-to-gpu` creates it and
     `convert-sas-mma-attention-to-nvvm` replaces it with the kernel.
 
     Example:
@@ -475,12 +480,13 @@ def SAS_MmaAttentionGradOp : SAS_Op<"mma_attention_grad"> {
                        Arg<SAS_HalfMemRef, "the values' gradient",
                            [MemWrite]>:$d_v,
                        UnitAttr:$causal, F32Attr:$scale,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$warps);
+                       ConfinedAttr<I64Attr, [IntPositive]>:$warps,
+                       UnitAttr:$wgmma);
 
   let assemblyFormat = [{
     $q `,` $k `,` $v `,` $lse `,` $delta `,` $d_o `,` $d_q_accum `,` $d_k `,`
     $d_v (`causal` $causal^)? `scale` `(` $scale `)` `warps` `(` $warps `)`
-    attr-dict `:` type($q) `,` type($k) `,`
+    (`wgmma` $wgmma^)? attr-dict `:` type($q) `,` type($k) `,`
     type($v) `,` type($lse) `,` type($delta) `,` type($d_o) `,`
     type($d_q_accum) `,` type($d_k) `,` type($d_v)
   }];
