@@ -188,9 +188,10 @@ LogicalResult sas::checkMmaAttentionGradTiling(const TargetDescription &target,
                           plan.plan.getSize(), emitError);
 }
 
-LogicalResult sas::checkWgmmaAttentionGradTiling(
-    const TargetDescription &target, int64_t e, int64_t f, int64_t warps,
-    EmitErrorFn emitError) {
+LogicalResult
+sas::checkWgmmaAttentionGradTiling(const TargetDescription &target, int64_t e,
+                                   int64_t f, int64_t warps,
+                                   EmitErrorFn emitError) {
   if (failed(checkHasWgmma(target, emitError)))
     return failure();
   if (e % 64 != 0 || f % 64 != 0 || e > kMaxMmaHeadSize || f > kMaxMmaHeadSize)

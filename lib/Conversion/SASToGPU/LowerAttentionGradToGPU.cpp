@@ -68,10 +68,10 @@ struct LowerAttentionGradToGPUPattern : OpRewritePattern<AttentionGradOp> {
         op.emitRemark() << "takes the mma.sync attention backward on "
                         << tiling.target.chip << ": " << why;
     }
-    int64_t warps = wgmma ? 4
-                          : selectMmaAttentionGradWarps(op->getContext(),
-                                                        tiling.target, e, f,
-                                                        tiling.mmaWarps);
+    int64_t warps =
+        wgmma ? 4
+              : selectMmaAttentionGradWarps(op->getContext(), tiling.target, e,
+                                            f, tiling.mmaWarps);
     if (!warps) {
       (void)checkMmaAttentionGradTiling(tiling.target, e, f, /*warps=*/1, [&] {
         return op.emitOpError() << "has no GPU kernel for these heads: ";

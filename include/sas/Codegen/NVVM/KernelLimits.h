@@ -158,8 +158,7 @@ LogicalResult checkMmaAttentionGradTiling(const TargetDescription &target,
 /// whole panels), a target with wgmma, within kMaxFragmentRegisters and
 /// the target's shared memory.
 LogicalResult checkWgmmaAttentionGradTiling(const TargetDescription &target,
-                                            int64_t e, int64_t f,
-                                            int64_t warps,
+                                            int64_t e, int64_t f, int64_t warps,
                                             EmitErrorFn emitError);
 /// The warps the attention backward takes at head sizes `e` and `f`: the
 /// most, halving from `maxWarps`, that pass checkMmaAttentionGradTiling;

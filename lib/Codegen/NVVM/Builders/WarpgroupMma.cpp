@@ -144,8 +144,7 @@ void WarpgroupMmaBuilder::mmaShared(SmallVectorImpl<Value> &acc,
       NVVM::MMAShapeAttr::get(ctx, 64, n, 16), type, type,
       NVVM::WGMMATypes::f32,
       accumulate ? NVVM::WGMMAScaleOut::one : NVVM::WGMMAScaleOut::zero,
-      NVVM::WGMMAScaleIn::one,
-      NVVM::WGMMAScaleIn::one,
+      NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
       // A is row-major (K-major) and B column-major (K-major) unless
       // transposed.
       aMNMajor ? NVVM::MMALayout::col : NVVM::MMALayout::row,

@@ -86,12 +86,11 @@ Value AttentionGradKernelBuilder::elementAddress(Value base,
     Value panel = k.div(column, kPanelColumns);
     Value chunk = k.div(k.rem(column, kPanelColumns), 8);
     Value phase = k.rem(row, 8);
-    offset = k.add(k.mulC(panel, layout.panelBytes()),
-                   k.add(k.mulC(row, kPanelRowBytes),
-                         k.add(k.mulC(arith::XOrIOp::create(b, loc, chunk,
-                                                            phase),
-                                      16),
-                               k.mulC(k.rem(column, 8), 2))));
+    offset = k.add(
+        k.mulC(panel, layout.panelBytes()),
+        k.add(k.mulC(row, kPanelRowBytes),
+              k.add(k.mulC(arith::XOrIOp::create(b, loc, chunk, phase), 16),
+                    k.mulC(k.rem(column, 8), 2))));
   }
   return mem.offset(base, offset);
 }

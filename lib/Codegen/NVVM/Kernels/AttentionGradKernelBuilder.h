@@ -57,8 +57,7 @@ protected:
   /// query block in the stage at `stage` (`tile` / 8 tiles each).
   virtual std::pair<Tiles, Tiles> computeScores(Value stage) = 0;
   /// dV += P^T d_o and dK += dA^T q (`p`, `ds`: this warp's A fragments).
-  virtual void accumulateKeyGrads(Tiles &dK, Tiles &dV,
-                                  ArrayRef<AFragment> p,
+  virtual void accumulateKeyGrads(Tiles &dK, Tiles &dV, ArrayRef<AFragment> p,
                                   ArrayRef<AFragment> ds, Value stage) = 0;
   /// dA k for this warp's query rows (E / 8 tiles), dA^T in shared memory.
   virtual Tiles computeQueryGrad() = 0;
@@ -141,8 +140,8 @@ private:
   Tiles computeQueryGrad() override;
   /// acc += A B over `steps` k16 steps of a product whose A is `a` (this
   /// warp's fragments) and whose B is the MN-major tile at `bTile`.
-  void accumulateFromRegisters(Tiles &acc, ArrayRef<AFragment> a,
-                               Value bTile, const SharedTile &bLayout);
+  void accumulateFromRegisters(Tiles &acc, ArrayRef<AFragment> a, Value bTile,
+                               const SharedTile &bLayout);
 
   WarpgroupMmaBuilder wg;
 };

@@ -1,4 +1,5 @@
-//===- AttentionGradMmaSync.cpp - Attention backward on mma.sync -*- C++ -*-===//
+//===- AttentionGradMmaSync.cpp - Attention backward on mma.sync -*- C++
+//-*-===//
 //
 // Part of the SAS-MLIR project.
 //
