@@ -95,7 +95,9 @@ def main():
             f"{name} {us:7.1f} us" for name, us in calls.items()))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(results, f, indent=1)
+            json.dump({"kind": "op_overhead", "batch": batch,
+                       "seq_len": seq_len, "us_per_call": results}, f,
+                      indent=1)
 
 
 if __name__ == "__main__":

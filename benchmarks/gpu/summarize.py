@@ -94,7 +94,7 @@ def json_kind(data):
     (sweep.py), backward_check and backward_bench (attention_backward.py),
     layer_backward_check and layer_backward_bench (layer_backward.py),
     training (examples/train_tiny_lm.py), training_profile
-    (training_profile.py), or None."""
+    (training_profile.py), op_overhead (op_overhead.py), or None."""
     if isinstance(data, list) and data and "kernels" in data[0]:
         return "profile"
     if isinstance(data, dict) and "kernels" in data:
@@ -102,7 +102,7 @@ def json_kind(data):
     if isinstance(data, dict) and data.get("kind") in (
             "sweep", "parity", "backward_check", "backward_bench",
             "layer_backward_check", "layer_backward_bench", "training",
-            "training_profile"):
+            "training_profile", "op_overhead"):
         # sweep.py (--parity), attention_backward.py, layer_backward.py,
         # examples/train_tiny_lm.py, training_profile.py
         return data["kind"]
@@ -373,6 +373,11 @@ def training_profile_from_json(data):
                   "top_kernels_us_per_step")
 
 
+def op_overhead_from_json(data):
+    """op_overhead.py: the host's microseconds a call at each level."""
+    return picked(data, "batch", "seq_len", "us_per_call")
+
+
 FROM_JSON = {"layer": layer_from_json, "attention": attention_from_json,
              "profile": profile_from_json, "check": check_from_json,
              "attention_check": attention_check_from_json,
@@ -382,7 +387,8 @@ FROM_JSON = {"layer": layer_from_json, "attention": attention_from_json,
              "layer_backward_check": layer_backward_check_from_json,
              "layer_backward_bench": layer_backward_bench_from_json,
              "training": training_from_json,
-             "training_profile": training_profile_from_json}
+             "training_profile": training_profile_from_json,
+             "op_overhead": op_overhead_from_json}
 
 
 # --- logs ------------------------------------------------------------------
