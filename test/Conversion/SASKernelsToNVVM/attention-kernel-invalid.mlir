@@ -68,3 +68,27 @@ func.func @grad_registers(%q: memref<1x8x2x128xbf16>, %rows: memref<1x8x2xf32>,
         memref<1x8x2x128xf32>, memref<1x8x2x128xbf16>, memref<1x8x2x128xbf16>
   return
 }
+
+// -----
+
+func.func @grad_wgmma_warps(%q: memref<1x8x2x128xbf16>, %v: memref<1x8x2x64xbf16>,
+                            %rows: memref<1x8x2xf32>, %acc: memref<1x8x2x128xf32>) {
+  // expected-error @below {{the wgmma attention backward takes 4 warps (one warpgroup), got 8}}
+  sas.mma_attention_grad %q, %q, %v, %rows, %rows, %v, %acc, %q, %v scale(0.5) warps(8) wgmma
+      : memref<1x8x2x128xbf16>, memref<1x8x2x128xbf16>, memref<1x8x2x64xbf16>,
+        memref<1x8x2xf32>, memref<1x8x2xf32>, memref<1x8x2x64xbf16>,
+        memref<1x8x2x128xf32>, memref<1x8x2x128xbf16>, memref<1x8x2x64xbf16>
+  return
+}
+
+// -----
+
+func.func @grad_wgmma_heads(%q: memref<1x8x2x96xbf16>, %v: memref<1x8x2x64xbf16>,
+                            %rows: memref<1x8x2xf32>, %acc: memref<1x8x2x96xf32>) {
+  // expected-error @below {{the wgmma attention backward takes head sizes that are multiples of 64, at most 256, got 96 (q, k) and 64 (v)}}
+  sas.mma_attention_grad %q, %q, %v, %rows, %rows, %v, %acc, %q, %v scale(0.5) warps(4) wgmma
+      : memref<1x8x2x96xbf16>, memref<1x8x2x96xbf16>, memref<1x8x2x64xbf16>,
+        memref<1x8x2xf32>, memref<1x8x2xf32>, memref<1x8x2x64xbf16>,
+        memref<1x8x2x96xf32>, memref<1x8x2x96xbf16>, memref<1x8x2x64xbf16>
+  return
+}
