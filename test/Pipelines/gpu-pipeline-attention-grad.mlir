@@ -28,11 +28,11 @@
 // HOPPER-NOT: atom.global.add.f32
 // HOPPER: red.global.add.v2.f32
 // HOPPER-NOT: atom.global.add.f32
-// sm_90a: the wgmma backward (heads of 128 and 64). S^T and dP^T with both
+// sm_90a with attention-grad-wgmma: the wgmma backward (heads of 128 and 64). S^T and dP^T with both
 // operands in shared memory (m64n64), dV and dK with P^T and dA^T from
 // registers (n = F, E), dQ with dA and k both read transposed (the last two
 // immediates).
-// RUN: sas-opt %s --sas-gpu-pipeline="chip=sm_90a format=isa toolkit=" -o %t.90a.mlir
+// RUN: sas-opt %s --sas-gpu-pipeline="chip=sm_90a attention-grad-wgmma=true format=isa toolkit=" -o %t.90a.mlir
 // RUN: %python %S/../Utils/extract_ptx.py %t.90a.mlir %t.90a.ptx attn_bwd_attention_grad_wgmma_0
 // RUN: FileCheck %s --check-prefix=WGMMA < %t.90a.ptx
 // WGMMA: .entry attn_bwd_attention_grad_wgmma_0(

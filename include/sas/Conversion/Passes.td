@@ -149,10 +149,11 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
     sm_90a kernel (any q/k head size that is a multiple of 16: k is read
     K-major, a partial last panel only as far as the head goes),
     warpgroups of four warps computing q k^T and p v with wgmma.mma_async;
-    other v head sizes, and other targets, keep the mma.sync kernel. The
-    backward likewise takes the sm_90a kernel (one warpgroup of 64 keys)
-    where both head sizes are multiples of 64, and otherwise the mma.sync
-    one with a remark saying why. Tilings are checked against the target's
+    other v head sizes, and other targets, keep the mma.sync kernel. With
+    `attention-grad-wgmma` (off by default: the kernel has not yet run on
+    a GPU) the backward likewise takes the sm_90a kernel (one warpgroup of
+    64 keys) where both head sizes are multiples of 64, and otherwise the
+    mma.sync one with a remark saying why. Tilings are checked against the target's
     shared memory. Without a target on the module the pass fails, naming
     it.
   }];
@@ -191,9 +192,10 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
            "Keys per step of the sm_90a attention kernel: 64 or 128, or 0: "
            "128 for q/k heads of 64, 64 above">,
     Option<"attentionGradWgmma", "attention-grad-wgmma", "bool",
-           /*default=*/"true",
+           /*default=*/"false",
            "On a target with wgmma, the sm_90a attention backward for heads "
-           "that are multiples of 64 (off: the mma.sync kernel, to compare)">,
+           "that are multiples of 64; off by default until it has passed "
+           "the GPU check">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

@@ -143,9 +143,10 @@ struct SASGPUPipelineOptions
   PassOptions::Option<bool> attentionGradWgmma{
       *this, "attention-grad-wgmma",
       llvm::cl::desc("On an sm_90a target, the wgmma attention backward for "
-                     "heads that are multiples of 64 (off: the mma.sync "
-                     "kernel, to compare)"),
-      llvm::cl::init(true)};
+                     "heads that are multiples of 64; off by default until "
+                     "it has passed the GPU check (docs/perf-log/"
+                     "gpu-backward.md)"),
+      llvm::cl::init(false)};
   PassOptions::Option<int64_t> featureSimWarps{
       *this, "feature-sim-warps",
       llvm::cl::desc("Warps of a feature-simulation block (convert-sas-"

@@ -1,8 +1,9 @@
-// RUN: sas-opt %s --split-input-file --sas-gpu-attach-target=chip=sm_90a --convert-sas-attention-to-gpu -verify-diagnostics | FileCheck %s
-// RUN: sas-opt %s --split-input-file --sas-gpu-attach-target=chip=sm_90a --convert-sas-attention-to-gpu="attention-grad-wgmma=false" | FileCheck %s --check-prefix=OFF
+// RUN: sas-opt %s --split-input-file --sas-gpu-attach-target=chip=sm_90a --convert-sas-attention-to-gpu="attention-grad-wgmma=true" -verify-diagnostics | FileCheck %s
+// RUN: sas-opt %s --split-input-file --sas-gpu-attach-target=chip=sm_90a --convert-sas-attention-to-gpu | FileCheck %s --check-prefix=OFF
 
-// On sm_90a, heads that are multiples of 64 take the wgmma backward: one
-// warpgroup. attention-grad-wgmma=false keeps the mma.sync kernel.
+// With attention-grad-wgmma on sm_90a, heads that are multiples of 64 take
+// the wgmma backward: one warpgroup. By default (until the kernel has run
+// on a GPU) the mma.sync kernel stays.
 // CHECK-LABEL: func @wgmma_heads
 //       CHECK:   sas.mma_attention_grad {{.*}} causal scale({{.*}}) warps(4) wgmma
 // OFF-LABEL: func @wgmma_heads

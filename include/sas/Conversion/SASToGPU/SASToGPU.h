@@ -38,8 +38,9 @@ struct GPUAttentionTiling {
   TargetDescription target;
   int64_t wgmmaWarps = kDefaultWgmmaWarps, wgmmaKeyTile = kDefaultWgmmaKeyTile;
   /// The sm_90a attention backward where the target has wgmma and the
-  /// heads fit it (off: the mma.sync kernel there too, for comparison).
-  bool attentionGradWgmma = true;
+  /// heads fit it. Off by default until the kernel has passed the GPU
+  /// check: the mma.sync kernel everywhere.
+  bool attentionGradWgmma = false;
 };
 
 /// Adds the pattern lowering sas.attention to an scf.forall over (batch,
