@@ -67,7 +67,8 @@ AttentionGradKernelBuilder::AttentionGradKernelBuilder(
     OpBuilder &b, Location loc, MmaAttentionGradOp op,
     const TargetDescription &target)
     : b(b), loc(loc), k(b, loc), target(target),
-      frag(b, loc, op.getQ().getType().getElementType()), mem(b, loc), op(op),
+      frag(b, loc, op.getQ().getType().getElementType()), mem(b, loc),
+      wg(b, loc), op(op),
       element(op.getQ().getType().getElementType()),
       e(op.getQ().getType().getDimSize(3)),
       f(op.getV().getType().getDimSize(3)),
@@ -81,16 +82,13 @@ Value AttentionGradKernelBuilder::elementAddress(Value base,
   if (layout.layout == SharedTile::Layout::Padded) {
     offset = k.add(k.mulC(row, layout.rowBytes()), k.mulC(column, 2));
   } else {
-    // Panel column / 64; in it, 16-byte chunk (column % 64) / 8, swizzled
-    // by row; in the chunk, element column % 8.
+    // Panel column / 64; in it, 16-byte chunk (column % 64) / 8 of the
+    // row, swizzled; in the chunk, element column % 8.
     Value panel = k.div(column, kPanelColumns);
     Value chunk = k.div(k.rem(column, kPanelColumns), 8);
-    Value phase = k.rem(row, 8);
-    offset = k.add(
-        k.mulC(panel, layout.panelBytes()),
-        k.add(k.mulC(row, kPanelRowBytes),
-              k.add(k.mulC(arith::XOrIOp::create(b, loc, chunk, phase), 16),
-                    k.mulC(k.rem(column, 8), 2))));
+    offset = k.add(k.mulC(panel, layout.panelBytes()),
+                   k.add(wg.swizzledOffset(row, chunk),
+                         k.mulC(k.rem(column, 8), 2)));
   }
   return mem.offset(base, offset);
 }

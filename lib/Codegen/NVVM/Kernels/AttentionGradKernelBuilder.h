@@ -95,6 +95,7 @@ protected:
   const TargetDescription &target;
   WarpFragmentBuilder frag;
   DeviceMemoryBuilder mem;
+  WarpgroupMmaBuilder wg; // the swizzle; the wgmma variant's products
   MmaAttentionGradOp op;
   Type element;
   int64_t e, f, numHeads, warps, tile;
@@ -127,9 +128,7 @@ private:
 /// 128-byte-swizzled tiles.
 class WgmmaAttentionGradBuilder final : public AttentionGradKernelBuilder {
 public:
-  WgmmaAttentionGradBuilder(OpBuilder &b, Location loc, MmaAttentionGradOp op,
-                            const TargetDescription &target)
-      : AttentionGradKernelBuilder(b, loc, op, target), wg(b, loc) {}
+  using AttentionGradKernelBuilder::AttentionGradKernelBuilder;
 
 private:
   Value alignBase(Value smem) override;
@@ -138,12 +137,6 @@ private:
   void accumulateKeyGrads(Tiles &dK, Tiles &dV, ArrayRef<AFragment> p,
                           ArrayRef<AFragment> ds, Value stage) override;
   Tiles computeQueryGrad() override;
-  /// acc += A B over `steps` k16 steps of a product whose A is `a` (this
-  /// warp's fragments) and whose B is the MN-major tile at `bTile`.
-  void accumulateFromRegisters(Tiles &acc, ArrayRef<AFragment> a, Value bTile,
-                               const SharedTile &bLayout);
-
-  WarpgroupMmaBuilder wg;
 };
 
 } // namespace attention_grad
