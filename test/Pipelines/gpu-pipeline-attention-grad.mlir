@@ -47,6 +47,12 @@
 // PTXAS90A: Compiling entry function 'attn_bwd_attention_grad_wgmma_0'
 // PTXAS90A-NOT: C7513
 // PTXAS90A: Used {{[0-9]+}} registers
+// Where nvdisasm exists too: no register an issued wgmma reads as its A
+// operand (P^T, dA^T) is written before the wgmma is retired.
+// RUN: %if ptxas && nvdisasm %{ %cuda_toolkit/bin/ptxas -arch=sm_90a %t.90a.ptx -o %t.90a.cubin %}
+// RUN: %if ptxas && nvdisasm %{ %nvdisasm -c %t.90a.cubin > %t.90a.sass %}
+// RUN: %if ptxas && nvdisasm %{ %python %S/../Utils/check_wgmma_operands.py %t.90a.sass | FileCheck %s --check-prefix=OPERANDS %}
+// OPERANDS: 48 HGMMA; 0 writes to the A registers of one in flight
 // Where ptxas exists: both kernels fit in registers (no spills).
 // RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_80 -v %t.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 // RUN: %if ptxas %{ %cuda_toolkit/bin/ptxas -arch=sm_90 -v %t.90.ptx -o %t.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}

@@ -23,8 +23,11 @@ import sys
 
 _LABEL = re.compile(r"^(\.L_x_\d+):")
 _BRANCH = re.compile(r"BRA `\((\.L_x_\d+)\)")
-_HGMMA = re.compile(r"HGMMA\.\S+ R\d+, (?:R(\d+)|gdesc\[\w+\]), gdesc\[\w+\]"
-                    r"(\.tnspB)?")
+# A from registers (R, then B's descriptor) or from shared memory (one
+# descriptor for both operands, or two in older nvdisasm); a transposed A
+# is marked .tnspA.
+_HGMMA = re.compile(r"HGMMA\.\S+ R\d+, (?:R(\d+), )?gdesc\[\w+\](?:\.tnspA)?"
+                    r"(?:, gdesc\[\w+\])?(\.tnspB)?")
 _DEPBAR = re.compile(r"WARPGROUP\.DEPBAR\.LE gsb0, 0x([0-9a-f]+)")
 # An instruction's opcode and first register operand (its destination).
 _INSTRUCTION = re.compile(r"\*/\s+(?:@!?U?P\w+\s+)?([A-Z][A-Z0-9_.]*)\s+R(\d+)\b")
