@@ -153,9 +153,9 @@ def ConvertSASAttentionToGPU : Pass<"convert-sas-attention-to-gpu"> {
     `attention-grad-wgmma` (off by default: the kernel has not yet run on
     a GPU) the backward likewise takes the sm_90a kernel (one warpgroup of
     64 keys) where both head sizes are multiples of 64, and otherwise the
-    mma.sync one with a remark saying why. Tilings are checked against the target's
-    shared memory. Without a target on the module the pass fails, naming
-    it.
+    mma.sync one with a remark saying why. Tilings are checked against the
+    target's shared memory. Without a target on the module the pass fails,
+    naming it.
   }];
   let options = [
     Option<"queryTile", "query-tile", "int64_t",

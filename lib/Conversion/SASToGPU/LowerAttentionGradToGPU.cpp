@@ -8,7 +8,8 @@
 //   delta     = rowsum(d_o * o)                 linalg.generic  [B, T, N] f32
 //   d_q_accum = 0                               linalg.fill     f32
 //   sas.mma_attention_grad                      d_k, d_v; d_q_accum += dA k
-//                                               (wgmma on sm_90a where the
+//                                               (with attention-grad-wgmma,
+//                                               wgmma on sm_90a where the
 //                                               heads are multiples of 64)
 //   d_q       = scale * d_q_accum               linalg.generic  16-bit
 //
