@@ -68,8 +68,7 @@ AttentionGradKernelBuilder::AttentionGradKernelBuilder(
     const TargetDescription &target)
     : b(b), loc(loc), k(b, loc), target(target),
       frag(b, loc, op.getQ().getType().getElementType()), mem(b, loc),
-      wg(b, loc), op(op),
-      element(op.getQ().getType().getElementType()),
+      wg(b, loc), op(op), element(op.getQ().getType().getElementType()),
       e(op.getQ().getType().getDimSize(3)),
       f(op.getV().getType().getDimSize(3)),
       numHeads(op.getQ().getType().getDimSize(2)), warps(op.getWarps()),
@@ -86,9 +85,9 @@ Value AttentionGradKernelBuilder::elementAddress(Value base,
     // row, swizzled; in the chunk, element column % 8.
     Value panel = k.div(column, kPanelColumns);
     Value chunk = k.div(k.rem(column, kPanelColumns), 8);
-    offset = k.add(k.mulC(panel, layout.panelBytes()),
-                   k.add(wg.swizzledOffset(row, chunk),
-                         k.mulC(k.rem(column, 8), 2)));
+    offset = k.add(
+        k.mulC(panel, layout.panelBytes()),
+        k.add(wg.swizzledOffset(row, chunk), k.mulC(k.rem(column, 8), 2)));
   }
   return mem.offset(base, offset);
 }
