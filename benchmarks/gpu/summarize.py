@@ -104,7 +104,7 @@ def json_kind(data):
             "layer_backward_check", "layer_backward_bench", "training",
             "training_profile", "op_overhead"):
         # sweep.py (--parity), attention_backward.py, layer_backward.py,
-        # examples/train_tiny_lm.py, training_profile.py
+        # examples/train_tiny_lm.py, training_profile.py, op_overhead.py
         return data["kind"]
     if isinstance(data, dict) and "losses" in data and "attention" in data:
         return "training"  # train_tiny_lm.py before it wrote its kind

@@ -164,6 +164,26 @@ int64_t sas::getAttentionGradFragmentRegisters(int64_t e, int64_t f,
   return (e + f) / 2 + 16 * warps;
 }
 
+/// Both attention backward kernels: their fragments within
+/// kMaxFragmentRegisters, their tiles within the target's shared memory.
+static LogicalResult
+checkAttentionGradResources(const TargetDescription &target, int64_t e,
+                            int64_t f, int64_t warps, bool wgmma,
+                            EmitErrorFn emitError) {
+  StringRef kernel =
+      wgmma ? "the wgmma attention backward" : "the attention backward";
+  int64_t registers = getAttentionGradFragmentRegisters(e, f, warps);
+  if (registers > kMaxFragmentRegisters)
+    return emitError() << kernel << " with " << warps << " warps at head sizes "
+                       << e << " (q, k) and " << f << " (v) keeps " << registers
+                       << " registers a thread in fragments, above the "
+                       << kMaxFragmentRegisters
+                       << " that leave room for the rest";
+  AttentionGradSharedPlan plan(e, f, 16 * warps, 16 * warps, wgmma);
+  return checkSharedBytes(target, kernel + "'s tiles", plan.plan.getSize(),
+                          emitError);
+}
+
 LogicalResult sas::checkMmaAttentionGradTiling(const TargetDescription &target,
                                                int64_t e, int64_t f,
                                                int64_t warps,
@@ -175,17 +195,8 @@ LogicalResult sas::checkMmaAttentionGradTiling(const TargetDescription &target,
                        << " (q, k) and " << f << " (v)";
   if (failed(checkMmaWarps(warps, emitError)))
     return failure();
-  int64_t registers = getAttentionGradFragmentRegisters(e, f, warps);
-  if (registers > kMaxFragmentRegisters)
-    return emitError() << "the attention backward with " << warps
-                       << " warps at head sizes " << e << " (q, k) and " << f
-                       << " (v) keeps " << registers
-                       << " registers a thread in fragments, above the "
-                       << kMaxFragmentRegisters
-                       << " that leave room for the rest";
-  AttentionGradSharedPlan plan(e, f, 16 * warps, 16 * warps, /*wgmma=*/false);
-  return checkSharedBytes(target, "the attention backward's tiles",
-                          plan.plan.getSize(), emitError);
+  return checkAttentionGradResources(target, e, f, warps, /*wgmma=*/false,
+                                     emitError);
 }
 
 LogicalResult
@@ -203,16 +214,8 @@ sas::checkWgmmaAttentionGradTiling(const TargetDescription &target, int64_t e,
     return emitError() << "the wgmma attention backward takes 4 warps (one "
                           "warpgroup), got "
                        << warps;
-  int64_t registers = getAttentionGradFragmentRegisters(e, f, warps);
-  if (registers > kMaxFragmentRegisters)
-    return emitError() << "the wgmma attention backward at head sizes " << e
-                       << " (q, k) and " << f << " (v) keeps " << registers
-                       << " registers a thread in fragments, above the "
-                       << kMaxFragmentRegisters
-                       << " that leave room for the rest";
-  AttentionGradSharedPlan plan(e, f, 16 * warps, 16 * warps, /*wgmma=*/true);
-  return checkSharedBytes(target, "the wgmma attention backward's tiles",
-                          plan.plan.getSize(), emitError);
+  return checkAttentionGradResources(target, e, f, warps, /*wgmma=*/true,
+                                     emitError);
 }
 
 int64_t sas::selectMmaAttentionGradWarps(MLIRContext *context,
